@@ -1,0 +1,338 @@
+#include "kernels.h"
+
+#include <string.h>
+
+#include "mathf.h"
+#include "simd.h"
+
+/* ---------------------------------------------------------------- GEMM */
+
+/* A(i,k) for a row-major A, read straight or transposed. */
+static inline float a_at(const float *A, int lda, int a_trans, int i, int k)
+{
+    return a_trans ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+}
+
+/* Rows i..i+3, columns j..j+7 of C: eight vector accumulators, each fed by
+ * one A splat and one B vector per k. */
+static void gemm_nn_4x8(int K, const float *A, int lda, int a_trans, const float *B, int ldb,
+                        float *C, int ldc, int accumulate)
+{
+    v4f acc[4][2];
+    for (int r = 0; r < 4; r++) {
+        acc[r][0] = accumulate ? v4_load(C + (size_t)r * ldc) : v4_zero();
+        acc[r][1] = accumulate ? v4_load(C + (size_t)r * ldc + 4) : v4_zero();
+    }
+    for (int k = 0; k < K; k++) {
+        v4f b0 = v4_load(B + (size_t)k * ldb), b1 = v4_load(B + (size_t)k * ldb + 4);
+        for (int r = 0; r < 4; r++) {
+            v4f a = v4_splat(a_at(A, lda, a_trans, r, k));
+            acc[r][0] = v4_madd(acc[r][0], a, b0);
+            acc[r][1] = v4_madd(acc[r][1], a, b1);
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        v4_store(C + (size_t)r * ldc, acc[r][0]);
+        v4_store(C + (size_t)r * ldc + 4, acc[r][1]);
+    }
+}
+
+/* One row, four columns: the tail of both loops above. */
+static void gemm_nn_1x4(int K, const float *A, int lda, int a_trans, const float *B, int ldb,
+                        float *C, int accumulate)
+{
+    v4f acc = accumulate ? v4_load(C) : v4_zero();
+    for (int k = 0; k < K; k++)
+        acc = v4_madd(acc, v4_splat(a_at(A, lda, a_trans, 0, k)), v4_load(B + (size_t)k * ldb));
+    v4_store(C, acc);
+}
+
+void k_gemm_nn(int M, int N, int K, const float *A, int lda, int a_trans, const float *B, int ldb,
+               float *C, int ldc, int accumulate)
+{
+    /* The row block start of A, as an offset for either orientation. */
+    size_t a_row_step = a_trans ? 1 : (size_t)lda;
+    int i = 0;
+    for (; i + 4 <= M; i += 4) {
+        const float *Ai = A + i * a_row_step;
+        float *Ci = C + (size_t)i * ldc;
+        int j = 0;
+        for (; j + 8 <= N; j += 8)
+            gemm_nn_4x8(K, Ai, lda, a_trans, B + j, ldb, Ci + j, ldc, accumulate);
+        for (; j + 4 <= N; j += 4)
+            for (int r = 0; r < 4; r++)
+                gemm_nn_1x4(K, Ai + r * a_row_step, lda, a_trans, B + j, ldb,
+                            Ci + (size_t)r * ldc + j, accumulate);
+        for (; j < N; j++)
+            for (int r = 0; r < 4; r++) {
+                float s = accumulate ? Ci[(size_t)r * ldc + j] : 0.0f;
+                for (int k = 0; k < K; k++)
+                    s += a_at(Ai + r * a_row_step, lda, a_trans, 0, k) * B[(size_t)k * ldb + j];
+                Ci[(size_t)r * ldc + j] = s;
+            }
+    }
+    for (; i < M; i++) {
+        const float *Ai = A + i * a_row_step;
+        float *Ci = C + (size_t)i * ldc;
+        int j = 0;
+        for (; j + 4 <= N; j += 4)
+            gemm_nn_1x4(K, Ai, lda, a_trans, B + j, ldb, Ci + j, accumulate);
+        for (; j < N; j++) {
+            float s = accumulate ? Ci[j] : 0.0f;
+            for (int k = 0; k < K; k++)
+                s += a_at(Ai, lda, a_trans, 0, k) * B[(size_t)k * ldb + j];
+            Ci[j] = s;
+        }
+    }
+}
+
+/* The tail of a dot product past the last whole vector, added in k order. */
+static inline float dot_tail(const float *a, const float *b, int k0, int K)
+{
+    float s = 0.0f;
+    for (int k = k0; k < K; k++)
+        s += a[k] * b[k];
+    return s;
+}
+
+static inline void store_dot(float *c, float dot, int accumulate)
+{
+    *c = accumulate ? *c + dot : dot;
+}
+
+/* Two rows of A against four rows of B: eight dots sharing six loads per k. */
+static void gemm_nt_2x4(int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc,
+                        int accumulate)
+{
+    v4f acc[2][4];
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 4; c++)
+            acc[r][c] = v4_zero();
+    int k = 0;
+    for (; k + 4 <= K; k += 4) {
+        v4f a0 = v4_load(A + k), a1 = v4_load(A + lda + k);
+        for (int c = 0; c < 4; c++) {
+            v4f b = v4_load(B + (size_t)c * ldb + k);
+            acc[0][c] = v4_madd(acc[0][c], a0, b);
+            acc[1][c] = v4_madd(acc[1][c], a1, b);
+        }
+    }
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 4; c++) {
+            float dot = v4_hsum(acc[r][c]) +
+                        dot_tail(A + (size_t)r * lda, B + (size_t)c * ldb, k, K);
+            store_dot(C + (size_t)r * ldc + c, dot, accumulate);
+        }
+}
+
+static float dot(const float *a, const float *b, int K)
+{
+    v4f acc = v4_zero();
+    int k = 0;
+    for (; k + 4 <= K; k += 4)
+        acc = v4_madd(acc, v4_load(a + k), v4_load(b + k));
+    return v4_hsum(acc) + dot_tail(a, b, k, K);
+}
+
+void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+               int ldc, int accumulate)
+{
+    int i = 0;
+    for (; i + 2 <= M; i += 2) {
+        int j = 0;
+        for (; j + 4 <= N; j += 4)
+            gemm_nt_2x4(K, A + (size_t)i * lda, lda, B + (size_t)j * ldb, ldb,
+                        C + (size_t)i * ldc + j, ldc, accumulate);
+        for (; j < N; j++)
+            for (int r = 0; r < 2; r++)
+                store_dot(C + (size_t)(i + r) * ldc + j,
+                          dot(A + (size_t)(i + r) * lda, B + (size_t)j * ldb, K), accumulate);
+    }
+    for (; i < M; i++)
+        for (int j = 0; j < N; j++)
+            store_dot(C + (size_t)i * ldc + j, dot(A + (size_t)i * lda, B + (size_t)j * ldb, K),
+                      accumulate);
+}
+
+/* ------------------------------------------------------ im2col / col2im */
+
+void k_im2col(float *col, const float *x, int C, int H, int W, int K)
+{
+    int OH = H - K + 1, OW = W - K + 1;
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                float *row = col + ((size_t)(c * K + ky) * K + kx) * OH * OW;
+                for (int oy = 0; oy < OH; oy++)
+                    memcpy(row + (size_t)oy * OW, x + ((size_t)c * H + oy + ky) * W + kx,
+                           sizeof(float) * OW);
+            }
+}
+
+void k_add(float *dst, const float *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        v4_store(dst + i, v4_add(v4_load(dst + i), v4_load(src + i)));
+    for (; i < n; i++)
+        dst[i] += src[i];
+}
+
+void k_col2im(float *dx, const float *dcol, int C, int H, int W, int K)
+{
+    int OH = H - K + 1, OW = W - K + 1;
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                const float *row = dcol + ((size_t)(c * K + ky) * K + kx) * OH * OW;
+                for (int oy = 0; oy < OH; oy++)
+                    k_add(dx + ((size_t)c * H + oy + ky) * W + kx, row + (size_t)oy * OW, OW);
+            }
+}
+
+/* ------------------------------------------------------------- pooling */
+
+static inline float max_scalar(float a, float b) { return a < b ? b : a; } /* pmax's rule */
+
+void k_maxpool2_fwd(float *out, const float *x, int C, int H, int W)
+{
+    int OH = H / 2, OW = W / 2;
+    for (int c = 0; c < C; c++)
+        for (int oy = 0; oy < OH; oy++) {
+            const float *r0 = x + ((size_t)c * H + 2 * oy) * W, *r1 = r0 + W;
+            float *o = out + ((size_t)c * OH + oy) * OW;
+            int ox = 0;
+            for (; ox + 4 <= OW; ox += 4) {
+                v4f lo = v4_max(v4_load(r0 + 2 * ox), v4_load(r1 + 2 * ox));
+                v4f hi = v4_max(v4_load(r0 + 2 * ox + 4), v4_load(r1 + 2 * ox + 4));
+                v4_store(o + ox, v4_max(v4_even(lo, hi), v4_odd(lo, hi)));
+            }
+            for (; ox < OW; ox++)
+                o[ox] = max_scalar(max_scalar(r0[2 * ox], r1[2 * ox]),
+                                   max_scalar(r0[2 * ox + 1], r1[2 * ox + 1]));
+        }
+}
+
+void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *out, int C, int H,
+                    int W)
+{
+    int OH = H / 2, OW = W / 2;
+    memset(dx, 0, sizeof(float) * (size_t)C * H * W);
+    for (int c = 0; c < C; c++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                size_t o = ((size_t)c * OH + oy) * OW + ox;
+                size_t p = ((size_t)c * H + 2 * oy) * W + 2 * ox;
+                size_t window[4] = {p, p + 1, p + W, p + W + 1};
+                for (int w = 0; w < 4; w++)
+                    if (x[window[w]] == out[o]) {
+                        dx[window[w]] += dout[o];
+                        break;
+                    }
+            }
+}
+
+/* --------------------------------------------------------- elementwise */
+
+static inline float relu_scalar(float x) { return max_scalar(0.0f, x); }
+
+static void bias_relu_row(float *y, v4f b, float bs, int N, int relu)
+{
+    int i = 0;
+    v4f zero = v4_zero();
+    for (; i + 4 <= N; i += 4) {
+        v4f v = v4_add(v4_load(y + i), b);
+        v4_store(y + i, relu ? v4_max(zero, v) : v);
+    }
+    for (; i < N; i++)
+        y[i] = relu ? relu_scalar(y[i] + bs) : y[i] + bs;
+}
+
+void k_bias_rows_fwd(float *y, const float *bias, int R, int N, int relu)
+{
+    for (int r = 0; r < R; r++)
+        bias_relu_row(y + (size_t)r * N, v4_splat(bias[r]), bias[r], N, relu);
+}
+
+void k_bias_cols_fwd(float *y, const float *bias, int R, int N, int relu)
+{
+    v4f zero = v4_zero();
+    for (int r = 0; r < R; r++) {
+        float *row = y + (size_t)r * N;
+        int i = 0;
+        for (; i + 4 <= N; i += 4) {
+            v4f v = v4_add(v4_load(row + i), v4_load(bias + i));
+            v4_store(row + i, relu ? v4_max(zero, v) : v);
+        }
+        for (; i < N; i++)
+            row[i] = relu ? relu_scalar(row[i] + bias[i]) : row[i] + bias[i];
+    }
+}
+
+void k_relu_bwd(float *d, const float *out, size_t n)
+{
+    size_t i = 0;
+    v4f zero = v4_zero();
+    for (; i + 4 <= n; i += 4)
+        v4_store(d + i, v4_keep_gt(v4_load(d + i), v4_load(out + i), zero));
+    for (; i < n; i++)
+        d[i] = out[i] > 0.0f ? d[i] : 0.0f;
+}
+
+void k_sum_rows(float *db, const float *d, int R, int N)
+{
+    for (int r = 0; r < R; r++) {
+        const float *row = d + (size_t)r * N;
+        v4f acc = v4_zero();
+        int i = 0;
+        for (; i + 4 <= N; i += 4)
+            acc = v4_add(acc, v4_load(row + i));
+        float s = v4_hsum(acc);
+        for (; i < N; i++)
+            s += row[i];
+        db[r] += s;
+    }
+}
+
+void k_sum_cols(float *db, const float *d, int R, int N)
+{
+    for (int r = 0; r < R; r++)
+        k_add(db, d + (size_t)r * N, N);
+}
+
+/* ------------------------------------------------------------- softmax */
+
+/* p = exp(z - max z) / sum; loss = log(sum) - (z_y - max z), which stays
+ * finite however confident the net is. */
+double k_softmax_xent(float *probs, float *dlogits, const float *logits, const int *y, int B,
+                      int classes, float scale, int *correct)
+{
+    double loss = 0.0;
+    int hits = 0;
+    for (int b = 0; b < B; b++) {
+        const float *z = logits + (size_t)b * classes;
+        float *p = probs + (size_t)b * classes;
+        int best = 0;
+        for (int c = 1; c < classes; c++)
+            if (z[c] > z[best])
+                best = c;
+        float zmax = z[best], sum = 0.0f;
+        for (int c = 0; c < classes; c++) {
+            p[c] = advlab__expf(z[c] - zmax);
+            sum += p[c];
+        }
+        float inv = 1.0f / sum;
+        for (int c = 0; c < classes; c++)
+            p[c] *= inv;
+        if (!y)
+            continue;
+        hits += best == y[b];
+        loss += (double)(advlab__logf(sum) - (z[y[b]] - zmax));
+        if (dlogits)
+            for (int c = 0; c < classes; c++)
+                dlogits[(size_t)b * classes + c] = (p[c] - (c == y[b] ? 1.0f : 0.0f)) * scale;
+    }
+    if (correct)
+        *correct = hits;
+    return loss;
+}

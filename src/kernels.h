@@ -1,0 +1,56 @@
+/* Fast kernels: GEMM, im2col/col2im, pooling, elementwise, softmax
+ * cross-entropy. Each has a scalar twin in tests/test_kernels.c.
+ *
+ * Dimension letters used in the shape comments:
+ *   B batch, C input channels, H W input height/width, OC output channels,
+ *   K kernel size, OH OW output height/width, M N K' GEMM sizes.
+ * All matrices are row-major with explicit row strides (ld*), so views into
+ * larger buffers at any float offset work. */
+#ifndef ADVLAB_KERNELS_H
+#define ADVLAB_KERNELS_H
+
+#include <stddef.h>
+
+/* C[M,N] (+)= A[M,K] B[K,N]. A is read as A[i*lda + k], or transposed as
+ * A[k*lda + i] when a_trans. accumulate=0 overwrites C. Each C element is
+ * summed over k in order, starting from C (or 0). */
+void k_gemm_nn(int M, int N, int K, const float *A, int lda, int a_trans, const float *B, int ldb,
+               float *C, int ldc, int accumulate);
+/* C[M,N] (+)= A[M,K] B[N,K]^T: dot products along K. Each dot keeps four
+ * lane sums over k = lane (mod 4), reduces them (l0+l1)+(l2+l3), then adds
+ * the K%4 tail in order, then adds to C (when accumulate). */
+void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+               int ldc, int accumulate);
+
+/* x is (C,H,W); col is (C*K*K, OH*OW) with OH = H-K+1, OW = W-K+1. */
+void k_im2col(float *col, const float *x, int C, int H, int W, int K);
+/* dx (C,H,W) += scatter of dcol (C*K*K, OH*OW): the adjoint of im2col. */
+void k_col2im(float *dx, const float *dcol, int C, int H, int W, int K);
+
+/* out (C,H/2,W/2) = max over each 2x2 window of x (C,H,W); odd edges dropped. */
+void k_maxpool2_fwd(float *out, const float *x, int C, int H, int W);
+/* dx (C,H,W) = dout routed to the first maximal element of each window
+ * (scan order), zero elsewhere. */
+void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *out, int C, int H,
+                    int W);
+
+/* y[r, :] = max(y[r, :] + bias[r], 0) (relu) or y[r, :] + bias[r]; y is (R,N). */
+void k_bias_rows_fwd(float *y, const float *bias, int R, int N, int relu);
+/* y[r, c] += bias[c] (and relu); y is (R,N). */
+void k_bias_cols_fwd(float *y, const float *bias, int R, int N, int relu);
+/* d[i] = out[i] > 0 ? d[i] : 0, the ReLU backward, in place. */
+void k_relu_bwd(float *d, const float *out, size_t n);
+/* db[r] += sum of d[r, :]; d is (R,N). */
+void k_sum_rows(float *db, const float *d, int R, int N);
+/* db[c] += sum over r of d[r, c]; d is (R,N). */
+void k_sum_cols(float *db, const float *d, int R, int N);
+/* dst[i] += src[i]. */
+void k_add(float *dst, const float *src, size_t n);
+
+/* Softmax cross-entropy over B rows of `classes` logits. probs (may alias
+ * nothing) receives softmax; dlogits = (probs - onehot(y)) * scale. Returns
+ * the summed loss; *correct counts argmax == y. y may be NULL (no loss). */
+double k_softmax_xent(float *probs, float *dlogits, const float *logits, const int *y, int B,
+                      int classes, float scale, int *correct);
+
+#endif

@@ -1,0 +1,39 @@
+/* The vector vocabulary every fast kernel is written in: a handful of
+ * helpers over SIMDe's simde_wasm_* names. Under emcc -msimd128 they are the
+ * native WebAssembly SIMD instructions; natively SIMDe lowers them to SSE.
+ * Only plain mul and add are used (base simd128 has no FMA), so both builds
+ * round identically. */
+#ifndef ADVLAB_SIMD_H
+#define ADVLAB_SIMD_H
+
+#include <simde/wasm/simd128.h>
+
+typedef simde_v128_t v4f;
+
+static inline v4f v4_load(const float *p) { return simde_wasm_v128_load(p); }
+static inline void v4_store(float *p, v4f v) { simde_wasm_v128_store(p, v); }
+static inline v4f v4_splat(float x) { return simde_wasm_f32x4_splat(x); }
+static inline v4f v4_zero(void) { return simde_wasm_f32x4_splat(0.0f); }
+static inline v4f v4_add(v4f a, v4f b) { return simde_wasm_f32x4_add(a, b); }
+static inline v4f v4_sub(v4f a, v4f b) { return simde_wasm_f32x4_sub(a, b); }
+static inline v4f v4_mul(v4f a, v4f b) { return simde_wasm_f32x4_mul(a, b); }
+/* acc + a*b as two roundings, never fused. */
+static inline v4f v4_madd(v4f acc, v4f a, v4f b) { return v4_add(acc, v4_mul(a, b)); }
+/* pmax(a, b) = a < b ? b : a, the same rule in both builds. */
+static inline v4f v4_max(v4f a, v4f b) { return simde_wasm_f32x4_pmax(a, b); }
+/* Lanes where a > b keep x, the others become 0. */
+static inline v4f v4_keep_gt(v4f x, v4f a, v4f b)
+{
+    return simde_wasm_v128_and(x, simde_wasm_f32x4_gt(a, b));
+}
+/* Even lanes (0,2,4,6) and odd lanes (1,3,5,7) of the pair a:b. */
+static inline v4f v4_even(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 0, 2, 4, 6); }
+static inline v4f v4_odd(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 1, 3, 5, 7); }
+/* (l0 + l1) + (l2 + l3): one fixed order for every horizontal sum. */
+static inline float v4_hsum(v4f v)
+{
+    return (simde_wasm_f32x4_extract_lane(v, 0) + simde_wasm_f32x4_extract_lane(v, 1)) +
+           (simde_wasm_f32x4_extract_lane(v, 2) + simde_wasm_f32x4_extract_lane(v, 3));
+}
+
+#endif

@@ -1,0 +1,203 @@
+/* The training loop: shuffle, gather a batch, forward/backward, step. It runs
+ * in chunks of batches so a Web Worker can yield between them. */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "error.h"
+#include "net.h"
+#include "optim.h"
+#include "rng.h"
+
+struct advlab_trainer {
+    advlab_net *net;
+    const advlab_dataset *ds;
+    advlab_train_config cfg;
+    advlab_optim opt;
+    advlab_rng rng;
+    int n;                 /* samples trained on */
+    int32_t *order;        /* this epoch's shuffle */
+    float *x;              /* the gathered batch, (batch, in_size) */
+    int32_t *y;
+    int epoch;             /* 0-based epoch in progress; == epochs when finished */
+    int batch;             /* batches done in this epoch */
+    int batches_per_epoch;
+    double loss_sum;       /* over this epoch's samples so far */
+    long correct, seen;
+    double seconds;        /* spent inside advlab_trainer_run this epoch */
+};
+
+void advlab_train_config_default(advlab_train_config *cfg)
+{
+    *cfg = (advlab_train_config){.optimizer = ADVLAB_OPT_ADAM,
+                                 .lr = 0.01f,
+                                 .momentum = 0.9f,
+                                 .beta1 = 0.9f,
+                                 .beta2 = 0.999f,
+                                 .epsilon = 1e-7f,
+                                 .epochs = 20,
+                                 .batch = 64,
+                                 .seed = 1,
+                                 .limit = 0};
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* What the weights file will say about how they were made. */
+static void record_training(advlab_trainer *t)
+{
+    const advlab_train_config *c = &t->cfg;
+    char text[256];
+    if (c->optimizer == ADVLAB_OPT_ADAM)
+        snprintf(text, sizeof text,
+                 "adam lr=%g beta1=%g beta2=%g epsilon=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
+                 (double)c->lr, (double)c->beta1, (double)c->beta2, (double)c->epsilon, c->batch,
+                 (unsigned long long)c->seed, t->n, t->epoch, c->epochs);
+    else
+        snprintf(text, sizeof text, "sgd lr=%g momentum=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
+                 (double)c->lr, (double)c->momentum, c->batch, (unsigned long long)c->seed, t->n,
+                 t->epoch, c->epochs);
+    advlab_net_set_meta(t->net, "training", text);
+}
+
+static void start_epoch(advlab_trainer *t)
+{
+    for (int i = 0; i < t->n; i++)
+        t->order[i] = i;
+    advlab__rng_shuffle(&t->rng, t->order, t->n);
+    t->batch = 0;
+    t->loss_sum = 0.0;
+    t->correct = t->seen = 0;
+    t->seconds = 0.0;
+}
+
+advlab_status advlab_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                    const advlab_train_config *cfg, advlab_trainer **out)
+{
+    if (!net || !cfg)
+        return advlab__fail(ADVLAB_E_ARG, "trainer: net and config are required");
+    advlab_status st = advlab__net_check_dataset(net, ds);
+    if (st)
+        return st;
+    if (cfg->epochs < 1 || cfg->epochs > 10000)
+        return advlab__fail(ADVLAB_E_ARG, "epochs %d is out of range 1..10000", cfg->epochs);
+    if (cfg->batch < 1 || cfg->batch > net->max_batch)
+        return advlab__fail(ADVLAB_E_ARG, "batch %d is out of range 1..%d (the net's max_batch)", cfg->batch,
+                            net->max_batch);
+    if (cfg->limit < 0)
+        return advlab__fail(ADVLAB_E_ARG, "limit %d is negative", cfg->limit);
+    int n = advlab_dataset_count(ds);
+    if (cfg->limit > 0 && cfg->limit < n)
+        n = cfg->limit;
+
+    advlab_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return advlab__fail(ADVLAB_E_NOMEM, "trainer");
+    st = advlab__optim_init(&t->opt, cfg, net->n_params);
+    if (st) {
+        free(t);
+        return st;
+    }
+    t->order = malloc(sizeof(int32_t) * n);
+    t->x = malloc(sizeof(float) * cfg->batch * net->in_size);
+    t->y = malloc(sizeof(int32_t) * cfg->batch);
+    if (!t->order || !t->x || !t->y) {
+        advlab_trainer_free(t);
+        return advlab__fail(ADVLAB_E_NOMEM, "trainer buffers for %d samples", n);
+    }
+    t->net = net, t->ds = ds, t->cfg = *cfg, t->n = n;
+    t->batches_per_epoch = (n + cfg->batch - 1) / cfg->batch; /* the last batch may be short, as in Keras */
+    advlab__rng_seed(&t->rng, cfg->seed, 2);
+    start_epoch(t);
+    record_training(t);
+    *out = t;
+    return ADVLAB_OK;
+}
+
+void advlab_trainer_free(advlab_trainer *t)
+{
+    if (!t)
+        return;
+    advlab__optim_free(&t->opt);
+    free(t->order);
+    free(t->x);
+    free(t->y);
+    free(t);
+}
+
+int advlab_trainer_finished(const advlab_trainer *t) { return t->epoch >= t->cfg.epochs; }
+
+static void report(const advlab_trainer *t, int epoch_done, advlab_train_progress *p)
+{
+    *p = (advlab_train_progress){
+        .epoch = t->epoch + (epoch_done ? 0 : 1),
+        .epochs = t->cfg.epochs,
+        .batch_in_epoch = epoch_done ? t->batches_per_epoch : t->batch,
+        .batches_per_epoch = t->batches_per_epoch,
+        .epoch_done = epoch_done,
+        .loss = t->seen ? t->loss_sum / t->seen : 0.0,
+        .accuracy = t->seen ? (double)t->correct / t->seen : 0.0,
+        .images_per_sec = t->seconds > 0.0 ? t->seen / t->seconds : 0.0,
+    };
+}
+
+advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_train_progress *progress)
+{
+    if (advlab_trainer_finished(t))
+        return advlab__fail(ADVLAB_E_ARG, "trainer: all %d epochs are done", t->cfg.epochs);
+    if (max_batches < 1)
+        return advlab__fail(ADVLAB_E_ARG, "max_batches %d must be at least 1", max_batches);
+    double start = now_seconds();
+    for (int done = 0; done < max_batches && t->batch < t->batches_per_epoch; done++) {
+        int first = t->batch * t->cfg.batch;
+        int m = t->n - first < t->cfg.batch ? t->n - first : t->cfg.batch;
+        advlab_dataset_gather(t->ds, t->order + first, m, t->x, t->y);
+        int correct;
+        double loss = advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
+        if (!isfinite(loss)) {
+            t->seconds += now_seconds() - start;
+            return advlab__fail(ADVLAB_E_NUMERIC,
+                                "training diverged at epoch %d, batch %d: the loss is %s; the weights are "
+                                "kept as they were before this batch (try a lower lr)",
+                                t->epoch + 1, t->batch + 1, isnan(loss) ? "NaN" : "infinite");
+        }
+        advlab__optim_step(&t->opt, t->net->params, t->net->grads);
+        t->loss_sum += loss * m;
+        t->correct += correct;
+        t->seen += m;
+        t->batch++;
+    }
+    t->seconds += now_seconds() - start;
+    int epoch_done = t->batch == t->batches_per_epoch;
+    if (epoch_done) {
+        t->epoch++;
+        record_training(t);
+    }
+    if (progress)
+        report(t, epoch_done, progress);
+    if (epoch_done && !advlab_trainer_finished(t))
+        start_epoch(t);
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds, const advlab_train_config *cfg,
+                           advlab_epoch_callback on_epoch, void *user)
+{
+    advlab_trainer *t = NULL;
+    advlab_status st = advlab_trainer_create(net, ds, cfg, &t);
+    while (!st && !advlab_trainer_finished(t)) {
+        advlab_train_progress p;
+        st = advlab_trainer_run(t, t->batches_per_epoch, &p);
+        if (!st && on_epoch)
+            on_epoch(&p, user);
+    }
+    advlab_trainer_free(t);
+    return st;
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The advlab CLI end to end: a short training run, eval and predict on real
+# MNIST, and every kind of bad input giving a clear message and a non-zero
+# exit (never a crash).
+# usage: test_cli.sh path/to/advlab path/to/data/mnist
+set -u
+advlab=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+checks=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect_error STATUS NEEDLE -- command...: exit status and a stderr substring.
+expect_error() {
+    want_status=$1 needle=$2
+    shift 3
+    checks=$((checks + 1))
+    "$@" >"$work/out" 2>"$work/err"
+    status=$?
+    if [ "$status" -ne "$want_status" ]; then
+        fail "'$*' exited $status, expected $want_status; stderr: $(cat "$work/err")"
+    elif ! grep -qF -- "$needle" "$work/err"; then
+        fail "'$*' stderr lacks \"$needle\": $(cat "$work/err")"
+    fi
+}
+
+expect_ok() {
+    checks=$((checks + 1))
+    if ! "$@" >"$work/out" 2>"$work/err"; then
+        fail "'$*' failed: $(cat "$work/err")"
+    fi
+}
+
+# ---- usage errors: exit 2
+expect_error 2 'unknown command "fly"' -- "$advlab" fly
+expect_error 2 'unknown option --frobnicate' -- "$advlab" train --frobnicate 1
+expect_error 2 '--epochs: "abc" is not an integer' -- "$advlab" train --epochs abc --out x
+expect_error 2 '--epochs: "0" is not an integer in 1..10000' -- "$advlab" train --epochs 0 --out x
+expect_error 2 '--lr: "nan" is not a finite number' -- "$advlab" train --lr nan --out x
+expect_error 2 '--seed: "-3" is not a non-negative integer' -- "$advlab" train --seed -3 --out x
+expect_error 2 '--optimizer: "rmsprop" is neither adam nor sgd' -- "$advlab" train --optimizer rmsprop --out x
+expect_error 2 '--batch needs a value' -- "$advlab" train --batch
+
+# ---- bad parameters reaching the library: exit 1
+expect_error 1 'train: --out FILE is required' -- "$advlab" train
+expect_error 1 'unknown layer "x9"' -- "$advlab" train --arch c4k5-x9-d10 --data "$data" --out "$work/m"
+expect_error 1 'lr 20 is out of range' -- "$advlab" train --lr 20 --data "$data" --out "$work/m"
+expect_error 1 'momentum 1.5 is out of range' -- "$advlab" train --optimizer sgd --momentum 1.5 --data "$data" --out "$work/m"
+expect_error 1 "$work/none/train-images-idx3-ubyte" -- "$advlab" train --data "$work/none" --out "$work/m"
+
+# ---- a short real run, then eval and predict on its weights
+expect_ok "$advlab" train --limit 512 --epochs 1 --seed 3 --data "$data" --out "$work/m.safetensors" --json
+checks=$((checks + 1))
+grep -q '"test_accuracy":0\.[0-9]' "$work/out" || fail "train --json lacks test_accuracy: $(cat "$work/out")"
+expect_ok "$advlab" eval --model "$work/m.safetensors" --data "$data" --limit 1000
+checks=$((checks + 1))
+grep -q 'confusion (row = true' "$work/out" || fail "eval prints no confusion matrix: $(cat "$work/out")"
+expect_ok "$advlab" predict --model "$work/m.safetensors" --data "$data" --limit 7 \
+    --inputs-out "$work/x.bin" --probs-out "$work/p.bin"
+checks=$((checks + 1))
+[ "$(wc -c <"$work/x.bin")" -eq $((7 * 784 * 4)) ] && [ "$(wc -c <"$work/p.bin")" -eq $((7 * 10 * 4)) ] ||
+    fail "predict wrote files of the wrong size"
+
+# ---- the gzip copies made for the web read the same
+mkdir "$work/gz"
+cp "$data"/t10k-*.gz "$work/gz/"
+expect_ok "$advlab" eval --model "$work/m.safetensors" --data "$data" --json
+plain=$(cat "$work/out")
+expect_ok "$advlab" eval --model "$work/m.safetensors" --data "$work/gz" --json
+checks=$((checks + 1))
+[ "$plain" = "$(cat "$work/out")" ] || fail "eval differs on the gzip copies"
+
+# ---- malformed files: the message names the file and the problem
+head -c 100 "$work/m.safetensors" >"$work/short.safetensors"
+expect_error 1 "short.safetensors" -- "$advlab" eval --model "$work/short.safetensors" --data "$data"
+printf 'not a model at all' >"$work/junk.safetensors"
+expect_error 1 "junk.safetensors" -- "$advlab" eval --model "$work/junk.safetensors" --data "$data"
+expect_error 1 "$work/missing.safetensors" -- "$advlab" eval --model "$work/missing.safetensors" --data "$data"
+
+mkdir "$work/bad"
+head -c 5000 "$data/t10k-images-idx3-ubyte" >"$work/bad/t10k-images-idx3-ubyte"
+cp "$data/t10k-labels-idx1-ubyte" "$work/bad/"
+expect_error 1 "t10k-images-idx3-ubyte: truncated" -- "$advlab" eval --model "$work/m.safetensors" --data "$work/bad"
+printf 'garbage' >"$work/bad/t10k-images-idx3-ubyte"
+expect_error 1 "t10k-images-idx3-ubyte" -- "$advlab" eval --model "$work/m.safetensors" --data "$work/bad"
+
+echo "test_cli: $checks checks, $failures failed"
+[ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]

@@ -1,0 +1,309 @@
+/* Every fast kernel against its scalar twin, on odd sizes and at float
+ * offsets that are not multiples of 4 (so no load is 16-byte aligned). The
+ * twins sum in the same order as the kernels, so most comparisons are exact;
+ * the dot-product GEMM reduces lanes in a different order and gets a
+ * tolerance instead. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kernels.h"
+#include "mathf.h"
+#include "rng.h"
+
+static advlab_rng rng;
+
+/* A buffer of n floats starting `offset` floats into a fresh allocation. */
+static float *rand_buf(size_t n, size_t offset)
+{
+    if (n > (1u << 26)) /* keeps gcc's allocation-size analysis quiet */
+        abort();
+    float *p = calloc(n + offset, sizeof(float));
+    for (size_t i = 0; i < n + offset; i++)
+        p[i] = 2.0f * advlab__rng_uniform(&rng) - 1.0f;
+    return p;
+}
+
+static int same(const float *a, const float *b, size_t n, float tol, size_t *where)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(fabsf(a[i] - b[i]) <= tol * (1.0f + fabsf(b[i])))) {
+            *where = i;
+            return 0;
+        }
+    return 1;
+}
+
+/* ---- scalar twins ---- */
+
+static void twin_gemm_nn(int M, int N, int K, const float *A, int lda, int at, const float *B, int ldb,
+                         float *C, int ldc, int acc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float s = acc ? C[i * ldc + j] : 0.0f;
+            for (int k = 0; k < K; k++)
+                s += (at ? A[k * lda + i] : A[i * lda + k]) * B[k * ldb + j];
+            C[i * ldc + j] = s;
+        }
+}
+
+static void twin_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+                         int ldc, int acc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int k = 0; k < K; k++)
+                s += (double)A[i * lda + k] * B[j * ldb + k];
+            C[i * ldc + j] = (float)(acc ? C[i * ldc + j] + s : s);
+        }
+}
+
+static float max4(float a, float b, float c, float d)
+{
+    float m = a;
+    if (b > m) m = b;
+    if (c > m) m = c;
+    if (d > m) m = d;
+    return m;
+}
+
+static void test_gemm(void)
+{
+    int sizes[][3] = {{1, 1, 1}, {4, 8, 25}, {10, 64, 100}, {5, 13, 7}, {7, 9, 3}, {3, 5, 11}, {9, 17, 33}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int off = 0; off < 4; off += 3)
+            for (int acc = 0; acc < 2; acc++)
+                for (int at = 0; at < 2; at++) {
+                    int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
+                    int lda = (at ? M : K) + 1, ldb = N + 2, ldc = N + 3;
+                    float *A = rand_buf((size_t)lda * (at ? K : M), off);
+                    float *B = rand_buf((size_t)ldb * K, off);
+                    float *C = rand_buf((size_t)ldc * M, off), *T = malloc(sizeof(float) * (ldc * M + off));
+                    memcpy(T, C, sizeof(float) * (ldc * M + off));
+                    k_gemm_nn(M, N, K, A + off, lda, at, B + off, ldb, C + off, ldc, acc);
+                    twin_gemm_nn(M, N, K, A + off, lda, at, B + off, ldb, T + off, ldc, acc);
+                    size_t w = 0;
+                    CHECK(same(C, T, (size_t)ldc * M + off, 0.0f, &w),
+                          "gemm_nn %dx%dx%d off %d acc %d trans %d differs at %zu: %g vs %g", M, N, K, off,
+                          acc, at, w, C[w], T[w]);
+                    free(A), free(B), free(C), free(T);
+                }
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int off = 1; off < 4; off += 2)
+            for (int acc = 0; acc < 2; acc++) {
+                int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
+                int lda = K + 1, ldb = K + 3, ldc = N + 1;
+                float *A = rand_buf((size_t)lda * M, off), *B = rand_buf((size_t)ldb * N, off);
+                float *C = rand_buf((size_t)ldc * M, off), *T = malloc(sizeof(float) * (ldc * M + off));
+                memcpy(T, C, sizeof(float) * (ldc * M + off));
+                k_gemm_nt(M, N, K, A + off, lda, B + off, ldb, C + off, ldc, acc);
+                twin_gemm_nt(M, N, K, A + off, lda, B + off, ldb, T + off, ldc, acc);
+                size_t w = 0;
+                CHECK(same(C, T, (size_t)ldc * M + off, 1e-5f, &w),
+                      "gemm_nt %dx%dx%d off %d acc %d differs at %zu: %g vs %g", M, N, K, off, acc, w, C[w],
+                      T[w]);
+                free(A), free(B), free(C), free(T);
+            }
+}
+
+static void test_im2col(void)
+{
+    int shapes[][4] = {{1, 28, 28, 5}, {4, 12, 12, 5}, {3, 7, 9, 3}, {2, 5, 5, 5}, {1, 6, 11, 1}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int C = shapes[s][0], H = shapes[s][1], W = shapes[s][2], K = shapes[s][3];
+        int OH = H - K + 1, OW = W - K + 1, off = 3;
+        size_t rows = (size_t)C * K * K, cols = (size_t)OH * OW;
+        float *x = rand_buf((size_t)C * H * W, off), *col = rand_buf(rows * cols, off);
+        k_im2col(col + off, x + off, C, H, W, K);
+        int bad = 0;
+        for (int c = 0; c < C; c++)
+            for (int ky = 0; ky < K; ky++)
+                for (int kx = 0; kx < K; kx++)
+                    for (int oy = 0; oy < OH; oy++)
+                        for (int ox = 0; ox < OW; ox++)
+                            bad += col[off + ((c * K + ky) * K + kx) * cols + oy * OW + ox] !=
+                                   x[off + (c * H + oy + ky) * W + ox + kx];
+        CHECK(bad == 0, "im2col %dx%dx%d k%d: %d wrong entries", C, H, W, K, bad);
+
+        /* col2im is im2col's adjoint: <im2col(x), g> == <x, col2im(g)>. The
+         * twin accumulates each dx element from its own scalar loop. */
+        float *g = rand_buf(rows * cols, off), *dx = calloc((size_t)C * H * W + off, sizeof(float));
+        float *twin = calloc((size_t)C * H * W, sizeof(float));
+        for (size_t i = 0; i < (size_t)C * H * W; i++)
+            dx[off + i] = 0.5f;
+        k_col2im(dx + off, g + off, C, H, W, K);
+        for (int c = 0; c < C; c++)
+            for (int ky = 0; ky < K; ky++)
+                for (int kx = 0; kx < K; kx++)
+                    for (int oy = 0; oy < OH; oy++)
+                        for (int ox = 0; ox < OW; ox++)
+                            twin[(c * H + oy + ky) * W + ox + kx] +=
+                                g[off + ((c * K + ky) * K + kx) * cols + oy * OW + ox];
+        size_t w = 0;
+        for (size_t i = 0; i < (size_t)C * H * W; i++)
+            twin[i] += 0.5f;
+        CHECK(same(dx + off, twin, (size_t)C * H * W, 1e-6f, &w), "col2im %dx%dx%d k%d differs at %zu", C,
+              H, W, K, w);
+        free(x), free(col), free(g), free(dx), free(twin);
+    }
+}
+
+static void test_pool(void)
+{
+    int shapes[][3] = {{4, 24, 24}, {10, 8, 8}, {3, 7, 9}, {2, 2, 2}, {1, 5, 18}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int C = shapes[s][0], H = shapes[s][1], W = shapes[s][2], OH = H / 2, OW = W / 2, off = 1;
+        float *x = rand_buf((size_t)C * H * W, off), *out = calloc((size_t)C * OH * OW + off, sizeof(float));
+        /* Ties: the backward pass must pick the first maximum only. */
+        x[off] = x[off + 1] = 5.0f;
+        k_maxpool2_fwd(out + off, x + off, C, H, W);
+        int bad = 0;
+        for (int c = 0; c < C; c++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    const float *p = x + off + (c * H + 2 * oy) * W + 2 * ox;
+                    bad += out[off + (c * OH + oy) * OW + ox] != max4(p[0], p[1], p[W], p[W + 1]);
+                }
+        CHECK(bad == 0, "maxpool fwd %dx%dx%d: %d wrong", C, H, W, bad);
+
+        float *dout = rand_buf((size_t)C * OH * OW, 0), *dx = rand_buf((size_t)C * H * W, off);
+        k_maxpool2_bwd(dx + off, dout, x + off, out + off, C, H, W);
+        double routed = 0.0, total = 0.0;
+        for (size_t i = 0; i < (size_t)C * OH * OW; i++)
+            total += dout[i];
+        for (size_t i = 0; i < (size_t)C * H * W; i++)
+            routed += dx[off + i];
+        CHECK(fabs(routed - total) < 1e-4, "maxpool bwd routes %g of %g", routed, total);
+        CHECK(dx[off] == dout[0] && dx[off + 1] == 0.0f, "tie must go to the first max: %g %g", dx[off],
+              dx[off + 1]);
+        free(x), free(out), free(dout), free(dx);
+    }
+}
+
+/* R rows of N: bias (per row and per column), ReLU backward and sums. */
+static void check_elementwise(int R, int N, int relu)
+{
+    int off = 2;
+    size_t n = (size_t)R * N;
+    float *y = rand_buf(n, off), *t = malloc(sizeof(float) * n), *bias = rand_buf(N > R ? N : R, off);
+    memcpy(t, y + off, sizeof(float) * n);
+    k_bias_rows_fwd(y + off, bias + off, R, N, relu);
+    int bad = 0;
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < N; c++) {
+            float v = t[r * N + c] + bias[off + r];
+            bad += y[off + r * N + c] != (relu && v < 0.0f ? 0.0f : v);
+        }
+    CHECK(bad == 0, "bias_rows %dx%d relu %d: %d wrong", R, N, relu, bad);
+    memcpy(y + off, t, sizeof(float) * n);
+    k_bias_cols_fwd(y + off, bias + off, R, N, relu);
+    bad = 0;
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < N; c++) {
+            float v = t[r * N + c] + bias[off + c];
+            bad += y[off + r * N + c] != (relu && v < 0.0f ? 0.0f : v);
+        }
+    CHECK(bad == 0, "bias_cols %dx%d relu %d: %d wrong", R, N, relu, bad);
+
+    float *d = rand_buf(n, off), *dref = calloc(n, sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        dref[i] = t[i] > 0.0f ? d[off + i] : 0.0f;
+    k_relu_bwd(d + off, t, n);
+    size_t w = 0;
+    CHECK(same(d + off, dref, n, 0.0f, &w), "relu_bwd n=%zu differs at %zu", n, w);
+
+    float *db = calloc(R + off, sizeof(float)), *dbc = calloc(N + off, sizeof(float));
+    k_sum_rows(db + off, t, R, N);
+    k_sum_cols(dbc + off, t, R, N);
+    for (int r = 0; r < R; r++) {
+        double s = 0.0;
+        for (int c = 0; c < N; c++)
+            s += t[r * N + c];
+        CHECK(fabs(db[off + r] - s) < 1e-5 * (1 + fabs(s)), "sum_rows row %d: %g vs %g", r,
+              db[off + r], s);
+    }
+    for (int c = 0; c < N; c++) {
+        float s = 0.0f;
+        for (int r = 0; r < R; r++)
+            s += t[r * N + c];
+        CHECK(dbc[off + c] == s, "sum_cols col %d: %g vs %g", c, dbc[off + c], s);
+    }
+    free(y), free(t), free(bias), free(d), free(dref), free(db), free(dbc);
+}
+
+static void test_elementwise(void)
+{
+    int Rs[] = {1, 3, 10}, Ns[] = {1, 7, 64, 101};
+    for (int ri = 0; ri < 3; ri++)
+        for (int ni = 0; ni < 4; ni++)
+            for (int relu = 0; relu < 2; relu++)
+                check_elementwise(Rs[ri], Ns[ni], relu);
+}
+
+static void test_softmax_xent(void)
+{
+    int B = 5, K = 10, y[5] = {0, 3, 9, 7, 7};
+    float *z = rand_buf((size_t)B * K, 0), p[50], d[50];
+    for (int i = 0; i < B * K; i++)
+        z[i] *= 20.0f;
+    z[30] = 80.0f; /* a confident row: exp must not overflow */
+    int correct;
+    double loss = k_softmax_xent(p, d, z, y, B, K, 0.5f, &correct);
+    double ref_loss = 0.0;
+    int ref_correct = 0;
+    for (int b = 0; b < B; b++) {
+        double m = -1e30, s = 0.0;
+        int best = 0;
+        for (int c = 0; c < K; c++)
+            if (z[b * K + c] > m)
+                m = z[b * K + c], best = c;
+        for (int c = 0; c < K; c++)
+            s += exp(z[b * K + c] - m);
+        ref_correct += best == y[b];
+        ref_loss += log(s) - (z[b * K + y[b]] - m);
+        for (int c = 0; c < K; c++) {
+            double pr = exp(z[b * K + c] - m) / s;
+            CHECK(fabs(p[b * K + c] - pr) < 2e-6, "softmax p[%d,%d] %g vs %g", b, c, p[b * K + c], pr);
+            CHECK(fabs(d[b * K + c] - 0.5 * (pr - (c == y[b]))) < 2e-6, "dlogits[%d,%d]", b, c);
+        }
+    }
+    CHECK(fabs(loss - ref_loss) < 1e-4 * (1 + ref_loss), "loss %g vs %g", loss, ref_loss);
+    CHECK(correct == ref_correct, "correct %d vs %d", correct, ref_correct);
+    free(z);
+}
+
+/* Our exp/log against libm in double over their useful range. */
+static void test_mathf(void)
+{
+    double worst_exp = 0.0, worst_log = 0.0;
+    for (int i = 0; i <= 200000; i++) {
+        float x = -87.0f + 175.0f * (float)i / 200000.0f;
+        double ref = exp((double)x), rel = fabs(advlab__expf(x) - ref) / ref;
+        if (rel > worst_exp)
+            worst_exp = rel;
+        float u = ldexpf(1.0f + (float)(i % 1000) / 1000.0f, i / 1000 - 100);
+        double lref = log((double)u), err = fabs(advlab__logf(u) - lref) / fmax(1.0, fabs(lref));
+        if (err > worst_log)
+            worst_log = err;
+    }
+    CHECK(worst_exp < 4e-7, "expf worst relative error %g", worst_exp);
+    CHECK(worst_log < 4e-7, "logf worst error %g", worst_log);
+    CHECK(advlab__expf(-100.0f) == 0.0f && isinf(advlab__expf(100.0f)), "expf range ends");
+    CHECK(isinf(advlab__logf(0.0f)) && isnan(advlab__logf(-1.0f)), "logf 0 and negative");
+    CHECK(fabsf(advlab__logf(1e-40f) - logf(1e-40f)) < 1e-4f, "logf subnormal %g", advlab__logf(1e-40f));
+}
+
+int main(void)
+{
+    advlab__rng_seed(&rng, 42, 0);
+    test_gemm();
+    test_im2col();
+    test_pool();
+    test_elementwise();
+    test_softmax_xent();
+    test_mathf();
+    return check_finish("test_kernels");
+}
