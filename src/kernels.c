@@ -156,6 +156,17 @@ void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int
 
 /* ------------------------------------------------------ im2col / col2im */
 
+/* Rows here are a few dozen floats, short enough that a libc memcpy call
+ * costs more than the copy. */
+static inline void copy_row(float *dst, const float *src, int n)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        v4_store(dst + i, v4_load(src + i));
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
+
 void k_im2col(float *col, const float *x, int C, int H, int W, int K)
 {
     int OH = H - K + 1, OW = W - K + 1;
@@ -164,8 +175,7 @@ void k_im2col(float *col, const float *x, int C, int H, int W, int K)
             for (int kx = 0; kx < K; kx++) {
                 float *row = col + ((size_t)(c * K + ky) * K + kx) * OH * OW;
                 for (int oy = 0; oy < OH; oy++)
-                    memcpy(row + (size_t)oy * OW, x + ((size_t)c * H + oy + ky) * W + kx,
-                           sizeof(float) * OW);
+                    copy_row(row + (size_t)oy * OW, x + ((size_t)c * H + oy + ky) * W + kx, OW);
             }
 }
 
