@@ -53,7 +53,10 @@ EXPORT advlab_status advlab_wasm_dataset_from_idx(const char *name, const uint8_
 }
 EXPORT void advlab_wasm_dataset_free(advlab_dataset *ds) { advlab_dataset_free(ds); }
 EXPORT int advlab_wasm_dataset_count(const advlab_dataset *ds) { return advlab_dataset_count(ds); }
-EXPORT int advlab_wasm_dataset_height(const advlab_dataset *ds) { return advlab_dataset_height(ds); }
+EXPORT int advlab_wasm_dataset_height(const advlab_dataset *ds)
+{
+    return advlab_dataset_height(ds);
+}
 EXPORT int advlab_wasm_dataset_width(const advlab_dataset *ds) { return advlab_dataset_width(ds); }
 /* Views for the dataset's lifetime: count*height*width bytes; count labels. */
 EXPORT const uint8_t *advlab_wasm_dataset_pixels(const advlab_dataset *ds)
@@ -150,7 +153,10 @@ EXPORT void advlab_wasm_net_init(wasm_net *h, uint32_t seed_lo, uint32_t seed_hi
 }
 
 /* The flat parameters and their gradients: param_count floats each. */
-EXPORT size_t advlab_wasm_net_param_count(const wasm_net *h) { return advlab_net_param_count(h->net); }
+EXPORT size_t advlab_wasm_net_param_count(const wasm_net *h)
+{
+    return advlab_net_param_count(h->net);
+}
 EXPORT float *advlab_wasm_net_params(wasm_net *h) { return advlab_net_params(h->net); }
 EXPORT float *advlab_wasm_net_grads(wasm_net *h) { return advlab_net_grads(h->net); }
 
@@ -165,7 +171,10 @@ EXPORT double advlab_wasm_net_accuracy(const wasm_net *h) { return h->accuracy; 
 
 /* Tensor i goes into the handle; read it with the tensor_* getters below,
  * which describe the last tensor fetched. */
-EXPORT int advlab_wasm_net_tensor_count(const wasm_net *h) { return advlab_net_tensor_count(h->net); }
+EXPORT int advlab_wasm_net_tensor_count(const wasm_net *h)
+{
+    return advlab_net_tensor_count(h->net);
+}
 EXPORT advlab_status advlab_wasm_net_tensor(wasm_net *h, int i)
 {
     return advlab_net_tensor(h->net, i, &h->tensor);
@@ -239,8 +248,8 @@ EXPORT advlab_status advlab_wasm_weights_load(wasm_net *h, const char *name, con
 
 /* ----------------------------------------------------------- training */
 
-/* advlab_train_config crosses as scalars in this order; advlab_wasm_train_
- * defaults writes the defaults in the same order as doubles. */
+/* advlab_train_config crosses as scalars in this order: trainer_create takes
+ * them as arguments and train_defaults writes the defaults as doubles. */
 enum {
     CFG_OPTIMIZER, CFG_LR, CFG_MOMENTUM, CFG_BETA1, CFG_BETA2, CFG_EPSILON,
     CFG_EPOCHS, CFG_BATCH, CFG_SEED_LO, CFG_SEED_HI, CFG_LIMIT, CFG_FIELDS
@@ -280,7 +289,7 @@ EXPORT advlab_status advlab_wasm_trainer_create(wasm_net *h, const advlab_datase
                                                 uint32_t seed_hi, int limit, wasm_trainer **out)
 {
     if (optimizer != ADVLAB_OPT_ADAM && optimizer != ADVLAB_OPT_SGD)
-        return advlab__fail(ADVLAB_E_ARG, "train config: optimizer %d is neither adam (0) nor sgd (1)",
+        return advlab__fail(ADVLAB_E_ARG, "train config: optimizer %d is not adam (0) or sgd (1)",
                             optimizer);
     advlab_train_config cfg;
     advlab_train_config_default(&cfg);

@@ -18,11 +18,11 @@
 // Memory views: `input`, `labels`, `probs`, `grad`, `params()`, `grads()`,
 // `tensors()` and `Dataset#labels` are views straight onto wasm memory, with no
 // copies. Growing wasm memory detaches them (their length becomes 0). A view
-// stays valid until the next call that can allocate: creating or freeing
-// datasets, nets or trainers, loading or saving weights, setMeta, meta. Calls
-// that work inside memory sized at creation (predict, lossGrad, inputGradient,
-// evaluate, trainer runs) keep them valid. Re-read the getter when in doubt;
-// it is cheap.
+// stays valid until the next call that can allocate: loadDataset, createNet,
+// netFromWeights, net.trainer and net.train, saveWeights, loadWeights, setMeta,
+// meta. Calls that work inside memory sized at creation (predict, lossGrad,
+// inputGradient, evaluate, Trainer#run) keep them valid. Re-read the getter
+// when in doubt; it is cheap.
 //
 // Handles own C memory: call free() on datasets, nets and trainers when done.
 // Freeing a net or a dataset also frees the trainers that borrow it.
@@ -99,67 +99,63 @@ function intArg(n, what) {
 export async function createLab(options = {}) {
   const url = options.wasmUrl ?? new URL('./gen/advlab_core.wasm', import.meta.url);
   const wasmBinary = options.wasmBinary ?? (await defaultWasmBinary(url));
-  const core = await createAdvlabCore({ wasmBinary });
-  return new Lab(core);
+  return new Lab(new Core(await createAdvlabCore({ wasmBinary })));
 }
 
-/** The engine: creates datasets and nets. One per module instance. */
-export class Lab {
-  #core;
-  #c = {};
-  #scratch; // 16 bytes for out-params
+// The module and the helpers Lab, Dataset, Net and Trainer share; not exported.
+class Core {
+  #module;
+  #scratch; // 16 bytes of wasm memory for out-params (pointers, lengths)
+  /** The C exports by their names without the advlab_wasm_ prefix. */
+  c = {};
 
-  /** @param {object} core the Emscripten module; use createLab() instead. */
-  constructor(core) {
-    this.#core = core;
+  constructor(module) {
+    this.#module = module;
     for (const name of EXPORTS) {
-      const fn = core[`_advlab_wasm_${name}`];
-      if (typeof fn !== 'function') throw new Error(`advlab_core is missing export advlab_wasm_${name}`);
-      this.#c[name] = fn;
+      const fn = module[`_advlab_wasm_${name}`];
+      if (typeof fn !== 'function') {
+        throw new Error(`advlab_core is missing export advlab_wasm_${name}`);
+      }
+      this.c[name] = fn;
     }
-    this.#scratch = this.#c.alloc(16);
-    /** @type {string} the engine version, e.g. "0.1.0" */
-    this.version = this.string(this.#c.version());
-    /** The C defaults of a train config (advlab_train_config_default). */
+    this.#scratch = this.alloc(16);
     this.trainDefaults = Object.freeze(this.#readDefaults());
   }
 
-  // ---- internals shared with Dataset, Net and Trainer (not part of the API)
+  /** The current wasm memory (replaced when memory grows). */
+  get memory() { return this.#module.HEAPU8.buffer; }
+  string(ptr) { return ptr ? this.#module.UTF8ToString(ptr) : null; }
 
-  /** @internal */ get c() { return this.#c; }
-  /** @internal */ get memory() { return this.#core.HEAPU8.buffer; }
-  /** @internal */ string(ptr) { return ptr ? this.#core.UTF8ToString(ptr) : null; }
-
-  /** @internal Throws the C error for a non-zero status. */
+  /** Throws the C error for a non-zero status. */
   check(status) {
     if (status === 0) return;
-    const err = new Error(this.string(this.#c.last_error()));
+    const err = new Error(this.string(this.c.last_error()));
     err.status = status;
     err.code = STATUS_NAMES[status] ?? `ADVLAB_STATUS_${status}`;
     throw err;
   }
 
-  /** @internal malloc, throwing on failure. */
+  /** malloc, throwing on failure. */
   alloc(n) {
-    const p = this.#c.alloc(Math.max(1, n));
+    const p = this.c.alloc(Math.max(1, n));
     if (!p) throw new Error(`out of wasm memory for ${n} bytes`);
     return p;
   }
 
-  /** @internal Runs fn(ptr) with str as a temporary NUL-terminated UTF-8 string. */
+  /** Runs fn(ptr) with str as a temporary NUL-terminated UTF-8 string. */
   withString(str, fn) {
     const s = String(str);
-    const n = this.#core.lengthBytesUTF8(s) + 1;
+    const n = this.#module.lengthBytesUTF8(s) + 1;
     const p = this.alloc(n);
     try {
-      this.#core.stringToUTF8(s, p, n);
+      this.#module.stringToUTF8(s, p, n);
       return fn(p);
     } finally {
-      this.#c.free(p);
+      this.c.free(p);
     }
   }
 
-  /** @internal Runs fn(ptr, len) with a temporary copy of bytes in wasm memory. */
+  /** Runs fn(ptr, len) with a temporary copy of bytes in wasm memory. */
   withBytes(bytes, fn) {
     const u8 = toBytes(bytes);
     const p = this.alloc(u8.length);
@@ -167,42 +163,53 @@ export class Lab {
       new Uint8Array(this.memory, p, u8.length).set(u8);
       return fn(p, u8.length);
     } finally {
-      this.#c.free(p);
+      this.c.free(p);
     }
   }
 
-  /** @internal Calls fn(outPtr), checks its status, returns the pointer written to outPtr. */
+  /** Calls fn(outPtr), checks its status, returns the pointer written to outPtr. */
   out(fn) {
-    this.#i32()[this.#scratch >> 2] = 0;
+    this.#u32()[this.#scratch >> 2] = 0;
     this.check(fn(this.#scratch));
     return this.#u32()[this.#scratch >> 2];
   }
 
-  /** @internal Calls fn(outA, outB) and returns both u32 results. */
+  /** Calls fn(outA, outB) and returns both u32 results. */
   out2(fn) {
     this.check(fn(this.#scratch, this.#scratch + 4));
     const u = this.#u32();
     return [u[this.#scratch >> 2], u[(this.#scratch >> 2) + 1]];
   }
 
-  #i32() { return new Int32Array(this.memory); }
   #u32() { return new Uint32Array(this.memory); }
 
   #readDefaults() {
     const p = this.alloc(8 * 11);
     try {
-      this.#c.train_defaults(p);
+      this.c.train_defaults(p);
       const d = new Float64Array(this.memory, p, 11);
       return {
         optimizer: OPTIMIZERS[d[0]], lr: d[1], momentum: d[2], beta1: d[3], beta2: d[4],
         epsilon: d[5], epochs: d[6], batch: d[7], seed: d[8] + d[9] * 2 ** 32, limit: d[10],
       };
     } finally {
-      this.#c.free(p);
+      this.c.free(p);
     }
   }
+}
 
-  // ---- public API
+/** The engine: creates datasets and nets. One per module instance; made by createLab(). */
+export class Lab {
+  #core;
+
+  /** @internal */
+  constructor(core) {
+    this.#core = core;
+    /** @type {string} the engine version, e.g. "0.1.0" */
+    this.version = core.string(core.c.version());
+    /** The defaults of a train config, from advlab_train_config_default. */
+    this.trainDefaults = core.trainDefaults;
+  }
 
   /**
    * Builds a dataset from the bytes of an IDX image file and an IDX label file (uncompressed).
@@ -212,10 +219,11 @@ export class Lab {
    * @returns {Dataset}
    */
   loadDataset(imagesBytes, labelsBytes, name = 'dataset') {
-    const ptr = this.withString(name, (n) => this.withBytes(imagesBytes, (ip, il) =>
-      this.withBytes(labelsBytes, (lp, ll) =>
-        this.out((o) => this.#c.dataset_from_idx(n, ip, il, lp, ll, o)))));
-    return new Dataset(this, ptr);
+    const core = this.#core;
+    const ptr = core.withString(name, (n) => core.withBytes(imagesBytes, (ip, il) =>
+      core.withBytes(labelsBytes, (lp, ll) =>
+        core.out((o) => core.c.dataset_from_idx(n, ip, il, lp, ll, o)))));
+    return new Dataset(core, ptr);
   }
 
   /**
@@ -227,10 +235,12 @@ export class Lab {
    * @returns {Net}
    */
   createNet({ arch = 'tutorial', maxBatch = 64, seed = 1 } = {}) {
-    if (!isInt32(maxBatch)) throw new Error(`createNet: maxBatch must be an integer, got ${maxBatch}`);
+    intArg(maxBatch, 'createNet: maxBatch');
     const [lo, hi] = seedHalves(seed, 'createNet');
-    const ptr = this.withString(arch, (a) => this.out((o) => this.#c.net_create(a, maxBatch, lo, hi, o)));
-    return new Net(this, ptr);
+    const core = this.#core;
+    const ptr = core.withString(arch, (a) =>
+      core.out((o) => core.c.net_create(a, maxBatch, lo, hi, o)));
+    return new Net(core, ptr);
   }
 
   /**
@@ -241,17 +251,20 @@ export class Lab {
    * @returns {Net}
    */
   netFromWeights(bytes, name = 'weights.safetensors', maxBatch = 64) {
-    if (!isInt32(maxBatch)) throw new Error(`netFromWeights: maxBatch must be an integer, got ${maxBatch}`);
-    const ptr = this.withString(name, (n) => this.withBytes(bytes, (p, len) =>
-      this.out((o) => this.#c.net_from_weights(n, p, len, maxBatch, o))));
-    return new Net(this, ptr);
+    intArg(maxBatch, 'netFromWeights: maxBatch');
+    const core = this.#core;
+    const ptr = core.withString(name, (n) => core.withBytes(bytes, (p, len) =>
+      core.out((o) => core.c.net_from_weights(n, p, len, maxBatch, o))));
+    return new Net(core, ptr);
   }
 }
 
 function toBytes(bytes) {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
-  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (ArrayBuffer.isView(bytes)) {
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
   throw new Error('expected a Uint8Array, ArrayBuffer or typed array of bytes');
 }
 
@@ -278,29 +291,29 @@ class Owned {
 
 /** MNIST-style images and labels held in wasm memory. */
 export class Dataset extends Owned {
-  #lab;
+  #core;
   /** @internal */
-  constructor(lab, ptr) {
+  constructor(core, ptr) {
     super(ptr, 'Dataset');
-    this.#lab = lab;
-    const c = lab.c;
+    this.#core = core;
+    const c = core.c;
     /** @type {number} */ this.count = c.dataset_count(ptr);
     /** @type {number} */ this.height = c.dataset_height(ptr);
     /** @type {number} */ this.width = c.dataset_width(ptr);
   }
   /** @returns {Uint8Array} the labels, a view (see "Memory views"). */
   get labels() {
-    return new Uint8Array(this.#lab.memory, this.#lab.c.dataset_labels(this.ptr), this.count);
+    return new Uint8Array(this.#core.memory, this.#core.c.dataset_labels(this.ptr), this.count);
   }
   /** @returns {Uint8Array} count*height*width pixel bytes (0..255), a view. */
   get pixels() {
-    return new Uint8Array(this.#lab.memory, this.#lab.c.dataset_pixels(this.ptr),
+    return new Uint8Array(this.#core.memory, this.#core.c.dataset_pixels(this.ptr),
       this.count * this.height * this.width);
   }
   /** Frees the dataset and any trainer using it. Idempotent. */
   free() {
     if (this.freed) return;
-    this.#lab.c.dataset_free(this.release());
+    this.#core.c.dataset_free(this.release());
   }
 }
 
@@ -310,51 +323,51 @@ export class Dataset extends Owned {
  * lossGrad with the number of images n, read `probs` / `grad`.
  */
 export class Net extends Owned {
-  #lab;
+  #core;
   /** @internal */
-  constructor(lab, ptr) {
+  constructor(core, ptr) {
     super(ptr, 'Net');
-    this.#lab = lab;
-    const c = lab.c;
-    /** @type {string} the canonical arch spec */ this.arch = lab.string(c.net_arch(ptr));
+    this.#core = core;
+    const c = core.c;
+    /** @type {string} the canonical arch spec */ this.arch = core.string(c.net_arch(ptr));
     /** @type {number} */ this.classes = c.net_classes(ptr);
     /** @type {number} values per image (C*H*W) */ this.inputSize = c.net_input_size(ptr);
     /** @type {number} */ this.maxBatch = c.net_max_batch(ptr);
     /** @type {number} */ this.paramCount = c.net_param_count(ptr) >>> 0;
   }
 
-  #f32(ptr, n) { return new Float32Array(this.#lab.memory, ptr, n); }
+  #f32(ptr, n) { return new Float32Array(this.#core.memory, ptr, n); }
 
   /** @returns {Float32Array} inputs, maxBatch*inputSize floats in [0,1], NCHW (a view). */
-  get input() { return this.#f32(this.#lab.c.net_x(this.ptr), this.maxBatch * this.inputSize); }
+  get input() { return this.#f32(this.#core.c.net_x(this.ptr), this.maxBatch * this.inputSize); }
   /** @returns {Int32Array} labels, maxBatch class indices (a view). */
   get labels() {
-    return new Int32Array(this.#lab.memory, this.#lab.c.net_y(this.ptr), this.maxBatch);
+    return new Int32Array(this.#core.memory, this.#core.c.net_y(this.ptr), this.maxBatch);
   }
   /** @returns {Float32Array} probabilities from predict, maxBatch*classes (a view). */
-  get probs() { return this.#f32(this.#lab.c.net_probs(this.ptr), this.maxBatch * this.classes); }
+  get probs() { return this.#f32(this.#core.c.net_probs(this.ptr), this.maxBatch * this.classes); }
   /** @returns {Float32Array} input gradients from inputGradient, maxBatch*inputSize (a view). */
-  get grad() { return this.#f32(this.#lab.c.net_grad(this.ptr), this.maxBatch * this.inputSize); }
+  get grad() { return this.#f32(this.#core.c.net_grad(this.ptr), this.maxBatch * this.inputSize); }
 
   /** @returns {Float32Array} all parameters, flat, tensor after tensor (a view; writable). */
-  params() { return this.#f32(this.#lab.c.net_params(this.ptr), this.paramCount); }
+  params() { return this.#f32(this.#core.c.net_params(this.ptr), this.paramCount); }
   /** @returns {Float32Array} the parameter gradients from the last lossGrad (a view). */
-  grads() { return this.#f32(this.#lab.c.net_grads(this.ptr), this.paramCount); }
+  grads() { return this.#f32(this.#core.c.net_grads(this.ptr), this.paramCount); }
 
   /**
    * The parameter tensors with PyTorch names and shapes.
    * @returns {{name: string, shape: number[], data: Float32Array}[]} data are views.
    */
   tensors() {
-    const c = this.#lab.c;
+    const c = this.#core.c;
     const h = this.ptr;
     const out = [];
     for (let i = 0, n = c.net_tensor_count(h); i < n; i++) {
-      this.#lab.check(c.net_tensor(h, i));
+      this.#core.check(c.net_tensor(h, i));
       const shape = [];
       for (let d = 0, r = c.tensor_rank(h); d < r; d++) shape.push(c.tensor_dim(h, d));
       out.push({
-        name: this.#lab.string(c.tensor_name(h)),
+        name: this.#core.string(c.tensor_name(h)),
         shape,
         data: this.#f32(c.tensor_data(h), c.tensor_count(h) >>> 0),
       });
@@ -365,7 +378,7 @@ export class Net extends Owned {
   /** Re-initialises the weights from seed, exactly as createNet does. */
   init(seed) {
     const [lo, hi] = seedHalves(seed, 'init');
-    this.#lab.c.net_init(this.ptr, lo, hi);
+    this.#core.c.net_init(this.ptr, lo, hi);
   }
 
   /**
@@ -373,7 +386,7 @@ export class Net extends Owned {
    * @param {number} n 1..maxBatch
    */
   predict(n) {
-    this.#lab.check(this.#lab.c.net_predict(this.ptr, intArg(n, 'predict')));
+    this.#core.check(this.#core.c.net_predict(this.ptr, intArg(n, 'predict')));
   }
 
   /**
@@ -383,8 +396,8 @@ export class Net extends Owned {
    * @returns {number} the mean loss
    */
   lossGrad(n) {
-    this.#lab.check(this.#lab.c.net_loss_grad(this.ptr, intArg(n, 'lossGrad')));
-    return this.#lab.c.net_loss(this.ptr);
+    this.#core.check(this.#core.c.net_loss_grad(this.ptr, intArg(n, 'lossGrad')));
+    return this.#core.c.net_loss(this.ptr);
   }
 
   /**
@@ -393,8 +406,8 @@ export class Net extends Owned {
    * @returns {number} the mean loss
    */
   inputGradient(n) {
-    this.#lab.check(this.#lab.c.net_input_grad(this.ptr, intArg(n, 'inputGradient')));
-    return this.#lab.c.net_loss(this.ptr);
+    this.#core.check(this.#core.c.net_input_grad(this.ptr, intArg(n, 'inputGradient')));
+    return this.#core.c.net_loss(this.ptr);
   }
 
   /**
@@ -405,9 +418,9 @@ export class Net extends Owned {
    *   class, col = predicted; a copy.
    */
   evaluate(dataset, limit = 0) {
-    const c = this.#lab.c;
-    this.#lab.check(c.net_evaluate(this.ptr, dataset.ptr, intArg(limit, 'evaluate: limit')));
-    const confusion = new Int32Array(this.#lab.memory, c.net_confusion(this.ptr),
+    const c = this.#core.c;
+    this.#core.check(c.net_evaluate(this.ptr, dataset.ptr, intArg(limit, 'evaluate: limit')));
+    const confusion = new Int32Array(this.#core.memory, c.net_confusion(this.ptr),
       this.classes * this.classes).slice();
     return { accuracy: c.net_accuracy(this.ptr), confusion };
   }
@@ -419,7 +432,7 @@ export class Net extends Owned {
    * @returns {Trainer}
    */
   trainer(dataset, config = {}) {
-    return new Trainer(this.#lab, this, dataset, resolveConfig(config, this.#lab.trainDefaults));
+    return new Trainer(this.#core, this, dataset, resolveConfig(config, this.#core.trainDefaults));
   }
 
   /**
@@ -452,10 +465,10 @@ export class Net extends Owned {
 
   /** @returns {Uint8Array} the weights as safetensors (a copy). */
   saveWeights() {
-    const c = this.#lab.c;
-    const [ptr, len] = this.#lab.out2((b, l) => c.weights_save(this.ptr, b, l));
+    const c = this.#core.c;
+    const [ptr, len] = this.#core.out2((b, l) => c.weights_save(this.ptr, b, l));
     try {
-      return new Uint8Array(this.#lab.memory, ptr, len).slice();
+      return new Uint8Array(this.#core.memory, ptr, len).slice();
     } finally {
       c.buffer_free(ptr);
     }
@@ -467,30 +480,30 @@ export class Net extends Owned {
    * @param {string} [name] used in error messages
    */
   loadWeights(bytes, name = 'weights.safetensors') {
-    this.#lab.withString(name, (n) => this.#lab.withBytes(bytes, (p, len) =>
-      this.#lab.check(this.#lab.c.weights_load(this.ptr, n, p, len))));
+    this.#core.withString(name, (n) => this.#core.withBytes(bytes, (p, len) =>
+      this.#core.check(this.#core.c.weights_load(this.ptr, n, p, len))));
   }
 
   /** Sets a metadata string carried into saved weights. */
   setMeta(key, value) {
-    this.#lab.withString(key, (k) => this.#lab.withString(value, (v) =>
-      this.#lab.check(this.#lab.c.net_set_meta(this.ptr, k, v))));
+    this.#core.withString(key, (k) => this.#core.withString(value, (v) =>
+      this.#core.check(this.#core.c.net_set_meta(this.ptr, k, v))));
   }
 
   /** @returns {string|null} a metadata value, or null. */
   meta(key) {
-    return this.#lab.withString(key, (k) => this.#lab.string(this.#lab.c.net_meta(this.ptr, k)));
+    return this.#core.withString(key, (k) => this.#core.string(this.#core.c.net_meta(this.ptr, k)));
   }
 
   /** Frees the net, its io buffers and any trainer using it. Idempotent. */
   free() {
     if (this.freed) return;
-    this.#lab.c.net_free(this.release());
+    this.#core.c.net_free(this.release());
   }
 }
 
 /**
- * @typedef {object} TrainConfig Mirrors advlab_train_config; missing keys take lab.trainDefaults.
+ * @typedef {object} TrainConfig Mirrors advlab_train_config; missing keys take core.trainDefaults.
  * @property {'adam'|'sgd'} [optimizer]
  * @property {number} [lr]
  * @property {number} [momentum] SGD only
@@ -518,10 +531,12 @@ function resolveConfig(config, defaults) {
     throw new Error(`train config: optimizer must be 'adam' or 'sgd', got '${cfg.optimizer}'`);
   }
   for (const key of ['lr', 'momentum', 'beta1', 'beta2', 'epsilon']) {
-    if (typeof cfg[key] !== 'number') throw new Error(`train config: ${key} must be a number, got ${cfg[key]}`);
+    if (typeof cfg[key] !== 'number') {
+      throw new Error(`train config: ${key} must be a number, got ${cfg[key]}`);
+    }
   }
   for (const key of INT_KEYS) {
-    if (!isInt32(cfg[key])) throw new Error(`train config: ${key} must be an integer, got ${cfg[key]}`);
+    intArg(cfg[key], `train config: ${key}`);
   }
   cfg.seedHalves = seedHalves(cfg.seed, 'train config');
   return cfg;
@@ -541,18 +556,19 @@ function resolveConfig(config, defaults) {
 
 /** Training of a net on a dataset, run in chunks of batches. */
 export class Trainer extends Owned {
-  #lab;
+  #core;
   #net;
   #dataset;
   /** @internal */
-  constructor(lab, net, dataset, cfg) {
-    const c = lab.c;
+  constructor(core, net, dataset, cfg) {
+    const c = core.c;
     const [lo, hi] = cfg.seedHalves;
-    const ptr = lab.out((o) => c.trainer_create(net.ptr, dataset.ptr, OPTIMIZERS.indexOf(cfg.optimizer),
-      cfg.lr, cfg.momentum, cfg.beta1, cfg.beta2, cfg.epsilon, cfg.epochs, cfg.batch, lo, hi,
-      cfg.limit, o));
+    const optimizer = OPTIMIZERS.indexOf(cfg.optimizer);
+    const ptr = core.out((o) => c.trainer_create(net.ptr, dataset.ptr, optimizer, cfg.lr,
+      cfg.momentum, cfg.beta1, cfg.beta2, cfg.epsilon, cfg.epochs, cfg.batch, lo, hi, cfg.limit,
+      o));
     super(ptr, 'Trainer');
-    this.#lab = lab;
+    this.#core = core;
     this.#net = net;
     this.#dataset = dataset;
     net.trainers.add(this);
@@ -565,9 +581,9 @@ export class Trainer extends Owned {
    * @returns {Progress}
    */
   run(maxBatches = 50) {
-    const c = this.#lab.c;
-    this.#lab.check(c.trainer_run(this.ptr, intArg(maxBatches, 'run: maxBatches')));
-    const d = new Float64Array(this.#lab.memory, c.trainer_progress(this.ptr), 8);
+    const c = this.#core.c;
+    this.#core.check(c.trainer_run(this.ptr, intArg(maxBatches, 'run: maxBatches')));
+    const d = new Float64Array(this.#core.memory, c.trainer_progress(this.ptr), 8);
     return {
       epoch: d[0], epochs: d[1], batchInEpoch: d[2], batchesPerEpoch: d[3], epochDone: d[4] !== 0,
       loss: d[5], accuracy: d[6], imagesPerSec: d[7],
@@ -575,13 +591,13 @@ export class Trainer extends Owned {
   }
 
   /** @returns {boolean} true once every epoch has run. */
-  get finished() { return this.#lab.c.trainer_finished(this.ptr) !== 0; }
+  get finished() { return this.#core.c.trainer_finished(this.ptr) !== 0; }
 
   /** Frees the trainer (its optimizer state). Idempotent. */
   free() {
     if (this.freed) return;
     this.#net.trainers.delete(this);
     this.#dataset.trainers.delete(this);
-    this.#lab.c.trainer_free(this.release());
+    this.#core.c.trainer_free(this.release());
   }
 }

@@ -169,9 +169,30 @@ describe('a tutorial net', () => {
     }
   });
 
+  test('views are re-acquired after wasm memory grows', () => {
+    const net = lab.createNet({ maxBatch: 4, seed: 9 });
+    try {
+      const params = net.params().slice();
+      const stale = net.input;
+      stale[0] = 0.5;
+      // 47 MB of training images cannot fit without growing memory.
+      const train = loadMnist(lab, 'train');
+      train.free();
+      assert.equal(stale.length, 0, 'the old view is detached');
+      assert.equal(net.input.length, 4 * 784);
+      assert.equal(net.input[0], 0.5);
+      assert.equal(bitDiff(params, net.params()).count, 0);
+      net.predict(1);
+    } finally {
+      net.free();
+    }
+  });
+
   test('metadata is set, read and missing keys are null', () => {
     const net = lab.createNet();
     try {
+      assertAdvlabError(() => net.setMeta('', 'x'), 'ADVLAB_E_ARG', /key/);
+      assertAdvlabError(() => net.setMeta('k', 'x'.repeat(5000)), 'ADVLAB_E_ARG', /"k"/);
       assert.equal(net.meta('dataset'), null);
       net.setMeta('dataset', 'mnist');
       net.setMeta('note', 'ünïcødé ✓');
@@ -234,7 +255,7 @@ describe('weights', () => {
         'ADVLAB_E_FORMAT', /cut\.safetensors/);
       unchanged();
       assertAdvlabError(() => b.loadWeights(bytes.subarray(0, 5), 'tiny.safetensors'),
-        'ADVLAB_E_FORMAT', /tiny\.safetensors/);
+        'ADVLAB_E_FORMAT', /tiny\.safetensors.*too short/);
       unchanged();
       const garbage = new Uint8Array(4096).map((_, i) => (i * 2654435761) >>> 24);
       assertAdvlabError(() => b.loadWeights(garbage, 'garbage.safetensors'),
@@ -245,11 +266,11 @@ describe('weights', () => {
       notJson[0] = 16;
       notJson.set(new TextEncoder().encode('{"a": [1, 2, }  '), 8);
       assertAdvlabError(() => b.loadWeights(notJson, 'bad-json.safetensors'),
-        'ADVLAB_E_FORMAT', /bad-json\.safetensors/);
+        'ADVLAB_E_FORMAT', /bad-json\.safetensors.*JSON/);
       unchanged();
       // A sound file of another arch.
       assertAdvlabError(() => b.loadWeights(small.saveWeights(), 'small.safetensors'),
-        'ADVLAB_E_FORMAT', /small\.safetensors/);
+        'ADVLAB_E_FORMAT', /small\.safetensors.*arch/);
       unchanged();
 
       assertAdvlabError(() => lab.netFromWeights(garbage, 'garbage.safetensors'),
@@ -267,7 +288,7 @@ describe('weights', () => {
 describe('errors carry the C message', () => {
   test('a bad arch string', () => {
     assertAdvlabError(() => lab.createNet({ arch: 'c4k5-q7-d10' }), 'ADVLAB_E_ARG', /q7/);
-    assertAdvlabError(() => lab.createNet({ arch: 'not-an-arch' }), 'ADVLAB_E_ARG', /not-an-arch|not/);
+    assertAdvlabError(() => lab.createNet({ arch: 'not-an-arch' }), 'ADVLAB_E_ARG', /not-an-arch/);
     assertAdvlabError(() => lab.createNet({ arch: '' }), 'ADVLAB_E_ARG', /./);
   });
 

@@ -41,7 +41,8 @@ test('MNIST train: 60000 images of 28x28 with the known first labels', () => {
     assert.deepEqual(hist, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
     // The pixels are the file's bytes after its 16-byte header.
     const { images } = readMnist('train');
-    assert.deepEqual(ds.pixels.subarray(0, 784 * 3), new Uint8Array(images.subarray(16, 16 + 784 * 3)));
+    const first = new Uint8Array(images.subarray(16, 16 + 784 * 3));
+    assert.deepEqual(ds.pixels.subarray(0, 784 * 3), first);
   } finally {
     ds.free();
   }
@@ -81,8 +82,8 @@ test('malformed IDX bytes throw the C message naming the file', () => {
   badMagic[2] = 0x0d; // float data, not ubyte
   assertFormatError(() => lab.loadDataset(badMagic, labels, 'magic-images'),
     /magic-images.*0x0d/);
-  assertFormatError(() => lab.loadDataset(images.subarray(0, images.length - 1), labels, 'cut-images'),
-    /cut-images.*truncated/);
+  const cut = images.subarray(0, images.length - 1);
+  assertFormatError(() => lab.loadDataset(cut, labels, 'cut-images'), /cut-images.*truncated/);
   assertFormatError(() => lab.loadDataset(images.subarray(0, 6), labels, 'header-images'),
     /header-images.*header/);
   assertFormatError(() => lab.loadDataset(new Uint8Array(0), labels, 'empty-images'),
@@ -93,7 +94,8 @@ test('malformed IDX bytes throw the C message naming the file', () => {
   // Images must be rank 3 and labels rank 1.
   assertFormatError(() => lab.loadDataset(idx([12], new Uint8Array(12)), labels, 'rank-images'),
     /rank-images.*rank 1/);
-  assertFormatError(() => lab.loadDataset(images, idx([3, 1], [1, 2, 3]), 'rank'), /labels.*rank 2/);
+  assertFormatError(() => lab.loadDataset(images, idx([3, 1], [1, 2, 3]), 'rank'),
+    /labels.*rank 2/);
 
   // The label file must hold one label per image, each a class 0..9.
   assertFormatError(() => lab.loadDataset(images, idx([2], [1, 2]), 'count'), /3 images.*2 labels/);

@@ -82,7 +82,8 @@ test('training is deterministic and chunking does not change the result', async 
 
 test('a trainer reports progress across epochs and stops at each epoch end', () => {
   const net = lab.createNet({ seed: 3 });
-  const t = net.trainer(trainSet, { epochs: 2, batch: 32, limit: 320, optimizer: 'sgd', lr: 0.05, momentum: 0.9 });
+  const t = net.trainer(trainSet,
+    { epochs: 2, batch: 32, limit: 320, optimizer: 'sgd', lr: 0.05, momentum: 0.9 });
   try {
     let p = t.run(4);
     assert.deepEqual([p.epoch, p.batchInEpoch, p.batchesPerEpoch, p.epochDone], [1, 4, 10, false]);
