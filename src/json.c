@@ -15,7 +15,7 @@
     } while (0)
 
 /* The largest integer a double (JavaScript, Python's json) holds exactly. */
-#define UINT_LIMIT ((uint64_t)1 << 53)
+#define EXACT_INT_MAX ((uint64_t)1 << 53)
 
 /* The text is parsed twice by the same code. The first pass checks it and
  * counts values and string bytes (nodes == NULL); the second fills one
@@ -98,28 +98,15 @@ int advlab__json_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
+/* Writes cp as UTF-8 into out; returns the length. */
 static size_t utf8_encode(uint32_t cp, unsigned char *out)
 {
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xc0 | cp >> 6);
-        out[1] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xe0 | cp >> 12);
-        out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xf0 | cp >> 18);
-    out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-    out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3f));
-    return 4;
+    static const unsigned char lead[5] = {0, 0x00, 0xc0, 0xe0, 0xf0};
+    size_t len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    for (size_t i = len - 1; i > 0; i--, cp >>= 6)
+        out[i] = (unsigned char)(0x80 | (cp & 0x3f));
+    out[0] = (unsigned char)(lead[len] | cp);
+    return len;
 }
 
 static int hex_value(int c)
@@ -231,7 +218,7 @@ static advlab_status parse_number(parser *p, advlab__json *v)
         return fail_at(p, p->pos, "number with a leading zero");
     for (; is_digit(peek(p)); p->pos++) {
         uint64_t d = (uint64_t)(peek(p) - '0');
-        if (u > (UINT_LIMIT - d) / 10)
+        if (u > (EXACT_INT_MAX - d) / 10)
             plain = 0;
         else
             u = u * 10 + d;
@@ -275,14 +262,16 @@ static advlab_status parse_container(parser *p, advlab__json *v, int is_object)
     if (peek(p) != close) {
         for (;;) {
             const char *key = NULL;
-            size_t key_len = 0, key_at = p->pos;
+            size_t key_len = 0;
             advlab__json *item;
             if (is_object) {
+                size_t key_at;
                 skip_ws(p);
                 key_at = p->pos;
                 if (peek(p) != '"')
                     return expected(p, "a member name");
                 TRY(parse_string(p, &key, &key_len));
+                /* Quadratic, but bounded by ADVLAB__JSON_MAX_VALUES. */
                 for (const advlab__json *m = v ? v->child : NULL; m; m = m->next)
                     if (m->key_len == key_len && memcmp(m->key, key, key_len) == 0)
                         return fail_at(p, key_at, "duplicate member \"%s\"", key);

@@ -9,7 +9,9 @@
  * - nesting is limited to ADVLAB__JSON_MAX_DEPTH and the tree to
  *   ADVLAB__JSON_MAX_VALUES values, which bounds the work a hostile file can
  *   cause.
- * Errors are ADVLAB_E_FORMAT with "<name>: <problem> at byte <offset>". */
+ * Errors are ADVLAB_E_FORMAT with "<name>: <problem> at byte <offset>" (or
+ * ADVLAB_E_NOMEM). The tree holds decoded copies of every string, so it does
+ * not point into the text and stays valid until advlab__json_free. */
 #ifndef ADVLAB_JSON_H
 #define ADVLAB_JSON_H
 
@@ -35,7 +37,7 @@ typedef struct advlab__json advlab__json;
 struct advlab__json {
     advlab__json_type type;
     size_t offset;   /* where the value starts in the text, for messages */
-    const char *key; /* member name when the parent is an object, else NULL */
+    const char *key; /* member name (NUL-terminated) in an object, else NULL */
     size_t key_len;
     const char *str;           /* STRING: decoded UTF-8, NUL-terminated; may hold \u0000 */
     size_t len;                /* STRING: bytes in str; ARRAY, OBJECT: children */

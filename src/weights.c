@@ -6,10 +6,14 @@
  *    "conv1.weight": {"dtype": "F32", "shape": [4,1,5,5], "data_offsets": [0,400]}, ...}
  *
  * Loading checks the whole file against the net before it changes anything,
- * so a bad file leaves the caller's net exactly as it was. Metadata is then
- * replaced by the file's, except the keys the writer generates (arch,
- * input_scale, advlab_version, format): they describe the file rather than
- * the training, are checked instead of kept, and are written afresh on save. */
+ * so a bad file leaves the caller's net exactly as it was: the frame, the
+ * JSON, every entry's dtype, shape and offsets, that the tensors tile the
+ * data region, and that every value is finite. Then the net's metadata is
+ * replaced by the file's, except the keys the writer generates. Those
+ * describe the file rather than the training, so they are never kept: arch
+ * and input_scale are checked against the net, format and advlab_version are
+ * ignored, and all four are written afresh on save. */
+#include <assert.h>
 #include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,8 +36,12 @@
 /* The reference implementation's limit on N. */
 #define HEADER_LIMIT 100000000u
 #define INPUT_SCALE "[0,1]"
-/* Shapes in messages show at most this many dimensions. */
+/* A weight and a bias per layer at most. */
+#define MAX_TENSORS (2 * ADVLAB_MAX_LAYERS)
+/* Shapes in messages show at most this many dimensions, which fit in
+ * SHAPE_TEXT bytes even at 2^53 each. */
 #define SHAPE_SHOWN 8
+#define SHAPE_TEXT 256
 
 _Static_assert(sizeof(float) == 4 && FLT_MANT_DIG == 24 && FLT_MAX_EXP == 128,
                "F32 tensors are copied as IEEE-754 binary32 bit patterns");
@@ -70,18 +78,18 @@ static uint32_t float_bits(float f)
 
 static int bits_finite(uint32_t u) { return (u & 0x7f800000u) != 0x7f800000u; }
 
-/* "[4,1,5,5]"; buf holds SHAPE_SHOWN dimensions of up to 2^53. */
-static void shape_text(char buf[256], const uint64_t *dims, size_t rank)
+/* "[4,1,5,5]", or "[4,1,5,5,1,1,1,1,...]" past SHAPE_SHOWN dimensions. */
+static void shape_text(char buf[SHAPE_TEXT], const uint64_t *dims, size_t rank)
 {
-    size_t n = (size_t)snprintf(buf, 256, "[");
+    size_t n = (size_t)snprintf(buf, SHAPE_TEXT, "[");
     for (size_t i = 0; i < rank && i < SHAPE_SHOWN; i++)
-        n +=
-            (size_t)snprintf(buf + n, 256 - n, "%s%llu", i ? "," : "", (unsigned long long)dims[i]);
-    snprintf(buf + n, 256 - n, rank > SHAPE_SHOWN ? ",...]" : "]");
+        n += (size_t)snprintf(buf + n, SHAPE_TEXT - n, "%s%llu", i ? "," : "",
+                              (unsigned long long)dims[i]);
+    snprintf(buf + n, SHAPE_TEXT - n, rank > SHAPE_SHOWN ? ",...]" : "]");
 }
 
-/* Names the first NaN or infinity of t, if bits[i] is one, in the indexing
- * a PyTorch user would type: "conv1.weight[2,0,3,1] (flat index 56) is NaN". */
+/* Reports element i of t, whose bits are a NaN or an infinity, indexed the
+ * way a PyTorch user would type it: "conv1.weight[2,0,1,1] (flat index 56)". */
 static advlab_status fail_nonfinite(const char *who, const advlab_tensor *t, size_t i,
                                     uint32_t bits)
 {
@@ -181,9 +189,11 @@ advlab_status advlab_weights_save(const advlab_net *cnet, uint8_t **bytes, size_
      * net; saving only reads through them. */
     advlab_net *net = (advlab_net *)cnet;
     int n_tensors = advlab_net_tensor_count(net);
+    advlab_tensor ts[MAX_TENSORS];
     text h = {0};
     size_t offset = 0;
-    advlab_tensor t;
+
+    assert(n_tensors <= MAX_TENSORS);
 
     for (int i = 0; i < advlab__net_meta_count(net); i++) {
         const char *key = advlab__net_meta_key(net, i), *value = advlab_net_meta(net, key);
@@ -193,10 +203,10 @@ advlab_status advlab_weights_save(const advlab_net *cnet, uint8_t **bytes, size_
                                 key);
     }
     for (int i = 0; i < n_tensors; i++) {
-        TRY(advlab_net_tensor(net, i, &t));
-        for (size_t j = 0; j < t.count; j++)
-            if (!bits_finite(float_bits(t.data[j])))
-                return fail_nonfinite("weights save", &t, j, float_bits(t.data[j]));
+        TRY(advlab_net_tensor(net, i, &ts[i]));
+        for (size_t j = 0; j < ts[i].count; j++)
+            if (!bits_finite(float_bits(ts[i].data[j])))
+                return fail_nonfinite("weights save", &ts[i], j, float_bits(ts[i].data[j]));
     }
 
     put(&h, "{\"__metadata__\":{");
@@ -216,14 +226,13 @@ advlab_status advlab_weights_save(const advlab_net *cnet, uint8_t **bytes, size_
     }
     put(&h, "}");
     for (int i = 0; i < n_tensors; i++) {
-        TRY(advlab_net_tensor(net, i, &t));
         put(&h, ",");
-        put_string(&h, t.name);
+        put_string(&h, ts[i].name);
         put(&h, ":{\"dtype\":\"F32\",\"shape\":[");
-        for (int d = 0; d < t.rank; d++)
-            put_fmt(&h, "%s%d", d ? "," : "", t.shape[d]);
-        put_fmt(&h, "],\"data_offsets\":[%zu,%zu]}", offset, offset + 4 * t.count);
-        offset += 4 * t.count;
+        for (int d = 0; d < ts[i].rank; d++)
+            put_fmt(&h, "%s%d", d ? "," : "", ts[i].shape[d]);
+        put_fmt(&h, "],\"data_offsets\":[%zu,%zu]}", offset, offset + 4 * ts[i].count);
+        offset += 4 * ts[i].count;
     }
     put(&h, "}");
     /* Spaces up to a multiple of 8, as the reference writer does, so the
@@ -241,11 +250,9 @@ advlab_status advlab_weights_save(const advlab_net *cnet, uint8_t **bytes, size_
         out[i] = (uint8_t)((uint64_t)h.len >> 8 * i);
     memcpy(out + 8, h.s, h.len);
     uint8_t *data = out + 8 + h.len;
-    for (int i = 0; i < n_tensors; i++) {
-        advlab_net_tensor(net, i, &t);
-        for (size_t j = 0; j < t.count; j++, data += 4)
-            store_u32(data, float_bits(t.data[j]));
-    }
+    for (int i = 0; i < n_tensors; i++)
+        for (size_t j = 0; j < ts[i].count; j++, data += 4)
+            store_u32(data, float_bits(ts[i].data[j]));
     *bytes = out;
     *len = 8 + h.len + offset;
     free(h.s);
@@ -358,7 +365,7 @@ static advlab_status check_entry(const char *name, const file_view *f, slot *s)
 {
     const advlab_tensor *t = &s->t;
     const advlab__json *e = s->entry, *dtype_v, *shape_v, *offsets_v;
-    char have[256], want[256];
+    char have[SHAPE_TEXT], want[SHAPE_TEXT];
     uint64_t dims[SHAPE_SHOWN], want_dims[4];
     size_t rank = 0;
     int same;
@@ -439,10 +446,10 @@ static int by_begin(const void *a, const void *b)
 }
 
 /* safetensors requires the tensors to tile the data region exactly: no
- * overlaps, no holes, nothing after the last one. order is scratch space. */
-static advlab_status check_tiling(const char *name, const file_view *f, slot *slots, slot **order,
-                                  int n)
+ * overlaps, no holes, nothing after the last one. */
+static advlab_status check_tiling(const char *name, const file_view *f, slot *slots, int n)
 {
+    slot *order[MAX_TENSORS];
     uint64_t pos = 0;
     for (int i = 0; i < n; i++)
         order[i] = &slots[i];
@@ -469,7 +476,7 @@ static advlab_status check_tiling(const char *name, const file_view *f, slot *sl
 
 /* Every check, in file order for the entries. Touches nothing. */
 static advlab_status check_file(advlab_net *net, const char *name, const file_view *f, slot *slots,
-                                slot **order, int n)
+                                int n)
 {
     TRY(check_meta(net, name, f));
     for (const advlab__json *m = f->header->child; m; m = m->next) {
@@ -489,7 +496,7 @@ static advlab_status check_file(advlab_net *net, const char *name, const file_vi
     for (int i = 0; i < n; i++)
         if (!slots[i].entry)
             return advlab__fail(ADVLAB_E_FORMAT, "%s: tensor %s is missing", name, slots[i].t.name);
-    TRY(check_tiling(name, f, slots, order, n));
+    TRY(check_tiling(name, f, slots, n));
     for (int i = 0; i < n; i++)
         for (size_t j = 0; j < slots[i].t.count; j++) {
             uint32_t bits = load_u32(f->data + slots[i].begin + 4 * j);
@@ -503,30 +510,25 @@ static advlab_status check_file(advlab_net *net, const char *name, const file_vi
 static advlab_status load_opened(advlab_net *net, const char *name, const file_view *f)
 {
     int n = advlab_net_tensor_count(net);
-    slot *slots = calloc((size_t)n, sizeof *slots);
-    slot **order = calloc((size_t)n, sizeof *order);
-    advlab_status s = ADVLAB_OK;
-    if (!slots || !order)
-        s = advlab__fail(ADVLAB_E_NOMEM, "%s: out of memory", name);
-    for (int i = 0; i < n && !s; i++)
-        s = advlab_net_tensor(net, i, &slots[i].t);
-    if (!s)
-        s = check_file(net, name, f, slots, order, n);
-    if (!s) {
-        /* check_meta made sure every entry fits, so set_meta cannot fail. */
-        net->n_meta = 0;
-        for (const advlab__json *m = f->meta ? f->meta->child : NULL; m && !s; m = m->next)
-            if (!is_generated(m->key))
-                s = advlab_net_set_meta(net, m->key, m->str);
-    }
-    for (int i = 0; i < n && !s; i++)
+    slot slots[MAX_TENSORS] = {0};
+    assert(n <= MAX_TENSORS);
+    for (int i = 0; i < n; i++)
+        TRY(advlab_net_tensor(net, i, &slots[i].t));
+    TRY(check_file(net, name, f, slots, n));
+
+    /* Replace rather than merge: metadata describes the weights it came
+     * with, so an old entry (say, "training") must not outlive them.
+     * check_meta made sure every entry fits, so set_meta cannot fail. */
+    net->n_meta = 0;
+    for (const advlab__json *m = f->meta ? f->meta->child : NULL; m; m = m->next)
+        if (!is_generated(m->key))
+            TRY(advlab_net_set_meta(net, m->key, m->str));
+    for (int i = 0; i < n; i++)
         for (size_t j = 0; j < slots[i].t.count; j++) {
             uint32_t bits = load_u32(f->data + slots[i].begin + 4 * j);
             memcpy(&slots[i].t.data[j], &bits, sizeof bits);
         }
-    free(slots);
-    free(order);
-    return s;
+    return ADVLAB_OK;
 }
 
 advlab_status advlab_weights_load(advlab_net *net, const char *name, const uint8_t *bytes,

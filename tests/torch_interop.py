@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Checks that advlab's safetensors file is a real PyTorch state dict.
+
+usage: python3 tests/torch_interop.py MODEL.safetensors INPUTS.bin PROBS.bin
+
+  MODEL.safetensors  weights written by advlab (advlab_weights_save)
+  INPUTS.bin         float32 little-endian, N x 1 x 28 x 28, scaled to [0,1]
+  PROBS.bin          float32 little-endian, N x classes: advlab's softmax
+                     probabilities for the same inputs
+
+The script builds the equivalent torch.nn model for the file's
+__metadata__ "arch", loads the tensors with load_state_dict(strict=True) as
+they are (no renaming, no transposing), runs the inputs and checks every
+probability against advlab's to within 1e-5. It exits non-zero with a
+message if anything differs.
+
+It needs only torch: the `safetensors` package is not required, because the
+format is simple enough to read with struct and json.
+"""
+import array
+import json
+import re
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+TOLERANCE = 1e-5
+IMAGE = (1, 28, 28)
+PRESETS = {
+    "tutorial": "c4k5-p2-c10k5-p2-d100-d10",
+    "madry": "c32k5-p2-c64k5-p2-d1024-d10",
+}
+# The family both presets belong to: conv, pool, conv, pool, dense, dense.
+SPEC = re.compile(r"^c(\d+)k(\d+)-p2-c(\d+)k(\d+)-p2-d(\d+)-d(\d+)$")
+
+
+class InteropError(Exception):
+    pass
+
+
+def read_f32(blob):
+    """Little-endian float32 bytes as a flat tensor, whatever the host order."""
+    if len(blob) % 4:
+        raise InteropError(f"{len(blob)} bytes is not a whole number of float32 values")
+    values = array.array("f")
+    values.frombytes(blob)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return torch.frombuffer(values, dtype=torch.float32).clone()
+
+
+def read_safetensors(path):
+    """Returns (metadata dict, {name: tensor}) from a safetensors file."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    if len(blob) < 8:
+        raise InteropError(f"{path}: {len(blob)} bytes is too short for safetensors")
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > len(blob) - 8:
+        raise InteropError(f"{path}: header length {n} runs past the end of the file")
+    header = json.loads(blob[8 : 8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {})
+    data = blob[8 + n :]
+    tensors = {}
+    for name, info in header.items():
+        if info["dtype"] != "F32":
+            raise InteropError(f"{path}: {name}: dtype {info['dtype']}, expected F32")
+        begin, end = info["data_offsets"]
+        if not 0 <= begin <= end <= len(data):
+            raise InteropError(f"{path}: {name}: data_offsets [{begin},{end}] out of range")
+        tensors[name] = read_f32(data[begin:end]).reshape(info["shape"])
+    return metadata, tensors
+
+
+class Net(nn.Module):
+    """advlab's conv-pool-conv-pool-dense-dense nets, in plain PyTorch.
+
+    tutorial = Net(4, 5, 10, 5, 100, 10): ART's get-started model;
+    madry    = Net(32, 5, 64, 5, 1024, 10). Convolutions are 'valid' with
+    stride 1, pooling is 2x2 (odd edges dropped), and the dense layers see
+    the feature maps flattened in (C, H, W) order, exactly as advlab.
+    """
+
+    def __init__(self, c1, k1, c2, k2, hidden, classes):
+        super().__init__()
+        side = ((IMAGE[1] - k1 + 1) // 2 - k2 + 1) // 2
+        self.conv1 = nn.Conv2d(IMAGE[0], c1, k1)
+        self.conv2 = nn.Conv2d(c1, c2, k2)
+        self.fc1 = nn.Linear(c2 * side * side, hidden)
+        self.fc2 = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return self.fc2(x)
+
+
+def net_for(arch):
+    spec = PRESETS.get(arch, arch)
+    m = SPEC.match(spec)
+    if not m:
+        raise InteropError(f'arch "{arch}" is not a c-p2-c-p2-d-d net that this script models')
+    return Net(*(int(g) for g in m.groups()))
+
+
+def check(model_path, inputs_path, probs_path):
+    metadata, state = read_safetensors(model_path)
+    if "arch" not in metadata:
+        raise InteropError(f'{model_path}: no "arch" in __metadata__')
+    if metadata.get("input_scale", "[0,1]") != "[0,1]":
+        raise InteropError(f"{model_path}: input_scale {metadata['input_scale']}, expected [0,1]")
+    model = net_for(metadata["arch"])
+    # strict=True: every name and shape must match the torch model, both ways.
+    model.load_state_dict(state, strict=True)
+    model.eval()
+
+    with open(inputs_path, "rb") as f:
+        x = read_f32(f.read())
+    image_size = IMAGE[0] * IMAGE[1] * IMAGE[2]
+    if x.numel() == 0 or x.numel() % image_size:
+        raise InteropError(f"{inputs_path}: {x.numel()} floats is not N x {image_size}")
+    x = x.reshape(-1, *IMAGE)
+    with open(probs_path, "rb") as f:
+        want = read_f32(f.read())
+    classes = model.fc2.out_features
+    if want.numel() != x.shape[0] * classes:
+        raise InteropError(
+            f"{probs_path}: {want.numel()} floats, expected {x.shape[0]} x {classes}")
+    want = want.reshape(x.shape[0], classes)
+
+    with torch.no_grad():
+        got = torch.softmax(model(x), dim=1)
+    diff = (got - want).abs()
+    worst = diff.max().item()
+    agree = (got.argmax(1) == want.argmax(1)).sum().item()
+    summary = (f"{metadata['arch']}: {x.shape[0]} images, max |p_torch - p_advlab| = {worst:.3g}"
+               f" (tolerance {TOLERANCE:g}), argmax agrees on {agree}/{x.shape[0]}")
+    if not worst <= TOLERANCE:  # also catches NaN
+        i, j = divmod(int(diff.argmax().item()), classes)
+        raise InteropError(f"{summary}; worst at image {i} class {j}: "
+                           f"torch {got[i, j].item():.8g}, advlab {want[i, j].item():.8g}")
+    print(f"torch_interop: ok, {summary}")
+
+
+def main(argv):
+    if len(argv) != 4:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    try:
+        check(*argv[1:])
+    except (InteropError, OSError, ValueError, KeyError, RuntimeError) as e:
+        # RuntimeError is what load_state_dict raises on a name or shape mismatch.
+        print(f"torch_interop: FAIL: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
