@@ -30,14 +30,15 @@ static void mark(pattern *p, int v)
     p->n++;
 }
 
-/* The per-image losses of n images through net's arch in double, reading
- * parameters from w (a double copy of advlab_net_params). */
+#define SCRATCH (1 << 16) /* doubles: more than any layer's output here */
+
+/* The summed loss of n images through net's arch in double, reading
+ * parameters from w (a double copy of advlab_net_params). a and b are
+ * SCRATCH-double work buffers. */
 static double ref_loss(const advlab_net *net, const double *w, const double *x, const int32_t *y, int n,
-                       pattern *pat)
+                       pattern *pat, double *a, double *b)
 {
     double total = 0.0;
-    size_t cap = 1 << 16;
-    double *a = malloc(sizeof(double) * cap), *b = malloc(sizeof(double) * cap);
     for (int img = 0; img < n; img++) {
         memcpy(a, x + (size_t)img * net->in_size, sizeof(double) * net->in_size);
         for (int i = 0; i < net->arch.n_layers; i++) {
@@ -90,7 +91,6 @@ static double ref_loss(const advlab_net *net, const double *w, const double *x, 
             s += exp(a[c] - m);
         total += log(s) - (a[y[img]] - m);
     }
-    free(a), free(b);
     return total;
 }
 
@@ -100,6 +100,7 @@ typedef struct {
     const int32_t *y;
     int n;
     pattern base, probe;
+    double *scratch_a, *scratch_b;
 } problem;
 
 /* Central difference of the summed loss along coordinate v[i]; returns 0 if
@@ -111,7 +112,7 @@ static int central_diff(problem *pb, double *v, size_t i, double *out)
     for (int side = 0; side < 2; side++) {
         v[i] = keep + (side ? -H_STEP : H_STEP);
         pb->probe.n = 0;
-        f[side] = ref_loss(pb->net, pb->w, pb->x, pb->y, pb->n, &pb->probe);
+        f[side] = ref_loss(pb->net, pb->w, pb->x, pb->y, pb->n, &pb->probe, pb->scratch_a, pb->scratch_b);
         if (memcmp(pb->probe.bits, pb->base.bits, pb->base.n) != 0) {
             v[i] = keep;
             return 0;
@@ -145,7 +146,8 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
     for (int b = 0; b < n; b++)
         y[b] = (int32_t)advlab__rng_below(&rng, (uint32_t)advlab_net_classes(net));
 
-    problem pb = {net, malloc(sizeof(double) * P), malloc(sizeof(double) * D), y, n, {0}, {0}};
+    problem pb = {net, malloc(sizeof(double) * P), malloc(sizeof(double) * D), y, n, {0}, {0},
+                  malloc(sizeof(double) * SCRATCH), malloc(sizeof(double) * SCRATCH)};
     for (size_t i = 0; i < P; i++)
         pb.w[i] = params[i];
     for (size_t i = 0; i < D; i++)
@@ -153,7 +155,7 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
     pb.base.cap = pb.probe.cap = 1 << 22;
     pb.base.bits = malloc(pb.base.cap);
     pb.probe.bits = malloc(pb.probe.cap);
-    double ref = ref_loss(net, pb.w, pb.x, y, n, &pb.base);
+    double ref = ref_loss(net, pb.w, pb.x, y, n, &pb.base, pb.scratch_a, pb.scratch_b);
 
     float loss;
     CHECK(advlab_net_loss_grad(net, x, y, n, &loss) == ADVLAB_OK, "%s", advlab_last_error());
@@ -199,7 +201,8 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
           checked);
     printf("%s: checked %d input coordinates\n", arch, checked);
 
-    free(pb.w), free(pb.x), free(pb.base.bits), free(pb.probe.bits), free(x), free(gx);
+    free(pb.w), free(pb.x), free(pb.base.bits), free(pb.probe.bits), free(pb.scratch_a), free(pb.scratch_b);
+    free(x), free(gx);
     advlab_net_free(net);
 }
 
