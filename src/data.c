@@ -117,8 +117,8 @@ advlab_status advlab__dataset_from_idx2(const char *images_name, const uint8_t *
         return advlab__fail(ADVLAB_E_ARG, "%s: no place for the dataset (out is NULL)",
                             images_name);
 
-    int32_t idims[3], ldims[3];
-    const uint8_t *pix, *lab;
+    int32_t idims[3] = {0}, ldims[3] = {0};
+    const uint8_t *pix = NULL, *lab = NULL;
     advlab_status st = advlab__idx_parse(images_name, images, images_len, 3, idims, &pix);
     if (st != ADVLAB_OK)
         return st;

@@ -172,7 +172,7 @@ static advlab_status parse_string(parser *p, const char **str, size_t *n)
     for (;;) {
         unsigned char buf[4];
         size_t k;
-        uint32_t cp;
+        uint32_t cp = 0;
         int c = peek(p);
         if (c == '"')
             break;
