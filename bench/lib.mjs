@@ -1,13 +1,12 @@
 // Shared pieces of the benchmark: paths, MNIST, timing, the FLOP model, and
 // the way a stage hands its result to run.mjs.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { mnistDir, readMnist as readMnistFiles } from '../data/mnist.mjs';
 
 export const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = join(benchDir, '..');
-export const mnistDir = join(repoRoot, 'data', 'mnist');
+export { mnistDir };
 
 /** The settings every engine is measured with (ART's get-started tutorial). */
 export const TUTORIAL = {
@@ -19,26 +18,17 @@ export const TUTORIAL = {
 
 // ---------------------------------------------------------------- MNIST
 
-function readIdx(name) {
-  const path = join(mnistDir, name);
-  if (existsSync(path)) return readFileSync(path);
-  if (existsSync(`${path}.gz`)) return gunzipSync(readFileSync(`${path}.gz`));
-  throw new Error(`${path} is missing: run 'sh data/get-mnist.sh' first`);
-}
-
 /**
  * The raw IDX bytes of an MNIST split, and views of its pixels and labels.
  * @param {'train'|'test'} split
  */
 export function readMnist(split) {
-  const prefix = split === 'train' ? 'train' : 't10k';
-  const images = readIdx(`${prefix}-images-idx3-ubyte`);
-  const labels = readIdx(`${prefix}-labels-idx1-ubyte`);
+  const { images, labels, name } = readMnistFiles(split);
   const count = images.readUInt32BE(4);
   const rows = images.readUInt32BE(8);
   const cols = images.readUInt32BE(12);
   return {
-    images, labels, count, size: rows * cols, name: `${prefix}-images-idx3-ubyte`,
+    images, labels, count, size: rows * cols, name,
     pixels: images.subarray(16, 16 + count * rows * cols),
     classes: labels.subarray(8, 8 + count),
   };

@@ -7,13 +7,6 @@
 
 #include "error.h"
 
-#define TRY(expr)                      \
-    do {                               \
-        advlab_status try_s_ = (expr); \
-        if (try_s_ != ADVLAB_OK)       \
-            return try_s_;             \
-    } while (0)
-
 /* The largest integer a double (JavaScript, Python's json) holds exactly. */
 #define EXACT_INT_MAX ((uint64_t)1 << 53)
 

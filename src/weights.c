@@ -26,13 +26,6 @@
 #include "json.h"
 #include "net.h"
 
-#define TRY(expr)                      \
-    do {                               \
-        advlab_status try_s_ = (expr); \
-        if (try_s_ != ADVLAB_OK)       \
-            return try_s_;             \
-    } while (0)
-
 /* The reference implementation's limit on N. */
 #define HEADER_LIMIT 100000000u
 #define INPUT_SCALE "[0,1]"

@@ -1,37 +1,11 @@
 // Shared bits of the Node tests: paths, MNIST, small comparisons.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { mnistDir, readMnist } from '../../data/mnist.mjs';
 
 /** The repository root (absolute path). */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Where `sh data/get-mnist.sh` puts MNIST. */
-export const mnistDir = join(repoRoot, 'data', 'mnist');
-
-const FILES = {
-  train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'],
-  test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
-};
-
-// One IDX file from data/mnist, uncompressed or as .gz.
-function readIdx(name) {
-  const path = join(mnistDir, name);
-  if (existsSync(path)) return readFileSync(path);
-  if (existsSync(`${path}.gz`)) return gunzipSync(readFileSync(`${path}.gz`));
-  throw new Error(`${path} is missing: run 'sh data/get-mnist.sh' first`);
-}
-
-/**
- * The raw IDX bytes of an MNIST split.
- * @param {'train'|'test'} split
- * @returns {{images: Buffer, labels: Buffer, name: string}}
- */
-export function readMnist(split) {
-  const [images, labels] = FILES[split];
-  return { images: readIdx(images), labels: readIdx(labels), name: images };
-}
+export { mnistDir, readMnist };
 
 /** Loads an MNIST split into a lab Dataset. */
 export function loadMnist(lab, split) {
