@@ -406,6 +406,8 @@ const char *advlab_net_meta(const advlab_net *net, const char *key)
     return NULL;
 }
 
+void advlab__net_meta_clear(advlab_net *net) { net->n_meta = 0; }
+
 int advlab__net_meta_count(const advlab_net *net) { return net->n_meta; }
 
 const char *advlab__net_meta_key(const advlab_net *net, int i) { return net->meta[i].key; }

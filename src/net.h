@@ -37,6 +37,8 @@ double advlab__net_train_step_grad(advlab_net *net, const float *x, const int32_
 /* Checks that ds fits net: image size and every label below net's classes. */
 advlab_status advlab__net_check_dataset(const advlab_net *net, const advlab_dataset *ds);
 
+/* Drops every metadata entry (a loaded file replaces them all). */
+void advlab__net_meta_clear(advlab_net *net);
 /* Metadata entries in insertion order, for the weights writer. */
 int advlab__net_meta_count(const advlab_net *net);
 const char *advlab__net_meta_key(const advlab_net *net, int i);

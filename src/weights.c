@@ -512,7 +512,7 @@ static advlab_status load_opened(advlab_net *net, const char *name, const file_v
     /* Replace rather than merge: metadata describes the weights it came
      * with, so an old entry (say, "training") must not outlive them.
      * check_meta made sure every entry fits, so set_meta cannot fail. */
-    net->n_meta = 0;
+    advlab__net_meta_clear(net);
     for (const advlab__json *m = f->meta ? f->meta->child : NULL; m; m = m->next)
         if (!is_generated(m->key))
             TRY(advlab_net_set_meta(net, m->key, m->str));
