@@ -179,19 +179,30 @@ advlab_status advlab_file_read(const char *path, uint8_t **bytes, size_t *len)
     return st;
 }
 
+/* Writes to a temporary file beside path, then renames it over path: a
+ * failed write (full disk, killed process) never destroys the file that was
+ * there, which may be a model that took an hour to train. */
 advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t len)
 {
     if (path == NULL || (bytes == NULL && len > 0))
         return advlab__fail(ADVLAB_E_ARG, "advlab_file_write: path and bytes must not be NULL");
-    FILE *f = fopen(path, "wb");
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return advlab__fail(ADVLAB_E_ARG, "%s: path is too long", path);
+    FILE *f = fopen(tmp, "wb");
     if (f == NULL)
         return advlab__fail(ADVLAB_E_IO, "%s: cannot create: %s", path, strerror(errno));
     errno = 0;
     int ok = len == 0 || fwrite(bytes, 1, len, f) == len;
     /* fclose flushes, so a full disk may only show up here. */
     ok = fclose(f) == 0 && ok;
-    if (!ok)
-        return advlab__fail(ADVLAB_E_IO, "%s: write failed: %s", path,
-                            errno ? strerror(errno) : "short write");
+    if (ok && rename(tmp, path) != 0)
+        ok = 0;
+    if (!ok) {
+        advlab_status st = advlab__fail(ADVLAB_E_IO, "%s: write failed: %s", path,
+                                        errno ? strerror(errno) : "short write");
+        remove(tmp);
+        return st;
+    }
     return ADVLAB_OK;
 }

@@ -624,6 +624,21 @@ static void test_real_mnist(const char *dir)
     advlab_dataset_free(test);
 }
 
+/* A failed write leaves what was at the path alone: here the path is a
+ * directory, so the final rename fails after the bytes were written. */
+static void test_failed_write_keeps_target(void)
+{
+    char dir[512], file[600];
+    tmp_file(dir, sizeof dir, "a-directory");
+    CHECK(mkdir(dir, 0700) == 0, "mkdir %s", dir);
+    CHECK_FAILS(advlab_file_write(dir, (const uint8_t *)"new", 3), ADVLAB_E_IO, "write failed");
+    struct stat sb;
+    CHECK(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode), "%s is no longer a directory", dir);
+    snprintf(file, sizeof file, "%s.tmp", dir);
+    CHECK(stat(file, &sb) != 0, "the temporary %s was left behind", file);
+    CHECK(rmdir(dir) == 0, "rmdir %s", dir);
+}
+
 int main(int argc, char **argv)
 {
     test_round_trip();
@@ -651,6 +666,7 @@ int main(int argc, char **argv)
         test_files();
         test_load_names_file();
         test_missing_file();
+        test_failed_write_keeps_target();
         test_gzip_variants();
         test_large_file();
         CHECK(rmdir(tmp_dir) == 0, "%s not empty after the tests", tmp_dir);
