@@ -1,0 +1,89 @@
+// advlab.js in a real module Web Worker in Chromium (Debian's, driven by
+// playwright-core): MNIST arrives as the .gz copies and is inflated by
+// DecompressionStream, training runs in the worker with progress events, and
+// the weights come out bit-identical to the native CLI's. C errors cross the
+// worker protocol as messages. The page must log no console errors.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { createLab } from '../../web/advlab.js';
+import { repoRoot } from '../node/helpers.mjs';
+import { serveStatic } from './serve.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const native = resolve(repoRoot, process.env.ADVLAB_NATIVE ?? 'build/native/advlab');
+const SEED = 11;
+const CONFIG = { epochs: 1, batch: 64, lr: 0.01, limit: 1024 };
+
+let server;
+let browser;
+let page;
+let userDataDir;
+const consoleErrors = [];
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
+  server = await serveStatic(repoRoot);
+  userDataDir = mkdtempSync(join(tmpdir(), 'advlab-chromium-'));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage();
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  await page.goto(`${server.url}/tests/browser/worker.html`);
+  await page.waitForFunction(() => window.ready === true);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+test('a worker trains bit-identically to the native CLI', async () => {
+  assert.ok(existsSync(native), `native CLI not found at ${native}`);
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-browser-'));
+  let nativeParams;
+  try {
+    const out = join(dir, 'native.safetensors');
+    execFileSync(native, ['train', '--seed', String(SEED), '--epochs', '1', '--batch', '64',
+      '--lr', '0.01', '--limit', String(CONFIG.limit), '--out', out], { cwd: repoRoot, stdio: 'ignore' });
+    const lab = await createLab();
+    const net = lab.netFromWeights(readFileSync(out), 'native.safetensors', 64);
+    nativeParams = new Uint32Array(net.params().slice().buffer);
+    net.free();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const reply = await page.evaluate(async ({ seed, config }) => {
+    const r = await window.call('train', { arch: 'tutorial', seed, config });
+    if (!r.ok) return r;
+    return { ok: true, accuracy: r.result.accuracy, params: Array.from(new Uint32Array(r.result.params)) };
+  }, { seed: SEED, config: CONFIG });
+  assert.ok(reply.ok, `worker failed: ${reply.error}`);
+  assert.equal(reply.params.length, nativeParams.length);
+  const differing = reply.params.filter((bits, i) => bits !== nativeParams[i]).length;
+  assert.equal(differing, 0, `${differing} of ${nativeParams.length} parameters differ from native`);
+  assert.ok(reply.accuracy > 0.7, `accuracy ${reply.accuracy} after training in the worker`);
+  assert.ok(await page.evaluate(() => window.progressEvents) > 0, 'no progress events');
+});
+
+test('a C error reaches the page as the worker reply', async () => {
+  const reply = await page.evaluate(() => window.call('createNet', { arch: 'c4k5-q2-d10' }));
+  assert.equal(reply.ok, false);
+  assert.match(reply.error, /arch "c4k5-q2-d10": unknown layer "q2"/);
+});
+
+test('the page logged no console errors', () => {
+  assert.deepEqual(consoleErrors, []);
+});
