@@ -108,7 +108,7 @@ advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t l
     return ADVLAB_OK;
 }
 
-advlab_status advlab__dataset_from_idx2(const char *images_name, const uint8_t *images,
+advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint8_t *images,
                                         size_t images_len, const char *labels_name,
                                         const uint8_t *labels, size_t labels_len,
                                         advlab_dataset **out)
@@ -164,7 +164,7 @@ advlab_status advlab_dataset_from_idx(const char *name, const uint8_t *images, s
         name = "dataset";
     char labels_name[256];
     snprintf(labels_name, sizeof labels_name, "%s (labels)", name);
-    return advlab__dataset_from_idx2(name, images, images_len, labels_name, labels, labels_len,
+    return advlab__dataset_from_idx_named(name, images, images_len, labels_name, labels, labels_len,
                                      out);
 }
 

@@ -18,7 +18,7 @@ advlab_status advlab_dataset_load(const char *images_path, const char *labels_pa
     st = advlab_file_read(labels_path, &labels, &labels_len);
     if (st == ADVLAB_OK) {
         /* Each path names its own file, so a bad label points at the labels file. */
-        st = advlab__dataset_from_idx2(images_path, images, images_len, labels_path, labels,
+        st = advlab__dataset_from_idx_named(images_path, images, images_len, labels_path, labels,
                                        labels_len, out);
         advlab_buffer_free(labels);
     }

@@ -24,7 +24,7 @@ advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t l
 
 /* advlab_dataset_from_idx with a separate (non-NULL) name for each input, so
  * advlab_dataset_load can name the labels file in messages about labels. */
-advlab_status advlab__dataset_from_idx2(const char *images_name, const uint8_t *images,
+advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint8_t *images,
                                         size_t images_len, const char *labels_name,
                                         const uint8_t *labels, size_t labels_len,
                                         advlab_dataset **out);
