@@ -23,7 +23,8 @@ static const char usage[] =
     "           writes test images and the model's probabilities as raw float32\n"
     "\n"
     "common options:\n"
-    "  --data DIR   the MNIST IDX files (plain or .gz), default data/mnist\n"
+    "  --data DIR   the MNIST IDX files (plain or .gz), default data/mnist;\n"
+    "               Fashion-MNIST: /usr/share/datasets/fashion-mnist (Debian dataset-fashion-mnist)\n"
     "  --json       machine-readable output on stdout\n";
 
 typedef struct {
@@ -127,6 +128,19 @@ static int load_split(const char *dir, const char *prefix, advlab_dataset **out)
     return 0;
 }
 
+/* The dataset's name for the weights' metadata: the data directory's last
+ * component ("mnist", "fashion-mnist"). */
+static void dataset_name(const char *dir, char *out, size_t size)
+{
+    size_t end = strlen(dir);
+    while (end > 1 && dir[end - 1] == '/')
+        end--;
+    size_t start = end;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    snprintf(out, size, "%.*s", (int)(end - start), dir + start);
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -152,10 +166,12 @@ static int cmd_train(const options *o)
     uint8_t *bytes = NULL;
     size_t len = 0;
     int rc = 1, tty = isatty(2) && !o->json;
+    char dataset[256];
+    dataset_name(o->data, dataset, sizeof dataset);
     if (load_split(o->data, "train", &train) || load_split(o->data, "t10k", &test))
         goto done;
     if (advlab_net_create(o->arch, o->train.batch, o->train.seed, &net) ||
-        advlab_net_set_meta(net, "dataset", "mnist") || advlab_trainer_create(net, train, &o->train, &t)) {
+        advlab_net_set_meta(net, "dataset", dataset) || advlab_trainer_create(net, train, &o->train, &t)) {
         rc = fail_status();
         goto done;
     }
@@ -163,9 +179,9 @@ static int cmd_train(const options *o)
         printf("{\"command\":\"train\",\"arch\":\"%s\",\"seed\":%llu,\"epochs\":[", advlab_net_arch(net),
                (unsigned long long)o->train.seed);
     else
-        printf("training %s on %d MNIST images: %d epochs, batch %d, %s lr %g, seed %llu\n",
+        printf("training %s on %d %s images: %d epochs, batch %d, %s lr %g, seed %llu\n",
                advlab_net_arch(net), o->limit > 0 && o->limit < advlab_dataset_count(train) ? o->limit : advlab_dataset_count(train),
-               o->train.epochs, o->train.batch, o->optimizer, (double)o->train.lr,
+               dataset, o->train.epochs, o->train.batch, o->optimizer, (double)o->train.lr,
                (unsigned long long)o->train.seed);
     fflush(stdout);
     double start = now_seconds();

@@ -67,6 +67,21 @@ checks=$((checks + 1))
 [ "$(wc -c <"$work/x.bin")" -eq $((7 * 784 * 4)) ] && [ "$(wc -c <"$work/p.bin")" -eq $((7 * 10 * 4)) ] ||
     fail "predict wrote files of the wrong size"
 
+checks=$((checks + 1))
+head -c 1000 "$work/m.safetensors" | grep -aq '"dataset":"mnist"' || fail "weights do not record dataset mnist"
+
+# ---- Fashion-MNIST (Debian's dataset-fashion-mnist, gzipped IDX) through the same loader
+fashion=/usr/share/datasets/fashion-mnist
+if [ -d "$fashion" ]; then
+    expect_ok "$advlab" train --limit 256 --epochs 1 --data "$fashion" --out "$work/f.safetensors"
+    checks=$((checks + 1))
+    head -c 1000 "$work/f.safetensors" | grep -aq '"dataset":"fashion-mnist"' ||
+        fail "weights trained on $fashion do not record dataset fashion-mnist"
+    expect_ok "$advlab" eval --model "$work/f.safetensors" --data "$fashion" --limit 500
+else
+    echo "test_cli: $fashion not installed (apt-get install dataset-fashion-mnist); skipping it"
+fi
+
 # ---- the gzip copies made for the web read the same
 mkdir "$work/gz"
 cp "$data"/t10k-*.gz "$work/gz/"
