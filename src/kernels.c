@@ -244,7 +244,9 @@ void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *o
 
 /* --------------------------------------------------------- elementwise */
 
-static inline float relu_scalar(float x) { return max_scalar(0.0f, x); }
+/* max(x, 0) with x first: pmax keeps its first operand when the comparison
+ * fails, so a NaN stays NaN (as in PyTorch) and training can notice it. */
+static inline float relu_scalar(float x) { return max_scalar(x, 0.0f); }
 
 static void bias_relu_row(float *y, v4f b, float bs, int N, int relu)
 {
@@ -252,7 +254,7 @@ static void bias_relu_row(float *y, v4f b, float bs, int N, int relu)
     v4f zero = v4_zero();
     for (; i + 4 <= N; i += 4) {
         v4f v = v4_add(v4_load(y + i), b);
-        v4_store(y + i, relu ? v4_max(zero, v) : v);
+        v4_store(y + i, relu ? v4_max(v, zero) : v);
     }
     for (; i < N; i++)
         y[i] = relu ? relu_scalar(y[i] + bs) : y[i] + bs;
@@ -272,7 +274,7 @@ void k_bias_cols_fwd(float *y, const float *bias, int R, int N, int relu)
         int i = 0;
         for (; i + 4 <= N; i += 4) {
             v4f v = v4_add(v4_load(row + i), v4_load(bias + i));
-            v4_store(row + i, relu ? v4_max(zero, v) : v);
+            v4_store(row + i, relu ? v4_max(v, zero) : v);
         }
         for (; i < N; i++)
             row[i] = relu ? relu_scalar(row[i] + bias[i]) : row[i] + bias[i];

@@ -236,6 +236,12 @@ static void check_elementwise(int R, int N, int relu)
 
 static void test_elementwise(void)
 {
+    /* ReLU propagates NaN (as PyTorch does) in the vector body and the tail. */
+    float y[6] = {NAN, -1.0f, 2.0f, 0.5f, -3.0f, NAN}, zero_bias[1] = {0.0f};
+    k_bias_rows_fwd(y, zero_bias, 1, 6, 1);
+    CHECK(isnan(y[0]) && isnan(y[5]) && y[1] == 0.0f && y[2] == 2.0f && y[4] == 0.0f,
+          "relu of NaN: %g %g %g %g %g %g", y[0], y[1], y[2], y[3], y[4], y[5]);
+
     int Rs[] = {1, 3, 10}, Ns[] = {1, 7, 64, 101};
     for (int ri = 0; ri < 3; ri++)
         for (int ni = 0; ni < 4; ni++)
