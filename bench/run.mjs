@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // advlab's benchmark, in one run: advlab native and WASM-in-Node (training and
 // inference images/s of the tutorial CNN on MNIST, and the single-core
-// SIMD128 peak), then the peers (TF.js cpu and wasm backends, ConvNetJS) as
-// ratios. Prints a table, then the JSON document, which also goes to
-// bench/out/results.json. See bench/README.md.
+// SIMD128 peak), then the peers (TF.js cpu and wasm backends, ConvNetJS,
+// PyTorch) as ratios. Prints a table, then the JSON document, which also goes
+// to bench/out/results.json. See bench/README.md.
 //
 //   node bench/run.mjs [--quick] [--json] [--no-peers] [--native PATH] [--out FILE]
+//   ADVLAB_PYTHON=PATH picks the python3 that has torch (default /usr/bin/python3).
 //
 // Each engine runs in its own child process, one after the other, so none
 // disturbs another's JIT or caches. This is a benchmark, never a test: it
@@ -15,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { benchDir, errorText, flopModel, mnistDir, repoRoot, RESULT_MARK, TUTORIAL } from './lib.mjs';
+import { benchDir, errorText, flopModel, median, mnistDir, repoRoot, RESULT_MARK, TUTORIAL } from './lib.mjs';
 
 // Figures quoted in the issue, measured earlier on this machine (not re-measured here).
 const REFERENCE = {
@@ -31,7 +32,12 @@ const PEERS = [
   { key: 'tfjs_wasm', label: 'TF.js wasm backend', pkg: '@tensorflow/tfjs-backend-wasm', also: ['@tensorflow/tfjs'],
     script: 'peer_tfjs.mjs', args: ['wasm'] },
   { key: 'convnetjs', label: 'ConvNetJS', pkg: 'convnetjs', script: 'peer_convnetjs.mjs', args: [] },
+  { key: 'pytorch', label: 'PyTorch CPU, 1 thread', python: 'torch_tutorial.py' },
 ];
+
+// PyTorch is Debian's python3-torch, which lives in the system Python (a
+// python3 earlier on PATH, from pyenv or a venv, usually lacks it).
+const PYTHON = process.env.ADVLAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 function parseArgs(argv) {
   const o = {
@@ -130,6 +136,7 @@ function installedVersion(pkg) {
 }
 
 async function peerStage(peer) {
+  if (peer.python) return torchStage(peer);
   const version = installedVersion(peer.pkg);
   const missing = [peer.pkg, ...(peer.also ?? [])].filter((p) => !installedVersion(p));
   if (missing.length) {
@@ -139,6 +146,41 @@ async function peerStage(peer) {
   }
   note(`running peer ${peer.label} (${peer.pkg}@${version}) ...`);
   return { package: peer.pkg, version, ...(await nodeStage(peer.script, peer.args)) };
+}
+
+// PyTorch: one process of `torch_tutorial.py --max-batches K --json` per
+// repeat. Each leaves its first 20 batches out of its rate as warm-up.
+async function torchStage(peer) {
+  const probe = await run(PYTHON, ['-c', 'import torch; print(torch.__version__)'], 60 * 1000);
+  if (probe.code !== 0) {
+    const msg = `peer PyTorch not installed: ${PYTHON} cannot import torch (apt-get install python3-torch)`;
+    note(msg);
+    return { status: 'not installed', package: 'python3-torch', error: msg };
+  }
+  const version = probe.stdout.trim();
+  const plan = opts.quick ? { batches: 100, repeats: 3 } : { batches: 300, repeats: 5 };
+  note(`running peer PyTorch ${version} (${PYTHON}) ...`);
+  const out = { package: 'python3-torch', version, python: PYTHON, plan };
+  const runs = [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < plan.repeats; i++) {
+      const r = await run(PYTHON, [join(benchDir, peer.python), '--max-batches', String(plan.batches), '--json'],
+        timeoutMs);
+      if (r.code !== 0) throw new Error(failure(r));
+      runs.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+    }
+  } catch (e) {
+    return { status: 'failed', ...out, error: errorText(e) };
+  }
+  const rates = runs.map((r) => r.train_images_per_sec);
+  const last = runs[runs.length - 1];
+  return { status: 'ok', ...out, engine: last.settings.engine, threads: last.settings.threads,
+    train: { status: 'ok', images_per_sec: median(rates), repeats: rates, batch: TUTORIAL.batch,
+      warmup_batches: last.warmup_batches, timed_batches: runs.reduce((s, r) => s + r.timed_batches, 0),
+      optimizer: 'adam (torch.optim.Adam)', lr: TUTORIAL.lr, mean_loss: last.epochs[0].loss,
+      mean_accuracy: last.epochs[0].accuracy },
+    wall_seconds: (performance.now() - t0) / 1000 };
 }
 
 // ------------------------------------------------------------- summary
@@ -182,9 +224,12 @@ function summarise(doc) {
   for (const peer of PEERS) {
     const p = doc.peers[peer.key];
     if (!p) continue;
-    // Peers run in the same V8 on the same core as advlab's WASM, so they are
-    // held against the WASM SIMD128 peak.
-    add(peer.key, `${peer.label}${p.version ? ` ${p.version}` : ''}`, p, 'wasm');
+    // The JS peers run in the same V8 on the same core as advlab's WASM, so they
+    // are held against the WASM SIMD128 peak. PyTorch runs native AVX2 code,
+    // which neither SIMD128 peak bounds, so it gets no %peak.
+    const minor = p.version?.split('.').slice(0, 2).join('.');
+    if (peer.python) add(peer.key, minor ? `PyTorch ${minor} CPU, 1 thread` : peer.label, p, null);
+    else add(peer.key, `${peer.label}${p.version ? ` ${p.version}` : ''}`, p, 'wasm');
   }
   const ceilings = {
     native_train_images_per_sec: peaks.native ? peaks.native * 1e9 / model.train_flops_per_image : null,
@@ -225,7 +270,7 @@ function render(doc) {
     r.infer_error ? 'FAILED' : int(r.infer_images_per_sec), times(r.advlab_wasm_speedup_infer),
     fix(r.train_gflops, 2), pct(r.train_fraction_of_peak), pct(r.infer_fraction_of_peak),
   ]), ['engine', 'train img/s', 'wasm/this', 'infer img/s', 'wasm/this', 'train GFLOP/s', 'train %peak', 'infer %peak']));
-  out.push('wasm/this = advlab WASM images/s divided by this engine\'s. %peak: advlab native vs the native peak, everything in Node vs the WASM peak.');
+  out.push('wasm/this = advlab WASM images/s divided by this engine\'s. %peak: advlab native vs the native peak, everything in Node vs the WASM peak, PyTorch (native AVX2) none.');
   const notes = s.rows.filter((r) => r.error || r.train_error || r.infer_error);
   for (const r of notes) {
     if (r.error) out.push(`  ${r.engine}: ${r.status}: ${r.error}`);
@@ -255,11 +300,13 @@ function render(doc) {
   const w = s.rows.find((r) => r.key === 'advlab_wasm');
   const c = s.rows.find((r) => r.key === 'convnetjs');
   const t = s.rows.find((r) => r.key === 'tfjs_cpu');
+  const pt = s.rows.find((r) => r.key === 'pytorch');
   out.push('reference, the issue\'s figures measured earlier on this machine (not re-measured):');
   out.push(table([
     ['TF.js in a Chromium worker', '~100', `TF.js cpu in Node here: ${int(t?.train_images_per_sec)}`],
     ['ConvNetJS', '330', `here: ${int(c?.train_images_per_sec)}`],
-    ['PyTorch, 1 thread', '4,250', `advlab WASM here: ${int(w?.train_images_per_sec)} (${times(w?.train_images_per_sec / 4250)})`],
+    ['PyTorch, 1 thread', '4,250', `PyTorch here: ${int(pt?.train_images_per_sec)}; advlab WASM here: ` +
+      `${int(w?.train_images_per_sec)} (${times(w?.train_images_per_sec / 4250)} the issue's figure)`],
     ['target: WASM training', '>= 4,000', s.target_wasm_train_met == null ? 'not measured' : s.target_wasm_train_met ? 'met' : 'NOT met'],
     ['single-core ceiling', '~55,000', `WASM peak / training FLOPs here: ${int(s.ceilings_at_peak.wasm_train_images_per_sec)}`],
   ], ['training img/s', 'issue', 'this run']));
