@@ -3,7 +3,8 @@
  *
  * Dimension letters used in the shape comments:
  *   B batch, C input channels, H W input height/width, OC output channels,
- *   K kernel size, OH OW output height/width, M N K' GEMM sizes.
+ *   K kernel size, OH OW output height/width; the GEMMs name their own
+ *   sizes M N K (rows of C, columns of C, the summed dimension).
  * All matrices are row-major with explicit row strides (ld*), so views into
  * larger buffers at any float offset work. */
 #ifndef ADVLAB_KERNELS_H
@@ -47,9 +48,10 @@ void k_sum_cols(float *db, const float *d, int R, int N);
 /* dst[i] += src[i]. */
 void k_add(float *dst, const float *src, size_t n);
 
-/* Softmax cross-entropy over B rows of `classes` logits. probs (may alias
- * nothing) receives softmax; dlogits = (probs - onehot(y)) * scale. Returns
- * the summed loss; *correct counts argmax == y. y may be NULL (no loss). */
+/* Softmax cross-entropy over B rows of `classes` logits: probs (B, classes)
+ * receives the softmax and, when dlogits is not NULL, dlogits = (probs -
+ * onehot(y)) * scale. Returns the summed loss and counts argmax == y in
+ * *correct (may be NULL). With y NULL only probs is computed. */
 double k_softmax_xent(float *probs, float *dlogits, const float *logits, const int *y, int B,
                       int classes, float scale, int *correct);
 

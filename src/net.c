@@ -9,7 +9,6 @@
 
 #include "error.h"
 #include "kernels.h"
-#include "mathf.h"
 #include "rng.h"
 
 #define MNIST_C 1
