@@ -40,17 +40,22 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
     }
     const layer_shape *last = &d.layers[d.n_layers - 1];
     size_t in_size = layer_in_size(&d.layers[0]), classes = (size_t)last->out_c, B = (size_t)max_batch;
-    size_t floats = 2 * n_params             /* params, grads */
-                    + 2 * B * n_act          /* activations, deltas */
-                    + B * in_size            /* dx */
-                    + workspace              /* col */
-                    + B * classes;           /* probs */
+    /* Counted in 64 bits: on wasm32 size_t is 32 bits, and a large arch at a
+     * large batch would wrap around into a small, wrong allocation. */
+    uint64_t floats = 2 * (uint64_t)n_params        /* params, grads */
+                      + 2 * (uint64_t)B * n_act     /* activations, deltas */
+                      + (uint64_t)B * in_size       /* dx */
+                      + workspace                   /* col */
+                      + (uint64_t)B * classes;      /* probs */
+    if (floats > SIZE_MAX / sizeof(float))
+        return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\" at batch %d needs %llu MB, more than this build can address",
+                            d.spec, max_batch, (unsigned long long)(floats * sizeof(float) >> 20));
     advlab_net *net = calloc(1, sizeof *net);
-    float *arena = net ? malloc(sizeof(float) * floats) : NULL;
+    float *arena = net ? malloc(sizeof(float) * (size_t)floats) : NULL;
     if (!arena) {
         free(net);
-        return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\": cannot allocate %zu MB for batch %d", d.spec,
-                            sizeof(float) * floats >> 20, max_batch);
+        return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\": cannot allocate %llu MB for batch %d", d.spec,
+                            (unsigned long long)(floats * sizeof(float) >> 20), max_batch);
     }
     net->arch = d;
     net->max_batch = max_batch;

@@ -297,6 +297,13 @@ describe('errors carry the C message', () => {
     assert.throws(() => lab.createNet({ maxBatch: 1.5 }), /maxBatch/);
   });
 
+  test('a net too large for 32-bit wasm memory is refused, not wrapped around', () => {
+    assertAdvlabError(() => lab.createNet({ arch: 'madry', maxBatch: 65536 }), 'ADVLAB_E_NOMEM',
+      /madry|c32k5.*batch 65536 needs \d+ MB, more than this build can address/);
+    const net = lab.createNet({ arch: 'tutorial', maxBatch: 2 });
+    net.free();
+  });
+
   test('n out of range', () => {
     const net = lab.createNet({ maxBatch: 4 });
     try {
