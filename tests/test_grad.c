@@ -128,6 +128,32 @@ static int close_enough(double analytic, double numeric)
     return fabs(analytic - numeric) <= 2e-3 * fabs(numeric) + 2e-4;
 }
 
+/* Compares the analytic gradient with central differences along `count`
+ * random coordinates of v (all len when count <= 0); the numeric value is
+ * multiplied by scale. Fails on mismatches, an all-zero gradient, or too few
+ * coordinates away from kinks. */
+static void compare(problem *pb, advlab_rng *rng, const char *arch, const char *what, double *v, size_t len,
+                    const float *analytic, double scale, int count)
+{
+    int wanted = count > 0 ? count : (int)len, checked = 0, bad = 0;
+    double norm = 0.0;
+    for (int t = 0; t < wanted; t++) {
+        size_t i = count > 0 ? advlab__rng_below(rng, (uint32_t)len) : (size_t)t;
+        double num;
+        norm += fabs(analytic[i]);
+        if (!central_diff(pb, v, i, &num))
+            continue;
+        checked++;
+        num *= scale;
+        if (!close_enough(analytic[i], num) && bad++ < 5)
+            CHECK(0, "%s: d loss / d %s[%zu] = %g, finite difference %g", arch, what, i, analytic[i], num);
+    }
+    CHECK(bad == 0, "%s: %d %s gradients differ", arch, bad, what);
+    CHECK(norm > 0.0, "%s: %s gradient is all zero", arch, what);
+    CHECK(checked >= wanted / 2, "%s: only %d %s coordinates away from kinks", arch, checked, what);
+    printf("%s: checked %d %s coordinates\n", arch, checked, what);
+}
+
 /* Checks `count` coordinates (all when count <= 0) of both gradients. */
 static void check_net(const char *arch, uint64_t seed, int n, int count)
 {
@@ -162,44 +188,13 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
     CHECK(fabs(loss - ref / n) < 1e-4 * (1 + ref / n), "%s: loss %g, reference %g", arch, loss, ref / n);
     const float *g = advlab_net_grads(net);
 
-    int checked = 0, bad = 0;
-    double norm = 0.0;
-    for (int t = 0; t < (count > 0 ? count : (int)P); t++) {
-        size_t i = count > 0 ? advlab__rng_below(&rng, (uint32_t)P) : (size_t)t;
-        double num;
-        norm += fabs(g[i]);
-        if (!central_diff(&pb, pb.w, i, &num))
-            continue;
-        checked++;
-        num /= n; /* loss_grad differentiates the batch mean */
-        if (!close_enough(g[i], num) && bad++ < 5)
-            CHECK(0, "%s: d loss / d param %zu = %g, finite difference %g", arch, i, g[i], num);
-    }
-    CHECK(bad == 0, "%s: %d parameter gradients differ", arch, bad);
-    CHECK(norm > 0.0, "%s: parameter gradient is all zero", arch);
-    CHECK(checked >= (count > 0 ? count : (int)P) / 2, "%s: only %d parameter coordinates away from kinks",
-          arch, checked);
+    /* loss_grad differentiates the batch mean, input_grad the summed loss. */
+    compare(&pb, &rng, arch, "param", pb.w, P, g, 1.0 / n, count);
 
     float before = params[0];
     CHECK(advlab_net_input_grad(net, x, y, n, gx, &loss) == ADVLAB_OK, "%s", advlab_last_error());
     CHECK(params[0] == before, "input_grad must not touch the parameters");
-    checked = bad = 0;
-    norm = 0.0;
-    for (int t = 0; t < (count > 0 ? count : (int)D); t++) {
-        size_t i = count > 0 ? advlab__rng_below(&rng, (uint32_t)D) : (size_t)t;
-        double num;
-        norm += fabs(gx[i]);
-        if (!central_diff(&pb, pb.x, i, &num))
-            continue;
-        checked++;
-        if (!close_enough(gx[i], num) && bad++ < 5)
-            CHECK(0, "%s: d loss / d x[%zu] = %g, finite difference %g", arch, i, gx[i], num);
-    }
-    CHECK(bad == 0, "%s: %d input gradients differ", arch, bad);
-    CHECK(norm > 0.0, "%s: input gradient is all zero", arch);
-    CHECK(checked >= (count > 0 ? count : (int)D) / 2, "%s: only %d input coordinates away from kinks", arch,
-          checked);
-    printf("%s: checked %d input coordinates\n", arch, checked);
+    compare(&pb, &rng, arch, "input", pb.x, D, gx, 1.0, count);
 
     free(pb.w), free(pb.x), free(pb.base.bits), free(pb.probe.bits), free(pb.scratch_a), free(pb.scratch_b);
     free(x), free(gx);
