@@ -8,6 +8,7 @@ const CACHE = 'advlab-v1';
 const SHELL = [
   './index.html', './style.css', './app.js', './worker.js', './advlab.js',
   './ui/chart.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
+  './evaluate.js', './pool.js', './pool_worker.js',
   './gen/advlab_core.mjs', './gen/advlab_core.wasm',
   '../data/weights/manifest.json', '../data/weights/standard.safetensors',
   '../data/weights/fgsm.safetensors', '../data/weights/pgd.safetensors',

@@ -10,6 +10,9 @@
 // Slots survive a reload: each slot's choice (a pretrained model, or the
 // safetensors bytes of one trained or imported here) is kept in IndexedDB.
 
+import { countCorrect } from './evaluate.js';
+import { EvalPool, defaultPoolSize } from './pool.js';
+
 const WEIGHTS = '../data/weights/';
 const MNIST = '../data/mnist/';
 const SLOTS = ['standard', 'defended'];
@@ -28,8 +31,8 @@ const START_DIGIT = 7;
 // dynamically so that its bytes download while its module loads), the manifest, the
 // default models' weights and the digit the page opens on.
 let lab;
-const labReady = Promise.all([import('./advlab.js'),
-  fetchBytes(new URL('./gen/advlab_core.wasm', import.meta.url))])
+const wasmBytes = fetchBytes(new URL('./gen/advlab_core.wasm', import.meta.url));
+const labReady = Promise.all([import('./advlab.js'), wasmBytes])
   .then(([{ createLab }, wasmBinary]) => createLab({ wasmBinary }))
   .then((created) => { lab = created; });
 const digitReady = startDigit();
@@ -540,80 +543,67 @@ const ops = {
   },
 
   // Accuracy against FGSM at each eps, for both models, on the first n test images.
-  async curves({ n, eps }, id) {
-    const test = await mnist('t10k', id);
-    const { x, labels } = firstImages(test, n);
-    const result = { eps, n: labels.length, standard: [], defended: [] };
-    const units = SLOTS.length * eps.length;
+  async curves({ n, eps, workers }, id) {
+    const tasks = SLOTS.flatMap((model) => eps.map((e) => ({ model, eps: e })));
+    const { counts, n: count, pool } = await evaluateTasks(tasks, n, workers, id, 'curves');
+    const result = { eps, n: count, workers: pool };
     for (const slot of SLOTS) {
-      for (const e of eps) {
-        const { net } = slots[slot];
-        const xAdv = e === 0 ? x : await fgsm(net, x, e);
-        result[slot].push(await accuracy(net, xAdv, labels));
-        const done = result.standard.length + result.defended.length;
-        postMessage({ id, op: 'progress', kind: 'curves', fraction: done / units });
-      }
+      result[slot] = counts.splice(0, eps.length).map((c) => c / count);
     }
     return { result };
   },
 
   // The tutorial's measurements, labelled as `advlab experiment` labels them.
-  async measure({ n, eps }, id) {
-    const test = await mnist('t10k', id);
-    const { x, labels } = firstImages(test, n);
-    const std = slots.standard.net;
-    const def = slots.defended.net;
-    const rows = [];
-    const row = async (label, measure) => {
-      const start = performance.now();
-      const value = await measure();
-      rows.push({ label, value, n: labels.length, seconds: (performance.now() - start) / 1000 });
-      postMessage({ id, op: 'progress', kind: 'measure', fraction: rows.length / 5 });
+  async measure({ n, eps, workers }, id) {
+    const rows = [
+      ['clean accuracy, standard model', { model: 'standard', eps: 0 }],
+      [`FGSM eps ${eps}, standard model`, { model: 'standard', eps }],
+      ['defended model on the OLD FGSM images (transfer)',
+        { model: 'defended', craftedOn: 'standard', eps }],
+      [`fresh white-box FGSM eps ${eps}, defended model`, { model: 'defended', eps }],
+      ['clean accuracy, defended model', { model: 'defended', eps: 0 }],
+    ];
+    const { counts, seconds, n: count } = await evaluateTasks(rows.map(([, task]) => task), n,
+      workers, id, 'measure');
+    return {
+      result: {
+        rows: rows.map(([label], i) => ({ label, value: counts[i] / count, n: count,
+          seconds: seconds[i] })),
+      },
     };
-    let oldAdv;
-    await row('clean accuracy, standard model', () => accuracy(std, x, labels));
-    await row(`FGSM eps ${eps}, standard model`, async () => {
-      oldAdv = await fgsm(std, x, eps);
-      return accuracy(std, oldAdv, labels);
-    });
-    await row('defended model on the OLD FGSM images (transfer)',
-      () => accuracy(def, oldAdv, labels));
-    await row(`fresh white-box FGSM eps ${eps}, defended model`,
-      async () => accuracy(def, await fgsm(def, x, eps), labels));
-    await row('clean accuracy, defended model', () => accuracy(def, x, labels));
-    return { result: { rows } };
   },
 };
 
-// Image counts per step of the measurements; the worker yields between steps, so live requests
-// are answered while 10000 images are attacked.
-const STEP_IMAGES = 250;
+// ------------------------------------------------------------ evaluations
 
-// FGSM with the model's own predictions as labels, as ART and the experiment do.
-async function fgsm(net, x, eps) {
-  const out = new Float32Array(x.length);
-  const a = lab.createAttack(net, { name: 'fgsm', eps });
-  try {
-    for (let i = 0; i < x.length; i += STEP_IMAGES * 784) {
-      out.set(a.run(x.subarray(i, i + STEP_IMAGES * 784)), i);
-      await nextTurn();
+let pool = null; // the evaluation pool, made on first use and kept
+
+// Runs evaluation tasks on the first n test images: across the pool when there are several
+// cores (or `workers` asks for a size), else here between yields. Progress goes to request id.
+async function evaluateTasks(tasks, n, workers = defaultPoolSize(), id, kind) {
+  const test = await mnist('t10k', id);
+  const { x, labels } = firstImages(test, n);
+  const onTask = (done, total) =>
+    postMessage({ id, op: 'progress', kind, fraction: done / total });
+  if (workers > 1 && typeof Worker === 'function') {
+    if (pool?.size !== workers) {
+      pool?.terminate();
+      pool = new EvalPool(workers, await wasmBytes);
     }
-  } finally {
-    a.free();
+    const models = Object.fromEntries(SLOTS.map((s) => [s, slots[s].net.saveWeights()]));
+    const run = await pool.run({ models, x, labels, tasks, onTask });
+    return { ...run, n: labels.length, pool: workers };
   }
-  return out;
-}
-
-// The fraction of images net classifies as labelled.
-async function accuracy(net, x, labels) {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i += STEP_IMAGES) {
-    const images = x.subarray(i * 784, (i + STEP_IMAGES) * 784);
-    const part = labels.subarray(i, i + STEP_IMAGES);
-    correct += lab.attackMetrics(net, images, images, part).advAccuracy * part.length;
-    await nextTurn();
-  }
-  return correct / labels.length;
+  const seconds = [];
+  const nets = Object.fromEntries(SLOTS.map((s) => [s, slots[s].net]));
+  const counts = await countCorrect(lab, nets, x, labels, tasks, {
+    afterStep: nextTurn,
+    onTask: (i, s) => {
+      seconds.push(s);
+      onTask(i + 1, tasks.length);
+    },
+  });
+  return { counts, seconds, n: labels.length, pool: 1 };
 }
 
 onmessage = async ({ data: { id, op, args = {} } }) => {

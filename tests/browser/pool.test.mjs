@@ -1,0 +1,64 @@
+// The evaluation pool (web/pool.js): the lab's worker splits robustness curves and the tutorial's
+// measurements across several workers, and the counts come out exactly as one worker's.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { repoRoot } from '../node/helpers.mjs';
+import { launchChromium } from './chromium.mjs';
+import { serveStatic } from './serve.mjs';
+
+const EPS = [0, 0.1, 0.2, 0.3];
+const N = 601; // not a multiple of the pool sizes, so the slices differ in length
+
+let server;
+let chromium;
+let page;
+const consoleErrors = [];
+
+before(async () => {
+  server = await serveStatic(repoRoot);
+  chromium = await launchChromium();
+  page = await chromium.context.newPage();
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  await page.goto(`${server.url}/tests/browser/lab_worker.html`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.evaluate(() => window.call('init'));
+});
+
+after(async () => {
+  await chromium?.close();
+  await server?.close();
+});
+
+function run(op, args) {
+  return page.evaluate(([o, a]) => window.call(o, a), [op, args]);
+}
+
+test('curves over a pool of 2 or 3 workers equal one worker\'s', async () => {
+  const alone = await run('curves', { n: N, eps: EPS, workers: 1 });
+  assert.equal(alone.workers, 1);
+  assert.equal(alone.n, N);
+  assert.ok(alone.standard[0] > 0.9, `standard clean accuracy ${alone.standard[0]}`);
+  assert.ok(alone.standard[2] < alone.defended[2],
+    `FGSM 0.2: standard ${alone.standard[2]} should be below defended ${alone.defended[2]}`);
+  for (const workers of [2, 3]) {
+    const pooled = await run('curves', { n: N, eps: EPS, workers });
+    assert.equal(pooled.workers, workers);
+    assert.deepEqual(pooled.standard, alone.standard, `${workers} workers, standard`);
+    assert.deepEqual(pooled.defended, alone.defended, `${workers} workers, defended`);
+  }
+});
+
+test('the tutorial measurements over a pool equal one worker\'s', async () => {
+  const values = async (workers) =>
+    (await run('measure', { n: N, eps: 0.2, workers })).rows.map((r) => r.value);
+  const alone = await values(1);
+  assert.equal(alone.length, 5);
+  assert.ok(alone[2] > alone[1], `transfer ${alone[2]} should beat white-box FGSM ${alone[1]}`);
+  assert.deepEqual(await values(2), alone);
+});
+
+test('the worker and its pool logged no console errors', () => {
+  assert.deepEqual(consoleErrors, []);
+});

@@ -1,0 +1,95 @@
+// A pool of Web Workers (web/pool_worker.js) that runs evaluation tasks (web/evaluate.js) on
+// slices of the images, one slice per worker, so curves and measurements use every core.
+//
+// No SharedArrayBuffer is needed, so no COOP/COEP: each worker has its own engine instance, gets
+// the models as safetensors bytes and its slice of the images as a copy, and answers with counts
+// of correct predictions, which add up exactly to the counts one worker would get.
+//
+// Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks}; a worker answers
+// {job, op: 'task', index, seconds} after each task, then {job, ok: true, counts} or
+// {job, ok: false, error}.
+
+const MAX_WORKERS = 4;
+
+/** The pool size this browser suggests: one worker per core, at most MAX_WORKERS. */
+export function defaultPoolSize() {
+  return Math.max(1, Math.min(MAX_WORKERS, globalThis.navigator?.hardwareConcurrency ?? 1));
+}
+
+export class EvalPool {
+  #wasmBinary;
+  #workers = [];
+  #started = new WeakSet(); // workers that have had the engine's bytes
+  #nextJob = 1;
+
+  /**
+   * @param {number} size workers, at least 2 (one is the caller itself)
+   * @param {Uint8Array} wasmBinary advlab_core.wasm, copied to each worker once
+   */
+  constructor(size, wasmBinary) {
+    this.#wasmBinary = wasmBinary;
+    for (let i = 0; i < size; i++) {
+      this.#workers.push(new Worker(new URL('./pool_worker.js', import.meta.url),
+        { type: 'module', name: `advlab-pool-${i}` }));
+    }
+  }
+
+  get size() {
+    return this.#workers.length;
+  }
+
+  /**
+   * Runs tasks on n images split across the workers.
+   * @param {{models: Object<string, Uint8Array>, x: Float32Array, labels: Int32Array,
+   *   tasks: object[], onTask?: (done: number, total: number) => void}} job
+   * @returns {Promise<{counts: number[], seconds: number[]}>} correct predictions per task over
+   *   all images, and per task the longest any worker took
+   */
+  async run({ models, x, labels, tasks, onTask = () => {} }) {
+    const slices = splitImages(labels.length, this.size);
+    const total = tasks.length * slices.length;
+    let done = 0;
+    const seconds = tasks.map(() => 0);
+    const parts = await Promise.all(slices.map(([start, end], w) =>
+      this.#runSlice(this.#workers[w], {
+        models, tasks,
+        x: x.slice(start * 784, end * 784), labels: labels.slice(start, end),
+      }, ({ index, seconds: s }) => {
+        seconds[index] = Math.max(seconds[index], s);
+        onTask(++done, total);
+      })));
+    const counts = tasks.map((_, i) => parts.reduce((sum, part) => sum + part[i], 0));
+    return { counts, seconds };
+  }
+
+  terminate() {
+    for (const w of this.#workers) w.terminate();
+    this.#workers = [];
+  }
+
+  #runSlice(worker, { models, tasks, x, labels }, onTaskDone) {
+    const job = this.#nextJob++;
+    const wasmBinary = this.#started.has(worker) ? undefined : this.#wasmBinary;
+    this.#started.add(worker);
+    return new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.job !== job) return;
+        if (data.op === 'task') onTaskDone(data);
+        else if (data.ok) resolve(data.counts);
+        else reject(new Error(data.error));
+      };
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        reject(new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
+      };
+      worker.postMessage({ job, wasmBinary, models, x, labels, tasks }, [x.buffer, labels.buffer]);
+    });
+  }
+}
+
+// [start, end) image ranges, as equal as can be, one per worker that has any images.
+function splitImages(n, workers) {
+  const used = Math.max(1, Math.min(workers, n));
+  return Array.from({ length: used }, (_, w) =>
+    [Math.floor((w * n) / used), Math.floor(((w + 1) * n) / used)]);
+}
