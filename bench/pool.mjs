@@ -1,0 +1,62 @@
+// The evaluation pool in headless Chromium, run by run.mjs in its own Node process:
+//   node pool.mjs [--quick|--smoke]
+// It opens the lab's worker alone (tests/browser/lab_worker.html, the page the pool test uses)
+// and times its robustness curves (both pretrained models under FGSM at each eps) with a pool of
+// 1 worker (the curves run inside the lab's worker itself), then with one worker per core;
+// each after a warm-up run that starts the pool.
+// The counts must agree, so the stage fails if they do not.
+import os from 'node:os';
+
+import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
+import { serveStatic } from '../web/serve.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
+const IMAGES = { full: 10000, quick: 2000, smoke: 100 };
+
+async function main() {
+  const { mode } = stageOptions();
+  const n = IMAGES[mode];
+  const { chromium } = await import('playwright-core');
+  const server = await serveStatic(repoRoot);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/tests/browser/lab_worker.html`);
+    await page.waitForFunction(() => window.ready === true);
+    await page.evaluate(() => window.call('init'));
+    const curves = (workers) => page.evaluate(async ([w, count, eps]) => {
+      const start = performance.now();
+      const result = await window.call('curves', { n: count, eps, workers: w });
+      return { ...result, seconds: (performance.now() - start) / 1000 };
+    }, [workers, n, EPS]);
+    const sizes = [1, Math.max(2, os.availableParallelism())];
+    const runs = [];
+    for (const workers of sizes) {
+      await curves(workers); // warm-up: MNIST's test set once, the pool's workers and engines
+      runs.push(await curves(workers));
+    }
+    const [alone, pooled] = runs;
+    const same = ['standard', 'defended'].every((s) =>
+      alone[s].every((v, i) => v === pooled[s][i]));
+    if (!same) throw new Error('the pool\'s curves differ from one worker\'s');
+    // Each image is attacked and evaluated once per eps > 0 and evaluated once clean, per model.
+    const perSecond = (r) => (2 * n * EPS.length) / r.seconds;
+    emit({
+      status: 'ok', images: n, eps: EPS, cores: os.availableParallelism(),
+      runs: runs.map((r) => ({ workers: r.workers, seconds: r.seconds,
+        images_per_sec: perSecond(r) })),
+      speedup: alone.seconds / pooled.seconds,
+    });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().catch((e) => {
+  emit({ status: 'failed', error: errorText(e) });
+  process.exitCode = 1;
+});
