@@ -16,14 +16,16 @@
 
 /* The side advlab_image_to_mnist accepts. */
 #define IMAGE_SIDE_MAX 4096
-/* The most bytes one decoded image may take: 4096 x 4096 x 4 channels. */
+/* The most bytes one decoded image may take: 4096 x 4096 x 4 channels of 8
+ * bits (a phone photo fits; a 16-bit RGBA picture of the largest side does
+ * not). */
 #define IMAGE_BYTES_MAX ((size_t)IMAGE_SIDE_MAX * IMAGE_SIDE_MAX * 4)
 
-/* The most one stb allocation may take: a 16-bit decode of the largest image
- * plus its row filters. A PNG chunk may declare a length of up to 2^31, and
+/* The most one stb allocation may take: the largest decode we allow plus
+ * room for its row filters. A PNG chunk may declare a length of up to 2^31, and
  * stb grows its buffer to that before it finds the bytes missing, so a
  * 60-byte file could make it ask for gigabytes (the fuzzer's find). */
-#define STB_ALLOC_MAX (2 * IMAGE_BYTES_MAX + ((size_t)1 << 20))
+#define STB_ALLOC_MAX (IMAGE_BYTES_MAX + ((size_t)1 << 20))
 
 /* The size of the last allocation refused, for the message; 0 if none. */
 static _Thread_local size_t stb_refused;
@@ -74,8 +76,8 @@ static void *stb_realloc(void *p, size_t size)
 
 #define IMAGE_KINDS "PNG, JPEG, BMP or PGM/PPM"
 
-/* Header-only checks: a known format, each side in 1..IMAGE_SIDE_MAX, and a
- * decoded size within IMAGE_BYTES_MAX. */
+/* Header-only checks: a known format, each side in 1..IMAGE_SIDE_MAX, and
+ * width*height*channels*bytes per channel within IMAGE_BYTES_MAX. */
 static advlab_status check_header(const char *name, const uint8_t *bytes, size_t len)
 {
     int w = 0, h = 0, channels = 0;
@@ -90,9 +92,11 @@ static advlab_status check_header(const char *name, const uint8_t *bytes, size_t
     if (w < 1 || h < 1 || w > IMAGE_SIDE_MAX || h > IMAGE_SIDE_MAX)
         return advlab__fail(ADVLAB_E_ARG, "%s: %dx%d pixels is outside the 1..%d per side this lab takes",
                             name, w, h, IMAGE_SIDE_MAX);
-    if ((size_t)w * (size_t)h * (size_t)channels > IMAGE_BYTES_MAX)
-        return advlab__fail(ADVLAB_E_ARG, "%s: %dx%d pixels of %d channels is over the %zu MiB limit", name,
-                            w, h, channels, IMAGE_BYTES_MAX >> 20);
+    int bits = stbi_is_16_bit_from_memory(bytes, (int)len) ? 16 : 8;
+    size_t decoded = (size_t)w * (size_t)h * (size_t)channels * (size_t)(bits / 8);
+    if (decoded > IMAGE_BYTES_MAX)
+        return advlab__fail(ADVLAB_E_ARG, "%s: %dx%d pixels of %d %d-bit channels decode to %zu MiB, over the %zu MiB limit",
+                            name, w, h, channels, bits, decoded >> 20, IMAGE_BYTES_MAX >> 20);
     return ADVLAB_OK;
 }
 

@@ -246,6 +246,9 @@ static void test_images(void)
     uint8_t *huge = forge_png(10000, 10000, 8, 0, NULL, 0, &len); /* a header only: nothing to decode */
     EXPECT_FAIL(decode("huge.png", huge, len, out), ADVLAB_E_ARG,
                 "huge.png", "10000x10000 pixels is outside the 1..4096 per side");
+    uint8_t *deep = forge_png(4096, 4096, 16, 6, NULL, 0, &len); /* RGBA, 16 bits: 128 MiB decoded */
+    EXPECT_FAIL(decode("deep.png", deep, len, out), ADVLAB_E_ARG, "deep.png",
+                "4096x4096 pixels of 4 16-bit channels decode to 128 MiB, over the 64 MiB limit");
     const char *text = "this is not an image\n";
     EXPECT_FAIL(advlab_image_file_to_mnist("notes.txt", (const uint8_t *)text, strlen(text), out), ADVLAB_E_FORMAT,
                 "notes.txt", "not a PNG, JPEG, BMP or PGM/PPM image");
