@@ -116,7 +116,24 @@ int cli_write_images(const char *path, const float *x, const float *x_adv, int n
     return write_idx(path, x_adv, n, h, w);
 }
 
-/* Reading: the digit in an image file, classified. */
+/* Prints the class and every probability, as text or JSON. */
+static void print_prediction(const char *image, const float *probs, int k, int json)
+{
+    int best = 0;
+    for (int c = 1; c < k; c++)
+        best = probs[c] > probs[best] ? c : best;
+    if (json)
+        printf("{\"command\":\"predict\",\"image\":\"%s\",\"class\":%d,\"probs\":[", image, best);
+    else
+        printf("%s: class %d, probabilities", image, best);
+    for (int c = 0; c < k; c++) {
+        const char *sep = !json ? " " : c ? "," : "";
+        printf(json ? "%s%.9g" : "%s%.4f", sep, (double)probs[c]);
+    }
+    printf(json ? "]}\n" : "\n");
+}
+
+/* Reading: the digit in an image file (advlab_image_file_to_mnist), classified. */
 int cli_predict_image(const cli_options *o)
 {
     if (!o->model)
@@ -127,7 +144,7 @@ int cli_predict_image(const cli_options *o)
     float x[28 * 28], probs[MAX_CLASSES_SHOWN];
     if (cli_load_model(o->model, 1, &net))
         return 1;
-    int k = advlab_net_classes(net), rc = 1;
+    int k = advlab_net_classes(net), rc = 0;
     if (advlab_net_input_size(net) != 28 * 28 || k > MAX_CLASSES_SHOWN)
         rc = cli_fail("%s: predict --image needs a 28x28 model of at most %d classes", o->model,
                       MAX_CLASSES_SHOWN);
@@ -135,17 +152,7 @@ int cli_predict_image(const cli_options *o)
              advlab_net_predict(net, x, 1, probs))
         rc = cli_fail_status();
     else
-        rc = 0;
-    if (rc == 0) {
-        int best = 0;
-        for (int c = 1; c < k; c++)
-            best = probs[c] > probs[best] ? c : best;
-        printf(o->json ? "{\"command\":\"predict\",\"image\":\"%s\",\"class\":%d,\"probs\":[" : "%s: class %d, probabilities",
-               o->image, best);
-        for (int c = 0; c < k; c++)
-            printf(o->json ? "%s%.9g" : "%s %.4f", o->json && c ? "," : "", (double)probs[c]);
-        printf(o->json ? "]}\n" : "\n");
-    }
+        print_prediction(o->image, probs, k, o->json);
     advlab_buffer_free(bytes);
     advlab_net_free(net);
     return rc;
