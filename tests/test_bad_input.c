@@ -289,6 +289,10 @@ static void test_images(void)
     memset(jpeg + 7, 255, 16); /* 16 x 255 codes in one table */
     EXPECT_FAIL(advlab_image_file_to_mnist("dht.jpg", jpeg, sizeof jpeg, out), ADVLAB_E_FORMAT, "dht.jpg",
                 "Huffman table at byte 2 declares 4080 codes, more than 256");
+    uint8_t filled[2 + sizeof jpeg] = {0xFF, 0xFF}; /* stb skips 0xFF fill bytes before the SOI */
+    memcpy(filled + 2, jpeg, sizeof jpeg);
+    EXPECT_FAIL(advlab_image_file_to_mnist("filled.jpg", filled, sizeof filled, out), ADVLAB_E_FORMAT, "filled.jpg",
+                "Huffman table at byte 4 declares 4080 codes, more than 256");
     uint8_t idat[] = {0x78, 0x9c};
     uint8_t *png = forge_png(28, 28, 8, 0, idat, sizeof idat, &len);
     /* The IDAT chunk (after the signature and IHDR) claims 2^30 + 1 bytes. */
