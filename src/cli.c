@@ -25,6 +25,8 @@ const char cli_usage[] =
     "  predict     --model FILE [--limit 100] --inputs-out FILE --probs-out FILE\n"
     "              [--postprocess NAME[:key=value,...]]\n"
     "              writes test images and the model's probabilities as raw float32\n"
+    "  predict     --model FILE --image FILE.png|jpg|bmp|pgm\n"
+    "              the digit in an image (dark on light or light on dark) and its class\n"
     "  experiment  [--arch tutorial] [--save-dir DIR] [--SETTING VALUE ...]\n"
     "              the tutorial loop: train, FGSM, adversarial training, transfer, fresh\n"
     "              FGSM, PGD, pre-processors (plain vs BPDA), detector, curves.\n"
@@ -126,7 +128,7 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--probs-out", &o->probs_out}, {"--attack", &o->attack},
         {"--defence", &o->defence},     {"--postprocess", &o->postprocess},
         {"--detector", &o->detector},   {"--target", &o->target},
-        {"--save-dir", &o->save_dir},
+        {"--save-dir", &o->save_dir},   {"--image", &o->image},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)

@@ -12,7 +12,7 @@
 
 typedef struct {
     const char *command, *arch, *out, *model, *data, *optimizer, *inputs_out, *probs_out;
-    const char *attack, *defence, *postprocess, *detector, *target, *save_dir;
+    const char *attack, *defence, *postprocess, *detector, *target, *save_dir, *image;
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     advlab_train_config train; /* train and defend */
@@ -72,6 +72,8 @@ advlab_status cli_set_experiment(void *cfg, const char *key, double value);
 int cli_train(const cli_options *o);
 int cli_eval(const cli_options *o);
 int cli_predict(const cli_options *o);
+/* predict --image: one image file's digit through the model. */
+int cli_predict_image(const cli_options *o);
 int cli_attack(const cli_options *o);
 int cli_detect(const cli_options *o);
 int cli_defend(const cli_options *o);

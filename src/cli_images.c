@@ -1,6 +1,7 @@
 #include "cli_images.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define GRID_COLUMNS 16
 #define GRID_SCALE 2
 #define GRID_GAP 2
+/* predict --image prints every class probability, for nets of this many classes at most. */
+#define MAX_CLASSES_SHOWN 1000
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -111,4 +114,46 @@ int cli_write_images(const char *path, const float *x, const float *x_adv, int n
     if (len >= 4 && strcmp(path + len - 4, ".png") == 0)
         return write_grid(path, x, x_adv, n, h, w);
     return write_idx(path, x_adv, n, h, w);
+}
+
+/* Prints the class and every probability, as text or JSON. */
+static void print_prediction(const char *image, const float *probs, int k, int json)
+{
+    int best = 0;
+    for (int c = 1; c < k; c++)
+        best = probs[c] > probs[best] ? c : best;
+    if (json)
+        printf("{\"command\":\"predict\",\"image\":\"%s\",\"class\":%d,\"probs\":[", image, best);
+    else
+        printf("%s: class %d, probabilities", image, best);
+    for (int c = 0; c < k; c++) {
+        const char *sep = !json ? " " : c ? "," : "";
+        printf(json ? "%s%.9g" : "%s%.4f", sep, (double)probs[c]);
+    }
+    printf(json ? "]}\n" : "\n");
+}
+
+/* Reading: the digit in an image file (advlab_image_file_to_mnist), classified. */
+int cli_predict_image(const cli_options *o)
+{
+    if (!o->model)
+        return cli_fail("predict: --model is required with --image\n\n%s", cli_usage);
+    advlab_net *net = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    float x[28 * 28], probs[MAX_CLASSES_SHOWN];
+    if (cli_load_model(o->model, 1, &net))
+        return 1;
+    int k = advlab_net_classes(net), rc = 0;
+    if (advlab_net_input_size(net) != 28 * 28 || k > MAX_CLASSES_SHOWN)
+        rc = cli_fail("%s: predict --image needs a 28x28 model of at most %d classes", o->model,
+                      MAX_CLASSES_SHOWN);
+    else if (advlab_file_read(o->image, &bytes, &len) || advlab_image_file_to_mnist(o->image, bytes, len, x) ||
+             advlab_net_predict(net, x, 1, probs))
+        rc = cli_fail_status();
+    else
+        print_prediction(o->image, probs, k, o->json);
+    advlab_buffer_free(bytes);
+    advlab_net_free(net);
+    return rc;
 }

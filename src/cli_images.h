@@ -1,5 +1,6 @@
-/* Writing images out of the CLI: adversarial examples as float32 IDX, and a
- * PNG grid to look at (clean, adversarial and perturbation rows). */
+/* Images in and out of the CLI: adversarial examples written as float32 IDX, a
+ * PNG grid to look at (clean, adversarial and perturbation rows), and
+ * (cli.h, cli_predict_image) a digit read from an image file. */
 #ifndef ADVLAB_CLI_IMAGES_H
 #define ADVLAB_CLI_IMAGES_H
 

@@ -142,6 +142,8 @@ done:
 
 int cli_predict(const cli_options *o)
 {
+    if (o->image)
+        return cli_predict_image(o);
     if (!o->model || !o->inputs_out || !o->probs_out)
         return cli_fail("predict: --model, --inputs-out and --probs-out are required\n\n%s", cli_usage);
     advlab_dataset *test = NULL;

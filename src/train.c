@@ -100,12 +100,12 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_dataset *ds,
     if (st)
         return st;
     if (cfg->epochs < 1 || cfg->epochs > 10000)
-        return advlab__fail(ADVLAB_E_ARG, "epochs %d is out of range 1..10000", cfg->epochs);
+        return advlab__fail(ADVLAB_E_ARG, "train config: epochs %d is out of range 1..10000", cfg->epochs);
     if (cfg->batch < 1 || cfg->batch > net->max_batch)
-        return advlab__fail(ADVLAB_E_ARG, "batch %d is out of range 1..%d (the net's max_batch)", cfg->batch,
+        return advlab__fail(ADVLAB_E_ARG, "train config: batch %d is out of range 1..%d (the net's max_batch)", cfg->batch,
                             net->max_batch);
     if (cfg->limit < 0)
-        return advlab__fail(ADVLAB_E_ARG, "limit %d is negative", cfg->limit);
+        return advlab__fail(ADVLAB_E_ARG, "train config: limit %d is negative", cfg->limit);
     int n = advlab_dataset_count(ds);
     if (cfg->limit > 0 && cfg->limit < n)
         n = cfg->limit;

@@ -66,6 +66,17 @@ expect_ok "$advlab" predict --model "$work/m.safetensors" --data "$data" --limit
 checks=$((checks + 1))
 [ "$(wc -c <"$work/x.bin")" -eq $((7 * 784 * 4)) ] && [ "$(wc -c <"$work/p.bin")" -eq $((7 * 10 * 4)) ] ||
     fail "predict wrote files of the wrong size"
+# predict --image: a seven drawn dark on light, through stb_image, with the
+# shipped standard model; then files that are not images, or too large.
+images=$(dirname "$0")/fuzz/corpus/image_file
+standard=$(dirname "$0")/../data/weights/standard.safetensors
+expect_ok "$advlab" predict --model "$standard" --image "$images/seven-dark-on-light.png" --json
+checks=$((checks + 1))
+grep -q '"class":7,' "$work/out" || fail "predict --image does not see the seven: $(cat "$work/out")"
+expect_error 1 "not-an-image.txt: not a PNG, JPEG, BMP or PGM/PPM image" -- \
+    "$advlab" predict --model "$standard" --image "$images/not-an-image.txt"
+expect_error 1 "huge-10000x10000.png: 10000x10000 pixels is outside the 1..4096 per side" -- \
+    "$advlab" predict --model "$standard" --image "$images/huge-10000x10000.png"
 
 checks=$((checks + 1))
 head -c 1000 "$work/m.safetensors" | grep -aq '"dataset":"mnist"' || fail "weights do not record dataset mnist"

@@ -13,7 +13,14 @@
 //
 // Errors: every failing C call throws an Error whose message is
 // advlab_last_error(), with `status` (the advlab_status number) and `code`
-// (its name, e.g. 'ADVLAB_E_FORMAT').
+// (its name, e.g. 'ADVLAB_E_FORMAT'). A failed call leaves the module usable.
+//
+// Memory: the module's memory grows as needed up to MAX_MEMORY_MIB (1 GiB,
+// -sMAXIMUM_MEMORY in CMakeLists.txt), several times what the lab needs at
+// its largest (full MNIST, the madry net, an experiment: a few hundred MB).
+// A request past it (a huge batch, dataset or weights file) throws an Error
+// with code 'ADVLAB_E_NOMEM' naming what was too big; malloc returns NULL
+// rather than aborting (-sABORTING_MALLOC=0), so the module lives on.
 //
 // Memory views: `input`, `labels`, `probs`, `grad`, `params()`, `grads()`,
 // `tensors()` and `Dataset#labels` are views straight onto wasm memory, with no
@@ -61,6 +68,9 @@
 // high_confidence, rounded, class_labels. include/advlab.h lists every key.
 
 import createAdvlabCore from './gen/advlab_core.mjs';
+
+/** The most memory the wasm module may grow to, in MiB (-sMAXIMUM_MEMORY in CMakeLists.txt). */
+export const MAX_MEMORY_MIB = 1024;
 
 const STATUS_NAMES = [
   'ADVLAB_OK', 'ADVLAB_E_ARG', 'ADVLAB_E_FORMAT', 'ADVLAB_E_IO', 'ADVLAB_E_NOMEM',
@@ -242,10 +252,20 @@ class Core {
     throw err;
   }
 
-  /** malloc, throwing on failure. */
-  alloc(n) {
+  /**
+   * malloc, throwing ADVLAB_E_NOMEM on failure. Sizes past the cap are refused before the call,
+   * because the C side takes a 32-bit size_t and a larger number would wrap around.
+   */
+  alloc(n, what = 'a buffer') {
+    const limit = MAX_MEMORY_MIB * 2 ** 20;
+    if (n > limit) {
+      throw codedError(4, `${what}: ${n} bytes is more than wasm memory can hold (${MAX_MEMORY_MIB} MiB)`);
+    }
     const p = this.c.alloc(Math.max(1, n));
-    if (!p) throw new Error(`out of wasm memory for ${n} bytes`);
+    if (!p) {
+      throw codedError(4, `${what}: out of wasm memory for ${n} bytes (it may grow to ` +
+        `${MAX_MEMORY_MIB} MiB, and holds ${this.memory.byteLength >> 20} MiB now)`);
+    }
     return p;
   }
 
@@ -262,10 +282,10 @@ class Core {
     }
   }
 
-  /** Runs fn(ptr, len) with a temporary copy of bytes in wasm memory. */
-  withBytes(bytes, fn) {
+  /** Runs fn(ptr, len) with a temporary copy of bytes in wasm memory; `what` names them in errors. */
+  withBytes(bytes, fn, what = 'bytes') {
     const u8 = toBytes(bytes);
-    const p = this.alloc(u8.length);
+    const p = this.alloc(u8.length, what);
     try {
       new Uint8Array(this.memory, p, u8.length).set(u8);
       return fn(p, u8.length);
@@ -302,14 +322,14 @@ class Core {
    * Runs fn(...ptrs) with one temporary allocation carved into blocks of the given byte sizes
    * (each 8-aligned; a size of null gives a null pointer, for optional arguments).
    */
-  withScratch(sizes, fn) {
+  withScratch(sizes, fn, what = 'scratch memory') {
     const offsets = [];
     let total = 0;
     for (const size of sizes) {
       offsets.push(size === null ? -1 : total);
       total += Math.ceil((size ?? 0) / 8) * 8;
     }
-    const p = this.alloc(total);
+    const p = this.alloc(total, what);
     try {
       return fn(...offsets.map((o) => (o < 0 ? 0 : p + o)));
     } finally {
@@ -413,7 +433,8 @@ export class Lab {
     const core = this.#core;
     const ptr = core.withString(name, (n) => core.withBytes(imagesBytes, (ip, il) =>
       core.withBytes(labelsBytes, (lp, ll) =>
-        core.out((o) => core.c.dataset_from_idx(n, ip, il, lp, ll, o)))));
+        core.out((o) => core.c.dataset_from_idx(n, ip, il, lp, ll, o)), `${name}: labels`),
+    `${name}: images`));
     return new Dataset(core, ptr);
   }
 
@@ -445,7 +466,7 @@ export class Lab {
     intArg(maxBatch, 'netFromWeights: maxBatch');
     const core = this.#core;
     const ptr = core.withString(name, (n) => core.withBytes(bytes, (p, len) =>
-      core.out((o) => core.c.net_from_weights(n, p, len, maxBatch, o))));
+      core.out((o) => core.c.net_from_weights(n, p, len, maxBatch, o)), name));
     return new Net(core, ptr);
   }
 
@@ -610,14 +631,14 @@ export class Lab {
       ? Float32Array.from(alpha, (p) => p / 255)
       : core.floats(alpha, 'preprocessDrawing');
     if (a.length !== width * height) {
-      throw new Error(`preprocessDrawing: ${a.length} values for a ${width}x${height} image ` +
+      throw codedError(1, `preprocessDrawing: ${a.length} values for a ${width}x${height} image ` +
         `(${width * height})`);
     }
     return core.withScratch([a.byteLength, 4 * 784], (pa, pout) => {
       core.f32(pa, a.length).set(a);
       core.check(core.c.image_to_mnist(pa, width, height, pout));
       return core.f32(pout, 784).slice();
-    });
+    }, 'preprocessDrawing');
   }
 
   /**
@@ -679,6 +700,14 @@ export class Lab {
  * @property {number} loss training stages: the epoch loss so far
  * @property {number} fraction of the whole experiment's estimated work, 0..1
  */
+
+/** An Error carrying an advlab status and its name, as Core#check throws for C failures. */
+function codedError(status, message) {
+  const err = new Error(message);
+  err.status = status;
+  err.code = STATUS_NAMES[status];
+  return err;
+}
 
 function toBytes(bytes) {
   if (bytes instanceof Uint8Array) return bytes;
@@ -950,7 +979,7 @@ export class Net extends Owned {
    */
   loadWeights(bytes, name = 'weights.safetensors') {
     this.#core.withString(name, (n) => this.#core.withBytes(bytes, (p, len) =>
-      this.#core.check(this.#core.c.weights_load(this.ptr, n, p, len))));
+      this.#core.check(this.#core.c.weights_load(this.ptr, n, p, len)), name));
   }
 
   /** Sets a metadata string carried into saved weights. */
