@@ -10,8 +10,10 @@
 // Slots survive a reload: each slot's choice (a pretrained model, or the
 // safetensors bytes of one trained or imported here) is kept in IndexedDB.
 
-const WEIGHTS = '../data/weights/';
-const MNIST = '../data/mnist/';
+// Resolved against this module, not the worker's base URL: a widget in a sandboxed iframe runs
+// this file by import() from a data: URL worker (see web/embed/engine.js).
+const WEIGHTS = new URL('../data/weights/', import.meta.url).href;
+const MNIST = new URL('../data/mnist/', import.meta.url).href;
 const SLOTS = ['standard', 'defended'];
 const DEFAULT_MODEL = { standard: 'standard', defended: 'fgsm' };
 const CHUNK_MS = 30;
@@ -615,6 +617,116 @@ async function accuracy(net, x, labels) {
   }
   return correct / labels.length;
 }
+
+// ------------------------------------------------------------ embedded widgets
+// The <advlab-demo> widgets (web/advlab-demo.js) share this worker. Each request names its
+// models by id, so widgets showing different models share one engine; their nets are cached
+// here by id, apart from the lab page's slots, and nothing is kept in IndexedDB. Models trained
+// in a widget live as long as the worker.
+
+const widgetNets = new Map(); // model id -> Promise of {net, info}
+let widgetTrained = 0;
+
+function widgetModel(id) {
+  if (!widgetNets.has(id)) {
+    widgetNets.set(id, (async () => {
+      const entry = (await manifestReady).models.find((m) => m.id === id);
+      if (!entry) throw new Error(`model "${id}" is not one of the pretrained models`);
+      const net = netFrom(await weightBytes(entry.file), entry.file);
+      return { net, info: { id, label: entry.label, source: 'pretrained' } };
+    })());
+    widgetNets.get(id).catch(() => widgetNets.delete(id));
+  }
+  return widgetNets.get(id);
+}
+
+// One test digit; before the test set has downloaded, only the head of its files is read.
+async function widgetDigit(index) {
+  if (datasets.t10k) return ops.digit({ index });
+  if (index === START_DIGIT) return { result: await digitReady };
+  const i = Math.max(0, Math.min(9999, Math.trunc(index)));
+  const [pixels, labels] = await Promise.all([
+    gzipHead(`${MNIST}t10k-images-idx3-ubyte.gz`, 16 + (i + 1) * 784),
+    gzipHead(`${MNIST}t10k-labels-idx1-ubyte.gz`, 8 + i + 1),
+  ]);
+  const x = Float32Array.from(pixels.subarray(16 + i * 784), (v) => v / 255);
+  return { result: { x, label: labels[8 + i], index: i }, transfer: [x.buffer] };
+}
+
+Object.assign(ops, {
+  async widgetModels() {
+    const { models } = await manifestReady;
+    const trained = [...widgetNets.keys()].filter((id) => id.startsWith('widget:'));
+    const infos = await Promise.all(trained.map(async (id) => (await widgetNets.get(id)).info));
+    return { result: [...models.map(({ id, label }) => ({ id, label, source: 'pretrained' })),
+      ...infos] };
+  },
+
+  widgetDigit: ({ index }) => widgetDigit(index),
+
+  // Each named model on one input, clean and attacked: {x, models: [side + {id}]}. With `pre`,
+  // the models see the input through it and the attack follows `gradient`, as on the lab page.
+  async widgetAnalyze(args) {
+    const { models, attack, target = -1, pre: preName = 'none', gradient = 'unaware' } = args;
+    const x = inputOf(args);
+    const pre = preName === 'none' ? null : preprocessorsOf()[preName];
+    if (preName !== 'none' && !pre) throw new Error(`unknown defence "${preName}"`);
+    const results = [];
+    for (const id of models) {
+      const { net, info } = await widgetModel(id);
+      const xAdv = attackImage(net, x, attack, target, pre, gradient);
+      results.push({ id, label: info.label, ...side(net, x, xAdv, pre) });
+    }
+    const buffers = [x, ...results.flatMap((r) => [r.xAdv, r.seen])].map((a) => a.buffer);
+    return { result: { x, models: results }, transfer: [...new Set(buffers)] };
+  },
+
+  // Accuracy against FGSM at each eps, for each named model, on the first n test images.
+  async widgetCurve({ models, eps, n }, id) {
+    const test = await mnist('t10k', id);
+    const { x, labels } = firstImages(test, n);
+    const curves = {};
+    let done = 0;
+    for (const model of models) {
+      const { net } = await widgetModel(model);
+      curves[model] = [];
+      for (const e of eps) {
+        curves[model].push(await accuracy(net, e === 0 ? x : await fgsm(net, x, e), labels));
+        postMessage({ id, op: 'progress', kind: 'curves', fraction: ++done / (models.length *
+          eps.length) });
+      }
+    }
+    return { result: { eps, n: labels.length, accuracy: curves } };
+  },
+
+  // Adversarially trains a copy of model `from` (or, with ratio 0, trains it further on clean
+  // images) and keeps the result as a new model for the widgets.
+  async widgetTrain({ from, settings }, id) {
+    const [train, test] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
+    const base = (await widgetModel(from)).net;
+    const net = lab.netFromWeights(base.saveWeights(), from, Math.max(MAX_BATCH, settings.batch));
+    const slot = settings.ratio > 0 ? 'defended' : 'standard';
+    const trainer = trainerFor(net, slot, train, settings);
+    const subset = { ds: test, ...firstImages(test, EVAL_IMAGES) };
+    try {
+      while (!trainer.finished) {
+        const p = trainer.run(4);
+        postMessage({ id, op: 'progress', kind: 'train', ...p,
+          fraction: ((p.epoch - 1) * p.batchesPerEpoch + p.batchInEpoch) /
+            (p.epochs * p.batchesPerEpoch) });
+        await nextTurn();
+      }
+    } finally {
+      trainer.free();
+    }
+    const info = { id: `widget:${++widgetTrained}`, source: 'trained',
+      test: evaluate(net, subset, settings.eps),
+      label: `${from} + ${settings.ratio > 0 ? `${settings.attack.toUpperCase()} ε ${settings.eps}`
+        : 'clean'} (${settings.limit || train.count})` };
+    widgetNets.set(info.id, Promise.resolve({ net, info }));
+    return { result: info };
+  },
+});
 
 onmessage = async ({ data: { id, op, args = {} } }) => {
   try {
