@@ -12,7 +12,7 @@ const SHELL = [
   './ui/chart.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
   './embed.html', './advlab-demo.js', './embed/element.js', './embed/engine.js',
   './embed/settings.js', './embed/template.js', './embed/page.js', './embed/offline.js',
-  './embed/widget.css', './embed/page.css', './i18n/index.js', './i18n/en.js', './i18n/ko.js',
+  './embed/widget.css', './embed/page.css', './embed/icon.svg', './i18n/index.js', './i18n/en.js', './i18n/ko.js',
   './examples/course-notes.html', './examples/course-notes.css', './examples/course-notes.js',
   './gen/advlab_core.mjs', './gen/advlab_core.wasm',
   '../data/weights/manifest.json', '../data/weights/standard.safetensors',

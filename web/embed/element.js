@@ -121,8 +121,7 @@ export class AdvlabDemo extends HTMLElement {
   }
 
   #reportProblems() {
-    const { problems } = this.#settings;
-    if (problems.length) this.#setStatus(problems.join(' '), true);
+    if (this.#settings.problems.length || this.dataset.ready) this.#setStatus('');
   }
 
   #applyControls() {
@@ -474,9 +473,12 @@ export class AdvlabDemo extends HTMLElement {
 
   // ------------------------------------------------------------ helpers
 
+  // An empty text restores the standing message: what is wrong with the attributes, or 'Ready.'.
   #setStatus(text, isError = false) {
-    this.#ui.status.textContent = text || (this.dataset.ready ? this.#t('ready') : text);
-    this.#ui.status.classList.toggle('is-error', isError);
+    const problems = this.#settings?.problems.join(' ');
+    const standing = problems || (this.dataset.ready ? this.#t('ready') : '');
+    this.#ui.status.textContent = text || standing;
+    this.#ui.status.classList.toggle('is-error', isError || (!text && Boolean(problems)));
   }
 
   #emit(type, detail) {

@@ -50,7 +50,11 @@ widget.addEventListener('advlab-change', ({ detail }) => {
   params.set('attack', detail.attack);
   params.set('eps', String(detail.eps));
   if (detail.digit !== null) params.set('digit', String(detail.digit));
-  history.replaceState(null, '', `#${params}`);
+  try {
+    history.replaceState(null, '', `#${params}`);
+  } catch {
+    // An opaque origin (a sandboxed iframe) may not rewrite its URL; the widget works on.
+  }
 });
 
 for (const type of EVENTS) {
