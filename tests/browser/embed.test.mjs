@@ -226,6 +226,31 @@ test('keyboard alone reaches a prediction', async () => {
   await p.close();
 });
 
+test('the train panel adversarially trains a model in the worker and shows it', async () => {
+  const progress = [];
+  await page.exposeFunction('onTraining', (detail) => progress.push(detail));
+  await page.$eval('#standard-vs-defended', (w) => w.addEventListener('advlab-training',
+    (e) => window.onTraining(e.detail)));
+  await page.$eval('#standard-vs-defended', (w) => w.shadowRoot.querySelector('.train-button')
+    .click());
+  await page.waitForFunction(() => document.getElementById('standard-vs-defended').shadowRoot
+    .querySelector('.train-status').textContent.startsWith('Done.'), null, { timeout: 180000 });
+  await idle(page, 'standard-vs-defended');
+  const steps = progress.filter((p) => !p.done).map((p) => p.fraction);
+  assert.ok(steps.length > 3, `${steps.length} progress events`);
+  assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'progress only goes forward');
+  const done = progress.at(-1);
+  assert.equal(done.done, true);
+  assert.match(done.model, /^widget:\d+$/);
+  assert.ok(done.test.clean > 0.8, `clean accuracy ${done.test.clean} after training`);
+  const [standard, trained] = await cards(page, 'standard-vs-defended');
+  assert.equal(standard.model, 'standard');
+  assert.equal(trained.model, done.model);
+  assert.match(trained.clean, /^\d$/);
+  assert.equal(await page.$eval('#standard-vs-defended', (w) => w.shadowRoot
+    .querySelectorAll('.model-name')[1].textContent), 'Trained here: standard + FGSM ε 0.2');
+});
+
 // ------------------------------------------------------------ iframes on another origin
 
 test('embed.html in an iframe under a sub-path of a plain static server reports its height',
