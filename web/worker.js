@@ -28,17 +28,21 @@ const START_DIGIT = 7;
 
 // What the first answer needs is fetched at once, in parallel: the engine (imported
 // dynamically so that its bytes download while its module loads), the manifest, the
-// default models' weights and the digit the page opens on.
+// default models' weights and the digit the page opens on. Widgets (web/embed/engine.js names
+// their worker WIDGET_WORKER) fetch only what they ask for.
+const WIDGET_WORKER = 'advlab-widgets';
+const forLabPage = self.name !== WIDGET_WORKER;
 let lab;
 const labReady = Promise.all([import('./advlab.js'),
   fetchBytes(new URL('./gen/advlab_core.wasm', import.meta.url))])
   .then(([{ createLab }, wasmBinary]) => createLab({ wasmBinary }))
   .then((created) => { lab = created; });
-const digitReady = startDigit();
+const digitReady = forLabPage ? startDigit() : null;
 const manifestReady = fetchBytes(`${WEIGHTS}manifest.json`)
   .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
 const weightFiles = new Map(); // file name -> Promise of its bytes
 manifestReady.then((m) => {
+  if (!forLabPage) return;
   const defaults = Object.values(DEFAULT_MODEL);
   for (const entry of m.models) if (defaults.includes(entry.id)) weightBytes(entry.file);
 }, () => {});
@@ -643,7 +647,6 @@ function widgetModel(id) {
 // One test digit; before the test set has downloaded, only the head of its files is read.
 async function widgetDigit(index) {
   if (datasets.t10k) return ops.digit({ index });
-  if (index === START_DIGIT) return { result: await digitReady };
   const i = Math.max(0, Math.min(9999, Math.trunc(index)));
   const [pixels, labels] = await Promise.all([
     gzipHead(`${MNIST}t10k-images-idx3-ubyte.gz`, 16 + (i + 1) * 784),

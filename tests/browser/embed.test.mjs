@@ -192,6 +192,21 @@ test('the notes work under a strict Content-Security-Policy', async () => {
   await p.close();
 });
 
+test('a widget loads only what it needs: its own models, no MNIST training set', async () => {
+  const p = watch(await chromium.context.newPage());
+  const fetched = [];
+  p.on('request', (r) => fetched.push(new URL(r.url()).pathname.split('/').pop()));
+  await p.goto(`${server.url}/web/embed.html#models=pgd&panels=bars&digit=3`);
+  await allReady(p);
+  const [card] = await cards(p, 'demo');
+  assert.equal(card.model, 'pgd');
+  assert.equal(card.clean, '0', 'MNIST test image #3 is a 0');
+  const data = fetched.filter((f) => /\.(safetensors|gz)$/.test(f)).sort();
+  assert.deepEqual(data, ['pgd.safetensors', 't10k-images-idx3-ubyte.gz',
+    't10k-labels-idx1-ubyte.gz']);
+  await p.close();
+});
+
 test('keyboard alone reaches a prediction', async () => {
   const p = watch(await chromium.context.newPage());
   await p.goto(`${server.url}/web/embed.html#models=standard&panels=bars&digit=0&lang=en`);

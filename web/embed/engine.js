@@ -8,6 +8,8 @@
 import { connect } from '../ui/rpc.js';
 
 const WORKER_URL = new URL('../worker.js', import.meta.url).href;
+// The name tells web/worker.js not to prefetch what the lab page opens with.
+const WORKER_NAME = 'advlab-widgets';
 
 let shared;
 
@@ -21,11 +23,11 @@ import(${JSON.stringify(url)}).then(() => { for (const e of early) onmessage(e);
 
 function startWorker() {
   try {
-    return new Worker(WORKER_URL, { type: 'module', name: 'advlab' });
+    return new Worker(WORKER_URL, { type: 'module', name: WORKER_NAME });
   } catch (error) {
     if (error.name !== 'SecurityError') throw error;
     const source = `data:text/javascript,${encodeURIComponent(bootstrapSource(WORKER_URL))}`;
-    return new Worker(source, { type: 'module', name: 'advlab' });
+    return new Worker(source, { type: 'module', name: WORKER_NAME });
   }
 }
 
