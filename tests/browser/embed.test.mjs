@@ -154,6 +154,31 @@ test('an eps attribute change updates the widget', async () => {
   assert.equal((await cards(page, 'fgsm-explained'))[0].badge, 'fooled');
 });
 
+test('the defence and adaptive attributes put a pre-processor in front and say how', async () => {
+  const id = 'fgsm-explained';
+  await page.$eval(`#${id}`, (w) => w.setAttribute('defence', 'jpeg'));
+  await idle(page, id);
+  assert.equal(await shadowText(page, id, '.defence'),
+    'Defence in front of the models: JPEG (quality 50), the attack is made on the bare model.');
+  const seen = () => page.$eval(`#${id}`, (w) => Array.from(w.result.models[0].seen));
+  const x = await page.$eval(`#${id}`, (w) => Array.from(w.result.x));
+  assert.notDeepEqual(await seen(), x, 'the model sees the input through JPEG');
+  await page.$eval(`#${id}`, (w) => w.setAttribute('adaptive', ''));
+  await idle(page, id);
+  assert.match(await shadowText(page, id, '.defence'), /passes through it with BPDA\.$/);
+  await page.$eval(`#${id}`, (w) => w.setAttribute('defence', 'sharpen'));
+  assert.equal(await shadowText(page, id, '.status'),
+    'defence="sharpen" is not one of none, squeeze, median, jpeg.');
+  await page.$eval(`#${id}`, (w) => {
+    w.removeAttribute('adaptive');
+    w.removeAttribute('defence');
+  });
+  await idle(page, id);
+  assert.equal(await page.$eval(`#${id}`, (w) => w.shadowRoot.querySelector('.defence').hidden),
+    true);
+  assert.deepEqual(await seen(), x);
+});
+
 test('the language switch changes the strings, and the screenshots are taken', async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'course-notes-en.png'), fullPage: true });
