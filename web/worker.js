@@ -637,7 +637,7 @@ function widgetModel(id) {
       const entry = (await manifestReady).models.find((m) => m.id === id);
       if (!entry) throw new Error(`model "${id}" is not one of the pretrained models`);
       const net = netFrom(await weightBytes(entry.file), entry.file);
-      return { net, info: { id, label: entry.label, source: 'pretrained' } };
+      return { net, info: { id, source: 'pretrained' } };
     })());
     widgetNets.get(id).catch(() => widgetNets.delete(id));
   }
@@ -657,14 +657,6 @@ async function widgetDigit(index) {
 }
 
 Object.assign(ops, {
-  async widgetModels() {
-    const { models } = await manifestReady;
-    const trained = [...widgetNets.keys()].filter((id) => id.startsWith('widget:'));
-    const infos = await Promise.all(trained.map(async (id) => (await widgetNets.get(id)).info));
-    return { result: [...models.map(({ id, label }) => ({ id, label, source: 'pretrained' })),
-      ...infos] };
-  },
-
   widgetDigit: ({ index }) => widgetDigit(index),
 
   // Each named model on one input, clean and attacked: {x, models: [side + {id}]}. With `pre`,
@@ -676,9 +668,9 @@ Object.assign(ops, {
     if (preName !== 'none' && !pre) throw new Error(`unknown defence "${preName}"`);
     const results = [];
     for (const id of models) {
-      const { net, info } = await widgetModel(id);
+      const { net } = await widgetModel(id);
       const xAdv = attackImage(net, x, attack, target, pre, gradient);
-      results.push({ id, label: info.label, ...side(net, x, xAdv, pre) });
+      results.push({ id, ...side(net, x, xAdv, pre) });
     }
     const buffers = [x, ...results.flatMap((r) => [r.xAdv, r.seen])].map((a) => a.buffer);
     return { result: { x, models: results }, transfer: [...new Set(buffers)] };
@@ -723,9 +715,7 @@ Object.assign(ops, {
       trainer.free();
     }
     const info = { id: `widget:${++widgetTrained}`, source: 'trained',
-      test: evaluate(net, subset, settings.eps),
-      label: `${from} + ${settings.ratio > 0 ? `${settings.attack.toUpperCase()} ε ${settings.eps}`
-        : 'clean'} (${settings.limit || train.count})` };
+      test: evaluate(net, subset, settings.eps) };
     widgetNets.set(info.id, Promise.resolve({ net, info }));
     return { result: info };
   },

@@ -29,7 +29,8 @@ test('the Korean strings are translations: Hangul, not copies, same placeholders
 test('translator fills placeholders and leaves unknown ones as written', () => {
   const t = translator('ko');
   assert.equal(t('digitNote', { index: 7, label: 9 }), 'MNIST 테스트 이미지 7번, 정답 9.');
-  assert.equal(translator('en')('digitNote', { index: 7 }), 'MNIST test image #7, labelled {label}.');
+  assert.equal(translator('en')('digitNote', { index: 7 }),
+    'MNIST test image #7, labelled {label}.');
   assert.equal(translator('xx')('clear'), 'Clear', 'an unknown language falls back to English');
 });
 

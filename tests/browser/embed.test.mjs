@@ -190,12 +190,21 @@ test('the language switch changes the strings, and the screenshots are taken', a
   assert.match(card.verdict, /^원본 이미지: 9 \(\d+%\)\. 공격 후: \d \(\d+%\)\.$/);
   assert.equal(await shadowText(page, 'fgsm-explained', '.model-name'), '표준 모델');
   assert.match(await shadowText(page, 'fgsm-explained', '.digit-note'), /7번, 정답 9/);
-  assert.match(await shadowText(page, 'accuracy-vs-eps', '.curve-at'), /^ε 0\.30에서: 표준 /);
+  assert.match(await shadowText(page, 'accuracy-vs-eps', '.curve-at'),
+    /^ε \d\.\d\d에서: 표준 \d+%/);
   assert.equal(await page.$eval('#standard-vs-defended', (w) => w.getAttribute('aria-label')),
     'advlab 데모: 적대적 예제');
   assert.match(await page.textContent('h1:not([hidden])'), /적대적 예제/);
   await page.screenshot({ path: join(SCREENSHOTS, 'course-notes-ko.png'), fullPage: true });
+  // The reader's own eps survives a change of language.
+  await page.$eval('#fgsm-explained', (w) => {
+    const range = w.shadowRoot.querySelector('.eps-range');
+    range.value = '0.25';
+    range.dispatchEvent(new Event('input'));
+  });
   await page.click('button[data-lang="en"]');
+  assert.equal(await shadowText(page, 'fgsm-explained', '.eps-value'), '0.25');
+  await idle(page, 'fgsm-explained');
   assert.equal((await cards(page, 'fgsm-explained'))[0].badge, 'fooled');
 });
 
@@ -229,6 +238,10 @@ test('a widget loads only what it needs: its own models, no MNIST training set',
   const data = fetched.filter((f) => /\.(safetensors|gz)$/.test(f)).sort();
   assert.deepEqual(data, ['pgd.safetensors', 't10k-images-idx3-ubyte.gz',
     't10k-labels-idx1-ubyte.gz']);
+  await p.$eval('#demo', (w) => w.setAttribute('models', 'pgd,resnet'));
+  await p.waitForFunction(() => document.getElementById('demo').dataset.live === 'idle');
+  assert.equal(await shadowText(p, 'demo', '.status'),
+    'Something went wrong: model "resnet" is not one of the pretrained models');
   await p.close();
 });
 
@@ -311,7 +324,8 @@ test('embed.html in an iframe under a sub-path of a plain static server reports 
     });
     const embed = '/course/week3/advlab/web/embed.html#models=standard,fgsm&panels=bars&digit=7';
     writeFileSync(join(host, 'host.html'), `<!doctype html><link rel="icon" href="data:,"><body>
-<iframe id="plain" src="${python.url}${embed}&frame=plain&lang=ko" width="700" height="150"></iframe>
+<iframe id="plain" src="${python.url}${embed}&frame=plain&lang=ko" width="700" height="150">
+</iframe>
 <iframe id="sandboxed" sandbox="allow-scripts" src="${cors.url}${embed}&frame=sandboxed"
   width="700" height="150"></iframe>
 <script>

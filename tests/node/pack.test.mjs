@@ -29,7 +29,7 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('npm pack holds the module, the wasm, the widget, the CSS, the strings and the weights', () => {
+test('npm pack holds the module, the wasm, the widget, the CSS, the strings, the weights', () => {
   const files = new Set(packed.files.map((f) => f.path));
   for (const path of ['package.json', 'LICENSE', 'web/advlab.js', 'web/gen/advlab_core.mjs',
     'web/gen/advlab_core.wasm', 'web/worker.js', 'web/advlab-demo.js', 'web/embed.html',
@@ -79,8 +79,8 @@ console.log(JSON.stringify({ version: lab.version, predictions }));
       encoding: 'utf8' }));
 
     const lab = await createLab();
-    const net = lab.netFromWeights(readFileSync(join(repoRoot, 'data/weights/standard.safetensors')),
-      'standard', IMAGES);
+    const weights = readFileSync(join(repoRoot, 'data/weights/standard.safetensors'));
+    const net = lab.netFromWeights(weights, 'standard', IMAGES);
     const images = gunzipSync(readFileSync(join(repoRoot, 'data/mnist/t10k-images-idx3-ubyte.gz')));
     const labels = gunzipSync(readFileSync(join(repoRoot, 'data/mnist/t10k-labels-idx1-ubyte.gz')));
     net.input.set(Float32Array.from(images.subarray(16, 16 + IMAGES * 784), (v) => v / 255));

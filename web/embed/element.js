@@ -10,7 +10,7 @@ import { Pad } from '../ui/pad.js';
 import { argmax, drawDigit, drawPerturbation, probabilityBars } from '../ui/render.js';
 import { pickLanguage, translator } from '../i18n/index.js';
 import { engine } from './engine.js';
-import { readSettings } from './settings.js';
+import { ATTRIBUTES, readSettings } from './settings.js';
 import { MODEL, WIDGET } from './template.js';
 
 const STYLE_URL = new URL('./widget.css', import.meta.url).href;
@@ -26,8 +26,7 @@ const TRAINING = { epochs: 1, batch: 64, lr: 0.01, attack: 'fgsm', ratio: 0.5, s
 const percent = (p) => `${(100 * p).toFixed(0)}%`;
 
 export class AdvlabDemo extends HTMLElement {
-  static observedAttributes = ['attack', 'eps', 'defence', 'adaptive', 'models', 'panels',
-    'digit', 'images', 'lang', 'compact'];
+  static observedAttributes = ATTRIBUTES;
 
   #root = this.attachShadow({ mode: 'open' });
   #ui = {};
@@ -50,8 +49,8 @@ export class AdvlabDemo extends HTMLElement {
     this.#connected = true;
     this.#build();
     this.#settings = readSettings(this);
+    this.#ui.status.textContent = this.#t('loading');
     this.#applyAll();
-    this.#setStatus(this.#t('loading'));
   }
 
   attributeChangedCallback(name, before, after) {
@@ -62,7 +61,8 @@ export class AdvlabDemo extends HTMLElement {
     else if (name === 'models' || name === 'images') this.#applyModels();
     else if (name === 'panels') this.#applyPanels(previous.panels);
     else if (name === 'digit') this.#loadDigit(this.#settings.digit);
-    else this.#applyControls();
+    else if (name === 'attack' || name === 'eps') this.#applyControl(name);
+    else if (name === 'defence' || name === 'adaptive') this.#applyDefence();
     this.#reportProblems();
   }
 
@@ -114,7 +114,9 @@ export class AdvlabDemo extends HTMLElement {
 
   #applyAll() {
     this.#translate();
-    this.#applyControls();
+    this.#applyControl('attack');
+    this.#applyControl('eps');
+    this.#applyDefence();
     this.#applyModels();
     this.#applyPanels([]);
     this.#reportProblems();
@@ -124,19 +126,28 @@ export class AdvlabDemo extends HTMLElement {
     if (this.#settings.problems.length || this.dataset.ready) this.#setStatus('');
   }
 
-  #applyControls() {
-    const { attack, eps, defence, adaptive } = this.#settings;
-    this.#ui.attack.value = attack;
-    this.#ui.epsRange.value = String(eps);
+  // An attack or eps attribute sets its control; the reader's other choices stay.
+  #applyControl(name) {
+    if (name === 'attack') this.#ui.attack.value = this.#settings.attack;
+    else this.#ui.epsRange.value = String(this.#settings.eps);
     this.#syncEps();
+    this.#request();
+    this.#showCurvePoint();
+  }
+
+  #applyDefence() {
+    this.#showDefence();
+    this.#request();
+  }
+
+  #showDefence() {
+    const { defence, adaptive } = this.#settings;
     const note = this.#ui.defence;
     note.hidden = defence === 'none';
     if (defence !== 'none') {
       note.textContent = this.#t('defence', { name: this.#t(`defence_${defence}`),
         how: this.#t(adaptive ? 'adaptiveOn' : 'adaptiveOff') });
     }
-    this.#request();
-    this.#showCurvePoint();
   }
 
   #syncEps() {
@@ -188,14 +199,17 @@ export class AdvlabDemo extends HTMLElement {
   #translate() {
     const lang = pickLanguage(this.#settings?.lang ?? this.getAttribute('lang'));
     this.#t = translator(lang);
-    for (const el of this.#root.querySelectorAll('[data-t]')) el.textContent = this.#t(el.dataset.t);
+    for (const el of this.#root.querySelectorAll('[data-t]')) {
+      el.textContent = this.#t(el.dataset.t);
+    }
     for (const el of this.#root.querySelectorAll('[data-t-label]')) {
       el.setAttribute('aria-label', this.#t(el.dataset.tLabel));
     }
     this.setAttribute('aria-label', this.#t('widget'));
     this.#ui.widget.lang = lang;
     if (this.#settings) {
-      this.#applyControls();
+      this.#syncEps();
+      this.#showDefence();
       this.#nameCards();
       this.#showDigitNote(this.#digit);
       this.#showTrainHint();
@@ -377,7 +391,8 @@ export class AdvlabDemo extends HTMLElement {
         { onProgress: (p) => {
           if (run !== this.#curveRun || p.kind !== 'curves') return;
           this.#ui.curveProgress.value = p.fraction;
-          this.#ui.curveAt.textContent = this.#t('curveComputing', { percent: percent(p.fraction) });
+          this.#ui.curveAt.textContent = this.#t('curveComputing',
+            { percent: percent(p.fraction) });
         } });
       if (run !== this.#curveRun) return;
       this.#curve = result;
@@ -390,7 +405,9 @@ export class AdvlabDemo extends HTMLElement {
         this.#emit('advlab-ready', {});
       }
     } catch (error) {
-      if (run === this.#curveRun) this.#setStatus(this.#t('error', { message: error.message }), true);
+      if (run === this.#curveRun) {
+        this.#setStatus(this.#t('error', { message: error.message }), true);
+      }
     } finally {
       if (run === this.#curveRun) this.#curveBusy = false;
     }
@@ -398,7 +415,8 @@ export class AdvlabDemo extends HTMLElement {
 
   #drawCurve() {
     const curve = this.#curve;
-    this.#ui.curveTitle.textContent = this.#t('curveTitle', { n: curve?.n ?? this.#settings.images });
+    this.#ui.curveTitle.textContent = this.#t('curveTitle',
+      { n: curve?.n ?? this.#settings.images });
     if (!curve) return;
     const ids = Object.keys(curve.accuracy);
     const draw = lineChart(this.#ui.curveChart, { yMin: 0, yMax: 1, format: percent, dots: true,

@@ -5,10 +5,8 @@
 // events (type: 'ready', 'prediction', 'attack', 'training', 'change'), where frame is the
 // hash's `frame` value (null without one), to tell several iframes apart.
 import { workOffline } from './offline.js';
+import { ATTRIBUTES, FLAGS } from './settings.js';
 
-const ATTRIBUTES = ['attack', 'eps', 'defence', 'adaptive', 'models', 'panels', 'digit', 'images',
-  'lang', 'compact'];
-const FLAGS = new Set(['adaptive', 'compact']);
 const EVENTS = ['ready', 'prediction', 'attack', 'training', 'change'];
 
 const widget = document.getElementById('demo');
@@ -26,8 +24,8 @@ function isOn(value) {
 function applyHash() {
   for (const name of ATTRIBUTES) {
     const value = params.get(name);
-    if (value === null || (FLAGS.has(name) && !isOn(value))) widget.removeAttribute(name);
-    else widget.setAttribute(name, FLAGS.has(name) ? '' : value);
+    if (value === null || (FLAGS.includes(name) && !isOn(value))) widget.removeAttribute(name);
+    else widget.setAttribute(name, FLAGS.includes(name) ? '' : value);
   }
   if (params.has('lang')) document.documentElement.lang = params.get('lang');
 }

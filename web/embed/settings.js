@@ -1,5 +1,9 @@
 // The <advlab-demo> attributes read into settings. A value the widget cannot use falls back to
 // its default, and the problem is said in plain words (the widget shows it).
+// The attributes the element observes, and those that are on by being present.
+export const ATTRIBUTES = ['attack', 'eps', 'defence', 'adaptive', 'models', 'panels', 'digit',
+  'images', 'lang', 'compact'];
+export const FLAGS = ['adaptive', 'compact'];
 export const ATTACKS = ['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw'];
 export const DEFENCES = ['none', 'squeeze', 'median', 'jpeg'];
 export const PANELS = ['draw', 'bars', 'heatmap', 'curve', 'train'];
@@ -36,7 +40,9 @@ function panels(el, problems) {
   if (text === null) return DEFAULTS.panels;
   const named = list(text);
   const unknown = named.filter((p) => !PANELS.includes(p));
-  if (unknown.length) problems.push(`panels: ${unknown.join(', ')} unknown (known: ${PANELS.join(', ')}).`);
+  if (unknown.length) {
+    problems.push(`panels: ${unknown.join(', ')} unknown (known: ${PANELS.join(', ')}).`);
+  }
   return named.filter((p) => PANELS.includes(p));
 }
 
