@@ -56,9 +56,9 @@ export default {
   curveAt: 'At ε {eps}: {values}.',
   curveNoPoint: 'ε {eps} is not one of the measured points ({points}).',
   trainTitle: 'Adversarial training',
-  trainHint: 'Adversarially train a copy of the {model} for one epoch on {n} MNIST training ' +
-    'images (FGSM, ε {eps}, half of each batch attacked), then compare. Downloads MNIST (11 MB) ' +
-    'the first time.',
+  trainHint: 'Adversarially train a copy of the first model ({model}) for one epoch on {n} ' +
+    'MNIST training images (FGSM, ε {eps}, half of each batch attacked), then compare. ' +
+    'Downloads MNIST (11 MB) the first time.',
   trainButton: 'Train',
   trainLoading: 'Downloading MNIST…',
   trainProgress: 'Batch {batch} of {batches}, loss {loss}.',

@@ -56,8 +56,9 @@ export default {
   curveAt: 'ε {eps}에서: {values}.',
   curveNoPoint: 'ε {eps}: 측정한 지점이 아닙니다 (측정한 지점: {points}).',
   trainTitle: '적대적 훈련',
-  trainHint: '{model}의 복사본을 MNIST 훈련 이미지 {n}장으로 1 에포크 동안 적대적 훈련합니다 ' +
-    '(FGSM, ε {eps}, 배치마다 절반을 공격). 처음에는 MNIST(11 MB)를 내려받습니다.',
+  trainHint: '첫 번째 모델({model})의 복사본을 MNIST 훈련 이미지 {n}장으로 1 에포크 동안 ' +
+    '적대적 훈련합니다 (FGSM, ε {eps}, 배치마다 절반을 공격). 처음에는 MNIST(11 MB)를 ' +
+    '내려받습니다.',
   trainButton: '훈련 시작',
   trainLoading: 'MNIST를 내려받는 중…',
   trainProgress: '배치 {batch}/{batches}, 손실 {loss}.',
