@@ -3,12 +3,19 @@
 // the server answers; the cache answers only when it does not. Installing
 // it stores the page, the engine, the shipped models and the MNIST test set;
 // the training set is cached when a page this worker controls (from the
-// second visit on) first trains. Optional: the page works without it.
-const CACHE = 'advlab-v1';
+// second visit on) first trains. Optional: the page works without it. Its scope is
+// this folder: the lab page, the embed page (embed.html) and the examples; a page that embeds
+// <advlab-demo> from elsewhere decides for itself whether to register it.
+const CACHE = 'advlab-v2';
 const SHELL = [
   './index.html', './style.css', './app.js', './worker.js', './advlab.js',
   './ui/chart.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
   './evaluate.js', './pool.js', './pool_worker.js',
+  './embed.html', './advlab-demo.js', './embed/element.js', './embed/engine.js',
+  './embed/settings.js', './embed/template.js', './embed/page.js', './embed/offline.js',
+  './embed/widget.css', './embed/page.css', './embed/icon.svg',
+  './i18n/index.js', './i18n/en.js', './i18n/ko.js',
+  './examples/course-notes.html', './examples/course-notes.css', './examples/course-notes.js',
   './gen/advlab_core.mjs', './gen/advlab_core.wasm',
   '../data/weights/manifest.json', '../data/weights/standard.safetensors',
   '../data/weights/fgsm.safetensors', '../data/weights/pgd.safetensors',

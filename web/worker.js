@@ -13,8 +13,10 @@
 import { countCorrect } from './evaluate.js';
 import { EvalPool, defaultPoolSize } from './pool.js';
 
-const WEIGHTS = '../data/weights/';
-const MNIST = '../data/mnist/';
+// Resolved against this module, not the worker's base URL: a widget in a sandboxed iframe runs
+// this file by import() from a data: URL worker (see web/embed/engine.js).
+const WEIGHTS = new URL('../data/weights/', import.meta.url).href;
+const MNIST = new URL('../data/mnist/', import.meta.url).href;
 const SLOTS = ['standard', 'defended'];
 const DEFAULT_MODEL = { standard: 'standard', defended: 'fgsm' };
 const CHUNK_MS = 30;
@@ -29,17 +31,21 @@ const START_DIGIT = 7;
 
 // What the first answer needs is fetched at once, in parallel: the engine (imported
 // dynamically so that its bytes download while its module loads), the manifest, the
-// default models' weights and the digit the page opens on.
+// default models' weights and the digit the page opens on. Widgets (web/embed/engine.js names
+// their worker WIDGET_WORKER) fetch only what they ask for.
+const WIDGET_WORKER = 'advlab-widgets';
+const forLabPage = self.name !== WIDGET_WORKER;
 let lab;
 const wasmBytes = fetchBytes(new URL('./gen/advlab_core.wasm', import.meta.url));
 const labReady = Promise.all([import('./advlab.js'), wasmBytes])
   .then(([{ createLab }, wasmBinary]) => createLab({ wasmBinary }))
   .then((created) => { lab = created; });
-const digitReady = startDigit();
+const digitReady = forLabPage ? startDigit() : null;
 const manifestReady = fetchBytes(`${WEIGHTS}manifest.json`)
   .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
 const weightFiles = new Map(); // file name -> Promise of its bytes
 manifestReady.then((m) => {
+  if (!forLabPage) return;
   const defaults = Object.values(DEFAULT_MODEL);
   for (const entry of m.models) if (defaults.includes(entry.id)) weightBytes(entry.file);
 }, () => {});
@@ -218,6 +224,11 @@ function netFrom(bytes, name) {
     throw new Error(`${name}: the model has ${shape}; the lab needs 28x28 inputs and 10 classes`);
   }
   return net;
+}
+
+// The nets the slots show, by slot name.
+function slotNets() {
+  return Object.fromEntries(SLOTS.map((slot) => [slot, slots[slot].net]));
 }
 
 // Puts a net in a slot, freeing the one it replaces.
@@ -545,8 +556,9 @@ const ops = {
   // Accuracy against FGSM at each eps, for both models, on the first n test images.
   async curves({ n, eps, workers }, id) {
     const tasks = SLOTS.flatMap((model) => eps.map((e) => ({ model, eps: e })));
-    const { counts, n: count, pool } = await evaluateTasks(tasks, n, workers, id, 'curves');
-    const result = { eps, n: count, workers: pool };
+    const { counts, n: count, pool: size } = await evaluateTasks(slotNets(), tasks, n, workers,
+      id, 'curves');
+    const result = { eps, n: count, workers: size };
     for (const slot of SLOTS) {
       result[slot] = counts.splice(0, eps.length).map((c) => c / count);
     }
@@ -563,8 +575,8 @@ const ops = {
       [`fresh white-box FGSM eps ${eps}, defended model`, { model: 'defended', eps }],
       ['clean accuracy, defended model', { model: 'defended', eps: 0 }],
     ];
-    const { counts, seconds, n: count } = await evaluateTasks(rows.map(([, task]) => task), n,
-      workers, id, 'measure');
+    const { counts, seconds, n: count } = await evaluateTasks(slotNets(),
+      rows.map(([, task]) => task), n, workers, id, 'measure');
     return {
       result: {
         rows: rows.map(([label], i) => ({ label, value: counts[i] / count, n: count,
@@ -577,25 +589,27 @@ const ops = {
 // ------------------------------------------------------------ evaluations
 
 let pool = null; // the evaluation pool, made on first use and kept
+let poolFailed = false; // no nested workers here (an opaque origin, an old browser)
 
-// Runs evaluation tasks on the first n test images: across the pool when there are several
-// cores (or `workers` asks for a size), else here between yields. Progress goes to request id.
-async function evaluateTasks(tasks, n, workers = defaultPoolSize(), id, kind) {
+// Runs evaluation tasks (web/evaluate.js) on `nets` (model name -> Net) over the first n test
+// images: across the pool when there are several cores (or `workers` asks for a size), else here
+// between yields. Progress goes to request id.
+async function evaluateTasks(nets, tasks, n, workers = defaultPoolSize(), id, kind) {
   const test = await mnist('t10k', id);
   const { x, labels } = firstImages(test, n);
   const onTask = (done, total) =>
     postMessage({ id, op: 'progress', kind, fraction: done / total });
-  if (workers > 1 && typeof Worker === 'function') {
-    if (pool?.size !== workers) {
+  if (workers > 1 && !poolFailed) {
+    try {
+      return { ...(await inPool(nets, tasks, x, labels, workers, onTask)),
+        n: labels.length, pool: workers };
+    } catch {
+      poolFailed = true;
       pool?.terminate();
-      pool = new EvalPool(workers, await wasmBytes);
+      pool = null;
     }
-    const models = Object.fromEntries(SLOTS.map((s) => [s, slots[s].net.saveWeights()]));
-    const run = await pool.run({ models, x, labels, tasks, onTask });
-    return { ...run, n: labels.length, pool: workers };
   }
   const seconds = [];
-  const nets = Object.fromEntries(SLOTS.map((s) => [s, slots[s].net]));
   const counts = await countCorrect(lab, nets, x, labels, tasks, {
     afterStep: nextTurn,
     onTask: (i, s) => {
@@ -605,6 +619,107 @@ async function evaluateTasks(tasks, n, workers = defaultPoolSize(), id, kind) {
   });
   return { counts, seconds, n: labels.length, pool: 1 };
 }
+
+async function inPool(nets, tasks, x, labels, workers, onTask) {
+  if (pool?.size !== workers) {
+    pool?.terminate();
+    pool = new EvalPool(workers, await wasmBytes);
+  }
+  const models = Object.fromEntries(Object.entries(nets).map(([m, net]) => [m, net.saveWeights()]));
+  return pool.run({ models, x, labels, tasks, onTask });
+}
+
+// ------------------------------------------------------------ embedded widgets
+// The <advlab-demo> widgets (web/advlab-demo.js) share this worker. Each request names its
+// models by id, so widgets showing different models share one engine; their nets are cached
+// here by id, apart from the lab page's slots, and nothing is kept in IndexedDB. Models trained
+// in a widget live as long as the worker.
+
+const widgetNets = new Map(); // model id -> Promise of {net, info}
+let widgetTrained = 0;
+
+function widgetModel(id) {
+  if (!widgetNets.has(id)) {
+    widgetNets.set(id, (async () => {
+      const entry = (await manifestReady).models.find((m) => m.id === id);
+      if (!entry) throw new Error(`model "${id}" is not one of the pretrained models`);
+      const net = netFrom(await weightBytes(entry.file), entry.file);
+      return { net, info: { id, source: 'pretrained' } };
+    })());
+    widgetNets.get(id).catch(() => widgetNets.delete(id));
+  }
+  return widgetNets.get(id);
+}
+
+// One test digit; before the test set has downloaded, only the head of its files is read.
+async function widgetDigit(index) {
+  if (datasets.t10k) return ops.digit({ index });
+  const i = Math.max(0, Math.min(9999, Math.trunc(index)));
+  const [pixels, labels] = await Promise.all([
+    gzipHead(`${MNIST}t10k-images-idx3-ubyte.gz`, 16 + (i + 1) * 784),
+    gzipHead(`${MNIST}t10k-labels-idx1-ubyte.gz`, 8 + i + 1),
+  ]);
+  const x = Float32Array.from(pixels.subarray(16 + i * 784), (v) => v / 255);
+  return { result: { x, label: labels[8 + i], index: i }, transfer: [x.buffer] };
+}
+
+Object.assign(ops, {
+  widgetDigit: ({ index }) => widgetDigit(index),
+
+  // Each named model on one input, clean and attacked: {x, models: [side + {id}]}. With `pre`,
+  // the models see the input through it and the attack follows `gradient`, as on the lab page.
+  async widgetAnalyze(args) {
+    const { models, attack, target = -1, pre: preName = 'none', gradient = 'unaware' } = args;
+    const x = inputOf(args);
+    const pre = preName === 'none' ? null : preprocessorsOf()[preName];
+    if (preName !== 'none' && !pre) throw new Error(`unknown defence "${preName}"`);
+    const results = [];
+    for (const id of models) {
+      const { net } = await widgetModel(id);
+      const xAdv = attackImage(net, x, attack, target, pre, gradient);
+      results.push({ id, ...side(net, x, xAdv, pre) });
+    }
+    const buffers = [x, ...results.flatMap((r) => [r.xAdv, r.seen])].map((a) => a.buffer);
+    return { result: { x, models: results }, transfer: [...new Set(buffers)] };
+  },
+
+  // Accuracy against FGSM at each eps, for each named model, on the first n test images.
+  async widgetCurve({ models, eps, n }, id) {
+    const nets = Object.fromEntries(await Promise.all(
+      models.map(async (m) => [m, (await widgetModel(m)).net])));
+    const tasks = models.flatMap((model) => eps.map((e) => ({ model, eps: e })));
+    const { counts, n: count } = await evaluateTasks(nets, tasks, n, undefined, id, 'curves');
+    const accuracy = Object.fromEntries(models.map((m) => [m,
+      counts.splice(0, eps.length).map((c) => c / count)]));
+    return { result: { eps, n: count, accuracy } };
+  },
+
+  // Adversarially trains a copy of model `from` (or, with ratio 0, trains it further on clean
+  // images) and keeps the result as a new model for the widgets.
+  async widgetTrain({ from, settings }, id) {
+    const [train, test] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
+    const base = (await widgetModel(from)).net;
+    const net = lab.netFromWeights(base.saveWeights(), from, Math.max(MAX_BATCH, settings.batch));
+    const slot = settings.ratio > 0 ? 'defended' : 'standard';
+    const trainer = trainerFor(net, slot, train, settings);
+    const subset = { ds: test, ...firstImages(test, EVAL_IMAGES) };
+    try {
+      while (!trainer.finished) {
+        const p = trainer.run(4);
+        postMessage({ id, op: 'progress', kind: 'train', ...p,
+          fraction: ((p.epoch - 1) * p.batchesPerEpoch + p.batchInEpoch) /
+            (p.epochs * p.batchesPerEpoch) });
+        await nextTurn();
+      }
+    } finally {
+      trainer.free();
+    }
+    const info = { id: `widget:${++widgetTrained}`, source: 'trained',
+      test: evaluate(net, subset, settings.eps) };
+    widgetNets.set(info.id, Promise.resolve({ net, info }));
+    return { result: info };
+  },
+});
 
 onmessage = async ({ data: { id, op, args = {} } }) => {
   try {

@@ -1,0 +1,97 @@
+// The npm package: `npm pack` of the repository (after the WASM build) holds the ES module, the
+// wasm, the widget and its CSS, the strings, the weights and the MNIST test set, and nothing of
+// the C sources or tests. Installed offline into a temporary folder, `import { createLab } from
+// 'advlab'` finds its wasm from node_modules and classifies MNIST test digits exactly as the
+// module in this checkout does.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, before, test } from 'node:test';
+
+import { createLab } from '../../web/advlab.js';
+import { repoRoot } from './helpers.mjs';
+
+const IMAGES = 100;
+let dir;
+let packed;
+
+function npm(args, cwd) {
+  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'advlab-pack-'));
+  [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], repoRoot));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('npm pack holds the module, the wasm, the widget, the CSS, the strings, the weights', () => {
+  const files = new Set(packed.files.map((f) => f.path));
+  for (const path of ['package.json', 'LICENSE', 'web/advlab.js', 'web/gen/advlab_core.mjs',
+    'web/gen/advlab_core.wasm', 'web/worker.js', 'web/advlab-demo.js', 'web/embed.html',
+    'web/embed/element.js', 'web/embed/widget.css', 'web/i18n/en.js', 'web/i18n/ko.js',
+    'web/ui/render.js', 'data/weights/manifest.json', 'data/weights/standard.safetensors',
+    'data/weights/fgsm.safetensors', 'data/weights/pgd.safetensors',
+    'data/mnist/t10k-images-idx3-ubyte.gz', 'docs/embedding.md']) {
+    assert.ok(files.has(path), `the package lacks ${path}`);
+  }
+  const stray = [...files].filter((p) => /^(src|tests|include|bench|\.ci)\/|\.c$|\.h$/.test(p) ||
+    p.includes('train-images'));
+  assert.deepEqual(stray, [], 'sources, tests or the MNIST training set in the package');
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  assert.equal(manifest.license, 'MIT');
+  assert.ok(manifest.engines?.node, 'package.json sets engines.node');
+  assert.equal(manifest.exports['.'], './web/advlab.js');
+  // What the lead reports: the packed and unpacked size.
+  console.log(`# npm pack: ${packed.filename}, ${packed.size} bytes packed, ` +
+    `${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
+});
+
+test("installed offline, import { createLab } from 'advlab' classifies MNIST as this checkout does",
+  async () => {
+    const project = join(dir, 'project');
+    execFileSync('mkdir', ['-p', project]);
+    writeFileSync(join(project, 'package.json'), '{"name": "uses-advlab", "private": true}\n');
+    npm(['install', '--offline', '--no-audit', '--no-fund', join(dir, packed.filename)], project);
+    writeFileSync(join(project, 'predict.mjs'), `
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { createLab } from 'advlab';
+const file = (name) => readFileSync(new URL(name, import.meta.resolve('advlab/package.json')));
+const lab = await createLab();
+const net = lab.netFromWeights(readFileSync(new URL(import.meta.resolve(
+  'advlab/weights/standard.safetensors'))), 'standard', ${IMAGES});
+const pixels = gunzipSync(file('data/mnist/t10k-images-idx3-ubyte.gz')).subarray(16);
+net.input.set(Float32Array.from(pixels.subarray(0, ${IMAGES} * 784), (v) => v / 255));
+net.predict(${IMAGES});
+const predictions = [];
+for (let i = 0; i < ${IMAGES}; i++) {
+  const p = net.probs.subarray(i * 10, i * 10 + 10);
+  predictions.push(p.indexOf(Math.max(...p)));
+}
+console.log(JSON.stringify({ version: lab.version, predictions }));
+`);
+    const out = JSON.parse(execFileSync('node', ['predict.mjs'], { cwd: project,
+      encoding: 'utf8' }));
+
+    const lab = await createLab();
+    const weights = readFileSync(join(repoRoot, 'data/weights/standard.safetensors'));
+    const net = lab.netFromWeights(weights, 'standard', IMAGES);
+    const images = gunzipSync(readFileSync(join(repoRoot, 'data/mnist/t10k-images-idx3-ubyte.gz')));
+    const labels = gunzipSync(readFileSync(join(repoRoot, 'data/mnist/t10k-labels-idx1-ubyte.gz')));
+    net.input.set(Float32Array.from(images.subarray(16, 16 + IMAGES * 784), (v) => v / 255));
+    net.predict(IMAGES);
+    const here = Array.from({ length: IMAGES }, (_, i) => {
+      const p = net.probs.subarray(i * 10, i * 10 + 10);
+      return p.indexOf(Math.max(...p));
+    });
+    net.free();
+    assert.equal(out.version, lab.version);
+    assert.deepEqual(out.predictions, here, 'the installed package predicts otherwise');
+    const correct = here.filter((k, i) => k === labels[8 + i]).length;
+    assert.ok(correct >= 0.95 * IMAGES, `only ${correct} of ${IMAGES} right`);
+  });

@@ -1,0 +1,13 @@
+// The <advlab-demo> widget: one module tag and one element tag embed it in any page.
+//
+//   <script type="module" src="advlab/web/advlab-demo.js"></script>
+//   <advlab-demo attack="fgsm" eps="0.2" models="standard,fgsm"></advlab-demo>
+//
+// Everything it loads (its CSS, web/worker.js, the WebAssembly engine, the weights, MNIST) is
+// found relative to this file, so the folder works under any path. docs/embedding.md lists the
+// attributes, events and the iframe page (embed.html).
+import { AdvlabDemo } from './embed/element.js';
+
+export { AdvlabDemo };
+
+if (!customElements.get('advlab-demo')) customElements.define('advlab-demo', AdvlabDemo);

@@ -1,0 +1,78 @@
+// The widget's markup, as strings for the shadow root. No style attributes and no scripts, so
+// it stands under a strict Content-Security-Policy. data-t names the string a node shows,
+// data-t-label the string of its aria-label (see translate in element.js).
+
+export const WIDGET = `
+<div class="widget" hidden>
+  <p class="status" role="status" data-t="loading"></p>
+  <div class="controls">
+    <label><span data-t="attack"></span>
+      <select class="attack">
+        <option value="fgsm" data-t="attack_fgsm"></option>
+        <option value="bim" data-t="attack_bim"></option>
+        <option value="pgd" data-t="attack_pgd"></option>
+        <option value="deepfool" data-t="attack_deepfool"></option>
+        <option value="newtonfool" data-t="attack_newtonfool"></option>
+        <option value="cw" data-t="attack_cw"></option>
+      </select>
+    </label>
+    <label class="eps"><span data-t="eps"></span>
+      <input class="eps-range" type="range" min="0" max="0.5" step="0.01">
+      <output class="eps-value"></output></label>
+  </div>
+  <p class="defence note" hidden></p>
+  <div class="live">
+    <div class="input-area">
+      <div class="draw" data-panel="draw">
+        <canvas class="pad" width="280" height="280" data-t-label="pad"></canvas>
+        <div class="toolbar">
+          <button type="button" class="undo" data-t="undo"></button>
+          <button type="button" class="clear" data-t="clear"></button>
+        </div>
+      </div>
+      <div class="picker">
+        <label><span data-t="testDigit"></span>
+          <input class="digit" type="number" min="0" max="9999" step="1"></label>
+        <div class="toolbar">
+          <button type="button" class="previous" data-t-label="previous">‹</button>
+          <button type="button" class="next" data-t-label="next">›</button>
+          <button type="button" class="random" data-t="random"></button>
+        </div>
+        <p class="digit-note note"></p>
+      </div>
+    </div>
+    <div class="models"></div>
+    <p class="key note" data-panel="heatmap" data-t="heatmapKey"></p>
+    <p class="key note" data-panel="bars" data-t="barsKey"></p>
+    <p class="announce visually-hidden" aria-live="polite"></p>
+  </div>
+  <figure class="curve" data-panel="curve">
+    <svg class="curve-chart" role="img"></svg>
+    <figcaption class="curve-title"></figcaption>
+    <p class="curve-at" aria-live="polite"></p>
+    <progress class="curve-progress" max="1" value="0"></progress>
+  </figure>
+  <div class="train" data-panel="train">
+    <h3 data-t="trainTitle"></h3>
+    <p class="train-hint note"></p>
+    <div class="toolbar">
+      <button type="button" class="train-button primary" data-t="trainButton"></button>
+      <progress class="train-progress" max="1" value="0"></progress>
+    </div>
+    <p class="train-status note" role="status"></p>
+  </div>
+</div>`;
+
+export const MODEL = `
+<h3 class="model-name"></h3>
+<p class="verdict"><span class="verdict-text"></span> <span class="badge"></span></p>
+<div class="images" data-panel="heatmap">
+  <figure><canvas class="img-input" width="28" height="28"></canvas>
+    <figcaption data-t="input"></figcaption></figure>
+  <figure><canvas class="img-adv" width="28" height="28"></canvas>
+    <figcaption data-t="adversarial"></figcaption></figure>
+  <figure><canvas class="img-delta" width="28" height="28"></canvas>
+    <figcaption><span data-t="perturbation"></span> <span class="gain"></span></figcaption></figure>
+</div>
+<p class="norms note" data-panel="heatmap"></p>
+<div class="bars" data-panel="bars" role="img"></div>`;
