@@ -6,7 +6,7 @@
 // second visit on) first trains. Optional: the page works without it.
 const CACHE = 'advlab-v1';
 const SHELL = [
-  './index.html', './style.css', './app.js', './worker.js', './advlab.js',
+  './index.html', './boot.js', './icon.svg', './style.css', './app.js', './worker.js', './advlab.js',
   './ui/chart.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
   './gen/advlab_core.mjs', './gen/advlab_core.wasm',
   '../data/weights/manifest.json', '../data/weights/standard.safetensors',
