@@ -217,9 +217,11 @@ async function keepModel(record) {
 // ------------------------------------------------------------ checkpoints
 
 // The run under way: its request, the slot in training, where it is, and the bytes to go on from.
+// At the start of a slot there is nothing to keep but the place: that slot starts afresh.
 function saveCheckpoint(run, slot, net, trainer, place) {
+  const started = place.epoch > 0 || place.batch > 0;
   const record = { run: 'current', ...run, slot, ...place, created: Date.now(),
-    weights: net.saveWeights(), state: trainer.saveState() };
+    ...(started ? { weights: net.saveWeights(), state: trainer.saveState() } : {}) };
   return store('checkpoints', 'readwrite', (s) => s.put(record));
 }
 
@@ -590,7 +592,7 @@ const ops = {
       const infos = [];
       for (const slot of order.slice(first)) {
         const net = await trainSlot(id, run, slot, train, subset, plan,
-          slot === from?.slot ? from : null);
+          slot === from?.slot && from.weights ? from : null);
         plan.epochBatch = 0;
         if (!net) {
           await dropCheckpoint();
