@@ -383,8 +383,13 @@ function setTrainingButtons(running, paused = false) {
 }
 
 function onTrainProgress(p) {
-  if (p.kind === 'mnist') $('#mnist-progress').value = p.total ? p.loaded / p.total : 0;
-  else training.add(p);
+  if (p.kind === 'mnist') {
+    $('#mnist-progress').value = p.total ? p.loaded / p.total : 0;
+  } else if (p.kind === 'checkpoint') {
+    setNotice(`Could not save a training checkpoint (${p.error}); training goes on without it.`);
+  } else {
+    training.add(p);
+  }
 }
 
 // Runs a training request ({which, settings}, or {resume: true} with the checkpoint's summary) to
@@ -497,9 +502,11 @@ async function recover(reason) {
 }
 
 $('#pause').addEventListener('click', async () => {
-  await call('pause');
+  $('#pause').disabled = true;
+  const { paused } = await call('pause');
+  if (!paused) return;
   setTrainingButtons(true, true);
-  $('#train-status').textContent += ' (paused)';
+  $('#train-status').textContent += ' (paused; checkpoint saved)';
 });
 $('#resume').addEventListener('click', async () => {
   await call('resume');

@@ -56,7 +56,14 @@ const slots = {}; // slot -> {net, info}
 const datasets = {}; // 'train' | 't10k' -> Promise<Dataset>
 let preprocessors;
 let detector = null; // the squeeze detector on the defended slot's net
-let job = null; // the training run: {paused, cancelled, wake}
+// The training run: {paused, cancelled, wake, parked}; parked holds the pause requests waiting
+// for the run to stop and checkpoint.
+let job = null;
+
+// Answers the pause requests waiting on the run: it has stopped, or it has ended.
+function unpark() {
+  for (const resolve of job.parked.splice(0)) resolve();
+}
 
 // ------------------------------------------------------------ helpers
 
@@ -437,10 +444,11 @@ function evaluate(net, subset, eps) {
   }
 }
 
-// Waits while paused; the first wait of each pause checkpoints the run first.
+// Waits while paused; each pause first checkpoints the run, then answers the pause request.
 async function waitWhilePaused(checkpoint) {
   if (!job.paused || job.cancelled) return;
   await checkpoint();
+  unpark();
   while (job.paused && !job.cancelled) await new Promise((resolve) => { job.wake = resolve; });
 }
 
@@ -475,7 +483,11 @@ async function trainSlot(id, run, slot, train, subset, plan, from) {
   let place = from
     ? { epoch: from.epoch, batch: from.batch, batchesPerEpoch: from.batchesPerEpoch, epochs: from.epochs }
     : { epoch: 0, batch: 0, batchesPerEpoch: plan.perEpoch, epochs: settings.epochs };
-  const checkpoint = () => saveCheckpoint(run, slot, net, trainer, place);
+  // A checkpoint that cannot be written (storage full or refused) does not stop the run: the page
+  // is told, and the run goes on without it.
+  const checkpoint = () => saveCheckpoint(run, slot, net, trainer, place).catch((error) => {
+    postMessage({ id, op: 'progress', kind: 'checkpoint', error: error?.message ?? String(error) });
+  });
   try {
     if (!from) await checkpoint();
     while (!trainer.finished) {
@@ -575,7 +587,7 @@ const ops = {
   // {resume: true} goes on from the checkpoint of an interrupted run instead.
   async train({ which, settings, resume }, id) {
     if (job) throw new Error('a training run is already going: cancel it first');
-    job = { paused: false, cancelled: false, wake: null };
+    job = { paused: false, cancelled: false, wake: null, parked: [] };
     try {
       const from = resume ? await loadCheckpoint() : null;
       if (resume && !from) throw new Error('there is no interrupted training run to resume');
@@ -606,6 +618,7 @@ const ops = {
       return { result: { cancelled: false, resumed: Boolean(from), slots: infos,
         models: await modelList() } };
     } finally {
+      unpark();
       job = null;
     }
   },
@@ -615,8 +628,13 @@ const ops = {
     return { result: { discarded: true } };
   },
 
+  // Answers once the run has stopped and its checkpoint is saved (or the run has ended).
   async pause() {
-    if (job) job.paused = true;
+    if (!job) return { result: { paused: false } };
+    if (!job.paused) {
+      job.paused = true;
+      await new Promise((resolve) => job.parked.push(resolve));
+    }
     return { result: { paused: Boolean(job) } };
   },
 
@@ -631,6 +649,7 @@ const ops = {
   async cancel() {
     if (job) {
       job.cancelled = true;
+      unpark();
       job.wake?.();
     }
     return { result: { cancelled: Boolean(job) } };
