@@ -233,7 +233,8 @@ advlab_status advlab__adv_state_restore(advlab_adv_state *s, const uint64_t *wor
                             (unsigned long long)words[0], s->n_sources - 1);
     for (int i = 0; i < 1 + s->n_sources; i++)
         if (!(words[2 + 2 * i] & 1))
-            return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial RNG %d has an even increment", i);
+            return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial RNG %d has an even increment",
+                                i);
     s->source = (int)words[0];
     s->rng.state = words[1], s->rng.inc = words[2];
     for (int i = 0; i < s->n_sources; i++)

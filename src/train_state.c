@@ -145,7 +145,8 @@ static advlab_status check_place(const advlab_trainer *t, const state_place *p)
     long long seen = finished ? t->n : (long long)p->batch * t->cfg.batch;
     if (p->seen != seen || p->correct < 0 || p->correct > p->seen)
         return advlab__fail(ADVLAB_E_FORMAT,
-                            "trainer state: %lld correct of %lld seen does not fit batch %d (expected %lld seen)",
+                            "trainer state: %lld correct of %lld seen does not fit batch %d "
+                            "(expected %lld seen)",
                             (long long)p->correct, (long long)p->seen, p->batch, seen);
     if (!(p->rng_inc & 1))
         return advlab__fail(ADVLAB_E_FORMAT, "trainer state: the shuffle RNG has an even increment");

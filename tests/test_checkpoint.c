@@ -197,7 +197,8 @@ static void check_bad_states(const advlab_dataset *ds)
 
     CHECK(advlab_trainer_state_restore(t, c.state, c.state_len) == ADVLAB_OK, "%s", advlab_last_error());
     run_to_end(t);
-    CHECK(same_params(whole, net), "after the refused states, the run no longer matches the uninterrupted one");
+    CHECK(same_params(whole, net),
+          "after the refused states, the run no longer matches the uninterrupted one");
     free(bad);
     checkpoint_free(&c);
     advlab_trainer_free(t);

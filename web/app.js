@@ -493,26 +493,36 @@ async function recover(reason) {
     } else {
       training.running = false;
       setTrainingButtons(false);
+      const lost = wasTraining ? '; the run had no checkpoint yet, so press Train again' : '';
       setNotice(`The engine's worker stopped (${reason}). A new one took over with the models on ` +
-        `show${wasTraining ? '; the training run had no checkpoint yet, so press Train again' : ''}.`);
+        `show${lost}.`);
     }
   } catch (error) {
-    if (!error.crashed) setNotice(`The engine's worker stopped and could not restart: ${error.message}`);
+    if (!error.crashed) {
+      setNotice(`The engine's worker stopped and could not restart: ${error.message}`);
+    }
   }
 }
 
-$('#pause').addEventListener('click', async () => {
+// Pause, resume and cancel: a worker that dies meanwhile is recover()'s to report.
+function trainingControl(work) {
+  return () => work().catch((error) => {
+    if (!error.crashed) $('#train-status').textContent = error.message;
+  });
+}
+
+$('#pause').addEventListener('click', trainingControl(async () => {
   $('#pause').disabled = true;
   const { paused } = await call('pause');
   if (!paused) return;
   setTrainingButtons(true, true);
   $('#train-status').textContent += ' (paused; checkpoint saved)';
-});
-$('#resume').addEventListener('click', async () => {
+}));
+$('#resume').addEventListener('click', trainingControl(async () => {
   await call('resume');
   setTrainingButtons(true, false);
-});
-$('#cancel').addEventListener('click', () => call('cancel'));
+}));
+$('#cancel').addEventListener('click', trainingControl(() => call('cancel')));
 
 // ------------------------------------------------------------ robustness
 

@@ -117,7 +117,8 @@ function parseArgs(argv) {
   if (args.length === 0) return { port: 8000, csp };
   const port = Number(args[1]);
   if (args.length !== 2 || args[0] !== '--port' || !/^[0-9]{1,5}$/.test(args[1]) || port > 65535) {
-    throw new Error(`usage: node web/serve.mjs [--port 0..65535] [--csp] (got "${argv.join(' ')}")`);
+    const got = argv.join(' ');
+    throw new Error(`usage: node web/serve.mjs [--port 0..65535] [--csp] (got "${got}")`);
   }
   return { port, csp };
 }

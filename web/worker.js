@@ -453,9 +453,9 @@ async function waitWhilePaused(checkpoint) {
 }
 
 // Where a trainer is after a run() that reported p: full epochs done, then batches into the next.
-function placeAfter(p) {
-  return p.epochDone ? { epoch: p.epoch, batch: 0, batchesPerEpoch: p.batchesPerEpoch, epochs: p.epochs }
-    : { epoch: p.epoch - 1, batch: p.batchInEpoch, batchesPerEpoch: p.batchesPerEpoch, epochs: p.epochs };
+function placeAfter({ epoch, epochs, batchInEpoch, batchesPerEpoch, epochDone }) {
+  return epochDone ? { epoch, batch: 0, batchesPerEpoch, epochs }
+    : { epoch: epoch - 1, batch: batchInEpoch, batchesPerEpoch, epochs };
 }
 
 // The net and trainer for one slot of a run: new, or from the checkpoint `from` (same slot).
@@ -480,9 +480,9 @@ async function trainSlot(id, run, slot, train, subset, plan, from) {
   let batches = 1;
   let lastPost = 0;
   let lastEval = performance.now();
-  let place = from
-    ? { epoch: from.epoch, batch: from.batch, batchesPerEpoch: from.batchesPerEpoch, epochs: from.epochs }
-    : { epoch: 0, batch: 0, batchesPerEpoch: plan.perEpoch, epochs: settings.epochs };
+  const { epoch = 0, batch = 0, batchesPerEpoch = plan.perEpoch, epochs = settings.epochs } =
+    from ?? {};
+  let place = { epoch, batch, batchesPerEpoch, epochs };
   // A checkpoint that cannot be written (storage full or refused) does not stop the run: the page
   // is told, and the run goes on without it.
   const checkpoint = () => saveCheckpoint(run, slot, net, trainer, place).catch((error) => {
@@ -595,7 +595,8 @@ const ops = {
       const [train, test] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
       const subset = { ds: test, ...firstImages(test, EVAL_IMAGES) };
       const order = run.which === 'both' ? SLOTS : [run.which];
-      const count = run.settings.limit > 0 ? Math.min(run.settings.limit, train.count) : train.count;
+      const { limit } = run.settings;
+      const count = limit > 0 ? Math.min(limit, train.count) : train.count;
       const perEpoch = Math.ceil(count / run.settings.batch);
       const perModel = perEpoch * run.settings.epochs;
       const first = from ? order.indexOf(from.slot) : 0;

@@ -21,7 +21,8 @@ const consoleErrors = [];
 
 before(async () => {
   server = await serveStatic(repoRoot, 0, { csp: STRICT_CSP });
-  chromium = await launchChromium({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  chromium = await launchChromium({ viewport: { width: 1280, height: 900 },
+    acceptDownloads: true });
   page = await chromium.context.newPage();
   page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
   page.on('pageerror', (err) => consoleErrors.push(err.message));
@@ -63,8 +64,8 @@ test('under the policy: training, attacks, export, import and upload work', asyn
   await page.fill('[name=epochs]', '1');
   await page.fill('[name=limit]', '1280');
   await page.dispatchEvent('#train', 'click');
-  await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent),
-    undefined, { timeout: 120000, polling: POLL_MS });
+  await page.waitForFunction(() => document.querySelector('#train-status').textContent
+    .startsWith('Done'), undefined, { timeout: 120000, polling: POLL_MS });
   assert.ok(await page.$$eval('#chart-loss polyline', (lines) => lines.some((l) =>
     l.getAttribute('points').split(' ').filter(Boolean).length > 1)), 'no loss curve drawn');
   await settled();

@@ -80,8 +80,8 @@ async function waitForEpoch(epoch) {
 }
 
 async function waitForDone() {
-  await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent),
-    undefined, { timeout: 180000, polling: POLL_MS });
+  await page.waitForFunction(() => document.querySelector('#train-status').textContent
+    .startsWith('Done'), undefined, { timeout: 180000, polling: POLL_MS });
   await settled();
 }
 
@@ -111,8 +111,8 @@ test('a reload mid-training offers to resume, and the resumed run ends bit-ident
   await settled();
   const prompt = page.locator('#resume-prompt');
   await prompt.waitFor({ state: 'visible' });
-  assert.match(await page.textContent('#resume-text'),
-    /^A training run was interrupted: standard model at epoch [1-3] of 4.* \(saved \d\d:\d\d.*\)\.$/);
+  assert.match(await page.textContent('#resume-text'), new RegExp('^A training run was ' +
+    'interrupted: standard model at epoch [1-3] of 4.* \\(saved \\d\\d:\\d\\d.*\\)\\.$'));
   assert.equal(await page.$eval('#standard .model-select', (s) => s.value), 'standard',
     'the slot shows what it showed before the run');
   assert.notEqual(await probs('standard'), reference, 'the slot already shows the trained model');
@@ -138,17 +138,20 @@ test('a pause checkpoints mid-epoch; after a reload the run resumes from there, 
     await page.waitForFunction(() => !document.querySelector('#resume').disabled, undefined,
       { polling: POLL_MS });
     assert.match(await page.textContent('#train-status'), /\(paused; checkpoint saved\)$/);
-    const where = (await page.textContent('#train-status')).match(/epoch (\d)\/4, batch (\d+)\/100/);
+    const status = await page.textContent('#train-status');
+    const where = status.match(/epoch (\d)\/4, batch (\d+)\/100/);
     assert.ok(where, 'no epoch and batch in the status');
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
     await page.locator('#resume-prompt').waitFor({ state: 'visible' });
     // The status showed the last progress report; the pause may have come a few batches later.
     const text = await page.textContent('#resume-text');
-    const [, epoch, batch = 0] = text.match(/at epoch (\d) of 4(?:, and (\d+) of 100 batches)?/) ?? [];
+    const [, epoch, batch = 0] =
+      text.match(/at epoch (\d) of 4(?:, and (\d+) of 100 batches)?/) ?? [];
     const paused = (Number(where[1]) - 1) * 100 + Number(where[2]);
     const saved = Number(epoch) * 100 + Number(batch);
-    assert.ok(saved >= paused && saved < paused + 50, `checkpoint "${text}", paused at ${where[0]}`);
+    assert.ok(saved >= paused && saved < paused + 50,
+      `checkpoint "${text}", paused at ${where[0]}`);
     await page.click('#checkpoint-resume');
     await waitForDone();
     assert.equal(await probs('standard'), reference,
@@ -169,10 +172,12 @@ test('a killed worker is replaced and training goes on from its checkpoint, bit-
       document.querySelector('#notice-text').textContent), undefined,
     { timeout: 30000, polling: POLL_MS });
     const text = await page.textContent('#notice-text');
-    assert.match(text, /^The engine's worker stopped \(no word from it for \d+ s\)\. A new one took over/);
+    assert.match(text,
+      /^The engine's worker stopped \(no word from it for \d+ s\)\. A new one took over/);
     assert.match(text, /last checkpoint: standard model at epoch [1-3] of 4/);
     assert.equal(await notice.getAttribute('role'), 'status');
-    assert.equal(await page.evaluate(() => document.body.dataset.workers), String(Number(workers) + 1));
+    assert.equal(await page.evaluate(() => document.body.dataset.workers),
+      String(Number(workers) + 1));
     await page.screenshot({ path: join(OUT, 'faults-worker-restarted.png') });
 
     await waitForDone();
@@ -208,10 +213,14 @@ function badModels() {
   const reshaped = structuredClone(header);
   reshaped['conv1.weight'].shape = [4, 5, 5, 1];
   return [
-    ['not-a-model.safetensors', Buffer.from('{"just": "some json"}\n'), /header length \d+ runs past the end of the file/],
-    ['truncated.safetensors', whole.subarray(0, whole.length / 2), /data_offsets .* run past the end of the data/],
-    ['reshaped.safetensors', safetensors(reshaped, data), /conv1\.weight has shape \[4,5,5,1\], expected \[4,1,5,5\]/],
-    ['nan.safetensors', safetensors(header, withNaN), /conv1\.weight\[0,0,0,3\] \(flat index 3\) is NaN/],
+    ['not-a-model.safetensors', Buffer.from('{"just": "some json"}\n'),
+      /header length \d+ runs past the end of the file/],
+    ['truncated.safetensors', whole.subarray(0, whole.length / 2),
+      /data_offsets .* run past the end of the data/],
+    ['reshaped.safetensors', safetensors(reshaped, data),
+      /conv1\.weight has shape \[4,5,5,1\], expected \[4,1,5,5\]/],
+    ['nan.safetensors', safetensors(header, withNaN),
+      /conv1\.weight\[0,0,0,3\] \(flat index 3\) is NaN/],
   ];
 }
 

@@ -86,7 +86,8 @@ test('a bad state throws a clear Error and the trainer carries on as before', ()
     [state.subarray(0, state.length - 8), 'ADVLAB_E_FORMAT', /trainer state: \d+ bytes, expected/],
     [new Uint8Array(16), 'ADVLAB_E_FORMAT', /too short for its \d+-byte header/],
     [withNaN, 'ADVLAB_E_NUMERIC', /optimizer moment v\[\d+\] is nan/],
-    [other.saveState(), 'ADVLAB_E_ARG', /saved for arch "c4k5-p2-d10", this trainer trains "c4k5-p2-c10k5-p2-d100-d10"/],
+    [other.saveState(), 'ADVLAB_E_ARG',
+      /saved for arch "c4k5-p2-d10", this trainer trains "c4k5-p2-c10k5-p2-d100-d10"/],
   ];
   small.free();
   for (const [bytes, code, message] of cases) {
