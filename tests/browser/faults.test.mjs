@@ -4,8 +4,9 @@
 // model that comes out is bit-identical to an uninterrupted run's (the same
 // probabilities to the last digit). Bad imports (not safetensors, truncated,
 // wrong shapes, NaN weights, a PNG that is not an image) leave the model on
-// show untouched and say why. Screenshots of the prompt and the notice go to
-// tests/browser/out/.
+// show untouched and say why. ui/rpc.js gives up on a worker that reports an
+// engine trap or raises an error event. Screenshots of the prompt and the
+// notice go to tests/browser/out/.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -188,6 +189,42 @@ test('a killed worker is replaced and training goes on from its checkpoint, bit-
     await choose('standard', 'fgsm');
     assert.notEqual(await probs('standard'), reference);
   });
+
+test('the page gives up on a worker that reports a trap or raises an error event',
+  { timeout: 60000 }, async () => {
+  // ui/rpc.js on its own, with stand-in workers: the kill test above covers silence.
+  await open();
+  const outcome = await page.evaluate(async () => {
+    const { connect } = await import(new URL('./ui/rpc.js', location.href).href);
+    const standIn = () => ({
+      posted: [], terminated: false,
+      postMessage(message) { this.posted.push(message); },
+      terminate() { this.terminated = true; },
+    });
+    const failure = (error) => ({ message: error.message, crashed: error.crashed });
+    const crashes = [];
+    const first = standIn();
+    const call = connect(first, { onCrash: (reason) => crashes.push(reason) });
+    const training = call('train').catch(failure);
+    first.onmessage({ data: { op: 'fatal', error: 'RuntimeError: unreachable' } });
+    const second = standIn();
+    call.replace(second);
+    const answered = call('init');
+    second.onmessage({ data: { id: second.posted[0].id, ok: true, result: 'ready' } });
+    const init = call('init').catch(failure);
+    second.onerror({ message: 'Uncaught Error: boom', preventDefault() {} });
+    return { training: await training, answered: await answered, init: await init, crashes,
+      terminated: [first.terminated, second.terminated] };
+  });
+  assert.deepEqual(outcome.training, { crashed: true,
+    message: "the engine's worker stopped: its engine aborted (RuntimeError: unreachable)" });
+  assert.equal(outcome.answered, 'ready', 'the new worker is not listened to');
+  assert.deepEqual(outcome.init, { crashed: true,
+    message: "the engine's worker stopped: Uncaught Error: boom" });
+  assert.deepEqual(outcome.crashes, ['its engine aborted (RuntimeError: unreachable)',
+    'Uncaught Error: boom']);
+  assert.deepEqual(outcome.terminated, [true, true]);
+});
 
 // ------------------------------------------------------------ bad imports
 
