@@ -190,7 +190,13 @@ function db() {
         }
       }
     };
-    req.onsuccess = () => resolve(req.result);
+    // A tab of an older version holding the database open blocks the upgrade: this tab goes on
+    // without storage rather than wait. Tabs of this version give way to a newer one.
+    req.onblocked = () => reject(new Error('the lab is open in another tab of an older version'));
+    req.onsuccess = () => {
+      req.result.onversionchange = () => req.result.close();
+      resolve(req.result);
+    };
     req.onerror = () => reject(req.error);
   });
   return dbPromise;
