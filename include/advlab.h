@@ -185,6 +185,25 @@ int advlab_trainer_finished(const advlab_trainer *t);
  * and parameter count. */
 advlab_status advlab_trainer_continue_optimizer(advlab_trainer *t, const advlab_trainer *from);
 
+/* Checkpoints. A trainer's state is everything a run needs to continue
+ * exactly where it stopped, except the weights (save those with
+ * advlab_weights_save): the optimizer state (Adam's moments and step, or
+ * SGD's velocity), the epoch and batch reached, the shuffle RNG, the epoch's
+ * running loss and accuracy, the adversarial trainer's RNGs, and the
+ * settings (arch, defence, optimizer, lr, batch, epochs, seed, samples),
+ * which must match the trainer it is restored into. A trainer created with
+ * the same settings, given the saved weights and restored from the state,
+ * then trains bit-identically to the one that never stopped. The bytes are
+ * in the host's byte order: little-endian on x86-64 and wasm32. */
+size_t advlab_trainer_state_size(const advlab_trainer *t);
+/* Writes the state into bytes (len must be advlab_trainer_state_size). */
+advlab_status advlab_trainer_state_save(const advlab_trainer *t, uint8_t *bytes, size_t len);
+/* Validates the state in full (ADVLAB_E_FORMAT: not a trainer state, a wrong
+ * size, out-of-range counters; ADVLAB_E_ARG: saved by a trainer with other
+ * settings or arch; ADVLAB_E_NUMERIC: a NaN or infinity) and only if it is
+ * sound restores it into t. */
+advlab_status advlab_trainer_state_restore(advlab_trainer *t, const uint8_t *bytes, size_t len);
+
 typedef void (*advlab_epoch_callback)(const advlab_train_progress *p, void *user);
 /* Trains for cfg->epochs, calling on_epoch (may be NULL) after each epoch. */
 advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds, const advlab_train_config *cfg,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "adv_train.h"
+#include "attack.h"
 #include "error.h"
 #include "rng.h"
 
@@ -213,4 +214,30 @@ void advlab__adv_describe(const advlab_adv_state *s, char *text, size_t len)
     for (int i = 0; i < s->cfg.n_static && used >= 0 && (size_t)used < len; i++)
         used += snprintf(text + used, len - used, "%s%s", i ? ", " : " static=",
                          advlab_net_arch(s->cfg.static_nets[i]));
+}
+
+int advlab__adv_state_words(const advlab_adv_state *s) { return 3 + 2 * s->n_sources; }
+
+void advlab__adv_state_save(const advlab_adv_state *s, uint64_t *words)
+{
+    words[0] = (uint64_t)s->source;
+    words[1] = s->rng.state, words[2] = s->rng.inc;
+    for (int i = 0; i < s->n_sources; i++)
+        words[3 + 2 * i] = s->attacks[i]->rng.state, words[4 + 2 * i] = s->attacks[i]->rng.inc;
+}
+
+advlab_status advlab__adv_state_restore(advlab_adv_state *s, const uint64_t *words)
+{
+    if (words[0] >= (uint64_t)s->n_sources)
+        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial source %llu is out of range 0..%d",
+                            (unsigned long long)words[0], s->n_sources - 1);
+    for (int i = 0; i < 1 + s->n_sources; i++)
+        if (!(words[2 + 2 * i] & 1))
+            return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial RNG %d has an even increment",
+                                i);
+    s->source = (int)words[0];
+    s->rng.state = words[1], s->rng.inc = words[2];
+    for (int i = 0; i < s->n_sources; i++)
+        s->attacks[i]->rng.state = words[3 + 2 * i], s->attacks[i]->rng.inc = words[4 + 2 * i];
+    return ADVLAB_OK;
 }

@@ -27,4 +27,12 @@ advlab_status advlab__adv_replace(advlab_adv_state *s, float *x, const int32_t *
 /* How the examples are made, for the weights file's "defence" metadata. */
 void advlab__adv_describe(const advlab_adv_state *s, char *text, size_t len);
 
+/* The random state a checkpoint keeps, as advlab__adv_state_words u64 words:
+ * the source in turn, the row-choice RNG, and each source's attack RNG. */
+int advlab__adv_state_words(const advlab_adv_state *s);
+void advlab__adv_state_save(const advlab_adv_state *s, uint64_t *words);
+/* Checks the words (source in range, PCG increments odd) and only then
+ * restores them. */
+advlab_status advlab__adv_state_restore(advlab_adv_state *s, const uint64_t *words);
+
 #endif

@@ -9,27 +9,7 @@
 #include "adv_train.h"
 #include "error.h"
 #include "net.h"
-#include "optim.h"
-#include "rng.h"
-
-struct advlab_trainer {
-    advlab_net *net;
-    const advlab_dataset *ds;
-    advlab_train_config cfg;
-    advlab_optim opt;
-    advlab_rng rng;
-    advlab_adv_state *adv; /* NULL for clean training */
-    int n;                 /* samples trained on */
-    int32_t *order;        /* this epoch's shuffle */
-    float *x;              /* the gathered batch, (batch, in_size) */
-    int32_t *y;
-    int epoch;             /* 0-based epoch in progress; == epochs when finished */
-    int batch;             /* batches done in this epoch */
-    int batches_per_epoch;
-    double loss_sum;       /* over this epoch's samples so far */
-    long correct, seen;
-    double seconds;        /* spent inside advlab_trainer_run this epoch */
-};
+#include "trainer.h"
 
 void advlab_train_config_default(advlab_train_config *cfg)
 {
@@ -53,7 +33,7 @@ static double now_seconds(void)
 }
 
 /* What the weights file will say about how they were made. */
-static void record_training(advlab_trainer *t)
+void advlab__trainer_record(advlab_trainer *t)
 {
     const advlab_train_config *c = &t->cfg;
     char text[256];
@@ -73,8 +53,9 @@ static void record_training(advlab_trainer *t)
     advlab_net_set_meta(t->net, "defence", defence);
 }
 
-static void start_epoch(advlab_trainer *t)
+void advlab__trainer_start_epoch(advlab_trainer *t)
 {
+    t->epoch_rng = t->rng;
     for (int i = 0; i < t->n; i++)
         t->order[i] = i;
     advlab__rng_shuffle(&t->rng, t->order, t->n);
@@ -134,8 +115,8 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_dataset *ds,
     t->net = net, t->ds = ds, t->cfg = *cfg, t->n = n;
     t->batches_per_epoch = (n + cfg->batch - 1) / cfg->batch; /* the last batch may be short, as in Keras */
     advlab__rng_seed(&t->rng, cfg->seed, 2);
-    start_epoch(t);
-    record_training(t);
+    advlab__trainer_start_epoch(t);
+    advlab__trainer_record(t);
     *out = t;
     return ADVLAB_OK;
 }
@@ -218,12 +199,12 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_trai
     int epoch_done = t->batch == t->batches_per_epoch;
     if (epoch_done) {
         t->epoch++;
-        record_training(t);
+        advlab__trainer_record(t);
     }
     if (progress)
         report(t, epoch_done, progress);
     if (epoch_done && !advlab_trainer_finished(t))
-        start_epoch(t);
+        advlab__trainer_start_epoch(t);
     return ADVLAB_OK;
 }
 

@@ -388,6 +388,22 @@ EXPORT int advlab_wasm_trainer_finished(const wasm_trainer *t)
     return advlab_trainer_finished(t->trainer);
 }
 
+/* Checkpoints: the trainer's state (advlab_trainer_state_*), through a buffer
+ * the caller allocates with advlab_wasm_alloc. */
+EXPORT size_t advlab_wasm_trainer_state_size(const wasm_trainer *t)
+{
+    return advlab_trainer_state_size(t->trainer);
+}
+EXPORT advlab_status advlab_wasm_trainer_state_save(const wasm_trainer *t, uint8_t *bytes, size_t len)
+{
+    return advlab_trainer_state_save(t->trainer, bytes, len);
+}
+EXPORT advlab_status advlab_wasm_trainer_state_restore(wasm_trainer *t, const uint8_t *bytes,
+                                                      size_t len)
+{
+    return advlab_trainer_state_restore(t->trainer, bytes, len);
+}
+
 /* ------------------------------------------------------------ configs
  *
  * Attack, pre-processor, post-processor and experiment configs live on the

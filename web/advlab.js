@@ -89,7 +89,8 @@ const EXPORTS = [
   'tensor_data', 'net_set_meta', 'net_meta', 'net_predict', 'net_loss_grad', 'net_input_grad',
   'net_evaluate', 'weights_save', 'weights_load',
   'train_defaults', 'trainer_create', 'trainer_free', 'trainer_run', 'trainer_progress',
-  'trainer_finished', 'train_config_new',
+  'trainer_finished', 'train_config_new', 'trainer_state_size', 'trainer_state_save',
+  'trainer_state_restore',
   'attack_config_new', 'attack_config_set', 'attack_config_set_seed',
   'preprocess_config_new', 'preprocess_config_set', 'preprocess_config_set_seed',
   'postprocess_config_new', 'postprocess_config_set',
@@ -1111,6 +1112,35 @@ export class Trainer extends Owned {
 
   /** @returns {boolean} true once every epoch has run. */
   get finished() { return this.#core.c.trainer_finished(this.ptr) !== 0; }
+
+  /**
+   * The trainer's checkpoint state: everything but the weights that the run needs to continue
+   * exactly where it stopped (optimizer moments and step, epoch and batch, shuffle RNG, settings).
+   * Save the weights with Net#saveWeights alongside.
+   * @returns {Uint8Array} a copy
+   */
+  saveState() {
+    const core = this.#core;
+    const len = core.c.trainer_state_size(this.ptr) >>> 0;
+    const p = core.alloc(len);
+    try {
+      core.check(core.c.trainer_state_save(this.ptr, p, len));
+      return new Uint8Array(core.memory, p, len).slice();
+    } finally {
+      core.c.free(p);
+    }
+  }
+
+  /**
+   * Continues from a state saved by a trainer with the same settings on a net holding the saved
+   * weights; then the run finishes bit-identically to one that never stopped. Bytes from another
+   * arch or settings, of the wrong size, or with NaNs throw, and the trainer is left as it was.
+   * @param {Uint8Array|ArrayBuffer} bytes
+   */
+  restoreState(bytes) {
+    const core = this.#core;
+    core.withBytes(bytes, (p, len) => core.check(core.c.trainer_state_restore(this.ptr, p, len)));
+  }
 
   /** Frees the trainer (its optimizer state). Idempotent. */
   free() {

@@ -8,7 +8,7 @@ import { argmax, drawDigit, drawPerturbation, probabilityBars } from './ui/rende
 import { connect } from './ui/rpc.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const call = connect(window.labWorker);
+const call = connect(window.labWorker, { onCrash: (reason) => recover(reason) });
 const SLOTS = ['standard', 'defended'];
 const COLORS = { standard: '#2563eb', defended: '#d97706', clean: '#475569', adv: '#dc2626' };
 const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
@@ -29,6 +29,14 @@ function setStatus(text, isError = false) {
   status.textContent = text;
   status.classList.toggle('is-error', isError);
 }
+
+// What happened to the engine (a worker restarted, a run resumed), in its own live region so that
+// the status line's later news does not hide it.
+function setNotice(text) {
+  $('#notice-text').textContent = text;
+  $('#notice').hidden = !text;
+}
+$('#notice-close').addEventListener('click', () => setNotice(''));
 
 // ------------------------------------------------------------ live analysis
 
@@ -78,7 +86,8 @@ const live = {
       const transfer = [(ink.alpha ?? ink.x).buffer];
       showAnalysis(await call('analyze', { ...ink, ...controls }, { transfer }), controls);
     } catch (error) {
-      setStatus(error.message, true);
+      // After a crash, recover() asks again once a new worker is ready.
+      if (!error.crashed) setStatus(error.message, true);
     } finally {
       this.busy = false;
       if (this.dirty) this.request();
@@ -300,6 +309,7 @@ const charts = {
 for (const draw of Object.values(charts)) draw([], 1);
 
 const training = {
+  running: false,
   series: null,
   frame: 0,
   reset(order, epochs) {
@@ -373,42 +383,146 @@ function setTrainingButtons(running, paused = false) {
 }
 
 function onTrainProgress(p) {
-  if (p.kind === 'mnist') $('#mnist-progress').value = p.total ? p.loaded / p.total : 0;
-  else training.add(p);
+  if (p.kind === 'mnist') {
+    $('#mnist-progress').value = p.total ? p.loaded / p.total : 0;
+  } else if (p.kind === 'checkpoint') {
+    setNotice(`Could not save a training checkpoint (${p.error}); training goes on without it.`);
+  } else {
+    training.add(p);
+  }
 }
 
-$('#train').addEventListener('click', async () => {
-  const request = trainSettings();
-  if (!request) return;
-  const order = request.which === 'both' ? SLOTS : [request.which];
-  training.reset(order, request.settings.epochs);
+// Runs a training request ({which, settings}, or {resume: true} with the checkpoint's summary) to
+// its end. A worker crash is left to recover(), which resumes the run from its checkpoint.
+async function runTraining(request, { order, epochs }) {
+  training.reset(order, epochs);
+  training.running = true;
+  hidePrompt();
   setTrainingButtons(true);
   $('#train-progress').value = 0;
-  $('#train-status').textContent = 'Loading MNIST…';
+  $('#train-status').textContent = request.resume ? 'Resuming from the checkpoint…'
+    : 'Loading MNIST…';
   try {
     const result = await call('train', request, { onProgress: onTrainProgress });
     $('#mnist-progress').value = 1;
     showModels(result.models, result.slots);
     $('#train-status').textContent = result.cancelled ? 'Cancelled; the models on show are kept.'
       : 'Done: the new models are on show and saved in this browser.';
+    training.running = false;
     live.request();
   } catch (error) {
+    if (error.crashed) return;
+    training.running = false;
     $('#train-status').textContent = error.message;
   } finally {
-    setTrainingButtons(false);
+    if (!training.running) setTrainingButtons(false);
   }
+}
+
+$('#train').addEventListener('click', () => {
+  const request = trainSettings();
+  if (!request) return;
+  const order = request.which === 'both' ? SLOTS : [request.which];
+  runTraining(request, { order, epochs: request.settings.epochs });
 });
 
-$('#pause').addEventListener('click', async () => {
-  await call('pause');
+// ------------------------------------------------------------ checkpoints and crashes
+
+// The run a checkpoint belongs to, in words.
+function describeCheckpoint(c) {
+  const saved = new Date(c.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const within = c.batch ? `, and ${c.batch} of ${c.batchesPerEpoch} batches into the next` : '';
+  const before = c.which === 'both' && c.slot === 'defended' ? 'the standard model is done; ' : '';
+  return `${before}${c.slot} model at epoch ${c.epoch} of ${c.epochs}${within} (saved ${saved})`;
+}
+
+// The order and epochs of a checkpoint's run, for the charts; its settings go back in the form.
+function checkpointRun(c) {
+  const form = $('#train-form');
+  form.elements.which.value = c.which;
+  for (const [name, value] of Object.entries(c.settings)) {
+    if (form.elements[name]) form.elements[name].value = value;
+  }
+  return { order: c.which === 'both' ? SLOTS : [c.which], epochs: c.epochs };
+}
+
+function showPrompt(c) {
+  $('#resume-text').textContent = `A training run was interrupted: ${describeCheckpoint(c)}.`;
+  $('#resume-prompt').hidden = false;
+  $('#checkpoint-resume').onclick = () => runTraining({ resume: true }, checkpointRun(c));
+  $('#checkpoint-discard').onclick = async () => {
+    hidePrompt();
+    await call('discardCheckpoint').catch((error) => setStatus(error.message, true));
+  };
+}
+
+function hidePrompt() { $('#resume-prompt').hidden = true; }
+
+// Restarts after a crash at most this often, so a worker that cannot start does not loop.
+const MAX_RESTARTS = 3;
+const restarts = [];
+
+// A new worker after a crash: the models on show come back from IndexedDB, and a training run
+// goes on from its last checkpoint.
+async function recover(reason) {
+  const wasTraining = training.running;
+  const now = Date.now();
+  restarts.push(now);
+  while (restarts[0] < now - 60000) restarts.shift();
+  if (!state.ready || restarts.length > MAX_RESTARTS) {
+    setNotice(`The engine's worker stopped (${reason}) and is not restarted: reload the page.`);
+    setTrainingButtons(false);
+    return;
+  }
+  state.ready = false;
+  window.labWorker = new Worker('./worker.js', { type: 'module' });
+  call.replace(window.labWorker);
+  document.body.dataset.workers = Number(document.body.dataset.workers ?? 1) + 1;
+  setNotice(`The engine's worker stopped (${reason}). Starting a new one…`);
+  try {
+    const init = await call('init');
+    state.models = init.models;
+    for (const info of init.slots) showSlot(info);
+    state.ready = true;
+    live.request();
+    const c = init.checkpoint;
+    if (wasTraining && c) {
+      setNotice(`The engine's worker stopped (${reason}). A new one took over and training goes ` +
+        `on from its last checkpoint: ${describeCheckpoint(c)}.`);
+      runTraining({ resume: true }, checkpointRun(c));
+    } else {
+      training.running = false;
+      setTrainingButtons(false);
+      const lost = wasTraining ? '; the run had no checkpoint yet, so press Train again' : '';
+      setNotice(`The engine's worker stopped (${reason}). A new one took over with the models on ` +
+        `show${lost}.`);
+    }
+  } catch (error) {
+    if (!error.crashed) {
+      setNotice(`The engine's worker stopped and could not restart: ${error.message}`);
+    }
+  }
+}
+
+// Pause, resume and cancel: a worker that dies meanwhile is recover()'s to report.
+function trainingControl(work) {
+  return () => work().catch((error) => {
+    if (!error.crashed) $('#train-status').textContent = error.message;
+  });
+}
+
+$('#pause').addEventListener('click', trainingControl(async () => {
+  $('#pause').disabled = true;
+  const { paused } = await call('pause');
+  if (!paused) return;
   setTrainingButtons(true, true);
-  $('#train-status').textContent += ' (paused)';
-});
-$('#resume').addEventListener('click', async () => {
+  $('#train-status').textContent += ' (paused; checkpoint saved)';
+}));
+$('#resume').addEventListener('click', trainingControl(async () => {
   await call('resume');
   setTrainingButtons(true, false);
-});
-$('#cancel').addEventListener('click', () => call('cancel'));
+}));
+$('#cancel').addEventListener('click', trainingControl(() => call('cancel')));
 
 // ------------------------------------------------------------ robustness
 
@@ -452,6 +566,7 @@ async function start() {
   state.models = init.models;
   for (const info of init.slots) showSlot(info);
   state.ready = true;
+  if (init.checkpoint) showPrompt(init.checkpoint);
   pad.showDigit(init.digit.x);
   $('#digit-note').textContent = `MNIST test image #${init.digit.index}, labelled ` +
     `${init.digit.label}.`;

@@ -1,12 +1,14 @@
 // Serves the repository root on 127.0.0.1 so the lab page can fetch its
 // module, the WASM core, MNIST and the pretrained weights:
 //
-//   node web/serve.mjs [--port 8000]
+//   node web/serve.mjs [--port 8000] [--csp]
 //   -> advlab lab: http://127.0.0.1:8000/web/index.html
 //
 // A static server and nothing more: GET and HEAD only, no directory listings,
 // no dotfiles (.git), and nothing outside the root, symlinks included. The
-// browser tests use serveStatic on port 0 (any free port).
+// browser tests use serveStatic on port 0 (any free port). --csp (or
+// serveStatic's csp option) sends the strict Content-Security-Policy the page
+// is tested under (docs/security.md).
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -14,6 +16,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HOST = '127.0.0.1';
 const PAGE = '/web/index.html';
+
+/** The page's own origin for everything, and WebAssembly compilation; nothing inline. */
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -52,7 +57,7 @@ function resolveFile(root, urlPath) {
   }
 }
 
-function handle(root, req, res) {
+function handle(root, csp, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -72,6 +77,7 @@ function handle(root, req, res) {
     'content-length': statSync(file).size,
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
+    ...(csp ? { 'content-security-policy': csp } : {}),
   });
   if (req.method === 'HEAD') {
     res.end();
@@ -84,12 +90,14 @@ function handle(root, req, res) {
  * Serves the files under `root` on 127.0.0.1.
  * @param {string} root a directory
  * @param {number} [port] 0 picks a free port
+ * @param {object} [options]
+ * @param {string} [options.csp] a Content-Security-Policy sent with every file (STRICT_CSP)
  * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>} url has no
  *   trailing slash; rejects when the port cannot be bound
  */
-export function serveStatic(root, port = 0) {
+export function serveStatic(root, port = 0, { csp } = {}) {
   const realRoot = realpathSync(resolve(root));
-  const server = createServer((req, res) => handle(realRoot, req, res));
+  const server = createServer((req, res) => handle(realRoot, csp, req, res));
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, HOST, () => {
@@ -103,26 +111,30 @@ export function serveStatic(root, port = 0) {
   });
 }
 
-function parsePort(argv) {
-  if (argv.length === 0) return 8000;
-  const port = Number(argv[1]);
-  if (argv.length !== 2 || argv[0] !== '--port' || !/^[0-9]{1,5}$/.test(argv[1]) || port > 65535) {
-    throw new Error(`usage: node web/serve.mjs [--port 0..65535] (got "${argv.join(' ')}")`);
+function parseArgs(argv) {
+  const args = argv.filter((a) => a !== '--csp');
+  const csp = args.length < argv.length ? STRICT_CSP : undefined;
+  if (args.length === 0) return { port: 8000, csp };
+  const port = Number(args[1]);
+  if (args.length !== 2 || args[0] !== '--port' || !/^[0-9]{1,5}$/.test(args[1]) || port > 65535) {
+    const got = argv.join(' ');
+    throw new Error(`usage: node web/serve.mjs [--port 0..65535] [--csp] (got "${got}")`);
   }
-  return port;
+  return { port, csp };
 }
 
 async function main() {
   let port;
+  let csp;
   try {
-    port = parsePort(process.argv.slice(2));
+    ({ port, csp } = parseArgs(process.argv.slice(2)));
   } catch (err) {
     console.error(err.message);
     process.exit(2);
   }
   const root = fileURLToPath(new URL('..', import.meta.url));
   try {
-    const { url } = await serveStatic(root, port);
+    const { url } = await serveStatic(root, port, { csp });
     console.log(`advlab lab: ${url}${PAGE}`);
   } catch (err) {
     console.error(`advlab lab: cannot serve on ${HOST}:${port}: ${err.message}`);

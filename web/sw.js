@@ -8,7 +8,7 @@
 // <advlab-demo> from elsewhere decides for itself whether to register it.
 const CACHE = 'advlab-v2';
 const SHELL = [
-  './index.html', './style.css', './app.js', './worker.js', './advlab.js',
+  './index.html', './boot.js', './icon.svg', './style.css', './app.js', './worker.js', './advlab.js',
   './ui/chart.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
   './evaluate.js', './pool.js', './pool_worker.js',
   './embed.html', './advlab-demo.js', './embed/element.js', './embed/engine.js',

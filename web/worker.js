@@ -9,6 +9,13 @@
 //
 // Slots survive a reload: each slot's choice (a pretrained model, or the
 // safetensors bytes of one trained or imported here) is kept in IndexedDB.
+// So does a training run: it is checkpointed (weights and trainer state) when
+// each model starts, after every epoch and on pause, and {resume: true}
+// continues it bit-identically after a reload or a crash.
+//
+// Liveness: the worker posts {op: 'heartbeat'} every HEARTBEAT_MS, so the page
+// can tell a busy worker from a dead one, and {op: 'fatal'} before closing when
+// the engine has aborted (a WebAssembly trap leaves the module unusable).
 
 import { countCorrect } from './evaluate.js';
 import { EvalPool, defaultPoolSize } from './pool.js';
@@ -28,6 +35,10 @@ const MAX_BATCH = 64;
 // MNIST test image #7, a 9: FGSM at the tutorial's eps 0.2 fools the pretrained standard model
 // on it and not the defended one, so the page opens on the lab's point.
 const START_DIGIT = 7;
+const HEARTBEAT_MS = 1000;
+// Imports larger than this are refused before they reach the engine: the largest shipped model
+// (madry) is 13 MB.
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 // What the first answer needs is fetched at once, in parallel: the engine (imported
 // dynamically so that its bytes download while its module loads), the manifest, the
@@ -54,7 +65,14 @@ const slots = {}; // slot -> {net, info}
 const datasets = {}; // 'train' | 't10k' -> Promise<Dataset>
 let preprocessors;
 let detector = null; // the squeeze detector on the defended slot's net
-let job = null; // the training run: {paused, cancelled, wake}
+// The training run: {paused, cancelled, wake, parked}; parked holds the pause requests waiting
+// for the run to stop and checkpoint.
+let job = null;
+
+// Answers the pause requests waiting on the run: it has stopped, or it has ended.
+function unpark() {
+  for (const resolve of job.parked.splice(0)) resolve();
+}
 
 // ------------------------------------------------------------ helpers
 
@@ -163,20 +181,31 @@ function probsOf(net, x) {
 }
 
 // ------------------------------------------------------------ IndexedDB
-// Two stores: 'models' holds the models trained or imported here ({id, label, source, bytes}),
-// 'slots' which model each slot shows ({slot, id}).
+// Three stores: 'models' holds the models trained or imported here ({id, label, source, bytes}),
+// 'slots' which model each slot shows ({slot, id}), and 'checkpoints' the training run under way
+// (one record, run 'current'; see saveCheckpoint).
 
 const KEPT_MODELS = 8;
 
 let dbPromise;
 function db() {
   dbPromise ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open('advlab-lab', 1);
+    const req = indexedDB.open('advlab-lab', 2);
     req.onupgradeneeded = () => {
-      req.result.createObjectStore('models', { keyPath: 'id' });
-      req.result.createObjectStore('slots', { keyPath: 'slot' });
+      const keys = { models: 'id', slots: 'slot', checkpoints: 'run' };
+      for (const [name, keyPath] of Object.entries(keys)) {
+        if (!req.result.objectStoreNames.contains(name)) {
+          req.result.createObjectStore(name, { keyPath });
+        }
+      }
     };
-    req.onsuccess = () => resolve(req.result);
+    // A tab of an older version holding the database open blocks the upgrade: this tab goes on
+    // without storage rather than wait. Tabs of this version give way to a newer one.
+    req.onblocked = () => reject(new Error('the lab is open in another tab of an older version'));
+    req.onsuccess = () => {
+      req.result.onversionchange = () => req.result.close();
+      resolve(req.result);
+    };
     req.onerror = () => reject(req.error);
   });
   return dbPromise;
@@ -205,6 +234,32 @@ async function keepModel(record) {
   const shown = new Set(SLOTS.map((slot) => slots[slot]?.info.id));
   const stale = (await keptModels()).slice(KEPT_MODELS).filter((m) => !shown.has(m.id));
   for (const m of stale) await store('models', 'readwrite', (s) => s.delete(m.id));
+}
+
+// ------------------------------------------------------------ checkpoints
+
+// The run under way: its request, the slot in training, where it is, and the bytes to go on from.
+// At the start of a slot there is nothing to keep but the place: that slot starts afresh.
+function saveCheckpoint(run, slot, net, trainer, place) {
+  const started = place.epoch > 0 || place.batch > 0;
+  const record = { run: 'current', ...run, slot, ...place, created: Date.now(),
+    ...(started ? { weights: net.saveWeights(), state: trainer.saveState() } : {}) };
+  return store('checkpoints', 'readwrite', (s) => s.put(record));
+}
+
+function loadCheckpoint() {
+  return store('checkpoints', 'readonly', (s) => s.get('current')).catch(() => undefined);
+}
+
+function dropCheckpoint() {
+  return store('checkpoints', 'readwrite', (s) => s.delete('current')).catch(() => {});
+}
+
+// What the page shows about a checkpoint: no bytes.
+function checkpointSummary(c) {
+  if (!c) return null;
+  const { which, settings, slot, epoch, epochs, batch, batchesPerEpoch, created } = c;
+  return { which, settings, slot, epoch, epochs, batch, batchesPerEpoch, created };
 }
 
 // ------------------------------------------------------------ slots
@@ -277,8 +332,12 @@ async function restore(slot) {
   return choose(slot, DEFAULT_MODEL[slot]);
 }
 
-// Keeps safetensors bytes as a new model and shows it in a slot; a bad file throws first.
+// Keeps safetensors bytes as a new model and shows it in a slot; a bad file throws first, and the
+// slot keeps the model it had.
 async function adopt(slot, bytes, label, source) {
+  if (bytes.length > MAX_IMPORT_BYTES) {
+    throw new Error(`${label}: ${bytes.length} bytes is over the limit of ${MAX_IMPORT_BYTES}`);
+  }
   const created = Date.now();
   const record = { id: `${source}:${created}:${slot}`, label, source, bytes, created };
   const info = install(slot, netFrom(bytes, label), record);
@@ -405,20 +464,54 @@ function evaluate(net, subset, eps) {
   }
 }
 
-async function waitWhilePaused() {
+// Waits while paused; each pause first checkpoints the run, then answers the pause request.
+async function waitWhilePaused(checkpoint) {
+  if (!job.paused || job.cancelled) return;
+  await checkpoint();
+  unpark();
   while (job.paused && !job.cancelled) await new Promise((resolve) => { job.wake = resolve; });
 }
 
-// Trains one slot's model in chunks; returns the net, or null when cancelled.
-async function trainSlot(id, slot, settings, train, subset, plan) {
+// Where a trainer is after a run() that reported p: full epochs done, then batches into the next.
+function placeAfter({ epoch, epochs, batchInEpoch, batchesPerEpoch, epochDone }) {
+  return epochDone ? { epoch, batch: 0, batchesPerEpoch, epochs }
+    : { epoch: epoch - 1, batch: batchInEpoch, batchesPerEpoch, epochs };
+}
+
+// The net and trainer for one slot of a run: new, or from the checkpoint `from` (same slot).
+function startSlot(slot, settings, train, from) {
   const net = trainingNet(slot, settings);
-  const trainer = trainerFor(net, slot, train, settings);
+  try {
+    if (from) net.loadWeights(from.weights, 'checkpoint');
+    const trainer = trainerFor(net, slot, train, settings);
+    if (from) trainer.restoreState(from.state);
+    return { net, trainer };
+  } catch (error) {
+    net.free();
+    throw error;
+  }
+}
+
+// Trains one slot's model in chunks, checkpointing as it goes; returns the net, or null when
+// cancelled. `from` is the checkpoint to go on from, if any.
+async function trainSlot(id, run, slot, train, subset, plan, from) {
+  const { settings } = run;
+  const { net, trainer } = startSlot(slot, settings, train, from);
   let batches = 1;
   let lastPost = 0;
   let lastEval = performance.now();
+  const { epoch = 0, batch = 0, batchesPerEpoch = plan.perEpoch, epochs = settings.epochs } =
+    from ?? {};
+  let place = { epoch, batch, batchesPerEpoch, epochs };
+  // A checkpoint that cannot be written (storage full or refused) does not stop the run: the page
+  // is told, and the run goes on without it.
+  const checkpoint = () => saveCheckpoint(run, slot, net, trainer, place).catch((error) => {
+    postMessage({ id, op: 'progress', kind: 'checkpoint', error: error?.message ?? String(error) });
+  });
   try {
+    if (!from) await checkpoint();
     while (!trainer.finished) {
-      await waitWhilePaused();
+      await waitWhilePaused(checkpoint);
       if (job.cancelled) break;
       const start = performance.now();
       const p = trainer.run(batches);
@@ -426,7 +519,10 @@ async function trainSlot(id, slot, settings, train, subset, plan) {
       plan.done += p.batchInEpoch - plan.epochBatch;
       plan.epochBatch = p.epochDone ? 0 : p.batchInEpoch;
       plan.busyMs += ms;
+      place = placeAfter(p);
       batches = Math.max(1, Math.min(64, Math.round((batches * CHUNK_MS) / Math.max(ms, 1))));
+      // The last epoch is not checkpointed: the finished model is kept as soon as it is done.
+      if (p.epochDone && !trainer.finished) await checkpoint();
       const now = performance.now();
       const evalDue = p.epochDone || now - lastEval > EVAL_MS;
       const test = evalDue ? evaluate(net, subset, settings.eps) : undefined;
@@ -454,8 +550,9 @@ const ops = {
     manifest = await manifestReady;
     const [digit, ...infos] = await Promise.all([digitReady, ...SLOTS.map(restore)]);
     mnist('t10k').catch(() => {}); // for random digits and the detector, in the background
+    const checkpoint = checkpointSummary(await loadCheckpoint());
     return {
-      result: { models: await modelList(), slots: infos, version: lab.version, digit },
+      result: { models: await modelList(), slots: infos, version: lab.version, digit, checkpoint },
       transfer: [digit.x.buffer],
     };
   },
@@ -506,34 +603,59 @@ const ops = {
     return { result: { info, models: await modelList() } };
   },
 
-  // Trains the standard model, the defended one (adversarial training from the standard), or both.
-  async train({ which, settings }, id) {
+  // Trains the standard model, the defended one (adversarial training from the standard), or both;
+  // {resume: true} goes on from the checkpoint of an interrupted run instead.
+  async train({ which, settings, resume }, id) {
     if (job) throw new Error('a training run is already going: cancel it first');
-    job = { paused: false, cancelled: false, wake: null };
+    job = { paused: false, cancelled: false, wake: null, parked: [] };
     try {
+      const from = resume ? await loadCheckpoint() : null;
+      if (resume && !from) throw new Error('there is no interrupted training run to resume');
+      const run = from ? { which: from.which, settings: from.settings } : { which, settings };
       const [train, test] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
       const subset = { ds: test, ...firstImages(test, EVAL_IMAGES) };
-      const order = which === 'both' ? SLOTS : [which];
-      const count = settings.limit > 0 ? Math.min(settings.limit, train.count) : train.count;
-      const perModel = Math.ceil(count / settings.batch) * settings.epochs;
-      const plan = { done: 0, total: perModel * order.length, busyMs: 0, epochBatch: 0 };
+      const order = run.which === 'both' ? SLOTS : [run.which];
+      const { limit } = run.settings;
+      const count = limit > 0 ? Math.min(limit, train.count) : train.count;
+      const perEpoch = Math.ceil(count / run.settings.batch);
+      const perModel = perEpoch * run.settings.epochs;
+      const first = from ? order.indexOf(from.slot) : 0;
+      const plan = { done: first * perModel + (from ? from.epoch * perEpoch + from.batch : 0),
+        total: perModel * order.length, perEpoch, busyMs: 0, epochBatch: from?.batch ?? 0 };
       const infos = [];
-      for (const slot of order) {
+      for (const slot of order.slice(first)) {
+        const net = await trainSlot(id, run, slot, train, subset, plan,
+          slot === from?.slot && from.weights ? from : null);
         plan.epochBatch = 0;
-        const net = await trainSlot(id, slot, settings, train, subset, plan);
-        if (!net) return { result: { cancelled: true, slots: infos, models: await modelList() } };
+        if (!net) {
+          await dropCheckpoint();
+          return { result: { cancelled: true, slots: infos, models: await modelList() } };
+        }
         const bytes = net.saveWeights();
         net.free();
-        infos.push(await adopt(slot, bytes, trainedLabel(slot, settings), 'trained'));
+        infos.push(await adopt(slot, bytes, trainedLabel(slot, run.settings), 'trained'));
       }
-      return { result: { cancelled: false, slots: infos, models: await modelList() } };
+      await dropCheckpoint();
+      return { result: { cancelled: false, resumed: Boolean(from), slots: infos,
+        models: await modelList() } };
     } finally {
+      unpark();
       job = null;
     }
   },
 
+  async discardCheckpoint() {
+    await dropCheckpoint();
+    return { result: { discarded: true } };
+  },
+
+  // Answers once the run has stopped and its checkpoint is saved (or the run has ended).
   async pause() {
-    if (job) job.paused = true;
+    if (!job) return { result: { paused: false } };
+    if (!job.paused) {
+      job.paused = true;
+      await new Promise((resolve) => job.parked.push(resolve));
+    }
     return { result: { paused: Boolean(job) } };
   },
 
@@ -548,6 +670,7 @@ const ops = {
   async cancel() {
     if (job) {
       job.cancelled = true;
+      unpark();
       job.wake?.();
     }
     return { result: { cancelled: Boolean(job) } };
@@ -721,6 +844,8 @@ Object.assign(ops, {
   },
 });
 
+setInterval(() => postMessage({ op: 'heartbeat' }), HEARTBEAT_MS);
+
 onmessage = async ({ data: { id, op, args = {} } }) => {
   try {
     if (!Object.hasOwn(ops, op)) throw new Error(`worker: unknown op "${op}"`);
@@ -729,5 +854,11 @@ onmessage = async ({ data: { id, op, args = {} } }) => {
     postMessage({ id, ok: true, result }, transfer);
   } catch (error) {
     postMessage({ id, ok: false, error: error.message });
+    // A trap (an abort, memory out of bounds) leaves the module unusable: say so and stop, and
+    // the page starts a new worker.
+    if (error instanceof WebAssembly.RuntimeError) {
+      postMessage({ op: 'fatal', error: error.message });
+      close();
+    }
   }
 };

@@ -1,30 +1,84 @@
 // The page's side of the worker protocol: call(op, args, {onProgress, transfer})
 // posts {id, op, args} and resolves with the result, or rejects with an Error
 // carrying the worker's message.
-export function connect(worker) {
+//
+// It also watches the worker. A worker that fails (an error event), reports
+// that its engine aborted ({op: 'fatal'}), or sends no heartbeat for
+// TIMEOUT_MS while a request waits (it was terminated, or hangs) is given up:
+// it is terminated, every waiting call rejects with an Error whose `crashed`
+// is true, and onCrash(reason) is called once. The page then hands a new
+// worker to call.replace(worker).
+
+// The worker beats every second; a busy worker still beats between its chunks of work, so
+// TIMEOUT_MS of silence is a dead worker even on a loaded machine.
+const TIMEOUT_MS = 8000;
+const WATCH_MS = 500;
+
+export function connect(firstWorker, { onCrash } = {}) {
   const pending = new Map();
   let nextId = 1;
-  worker.onmessage = ({ data }) => {
-    const call = pending.get(data.id);
-    if (!call) return;
-    if (data.op === 'progress') {
-      call.onProgress?.(data);
-      return;
-    }
-    pending.delete(data.id);
-    if (data.ok) call.resolve(data.result);
-    else call.reject(new Error(data.error));
-  };
-  worker.onerror = (event) => {
-    const error = new Error(`worker: ${event.message ?? 'failed to start'}`);
+  let worker;
+  let lastHeard = 0;
+
+  function crashed(reason) {
+    worker.onmessage = null;
+    worker.onerror = null;
+    worker.terminate();
+    worker = null;
+    const error = Object.assign(new Error(`the engine's worker stopped: ${reason}`),
+      { crashed: true });
     for (const call of pending.values()) call.reject(error);
     pending.clear();
-  };
-  return function call(op, args = {}, { onProgress, transfer = [] } = {}) {
+    onCrash?.(reason);
+  }
+
+  function attach(w) {
+    worker = w;
+    lastHeard = performance.now();
+    w.onmessage = ({ data }) => {
+      lastHeard = performance.now();
+      if (data.op === 'heartbeat') return;
+      if (data.op === 'fatal') {
+        crashed(`its engine aborted (${data.error})`);
+        return;
+      }
+      const call = pending.get(data.id);
+      if (!call) return;
+      if (data.op === 'progress') {
+        call.onProgress?.(data);
+        return;
+      }
+      pending.delete(data.id);
+      if (data.ok) call.resolve(data.result);
+      else call.reject(new Error(data.error));
+    };
+    w.onerror = (event) => {
+      event.preventDefault();
+      crashed(event.message || 'it failed to load or threw');
+    };
+  }
+
+  setInterval(() => {
+    const silent = performance.now() - lastHeard;
+    if (worker && pending.size > 0 && silent > TIMEOUT_MS) {
+      crashed(`no word from it for ${(silent / 1000).toFixed(0)} s`);
+    }
+  }, WATCH_MS);
+
+  attach(firstWorker);
+
+  function call(op, args = {}, { onProgress, transfer = [] } = {}) {
     return new Promise((resolve, reject) => {
+      if (!worker) {
+        reject(Object.assign(new Error("the engine's worker is restarting"), { crashed: true }));
+        return;
+      }
       const id = nextId++;
       pending.set(id, { resolve, reject, onProgress });
       worker.postMessage({ id, op, args }, transfer);
     });
-  };
+  }
+  /** Takes over a new worker after a crash. */
+  call.replace = attach;
+  return call;
 }
