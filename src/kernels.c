@@ -154,30 +154,7 @@ void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int
                       accumulate);
 }
 
-/* ------------------------------------------------------ im2col / col2im */
-
-/* Rows here are a few dozen floats, short enough that a libc memcpy call
- * costs more than the copy. */
-static inline void copy_row(float *dst, const float *src, int n)
-{
-    int i = 0;
-    for (; i + 4 <= n; i += 4)
-        v4_store(dst + i, v4_load(src + i));
-    for (; i < n; i++)
-        dst[i] = src[i];
-}
-
-void k_im2col(float *col, const float *x, int C, int H, int W, int K)
-{
-    int OH = H - K + 1, OW = W - K + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < K; ky++)
-            for (int kx = 0; kx < K; kx++) {
-                float *row = col + ((size_t)(c * K + ky) * K + kx) * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                    copy_row(row + (size_t)oy * OW, x + ((size_t)c * H + oy + ky) * W + kx, OW);
-            }
-}
+/* --------------------------------------------------------------- add */
 
 void k_add(float *dst, const float *src, size_t n)
 {
@@ -186,18 +163,6 @@ void k_add(float *dst, const float *src, size_t n)
         v4_store(dst + i, v4_add(v4_load(dst + i), v4_load(src + i)));
     for (; i < n; i++)
         dst[i] += src[i];
-}
-
-void k_col2im(float *dx, const float *dcol, int C, int H, int W, int K)
-{
-    int OH = H - K + 1, OW = W - K + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < K; ky++)
-            for (int kx = 0; kx < K; kx++) {
-                const float *row = dcol + ((size_t)(c * K + ky) * K + kx) * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                    k_add(dx + ((size_t)c * H + oy + ky) * W + kx, row + (size_t)oy * OW, OW);
-            }
 }
 
 /* ------------------------------------------------------------- pooling */
@@ -247,24 +212,6 @@ void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *o
 /* max(x, 0) with x first: pmax keeps its first operand when the comparison
  * fails, so a NaN stays NaN (as in PyTorch) and training can notice it. */
 static inline float relu_scalar(float x) { return max_scalar(x, 0.0f); }
-
-static void bias_relu_row(float *y, v4f b, float bs, int N, int relu)
-{
-    int i = 0;
-    v4f zero = v4_zero();
-    for (; i + 4 <= N; i += 4) {
-        v4f v = v4_add(v4_load(y + i), b);
-        v4_store(y + i, relu ? v4_max(v, zero) : v);
-    }
-    for (; i < N; i++)
-        y[i] = relu ? relu_scalar(y[i] + bs) : y[i] + bs;
-}
-
-void k_bias_rows_fwd(float *y, const float *bias, int R, int N, int relu)
-{
-    for (int r = 0; r < R; r++)
-        bias_relu_row(y + (size_t)r * N, v4_splat(bias[r]), bias[r], N, relu);
-}
 
 void k_bias_cols_fwd(float *y, const float *bias, int R, int N, int relu)
 {
