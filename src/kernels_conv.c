@@ -224,6 +224,9 @@ typedef struct {
     float *tail;         /* (OC, C*K*K) */
 } wgrad_args;
 
+#define WGRAD_ROWS 2 /* output channels per tile */
+#define WGRAD_COLS 5 /* kernel columns per tile: 10 accumulators, 2 dy and 1 x vector */
+
 /* Output channels o0..o0+OB against kernel columns kx0..kx0+KB of row ky
  * of input channel c, over one image's whole vectors. */
 TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky,
@@ -231,7 +234,7 @@ TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s,
 {
     int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
     float *lanes = a->lanes + 4 * ((size_t)o0 * CKK + (c * K + ky) * K + kx0);
-    v4f acc[MAX_ROWS][MAX_VECS];
+    v4f acc[WGRAD_ROWS][WGRAD_COLS];
     for (int o = 0; o < OB; o++)
         for (int k = 0; k < KB; k++)
             acc[o][k] = v4_load(lanes + 4 * ((size_t)o * CKK + k));
@@ -239,7 +242,7 @@ TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s,
         const float *dr = a->dy + ((size_t)o0 * OH + oy) * OW;
         const float *xr = a->x + ((size_t)c * s->h + oy + ky) * s->w + kx0;
         for (int ox = 0; ox < OW4; ox += 4) {
-            v4f dv[MAX_ROWS];
+            v4f dv[WGRAD_ROWS];
             for (int o = 0; o < OB; o++)
                 dv[o] = v4_load(dr + (size_t)o * OH * OW + ox);
             for (int k = 0; k < KB; k++) {
@@ -254,14 +257,19 @@ TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s,
             v4_store(lanes + 4 * ((size_t)o * CKK + k), acc[o][k]);
 }
 
-/* All kernel columns of (c, ky) for channels o0..o0+OB: two at a time. */
+/* All kernel columns of (c, ky) for channels o0..o0+OB: five at a time,
+ * then the rest in one tile. */
 TILE void wgrad_row(int OB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky)
 {
     int kx = 0;
-    for (; kx + 2 <= s->k; kx += 2)
-        wgrad_tile(OB, 2, a, s, o0, c, ky, kx);
-    if (kx < s->k)
-        wgrad_tile(OB, 1, a, s, o0, c, ky, kx);
+    for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
+        wgrad_tile(OB, WGRAD_COLS, a, s, o0, c, ky, kx);
+    switch (s->k - kx) {
+    case 4: wgrad_tile(OB, 4, a, s, o0, c, ky, kx); break;
+    case 3: wgrad_tile(OB, 3, a, s, o0, c, ky, kx); break;
+    case 2: wgrad_tile(OB, 2, a, s, o0, c, ky, kx); break;
+    case 1: wgrad_tile(OB, 1, a, s, o0, c, ky, kx); break;
+    }
 }
 
 /* The columns past the last whole vector, in (oy, ox) order. */
@@ -298,11 +306,9 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
         for (int c = 0; c < s->c; c++)
             for (int ky = 0; ky < s->k; ky++) {
                 int o = 0;
-                for (; o + 4 <= s->oc; o += 4)
-                    wgrad_row(4, &a, s, o, c, ky);
                 for (; o + 2 <= s->oc; o += 2)
                     wgrad_row(2, &a, s, o, c, ky);
-                for (; o < s->oc; o++)
+                if (o < s->oc)
                     wgrad_row(1, &a, s, o, c, ky);
             }
         if (OW % 4)
