@@ -7,8 +7,10 @@
  *   perf record -g build/native/advlab_profile train 400
  *
  * Stages: train (batches of 64, Adam lr 0.01), infer, fgsm and pgd (calls on
- * 256 test images, labels = predictions, the bench's settings). The second
- * argument is the repeat count. Never a test: it checks nothing. */
+ * 256 test images, labels = predictions, the bench's settings), each after
+ * 20 warm-up training batches. The second argument is the repeat count (0:
+ * the set-up alone, to subtract), the third the MNIST directory (data/mnist).
+ * Never a test: it checks nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,8 @@ static int fail(const char *what)
 
 static int train(advlab_net *net, const advlab_dataset *ds, int batches)
 {
+    if (batches < 1) /* REPEATS 0: the set-up alone */
+        return 0;
     advlab_train_config cfg;
     advlab_train_config_default(&cfg);
     cfg.epochs = 1000;
@@ -55,28 +59,37 @@ static int attack(advlab_net *net, const char *name, const float *x, float *x_ad
     return st;
 }
 
+static int run_stage(const char *stage, int reps, advlab_net *net, const advlab_dataset *train_set,
+                     const float *x, float *out)
+{
+    if (!strcmp(stage, "train"))
+        return train(net, train_set, reps);
+    if (!strcmp(stage, "fgsm") || !strcmp(stage, "pgd"))
+        return attack(net, stage, x, out, reps);
+    if (strcmp(stage, "infer")) {
+        fprintf(stderr, "advlab_profile: unknown stage %s (train, infer, fgsm, pgd)\n", stage);
+        return 2;
+    }
+    for (int i = 0; i < reps; i++)
+        if (advlab_net_predict(net, x, BATCH, out))
+            return fail("net_predict");
+    return 0;
+}
+
 static int run(const char *stage, int reps, const advlab_dataset *train_set, const advlab_dataset *test)
 {
     advlab_net *net;
     if (advlab_net_create(ARCH, BATCH, 1, &net))
         return fail("net_create");
-    int st = train(net, train_set, 20); /* weights that are no longer random */
     static float x[BATCH * 784], out[BATCH * 784];
     int32_t idx[BATCH], y[BATCH];
     for (int i = 0; i < BATCH; i++)
         idx[i] = i;
     advlab_dataset_gather(test, idx, BATCH, x, y);
-    if (st)
-        ;                                        /* the warm-up training failed */
-    else if (!strcmp(stage, "train"))
-        st = train(net, train_set, reps);
-    else if (!strcmp(stage, "infer"))
-        for (int i = 0; i < reps && !st; i++)
-            st = advlab_net_predict(net, x, BATCH, out) ? fail("net_predict") : 0;
-    else if (!strcmp(stage, "fgsm") || !strcmp(stage, "pgd"))
-        st = attack(net, stage, x, out, reps);
-    else
-        st = fail("unknown stage (train, infer, fgsm, pgd)");
+    /* Warm-up batches first, so that the stage sees weights that are no longer random. */
+    int st = train(net, train_set, 20);
+    if (!st)
+        st = run_stage(stage, reps, net, train_set, x, out);
     advlab_net_free(net);
     return st;
 }
