@@ -154,30 +154,7 @@ void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int
                       accumulate);
 }
 
-/* ------------------------------------------------------ im2col / col2im */
-
-/* Rows here are a few dozen floats, short enough that a libc memcpy call
- * costs more than the copy. */
-static inline void copy_row(float *dst, const float *src, int n)
-{
-    int i = 0;
-    for (; i + 4 <= n; i += 4)
-        v4_store(dst + i, v4_load(src + i));
-    for (; i < n; i++)
-        dst[i] = src[i];
-}
-
-void k_im2col(float *col, const float *x, int C, int H, int W, int K)
-{
-    int OH = H - K + 1, OW = W - K + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < K; ky++)
-            for (int kx = 0; kx < K; kx++) {
-                float *row = col + ((size_t)(c * K + ky) * K + kx) * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                    copy_row(row + (size_t)oy * OW, x + ((size_t)c * H + oy + ky) * W + kx, OW);
-            }
-}
+/* --------------------------------------------------------------- add */
 
 void k_add(float *dst, const float *src, size_t n)
 {
@@ -186,18 +163,6 @@ void k_add(float *dst, const float *src, size_t n)
         v4_store(dst + i, v4_add(v4_load(dst + i), v4_load(src + i)));
     for (; i < n; i++)
         dst[i] += src[i];
-}
-
-void k_col2im(float *dx, const float *dcol, int C, int H, int W, int K)
-{
-    int OH = H - K + 1, OW = W - K + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < K; ky++)
-            for (int kx = 0; kx < K; kx++) {
-                const float *row = dcol + ((size_t)(c * K + ky) * K + kx) * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                    k_add(dx + ((size_t)c * H + oy + ky) * W + kx, row + (size_t)oy * OW, OW);
-            }
 }
 
 /* ------------------------------------------------------------- pooling */
@@ -223,23 +188,54 @@ void k_maxpool2_fwd(float *out, const float *x, int C, int H, int W)
         }
 }
 
+/* Four windows side by side: dout goes to the first element of each window,
+ * in the order top-left, top-right, bottom-left, bottom-right, that equals
+ * the window's max; the other three get 0. */
+static void maxpool2_bwd_4(float *d0, float *d1, const float *r0, const float *r1, const float *out,
+                           const float *dout)
+{
+    v4f a0 = v4_load(r0), a1 = v4_load(r0 + 4), b0 = v4_load(r1), b1 = v4_load(r1 + 4);
+    v4f o = v4_load(out), g = v4_load(dout);
+    v4f m_tl = v4_eq(v4_even(a0, a1), o), taken = m_tl;
+    v4f m_tr = v4_andnot(v4_eq(v4_odd(a0, a1), o), taken);
+    taken = v4_or(taken, m_tr);
+    v4f m_bl = v4_andnot(v4_eq(v4_even(b0, b1), o), taken);
+    taken = v4_or(taken, m_bl);
+    v4f m_br = v4_andnot(v4_eq(v4_odd(b0, b1), o), taken);
+    v4f g_tl = v4_and(g, m_tl), g_tr = v4_and(g, m_tr), g_bl = v4_and(g, m_bl), g_br = v4_and(g, m_br);
+    v4_store(d0, v4_zip_lo(g_tl, g_tr));
+    v4_store(d0 + 4, v4_zip_hi(g_tl, g_tr));
+    v4_store(d1, v4_zip_lo(g_bl, g_br));
+    v4_store(d1 + 4, v4_zip_hi(g_bl, g_br));
+}
+
+/* One window, the same rule. */
+static void maxpool2_bwd_1(float *d0, float *d1, const float *r0, const float *r1, float out, float dout)
+{
+    int first = r0[0] == out ? 0 : r0[1] == out ? 1 : r1[0] == out ? 2 : r1[1] == out ? 3 : 4;
+    d0[0] = first == 0 ? dout : 0.0f;
+    d0[1] = first == 1 ? dout : 0.0f;
+    d1[0] = first == 2 ? dout : 0.0f;
+    d1[1] = first == 3 ? dout : 0.0f;
+}
+
 void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *out, int C, int H,
                     int W)
 {
     int OH = H / 2, OW = W / 2;
-    memset(dx, 0, sizeof(float) * (size_t)C * H * W);
+    if ((H | W) & 1) /* the dropped last row or column gets no gradient */
+        memset(dx, 0, sizeof(float) * (size_t)C * H * W);
     for (int c = 0; c < C; c++)
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                size_t o = ((size_t)c * OH + oy) * OW + ox;
-                size_t p = ((size_t)c * H + 2 * oy) * W + 2 * ox;
-                size_t window[4] = {p, p + 1, p + W, p + W + 1};
-                for (int w = 0; w < 4; w++)
-                    if (x[window[w]] == out[o]) {
-                        dx[window[w]] += dout[o];
-                        break;
-                    }
-            }
+        for (int oy = 0; oy < OH; oy++) {
+            size_t row = ((size_t)c * H + 2 * oy) * W, o = ((size_t)c * OH + oy) * OW;
+            int ox = 0;
+            for (; ox + 4 <= OW; ox += 4)
+                maxpool2_bwd_4(dx + row + 2 * ox, dx + row + W + 2 * ox, x + row + 2 * ox,
+                               x + row + W + 2 * ox, out + o + ox, dout + o + ox);
+            for (; ox < OW; ox++)
+                maxpool2_bwd_1(dx + row + 2 * ox, dx + row + W + 2 * ox, x + row + 2 * ox,
+                               x + row + W + 2 * ox, out[o + ox], dout[o + ox]);
+        }
 }
 
 /* --------------------------------------------------------- elementwise */
@@ -247,24 +243,6 @@ void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *o
 /* max(x, 0) with x first: pmax keeps its first operand when the comparison
  * fails, so a NaN stays NaN (as in PyTorch) and training can notice it. */
 static inline float relu_scalar(float x) { return max_scalar(x, 0.0f); }
-
-static void bias_relu_row(float *y, v4f b, float bs, int N, int relu)
-{
-    int i = 0;
-    v4f zero = v4_zero();
-    for (; i + 4 <= N; i += 4) {
-        v4f v = v4_add(v4_load(y + i), b);
-        v4_store(y + i, relu ? v4_max(v, zero) : v);
-    }
-    for (; i < N; i++)
-        y[i] = relu ? relu_scalar(y[i] + bs) : y[i] + bs;
-}
-
-void k_bias_rows_fwd(float *y, const float *bias, int R, int N, int relu)
-{
-    for (int r = 0; r < R; r++)
-        bias_relu_row(y + (size_t)r * N, v4_splat(bias[r]), bias[r], N, relu);
-}
 
 void k_bias_cols_fwd(float *y, const float *bias, int R, int N, int relu)
 {

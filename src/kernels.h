@@ -1,4 +1,4 @@
-/* Fast kernels: GEMM, im2col/col2im, pooling, elementwise, softmax
+/* Fast kernels: GEMM, direct convolution, pooling, elementwise, softmax
  * cross-entropy. Each has a scalar twin in tests/test_kernels.c.
  *
  * Dimension letters used in the shape comments:
@@ -23,10 +23,33 @@ void k_gemm_nn(int M, int N, int K, const float *A, int lda, int a_trans, const 
 void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
                int ldc, int accumulate);
 
-/* x is (C,H,W); col is (C*K*K, OH*OW) with OH = H-K+1, OW = W-K+1. */
-void k_im2col(float *col, const float *x, int C, int H, int W, int K);
-/* dx (C,H,W) += scatter of dcol (C*K*K, OH*OW): the adjoint of im2col. */
-void k_col2im(float *dx, const float *dcol, int C, int H, int W, int K);
+/* One conv layer: (c, h, w) input images, oc output channels, k x k
+ * kernels, no padding, stride 1; outputs are (oc, h-k+1, w-k+1). Weights
+ * are (oc, c, k, k). */
+typedef struct {
+    int c, h, w, oc, k;
+} k_conv_shape;
+
+/* y (n, OC, OH, OW) = conv(x (n, C, H, W), w) + bias, then ReLU if relu.
+ * Each output sums w*x over (c, ky, kx) in that order from 0, then adds
+ * its bias. */
+void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
+                const k_conv_shape *s, int relu);
+/* dx (n, C, H, W) = the gradient of the conv's input given dy (n, OC, OH,
+ * OW): dx[c][y][x] sums w[o][c][ky][kx] dy[o][y-ky][x-kx] over (o, ky, kx)
+ * in order from 0, skipping the ky whose row y-ky is outside dy; a column
+ * x-kx outside dy counts as 0 (the term is added). work holds
+ * k_conv_bwd_input_work(s) floats. */
+void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
+                      float *work);
+size_t k_conv_bwd_input_work(const k_conv_shape *s);
+/* dw (OC, C, K, K) += sum over the n images and all output positions of
+ * dy * x. Columns up to the last multiple of 4 sum into four lanes by
+ * column mod 4 (in image, row, column order), the rest into one tail sum;
+ * dw += ((l0+l1) + (l2+l3)) + tail. work holds k_conv_wgrad_work(s) floats. */
+void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s,
+                  float *work);
+size_t k_conv_wgrad_work(const k_conv_shape *s);
 
 /* out (C,H/2,W/2) = max over each 2x2 window of x (C,H,W); odd edges dropped. */
 void k_maxpool2_fwd(float *out, const float *x, int C, int H, int W);
@@ -35,9 +58,7 @@ void k_maxpool2_fwd(float *out, const float *x, int C, int H, int W);
 void k_maxpool2_bwd(float *dx, const float *dout, const float *x, const float *out, int C, int H,
                     int W);
 
-/* y[r, :] = max(y[r, :] + bias[r], 0) (relu) or y[r, :] + bias[r]; y is (R,N). */
-void k_bias_rows_fwd(float *y, const float *bias, int R, int N, int relu);
-/* y[r, c] += bias[c] (and relu); y is (R,N). */
+/* y[r, c] += bias[c], then max(., 0) if relu (a NaN stays NaN); y is (R,N). */
 void k_bias_cols_fwd(float *y, const float *bias, int R, int N, int relu);
 /* d[i] = out[i] > 0 ? d[i] : 0, the ReLU backward, in place. */
 void k_relu_bwd(float *d, const float *out, size_t n);

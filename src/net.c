@@ -17,8 +17,21 @@
 
 /* ------------------------------------------------------------- create */
 
-static size_t col_rows(const layer_shape *l) { return (size_t)l->in_c * l->k * l->k; }
-static size_t col_cols(const layer_shape *l) { return (size_t)l->out_h * l->out_w; }
+static k_conv_shape conv_shape(const layer_shape *l)
+{
+    return (k_conv_shape){l->in_c, l->in_h, l->in_w, l->out_c, l->k};
+}
+
+/* Scratch floats a layer's kernels need: a conv's padded dy or its weight
+ * gradient's lane sums. */
+static size_t layer_workspace(const layer_shape *l)
+{
+    if (l->kind != LAYER_CONV)
+        return 0;
+    k_conv_shape s = conv_shape(l);
+    size_t bwd = k_conv_bwd_input_work(&s), wgrad = k_conv_wgrad_work(&s);
+    return bwd > wgrad ? bwd : wgrad;
+}
 
 advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, advlab_net **out)
 {
@@ -35,8 +48,8 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
         const layer_shape *l = &d.layers[i];
         n_params += advlab__layer_weights(l) + layer_biases(l);
         n_act += layer_out_size(l);
-        if (l->kind == LAYER_CONV && col_rows(l) * col_cols(l) > workspace)
-            workspace = col_rows(l) * col_cols(l);
+        if (layer_workspace(l) > workspace)
+            workspace = layer_workspace(l);
     }
     const layer_shape *last = &d.layers[d.n_layers - 1];
     size_t in_size = layer_in_size(&d.layers[0]), classes = (size_t)last->out_c, B = (size_t)max_batch;
@@ -45,7 +58,7 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
     uint64_t floats = 2 * (uint64_t)n_params        /* params, grads */
                       + 2 * (uint64_t)B * n_act     /* activations, deltas */
                       + (uint64_t)B * in_size       /* dx */
-                      + workspace                   /* col */
+                      + workspace                   /* work */
                       + (uint64_t)B * classes;      /* probs */
     if (floats > SIZE_MAX / sizeof(float))
         return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\" at batch %d needs %llu MB, more than this build can address",
@@ -75,7 +88,7 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
         net->delta[i] = p, p += B * layer_out_size(l);
     }
     net->dx = p, p += B * in_size;
-    net->col = p, p += workspace;
+    net->work = p, p += workspace;
     net->probs = p;
     memset(net->grads, 0, sizeof(float) * n_params);
     advlab_net_init(net, seed);
@@ -168,14 +181,11 @@ static void forward(advlab_net *net, const float *x, int n)
         float *y = net->act[i];
         size_t isz = layer_in_size(l), osz = layer_out_size(l);
         switch (l->kind) {
-        case LAYER_CONV: /* y_b (OC, OH*OW) = W (OC, C*K*K) . im2col(x_b) */
-            for (int b = 0; b < n; b++) {
-                k_im2col(net->col, in + b * isz, l->in_c, l->in_h, l->in_w, l->k);
-                k_gemm_nn(l->out_c, (int)col_cols(l), (int)col_rows(l), w, (int)col_rows(l), 0,
-                          net->col, (int)col_cols(l), y + b * osz, (int)col_cols(l), 0);
-                k_bias_rows_fwd(y + b * osz, bias, l->out_c, (int)col_cols(l), l->relu);
-            }
+        case LAYER_CONV: {
+            k_conv_shape s = conv_shape(l);
+            k_conv_fwd(y, in, w, bias, n, &s, l->relu);
             break;
+        }
         case LAYER_POOL:
             for (int b = 0; b < n; b++)
                 k_maxpool2_fwd(y + b * osz, in + b * isz, l->in_c, l->in_h, l->in_w);
@@ -209,19 +219,14 @@ static void backward(advlab_net *net, const float *x, int n, int want_params, in
             k_relu_bwd(dy, net->act[i], n * osz);
         switch (l->kind) {
         case LAYER_CONV: {
-            int rows = (int)col_rows(l), cols = (int)col_cols(l);
-            for (int b = 0; b < n; b++) {
-                if (want_params) { /* dW (OC, CKK) += dy_b (OC, OHW) . col^T */
-                    k_im2col(net->col, in + b * isz, l->in_c, l->in_h, l->in_w, l->k);
-                    k_gemm_nt(l->out_c, rows, cols, dy + b * osz, cols, net->col, cols, dw, rows, 1);
-                    k_sum_rows(db, dy + b * osz, l->out_c, cols);
-                }
-                if (din) { /* dcol (CKK, OHW) = W^T . dy_b; dx_b = col2im(dcol) */
-                    k_gemm_nn(rows, cols, l->out_c, w, rows, 1, dy + b * osz, cols, net->col, cols, 0);
-                    memset(din + b * isz, 0, sizeof(float) * isz);
-                    k_col2im(din + b * isz, net->col, l->in_c, l->in_h, l->in_w, l->k);
-                }
+            k_conv_shape s = conv_shape(l);
+            if (want_params) {
+                k_conv_wgrad(dw, dy, in, n, &s, net->work);
+                for (int b = 0; b < n; b++)
+                    k_sum_rows(db, dy + b * osz, l->out_c, l->out_h * l->out_w);
             }
+            if (din)
+                k_conv_bwd_input(din, dy, w, n, &s, net->work);
             break;
         }
         case LAYER_POOL:

@@ -19,7 +19,7 @@ struct advlab_net {
     float *act[ADVLAB_MAX_LAYERS];   /* layer outputs, (max_batch, out_size) */
     float *delta[ADVLAB_MAX_LAYERS]; /* dloss/d(layer output), same shape */
     float *dx;                      /* dloss/dinput, (max_batch, in_size) */
-    float *col;                     /* im2col workspace of the largest conv */
+    float *work;                    /* scratch of the layer kernels (layer_workspace) */
     float *probs;                   /* softmax, (max_batch, classes) */
     int n_meta;
     struct {

@@ -29,6 +29,15 @@ static inline v4f v4_keep_gt(v4f x, v4f a, v4f b)
 /* Even lanes (0,2,4,6) and odd lanes (1,3,5,7) of the pair a:b. */
 static inline v4f v4_even(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 0, 2, 4, 6); }
 static inline v4f v4_odd(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 1, 3, 5, 7); }
+/* Lane masks: all ones where a == b; bitwise and, or, and a & ~b. */
+static inline v4f v4_eq(v4f a, v4f b) { return simde_wasm_f32x4_eq(a, b); }
+static inline v4f v4_and(v4f a, v4f b) { return simde_wasm_v128_and(a, b); }
+static inline v4f v4_or(v4f a, v4f b) { return simde_wasm_v128_or(a, b); }
+static inline v4f v4_andnot(v4f a, v4f b) { return simde_wasm_v128_andnot(a, b); }
+/* Interleaved lanes a0 b0 a1 b1 (lo) and a2 b2 a3 b3 (hi): the inverse of
+ * v4_even / v4_odd. */
+static inline v4f v4_zip_lo(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 0, 4, 1, 5); }
+static inline v4f v4_zip_hi(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); }
 /* (l0 + l1) + (l2 + l3): one fixed order for every horizontal sum. */
 static inline float v4_hsum(v4f v)
 {

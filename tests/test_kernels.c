@@ -109,56 +109,172 @@ static void test_gemm(void)
             }
 }
 
-static void test_im2col(void)
-{
-    int shapes[][4] = {{1, 28, 28, 5}, {4, 12, 12, 5}, {3, 7, 9, 3}, {2, 5, 5, 5}, {1, 6, 11, 1}};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int C = shapes[s][0], H = shapes[s][1], W = shapes[s][2], K = shapes[s][3];
-        int OH = H - K + 1, OW = W - K + 1, off = 3;
-        size_t rows = (size_t)C * K * K, cols = (size_t)OH * OW;
-        float *x = rand_buf((size_t)C * H * W, off), *col = rand_buf(rows * cols, off);
-        k_im2col(col + off, x + off, C, H, W, K);
-        int bad = 0;
-        for (int c = 0; c < C; c++)
-            for (int ky = 0; ky < K; ky++)
-                for (int kx = 0; kx < K; kx++)
-                    for (int oy = 0; oy < OH; oy++)
-                        for (int ox = 0; ox < OW; ox++)
-                            bad += col[off + ((c * K + ky) * K + kx) * cols + oy * OW + ox] !=
-                                   x[off + (c * H + oy + ky) * W + ox + kx];
-        CHECK(bad == 0, "im2col %dx%dx%d k%d: %d wrong entries", C, H, W, K, bad);
+/* ---- convolution: twins that sum each output in the kernels' order ---- */
 
-        /* col2im is im2col's adjoint: <im2col(x), g> == <x, col2im(g)>. The
-         * twin accumulates each dx element from its own scalar loop. */
-        float *g = rand_buf(rows * cols, off), *dx = calloc((size_t)C * H * W + off, sizeof(float));
-        float *twin = calloc((size_t)C * H * W, sizeof(float));
-        for (size_t i = 0; i < (size_t)C * H * W; i++)
-            dx[off + i] = 0.5f;
-        k_col2im(dx + off, g + off, C, H, W, K);
-        for (int c = 0; c < C; c++)
+static float conv_x(const float *x, const k_conv_shape *s, int c, int y, int xx)
+{
+    return x[((size_t)c * s->h + y) * s->w + xx];
+}
+
+static void twin_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
+                          const k_conv_shape *s, int relu)
+{
+    int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1;
+    for (int b = 0; b < n; b++)
+        for (int o = 0; o < s->oc; o++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    float sum = 0.0f;
+                    for (int c = 0; c < s->c; c++)
+                        for (int ky = 0; ky < K; ky++)
+                            for (int kx = 0; kx < K; kx++)
+                                sum += w[((o * s->c + c) * K + ky) * K + kx] *
+                                       conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky, ox + kx);
+                    sum += bias[o];
+                    y[(((size_t)b * s->oc + o) * OH + oy) * OW + ox] = relu && sum < 0.0f ? 0.0f : sum;
+                }
+}
+
+/* Rows of dy that do not exist are skipped; columns that do not exist add w * 0. */
+static void twin_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s)
+{
+    int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1;
+    for (int b = 0; b < n; b++)
+        for (int c = 0; c < s->c; c++)
+            for (int y = 0; y < s->h; y++)
+                for (int xx = 0; xx < s->w; xx++) {
+                    float sum = 0.0f;
+                    for (int o = 0; o < s->oc; o++)
+                        for (int ky = 0; ky < K; ky++) {
+                            if (y - ky < 0 || y - ky >= OH)
+                                continue;
+                            for (int kx = 0; kx < K; kx++) {
+                                int ox = xx - kx;
+                                float d = ox < 0 || ox >= OW
+                                              ? 0.0f
+                                              : dy[(((size_t)b * s->oc + o) * OH + y - ky) * OW + ox];
+                                sum += w[((o * s->c + c) * K + ky) * K + kx] * d;
+                            }
+                        }
+                    dx[(((size_t)b * s->c + c) * s->h + y) * s->w + xx] = sum;
+                }
+}
+
+/* Four lane sums by column mod 4 over the whole vectors, a tail sum over the rest. */
+static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s)
+{
+    int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
+    for (int o = 0; o < s->oc; o++)
+        for (int c = 0; c < s->c; c++)
             for (int ky = 0; ky < K; ky++)
-                for (int kx = 0; kx < K; kx++)
-                    for (int oy = 0; oy < OH; oy++)
-                        for (int ox = 0; ox < OW; ox++)
-                            twin[(c * H + oy + ky) * W + ox + kx] +=
-                                g[off + ((c * K + ky) * K + kx) * cols + oy * OW + ox];
-        size_t w = 0;
-        for (size_t i = 0; i < (size_t)C * H * W; i++)
-            twin[i] += 0.5f;
-        CHECK(same(dx + off, twin, (size_t)C * H * W, 1e-6f, &w), "col2im %dx%dx%d k%d differs at %zu", C,
-              H, W, K, w);
-        free(x), free(col), free(g), free(dx), free(twin);
+                for (int kx = 0; kx < K; kx++) {
+                    float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f}, tail = 0.0f;
+                    for (int b = 0; b < n; b++)
+                        for (int oy = 0; oy < OH; oy++)
+                            for (int ox = 0; ox < OW; ox++) {
+                                float p = dy[(((size_t)b * s->oc + o) * OH + oy) * OW + ox] *
+                                          conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky, ox + kx);
+                                if (ox < OW4)
+                                    lane[ox % 4] += p;
+                                else
+                                    tail += p;
+                            }
+                    dw[((o * s->c + c) * K + ky) * K + kx] += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + tail;
+                }
+}
+
+/* Every output of the three conv kernels must equal its twin's bit for bit,
+ * on shapes that exercise each tile size and the scalar column tails. */
+static void test_conv(void)
+{
+    /* c, h, w, oc, k: the tutorial's two layers, then odd sizes. */
+    k_conv_shape shapes[] = {{1, 28, 28, 4, 5}, {4, 12, 12, 10, 5}, {3, 9, 22, 7, 3},
+                             {2, 7, 5, 3, 1},   {5, 11, 19, 1, 4},  {1, 6, 6, 2, 6}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const k_conv_shape *s = &shapes[i];
+        int n = 3, off = 1, OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+        size_t nx = (size_t)n * s->c * s->h * s->w, ny = (size_t)n * s->oc * OH * OW;
+        size_t nw = (size_t)s->oc * s->c * s->k * s->k;
+        size_t work_n = k_conv_bwd_input_work(s) > k_conv_wgrad_work(s) ? k_conv_bwd_input_work(s)
+                                                                       : k_conv_wgrad_work(s);
+        float *x = rand_buf(nx, off), *w = rand_buf(nw, off), *bias = rand_buf(s->oc, off);
+        float *y = rand_buf(ny, off), *t = rand_buf(ny, 0), *work = rand_buf(work_n, off);
+        size_t where = 0;
+        for (int relu = 0; relu < 2; relu++) {
+            k_conv_fwd(y + off, x + off, w + off, bias + off, n, s, relu);
+            twin_conv_fwd(t, x + off, w + off, bias + off, n, s, relu);
+            CHECK(same(y + off, t, ny, 0.0f, &where), "conv_fwd %dx%dx%d oc %d k %d relu %d differs at %zu: %g vs %g",
+                  s->c, s->h, s->w, s->oc, s->k, relu, where, y[off + where], t[where]);
+        }
+        float *dy = rand_buf(ny, off), *dx = rand_buf(nx, off), *tdx = rand_buf(nx, 0);
+        k_conv_bwd_input(dx + off, dy + off, w + off, n, s, work + off);
+        twin_conv_bwd_input(tdx, dy + off, w + off, n, s);
+        CHECK(same(dx + off, tdx, nx, 0.0f, &where), "conv_bwd_input %dx%dx%d oc %d k %d differs at %zu: %g vs %g",
+              s->c, s->h, s->w, s->oc, s->k, where, dx[off + where], tdx[where]);
+        float *dw = rand_buf(nw, off), *tdw = malloc(sizeof(float) * nw);
+        memcpy(tdw, dw + off, sizeof(float) * nw); /* both accumulate into the same start */
+        k_conv_wgrad(dw + off, dy + off, x + off, n, s, work + off);
+        twin_conv_wgrad(tdw, dy + off, x + off, n, s);
+        CHECK(same(dw + off, tdw, nw, 0.0f, &where), "conv_wgrad %dx%dx%d oc %d k %d differs at %zu: %g vs %g",
+              s->c, s->h, s->w, s->oc, s->k, where, dw[off + where], tdw[where]);
+        free(x), free(w), free(bias), free(y), free(t), free(work);
+        free(dy), free(dx), free(tdx), free(dw), free(tdw);
     }
+}
+
+/* The convolution against a plain definition in double: the bit-exact twins
+ * above share the kernels' structure, this one shares nothing. */
+static void test_conv_definition(void)
+{
+    k_conv_shape s = {3, 10, 13, 5, 3};
+    int n = 2, OH = s.h - s.k + 1, OW = s.w - s.k + 1;
+    size_t nx = (size_t)n * s.c * s.h * s.w, ny = (size_t)n * s.oc * OH * OW, nw = (size_t)s.oc * s.c * 9;
+    float *x = rand_buf(nx, 0), *w = rand_buf(nw, 0), *bias = rand_buf(s.oc, 0), *y = rand_buf(ny, 0);
+    float *dy = rand_buf(ny, 0), *dx = rand_buf(nx, 0), *dw = calloc(nw, sizeof(float));
+    float *work = rand_buf(k_conv_bwd_input_work(&s) + k_conv_wgrad_work(&s), 0);
+    k_conv_fwd(y, x, w, bias, n, &s, 0);
+    k_conv_bwd_input(dx, dy, w, n, &s, work);
+    k_conv_wgrad(dw, dy, x, n, &s, work);
+    double *rdx = calloc(nx, sizeof(double)), *rdw = calloc(nw, sizeof(double));
+    double worst = 0.0;
+    for (int b = 0; b < n; b++)
+        for (int o = 0; o < s.oc; o++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    size_t yi = (((size_t)b * s.oc + o) * OH + oy) * OW + ox;
+                    double sum = bias[o];
+                    for (int c = 0; c < s.c; c++)
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++) {
+                                size_t xi = (((size_t)b * s.c + c) * s.h + oy + ky) * s.w + ox + kx;
+                                size_t wi = ((o * s.c + c) * 3 + ky) * 3 + kx;
+                                sum += (double)w[wi] * x[xi];
+                                rdx[xi] += (double)w[wi] * dy[yi];
+                                rdw[wi] += (double)dy[yi] * x[xi];
+                            }
+                    worst = fmax(worst, fabs(y[yi] - sum) / (1.0 + fabs(sum)));
+                }
+    for (size_t i = 0; i < nx; i++)
+        worst = fmax(worst, fabs(dx[i] - rdx[i]) / (1.0 + fabs(rdx[i])));
+    for (size_t i = 0; i < nw; i++)
+        worst = fmax(worst, fabs(dw[i] - rdw[i]) / (1.0 + fabs(rdw[i])));
+    CHECK(worst < 2e-6, "conv kernels vs the definition: worst error %g", worst);
+    free(x), free(w), free(bias), free(y), free(dy), free(dx), free(dw), free(work), free(rdx), free(rdw);
 }
 
 static void test_pool(void)
 {
-    int shapes[][3] = {{4, 24, 24}, {10, 8, 8}, {3, 7, 9}, {2, 2, 2}, {1, 5, 18}};
+    int shapes[][3] = {{4, 24, 24}, {10, 8, 8}, {3, 7, 9}, {2, 2, 2}, {1, 5, 18}, {2, 11, 21}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int C = shapes[s][0], H = shapes[s][1], W = shapes[s][2], OH = H / 2, OW = W / 2, off = 1;
         float *x = rand_buf((size_t)C * H * W, off), *out = calloc((size_t)C * OH * OW + off, sizeof(float));
-        /* Ties: the backward pass must pick the first maximum only. */
+        /* Ties: the backward pass must pick the first maximum only, in the
+         * vector body (windows 0 and 2) and in the scalar tail (the last). */
         x[off] = x[off + 1] = 5.0f;
+        if (W >= 6)
+            x[off + 5] = x[off + W + 4] = 5.0f;
+        size_t last = (size_t)(C - 1) * H * W + (size_t)(H - 1 - H % 2) * W + W - W % 2 - 2;
+        x[off + last] = x[off + last + 1] = 6.0f; /* the last channel's last whole window */
         k_maxpool2_fwd(out + off, x + off, C, H, W);
         int bad = 0;
         for (int c = 0; c < C; c++)
@@ -171,36 +287,36 @@ static void test_pool(void)
 
         float *dout = rand_buf((size_t)C * OH * OW, 0), *dx = rand_buf((size_t)C * H * W, off);
         k_maxpool2_bwd(dx + off, dout, x + off, out + off, C, H, W);
-        double routed = 0.0, total = 0.0;
-        for (size_t i = 0; i < (size_t)C * OH * OW; i++)
-            total += dout[i];
-        for (size_t i = 0; i < (size_t)C * H * W; i++)
-            routed += dx[off + i];
-        CHECK(fabs(routed - total) < 1e-4, "maxpool bwd routes %g of %g", routed, total);
+        float *twin = calloc((size_t)C * H * W, sizeof(float)); /* the scalar twin */
+        for (int c = 0; c < C; c++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    size_t p = ((size_t)c * H + 2 * oy) * W + 2 * ox, win[4] = {p, p + 1, p + W, p + W + 1};
+                    for (int k = 0; k < 4; k++)
+                        if (x[off + win[k]] == out[off + (c * OH + oy) * OW + ox]) {
+                            twin[win[k]] = dout[(c * OH + oy) * OW + ox];
+                            break;
+                        }
+                }
+        size_t where = 0;
+        CHECK(same(dx + off, twin, (size_t)C * H * W, 0.0f, &where), "maxpool bwd %dx%dx%d differs at %zu: %g vs %g",
+              C, H, W, where, dx[off + where], twin[where]);
+        free(twin);
         CHECK(dx[off] == dout[0] && dx[off + 1] == 0.0f, "tie must go to the first max: %g %g", dx[off],
               dx[off + 1]);
         free(x), free(out), free(dout), free(dx);
     }
 }
 
-/* R rows of N: bias (per row and per column), ReLU backward and sums. */
+/* R rows of N: bias per column, ReLU backward and sums. */
 static void check_elementwise(int R, int N, int relu)
 {
     int off = 2;
     size_t n = (size_t)R * N;
     float *y = rand_buf(n, off), *t = malloc(sizeof(float) * n), *bias = rand_buf(N > R ? N : R, off);
     memcpy(t, y + off, sizeof(float) * n);
-    k_bias_rows_fwd(y + off, bias + off, R, N, relu);
-    int bad = 0;
-    for (int r = 0; r < R; r++)
-        for (int c = 0; c < N; c++) {
-            float v = t[r * N + c] + bias[off + r];
-            bad += y[off + r * N + c] != (relu && v < 0.0f ? 0.0f : v);
-        }
-    CHECK(bad == 0, "bias_rows %dx%d relu %d: %d wrong", R, N, relu, bad);
-    memcpy(y + off, t, sizeof(float) * n);
     k_bias_cols_fwd(y + off, bias + off, R, N, relu);
-    bad = 0;
+    int bad = 0;
     for (int r = 0; r < R; r++)
         for (int c = 0; c < N; c++) {
             float v = t[r * N + c] + bias[off + c];
@@ -237,8 +353,8 @@ static void check_elementwise(int R, int N, int relu)
 static void test_elementwise(void)
 {
     /* ReLU propagates NaN (as PyTorch does) in the vector body and the tail. */
-    float y[6] = {NAN, -1.0f, 2.0f, 0.5f, -3.0f, NAN}, zero_bias[1] = {0.0f};
-    k_bias_rows_fwd(y, zero_bias, 1, 6, 1);
+    float y[6] = {NAN, -1.0f, 2.0f, 0.5f, -3.0f, NAN}, zero_bias[6] = {0.0f};
+    k_bias_cols_fwd(y, zero_bias, 1, 6, 1);
     CHECK(isnan(y[0]) && isnan(y[5]) && y[1] == 0.0f && y[2] == 2.0f && y[4] == 0.0f,
           "relu of NaN: %g %g %g %g %g %g", y[0], y[1], y[2], y[3], y[4], y[5]);
 
@@ -306,7 +422,8 @@ int main(void)
 {
     advlab__rng_seed(&rng, 42, 0);
     test_gemm();
-    test_im2col();
+    test_conv();
+    test_conv_definition();
     test_pool();
     test_elementwise();
     test_softmax_xent();
