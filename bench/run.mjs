@@ -173,6 +173,12 @@ async function chromiumStage() {
   return nodeStage('chromium.mjs', []);
 }
 
+// The lab's curves in Chromium with one worker, then across the evaluation pool (web/pool.js).
+async function poolStage() {
+  note('running the lab\'s curves in Chromium, one worker and then a pool ...');
+  return nodeStage('pool.mjs', []);
+}
+
 function installedVersion(pkg) {
   const p = join(benchDir, 'node_modules', pkg, 'package.json');
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : null;
@@ -428,6 +434,17 @@ function render(doc) {
   if (node?.max_rss_bytes) {
     out.push(`  Node (wasm.mjs, all stages): wasm heap ${mb(node.wasm_heap_bytes)}, process peak RSS ${mb(node.max_rss_bytes)}.`);
   }
+  const { pool } = doc;
+  if (pool?.status === 'ok') {
+    out.push('');
+    out.push(`both cores: the lab's curves (2 models x FGSM at ${pool.eps.length} eps on ${int(pool.images)} test images, ` +
+      'web/pool.js) in Chromium, same counts:');
+    out.push(table(pool.runs.map((r) => [r.workers === 1 ? '1 (the lab\'s worker)' : `${r.workers} (a pool)`,
+      r.seconds.toFixed(2), int(r.images_per_sec)]), ['workers', 'seconds', 'images/s']));
+    out.push(`  speed-up ${times(pool.speedup)} on ${pool.cores} cores`);
+  } else if (pool) {
+    out.push(`  the pool's curves: ${pool.status}${pool.error ? `: ${pool.error}` : ''}`);
+  }
   out.push('');
   out.push('the issue\'s peer figures, measured earlier on this machine (not re-measured; this run\'s are above):');
   out.push(table(REFERENCE.map((r) => [r.engine, r.train === null ? r.note : int(r.train), int(r.infer), int(r.fgsm)]),
@@ -447,6 +464,7 @@ function smokeFailures(doc) {
       if (!stage.peak) problems.push(`${name}: no peak${stage.peak_error ? `: ${stage.peak_error}` : ''}`);
     }
   }
+  if (doc.pool && doc.pool.status !== 'ok') problems.push(`pool: ${doc.pool.status}: ${doc.pool.error}`);
   return problems;
 }
 
@@ -467,7 +485,10 @@ async function main() {
   };
   doc.advlab.native = await nativeStage();
   doc.advlab.wasm = await wasmStage();
-  if (opts.chromium) doc.advlab.chromium = await chromiumStage();
+  if (opts.chromium) {
+    doc.advlab.chromium = await chromiumStage();
+    if (doc.advlab.chromium.status === 'ok') doc.pool = await poolStage();
+  }
   if (opts.peers) {
     for (const peer of PEERS) doc.peers[peer.key] = await peerStage(peer);
   }
