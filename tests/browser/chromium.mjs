@@ -31,3 +31,14 @@ export async function launchChromium(options = {}) {
     },
   };
 }
+
+/**
+ * Collects a page's console errors and uncaught exceptions into `errors`, which the tests
+ * assert empty at the end.
+ * @returns {import('playwright-core').Page} the page
+ */
+export function collectErrors(page, errors) {
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(err.message));
+  return page;
+}

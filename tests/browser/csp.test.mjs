@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
-import { launchChromium } from './chromium.mjs';
+import { collectErrors, launchChromium } from './chromium.mjs';
+import { answer, settled } from './lab_page.mjs';
 import { STRICT_CSP, serveStatic } from './serve.mjs';
 
 const POLL_MS = 100;
@@ -23,9 +24,7 @@ before(async () => {
   server = await serveStatic(repoRoot, 0, { csp: STRICT_CSP });
   chromium = await launchChromium({ viewport: { width: 1280, height: 900 },
     acceptDownloads: true });
-  page = await chromium.context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  page = collectErrors(await chromium.context.newPage(), consoleErrors);
   await page.addInitScript(() => {
     window.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -40,23 +39,14 @@ after(async () => {
   await server?.close();
 });
 
-async function settled() {
-  await page.waitForFunction(() => document.body.dataset.live === 'idle', undefined,
-    { polling: POLL_MS });
-}
-
-function answer(slot) {
-  return page.$eval(`#${slot}`, (el) => ({ ...el.dataset }));
-}
-
 test('the page is served with the strict policy and answers under it', async () => {
   const response = await page.goto(`${server.url}/web/index.html`);
   assert.equal(response.headers()['content-security-policy'], STRICT_CSP);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
-  await settled();
+  await settled(page);
   const label = (await page.textContent('#digit-note')).match(/labelled (\d)/)?.[1];
   assert.ok(label, 'no MNIST digit shown');
-  assert.equal((await answer('standard')).clean, label);
+  assert.equal((await answer(page, 'standard')).clean, label);
 });
 
 test('under the policy: training, attacks, export, import and upload work', async () => {
@@ -68,26 +58,26 @@ test('under the policy: training, attacks, export, import and upload work', asyn
     .startsWith('Done'), undefined, { timeout: 120000, polling: POLL_MS });
   assert.ok(await page.$$eval('#chart-loss polyline', (lines) => lines.some((l) =>
     l.getAttribute('points').split(' ').filter(Boolean).length > 1)), 'no loss curve drawn');
-  await settled();
+  await settled(page);
 
   await page.selectOption('#standard .model-select', 'standard');
-  await settled();
+  await settled(page);
   await page.$eval('#eps', (el) => {
     el.value = '0.3';
     el.dispatchEvent(new Event('input', { bubbles: true }));
   });
-  await settled();
-  const attacked = await answer('standard');
+  await settled(page);
+  const attacked = await answer(page, 'standard');
   assert.notEqual(attacked.adv, attacked.clean, 'FGSM eps 0.3 did not flip the standard model');
   const width = await page.$eval('#standard .bar-adv', (b) => b.style.width);
   assert.match(width, /^\d+(\.\d)?%$/, 'the bars are not drawn (style set through the CSSOM)');
 
   await page.selectOption('#pre', 'squeeze');
   await page.selectOption('#gradient', 'bpda');
-  await settled();
-  assert.match(`${(await answer('defended')).adv}`, /^\d$/);
+  await settled(page);
+  assert.match(`${(await answer(page, 'defended')).adv}`, /^\d$/);
   await page.selectOption('#pre', 'none');
-  await settled();
+  await settled(page);
 
   const [exported] = await Promise.all([page.waitForEvent('download'),
     page.click('#standard .export')]);
@@ -96,14 +86,14 @@ test('under the policy: training, attacks, export, import and upload work', asyn
     mimeType: 'application/octet-stream', buffer: bytes });
   await page.waitForFunction(() => /csp\.safetensors/.test(
     document.querySelector('#standard .model-select').selectedOptions[0].text));
-  await settled();
-  assert.equal((await answer('standard')).probs, attacked.probs, 'the re-imported model differs');
+  await settled(page);
+  assert.equal((await answer(page, 'standard')).probs, attacked.probs, 'the re-imported model differs');
 
   const [png] = await Promise.all([page.waitForEvent('download'),
     page.click('#standard .download')]);
   await page.setInputFiles('#upload', { name: 'adv.png', mimeType: 'image/png',
     buffer: readFileSync(await png.path()) });
-  await settled();
+  await settled(page);
   assert.match(await page.textContent('#digit-note'), /Uploaded adv\.png/);
 });
 

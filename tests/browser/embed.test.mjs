@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
-import { launchChromium } from './chromium.mjs';
+import { collectErrors, launchChromium } from './chromium.mjs';
 import { serveStatic } from './serve.mjs';
 
 const SCREENSHOTS = join(repoRoot, 'docs/screenshots');
@@ -27,11 +27,7 @@ let chromium;
 let page;
 const consoleErrors = [];
 
-function watch(p) {
-  p.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  p.on('pageerror', (err) => consoleErrors.push(err.message));
-  return p;
-}
+const watch = (p) => collectErrors(p, consoleErrors);
 
 before(async () => {
   server = await serveStatic(repoRoot);

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
-import { launchChromium } from './chromium.mjs';
+import { collectErrors, launchChromium } from './chromium.mjs';
+import { answer, settled } from './lab_page.mjs';
 import { serveStatic } from './serve.mjs';
 
 const OUT = join(repoRoot, 'tests/browser/out');
@@ -30,9 +31,7 @@ before(async () => {
   mkdirSync(OUT, { recursive: true });
   server = await serveStatic(repoRoot);
   chromium = await launchChromium({ viewport: { width: 1280, height: 900 } });
-  page = await chromium.context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  page = collectErrors(await chromium.context.newPage(), consoleErrors);
 });
 
 after(async () => {
@@ -42,16 +41,11 @@ after(async () => {
 
 // ------------------------------------------------------------ helpers
 
-async function settled() {
-  await page.waitForFunction(() => document.body.dataset.live === 'idle', undefined,
-    { polling: POLL_MS });
-}
-
 /** Opens the page afresh: the opening MNIST digit, answered by both models. */
 async function open() {
   await page.goto(`${server.url}/web/index.html`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
-  await settled();
+  await settled(page);
 }
 
 function probs(slot) {
@@ -64,7 +58,7 @@ function chosen(slot) {
 
 async function choose(slot, id) {
   await page.selectOption(`#${slot} .model-select`, id);
-  await settled();
+  await settled(page);
 }
 
 async function startRun() {
@@ -83,7 +77,7 @@ async function waitForEpoch(epoch) {
 async function waitForDone() {
   await page.waitForFunction(() => document.querySelector('#train-status').textContent
     .startsWith('Done'), undefined, { timeout: 180000, polling: POLL_MS });
-  await settled();
+  await settled(page);
 }
 
 // ------------------------------------------------------------ training faults
@@ -109,7 +103,7 @@ test('a reload mid-training offers to resume, and the resumed run ends bit-ident
   await waitForEpoch(2);
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
-  await settled();
+  await settled(page);
   const prompt = page.locator('#resume-prompt');
   await prompt.waitFor({ state: 'visible' });
   assert.match(await page.textContent('#resume-text'), new RegExp('^A training run was ' +
@@ -270,7 +264,7 @@ test('a bad model file leaves the slot as it was and says why', async (t) => {
       buffer });
     await page.waitForFunction((n) => document.querySelector('#standard .error').textContent
       .includes(n), name, { polling: POLL_MS });
-    await settled();
+    await settled(page);
     const message = await page.textContent('#standard .error');
     t.diagnostic(message);
     assert.match(message, /^Import failed, the current model is kept\. /, name);
@@ -289,7 +283,7 @@ test('an upload that is not an image leaves the input as it was and says why', a
     undefined, { polling: POLL_MS });
   assert.equal(await page.textContent('#status'),
     'fake.png: not a PNG or JPEG image the browser can decode');
-  await settled();
+  await settled(page);
   assert.equal(await page.textContent('#digit-note'), note);
   assert.equal(await probs('standard'), before);
 });

@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test';
 
 
 import { repoRoot } from '../node/helpers.mjs';
-import { launchChromium } from './chromium.mjs';
+import { collectErrors, launchChromium } from './chromium.mjs';
+import { answer, settled } from './lab_page.mjs';
 import { serveStatic } from './serve.mjs';
 
 const OUT = join(repoRoot, 'tests/browser/out');
@@ -34,9 +35,7 @@ before(async () => {
   server = await serveStatic(repoRoot);
   chromium = await launchChromium({ viewport: DESKTOP, acceptDownloads: true });
   context = chromium.context;
-  page = await context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  page = collectErrors(await context.newPage(), consoleErrors);
 });
 
 after(async () => {
@@ -46,27 +45,17 @@ after(async () => {
 
 // ------------------------------------------------------------ helpers
 
-/** Waits until the live analysis has answered the latest input. */
-async function settled() {
-  await page.waitForFunction(() => document.body.dataset.live === 'idle');
-}
-
-/** {clean, adv, probs} as the model card shows them. */
-function answer(slot) {
-  return page.$eval(`#${slot}`, (el) => ({ ...el.dataset }));
-}
-
 async function setRange(selector, value) {
   await page.$eval(selector, (el, v) => {
     el.value = v;
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }, String(value));
-  await settled();
+  await settled(page);
 }
 
 async function select(selector, value) {
   await page.selectOption(selector, value);
-  await settled();
+  await settled(page);
 }
 
 /** The adversarial bar widths of a card, as the page styles them. */
@@ -83,7 +72,7 @@ async function drawSeven() {
   await page.mouse.move(...at(0.72, 0.22), { steps: 12 });
   await page.mouse.move(...at(0.46, 0.84), { steps: 16 });
   await page.mouse.up();
-  await settled();
+  await settled(page);
 }
 
 // Clicks by dispatching the event. A real click makes Playwright scroll the button into view
@@ -113,12 +102,12 @@ async function waitForProgressAbove(value) {
 test('the page loads without console errors and answers from the pretrained models', async (t) => {
   await page.goto(`${server.url}/web/index.html`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
-  await settled();
+  await settled(page);
   const note = await page.textContent('#digit-note');
   const label = note.match(/labelled (\d)/)?.[1];
   assert.ok(label, `no MNIST label in "${note}"`);
-  assert.equal((await answer('standard')).clean, label, 'standard model, start digit');
-  assert.equal((await answer('defended')).clean, label, 'defended model, start digit');
+  assert.equal((await answer(page, 'standard')).clean, label, 'standard model, start digit');
+  assert.equal((await answer(page, 'defended')).clean, label, 'defended model, start digit');
   t.diagnostic(await page.textContent('#status'));
   assert.deepEqual(consoleErrors, []);
 });
@@ -128,9 +117,9 @@ test('FGSM at eps 0.3 flips the standard model and changes the bars', async () =
   await select('#target', '-1');
   await setRange('#eps', 0);
   const before = await advBars('standard');
-  const { clean } = await answer('standard');
+  const { clean } = await answer(page, 'standard');
   await setRange('#eps', 0.3);
-  const after = await answer('standard');
+  const after = await answer(page, 'standard');
   assert.equal(after.clean, clean, 'the clean answer must not move with eps');
   assert.notEqual(after.adv, clean, 'the standard model was not fooled at eps 0.3');
   assert.notEqual(await advBars('standard'), before, 'the adversarial bars did not change');
@@ -158,9 +147,9 @@ test('every attack, mode and defence answers', async () => {
     const what = JSON.stringify(combo);
     assert.equal(await page.$eval('#status', (el) => el.className), 'status',
       `${what}: ${await page.textContent('#status')}`);
-    const { clean, adv } = await answer('defended');
+    const { clean, adv } = await answer(page, 'defended');
     assert.match(`${clean}${adv}`, /^\d\d$/, what);
-    if (reaches) assert.equal((await answer('standard')).adv, combo.target, `${what} on standard`);
+    if (reaches) assert.equal((await answer(page, 'standard')).adv, combo.target, `${what} on standard`);
   }
   await select('#gradient', 'unaware');
   await select('#pre', 'none');
@@ -170,8 +159,8 @@ test('a drawn 7 is classified 7 by both models', async () => {
   await page.click('#clear');
   await setRange('#eps', 0);
   await drawSeven();
-  assert.equal((await answer('standard')).clean, '7');
-  assert.equal((await answer('defended')).clean, '7');
+  assert.equal((await answer(page, 'standard')).clean, '7');
+  assert.equal((await answer(page, 'defended')).clean, '7');
   assert.match(await page.textContent('#digit-note'), /Draw/);
 });
 
@@ -277,25 +266,25 @@ test('cancel stops a training run at once and keeps the models on show', async (
 test('an exported model re-imports with the same predictions', async () => {
   await select('#standard .model-select', 'standard');
   assert.equal(await page.$eval('#standard .model-select', (s) => s.value), 'standard');
-  const original = await answer('standard');
+  const original = await answer(page, 'standard');
   const [download] = await Promise.all([page.waitForEvent('download'),
     page.click('#standard .export')]);
   const bytes = readFileSync(await download.path());
   assert.ok(bytes.length > 8, 'empty export');
 
   await select('#standard .model-select', 'fgsm');
-  assert.notEqual((await answer('standard')).probs, original.probs,
+  assert.notEqual((await answer(page, 'standard')).probs, original.probs,
     'switching models changed nothing');
   await page.setInputFiles('#standard .import', { name: 'exported.safetensors',
     mimeType: 'application/octet-stream', buffer: bytes });
   await page.waitForFunction(() => /exported/.test(
     document.querySelector('#standard .model-select').selectedOptions[0].text));
-  await settled();
-  assert.equal((await answer('standard')).probs, original.probs);
+  await settled(page);
+  assert.equal((await answer(page, 'standard')).probs, original.probs);
 });
 
 test('a corrupt weights file shows a clear error and keeps the current model', async () => {
-  const before = await answer('standard');
+  const before = await answer(page, 'standard');
   const chosen = await page.$eval('#standard .model-select', (s) => s.value);
   const corrupt = Buffer.alloc(64, 0xff);
   await page.setInputFiles('#standard .import', { name: 'corrupt.safetensors',
@@ -305,9 +294,9 @@ test('a corrupt weights file shows a clear error and keeps the current model', a
   const message = await error.textContent();
   assert.match(message, /Import failed, the current model is kept/);
   assert.match(message, /corrupt\.safetensors/);
-  await settled();
+  await settled(page);
   assert.equal(await page.$eval('#standard .model-select', (s) => s.value), chosen);
-  assert.equal((await answer('standard')).probs, before.probs);
+  assert.equal((await answer(page, 'standard')).probs, before.probs);
 });
 
 test('the adversarial image downloads as a 28x28 PNG that uploads back', async () => {
@@ -318,7 +307,7 @@ test('the adversarial image downloads as a 28x28 PNG that uploads back', async (
   assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [28, 28]);
   await page.setInputFiles('#upload', { name: 'adversarial.png', mimeType: 'image/png',
     buffer: png });
-  await settled();
+  await settled(page);
   assert.match(await page.textContent('#digit-note'), /Uploaded adversarial\.png/);
   const seen = await page.$eval('#seen', (c) => c.getContext('2d').getImageData(0, 0, 28, 28)
     .data.filter((v, i) => i % 4 === 0 && v < 128).length);
@@ -343,11 +332,11 @@ test('once loaded, the page works offline (service worker)', async () => {
   try {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
-    await settled();
+    await settled(page);
     const note = await page.textContent('#digit-note');
     const label = note.match(/labelled (\d)/)?.[1];
     assert.ok(label, `no MNIST label in "${note}" offline`);
-    assert.match((await answer('standard')).clean, /^\d$/, 'the standard model answers offline');
+    assert.match((await answer(page, 'standard')).clean, /^\d$/, 'the standard model answers offline');
   } finally {
     await context.setOffline(false);
   }

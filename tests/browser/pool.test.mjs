@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
-import { launchChromium } from './chromium.mjs';
+import { collectErrors, launchChromium } from './chromium.mjs';
 import { serveStatic } from './serve.mjs';
 
 const EPS = [0, 0.1, 0.2, 0.3];
@@ -18,9 +18,7 @@ const consoleErrors = [];
 before(async () => {
   server = await serveStatic(repoRoot);
   chromium = await launchChromium();
-  page = await chromium.context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  page = collectErrors(await chromium.context.newPage(), consoleErrors);
   await page.goto(`${server.url}/tests/browser/lab_worker.html`);
   await page.waitForFunction(() => window.ready === true);
   await page.evaluate(() => window.call('init'));

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 
 import { createLab } from '../../web/advlab.js';
 import { repoRoot } from '../node/helpers.mjs';
-import { launchChromium } from './chromium.mjs';
+import { collectErrors, launchChromium } from './chromium.mjs';
 import { serveStatic } from './serve.mjs';
 
 const native = resolve(repoRoot, process.env.ADVLAB_NATIVE ?? 'build/native/advlab');
@@ -28,9 +28,7 @@ const consoleErrors = [];
 before(async () => {
   server = await serveStatic(repoRoot);
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  page = collectErrors(await browser.context.newPage(), consoleErrors);
   await page.goto(`${server.url}/tests/browser/worker.html`);
   await page.waitForFunction(() => window.ready === true);
 });
