@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 
@@ -49,6 +49,28 @@ test('npm pack holds the module, the wasm, the widget, the CSS, the strings, the
   // What the lead reports: the packed and unpacked size.
   console.log(`# npm pack: ${packed.filename}, ${packed.size} bytes packed, ` +
     `${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
+});
+
+// Every relative file that a packaged script names (import, import(), new URL(...,
+// import.meta.url)) or a packaged page loads (src, href) is packaged too, so the widget and the
+// lab page work from the package.
+test('every file a packaged script or page refers to is in the package', () => {
+  const files = new Set(packed.files.map((f) => f.path));
+  const references = {
+    '.js': /(?:from\s+|import\(\s*|new URL\(\s*)['"](\.{1,2}\/[^'"]*[^/'"])['"]/g,
+    '.html': /(?:src|href)=["']((?:\.{1,2}\/)?[\w./-]+\.\w+)["']/g,
+  };
+  const missing = [];
+  for (const path of files) {
+    const reference = references[path.slice(path.lastIndexOf('.'))];
+    if (!reference || !path.startsWith('web/')) continue;
+    const source = readFileSync(join(repoRoot, path), 'utf8');
+    for (const [, relative] of source.matchAll(reference)) {
+      const target = normalize(join(dirname(path), relative));
+      if (!files.has(target)) missing.push(`${path} -> ${target}`);
+    }
+  }
+  assert.deepEqual(missing, [], 'packaged scripts refer to files the package lacks');
 });
 
 test("installed offline, import { createLab } from 'advlab' classifies MNIST as this checkout does",
