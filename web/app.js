@@ -331,6 +331,12 @@ const training = {
     this.latest = p;
     this.frame ||= requestAnimationFrame(() => this.draw());
   },
+  // Draws a pending frame now, so that a status set next is not overwritten by older progress.
+  flush() {
+    if (!this.frame) return;
+    cancelAnimationFrame(this.frame);
+    this.draw();
+  },
   draw() {
     this.frame = 0;
     const p = this.latest;
@@ -404,6 +410,7 @@ async function runTraining(request, { order, epochs }) {
     : 'Loading MNIST…';
   try {
     const result = await call('train', request, { onProgress: onTrainProgress });
+    training.flush();
     $('#mnist-progress').value = 1;
     showModels(result.models, result.slots);
     $('#train-status').textContent = result.cancelled ? 'Cancelled; the models on show are kept.'
@@ -413,6 +420,7 @@ async function runTraining(request, { order, epochs }) {
   } catch (error) {
     if (error.crashed) return;
     training.running = false;
+    training.flush();
     $('#train-status').textContent = error.message;
   } finally {
     if (!training.running) setTrainingButtons(false);
@@ -431,9 +439,15 @@ $('#train').addEventListener('click', () => {
 // The run a checkpoint belongs to, in words.
 function describeCheckpoint(c) {
   const saved = new Date(c.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const within = c.batch ? `, and ${c.batch} of ${c.batchesPerEpoch} batches into the next` : '';
   const before = c.which === 'both' && c.slot === 'defended' ? 'the standard model is done; ' : '';
-  return `${before}${c.slot} model at epoch ${c.epoch} of ${c.epochs}${within} (saved ${saved})`;
+  return `${before}${describePlace(c)} (saved ${saved})`;
+}
+
+// Where a run stopped: {slot, epoch: full epochs done, batch: batches into the next, epochs,
+// batchesPerEpoch}.
+function describePlace(at) {
+  const within = at.batch ? `, and ${at.batch} of ${at.batchesPerEpoch} batches into the next` : '';
+  return `${at.slot} model at epoch ${at.epoch} of ${at.epochs}${within}`;
 }
 
 // The order and epochs of a checkpoint's run, for the charts; its settings go back in the form.
@@ -513,10 +527,11 @@ function trainingControl(work) {
 
 $('#pause').addEventListener('click', trainingControl(async () => {
   $('#pause').disabled = true;
-  const { paused } = await call('pause');
+  const { paused, at } = await call('pause');
   if (!paused) return;
   setTrainingButtons(true, true);
-  $('#train-status').textContent += ' (paused; checkpoint saved)';
+  training.flush();
+  $('#train-status').textContent = `Paused, with a checkpoint: ${describePlace(at)}.`;
 }));
 $('#resume').addEventListener('click', trainingControl(async () => {
   await call('resume');

@@ -65,13 +65,14 @@ const slots = {}; // slot -> {net, info}
 const datasets = {}; // 'train' | 't10k' -> Promise<Dataset>
 let preprocessors;
 let detector = null; // the squeeze detector on the defended slot's net
-// The training run: {paused, cancelled, wake, parked}; parked holds the pause requests waiting
-// for the run to stop and checkpoint.
+// The training run: {paused, cancelled, wake, parked, stoppedAt}; parked holds the pause requests
+// waiting for the run to stop and checkpoint, and stoppedAt is where it stopped.
 let job = null;
 
-// Answers the pause requests waiting on the run: it has stopped, or it has ended.
-function unpark() {
-  for (const resolve of job.parked.splice(0)) resolve();
+// Answers the pause requests waiting on the run with where it stopped, or with nothing when it
+// has ended.
+function unpark(at) {
+  for (const resolve of job.parked.splice(0)) resolve(at);
 }
 
 // ------------------------------------------------------------ helpers
@@ -464,12 +465,15 @@ function evaluate(net, subset, eps) {
   }
 }
 
-// Waits while paused; each pause first checkpoints the run, then answers the pause request.
-async function waitWhilePaused(checkpoint) {
+// Waits while paused; each pause first checkpoints the run, then answers the pause request with
+// `at`, the place it checkpointed.
+async function waitWhilePaused(checkpoint, at) {
   if (!job.paused || job.cancelled) return;
   await checkpoint();
-  unpark();
+  job.stoppedAt = at;
+  unpark(at);
   while (job.paused && !job.cancelled) await new Promise((resolve) => { job.wake = resolve; });
+  job.stoppedAt = null;
 }
 
 // Where a trainer is after a run() that reported p: full epochs done, then batches into the next.
@@ -511,7 +515,7 @@ async function trainSlot(id, run, slot, train, subset, plan, from) {
   try {
     if (!from) await checkpoint();
     while (!trainer.finished) {
-      await waitWhilePaused(checkpoint);
+      await waitWhilePaused(checkpoint, { slot, ...place });
       if (job.cancelled) break;
       const start = performance.now();
       const p = trainer.run(batches);
@@ -607,7 +611,7 @@ const ops = {
   // {resume: true} goes on from the checkpoint of an interrupted run instead.
   async train({ which, settings, resume }, id) {
     if (job) throw new Error('a training run is already going: cancel it first');
-    job = { paused: false, cancelled: false, wake: null, parked: [] };
+    job = { paused: false, cancelled: false, wake: null, parked: [], stoppedAt: null };
     try {
       const from = resume ? await loadCheckpoint() : null;
       if (resume && !from) throw new Error('there is no interrupted training run to resume');
@@ -649,14 +653,15 @@ const ops = {
     return { result: { discarded: true } };
   },
 
-  // Answers once the run has stopped and its checkpoint is saved (or the run has ended).
+  // Answers once the run has stopped and its checkpoint is saved, with where it stopped: {slot,
+  // epoch, batch, epochs, batchesPerEpoch} as in the checkpoint. A run that ends first answers
+  // {paused: false}.
   async pause() {
     if (!job) return { result: { paused: false } };
-    if (!job.paused) {
-      job.paused = true;
-      await new Promise((resolve) => job.parked.push(resolve));
-    }
-    return { result: { paused: Boolean(job) } };
+    if (job.stoppedAt) return { result: { paused: true, at: job.stoppedAt } };
+    job.paused = true;
+    const at = await new Promise((resolve) => job.parked.push(resolve));
+    return { result: at ? { paused: true, at } : { paused: false } };
   },
 
   async resume() {
