@@ -105,7 +105,11 @@ export function serveStatic(root, port = 0, { csp } = {}) {
       done({
         url: `http://${HOST}:${bound}`,
         port: bound,
-        close: () => new Promise((closed) => server.close(() => closed())),
+        // A browser may hold a connection open for minutes; closing ends them too.
+        close: () => new Promise((closed) => {
+          server.close(() => closed());
+          server.closeAllConnections();
+        }),
       });
     });
   });
