@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 const char cli_usage[] =
     "usage: advlab <command> [options]\n"
     "\n"
@@ -69,6 +71,14 @@ int cli_fail(const char *fmt, ...)
 }
 
 int cli_fail_status(void) { return cli_fail("%s", advlab_last_error()); }
+
+void cli_print_json_string(const char *s)
+{
+    advlab_strbuf b = {0};
+    advlab__sb_json_string(&b, s);
+    fputs(b.failed ? "null" : b.data, stdout);
+    advlab__sb_free(&b);
+}
 
 double cli_now(void)
 {

@@ -37,6 +37,9 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_fail with advlab_last_error(). */
 int cli_fail_status(void);
 double cli_now(void);
+/* Prints s to stdout as a JSON string literal, quotes included: paths may hold
+ * quotes and backslashes, and --json output must stay parseable. */
+void cli_print_json_string(const char *s);
 /* Loads DIR/<prefix>-{images,labels}-idx*-ubyte[.gz]. */
 int cli_load_split(const char *dir, const char *prefix, advlab_dataset **out);
 /* The data directory's last component ("mnist"), for the weights' metadata. */

@@ -176,8 +176,11 @@ int cli_attack(const cli_options *o)
     if (o->out && cli_write_images(o->out, x, x_adv, n, advlab_dataset_height(test), advlab_dataset_width(test)))
         goto done;
     if (o->json) {
-        printf("{\"command\":\"attack\",\"model\":\"%s\",\"attack\":\"%s\",\"images\":%d,\"results\":[", o->model,
-               what, n);
+        printf("{\"command\":\"attack\",\"model\":");
+        cli_print_json_string(o->model);
+        printf(",\"attack\":");
+        cli_print_json_string(what);
+        printf(",\"images\":%d,\"results\":[", n);
         for (int i = 0; i < n_rows; i++)
             print_row(&rows[i], 1, i == 0);
         printf("]}\n");
@@ -345,12 +348,13 @@ int cli_detect(const cli_options *o)
     char what[160];
     describe(&cfg, what, sizeof what);
     double threshold = advlab_detector_threshold(det);
-    if (o->json)
-        printf("{\"command\":\"detect\",\"detector\":\"%s\",\"attack\":\"%s\",\"images\":%d,\"threshold\":%.6g,"
-               "\"false_positive_rate\":%.6f,\"detection_rate\":%.6f,\"attack_success_rate\":%.6f}\n",
-               spec.binary ? "binary" : "squeeze", what, n, threshold, (double)false_pos / n,
-               (double)detected / n, m.success_rate);
-    else
+    if (o->json) {
+        printf("{\"command\":\"detect\",\"detector\":\"%s\",\"attack\":", spec.binary ? "binary" : "squeeze");
+        cli_print_json_string(what);
+        printf(",\"images\":%d,\"threshold\":%.6g,\"false_positive_rate\":%.6f,\"detection_rate\":%.6f,"
+               "\"attack_success_rate\":%.6f}\n",
+               n, threshold, (double)false_pos / n, (double)detected / n, m.success_rate);
+    } else
         printf("%s detector (threshold %.4g) against %s on %d test images\n"
                "  false-positive rate on clean images  %6.2f%%\n"
                "  detection rate on attacked images    %6.2f%%  (the attack fooled the model on %.2f%%)\n",

@@ -169,10 +169,11 @@ int cli_defend(const cli_options *o)
     }
     if (cli_save_model(net, o->out))
         goto done;
-    if (o->json)
-        printf("{\"command\":\"defend\",\"train_seconds\":%.2f,\"clean_accuracy\":%.6f,\"out\":\"%s\"}\n", seconds,
-               clean, o->out);
-    else
+    if (o->json) {
+        printf("{\"command\":\"defend\",\"train_seconds\":%.2f,\"clean_accuracy\":%.6f,\"out\":", seconds, clean);
+        cli_print_json_string(o->out);
+        printf("}\n");
+    } else
         printf("clean test accuracy %.2f%%; trained in %.1f s; weights in %s\n"
                "(measure it with: advlab attack --model %s --attack fgsm --eps %g)\n",
                100 * clean, seconds, o->out, o->out, (double)adv.attack.eps);

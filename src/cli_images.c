@@ -122,9 +122,11 @@ static void print_prediction(const char *image, const float *probs, int k, int j
     int best = 0;
     for (int c = 1; c < k; c++)
         best = probs[c] > probs[best] ? c : best;
-    if (json)
-        printf("{\"command\":\"predict\",\"image\":\"%s\",\"class\":%d,\"probs\":[", image, best);
-    else
+    if (json) {
+        printf("{\"command\":\"predict\",\"image\":");
+        cli_print_json_string(image);
+        printf(",\"class\":%d,\"probs\":[", best);
+    } else
         printf("%s: class %d, probabilities", image, best);
     for (int c = 0; c < k; c++) {
         const char *sep = !json ? " " : c ? "," : "";

@@ -72,10 +72,12 @@ int cli_train(const cli_options *o)
         rc = cli_fail_status();
         goto done;
     }
-    if (o->json)
-        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,\"out\":\"%s\"}\n", seconds,
-               accuracy, advlab_dataset_count(test), o->out);
-    else
+    if (o->json) {
+        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,\"out\":", seconds, accuracy,
+               advlab_dataset_count(test));
+        cli_print_json_string(o->out);
+        printf("}\n");
+    } else
         printf("test accuracy %.2f%% on %d images; trained in %.1f s; weights in %s\n", 100.0 * accuracy,
                advlab_dataset_count(test), seconds, o->out);
     rc = 0;

@@ -73,6 +73,13 @@ standard=$(dirname "$0")/../data/weights/standard.safetensors
 expect_ok "$advlab" predict --model "$standard" --image "$images/seven-dark-on-light.png" --json
 checks=$((checks + 1))
 grep -q '"class":7,' "$work/out" || fail "predict --image does not see the seven: $(cat "$work/out")"
+# --json stays valid JSON when a path holds quotes, backslashes and a tab.
+odd="$work/a \"quoted\" back\\slash	tab.png"
+cp "$images/seven-dark-on-light.png" "$odd"
+expect_ok "$advlab" predict --model "$standard" --image "$odd" --json
+checks=$((checks + 1))
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(r["image"] != sys.argv[2])' \
+    "$work/out" "$odd" || fail "predict --image --json does not give the path back: $(cat "$work/out")"
 expect_error 1 "not-an-image.txt: not a PNG, JPEG, BMP or PGM/PPM image" -- \
     "$advlab" predict --model "$standard" --image "$images/not-an-image.txt"
 expect_error 1 "huge-10000x10000.png: 10000x10000 pixels is outside the 1..4096 per side" -- \
