@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mnistDir, readMnist as readMnistFiles } from '../data/mnist.mjs';
-import { median } from './figures.mjs';
+import { median, quantile } from './figures.mjs';
 
 export const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = join(benchDir, '..');
@@ -81,7 +81,37 @@ export async function measure({ repeats, seconds = 0, minSteps = 1, step }) {
   return { images_per_sec: median(rates), repeats: rates, steps };
 }
 
+/**
+ * The live view's latency: update() (one new image through both models, returning its ms) runs
+ * three times to warm up, then `repeats` times for at least `seconds` and 5 calls each. Returns
+ * the median of the repeats' medians, and the 90th percentile of every call.
+ */
+export function measureLatency({ repeats, seconds, update }) {
+  for (let w = 0; w < 3; w++) update();
+  const medians = [];
+  const samples = [];
+  for (let r = 0; r < repeats; r++) {
+    const ms = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000 * seconds || ms.length < 5) ms.push(update());
+    medians.push(median(ms));
+    samples.push(...ms);
+  }
+  return { status: 'ok', median_ms: median(medians), repeats_median_ms: medians,
+    p90_ms: quantile(samples, 0.9), samples: samples.length, nets: 2 };
+}
+
 // ------------------------------------------------------------ reporting
+
+/** Runs fn, recording {status: 'failed', error} instead of throwing: one peer figure failing
+ * leaves the others. */
+export async function figure(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    return { status: 'failed', error: errorText(e) };
+  }
+}
 
 /** How a stage (a child process) hands its JSON to run.mjs: one marked line on stdout. */
 export const RESULT_MARK = '@@advlab-bench-result ';

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import convnetjs from 'convnetjs';
 
 import {
-  ATTACKS, benchDir, emit, errorText, gather, measure, median, MODES, quantile, readMnist, shuffled, stageOptions,
+  ATTACKS, benchDir, emit, errorText, figure, gather, measure, measureLatency, MODES, readMnist, shuffled,
+  stageOptions,
   TUTORIAL,
 } from './lib.mjs';
 
@@ -98,7 +99,7 @@ function zeroGrads(net) {
 }
 
 // The live view: a new image, two nets, each: predict, FGSM, PGD-10, predict both results.
-async function liveFigure(nets, vols) {
+function liveFigure(nets, vols) {
   let next = 0;
   const update = () => {
     const v = vols[next];
@@ -110,27 +111,7 @@ async function liveFigure(nets, vols) {
     }
     return performance.now() - t0;
   };
-  for (let w = 0; w < 3; w++) update();
-  const medians = [];
-  const samples = [];
-  for (let r = 0; r < plan.repeats; r++) {
-    const ms = [];
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1000 * plan.seconds || ms.length < 5) ms.push(update());
-    medians.push(median(ms));
-    samples.push(...ms);
-  }
-  return { status: 'ok', median_ms: median(medians), repeats_median_ms: medians, p90_ms: quantile(samples, 0.9),
-    samples: samples.length, nets: 2 };
-}
-
-// Runs fn, recording {status: 'failed', error} instead of throwing.
-async function figure(fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    return { status: 'failed', error: errorText(e) };
-  }
+  return measureLatency({ repeats: plan.repeats, seconds: plan.seconds, update });
 }
 
 function makeNet() {

@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import {
-  ATTACKS, benchDir, emit, errorText, gather, measure, median, MODES, quantile, readMnist, shuffled, stageOptions,
+  ATTACKS, benchDir, emit, errorText, figure, gather, measure, measureLatency, MODES, readMnist, shuffled,
+  stageOptions,
   TUTORIAL,
 } from './lib.mjs';
 
@@ -109,7 +110,7 @@ function adversarialBatch(tf, model, x, y) {
 }
 
 // The live view: a new image, two models, each: predict, FGSM, PGD-10, predict both results.
-async function liveFigure(tf, models, images) {
+function liveFigure(tf, models, images) {
   let next = 0;
   const count = images.length / 784;
   const update = () => {
@@ -126,18 +127,7 @@ async function liveFigure(tf, models, images) {
     }
     return performance.now() - t0;
   };
-  for (let w = 0; w < 3; w++) update();
-  const medians = [];
-  const samples = [];
-  for (let r = 0; r < plan.repeats; r++) {
-    const ms = [];
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1000 * plan.seconds || ms.length < 5) ms.push(update());
-    medians.push(median(ms));
-    samples.push(...ms);
-  }
-  return { status: 'ok', median_ms: median(medians), repeats_median_ms: medians, p90_ms: quantile(samples, 0.9),
-    samples: samples.length, nets: 2 };
+  return measureLatency({ repeats: plan.repeats, seconds: plan.seconds, update });
 }
 
 // Runs fn (returning a Float32Array) on the wasm backend, then on the cpu backend.
@@ -188,15 +178,6 @@ async function gradientAgreement(tf, model, images, n) {
     max_pool_grad_values_differing: poolDiffering, max_pool_grad_values: pool.cpu.length,
     note: 'the model\'s input gradient, wasm vs cpu backend on identical weights and images (sign agreement ' +
       'over pixels where either is non-zero); and MaxPoolGrad alone on 2x24x24x4 distinct values' };
-}
-
-// Runs fn, recording {status: 'failed', error} instead of throwing.
-async function figure(fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    return { status: 'failed', error: errorText(e) };
-  }
 }
 
 async function main() {
