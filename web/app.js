@@ -11,7 +11,7 @@ import { argmax, drawDigit, drawPerturbation, probabilityBars } from './ui/rende
 import { connect } from './ui/rpc.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const call = connect(window.labWorker, { onCrash: (reason) => recover(reason) });
+const call = connect(window.labWorker, { onCrash: (_, cause) => recover(crashCause(cause)) });
 const SLOTS = ['standard', 'defended'];
 const COLORS = { standard: '#2563eb', defended: '#d97706', clean: '#475569', adv: '#dc2626' };
 const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
@@ -516,6 +516,13 @@ function showPrompt(c) {
 }
 
 function hidePrompt() { $('#resume-prompt').hidden = true; }
+
+// Why a worker was given up (ui/rpc.js's cause), as a message.
+function crashCause({ kind, error, seconds }) {
+  if (kind === 'silent') return message('lab.why.silent', { seconds });
+  if (kind === 'aborted') return message('lab.why.aborted', { error });
+  return error ? message('lab.why.failed', { error }) : message('lab.why.failedToLoad');
+}
 
 // Restarts after a crash at most this often, so a worker that cannot start does not loop.
 const MAX_RESTARTS = 3;

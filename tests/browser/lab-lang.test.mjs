@@ -194,6 +194,26 @@ test('a switch mid-training: the run goes on, and its progress and result are sa
     assert.deepEqual(await englishShown(), []);
   });
 
+test("a killed worker's notice is Korean, its cause too", async () => {
+  await open('?lang=ko');
+  await page.selectOption('[name=which]', 'standard');
+  await page.fill('[name=epochs]', '1');
+  await page.fill('[name=limit]', '3000');
+  await page.click('#train');
+  await page.waitForFunction(() => document.querySelector('#train-progress').value > 0,
+    undefined, { timeout: 60000, polling: POLL_MS });
+  await page.evaluate(() => window.labWorker.terminate());
+  const took = [pattern(ko, 'lab.crashResumed'), pattern(ko, 'lab.crashRunLost')];
+  await page.waitForFunction((sources) => sources.some((source) => new RegExp(source)
+    .test(document.querySelector('#notice-text').textContent)), took.map((p) => p.source),
+  { timeout: 60000, polling: POLL_MS });
+  const cause = ko['lab.why.silent'].replace('{seconds}', '\\d+');
+  assert.match(await textOf('#notice-text'), new RegExp(`\\(${cause}\\)`));
+  await page.click('#cancel');
+  await page.waitForFunction(() => !document.querySelector('#train').disabled, undefined,
+    { timeout: 60000, polling: POLL_MS });
+});
+
 test('no console errors in the whole run', () => {
   assert.deepEqual(consoleErrors, []);
 });

@@ -196,6 +196,10 @@ export default {
     'models on show.',
   'lab.crashRunLost': 'The engine\'s worker stopped ({reason}). A new one took over with the ' +
     'models on show; the run had no checkpoint yet, so press Train again.',
+  'lab.why.silent': 'no word from it for {seconds} s',
+  'lab.why.aborted': 'its engine aborted ({error})',
+  'lab.why.failed': '{error}',
+  'lab.why.failedToLoad': 'it failed to load or threw',
   'lab.crashNoRestart': 'The engine\'s worker stopped and could not restart: {message}',
   'lab.chart.loss': 'training loss',
   'lab.chart.accuracy': 'test accuracy',

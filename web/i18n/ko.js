@@ -197,6 +197,10 @@ export default {
     '이어받았습니다.',
   'lab.crashRunLost': '엔진의 워커가 멈췄습니다({reason}). 새 워커가 보이던 모델을 그대로 ' +
     '이어받았지만, 훈련은 아직 체크포인트가 없었으니 훈련을 다시 누르세요.',
+  'lab.why.silent': '{seconds}초 동안 응답이 없음',
+  'lab.why.aborted': '엔진이 중단됨: {error}',
+  'lab.why.failed': '워커 오류: {error}',
+  'lab.why.failedToLoad': '워커를 불러오지 못했거나 예외가 발생함',
   'lab.crashNoRestart': '엔진의 워커가 멈췄고 다시 시작하지 못했습니다: {message}',
   'lab.chart.loss': '훈련 손실',
   'lab.chart.accuracy': '테스트 정확도',
@@ -218,8 +222,8 @@ export default {
   'lab.table.seconds': '초',
   'lab.row.cleanStandard': '원본 정확도, 표준 모델',
   'lab.row.fgsmStandard': 'FGSM eps {eps}, 표준 모델',
-  'lab.row.transfer': '표준 모델에서 만든 기존 FGSM 이미지에 대한 방어 모델 (전이)',
-  'lab.row.fgsmDefended': '방어 모델을 새로 화이트박스 FGSM eps {eps}로 공격',
+  'lab.row.transfer': '방어 모델, 표준 모델에서 만든 기존 FGSM 이미지 (전이)',
+  'lab.row.fgsmDefended': '새로 만든 화이트박스 FGSM eps {eps}, 방어 모델',
   'lab.row.cleanDefended': '원본 정확도, 방어 모델',
   'lab.colophon': 'advlab: IBM Adversarial Robustness Toolbox(ART)와 같은 의미로 동작하는 ' +
     '공격과 방어. 가중치는 PyTorch에서 불러올 수 있는 safetensors로 내보냅니다.',
