@@ -26,7 +26,8 @@ const SLOT_WORDS = {
 };
 const slotName = (slot) => message(SLOT_WORDS[slot].name);
 
-const state = { models: [], slots: {}, last: null, ready: false, measurements: null };
+const state = { models: [], slots: {}, last: null, lastControls: null, ready: false,
+  measurements: null };
 
 // A model card, cloned from the page's template, with the slot's name as its id.
 function makeCard(slot) {

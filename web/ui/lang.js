@@ -100,9 +100,13 @@ function remember(code) {
   } catch {
     // Not remembered across visits: the URL still carries it.
   }
-  const url = new URL(location.href);
-  url.searchParams.set('lang', code);
-  history.replaceState(history.state, '', url);
+  try {
+    const url = new URL(location.href);
+    url.searchParams.set('lang', code);
+    history.replaceState(history.state, '', url);
+  } catch {
+    // An opaque origin (a sandboxed frame) may not rewrite its URL: storage or not, it switched.
+  }
 }
 
 /** Switches every string on the page to language `code`. */
