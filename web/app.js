@@ -1,42 +1,70 @@
 // The lab page. It draws and shows; worker.js computes. The main thread never
 // touches WebAssembly memory and does no work longer than a frame: the live
 // analysis is one request in flight at a time, coalesced to animation frames,
-// and training reports are drawn at most once per frame.
+// and training reports are drawn at most once per frame. Every string it shows is in
+// web/i18n/ (keys "lab."), said through ui/lang.js so that the language switch can say it again.
 import { lineChart } from './ui/chart.js';
+import { clock, formatNumber, formatPercent, message, number, onLanguage, percent, say, show,
+  startLanguage, text } from './ui/lang.js';
 import { Pad } from './ui/pad.js';
 import { argmax, drawDigit, drawPerturbation, probabilityBars } from './ui/render.js';
 import { connect } from './ui/rpc.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const call = connect(window.labWorker, { onCrash: (reason) => recover(reason) });
+const call = connect(window.labWorker, { onCrash: (_, cause) => recover(crashCause(cause)) });
 const SLOTS = ['standard', 'defended'];
 const COLORS = { standard: '#2563eb', defended: '#d97706', clean: '#475569', adv: '#dc2626' };
 const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 const TUTORIAL_EPS = 0.2;
 
-const state = { models: [], slots: {}, last: null, ready: false };
+// Each slot's card title, weights-menu label and name in a sentence.
+const SLOT_WORDS = {
+  standard: { title: 'lab.card.standard', weights: 'lab.weights.standard',
+    name: 'lab.slot.standard' },
+  defended: { title: 'lab.card.defended', weights: 'lab.weights.defended',
+    name: 'lab.slot.defended' },
+};
+const slotName = (slot) => message(SLOT_WORDS[slot].name);
+
+const state = { models: [], slots: {}, last: null, lastControls: null, ready: false,
+  measurements: null };
+
+// A model card, cloned from the page's template, with the slot's name as its id.
+function makeCard(slot) {
+  const root = $('#model-card').content.firstElementChild.cloneNode(true);
+  root.id = slot;
+  $('.model-title', root).dataset.i18n = SLOT_WORDS[slot].title;
+  $('.model-select', root).dataset.i18nAttr = `aria-label: ${SLOT_WORDS[slot].weights}`;
+  $('.models').append(root);
+  return root;
+}
+
 const cards = Object.fromEntries(SLOTS.map((slot) => {
-  const root = $(`#${slot}`);
+  const root = makeCard(slot);
   return [slot, { root, bars: probabilityBars($('.bars', root)) }];
 }));
+startLanguage($('#lang'));
 
 // Offline after the first visit. Optional: registration fails harmlessly where service workers are
 // unavailable (file://, some sandboxed iframes), and the page works without one.
 navigator.serviceWorker?.register('./sw.js').catch(() => {});
 
-function setStatus(text, isError = false) {
+function setStatus(key, values, isError = false) {
   const status = $('#status');
-  status.textContent = text;
+  say(status, key, values);
   status.classList.toggle('is-error', isError);
 }
 
+// An error whose message is the engine's (or the worker's): its words as they are, framed.
+const failed = (error) => ({ message: error.message });
+
 // What happened to the engine (a worker restarted, a run resumed), in its own live region so that
-// the status line's later news does not hide it.
-function setNotice(text) {
-  $('#notice-text').textContent = text;
-  $('#notice').hidden = !text;
+// the status line's later news does not hide it. A null key hides it.
+function setNotice(key, values) {
+  say($('#notice-text'), key, values);
+  $('#notice').hidden = key === null;
 }
-$('#notice-close').addEventListener('click', () => setNotice(''));
+$('#notice-close').addEventListener('click', () => setNotice(null));
 
 // ------------------------------------------------------------ live analysis
 
@@ -87,7 +115,7 @@ const live = {
       showAnalysis(await call('analyze', { ...ink, ...controls }, { transfer }), controls);
     } catch (error) {
       // After a crash, recover() asks again once a new worker is ready.
-      if (!error.crashed) setStatus(error.message, true);
+      if (!error.crashed) setStatus('lab.failed', failed(error), true);
     } finally {
       this.busy = false;
       if (this.dirty) this.request();
@@ -96,16 +124,14 @@ const live = {
   },
 };
 
-function percent(p) { return `${(100 * p).toFixed(0)}%`; }
-
 function showAnalysis(result, controls) {
   state.last = result;
+  state.lastControls = controls;
   drawDigit($('#seen'), result.x);
   for (const slot of SLOTS) showSide(slot, result[slot], result.x, controls);
   if (!state.firstAnswerMs) {
     state.firstAnswerMs = performance.now();
-    const seconds = (state.firstAnswerMs / 1000).toFixed(2);
-    setStatus(`Ready: both models answered ${seconds} s after the page began loading.`);
+    setStatus('lab.ready', { seconds: number(state.firstAnswerMs / 1000, 2) });
     document.body.dataset.ready = 'true';
   }
 }
@@ -121,31 +147,32 @@ function showSide(slot, side, x, { target, pre }) {
   drawDigit($('.img-input', root), side.seen);
   drawDigit($('.img-adv', root), side.xAdv);
   const gain = drawPerturbation($('.img-delta', root), x, side.xAdv);
-  $('.gain', root).textContent = side.norms.linf > 0 ? `×${gain.toFixed(1)}` : '';
+  show($('.gain', root), side.norms.linf > 0 ? `×${formatNumber(gain, 1)}` : '');
   const { linf, l2, l0 } = side.norms;
-  $('.norms', root).textContent =
-    `L∞ ${linf.toFixed(3)} · L2 ${l2.toFixed(2)} · L0 ${l0} pixels`;
+  say($('.norms', root), 'lab.norms', { linf: number(linf, 3), l2: number(l2, 2), l0: number(l0) });
   bars(side.clean, side.adv);
   $('.clean-class', root).textContent = clean;
-  $('.clean-p', root).textContent = percent(side.clean[clean]);
+  show($('.clean-p', root), formatPercent(side.clean[clean]));
   $('.adv-class', root).textContent = adv;
-  $('.adv-p', root).textContent = percent(side.adv[adv]);
+  show($('.adv-p', root), formatPercent(side.adv[adv]));
   // ART's success: a targeted attack reaches its target, an untargeted one changes the answer.
   const success = target >= 0 ? adv === target : adv !== clean;
-  badge($('.outcome', root), success ? (target >= 0 ? `reached ${target}` : 'flipped') : 'holds',
-    !success);
+  const outcome = success ? (target >= 0 ? 'lab.reached' : 'lab.flipped') : 'lab.holds';
+  badge($('.outcome', root), !success, outcome, { target });
   const detector = $('.detector', root);
   detector.hidden = !side.flagged;
   if (side.flagged) {
-    badge(detector, `detector: ${side.flagged.adv ? 'adversarial' : 'clean'}`, side.flagged.adv);
+    badge(detector, side.flagged.adv, 'lab.detectorSays',
+      { verdict: message(side.flagged.adv ? 'lab.adversarial' : 'lab.clean') });
   }
   if (slot === 'defended') {
-    $('.input-caption', root).textContent = pre === 'none' ? 'input' : 'input after pre-processor';
+    say($('.input-caption', root),
+      pre === 'none' ? 'lab.caption.input' : 'lab.caption.preprocessed');
   }
 }
 
-function badge(el, text, good) {
-  el.textContent = text;
+function badge(el, good, key, values) {
+  say(el, key, values);
   el.classList.toggle('good', good);
   el.classList.toggle('bad', !good);
 }
@@ -154,7 +181,8 @@ function syncAttackControls() {
   const name = $('#attack').value;
   const bounded = ['fgsm', 'bim', 'pgd'].includes(name);
   $('#eps').disabled = !bounded;
-  $('#eps-value').textContent = bounded ? Number($('#eps').value).toFixed(2) : 'minimal';
+  if (bounded) show($('#eps-value'), formatNumber(Number($('#eps').value), 2));
+  else say($('#eps-value'), 'lab.minimal');
   $('#target').disabled = name === 'deepfool' || name === 'newtonfool';
   if ($('#target').disabled) $('#target').value = '-1';
   const transfer = $('#mode').value === 'transfer';
@@ -173,18 +201,23 @@ for (const id of ['attack', 'eps', 'target', 'mode', 'pre', 'gradient', 'detect'
 $('#undo').addEventListener('click', () => pad.undo());
 $('#clear').addEventListener('click', () => {
   pad.clear();
-  $('#digit-note').textContent = 'Draw a digit.';
+  say($('#digit-note'), 'lab.drawDigit');
 });
 $('#brush').addEventListener('input', (e) => { pad.brush = Number(e.target.value); });
 
 async function showDigit(index) {
   const digit = await call('digit', { index });
   pad.showDigit(digit.x);
-  $('#digit-note').textContent = `MNIST test image #${digit.index}, labelled ${digit.label}.`;
+  showDigitNote(digit);
+}
+
+function showDigitNote({ index, label }) {
+  say($('#digit-note'), 'lab.digitNote', { index, label });
 }
 
 $('#random').addEventListener('click', () => {
-  showDigit(Math.floor(Math.random() * 10000)).catch((e) => setStatus(e.message, true));
+  showDigit(Math.floor(Math.random() * 10000))
+    .catch((e) => setStatus('lab.failed', failed(e), true));
 });
 
 $('#upload').addEventListener('change', async (e) => {
@@ -195,9 +228,9 @@ $('#upload').addEventListener('change', async (e) => {
     const bitmap = await createImageBitmap(file);
     pad.showPicture(bitmap);
     bitmap.close();
-    $('#digit-note').textContent = `Uploaded ${file.name}.`;
+    say($('#digit-note'), 'lab.uploaded', { name: file.name });
   } catch {
-    setStatus(`${file.name}: not a PNG or JPEG image the browser can decode`, true);
+    setStatus('lab.notImage', { name: file.name }, true);
   }
 });
 
@@ -207,18 +240,20 @@ $('#upload').addEventListener('change', async (e) => {
 function showSlot(info) {
   state.slots[info.slot] = info;
   const root = cards[info.slot].root;
-  const groups = [['pretrained', (m) => m.source === 'pretrained'],
-    ['trained or imported here', (m) => m.source !== 'pretrained']].map(([label, keep]) => {
+  const groups = [['lab.group.pretrained', (m) => m.source === 'pretrained'],
+    ['lab.group.here', (m) => m.source !== 'pretrained']].map(([label, keep]) => {
     const group = document.createElement('optgroup');
-    group.label = label;
+    group.label = text(label);
     group.append(...state.models.filter(keep).map((m) => new Option(m.label, m.id)));
     return group;
   });
   const select = $('.model-select', root);
   select.replaceChildren(...groups.filter((g) => g.children.length));
   select.value = info.id;
-  $('.provenance', root).textContent = [['defence', info.defence], ['training', info.training]]
-    .filter(([, value]) => value).map(([key, value]) => `${key}: ${value}`).join(' · ');
+  // The model's own metadata (written by the engine in English), under translated headings.
+  show($('.provenance', root), [['lab.provenance.defence', info.defence],
+    ['lab.provenance.training', info.training]]
+    .filter(([, value]) => value).map(([key, value]) => text(key, { value })).join(' · '));
 }
 
 // A new list of models (after training or an import), with the slots that changed.
@@ -227,10 +262,11 @@ function showModels(models, changed) {
   for (const slot of SLOTS) showSlot(changed.find((i) => i.slot === slot) ?? state.slots[slot]);
 }
 
-function showError(slot, message) {
+// A card's error line: a key and values, or null to hide it.
+function showError(slot, key, values) {
   const error = $('.error', cards[slot].root);
-  error.textContent = message;
-  error.hidden = !message;
+  say(error, key, values);
+  error.hidden = key === null;
 }
 
 function download(blob, name) {
@@ -260,9 +296,9 @@ for (const slot of SLOTS) {
   $('.model-select', root).addEventListener('change', (e) => live.afterChange(async () => {
     try {
       showSlot(await call('setModel', { slot, id: e.target.value }));
-      showError(slot, '');
+      showError(slot, null);
     } catch (error) {
-      showError(slot, error.message);
+      showError(slot, 'lab.failed', failed(error));
     }
   }));
   $('.export', root).addEventListener('click', async () => {
@@ -270,7 +306,7 @@ for (const slot of SLOTS) {
       const { bytes, name } = await call('exportModel', { slot });
       download(new Blob([bytes], { type: 'application/octet-stream' }), name);
     } catch (error) {
-      showError(slot, `Export failed. ${error.message}`);
+      showError(slot, 'lab.exportFailed', failed(error));
     }
   });
   $('.import', root).addEventListener('change', (e) => live.afterChange(async () => {
@@ -282,9 +318,9 @@ for (const slot of SLOTS) {
       const { info, models } = await call('importModel', { slot, bytes, name: file.name },
         { transfer: [bytes.buffer] });
       showModels(models, [info]);
-      showError(slot, '');
+      showError(slot, null);
     } catch (error) {
-      showError(slot, `Import failed, the current model is kept. ${error.message}`);
+      showError(slot, 'lab.importFailed', failed(error));
     }
   }));
   $('.download', root).addEventListener('click', async () => {
@@ -295,17 +331,28 @@ for (const slot of SLOTS) {
 
 // ------------------------------------------------------------ training
 
-const axis = { xLabel: 'epochs', yMin: 0 };
+const axis = { yMin: 0 };
 const charts = {
-  loss: lineChart($('#chart-loss'), { ...axis, series: SLOTS.map((slot) =>
-    ({ color: COLORS[slot], label: `${slot} loss` })) }),
-  accuracy: lineChart($('#chart-accuracy'), { ...axis, yMax: 1, format: percent,
-    series: [{ color: COLORS.clean, label: 'clean' }, { color: COLORS.adv, label: 'FGSM ε' }] }),
-  speed: lineChart($('#chart-speed'), { ...axis, format: (v) => v.toFixed(0),
-    series: [{ color: COLORS.standard, label: 'images/s' }] }),
-  curve: lineChart($('#chart-curve'), { yMin: 0, yMax: 1, format: percent, dots: true,
-    xLabel: 'ε (FGSM)', series: SLOTS.map((slot) => ({ color: COLORS[slot], label: slot })) }),
+  loss: lineChart($('#chart-loss'), { ...axis,
+    series: SLOTS.map((slot) => ({ color: COLORS[slot] })) }),
+  accuracy: lineChart($('#chart-accuracy'), { ...axis, yMax: 1, format: formatPercent,
+    series: [{ color: COLORS.clean }, { color: COLORS.adv }] }),
+  speed: lineChart($('#chart-speed'), { ...axis, format: (v) => formatNumber(v),
+    series: [{ color: COLORS.standard }] }),
+  curve: lineChart($('#chart-curve'), { yMin: 0, yMax: 1, format: formatPercent, dots: true,
+    xLabel: 'ε (FGSM)', series: SLOTS.map((slot) => ({ color: COLORS[slot] })) }),
 };
+
+// The charts' axis and series names, in the page's language.
+function labelCharts() {
+  const epochs = text('lab.chart.epochs');
+  charts.loss.relabel(epochs,
+    SLOTS.map((slot) => text('lab.chart.lossOf', { model: slotName(slot) })));
+  charts.accuracy.relabel(epochs, [text('lab.clean'), 'FGSM ε']);
+  charts.speed.relabel(epochs, [text('lab.chart.imagesPerSecond')]);
+  charts.curve.relabel('ε (FGSM)', SLOTS.map((slot) => text(SLOT_WORDS[slot].name)));
+}
+labelCharts();
 for (const draw of Object.values(charts)) draw([], 1);
 
 const training = {
@@ -343,10 +390,10 @@ const training = {
     const xMax = this.order.length * this.epochs;
     const s = this.series;
     $('#train-progress').value = p.fraction;
-    $('#eta').textContent = formatSeconds(p.eta);
-    $('#train-status').textContent = `${p.slot} model: epoch ${p.epoch}/${p.epochs}, batch ` +
-      `${p.batchInEpoch}/${p.batchesPerEpoch}, loss ${p.loss.toFixed(4)}, train accuracy ` +
-      `${percent(p.accuracy)}, ${Math.round(p.imagesPerSec)} images/s`;
+    showSeconds($('#eta'), p.eta);
+    say($('#train-status'), 'lab.trainProgress', { model: slotName(p.slot), epoch: p.epoch,
+      epochs: p.epochs, batch: p.batchInEpoch, batches: p.batchesPerEpoch,
+      loss: number(p.loss, 4), accuracy: percent(p.accuracy), speed: number(p.imagesPerSec) });
     charts.loss([s.loss.standard, s.loss.defended], xMax);
     charts.accuracy([s.clean, s.adv], xMax);
     charts.speed([s.speed], xMax);
@@ -363,10 +410,11 @@ function push(series, point) {
   series.splice(0, series.length, ...kept);
 }
 
-function formatSeconds(s) {
-  if (!Number.isFinite(s)) return '–';
+function showSeconds(el, s) {
   const t = Math.ceil(s);
-  return t < 60 ? `${t} s` : `${Math.floor(t / 60)} min ${t % 60} s`;
+  if (!Number.isFinite(t)) show(el, '–');
+  else if (t < 60) say(el, 'lab.seconds', { s: t });
+  else say(el, 'lab.minutes', { m: Math.floor(t / 60), s: t % 60 });
 }
 
 function trainSettings() {
@@ -392,7 +440,7 @@ function onTrainProgress(p) {
   if (p.kind === 'mnist') {
     $('#mnist-progress').value = p.total ? p.loaded / p.total : 0;
   } else if (p.kind === 'checkpoint') {
-    setNotice(`Could not save a training checkpoint (${p.error}); training goes on without it.`);
+    setNotice('lab.checkpointFailed', { error: p.error });
   } else {
     training.add(p);
   }
@@ -406,22 +454,20 @@ async function runTraining(request, { order, epochs }) {
   hidePrompt();
   setTrainingButtons(true);
   $('#train-progress').value = 0;
-  $('#train-status').textContent = request.resume ? 'Resuming from the checkpoint…'
-    : 'Loading MNIST…';
+  say($('#train-status'), request.resume ? 'lab.resuming' : 'lab.loadingMnist');
   try {
     const result = await call('train', request, { onProgress: onTrainProgress });
     training.flush();
     $('#mnist-progress').value = 1;
     showModels(result.models, result.slots);
-    $('#train-status').textContent = result.cancelled ? 'Cancelled; the models on show are kept.'
-      : 'Done: the new models are on show and saved in this browser.';
+    say($('#train-status'), result.cancelled ? 'lab.cancelled' : 'lab.trained');
     training.running = false;
     live.request();
   } catch (error) {
     if (error.crashed) return;
     training.running = false;
     training.flush();
-    $('#train-status').textContent = error.message;
+    say($('#train-status'), 'lab.failed', failed(error));
   } finally {
     if (!training.running) setTrainingButtons(false);
   }
@@ -436,18 +482,18 @@ $('#train').addEventListener('click', () => {
 
 // ------------------------------------------------------------ checkpoints and crashes
 
-// The run a checkpoint belongs to, in words.
+// The run a checkpoint belongs to, as a message.
 function describeCheckpoint(c) {
-  const saved = new Date(c.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const before = c.which === 'both' && c.slot === 'defended' ? 'the standard model is done; ' : '';
-  return `${before}${describePlace(c)} (saved ${saved})`;
+  const afterStandard = c.which === 'both' && c.slot === 'defended';
+  return message(afterStandard ? 'lab.checkpointAfterStandard' : 'lab.checkpoint',
+    { where: describePlace(c), time: clock(c.created) });
 }
 
-// Where a run stopped: {slot, epoch: full epochs done, batch: batches into the next, epochs,
-// batchesPerEpoch}.
+// Where a run stopped, as a message: {slot, epoch: full epochs done, batch: batches into the
+// next, epochs, batchesPerEpoch}.
 function describePlace(at) {
-  const within = at.batch ? `, and ${at.batch} of ${at.batchesPerEpoch} batches into the next` : '';
-  return `${at.slot} model at epoch ${at.epoch} of ${at.epochs}${within}`;
+  return message(at.batch ? 'lab.placeInEpoch' : 'lab.place', { model: slotName(at.slot),
+    epoch: at.epoch, epochs: at.epochs, batch: at.batch, batches: at.batchesPerEpoch });
 }
 
 // The order and epochs of a checkpoint's run, for the charts; its settings go back in the form.
@@ -461,16 +507,23 @@ function checkpointRun(c) {
 }
 
 function showPrompt(c) {
-  $('#resume-text').textContent = `A training run was interrupted: ${describeCheckpoint(c)}.`;
+  say($('#resume-text'), 'lab.interrupted', { run: describeCheckpoint(c) });
   $('#resume-prompt').hidden = false;
   $('#checkpoint-resume').onclick = () => runTraining({ resume: true }, checkpointRun(c));
   $('#checkpoint-discard').onclick = async () => {
     hidePrompt();
-    await call('discardCheckpoint').catch((error) => setStatus(error.message, true));
+    await call('discardCheckpoint').catch((error) => setStatus('lab.failed', failed(error), true));
   };
 }
 
 function hidePrompt() { $('#resume-prompt').hidden = true; }
+
+// Why a worker was given up (ui/rpc.js's cause), as a message.
+function crashCause({ kind, error, seconds }) {
+  if (kind === 'silent') return message('lab.why.silent', { seconds });
+  if (kind === 'aborted') return message('lab.why.aborted', { error });
+  return error ? message('lab.why.failed', { error }) : message('lab.why.failedToLoad');
+}
 
 // Restarts after a crash at most this often, so a worker that cannot start does not loop.
 const MAX_RESTARTS = 3;
@@ -484,7 +537,7 @@ async function recover(reason) {
   restarts.push(now);
   while (restarts[0] < now - 60000) restarts.shift();
   if (!state.ready || restarts.length > MAX_RESTARTS) {
-    setNotice(`The engine's worker stopped (${reason}) and is not restarted: reload the page.`);
+    setNotice('lab.crashFinal', { reason });
     setTrainingButtons(false);
     return;
   }
@@ -492,7 +545,7 @@ async function recover(reason) {
   window.labWorker = new Worker('./worker.js', { type: 'module' });
   call.replace(window.labWorker);
   document.body.dataset.workers = Number(document.body.dataset.workers ?? 1) + 1;
-  setNotice(`The engine's worker stopped (${reason}). Starting a new one…`);
+  setNotice('lab.crashRestarting', { reason });
   try {
     const init = await call('init');
     state.models = init.models;
@@ -501,19 +554,16 @@ async function recover(reason) {
     live.request();
     const c = init.checkpoint;
     if (wasTraining && c) {
-      setNotice(`The engine's worker stopped (${reason}). A new one took over and training goes ` +
-        `on from its last checkpoint: ${describeCheckpoint(c)}.`);
+      setNotice('lab.crashResumed', { reason, run: describeCheckpoint(c) });
       runTraining({ resume: true }, checkpointRun(c));
     } else {
       training.running = false;
       setTrainingButtons(false);
-      const lost = wasTraining ? '; the run had no checkpoint yet, so press Train again' : '';
-      setNotice(`The engine's worker stopped (${reason}). A new one took over with the models on ` +
-        `show${lost}.`);
+      setNotice(wasTraining ? 'lab.crashRunLost' : 'lab.crashRecovered', { reason });
     }
   } catch (error) {
     if (!error.crashed) {
-      setNotice(`The engine's worker stopped and could not restart: ${error.message}`);
+      setNotice('lab.crashNoRestart', failed(error));
     }
   }
 }
@@ -521,7 +571,7 @@ async function recover(reason) {
 // Pause, resume and cancel: a worker that dies meanwhile is recover()'s to report.
 function trainingControl(work) {
   return () => work().catch((error) => {
-    if (!error.crashed) $('#train-status').textContent = error.message;
+    if (!error.crashed) say($('#train-status'), 'lab.failed', failed(error));
   });
 }
 
@@ -531,7 +581,7 @@ $('#pause').addEventListener('click', trainingControl(async () => {
   if (!paused) return;
   setTrainingButtons(true, true);
   training.flush();
-  $('#train-status').textContent = `Paused, with a checkpoint: ${describePlace(at)}.`;
+  say($('#train-status'), 'lab.paused', { where: describePlace(at) });
 }));
 $('#resume').addEventListener('click', trainingControl(async () => {
   await call('resume');
@@ -549,7 +599,7 @@ async function runRobust(button, work) {
   try {
     await work();
   } catch (error) {
-    setStatus(error.message, true);
+    setStatus('lab.failed', failed(error), true);
   } finally {
     button.disabled = false;
   }
@@ -564,14 +614,27 @@ $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
 $('#measure').addEventListener('click', (e) => runRobust(e.target, async () => {
   const { rows } = await call('measure', { n: Number($('#robust-n').value), eps: TUTORIAL_EPS },
     { onProgress: robustProgress });
-  $('#measurements tbody').replaceChildren(...rows.map((r) => {
+  state.measurements = rows;
+  showMeasurements(rows);
+}));
+
+// The worker's measure() rows, in its order; each labelled in the page's language.
+const MEASUREMENT_ROWS = ['lab.row.cleanStandard', 'lab.row.fgsmStandard', 'lab.row.transfer',
+  'lab.row.fgsmDefended', 'lab.row.cleanDefended'];
+
+function showMeasurements(rows) {
+  // Rows other than the five known ones keep the worker's English labels rather than wrong ones.
+  const known = rows.length === MEASUREMENT_ROWS.length;
+  $('#measurements tbody').replaceChildren(...rows.map((r, i) => {
     const tr = document.createElement('tr');
-    for (const text of [r.label, `${(100 * r.value).toFixed(2)}%`, r.n, r.seconds.toFixed(2)]) {
-      tr.append(Object.assign(document.createElement('td'), { textContent: text }));
+    const label = known ? text(MEASUREMENT_ROWS[i], { eps: TUTORIAL_EPS }) : r.label;
+    for (const cell of [label, formatPercent(r.value, 2), formatNumber(r.n),
+      formatNumber(r.seconds, 2)]) {
+      tr.append(Object.assign(document.createElement('td'), { textContent: cell }));
     }
     return tr;
   }));
-}));
+}
 
 // ------------------------------------------------------------ start
 
@@ -583,8 +646,16 @@ async function start() {
   state.ready = true;
   if (init.checkpoint) showPrompt(init.checkpoint);
   pad.showDigit(init.digit.x);
-  $('#digit-note').textContent = `MNIST test image #${init.digit.index}, labelled ` +
-    `${init.digit.label}.`;
+  showDigitNote(init.digit);
 }
 
-start().catch((error) => setStatus(`Could not start: ${error.message}`, true));
+// A language switch: say() has redone the status lines; what is built from data is redone here.
+onLanguage(() => {
+  labelCharts();
+  for (const slot of SLOTS) if (state.slots[slot]) showSlot(state.slots[slot]);
+  if (state.last) showAnalysis(state.last, state.lastControls);
+  if (state.measurements) showMeasurements(state.measurements);
+  syncAttackControls();
+});
+
+start().catch((error) => setStatus('lab.startFailed', failed(error), true));

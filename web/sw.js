@@ -9,7 +9,7 @@
 const CACHE = 'advlab-v2';
 const SHELL = [
   './index.html', './boot.js', './icon.svg', './style.css', './app.js', './worker.js', './advlab.js',
-  './ui/chart.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
+  './ui/chart.js', './ui/lang.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
   './evaluate.js', './pool.js', './pool_worker.js',
   './embed.html', './advlab-demo.js', './embed/element.js', './embed/engine.js',
   './embed/settings.js', './embed/template.js', './embed/page.js', './embed/offline.js',

@@ -1,5 +1,5 @@
-// The widget's languages: one file of strings each. A third language is one more file and one
-// more line here.
+// The languages of the widget and the lab page: one file of strings each. A third language is
+// one more file and one more line here.
 import en from './en.js';
 import ko from './ko.js';
 

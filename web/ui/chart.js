@@ -28,7 +28,7 @@ function element(parent, name, attributes, text) {
  * @param {string} [spec.xLabel]
  * @param {boolean} [spec.dots] mark each point
  * @returns {(data: number[][][], xMax: number) => void} draws data[i], the points of series i,
- *   over x in [0, xMax]
+ *   over x in [0, xMax]; its relabel(xLabel, seriesLabels) renames the axis and the series
  */
 export function lineChart(svg, { series, yMin, yMax, format = (v) => v.toFixed(2), xLabel = '',
   dots = false }) {
@@ -40,10 +40,12 @@ export function lineChart(svg, { series, yMin, yMax, format = (v) => v.toFixed(2
     return element(svg, 'text', { class: 'tick', x: PAD.left - 4, y: sy(f) + 3,
       'text-anchor': 'end' }, '');
   });
-  element(svg, 'text', { class: 'tick', x: W - PAD.right, y: H - 5, 'text-anchor': 'end' }, xLabel);
+  const xTitle = element(svg, 'text', { class: 'tick', x: W - PAD.right, y: H - 5,
+    'text-anchor': 'end' }, xLabel);
+  const legends = [];
   const lines = series.map((s, i) => {
-    element(svg, 'text', { class: 'legend', x: PAD.left + i * 90, y: 13,
-      fill: s.color }, s.label);
+    legends.push(element(svg, 'text', { class: 'legend', x: PAD.left + i * 90, y: 13,
+      fill: s.color }, s.label));
     return {
       line: element(svg, 'polyline', { fill: 'none', stroke: s.color, 'stroke-width': 2 }),
       dots: dots ? element(svg, 'g', { fill: s.color }) : null,
@@ -51,7 +53,7 @@ export function lineChart(svg, { series, yMin, yMax, format = (v) => v.toFixed(2
   });
 
   // The grid stays put; the labels say what values its lines stand for.
-  return (data, xMax) => {
+  const draw = (data, xMax) => {
     const ys = data.flat().map((p) => p[1]);
     const lo = yMin ?? Math.min(0, ...ys);
     const hi = yMax ?? Math.max(lo + 1e-9, ...ys);
@@ -70,4 +72,10 @@ export function lineChart(svg, { series, yMin, yMax, format = (v) => v.toFixed(2
       }
     });
   };
+  // New words for the x axis and the series (another language); the data stays as drawn.
+  draw.relabel = (x, labels) => {
+    xTitle.textContent = x;
+    legends.forEach((legend, i) => { legend.textContent = labels[i]; });
+  };
+  return draw;
 }

@@ -6,8 +6,9 @@
 // that its engine aborted ({op: 'fatal'}), or sends no heartbeat for
 // TIMEOUT_MS while a request waits (it was terminated, or hangs) is given up:
 // it is terminated, every waiting call rejects with an Error whose `crashed`
-// is true, and onCrash(reason) is called once. The page then hands a new
-// worker to call.replace(worker).
+// is true, and onCrash(reason, cause) is called once: reason in English words, cause as data
+// for a page that words it in its own language ({kind: 'aborted', error}, {kind: 'failed',
+// error} or {kind: 'silent', seconds}). The page then hands a new worker to call.replace(worker).
 
 // The worker beats every second; a busy worker still beats between its chunks of work, so
 // TIMEOUT_MS of silence is a dead worker even on a loaded machine.
@@ -20,7 +21,7 @@ export function connect(firstWorker, { onCrash } = {}) {
   let worker;
   let lastHeard = 0;
 
-  function crashed(reason) {
+  function crashed(reason, cause) {
     worker.onmessage = null;
     worker.onerror = null;
     worker.terminate();
@@ -29,7 +30,7 @@ export function connect(firstWorker, { onCrash } = {}) {
       { crashed: true });
     for (const call of pending.values()) call.reject(error);
     pending.clear();
-    onCrash?.(reason);
+    onCrash?.(reason, cause);
   }
 
   function attach(w) {
@@ -39,7 +40,7 @@ export function connect(firstWorker, { onCrash } = {}) {
       lastHeard = performance.now();
       if (data.op === 'heartbeat') return;
       if (data.op === 'fatal') {
-        crashed(`its engine aborted (${data.error})`);
+        crashed(`its engine aborted (${data.error})`, { kind: 'aborted', error: data.error });
         return;
       }
       const call = pending.get(data.id);
@@ -54,14 +55,16 @@ export function connect(firstWorker, { onCrash } = {}) {
     };
     w.onerror = (event) => {
       event.preventDefault();
-      crashed(event.message || 'it failed to load or threw');
+      crashed(event.message || 'it failed to load or threw',
+        { kind: 'failed', error: event.message });
     };
   }
 
   setInterval(() => {
     const silent = performance.now() - lastHeard;
     if (worker && pending.size > 0 && silent > TIMEOUT_MS) {
-      crashed(`no word from it for ${(silent / 1000).toFixed(0)} s`);
+      const seconds = Math.round(silent / 1000);
+      crashed(`no word from it for ${seconds} s`, { kind: 'silent', seconds });
     }
   }, WATCH_MS);
 

@@ -1,0 +1,61 @@
+// The lab page's strings (keys "lab." in web/i18n/*.js; embed-strings.test.mjs checks that every
+// language has every key): every key the page uses exists, every lab key is used, and the English
+// text written in index.html (what shows before the script runs) is the English string.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import en from '../../web/i18n/en.js';
+import { repoRoot } from '../node/helpers.mjs';
+
+const read = (path) => readFileSync(join(repoRoot, path), 'utf8');
+const html = read('web/index.html');
+const scripts = ['web/app.js', ...readdirSync(join(repoRoot, 'web/ui')).map((f) => `web/ui/${f}`)]
+  .map((path) => ({ path, source: read(path) }));
+const labKeys = Object.keys(en).filter((key) => key.startsWith('lab.'));
+
+// data-i18n="key" on an element whose content is text only: [key, text].
+const textKeys = [...html.matchAll(/data-i18n="([^"]+)"[^>]*>([^<]*)</g)]
+  .map(([, key, text]) => [key, text]);
+// data-i18n-attr="attribute: key; ..." and the tag it sits in.
+const attrKeys = [...html.matchAll(/<[^>]*data-i18n-attr="([^"]+)"[^>]*>/g)].flatMap(
+  ([tag, pairs]) => pairs.split(';').map((pair) => {
+    const [attribute, key] = pair.split(':').map((s) => s.trim());
+    return { tag, attribute, key };
+  }));
+// Every quoted 'lab.something' in the page's scripts.
+const scriptKeys = scripts.flatMap(({ path, source }) =>
+  [...source.matchAll(/['"`](lab\.[\w.]+)['"`]/g)].map(([, key]) => ({ path, key })));
+
+const squash = (text) => text.replace(/\s+/g, ' ').trim();
+
+test('the page marks its static text, and every key it marks exists', () => {
+  assert.ok(textKeys.length >= 60, `only ${textKeys.length} data-i18n elements in index.html`);
+  assert.ok(attrKeys.length >= 8, `only ${attrKeys.length} data-i18n-attr attributes`);
+  for (const [key] of textKeys) assert.ok(Object.hasOwn(en, key), `index.html: no string ${key}`);
+  for (const { key } of attrKeys) assert.ok(Object.hasOwn(en, key), `index.html: no string ${key}`);
+});
+
+test('every key the scripts say exists', () => {
+  assert.ok(scriptKeys.length >= 60, `only ${scriptKeys.length} keys in the page's scripts`);
+  for (const { path, key } of scriptKeys) assert.ok(Object.hasOwn(en, key), `${path}: no ${key}`);
+});
+
+test('every lab key is used by the page', () => {
+  const used = new Set([...textKeys.map(([key]) => key), ...attrKeys.map(({ key }) => key),
+    ...scriptKeys.map(({ key }) => key)]);
+  assert.deepEqual(labKeys.filter((key) => !used.has(key)), []);
+});
+
+test("index.html's English text is the English string, so the page reads the same before and " +
+  'after its script runs', () => {
+  for (const [key, text] of textKeys) {
+    // The model card's template leaves these to the script, which knows the slot.
+    if (text.trim()) assert.equal(squash(text), en[key], `index.html text of ${key}`);
+  }
+  for (const { tag, attribute, key } of attrKeys) {
+    const value = tag.match(new RegExp(`\\s${attribute}="([^"]*)"`))?.[1];
+    if (value !== undefined) assert.equal(value, en[key], `index.html ${attribute} of ${key}`);
+  }
+});
