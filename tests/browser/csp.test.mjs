@@ -6,25 +6,14 @@
 // and working results.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { repoRoot } from '../node/helpers.mjs';
-import { collectErrors, launchChromium } from './chromium.mjs';
-import { answer, settled } from './lab_page.mjs';
-import { STRICT_CSP, serveStatic } from './serve.mjs';
+import { answer, labSession, POLL_MS, settled } from './lab_page.mjs';
+import { STRICT_CSP } from './serve.mjs';
 
-const POLL_MS = 100;
-
-let server;
-let chromium;
 let page;
-const consoleErrors = [];
-
-before(async () => {
-  server = await serveStatic(repoRoot, 0, { csp: STRICT_CSP });
-  chromium = await launchChromium({ viewport: { width: 1280, height: 900 },
-    acceptDownloads: true });
-  page = collectErrors(await chromium.context.newPage(), consoleErrors);
+const lab = labSession({ csp: STRICT_CSP, acceptDownloads: true }, async (s) => {
+  ({ page } = s);
   await page.addInitScript(() => {
     window.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -34,13 +23,8 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await chromium?.close();
-  await server?.close();
-});
-
 test('the page is served with the strict policy and answers under it', async () => {
-  const response = await page.goto(`${server.url}/web/index.html`);
+  const response = await page.goto(`${lab.server.url}/web/index.html`);
   assert.equal(response.headers()['content-security-policy'], STRICT_CSP);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   await settled(page);
@@ -99,5 +83,5 @@ test('under the policy: training, attacks, export, import and upload work', asyn
 
 test('no policy violations and no console errors', async () => {
   assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(lab.consoleErrors, []);
 });

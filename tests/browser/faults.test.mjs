@@ -8,42 +8,24 @@
 // engine trap or raises an error event. Screenshots of the prompt and the
 // notice go to tests/browser/out/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
-import { collectErrors, launchChromium } from './chromium.mjs';
-import { answer, settled } from './lab_page.mjs';
-import { serveStatic } from './serve.mjs';
+import { answer, labSession, OUT, POLL_MS, settled } from './lab_page.mjs';
 
-const OUT = join(repoRoot, 'tests/browser/out');
-const POLL_MS = 100;
 // Four epochs of 100 batches: long enough that a reload or a kill at epoch 2 lands mid-run.
 const RUN = { which: 'standard', epochs: '4', batch: '64', limit: '6400', seed: '5' };
 
-let server;
-let chromium;
 let page;
-const consoleErrors = [];
-
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  server = await serveStatic(repoRoot);
-  chromium = await launchChromium({ viewport: { width: 1280, height: 900 } });
-  page = collectErrors(await chromium.context.newPage(), consoleErrors);
-});
-
-after(async () => {
-  await chromium?.close();
-  await server?.close();
-});
+const lab = labSession({}, (s) => { ({ page } = s); });
 
 // ------------------------------------------------------------ helpers
 
 /** Opens the page afresh: the opening MNIST digit, answered by both models. */
 async function open() {
-  await page.goto(`${server.url}/web/index.html`);
+  await page.goto(`${lab.server.url}/web/index.html`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   await settled(page);
 }
@@ -284,5 +266,5 @@ test('an upload that is not an image leaves the input as it was and says why', a
 });
 
 test('no console errors in the whole run', () => {
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(lab.consoleErrors, []);
 });

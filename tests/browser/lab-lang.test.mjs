@@ -4,41 +4,21 @@
 // training; the choice survives a reload; the Korean page fits a phone's width. Leaves
 // screenshots of both languages in tests/browser/out/.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import en from '../../web/i18n/en.js';
 import ko from '../../web/i18n/ko.js';
-import { repoRoot } from '../node/helpers.mjs';
-import { collectErrors, launchChromium } from './chromium.mjs';
-import { answer, settled } from './lab_page.mjs';
-import { serveStatic } from './serve.mjs';
+import { answer, labSession, OUT, POLL_MS, settled } from './lab_page.mjs';
 
-const OUT = join(repoRoot, 'tests/browser/out');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-const POLL_MS = 100;
 
-let server;
-let chromium;
 let page;
-const consoleErrors = [];
-
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  server = await serveStatic(repoRoot);
-  chromium = await launchChromium({ viewport: DESKTOP });
-  page = collectErrors(await chromium.context.newPage(), consoleErrors);
-});
-
-after(async () => {
-  await chromium?.close();
-  await server?.close();
-});
+const lab = labSession({ viewport: DESKTOP }, (s) => { ({ page } = s); });
 
 async function open(query = '') {
-  await page.goto(`${server.url}/web/index.html${query}`);
+  await page.goto(`${lab.server.url}/web/index.html${query}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   await settled(page);
 }
@@ -171,16 +151,21 @@ test('the switch changes the strings live, keeps what was computed, and is remem
   await page.screenshot({ path: join(OUT, 'lab-en.png'), fullPage: true });
 });
 
+// Starts one epoch of the standard model on 3000 images (and `fields`), and waits for progress.
+async function startShortRun(fields = {}) {
+  await page.selectOption('[name=which]', 'standard');
+  for (const [name, value] of Object.entries({ epochs: '1', limit: '3000', ...fields })) {
+    await page.fill(`[name=${name}]`, value);
+  }
+  await page.click('#train');
+  await page.waitForFunction(() => document.querySelector('#train-progress').value > 0,
+    undefined, { timeout: 60000, polling: POLL_MS });
+}
+
 test('a switch mid-training: the run goes on, and its progress and result are said in Korean',
   async () => {
     await open('?lang=en');
-    await page.selectOption('[name=which]', 'standard');
-    await page.fill('[name=epochs]', '1');
-    await page.fill('[name=limit]', '3000');
-    await page.fill('[name=batch]', '32');
-    await page.click('#train');
-    await page.waitForFunction(() => document.querySelector('#train-progress').value > 0,
-      undefined, { timeout: 60000, polling: POLL_MS });
+    await startShortRun({ batch: '32' });
     await page.selectOption('#lang', 'ko');
     const progress = await textOf('#train-status');
     assert.ok(pattern(ko, 'lab.trainProgress').test(progress) ||
@@ -196,12 +181,7 @@ test('a switch mid-training: the run goes on, and its progress and result are sa
 
 test("a killed worker's notice is Korean, its cause too", async () => {
   await open('?lang=ko');
-  await page.selectOption('[name=which]', 'standard');
-  await page.fill('[name=epochs]', '1');
-  await page.fill('[name=limit]', '3000');
-  await page.click('#train');
-  await page.waitForFunction(() => document.querySelector('#train-progress').value > 0,
-    undefined, { timeout: 60000, polling: POLL_MS });
+  await startShortRun();
   await page.evaluate(() => window.labWorker.terminate());
   const took = [pattern(ko, 'lab.crashResumed'), pattern(ko, 'lab.crashRunLost')];
   await page.waitForFunction((sources) => sources.some((source) => new RegExp(source)
@@ -215,5 +195,5 @@ test("a killed worker's notice is Korean, its cause too", async () => {
 });
 
 test('no console errors in the whole run', () => {
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(lab.consoleErrors, []);
 });

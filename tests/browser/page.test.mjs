@@ -5,43 +5,22 @@
 // and resumes, round-trips a model through safetensors, refuses a corrupt
 // file, and leaves screenshots in tests/browser/out/ for a human to look at.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-
+import { before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
-import { collectErrors, launchChromium } from './chromium.mjs';
-import { answer, settled } from './lab_page.mjs';
-import { serveStatic } from './serve.mjs';
+import { answer, labSession, OUT, POLL_MS, settled } from './lab_page.mjs';
 
-const OUT = join(repoRoot, 'tests/browser/out');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-// Polling the page by interval rather than every frame keeps the test's own main-thread work
-// out of the long-task measurement.
-const POLL_MS = 100;
 
-let server;
-let context;
-let page;
-let chromium;
-const consoleErrors = [];
-
-before(async () => {
+before(() => {
   assert.ok(existsSync(join(repoRoot, 'data/weights/manifest.json')),
     'data/weights/manifest.json is missing: the page needs the pretrained weights');
-  mkdirSync(OUT, { recursive: true });
-  server = await serveStatic(repoRoot);
-  chromium = await launchChromium({ viewport: DESKTOP, acceptDownloads: true });
-  context = chromium.context;
-  page = collectErrors(await context.newPage(), consoleErrors);
 });
-
-after(async () => {
-  await chromium?.close();
-  await server?.close();
-});
+let page;
+const lab = labSession({ viewport: DESKTOP, acceptDownloads: true }, (s) => { ({ page } = s); });
 
 // ------------------------------------------------------------ helpers
 
@@ -100,7 +79,7 @@ async function waitForProgressAbove(value) {
 // ------------------------------------------------------------ tests
 
 test('the page loads without console errors and answers from the pretrained models', async (t) => {
-  await page.goto(`${server.url}/web/index.html`);
+  await page.goto(`${lab.server.url}/web/index.html`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
   await settled(page);
   const note = await page.textContent('#digit-note');
@@ -109,7 +88,7 @@ test('the page loads without console errors and answers from the pretrained mode
   assert.equal((await answer(page, 'standard')).clean, label, 'standard model, start digit');
   assert.equal((await answer(page, 'defended')).clean, label, 'defended model, start digit');
   t.diagnostic(await page.textContent('#status'));
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(lab.consoleErrors, []);
 });
 
 test('FGSM at eps 0.3 flips the standard model and changes the bars', async () => {
@@ -328,7 +307,7 @@ test('a reload keeps the models chosen, trained and imported (IndexedDB)', async
 
 test('once loaded, the page works offline (service worker)', async () => {
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  await context.setOffline(true);
+  await lab.chromium.context.setOffline(true);
   try {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
@@ -338,10 +317,10 @@ test('once loaded, the page works offline (service worker)', async () => {
     assert.ok(label, `no MNIST label in "${note}" offline`);
     assert.match((await answer(page, 'standard')).clean, /^\d$/, 'the standard model answers offline');
   } finally {
-    await context.setOffline(false);
+    await lab.chromium.context.setOffline(false);
   }
 });
 
 test('no console errors in the whole run', () => {
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(lab.consoleErrors, []);
 });
