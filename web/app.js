@@ -244,7 +244,7 @@ function showSlot(info) {
     ['lab.group.here', (m) => m.source !== 'pretrained']].map(([label, keep]) => {
     const group = document.createElement('optgroup');
     group.label = text(label);
-    group.append(...state.models.filter(keep).map((m) => new Option(m.label, m.id)));
+    group.append(...state.models.filter(keep).map((m) => new Option(modelName(m), m.id)));
     return group;
   });
   const select = $('.model-select', root);
@@ -254,6 +254,25 @@ function showSlot(info) {
   show($('.provenance', root), [['lab.provenance.defence', info.defence],
     ['lab.provenance.training', info.training]]
     .filter(([, value]) => value).map(([key, value]) => text(key, { value })).join(' · '));
+}
+
+// The pretrained models' names, by manifest id; a model the page does not know keeps its label.
+const PRETRAINED_NAMES = { standard: 'lab.modelName.standard', fgsm: 'lab.modelName.fgsm',
+  pgd: 'lab.modelName.pgd' };
+const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
+  defended: 'lab.modelName.trainedDefended' };
+
+// A model's name in the page's language, from what the worker says it is (modelList in worker.js).
+function modelName({ label, about, created }) {
+  if (about?.kind === 'pretrained' && PRETRAINED_NAMES[about.id]) {
+    return text(PRETRAINED_NAMES[about.id]);
+  }
+  if (about?.kind === 'trained') {
+    return text(TRAINED_NAMES[about.slot], { ...about, attack: about.attack.toUpperCase(),
+      time: clock(created) });
+  }
+  if (about?.kind === 'imported') return text('lab.modelName.imported', { name: about.name });
+  return label;
 }
 
 // A new list of models (after training or an import), with the slots that changed.
@@ -618,16 +637,15 @@ $('#measure').addEventListener('click', (e) => runRobust(e.target, async () => {
   showMeasurements(rows);
 }));
 
-// The worker's measure() rows, in its order; each labelled in the page's language.
-const MEASUREMENT_ROWS = ['lab.row.cleanStandard', 'lab.row.fgsmStandard', 'lab.row.transfer',
-  'lab.row.fgsmDefended', 'lab.row.cleanDefended'];
+// The words for each kind of row the worker's measure() reports.
+const MEASUREMENT_ROWS = { cleanStandard: 'lab.row.cleanStandard',
+  fgsmStandard: 'lab.row.fgsmStandard', transfer: 'lab.row.transfer',
+  fgsmDefended: 'lab.row.fgsmDefended', cleanDefended: 'lab.row.cleanDefended' };
 
 function showMeasurements(rows) {
-  // Rows other than the five known ones keep the worker's English labels rather than wrong ones.
-  const known = rows.length === MEASUREMENT_ROWS.length;
-  $('#measurements tbody').replaceChildren(...rows.map((r, i) => {
+  $('#measurements tbody').replaceChildren(...rows.map((r) => {
     const tr = document.createElement('tr');
-    const label = known ? text(MEASUREMENT_ROWS[i], { eps: TUTORIAL_EPS }) : r.label;
+    const label = text(MEASUREMENT_ROWS[r.kind], { eps: r.eps });
     for (const cell of [label, formatPercent(r.value, 2), formatNumber(r.n),
       formatNumber(r.seconds, 2)]) {
       tr.append(Object.assign(document.createElement('td'), { textContent: cell }));

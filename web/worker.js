@@ -182,7 +182,8 @@ function probsOf(net, x) {
 }
 
 // ------------------------------------------------------------ IndexedDB
-// Three stores: 'models' holds the models trained or imported here ({id, label, source, bytes}),
+// Three stores: 'models' holds the models trained or imported here ({id, label, about, source,
+// bytes, created}; about is what the page names a model by, in its language: see modelList),
 // 'slots' which model each slot shows ({slot, id}), and 'checkpoints' the training run under way
 // (one record, run 'current'; see saveCheckpoint).
 
@@ -226,7 +227,7 @@ async function store(name, mode, fn) {
 async function keptModels() {
   const all = await store('models', 'readonly', (s) => s.getAll());
   return all.sort((a, b) => b.created - a.created)
-    .map(({ id, label, source, created }) => ({ id, label, source, created }));
+    .map(({ id, label, about, source, created }) => ({ id, label, about, source, created }));
 }
 
 // Keeps a model, dropping the oldest beyond KEPT_MODELS that no slot shows.
@@ -266,8 +267,12 @@ function checkpointSummary(c) {
 // ------------------------------------------------------------ slots
 
 // Every model the page can choose: the pretrained ones, then those kept here.
+// Each model has an English label (for messages, and for models kept before `about` existed) and
+// `about`, from which the page names it in its own language: {kind: 'pretrained', id},
+// {kind: 'trained', slot, epochs, attack, eps, ratio} (when: `created`) or {kind: 'imported', name}.
 async function modelList() {
-  const pretrained = manifest.models.map(({ id, label }) => ({ id, label, source: 'pretrained' }));
+  const pretrained = manifest.models.map(({ id, label }) =>
+    ({ id, label, about: { kind: 'pretrained', id }, source: 'pretrained' }));
   return [...pretrained, ...(await keptModels().catch(() => []))];
 }
 
@@ -288,10 +293,10 @@ function slotNets() {
 }
 
 // Puts a net in a slot, freeing the one it replaces.
-function install(slot, net, { id, label, source }) {
+function install(slot, net, { id, label, about, source, created }) {
   slots[slot]?.net.free();
   const info = {
-    slot, id, label, source, arch: net.arch,
+    slot, id, label, about, source, created, arch: net.arch,
     command: net.meta('command'), defence: net.meta('defence'), training: net.meta('training'),
   };
   slots[slot] = { net, info };
@@ -310,7 +315,8 @@ async function choose(slot, id) {
   let info;
   if (entry) {
     const net = netFrom(await weightBytes(entry.file), entry.file);
-    info = install(slot, net, { id, label: entry.label, source: 'pretrained' });
+    info = install(slot, net,
+      { id, label: entry.label, about: { kind: 'pretrained', id }, source: 'pretrained' });
   } else {
     const record = await store('models', 'readonly', (s) => s.get(id));
     if (!record) throw new Error(`model "${id}" is neither pretrained nor kept in this browser`);
@@ -335,12 +341,12 @@ async function restore(slot) {
 
 // Keeps safetensors bytes as a new model and shows it in a slot; a bad file throws first, and the
 // slot keeps the model it had.
-async function adopt(slot, bytes, label, source) {
+async function adopt(slot, bytes, { label, about }, source) {
   if (bytes.length > MAX_IMPORT_BYTES) {
     throw new Error(`${label}: ${bytes.length} bytes is over the limit of ${MAX_IMPORT_BYTES}`);
   }
   const created = Date.now();
-  const record = { id: `${source}:${created}:${slot}`, label, source, bytes, created };
+  const record = { id: `${source}:${created}:${slot}`, label, about, source, bytes, created };
   const info = install(slot, netFrom(bytes, label), record);
   await keepModel(record);
   await store('slots', 'readwrite', (s) => s.put({ slot, id: record.id }));
@@ -445,11 +451,13 @@ function trainerFor(net, slot, train, settings) {
   return net.adversarialTrainer(train, config, { ratio: settings.ratio, attack });
 }
 
-function trainedLabel(slot, { epochs, attack, eps, ratio }) {
+// A model trained here: its English label and what the page names it by (see modelList).
+function trainedName(slot, { epochs, attack, eps, ratio }) {
   const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const how = slot === 'standard' ? `${epochs} epochs`
     : `${attack.toUpperCase()} eps ${eps} ratio ${ratio}, ${epochs} epochs`;
-  return `${slot}, trained here ${time} (${how})`;
+  return { label: `${slot}, trained here ${time} (${how})`,
+    about: { kind: 'trained', slot, epochs, attack, eps, ratio } };
 }
 
 // Clean and FGSM accuracy of net on a fixed test subset.
@@ -603,7 +611,8 @@ const ops = {
 
   // Validates the file by building a net from it; a bad file throws and the slot stays as it was.
   async importModel({ slot, bytes, name }) {
-    const info = await adopt(slot, bytes, `${name} (imported)`, 'imported');
+    const info = await adopt(slot, bytes,
+      { label: `${name} (imported)`, about: { kind: 'imported', name } }, 'imported');
     return { result: { info, models: await modelList() } };
   },
 
@@ -637,7 +646,7 @@ const ops = {
         }
         const bytes = net.saveWeights();
         net.free();
-        infos.push(await adopt(slot, bytes, trainedLabel(slot, run.settings), 'trained'));
+        infos.push(await adopt(slot, bytes, trainedName(slot, run.settings), 'trained'));
       }
       await dropCheckpoint();
       return { result: { cancelled: false, resumed: Boolean(from), slots: infos,
@@ -693,22 +702,21 @@ const ops = {
     return { result };
   },
 
-  // The tutorial's measurements, labelled as `advlab experiment` labels them.
+  // The tutorial's measurements, the rows `advlab experiment` reports; the page words each kind.
   async measure({ n, eps, workers }, id) {
     const rows = [
-      ['clean accuracy, standard model', { model: 'standard', eps: 0 }],
-      [`FGSM eps ${eps}, standard model`, { model: 'standard', eps }],
-      ['defended model on the OLD FGSM images (transfer)',
-        { model: 'defended', craftedOn: 'standard', eps }],
-      [`fresh white-box FGSM eps ${eps}, defended model`, { model: 'defended', eps }],
-      ['clean accuracy, defended model', { model: 'defended', eps: 0 }],
+      ['cleanStandard', { model: 'standard', eps: 0 }],
+      ['fgsmStandard', { model: 'standard', eps }],
+      ['transfer', { model: 'defended', craftedOn: 'standard', eps }],
+      ['fgsmDefended', { model: 'defended', eps }],
+      ['cleanDefended', { model: 'defended', eps: 0 }],
     ];
     const { counts, seconds, n: count } = await evaluateTasks(slotNets(),
       rows.map(([, task]) => task), n, workers, id, 'measure');
     return {
       result: {
-        rows: rows.map(([label], i) => ({ label, value: counts[i] / count, n: count,
-          seconds: seconds[i] })),
+        rows: rows.map(([kind, task], i) => ({ kind, eps: task.eps, value: counts[i] / count,
+          n: count, seconds: seconds[i] })),
       },
     };
   },

@@ -38,16 +38,15 @@ const ENGLISH_PHRASES = [...new Set(Object.values(en).flatMap((s) => s.split(/\{
 
 /** The visible English phrases on the page. */
 async function englishShown() {
-  // The model menus list models by their names (the pretrained models' names in the manifest,
-  // "standard, trained here ..." for a model trained in this tab): names, not sentences, left as
-  // they are. The provenance lines quote the model's own metadata ("adam lr=0.01 ..."), written
-  // by the engine.
+  // The provenance lines quote the model's own metadata ("adam lr=0.01 ..."), written by the
+  // engine. The model menus count: innerText leaves out a select's options, so they are added.
   const shown = await page.evaluate(() => {
-    const names = [...document.querySelectorAll('.model-select, .provenance')];
-    for (const el of names) el.style.display = 'none';
+    const quoted = [...document.querySelectorAll('.provenance')];
+    for (const el of quoted) el.style.display = 'none';
     const seen = document.body.innerText;
-    for (const el of names) el.style.display = '';
-    return seen;
+    for (const el of quoted) el.style.display = '';
+    const options = [...document.querySelectorAll('.model-select option')].map((o) => o.text);
+    return [seen, ...options].join('\n');
   });
   return ENGLISH_PHRASES.filter((phrase) => shown.includes(phrase));
 }
@@ -63,6 +62,11 @@ test('?lang=ko: the static text, the run-time text and the document are Korean',
   assert.equal(await textOf('#defended .model-title'), ko['lab.card.defended']);
   assert.equal(await page.$eval('#pad', (el) => el.getAttribute('aria-label')), ko['lab.pad']);
   assert.equal(await page.$eval('#lang', (el) => el.value), 'ko');
+  for (const slot of ['standard', 'defended']) {
+    const { value, text } = await page.$eval(`#${slot} .model-select`,
+      (s) => ({ value: s.value, text: s.selectedOptions[0].text }));
+    assert.equal(text, ko[`lab.modelName.${value}`], `the ${slot} card's model name`);
+  }
   assert.match(await textOf('#status'), pattern(ko, 'lab.ready'));
   assert.match(await textOf('#digit-note'), pattern(ko, 'lab.digitNote'));
   assert.match(await textOf('#standard .norms'), pattern(ko, 'lab.norms'));
@@ -174,7 +178,7 @@ test('a switch mid-training: the run goes on, and its progress and result are sa
       done, ko['lab.trained'], { timeout: 120000, polling: POLL_MS });
     await settled(page);
     assert.match(await page.$eval('#standard .model-select', (s) => s.selectedOptions[0].text),
-      /trained here/, 'the trained model is on show');
+      pattern(ko, 'lab.modelName.trainedStandard'), 'the trained model is on show, named in Korean');
     assert.ok((await answer(page, 'standard')).probs, 'the trained model answers');
     assert.deepEqual(await englishShown(), []);
   });

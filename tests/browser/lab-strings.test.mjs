@@ -59,3 +59,8 @@ test("index.html's English text is the English string, so the page reads the sam
     if (value !== undefined) assert.equal(value, en[key], `index.html ${attribute} of ${key}`);
   }
 });
+
+test("the pretrained models' English names are the manifest's labels", () => {
+  const { models } = JSON.parse(read('data/weights/manifest.json'));
+  for (const { id, label } of models) assert.equal(en[`lab.modelName.${id}`], label, id);
+});

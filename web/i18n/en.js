@@ -64,8 +64,8 @@ export default {
   trainLoading: 'Downloading MNIST…',
   trainProgress: 'Batch {batch} of {batches}, loss {loss}.',
   trainDone: 'Done. On 500 test images: clean {clean}, under FGSM ε {eps} {adv}.',
-  // The lab page (web/index.html, web/app.js): keys under "lab.". Its model names (the manifest's
-  // labels, a trained model's label) and the engine's messages are not translated.
+  // The lab page (web/index.html, web/app.js): keys under "lab.". The engine's messages and the
+  // models' own metadata are not translated.
   'lab.title': 'advlab · adversarial examples, live',
   'lab.description': 'Draw a digit, attack it, and compare a standard and an adversarially ' +
     'trained model. Runs entirely in the browser.',
@@ -147,6 +147,14 @@ export default {
   'lab.importFailed': 'Import failed, the current model is kept. {message}',
   'lab.group.pretrained': 'pretrained',
   'lab.group.here': 'trained or imported here',
+  // The pretrained models' English names are the manifest's labels (data/weights/manifest.json).
+  'lab.modelName.standard': 'standard',
+  'lab.modelName.fgsm': 'FGSM-trained (eps 0.2, ratio 0.5)',
+  'lab.modelName.pgd': 'PGD-trained (Madry, eps 0.3)',
+  'lab.modelName.trainedStandard': 'standard, trained here {time} ({epochs} epochs)',
+  'lab.modelName.trainedDefended':
+    'defended, trained here {time} ({attack} eps {eps} ratio {ratio}, {epochs} epochs)',
+  'lab.modelName.imported': '{name} (imported)',
   'lab.provenance.defence': 'defence: {value}',
   'lab.provenance.training': 'training: {value}',
   'lab.trainTitle': 'Train in this tab',

@@ -64,8 +64,8 @@ export default {
   trainLoading: 'MNIST를 내려받는 중…',
   trainProgress: '배치 {batch}/{batches}, 손실 {loss}.',
   trainDone: '완료. 테스트 이미지 500장에서 원본 정확도 {clean}, FGSM ε {eps}에서 정확도 {adv}.',
-  // 실험 페이지 (web/index.html, web/app.js): "lab." 아래의 키. 모델 이름(매니페스트의 이름,
-  // 여기서 훈련한 모델의 이름)과 엔진이 보내는 메시지는 번역하지 않습니다.
+  // 실험 페이지 (web/index.html, web/app.js): "lab." 아래의 키. 엔진이 보내는 메시지와 모델에
+  // 기록된 메타데이터는 번역하지 않습니다.
   'lab.title': 'advlab · 적대적 예제를 실시간으로',
   'lab.description': '숫자를 그리고 공격해 보고, 표준 모델과 적대적 훈련 모델을 비교하세요. ' +
     '모든 계산은 브라우저 안에서 이루어집니다.',
@@ -148,6 +148,13 @@ export default {
   'lab.importFailed': '가져오지 못했습니다. 지금 모델을 그대로 씁니다. {message}',
   'lab.group.pretrained': '사전 훈련 모델',
   'lab.group.here': '여기서 훈련하거나 가져온 모델',
+  'lab.modelName.standard': '표준',
+  'lab.modelName.fgsm': 'FGSM 적대적 훈련 (eps 0.2, 비율 0.5)',
+  'lab.modelName.pgd': 'PGD 적대적 훈련 (Madry, eps 0.3)',
+  'lab.modelName.trainedStandard': '표준, {time}에 여기서 훈련 ({epochs} 에포크)',
+  'lab.modelName.trainedDefended':
+    '방어, {time}에 여기서 훈련 ({attack} eps {eps}, 비율 {ratio}, {epochs} 에포크)',
+  'lab.modelName.imported': '{name} (가져옴)',
   'lab.provenance.defence': '방어: {value}',
   'lab.provenance.training': '훈련: {value}',
   'lab.trainTitle': '이 탭에서 훈련하기',
