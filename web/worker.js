@@ -725,7 +725,11 @@ const ops = {
 // ------------------------------------------------------------ evaluations
 
 let pool = null; // the evaluation pool, made on first use and kept
-let poolFailed = false; // no nested workers here (an opaque origin, an old browser)
+// Pool failures in a row. A failure falls back to this worker and the next request tries a new
+// pool; after MAX_POOL_FAILURES in a row (no nested workers here: an opaque origin, an old
+// browser) the pool is given up until a reload.
+let poolFailures = 0;
+const MAX_POOL_FAILURES = 2;
 
 // Runs evaluation tasks (web/evaluate.js) on `nets` (model name -> Net) over the first n test
 // images: across the pool when there are several cores (or `workers` asks for a size), else here
@@ -735,12 +739,13 @@ async function evaluateTasks(nets, tasks, n, workers = defaultPoolSize(), id, ki
   const { x, labels } = firstImages(test, n);
   const onTask = (done, total) =>
     postMessage({ id, op: 'progress', kind, fraction: done / total });
-  if (workers > 1 && !poolFailed) {
+  if (workers > 1 && poolFailures < MAX_POOL_FAILURES) {
     try {
-      return { ...(await inPool(nets, tasks, x, labels, workers, onTask)),
-        n: labels.length, pool: workers };
+      const result = await inPool(nets, tasks, x, labels, workers, onTask);
+      poolFailures = 0;
+      return { ...result, n: labels.length, pool: workers };
     } catch {
-      poolFailed = true;
+      poolFailures += 1;
       pool?.terminate();
       pool = null;
     }

@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { get, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
 import { collectErrors, launchChromium } from './chromium.mjs';
-import { serveStatic } from './serve.mjs';
+import { serveProxy, serveStatic } from './serve.mjs';
 
 const SCREENSHOTS = join(repoRoot, 'docs/screenshots');
 const NOTES = '/web/examples/course-notes.html';
@@ -77,18 +76,6 @@ function pythonServer(root) {
       if (port) resolve({ url: `http://127.0.0.1:${port}`, close: () => child.kill() });
     });
   });
-}
-
-// A proxy in front of `origin` that adds Access-Control-Allow-Origin: *, as GitHub Pages does.
-function corsProxy(origin) {
-  const proxy = createServer((req, res) => get(`${origin}${req.url}`, (up) => {
-    res.writeHead(up.statusCode, { ...up.headers, 'access-control-allow-origin': '*' });
-    up.pipe(res);
-  }).on('error', () => res.writeHead(502).end()));
-  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${proxy.address().port}`,
-    close: () => new Promise((done) => proxy.close(done)),
-  })));
 }
 
 // ------------------------------------------------------------ the course notes
@@ -309,7 +296,8 @@ test('embed.html in an iframe under a sub-path of a plain static server reports 
     mkdirSync(join(site, 'course/week3'), { recursive: true });
     symlinkSync(repoRoot, join(site, 'course/week3/advlab'));
     const python = await pythonServer(site);
-    const cors = await corsProxy(python.url);
+    // Access-Control-Allow-Origin: *, as GitHub Pages sends, for the opaque origin's worker.
+    const cors = await serveProxy(python.url, { headers: { 'access-control-allow-origin': '*' } });
     const hostServer = await serveStatic(host);
     t.after(async () => {
       python.close();

@@ -1,31 +1,38 @@
 // The evaluation pool (web/pool.js): the lab's worker splits robustness curves and the tutorial's
-// measurements across several workers, and the counts come out exactly as one worker's.
+// measurements across several workers, and the counts come out exactly as one worker's. A pool
+// whose workers cannot start falls back to the lab's worker with the same counts; the next request
+// tries a pool again, and two failures in a row give it up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
 import { collectErrors, launchChromium } from './chromium.mjs';
-import { serveStatic } from './serve.mjs';
+import { serveProxy, serveStatic } from './serve.mjs';
 
 const EPS = [0, 0.1, 0.2, 0.3];
 const N = 601; // not a multiple of the pool sizes, so the slices differ in length
 
 let server;
+let proxy;
+let refusePoolWorker = false; // the proxy answers 503 for pool_worker.js while true
 let chromium;
 let page;
 const consoleErrors = [];
 
 before(async () => {
   server = await serveStatic(repoRoot);
+  proxy = await serveProxy(server.url,
+    { refuse: (url) => refusePoolWorker && url.endsWith('/pool_worker.js') });
   chromium = await launchChromium();
   page = collectErrors(await chromium.context.newPage(), consoleErrors);
-  await page.goto(`${server.url}/tests/browser/lab_worker.html`);
+  await page.goto(`${proxy.url}/tests/browser/lab_worker.html`);
   await page.waitForFunction(() => window.ready === true);
   await page.evaluate(() => window.call('init'));
 });
 
 after(async () => {
   await chromium?.close();
+  await proxy?.close();
   await server?.close();
 });
 
@@ -60,3 +67,25 @@ test('the tutorial measurements over a pool equal one worker\'s', async () => {
 test('the worker and its pool logged no console errors', () => {
   assert.deepEqual(consoleErrors, []);
 });
+
+// After the console check: a worker script that fails to load is logged as an error. The worker
+// keeps a pool while its size stays the same, so each failure here asks for a size it lacks.
+test('a failed pool falls back to one worker, tries again next time, and gives up after two',
+  async () => {
+    const curves = (workers) => run('curves', { n: 200, eps: [0, 0.2], workers });
+    const alone = await curves(1);
+    refusePoolWorker = true;
+    const fellBack = await curves(3);
+    assert.equal(fellBack.workers, 1, 'a pool that could not start was reported as used');
+    assert.deepEqual([fellBack.standard, fellBack.defended], [alone.standard, alone.defended]);
+    refusePoolWorker = false;
+    const again = await curves(3);
+    assert.equal(again.workers, 3, 'one failure gave the pool up');
+    assert.deepEqual([again.standard, again.defended], [alone.standard, alone.defended]);
+
+    refusePoolWorker = true;
+    assert.equal((await curves(2)).workers, 1);
+    assert.equal((await curves(2)).workers, 1);
+    refusePoolWorker = false;
+    assert.equal((await curves(2)).workers, 1, 'two failures in a row did not give the pool up');
+  });

@@ -1,3 +1,33 @@
 // The browser tests' static server is the lab's own (web/serve.mjs):
 // serveStatic(root, 0, {csp}) serves root on 127.0.0.1 at a free port.
+// serveProxy puts a proxy in front of one, to add headers or refuse requests.
+import { createServer, get } from 'node:http';
+
 export { serveStatic, STRICT_CSP } from '../../web/serve.mjs';
+
+/**
+ * A proxy on 127.0.0.1 (a free port) in front of `origin`.
+ * @param {string} origin e.g. http://127.0.0.1:8000
+ * @param {{headers?: object, refuse?: (url: string) => boolean}} [options] headers added to every
+ *   answer; requests for which refuse(url) is true are answered 503
+ * @returns {Promise<{url: string, close: () => Promise<void>}>}
+ */
+export function serveProxy(origin, { headers = {}, refuse = () => false } = {}) {
+  const proxy = createServer((req, res) => {
+    if (refuse(req.url)) {
+      res.writeHead(503).end();
+      return;
+    }
+    get(`${origin}${req.url}`, (up) => {
+      res.writeHead(up.statusCode, { ...up.headers, ...headers });
+      up.pipe(res);
+    }).on('error', () => res.writeHead(502).end());
+  });
+  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${proxy.address().port}`,
+    close: () => new Promise((done) => {
+      proxy.close(done);
+      proxy.closeAllConnections();
+    }),
+  })));
+}
