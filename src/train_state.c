@@ -109,13 +109,18 @@ static advlab_status check_settings(const state_header *saved, const state_heade
     if (saved->field != ours->field)                                                                  \
         return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with " #field " %lld, this trainer has %lld", \
                             (long long)saved->field, (long long)ours->field);
+/* Unsigned fields print as such: a seed of 2^63 or more is not negative. */
+#define SAME_UNSIGNED(field)                                                                          \
+    if (saved->field != ours->field)                                                                  \
+        return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with " #field " %llu, this trainer has %llu", \
+                            (unsigned long long)saved->field, (unsigned long long)ours->field);
 #define SAME_FLOAT(field)                                                                             \
     if (memcmp(&saved->field, &ours->field, sizeof(float)))                                           \
         return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with " #field " %g, this trainer has %g", \
                             (double)saved->field, (double)ours->field);
-    SAME_INT(optimizer)
-    SAME_INT(n_params)
-    SAME_INT(seed)
+    SAME_UNSIGNED(optimizer)
+    SAME_UNSIGNED(n_params)
+    SAME_UNSIGNED(seed)
     SAME_INT(samples)
     SAME_INT(batch)
     SAME_INT(epochs)
@@ -126,6 +131,7 @@ static advlab_status check_settings(const state_header *saved, const state_heade
     SAME_FLOAT(beta2)
     SAME_FLOAT(epsilon)
 #undef SAME_INT
+#undef SAME_UNSIGNED
 #undef SAME_FLOAT
     return ADVLAB_OK;
 }

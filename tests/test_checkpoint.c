@@ -188,6 +188,18 @@ static void check_bad_states(const advlab_dataset *ds)
         advlab_trainer_free(o);
         advlab_net_free(o_net);
     }
+    /* The same run from another seed, one past 2^63: the message prints it unsigned. */
+    advlab_train_config seeded;
+    advlab_train_config_default(&seeded);
+    seeded.epochs = EPOCHS, seeded.batch = BATCH, seeded.seed = (UINT64_C(1) << 63) + 1;
+    advlab_net *s_net = new_net("tutorial", 3);
+    advlab_trainer *s = NULL;
+    CHECK(advlab_trainer_create(s_net, ds, &seeded, &s) == ADVLAB_OK, "%s", advlab_last_error());
+    checkpoint sc = save(s_net, s);
+    check_rejects(t, sc.state, sc.state_len, ADVLAB_E_ARG, "saved with seed 9223372036854775809, this trainer has 5");
+    checkpoint_free(&sc);
+    advlab_trainer_free(s);
+    advlab_net_free(s_net);
     /* A place the run cannot be in: batch 10 of 10 in an unfinished epoch. The
      * place block (epoch, batch, then 56 bytes of RNG, sums and Adam's beta^t)
      * sits right before m in a clean trainer's state. */
