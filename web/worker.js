@@ -340,14 +340,14 @@ async function restore(slot) {
 }
 
 // Keeps safetensors bytes as a new model and shows it in a slot; a bad file throws first, and the
-// slot keeps the model it had.
-async function adopt(slot, bytes, { label, about }, source) {
+// slot keeps the model it had. `file` is what error messages call the bytes (an import's name).
+async function adopt(slot, bytes, { label, about, file = label }, source) {
   if (bytes.length > MAX_IMPORT_BYTES) {
-    throw new Error(`${label}: ${bytes.length} bytes is over the limit of ${MAX_IMPORT_BYTES}`);
+    throw new Error(`${file}: ${bytes.length} bytes is over the limit of ${MAX_IMPORT_BYTES}`);
   }
   const created = Date.now();
   const record = { id: `${source}:${created}:${slot}`, label, about, source, bytes, created };
-  const info = install(slot, netFrom(bytes, label), record);
+  const info = install(slot, netFrom(bytes, file), record);
   await keepModel(record);
   await store('slots', 'readwrite', (s) => s.put({ slot, id: record.id }));
   return info;
@@ -612,7 +612,7 @@ const ops = {
   // Validates the file by building a net from it; a bad file throws and the slot stays as it was.
   async importModel({ slot, bytes, name }) {
     const info = await adopt(slot, bytes,
-      { label: `${name} (imported)`, about: { kind: 'imported', name } }, 'imported');
+      { label: `${name} (imported)`, about: { kind: 'imported', name }, file: name }, 'imported');
     return { result: { info, models: await modelList() } };
   },
 
