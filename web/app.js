@@ -376,6 +376,7 @@ for (const draw of Object.values(charts)) draw([], 1);
 
 const training = {
   running: false,
+  paused: false,
   series: null,
   frame: 0,
   reset(order, epochs) {
@@ -467,13 +468,16 @@ function onTrainProgress(p) {
 
 // Runs a training request ({which, settings}, or {resume: true} with the checkpoint's summary) to
 // its end. A worker crash is left to recover(), which resumes the run from its checkpoint.
-async function runTraining(request, { order, epochs }) {
+// {resume: true, paused: true} goes on from the checkpoint paused, as a run paused at a crash was.
+async function runTraining(request, { order, epochs, at }) {
   training.reset(order, epochs);
   training.running = true;
+  training.paused = Boolean(request.paused);
   hidePrompt();
-  setTrainingButtons(true);
+  setTrainingButtons(true, training.paused);
   $('#train-progress').value = 0;
-  say($('#train-status'), request.resume ? 'lab.resuming' : 'lab.loadingMnist');
+  if (training.paused) say($('#train-status'), 'lab.paused', { where: describePlace(at) });
+  else say($('#train-status'), request.resume ? 'lab.resuming' : 'lab.loadingMnist');
   try {
     const result = await call('train', request, { onProgress: onTrainProgress });
     training.flush();
@@ -552,6 +556,7 @@ const restarts = [];
 // goes on from its last checkpoint.
 async function recover(reason) {
   const wasTraining = training.running;
+  const wasPaused = wasTraining && training.paused;
   const now = Date.now();
   restarts.push(now);
   while (restarts[0] < now - 60000) restarts.shift();
@@ -573,8 +578,9 @@ async function recover(reason) {
     live.request();
     const c = init.checkpoint;
     if (wasTraining && c) {
-      setNotice('lab.crashResumed', { reason, run: describeCheckpoint(c) });
-      runTraining({ resume: true }, checkpointRun(c));
+      setNotice(wasPaused ? 'lab.crashResumedPaused' : 'lab.crashResumed',
+        { reason, run: describeCheckpoint(c) });
+      runTraining({ resume: true, paused: wasPaused }, { ...checkpointRun(c), at: c });
     } else {
       training.running = false;
       setTrainingButtons(false);
@@ -598,12 +604,14 @@ $('#pause').addEventListener('click', trainingControl(async () => {
   $('#pause').disabled = true;
   const { paused, at } = await call('pause');
   if (!paused) return;
+  training.paused = true;
   setTrainingButtons(true, true);
   training.flush();
   say($('#train-status'), 'lab.paused', { where: describePlace(at) });
 }));
 $('#resume').addEventListener('click', trainingControl(async () => {
   await call('resume');
+  training.paused = false;
   setTrainingButtons(true, false);
 }));
 $('#cancel').addEventListener('click', trainingControl(() => call('cancel')));

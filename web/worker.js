@@ -617,10 +617,11 @@ const ops = {
   },
 
   // Trains the standard model, the defended one (adversarial training from the standard), or both;
-  // {resume: true} goes on from the checkpoint of an interrupted run instead.
-  async train({ which, settings, resume }, id) {
+  // {resume: true} goes on from the checkpoint of an interrupted run instead, and with
+  // {paused: true} it waits for resume() first.
+  async train({ which, settings, resume, paused = false }, id) {
     if (job) throw new Error('a training run is already going: cancel it first');
-    job = { paused: false, cancelled: false, wake: null, parked: [], stoppedAt: null };
+    job = { paused, cancelled: false, wake: null, parked: [], stoppedAt: null };
     try {
       const from = resume ? await loadCheckpoint() : null;
       if (resume && !from) throw new Error('there is no interrupted training run to resume');

@@ -1,6 +1,6 @@
 // Faults mid-work, on the lab page in headless Chromium: a reload in the middle
 // of training offers to resume from the last checkpoint, a killed worker is
-// replaced and the run goes on from its checkpoint, and in both cases the
+// replaced and the run goes on from its checkpoint (still paused, if it was), and in all cases the
 // model that comes out is bit-identical to an uninterrupted run's (the same
 // probabilities to the last digit). Bad imports (not safetensors, truncated,
 // wrong shapes, NaN weights, a PNG that is not an image) leave the model on
@@ -56,6 +56,22 @@ async function waitForEpoch(epoch) {
     .includes(`epoch ${e}/`), epoch, { timeout: 120000, polling: POLL_MS });
 }
 
+// Starts RUN on the standard model and pauses it in epoch 2: the status, and the place it says.
+async function pauseInEpoch2() {
+  await open();
+  await choose('standard', 'standard');
+  await startRun();
+  await waitForEpoch(2);
+  await page.dispatchEvent('#pause', 'click');
+  await page.waitForFunction(() => !document.querySelector('#resume').disabled, undefined,
+    { polling: POLL_MS });
+  const status = await page.textContent('#train-status');
+  const [, where] = status.match(/^Paused, with a checkpoint: (standard model at epoch \d.*)\.$/)
+    ?? [];
+  assert.ok(where, `the status after a pause says where it stopped: "${status}"`);
+  return { status, where };
+}
+
 async function waitForDone() {
   await page.waitForFunction(() => document.querySelector('#train-status').textContent
     .startsWith('Done'), undefined, { timeout: 180000, polling: POLL_MS });
@@ -107,17 +123,7 @@ test('a reload mid-training offers to resume, and the resumed run ends bit-ident
 
 test('a pause checkpoints where it stopped; after a reload the run resumes there, bit-identical',
   async () => {
-    await open();
-    await choose('standard', 'standard');
-    await startRun();
-    await waitForEpoch(2);
-    await page.dispatchEvent('#pause', 'click');
-    await page.waitForFunction(() => !document.querySelector('#resume').disabled, undefined,
-      { polling: POLL_MS });
-    const status = await page.textContent('#train-status');
-    const [, where] = status.match(/^Paused, with a checkpoint: (standard model at epoch \d.*)\.$/)
-      ?? [];
-    assert.ok(where, `the status after a pause says where it stopped: "${status}"`);
+    const { where } = await pauseInEpoch2();
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
     await page.locator('#resume-prompt').waitFor({ state: 'visible' });
@@ -159,6 +165,28 @@ test('a killed worker is replaced and training goes on from its checkpoint, bit-
     // The new worker answers: switch models and back.
     await choose('standard', 'fgsm');
     assert.notEqual(await probs('standard'), reference);
+  });
+
+test('a worker killed while paused is replaced, the run stays paused, and resumes bit-identical',
+  async () => {
+    const { status, where } = await pauseInEpoch2();
+    await page.evaluate(() => window.labWorker.terminate());
+    await page.waitForFunction(() => /stays paused/.test(
+      document.querySelector('#notice-text').textContent), undefined,
+    { timeout: 30000, polling: POLL_MS });
+    assert.ok((await page.textContent('#notice-text')).includes(where),
+      'the notice names another place than the pause');
+    // Nothing moves while paused: a run that went on would report progress within this second.
+    await page.waitForTimeout(1000);
+    assert.equal(await page.textContent('#train-status'), status);
+    assert.equal(await page.$eval('#train-progress', (p) => p.value), 0);
+    assert.equal(await page.$eval('#resume', (b) => b.disabled), false);
+    assert.equal(await page.$eval('#pause', (b) => b.disabled), true);
+
+    await page.click('#resume');
+    await waitForDone();
+    assert.equal(await probs('standard'), reference,
+      'the run paused through a crash ends with other weights than the uninterrupted one');
   });
 
 test('the page gives up on a worker that reports a trap or raises an error event',

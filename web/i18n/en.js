@@ -200,6 +200,8 @@ export default {
   'lab.crashRestarting': 'The engine\'s worker stopped ({reason}). Starting a new one…',
   'lab.crashResumed': 'The engine\'s worker stopped ({reason}). A new one took over and training ' +
     'goes on from its last checkpoint: {run}.',
+  'lab.crashResumedPaused': 'The engine\'s worker stopped ({reason}). A new one took over, and ' +
+    'the run stays paused at its last checkpoint: {run}.',
   'lab.crashRecovered': 'The engine\'s worker stopped ({reason}). A new one took over with the ' +
     'models on show.',
   'lab.crashRunLost': 'The engine\'s worker stopped ({reason}). A new one took over with the ' +

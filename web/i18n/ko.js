@@ -200,6 +200,8 @@ export default {
   'lab.crashRestarting': '엔진의 워커가 멈췄습니다({reason}). 새 워커를 시작하는 중…',
   'lab.crashResumed': '엔진의 워커가 멈췄습니다({reason}). 새 워커가 이어받아 마지막 ' +
     '체크포인트부터 훈련을 계속합니다: {run}.',
+  'lab.crashResumedPaused': '엔진의 워커가 멈췄습니다({reason}). 새 워커가 이어받았고, 훈련은 ' +
+    '마지막 체크포인트에서 일시 정지한 채로 있습니다: {run}.',
   'lab.crashRecovered': '엔진의 워커가 멈췄습니다({reason}). 새 워커가 보이던 모델을 그대로 ' +
     '이어받았습니다.',
   'lab.crashRunLost': '엔진의 워커가 멈췄습니다({reason}). 새 워커가 보이던 모델을 그대로 ' +
