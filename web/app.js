@@ -670,7 +670,9 @@ async function start() {
   state.models = init.models;
   for (const info of init.slots) showSlot(info);
   state.ready = true;
-  if (init.checkpoint) showPrompt(init.checkpoint);
+  // Another tab's run writes the checkpoint as it goes: that run is not interrupted.
+  if (init.checkpoint && !init.trainingElsewhere) showPrompt(init.checkpoint);
+  else if (init.trainingElsewhere) say($('#train-status'), 'lab.trainingElsewhere');
   pad.showDigit(init.digit.x);
   showDigitNote(init.digit);
 }

@@ -269,7 +269,8 @@ function checkpointSummary(c) {
 // Every model the page can choose: the pretrained ones, then those kept here.
 // Each model has an English label (for messages, and for models kept before `about` existed) and
 // `about`, from which the page names it in its own language: {kind: 'pretrained', id},
-// {kind: 'trained', slot, epochs, attack, eps, ratio} (when: `created`) or {kind: 'imported', name}.
+// {kind: 'trained', slot, epochs, attack, eps, ratio} (when: `created`) or
+// {kind: 'imported', name}.
 async function modelList() {
   const pretrained = manifest.models.map(({ id, label }) =>
     ({ id, label, about: { kind: 'pretrained', id }, source: 'pretrained' }));
@@ -555,6 +556,65 @@ async function trainSlot(id, run, slot, train, subset, plan, from) {
   return null;
 }
 
+// One training run per browser profile, held as a Web Lock for the run's length: two tabs' runs
+// would write the same checkpoint. A worker just terminated (a crash) may hold the lock a moment
+// longer, so a request waits LOCK_WAIT_MS for it. Without Web Locks (not a secure context) runs
+// are not kept apart.
+const TRAINING_LOCK = 'advlab-training';
+const LOCK_WAIT_MS = 3000;
+
+async function withTrainingLock(run) {
+  if (!navigator.locks) return run();
+  try {
+    return await navigator.locks.request(TRAINING_LOCK,
+      { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, run);
+  } catch (error) {
+    if (error?.name !== 'TimeoutError') throw error;
+    throw new Error('another tab of this lab is training: let it finish there, or cancel it');
+  }
+}
+
+// Whether a run holds the lock now: at start, another tab's (its checkpoint is then not an
+// interrupted run); after a crash, perhaps still the dead worker's.
+async function trainingLockHeld() {
+  if (!navigator.locks) return false;
+  const { held } = await navigator.locks.query();
+  return held.some((lock) => lock.name === TRAINING_LOCK);
+}
+
+// The training run behind ops.train, within its job.
+async function trainRun({ which, settings, resume }, id) {
+  const from = resume ? await loadCheckpoint() : null;
+  if (resume && !from) throw new Error('there is no interrupted training run to resume');
+  const run = from ? { which: from.which, settings: from.settings } : { which, settings };
+  const [train, test] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
+  const subset = { ds: test, ...firstImages(test, EVAL_IMAGES) };
+  const order = run.which === 'both' ? SLOTS : [run.which];
+  const { limit } = run.settings;
+  const count = limit > 0 ? Math.min(limit, train.count) : train.count;
+  const perEpoch = Math.ceil(count / run.settings.batch);
+  const perModel = perEpoch * run.settings.epochs;
+  const first = from ? order.indexOf(from.slot) : 0;
+  const plan = { done: first * perModel + (from ? from.epoch * perEpoch + from.batch : 0),
+    total: perModel * order.length, perEpoch, busyMs: 0, epochBatch: from?.batch ?? 0 };
+  const infos = [];
+  for (const slot of order.slice(first)) {
+    const net = await trainSlot(id, run, slot, train, subset, plan,
+      slot === from?.slot && from.weights ? from : null);
+    plan.epochBatch = 0;
+    if (!net) {
+      await dropCheckpoint();
+      return { result: { cancelled: true, slots: infos, models: await modelList() } };
+    }
+    const bytes = net.saveWeights();
+    net.free();
+    infos.push(await adopt(slot, bytes, trainedName(slot, run.settings), 'trained'));
+  }
+  await dropCheckpoint();
+  return { result: { cancelled: false, resumed: Boolean(from), slots: infos,
+    models: await modelList() } };
+}
+
 // ------------------------------------------------------------ ops
 
 const ops = {
@@ -563,8 +623,10 @@ const ops = {
     const [digit, ...infos] = await Promise.all([digitReady, ...SLOTS.map(restore)]);
     mnist('t10k').catch(() => {}); // for random digits and the detector, in the background
     const checkpoint = checkpointSummary(await loadCheckpoint());
+    const trainingElsewhere = await trainingLockHeld();
     return {
-      result: { models: await modelList(), slots: infos, version: lab.version, digit, checkpoint },
+      result: { models: await modelList(), slots: infos, version: lab.version, digit, checkpoint,
+        trainingElsewhere },
       transfer: [digit.x.buffer],
     };
   },
@@ -618,40 +680,12 @@ const ops = {
 
   // Trains the standard model, the defended one (adversarial training from the standard), or both;
   // {resume: true} goes on from the checkpoint of an interrupted run instead, and with
-  // {paused: true} it waits for resume() first.
+  // {paused: true} it waits for resume() first. One run at a time in the whole browser profile.
   async train({ which, settings, resume, paused = false }, id) {
     if (job) throw new Error('a training run is already going: cancel it first');
     job = { paused, cancelled: false, wake: null, parked: [], stoppedAt: null };
     try {
-      const from = resume ? await loadCheckpoint() : null;
-      if (resume && !from) throw new Error('there is no interrupted training run to resume');
-      const run = from ? { which: from.which, settings: from.settings } : { which, settings };
-      const [train, test] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
-      const subset = { ds: test, ...firstImages(test, EVAL_IMAGES) };
-      const order = run.which === 'both' ? SLOTS : [run.which];
-      const { limit } = run.settings;
-      const count = limit > 0 ? Math.min(limit, train.count) : train.count;
-      const perEpoch = Math.ceil(count / run.settings.batch);
-      const perModel = perEpoch * run.settings.epochs;
-      const first = from ? order.indexOf(from.slot) : 0;
-      const plan = { done: first * perModel + (from ? from.epoch * perEpoch + from.batch : 0),
-        total: perModel * order.length, perEpoch, busyMs: 0, epochBatch: from?.batch ?? 0 };
-      const infos = [];
-      for (const slot of order.slice(first)) {
-        const net = await trainSlot(id, run, slot, train, subset, plan,
-          slot === from?.slot && from.weights ? from : null);
-        plan.epochBatch = 0;
-        if (!net) {
-          await dropCheckpoint();
-          return { result: { cancelled: true, slots: infos, models: await modelList() } };
-        }
-        const bytes = net.saveWeights();
-        net.free();
-        infos.push(await adopt(slot, bytes, trainedName(slot, run.settings), 'trained'));
-      }
-      await dropCheckpoint();
-      return { result: { cancelled: false, resumed: Boolean(from), slots: infos,
-        models: await modelList() } };
+      return await withTrainingLock(() => trainRun({ which, settings, resume }, id));
     } finally {
       unpark();
       job = null;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
+import { collectErrors } from './chromium.mjs';
 import { answer, labSession, OUT, POLL_MS, settled } from './lab_page.mjs';
 
 // Four epochs of 100 batches: long enough that a reload or a kill at epoch 2 lands mid-run.
@@ -187,6 +188,35 @@ test('a worker killed while paused is replaced, the run stays paused, and resume
     await waitForDone();
     assert.equal(await probs('standard'), reference,
       'the run paused through a crash ends with other weights than the uninterrupted one');
+  });
+
+test('a second tab neither offers to resume a run going on in the first nor trains over it',
+  async () => {
+    // Paused, the first tab's run has written its checkpoint and still holds the run's lock.
+    await pauseInEpoch2();
+    const other = collectErrors(await lab.chromium.context.newPage(), lab.consoleErrors);
+    try {
+      await other.goto(`${lab.server.url}/web/index.html`);
+      await other.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+      assert.equal(await other.$eval('#resume-prompt', (el) => el.hidden), true,
+        'the second tab offers to resume the first tab\'s run');
+      assert.equal(await other.textContent('#train-status'),
+        'Another tab of this lab is training; train here once it is done.');
+      await other.fill('[name=epochs]', '1');
+      await other.fill('[name=limit]', '640');
+      await other.dispatchEvent('#train', 'click');
+      await other.waitForFunction(() => /another tab of this lab is training/.test(
+        document.querySelector('#train-status').textContent), undefined,
+      { timeout: 30000, polling: POLL_MS });
+      assert.equal(await other.$eval('#train', (b) => b.disabled), false);
+
+      await page.click('#resume');
+      await waitForDone();
+      assert.equal(await probs('standard'), reference,
+        'the first tab\'s run ends with other weights once a second tab tried to train');
+    } finally {
+      await other.close();
+    }
   });
 
 test('the page gives up on a worker that reports a trap or raises an error event',

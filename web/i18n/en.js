@@ -180,6 +180,7 @@ export default {
   'lab.training': 'Training',
   'lab.trainProgress': '{model} model: epoch {epoch}/{epochs}, batch {batch}/{batches}, loss ' +
     '{loss}, train accuracy {accuracy}, {speed} images/s',
+  'lab.trainingElsewhere': 'Another tab of this lab is training; train here once it is done.',
   'lab.resuming': 'Resuming from the checkpoint…',
   'lab.loadingMnist': 'Loading MNIST…',
   'lab.cancelled': 'Cancelled; the models on show are kept.',

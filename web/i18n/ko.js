@@ -180,6 +180,7 @@ export default {
   'lab.training': '훈련',
   'lab.trainProgress': '{model} 모델: 에포크 {epoch}/{epochs}, 배치 {batch}/{batches}, 손실 ' +
     '{loss}, 훈련 정확도 {accuracy}, 초당 이미지 {speed}장',
+  'lab.trainingElsewhere': '이 실험실의 다른 탭에서 훈련 중입니다. 그 훈련이 끝나면 여기서 훈련하세요.',
   'lab.resuming': '체크포인트에서 이어 가는 중…',
   'lab.loadingMnist': 'MNIST를 불러오는 중…',
   'lab.cancelled': '취소했습니다. 지금 보이는 모델은 그대로입니다.',
