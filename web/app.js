@@ -469,13 +469,14 @@ function onTrainProgress(p) {
 // Runs a training request ({which, settings}, or {resume: true} with the checkpoint's summary) to
 // its end. A worker crash is left to recover(), which resumes the run from its checkpoint.
 // {resume: true, paused: true} goes on from the checkpoint paused, as a run paused at a crash was.
+// `at` is the checkpoint's place, for a resumed run.
 async function runTraining(request, { order, epochs, at }) {
   training.reset(order, epochs);
   training.running = true;
   training.paused = Boolean(request.paused);
   hidePrompt();
   setTrainingButtons(true, training.paused);
-  $('#train-progress').value = 0;
+  $('#train-progress').value = at ? fractionAt(at, order) : 0;
   if (training.paused) say($('#train-status'), 'lab.paused', { where: describePlace(at) });
   else say($('#train-status'), request.resume ? 'lab.resuming' : 'lab.loadingMnist');
   try {
@@ -526,7 +527,13 @@ function checkpointRun(c) {
   for (const [name, value] of Object.entries(c.settings)) {
     if (form.elements[name]) form.elements[name].value = value;
   }
-  return { order: c.which === 'both' ? SLOTS : [c.which], epochs: c.epochs };
+  return { order: c.which === 'both' ? SLOTS : [c.which], epochs: c.epochs, at: c };
+}
+
+// How far into the whole run (every model's epochs) a checkpoint's place is, from 0 to 1.
+function fractionAt(at, order) {
+  const epochs = order.indexOf(at.slot) * at.epochs + at.epoch + at.batch / at.batchesPerEpoch;
+  return epochs / (order.length * at.epochs);
 }
 
 function showPrompt(c) {
@@ -580,7 +587,7 @@ async function recover(reason) {
     if (wasTraining && c) {
       setNotice(wasPaused ? 'lab.crashResumedPaused' : 'lab.crashResumed',
         { reason, run: describeCheckpoint(c) });
-      runTraining({ resume: true, paused: wasPaused }, { ...checkpointRun(c), at: c });
+      runTraining({ resume: true, paused: wasPaused }, checkpointRun(c));
     } else {
       training.running = false;
       setTrainingButtons(false);

@@ -177,10 +177,13 @@ test('a worker killed while paused is replaced, the run stays paused, and resume
     { timeout: 30000, polling: POLL_MS });
     assert.ok((await page.textContent('#notice-text')).includes(where),
       'the notice names another place than the pause');
+    // The bar shows the checkpoint's place, a quarter to a half of the run (epoch 2 of 4).
+    const bar = await page.$eval('#train-progress', (p) => p.value);
+    assert.ok(bar >= 0.25 && bar <= 0.5, `progress ${bar}`);
     // Nothing moves while paused: a run that went on would report progress within this second.
     await page.waitForTimeout(1000);
     assert.equal(await page.textContent('#train-status'), status);
-    assert.equal(await page.$eval('#train-progress', (p) => p.value), 0);
+    assert.equal(await page.$eval('#train-progress', (p) => p.value), bar);
     assert.equal(await page.$eval('#resume', (b) => b.disabled), false);
     assert.equal(await page.$eval('#pause', (b) => b.disabled), true);
 
