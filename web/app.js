@@ -263,10 +263,8 @@ const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
   defended: 'lab.modelName.trainedDefended' };
 
 // A model's name in the page's language, from what the worker says it is (modelList in worker.js).
-function modelName({ label, about, created }) {
-  if (about?.kind === 'pretrained' && PRETRAINED_NAMES[about.id]) {
-    return text(PRETRAINED_NAMES[about.id]);
-  }
+function modelName({ id, label, source, about, created }) {
+  if (source === 'pretrained' && PRETRAINED_NAMES[id]) return text(PRETRAINED_NAMES[id]);
   if (about?.kind === 'trained') {
     return text(TRAINED_NAMES[about.slot], { ...about, attack: about.attack.toUpperCase(),
       time: clock(created) });

@@ -267,13 +267,12 @@ function checkpointSummary(c) {
 // ------------------------------------------------------------ slots
 
 // Every model the page can choose: the pretrained ones, then those kept here.
-// Each model has an English label (for messages, and for models kept before `about` existed) and
-// `about`, from which the page names it in its own language: {kind: 'pretrained', id},
+// Each model has an English label (for messages, and for models kept before `about` existed).
+// The page names a pretrained model by its id, and one kept here by `about`, in its own language:
 // {kind: 'trained', slot, epochs, attack, eps, ratio} (when: `created`) or
 // {kind: 'imported', name}.
 async function modelList() {
-  const pretrained = manifest.models.map(({ id, label }) =>
-    ({ id, label, about: { kind: 'pretrained', id }, source: 'pretrained' }));
+  const pretrained = manifest.models.map(({ id, label }) => ({ id, label, source: 'pretrained' }));
   return [...pretrained, ...(await keptModels().catch(() => []))];
 }
 
@@ -294,10 +293,10 @@ function slotNets() {
 }
 
 // Puts a net in a slot, freeing the one it replaces.
-function install(slot, net, { id, label, about, source, created }) {
+function install(slot, net, { id, label, source }) {
   slots[slot]?.net.free();
   const info = {
-    slot, id, label, about, source, created, arch: net.arch,
+    slot, id, label, source, arch: net.arch,
     command: net.meta('command'), defence: net.meta('defence'), training: net.meta('training'),
   };
   slots[slot] = { net, info };
@@ -316,8 +315,7 @@ async function choose(slot, id) {
   let info;
   if (entry) {
     const net = netFrom(await weightBytes(entry.file), entry.file);
-    info = install(slot, net,
-      { id, label: entry.label, about: { kind: 'pretrained', id }, source: 'pretrained' });
+    info = install(slot, net, { id, label: entry.label, source: 'pretrained' });
   } else {
     const record = await store('models', 'readonly', (s) => s.get(id));
     if (!record) throw new Error(`model "${id}" is neither pretrained nor kept in this browser`);
