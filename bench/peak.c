@@ -1,5 +1,5 @@
 /* The single-core SIMD128 peak: many independent f32x4 chains of
- * acc = acc*m + c, written with the same src/simd.h helpers as the kernels
+ * acc = acc*m + c, written with the same src/kernels/simd.h helpers as the kernels
  * (so a mul and a separate add, never an FMA, exactly what base simd128 can
  * issue). Each chain step is one vector mul + one vector add = 8 flops.
  *
@@ -14,7 +14,7 @@
  * peak_flops_per_iter. */
 #include "peak.h"
 
-#include "simd.h"
+#include "kernels/simd.h"
 
 /* m < 1 and c > 0 make every chain converge to c/(1-m) = 1: the values stay
  * finite and far from subnormal however long it runs. */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rng.h"
+#include "base/rng.h"
 
 static void put_be32(uint8_t *p, uint32_t v)
 {

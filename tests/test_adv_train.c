@@ -9,8 +9,8 @@
 
 #include "check.h"
 #include "mnist_split.h"
-#include "optim.h"
-#include "rng.h"
+#include "nn/optim.h"
+#include "base/rng.h"
 #include "synthetic.h"
 
 #define PIXELS 784

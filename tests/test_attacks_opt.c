@@ -11,7 +11,7 @@
 #include "advlab.h"
 #include "check.h"
 #include "mnist_split.h"
-#include "rng.h"
+#include "base/rng.h"
 
 #define N_TEST 64 /* MNIST test images attacked */
 

@@ -12,8 +12,8 @@
 
 #include "advlab.h"
 #include "check.h"
-#include "preprocess.h"
-#include "rng.h"
+#include "defences/preprocess.h"
+#include "base/rng.h"
 
 #define SIDE 28
 #define PIXELS (SIDE * SIDE)

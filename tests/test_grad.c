@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "net.h"
-#include "rng.h"
+#include "nn/net.h"
+#include "base/rng.h"
 
 #define H_STEP 1e-3
 

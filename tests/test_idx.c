@@ -13,7 +13,7 @@
 
 #include "advlab.h"
 #include "check.h"
-#include "idx.h"
+#include "nn/idx.h"
 
 /* ------------------------------------------------------------ fixtures */
 

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "kernels.h"
-#include "mathf.h"
-#include "rng.h"
+#include "kernels/kernels.h"
+#include "base/mathf.h"
+#include "base/rng.h"
 
 static advlab_rng rng;
 

@@ -10,7 +10,7 @@
 
 #include "advlab.h"
 #include "check.h"
-#include "json.h"
+#include "base/json.h"
 
 #define TUTORIAL "c4k5-p2-c10k5-p2-d100-d10"
 #define BAD "bad.safetensors"

@@ -77,7 +77,7 @@ const STATUS_NAMES = [
   'ADVLAB_E_NUMERIC',
 ];
 
-// The C exports used, without their `_advlab_wasm_` prefix (see src/wasm_api.c).
+// The C exports used, without their `_advlab_wasm_` prefix (see src/wasm/wasm_api.c).
 const EXPORTS = [
   'version', 'last_error', 'alloc', 'free', 'buffer_free',
   'dataset_from_idx', 'dataset_free', 'dataset_count', 'dataset_height', 'dataset_width',

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "advlab.h"
-#include "arch.h"
+#include "nn/arch.h"
 
 /* Nets up to this many parameters are created and run once; beyond, only
  * parsed, so one input stays fast. */

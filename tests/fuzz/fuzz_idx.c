@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "advlab.h"
-#include "idx.h"
+#include "nn/idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,0 +1,75 @@
+/* The attacks' private layout and the helpers every method shares.
+ *
+ * attack.c owns the config, validation, dispatch and these helpers; each
+ * method lives in its own file and works on one chunk of n <= max_batch
+ * images with resolved labels (never NULL). */
+#ifndef ADVLAB_ATTACK_H
+#define ADVLAB_ATTACK_H
+
+#include "advlab.h"
+#include "nn/net.h"
+#include "base/rng.h"
+
+struct advlab_attack {
+    advlab_net *net;
+    advlab_attack_config cfg;
+    advlab_preprocessor *pre; /* forward through it; the gradient crosses it by grad_mode */
+    advlab_grad_mode grad_mode;
+    advlab_rng rng;           /* random starts: seeded from cfg.seed, stream 4 */
+    int max_batch, in_size, classes;
+    float *arena;             /* the one allocation everything below points into */
+    float *xp;                /* (max_batch, in_size) pre(x) when pre is set */
+    float *pre_grad;          /* (max_batch, in_size) exact mode: the net's gradient at pre(x) */
+    float *grad;              /* (max_batch, in_size) */
+    float *work, *work2;      /* (max_batch, in_size) each, free for the method */
+    float *probs;             /* (max_batch, classes) softmax of the last forward */
+    float *dlogits;           /* (max_batch, classes) */
+    float *class_grads;       /* DeepFool: (max_batch * classes, in_size) per-class gradients;
+                                 C&W: (2 * max_batch, in_size) Adam's second moment, current points */
+    int32_t *labels;          /* (max_batch) */
+    int labels_pending;       /* labels = argmax of the next forward, which is at the clean x */
+    int32_t *pred;            /* (max_batch) */
+};
+
+/* Forward pass of n images through pre (if set) and the net: *logits is a
+ * view (n, classes) valid until the next pass; a->probs gets the softmax. */
+advlab_status advlab__attack_logits(advlab_attack *a, const float *x, int n, const float **logits);
+/* After advlab__attack_logits on the same x: grad (n, in_size) = d/dx of
+ * sum_b dlogits_b . z_b, passed straight through pre (BPDA) or through its
+ * true derivative (exact mode). grad must not be a->pre_grad. */
+advlab_status advlab__attack_backward(advlab_attack *a, const float *x, int n, const float *dlogits,
+                                      float *grad);
+/* grad (n, in_size) = d/dx of each image's own cross-entropy against y. */
+advlab_status advlab__attack_loss_grad(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                       float *grad);
+/* pred[b] = argmax of the defended model's logits for image b (first max). */
+advlab_status advlab__attack_predict(advlab_attack *a, const float *x, int n, int32_t *pred);
+/* For methods that work image by image until each is fooled: gathers the
+ * images listed in active[0..*m) from x_cur into a->work and runs them
+ * forward; drops those no longer predicted as their y, and runs the
+ * survivors forward again if any were dropped, so that *z (m, classes),
+ * a->probs and the net's activations describe exactly the images still
+ * listed. */
+/* Starts such a method: x_adv = x, and a->pred lists every image as active;
+ * returns n, the count listed. */
+int advlab__attack_start_unfooled(advlab_attack *a, const float *x, int n, float *x_adv);
+advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur, const int32_t *y,
+                                              int32_t *active, int *m, const float **z);
+/* out = clip(x + a uniform point of the cfg.norm ball of radius eps, 0, 1),
+ * as ART's random_sphere; draws from a->rng. */
+void advlab__attack_random_start(advlab_attack *a, const float *x, int n, float *out);
+
+/* The methods: one chunk, n <= max_batch; y holds targets when targeted,
+ * else the labels to move away from. x_adv never overlaps x. */
+advlab_status advlab__attack_fgsm(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                  float *x_adv);
+advlab_status advlab__attack_pgd(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                 float *x_adv); /* bim and pgd */
+advlab_status advlab__attack_deepfool(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                      float *x_adv);
+advlab_status advlab__attack_newtonfool(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                        float *x_adv);
+advlab_status advlab__attack_cw(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                float *x_adv);
+
+#endif

@@ -1,0 +1,196 @@
+/* The model commands: train, eval and predict. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static void print_bar(const advlab_train_progress *p)
+{
+    int width = 24, filled = width * p->batch_in_epoch / p->batches_per_epoch;
+    fprintf(stderr, "\repoch %2d/%d [%.*s%*s] loss %.4f  acc %6.2f%%  %6.0f img/s", p->epoch, p->epochs,
+            filled, "########################", width - filled, "", p->loss, 100.0 * p->accuracy,
+            p->images_per_sec);
+}
+
+int cli_train(const cli_options *o)
+{
+    if (!o->out)
+        return cli_fail("train: --out FILE is required\n\n%s", cli_usage);
+    advlab_dataset *train = NULL, *test = NULL;
+    advlab_net *net = NULL;
+    advlab_trainer *t = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = 1, tty = isatty(2) && !o->json;
+    char dataset[256];
+    cli_dataset_name(o->data, dataset, sizeof dataset);
+    if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
+        goto done;
+    if (advlab_net_create(o->arch, o->train.batch, o->train.seed, &net) ||
+        advlab_net_set_meta(net, "dataset", dataset) || advlab_net_set_meta(net, "command", o->command_line) ||
+        advlab_trainer_create(net, train, &o->train, &t)) {
+        rc = cli_fail_status();
+        goto done;
+    }
+    if (o->json)
+        printf("{\"command\":\"train\",\"arch\":\"%s\",\"seed\":%llu,\"epochs\":[", advlab_net_arch(net),
+               (unsigned long long)o->train.seed);
+    else
+        printf("training %s on %d %s images: %d epochs, batch %d, %s lr %g, seed %llu\n",
+               advlab_net_arch(net), o->limit > 0 && o->limit < advlab_dataset_count(train) ? o->limit : advlab_dataset_count(train),
+               dataset, o->train.epochs, o->train.batch, o->optimizer, (double)o->train.lr,
+               (unsigned long long)o->train.seed);
+    fflush(stdout);
+    double start = cli_now();
+    while (!advlab_trainer_finished(t)) {
+        advlab_train_progress p;
+        if (advlab_trainer_run(t, 50, &p)) {
+            if (tty)
+                fputc('\n', stderr);
+            rc = cli_fail_status();
+            goto done;
+        }
+        if (tty)
+            print_bar(&p);
+        if (!p.epoch_done)
+            continue;
+        if (tty)
+            fputc('\n', stderr);
+        if (o->json)
+            printf("%s{\"epoch\":%d,\"loss\":%.6f,\"accuracy\":%.6f,\"images_per_sec\":%.1f}",
+                   p.epoch > 1 ? "," : "", p.epoch, p.loss, p.accuracy, p.images_per_sec);
+        else if (!tty)
+            printf("epoch %2d/%d  loss %.4f  train acc %6.2f%%  %6.0f img/s\n", p.epoch, p.epochs, p.loss,
+                   100.0 * p.accuracy, p.images_per_sec);
+        fflush(stdout);
+    }
+    double seconds = cli_now() - start, accuracy;
+    if (advlab_net_evaluate(net, test, 0, &accuracy, NULL) || advlab_weights_save(net, &bytes, &len) ||
+        advlab_file_write(o->out, bytes, len)) {
+        rc = cli_fail_status();
+        goto done;
+    }
+    if (o->json) {
+        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,\"out\":", seconds, accuracy,
+               advlab_dataset_count(test));
+        cli_print_json_string(o->out);
+        printf("}\n");
+    } else
+        printf("test accuracy %.2f%% on %d images; trained in %.1f s; weights in %s\n", 100.0 * accuracy,
+               advlab_dataset_count(test), seconds, o->out);
+    rc = 0;
+done:
+    advlab_buffer_free(bytes);
+    advlab_trainer_free(t);
+    advlab_net_free(net);
+    advlab_dataset_free(train);
+    advlab_dataset_free(test);
+    return rc;
+}
+
+int cli_eval(const cli_options *o)
+{
+    if (!o->model)
+        return cli_fail("eval: --model FILE is required\n\n%s", cli_usage);
+    advlab_dataset *test = NULL;
+    advlab_net *net = NULL;
+    int32_t confusion[100 * 100];
+    double accuracy;
+    int rc = 1;
+    if (cli_load_model(o->model, 256, &net) || cli_load_split(o->data, "t10k", &test))
+        goto done;
+    int k = advlab_net_classes(net), n = advlab_dataset_count(test);
+    if (o->limit > 0 && o->limit < n)
+        n = o->limit;
+    if (k > 100) {
+        rc = cli_fail("eval: %d classes is more than the confusion matrix shows", k);
+        goto done;
+    }
+    if (advlab_net_evaluate(net, test, n, &accuracy, confusion)) {
+        rc = cli_fail_status();
+        goto done;
+    }
+    if (o->json) {
+        printf("{\"command\":\"eval\",\"model\":\"%s\",\"arch\":\"%s\",\"images\":%d,\"accuracy\":%.6f,\"confusion\":[",
+               o->model, advlab_net_arch(net), n, accuracy);
+        for (int r = 0; r < k; r++) {
+            printf("%s[", r ? "," : "");
+            for (int c = 0; c < k; c++)
+                printf("%s%d", c ? "," : "", confusion[r * k + c]);
+            printf("]");
+        }
+        printf("]}\n");
+    } else {
+        printf("%s (%s): accuracy %.2f%% on %d test images\n\nconfusion (row = true, column = predicted)\n     ",
+               o->model, advlab_net_arch(net), 100.0 * accuracy, n);
+        for (int c = 0; c < k; c++)
+            printf("%6d", c);
+        printf("\n");
+        for (int r = 0; r < k; r++) {
+            printf("%4d ", r);
+            for (int c = 0; c < k; c++)
+                printf("%6d", confusion[r * k + c]);
+            printf("\n");
+        }
+    }
+    rc = 0;
+done:
+    advlab_net_free(net);
+    advlab_dataset_free(test);
+    return rc;
+}
+
+int cli_predict(const cli_options *o)
+{
+    if (o->image)
+        return cli_predict_image(o);
+    if (!o->model || !o->inputs_out || !o->probs_out)
+        return cli_fail("predict: --model, --inputs-out and --probs-out are required\n\n%s", cli_usage);
+    advlab_dataset *test = NULL;
+    advlab_net *net = NULL;
+    float *x = NULL, *probs = NULL;
+    int32_t *idx = NULL, *y = NULL;
+    int rc = 1;
+    if (cli_load_model(o->model, 256, &net) || cli_load_split(o->data, "t10k", &test))
+        goto done;
+    int n = o->limit > 0 ? o->limit : 100;
+    if (n > advlab_dataset_count(test))
+        n = advlab_dataset_count(test);
+    int d = advlab_net_input_size(net), k = advlab_net_classes(net);
+    x = malloc(sizeof(float) * n * d);
+    probs = malloc(sizeof(float) * n * k);
+    idx = malloc(sizeof(int32_t) * n);
+    y = malloc(sizeof(int32_t) * n);
+    if (!x || !probs || !idx || !y) {
+        rc = cli_fail("predict: out of memory for %d images", n);
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        idx[i] = i;
+    advlab_dataset_gather(test, idx, n, x, y);
+    advlab_postprocess_config post;
+    if (o->postprocess && cli_parse_spec("--postprocess", o->postprocess, &post, cli_default_post, cli_set_post))
+        goto done;
+    if (advlab_net_predict(net, x, n, probs) ||
+        (o->postprocess && advlab_postprocess(&post, probs, n, k, probs)) ||
+        advlab_file_write(o->inputs_out, (const uint8_t *)x, sizeof(float) * n * d) ||
+        advlab_file_write(o->probs_out, (const uint8_t *)probs, sizeof(float) * n * k)) {
+        rc = cli_fail_status();
+        goto done;
+    }
+    printf(o->json ? "{\"command\":\"predict\",\"images\":%d,\"classes\":%d}\n"
+                   : "wrote %d images and their %d-class probabilities\n",
+           n, k);
+    rc = 0;
+done:
+    free(x);
+    free(probs);
+    free(idx);
+    free(y);
+    advlab_net_free(net);
+    advlab_dataset_free(test);
+    return rc;
+}
+

@@ -1,0 +1,327 @@
+/* Adversarial-input detectors. Each scores an image; a score above the
+ * threshold flags it.
+ *   squeeze  Xu et al. 2018: max over squeezers s of ||p(x) - p(s(x))||_1,
+ *            s = bit-depth reduction and a median filter (the pre-processors).
+ *            The threshold is +inf, so nothing is flagged, until calibrated.
+ *   binary   ART's BinaryInputDetector: a 2-class net (0 clean, 1
+ *            adversarial); the score is p(class 1), threshold 0.5, which is
+ *            ART's argmax decision. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "nn/net.h"
+#include "nn/optim.h"
+#include "base/rng.h"
+
+/* advlab_net_create makes every net for 1x28x28 images. */
+#define IMAGE_H 28
+#define IMAGE_W 28
+
+typedef enum { DETECTOR_SQUEEZE, DETECTOR_BINARY } detector_kind;
+
+struct advlab_detector {
+    detector_kind kind;
+    advlab_net *net;              /* borrowed */
+    float threshold;
+    int max_batch, in_size, classes;
+    advlab_preprocessor *squeezers[2]; /* bit depth, median; NULL when disabled */
+    float *arena;                 /* the one allocation everything below points into */
+    float *squeezed;              /* (max_batch, in_size) */
+    float *probs, *probs_squeezed; /* (max_batch, classes) each */
+    float *scores;                /* (max_batch) for detect */
+};
+
+static advlab_status detector_alloc(advlab_net *net, detector_kind kind, float threshold, advlab_detector **out)
+{
+    size_t B = (size_t)net->max_batch, floats = B * net->in_size + 2 * B * net->classes + B;
+    advlab_detector *d = calloc(1, sizeof *d);
+    float *arena = d ? malloc(sizeof(float) * floats) : NULL;
+    if (!arena) {
+        free(d);
+        return advlab__fail(ADVLAB_E_NOMEM, "detector: scratch for batch %d", net->max_batch);
+    }
+    *d = (advlab_detector){kind, net, threshold, net->max_batch, net->in_size, net->classes, {NULL, NULL}, arena,
+                           arena, NULL, NULL, NULL};
+    d->probs = d->squeezed + B * net->in_size;
+    d->probs_squeezed = d->probs + B * net->classes;
+    d->scores = d->probs_squeezed + B * net->classes;
+    *out = d;
+    return ADVLAB_OK;
+}
+
+void advlab_detector_free(advlab_detector *d)
+{
+    if (!d)
+        return;
+    advlab_preprocessor_free(d->squeezers[0]);
+    advlab_preprocessor_free(d->squeezers[1]);
+    free(d->arena);
+    free(d);
+}
+
+advlab_status advlab_squeeze_detector_create(advlab_net *net, int bit_depth, int median_window,
+                                             advlab_detector **out)
+{
+    if (!net || !out)
+        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: net and out are required");
+    if (net->in_size != IMAGE_H * IMAGE_W)
+        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: the net takes %d inputs, not %dx%d images",
+                            net->in_size, IMAGE_H, IMAGE_W);
+    if (bit_depth < 0 || bit_depth > 8)
+        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: bit_depth %d is out of range 1..8 (0 disables it)",
+                            bit_depth);
+    if (median_window == 1 || median_window < 0 || median_window > IMAGE_H)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "squeeze detector: median_window %d is out of range 2..%d (0 disables it)",
+                            median_window, IMAGE_H);
+    if (bit_depth == 0 && median_window == 0)
+        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: bit_depth and median_window are both 0; "
+                                          "enable at least one squeezer");
+    advlab_detector *d = NULL;
+    TRY(detector_alloc(net, DETECTOR_SQUEEZE, INFINITY, &d));
+    advlab_preprocess_config cfg;
+    advlab_status st = ADVLAB_OK;
+    if (bit_depth) {
+        advlab_preprocess_config_default("squeeze", &cfg);
+        cfg.bit_depth = bit_depth;
+        st = advlab_preprocessor_create(&cfg, IMAGE_H, IMAGE_W, &d->squeezers[0]);
+    }
+    if (!st && median_window) {
+        advlab_preprocess_config_default("median", &cfg);
+        cfg.window = median_window;
+        st = advlab_preprocessor_create(&cfg, IMAGE_H, IMAGE_W, &d->squeezers[1]);
+    }
+    if (st) {
+        advlab_detector_free(d);
+        return st;
+    }
+    *out = d;
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_binary_detector_create(advlab_net *detector, advlab_detector **out)
+{
+    if (!detector || !out)
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: net and out are required");
+    if (detector->classes != 2)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "binary detector: the detector net has %d classes, expected 2 (clean, adversarial)",
+                            detector->classes);
+    return detector_alloc(detector, DETECTOR_BINARY, 0.5f, out);
+}
+
+/* ------------------------------------------------------------- scores */
+
+static advlab_status check_images(const advlab_detector *d, const char *what, const float *x, int n)
+{
+    if (n < 1)
+        return advlab__fail(ADVLAB_E_ARG, "detector: batch of %d %s images, expected at least 1", n, what);
+    if (!x)
+        return advlab__fail(ADVLAB_E_ARG, "detector: %s images: NULL", what);
+    size_t count = (size_t)n * d->in_size;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(x[i]))
+            return advlab__fail(ADVLAB_E_NUMERIC, "detector: %s image %zu, pixel %zu is %s", what,
+                                i / d->in_size, i % d->in_size, isnan(x[i]) ? "NaN" : "infinite");
+    return ADVLAB_OK;
+}
+
+/* scores[b] = max over squeezers of sum_c |p(x_b)_c - p(s(x_b))_c|, for
+ * m <= max_batch checked images. */
+static advlab_status squeeze_scores(advlab_detector *d, const float *x, int m, float *scores)
+{
+    TRY(advlab_net_predict(d->net, x, m, d->probs));
+    for (int b = 0; b < m; b++)
+        scores[b] = 0.0f;
+    for (int s = 0; s < 2; s++) {
+        if (!d->squeezers[s])
+            continue;
+        TRY(advlab_preprocessor_apply(d->squeezers[s], x, m, d->squeezed));
+        TRY(advlab_net_predict(d->net, d->squeezed, m, d->probs_squeezed));
+        for (int b = 0; b < m; b++) {
+            const float *p = d->probs + (size_t)b * d->classes, *q = d->probs_squeezed + (size_t)b * d->classes;
+            float l1 = 0.0f;
+            for (int c = 0; c < d->classes; c++)
+                l1 += fabsf(p[c] - q[c]);
+            if (l1 > scores[b])
+                scores[b] = l1;
+        }
+    }
+    return ADVLAB_OK;
+}
+
+static advlab_status binary_scores(advlab_detector *d, const float *x, int m, float *scores)
+{
+    TRY(advlab_net_predict(d->net, x, m, d->probs));
+    for (int b = 0; b < m; b++)
+        scores[b] = d->probs[(size_t)b * 2 + 1];
+    return ADVLAB_OK;
+}
+
+static advlab_status chunk_scores(advlab_detector *d, const float *x, int m, float *scores)
+{
+    return d->kind == DETECTOR_SQUEEZE ? squeeze_scores(d, x, m, scores) : binary_scores(d, x, m, scores);
+}
+
+/* Scores of n checked images, in chunks of max_batch. */
+static advlab_status all_scores(advlab_detector *d, const float *x, int n, float *scores)
+{
+    for (int b0 = 0; b0 < n; b0 += d->max_batch) {
+        int m = n - b0 < d->max_batch ? n - b0 : d->max_batch;
+        TRY(chunk_scores(d, x + (size_t)b0 * d->in_size, m, scores + b0));
+    }
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_detector_score(advlab_detector *d, const float *x, int n, float *scores)
+{
+    if (!d || !scores)
+        return advlab__fail(ADVLAB_E_ARG, "detector: %s is NULL", d ? "scores" : "detector");
+    TRY(check_images(d, "input", x, n));
+    return all_scores(d, x, n, scores);
+}
+
+advlab_status advlab_detector_detect(advlab_detector *d, const float *x, int n, uint8_t *flags)
+{
+    if (!d || !flags)
+        return advlab__fail(ADVLAB_E_ARG, "detector: %s is NULL", d ? "flags" : "detector");
+    TRY(check_images(d, "input", x, n));
+    for (int b0 = 0; b0 < n; b0 += d->max_batch) {
+        int m = n - b0 < d->max_batch ? n - b0 : d->max_batch;
+        TRY(chunk_scores(d, x + (size_t)b0 * d->in_size, m, d->scores));
+        for (int b = 0; b < m; b++)
+            flags[b0 + b] = d->scores[b] > d->threshold;
+    }
+    return ADVLAB_OK;
+}
+
+/* -------------------------------------------------------- threshold */
+
+float advlab_detector_threshold(const advlab_detector *d) { return d->threshold; }
+
+advlab_status advlab_detector_set_threshold(advlab_detector *d, float threshold)
+{
+    if (!d)
+        return advlab__fail(ADVLAB_E_ARG, "detector: NULL");
+    if (isnan(threshold))
+        return advlab__fail(ADVLAB_E_ARG, "detector: threshold is NaN");
+    d->threshold = threshold;
+    return ADVLAB_OK;
+}
+
+static int compare_floats(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* With k = floor(fpr * n) and the scores sorted ascending, s[n-1-k] is the
+ * smallest score t with at most k scores above it. Not a hot loop: it
+ * allocates the n scores it sorts. */
+advlab_status advlab_detector_calibrate(advlab_detector *d, const float *clean, int n, float fpr)
+{
+    if (!d)
+        return advlab__fail(ADVLAB_E_ARG, "detector: NULL");
+    if (!(fpr >= 0.0f && fpr <= 1.0f))
+        return advlab__fail(ADVLAB_E_ARG, "detector: fpr %g is out of range 0..1", (double)fpr);
+    TRY(check_images(d, "clean", clean, n));
+    float *scores = malloc(sizeof(float) * (size_t)n);
+    if (!scores)
+        return advlab__fail(ADVLAB_E_NOMEM, "detector: scores of %d calibration images", n);
+    advlab_status st = all_scores(d, clean, n, scores);
+    for (int i = 0; !st && i < n; i++)
+        if (isnan(scores[i]))
+            st = advlab__fail(ADVLAB_E_NUMERIC, "detector: the score of clean image %d is NaN", i);
+    if (!st) {
+        qsort(scores, (size_t)n, sizeof(float), compare_floats);
+        int k = (int)floor((double)fpr * n);
+        d->threshold = scores[k < n ? n - 1 - k : 0];
+    }
+    free(scores);
+    return st;
+}
+
+/* ---------------------------------------------------------- training */
+
+static advlab_status check_train_config(const advlab_detector *d, const advlab_train_config *cfg)
+{
+    if (!cfg)
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: train config is NULL");
+    if (cfg->epochs < 1 || cfg->epochs > 10000)
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: epochs %d is out of range 1..10000", cfg->epochs);
+    if (cfg->batch < 1 || cfg->batch > d->max_batch)
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: batch %d is out of range 1..%d (the net's max_batch)",
+                            cfg->batch, d->max_batch);
+    return ADVLAB_OK;
+}
+
+/* Sample i of the 2n: clean[i] (label 0) for i < n, else adv[i-n] (label 1). */
+static void gather(const advlab_detector *d, const float *clean, const float *adv, int n,
+                   const int32_t *order, int m, float *x, int32_t *y)
+{
+    for (int b = 0; b < m; b++) {
+        int i = order[b];
+        const float *src = i < n ? clean + (size_t)i * d->in_size : adv + (size_t)(i - n) * d->in_size;
+        memcpy(x + (size_t)b * d->in_size, src, sizeof(float) * d->in_size);
+        y[b] = i < n ? 0 : 1;
+    }
+}
+
+/* Epochs over the 2n samples, shuffled each epoch (stream 6), in batches of
+ * cfg->batch (the last may be short). A batch whose loss is not finite stops
+ * training before its optimizer step. */
+static advlab_status train_epochs(advlab_detector *d, const float *clean, const float *adv, int n,
+                                  const advlab_train_config *cfg, advlab_optim *opt, int32_t *order, float *x,
+                                  int32_t *y)
+{
+    advlab_rng rng;
+    advlab__rng_seed(&rng, cfg->seed, 6);
+    int total = 2 * n;
+    for (int epoch = 0; epoch < cfg->epochs; epoch++) {
+        for (int i = 0; i < total; i++)
+            order[i] = i;
+        advlab__rng_shuffle(&rng, order, total);
+        for (int first = 0, batch = 1; first < total; first += cfg->batch, batch++) {
+            int m = total - first < cfg->batch ? total - first : cfg->batch;
+            gather(d, clean, adv, n, order + first, m, x, y);
+            float loss;
+            TRY(advlab_net_loss_grad(d->net, x, y, m, &loss));
+            if (!isfinite(loss))
+                return advlab__fail(ADVLAB_E_NUMERIC,
+                                    "binary detector: training diverged at epoch %d, batch %d: the loss is %s; "
+                                    "the weights are kept as they were before this batch (try a lower lr)",
+                                    epoch + 1, batch, isnan(loss) ? "NaN" : "infinite");
+            advlab__optim_step(opt, d->net->params, d->net->grads);
+        }
+    }
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_binary_detector_train(advlab_detector *d, const float *clean, const float *adv,
+                                           int n, const advlab_train_config *cfg)
+{
+    if (!d)
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: NULL");
+    if (d->kind != DETECTOR_BINARY)
+        return advlab__fail(ADVLAB_E_ARG, "detector: only the binary detector trains; this one is feature squeezing");
+    TRY(check_train_config(d, cfg));
+    if (n > (1 << 29))
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: %d image pairs is more than 2^29", n);
+    TRY(check_images(d, "clean", clean, n));
+    TRY(check_images(d, "adversarial", adv, n));
+    advlab_optim opt;
+    TRY(advlab__optim_init(&opt, cfg, d->net->n_params));
+    int32_t *order = malloc(sizeof(int32_t) * 2 * (size_t)n);
+    float *x = malloc(sizeof(float) * (size_t)cfg->batch * d->in_size);
+    int32_t *y = malloc(sizeof(int32_t) * (size_t)cfg->batch);
+    advlab_status st = order && x && y
+                           ? train_epochs(d, clean, adv, n, cfg, &opt, order, x, y)
+                           : advlab__fail(ADVLAB_E_NOMEM, "binary detector: training buffers for %d images", 2 * n);
+    free(order);
+    free(x);
+    free(y);
+    advlab__optim_free(&opt);
+    return st;
+}

@@ -1,0 +1,319 @@
+/* Direct convolution: forward, input gradient and weight gradient, on whole
+ * batches, without im2col. For the tutorial's small layers (1 or 4 input
+ * channels, 5x5 kernels) an im2col matrix is as large as the work done on
+ * it, so these kernels read the images in place with unaligned loads and
+ * keep a register tile of output vectors, sized for 16 vector registers:
+ * at most 8 accumulators plus the loads that feed them. */
+#include "kernels/kernels.h"
+
+#include <string.h>
+
+#include "kernels/simd.h"
+
+/* Tile functions take their tile size as constant arguments; forcing them
+ * inline lets the compiler unroll each size into its own register tile. */
+#define TILE static inline __attribute__((always_inline))
+
+#define MAX_ROWS 4 /* channels per tile */
+#define MAX_VECS 4 /* vectors along x per tile */
+
+static inline float relu_scalar(float x) { return x < 0.0f ? 0.0f : x; } /* pmax(x, 0) */
+
+static inline float finish_scalar(float sum, float bias, int relu)
+{
+    float v = sum + bias;
+    return relu ? relu_scalar(v) : v;
+}
+
+static inline v4f finish_vec(v4f sum, float bias, int relu)
+{
+    v4f v = v4_add(sum, v4_splat(bias));
+    return relu ? v4_max(v, v4_zero()) : v;
+}
+
+/* ------------------------------------------------------------ forward */
+
+/* Output channels o0..o0+OB, row oy, columns ox..ox+4V of one image. */
+TILE void fwd_tile(int OB, int V, float *y, const float *x, const float *w, const float *bias,
+                   const k_conv_shape *s, int o0, int oy, int ox, int relu)
+{
+    int KK = s->k * s->k, OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+    v4f acc[MAX_ROWS][MAX_VECS];
+    for (int o = 0; o < OB; o++)
+        for (int v = 0; v < V; v++)
+            acc[o][v] = v4_zero();
+    for (int c = 0; c < s->c; c++)
+        for (int ky = 0; ky < s->k; ky++) {
+            const float *xr = x + ((size_t)c * s->h + oy + ky) * s->w + ox;
+            const float *wr = w + ((size_t)o0 * s->c + c) * KK + ky * s->k;
+            for (int kx = 0; kx < s->k; kx++) {
+                v4f xv[MAX_VECS];
+                for (int v = 0; v < V; v++)
+                    xv[v] = v4_load(xr + kx + 4 * v);
+                for (int o = 0; o < OB; o++) {
+                    v4f wv = v4_splat(wr[(size_t)o * s->c * KK + kx]);
+                    for (int v = 0; v < V; v++)
+                        acc[o][v] = v4_madd(acc[o][v], wv, xv[v]);
+                }
+            }
+        }
+    for (int o = 0; o < OB; o++)
+        for (int v = 0; v < V; v++)
+            v4_store(y + ((size_t)(o0 + o) * OH + oy) * OW + ox + 4 * v,
+                     finish_vec(acc[o][v], bias[o0 + o], relu));
+}
+
+/* One output element, summed in the tiles' order. */
+static float fwd_scalar(const float *x, const float *w, const k_conv_shape *s, int o, int oy, int ox)
+{
+    float sum = 0.0f;
+    for (int c = 0; c < s->c; c++)
+        for (int ky = 0; ky < s->k; ky++)
+            for (int kx = 0; kx < s->k; kx++)
+                sum += w[(((size_t)o * s->c + c) * s->k + ky) * s->k + kx] *
+                       x[((size_t)c * s->h + oy + ky) * s->w + ox + kx];
+    return sum;
+}
+
+/* Channels o0..o0+OB of one output row: 8 columns at a time, then 4, then
+ * one by one. */
+TILE void fwd_row(int OB, float *y, const float *x, const float *w, const float *bias,
+                  const k_conv_shape *s, int o0, int oy, int relu)
+{
+    int OH = s->h - s->k + 1, OW = s->w - s->k + 1, ox = 0;
+    for (; ox + 8 <= OW; ox += 8)
+        fwd_tile(OB, 2, y, x, w, bias, s, o0, oy, ox, relu);
+    for (; ox + 4 <= OW; ox += 4)
+        fwd_tile(OB, 1, y, x, w, bias, s, o0, oy, ox, relu);
+    for (; ox < OW; ox++)
+        for (int o = o0; o < o0 + OB; o++)
+            y[((size_t)o * OH + oy) * OW + ox] = finish_scalar(fwd_scalar(x, w, s, o, oy, ox), bias[o], relu);
+}
+
+void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
+                const k_conv_shape *s, int relu)
+{
+    int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+    size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
+    for (int b = 0; b < n; b++) {
+        const float *xb = x + b * isz;
+        float *yb = y + b * osz;
+        for (int oy = 0; oy < OH; oy++) {
+            int o = 0;
+            for (; o + 4 <= s->oc; o += 4)
+                fwd_row(4, yb, xb, w, bias, s, o, oy, relu);
+            for (; o + 2 <= s->oc; o += 2)
+                fwd_row(2, yb, xb, w, bias, s, o, oy, relu);
+            for (; o < s->oc; o++)
+                fwd_row(1, yb, xb, w, bias, s, o, oy, relu);
+        }
+    }
+}
+
+/* ----------------------------------------------------- input gradient */
+
+/* dx[c][y][x] = sum over (o, ky, kx) of w[o][c][ky][kx] dy[o][y-ky][x-kx].
+ * The ky whose dy row y-ky does not exist are skipped; the columns are read
+ * from dy padded by K-1 zeros left and right (pad, (OC, OH, W+K-1)), so a
+ * vector of x needs no per-lane test. Tile: input channels c0..c0+CB, row
+ * yy, columns xx..xx+4V. */
+TILE void bwd_tile(int CB, int V, float *dx, const float *pad, const float *w, const k_conv_shape *s,
+                   int c0, int yy, int xx)
+{
+    int K = s->k, KK = K * K, OH = s->h - K + 1, PW = s->w + K - 1;
+    int ky_lo = yy - OH + 1 > 0 ? yy - OH + 1 : 0, ky_hi = yy < K - 1 ? yy : K - 1;
+    v4f acc[MAX_ROWS][MAX_VECS];
+    for (int c = 0; c < CB; c++)
+        for (int v = 0; v < V; v++)
+            acc[c][v] = v4_zero();
+    for (int o = 0; o < s->oc; o++)
+        for (int ky = ky_lo; ky <= ky_hi; ky++) {
+            const float *pr = pad + ((size_t)o * OH + yy - ky) * PW + xx + K - 1;
+            const float *wr = w + ((size_t)o * s->c + c0) * KK + ky * K;
+            for (int kx = 0; kx < K; kx++) {
+                v4f dv[MAX_VECS];
+                for (int v = 0; v < V; v++)
+                    dv[v] = v4_load(pr - kx + 4 * v);
+                for (int c = 0; c < CB; c++) {
+                    v4f wv = v4_splat(wr[(size_t)c * KK + kx]);
+                    for (int v = 0; v < V; v++)
+                        acc[c][v] = v4_madd(acc[c][v], wv, dv[v]);
+                }
+            }
+        }
+    for (int c = 0; c < CB; c++)
+        for (int v = 0; v < V; v++)
+            v4_store(dx + ((size_t)(c0 + c) * s->h + yy) * s->w + xx + 4 * v, acc[c][v]);
+}
+
+static float bwd_scalar(const float *pad, const float *w, const k_conv_shape *s, int c, int yy, int xx)
+{
+    int K = s->k, OH = s->h - K + 1, PW = s->w + K - 1;
+    int ky_lo = yy - OH + 1 > 0 ? yy - OH + 1 : 0, ky_hi = yy < K - 1 ? yy : K - 1;
+    float sum = 0.0f;
+    for (int o = 0; o < s->oc; o++)
+        for (int ky = ky_lo; ky <= ky_hi; ky++)
+            for (int kx = 0; kx < K; kx++)
+                sum += w[(((size_t)o * s->c + c) * K + ky) * K + kx] *
+                       pad[((size_t)o * OH + yy - ky) * PW + xx + K - 1 - kx];
+    return sum;
+}
+
+/* Channels c0..c0+CB of one input row: up to 4 vectors per tile, then the
+ * columns past the last whole vector one by one. */
+TILE void bwd_row(int CB, float *dx, const float *pad, const float *w, const k_conv_shape *s, int c0,
+                  int yy)
+{
+    int xx = 0;
+    for (; xx + 16 <= s->w; xx += 16)
+        bwd_tile(CB, 4, dx, pad, w, s, c0, yy, xx);
+    switch ((s->w - xx) / 4) {
+    case 3: bwd_tile(CB, 3, dx, pad, w, s, c0, yy, xx); break;
+    case 2: bwd_tile(CB, 2, dx, pad, w, s, c0, yy, xx); break;
+    case 1: bwd_tile(CB, 1, dx, pad, w, s, c0, yy, xx); break;
+    }
+    for (xx += (s->w - xx) / 4 * 4; xx < s->w; xx++)
+        for (int c = c0; c < c0 + CB; c++)
+            dx[((size_t)c * s->h + yy) * s->w + xx] = bwd_scalar(pad, w, s, c, yy, xx);
+}
+
+/* Copies one image's dy into the middle of pad's rows, whose ends stay zero. */
+static void pad_copy(float *pad, const float *dy, const k_conv_shape *s)
+{
+    int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1, PW = s->w + K - 1;
+    for (int o = 0; o < s->oc; o++)
+        for (int oy = 0; oy < OH; oy++)
+            memcpy(pad + ((size_t)o * OH + oy) * PW + K - 1, dy + ((size_t)o * OH + oy) * OW,
+                   sizeof(float) * (size_t)OW);
+}
+
+size_t k_conv_bwd_input_work(const k_conv_shape *s)
+{
+    return (size_t)s->oc * (s->h - s->k + 1) * (s->w + s->k - 1);
+}
+
+void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
+                      float *work)
+{
+    int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+    size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
+    memset(work, 0, sizeof(float) * k_conv_bwd_input_work(s));
+    for (int b = 0; b < n; b++) {
+        pad_copy(work, dy + b * osz, s);
+        float *dxb = dx + b * isz;
+        for (int yy = 0; yy < s->h; yy++) {
+            int c = 0;
+            for (; c + 2 <= s->c; c += 2)
+                bwd_row(2, dxb, work, w, s, c, yy);
+            for (; c < s->c; c++)
+                bwd_row(1, dxb, work, w, s, c, yy);
+        }
+    }
+}
+
+/* ---------------------------------------------------- weight gradient */
+
+/* dw[o][c][ky][kx] += sum over images b and output positions (oy, ox) of
+ * dy[b][o][oy][ox] x[b][c][oy+ky][ox+kx]. Columns ox < OW4 (the whole
+ * vectors) go to four lane sums per weight, kept in `lanes` across the
+ * batch; the columns past OW4 go to one scalar sum per weight, `tail`. At
+ * the end dw += ((l0 + l1) + (l2 + l3)) + tail. */
+typedef struct {
+    const float *dy, *x; /* one image */
+    float *lanes;        /* (OC, C*K*K, 4), read with unaligned loads */
+    float *tail;         /* (OC, C*K*K) */
+} wgrad_args;
+
+#define WGRAD_ROWS 2 /* output channels per tile */
+#define WGRAD_COLS 5 /* kernel columns per tile: 10 accumulators, 2 dy and 1 x vector */
+
+/* Output channels o0..o0+OB against kernel columns kx0..kx0+KB of row ky
+ * of input channel c, over one image's whole vectors. */
+TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky,
+                     int kx0)
+{
+    int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
+    float *lanes = a->lanes + 4 * ((size_t)o0 * CKK + (c * K + ky) * K + kx0);
+    v4f acc[WGRAD_ROWS][WGRAD_COLS];
+    for (int o = 0; o < OB; o++)
+        for (int k = 0; k < KB; k++)
+            acc[o][k] = v4_load(lanes + 4 * ((size_t)o * CKK + k));
+    for (int oy = 0; oy < OH; oy++) {
+        const float *dr = a->dy + ((size_t)o0 * OH + oy) * OW;
+        const float *xr = a->x + ((size_t)c * s->h + oy + ky) * s->w + kx0;
+        for (int ox = 0; ox < OW4; ox += 4) {
+            v4f dv[WGRAD_ROWS];
+            for (int o = 0; o < OB; o++)
+                dv[o] = v4_load(dr + (size_t)o * OH * OW + ox);
+            for (int k = 0; k < KB; k++) {
+                v4f xv = v4_load(xr + ox + k);
+                for (int o = 0; o < OB; o++)
+                    acc[o][k] = v4_madd(acc[o][k], dv[o], xv);
+            }
+        }
+    }
+    for (int o = 0; o < OB; o++)
+        for (int k = 0; k < KB; k++)
+            v4_store(lanes + 4 * ((size_t)o * CKK + k), acc[o][k]);
+}
+
+/* All kernel columns of (c, ky) for channels o0..o0+OB: five at a time,
+ * then the rest in one tile. */
+TILE void wgrad_row(int OB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky)
+{
+    int kx = 0;
+    for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
+        wgrad_tile(OB, WGRAD_COLS, a, s, o0, c, ky, kx);
+    switch (s->k - kx) {
+    case 4: wgrad_tile(OB, 4, a, s, o0, c, ky, kx); break;
+    case 3: wgrad_tile(OB, 3, a, s, o0, c, ky, kx); break;
+    case 2: wgrad_tile(OB, 2, a, s, o0, c, ky, kx); break;
+    case 1: wgrad_tile(OB, 1, a, s, o0, c, ky, kx); break;
+    }
+}
+
+/* The columns past the last whole vector, in (oy, ox) order. */
+static void wgrad_tail(const wgrad_args *a, const k_conv_shape *s)
+{
+    int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1;
+    for (int o = 0; o < s->oc; o++)
+        for (int c = 0; c < s->c; c++)
+            for (int ky = 0; ky < K; ky++)
+                for (int kx = 0; kx < K; kx++) {
+                    float *t = a->tail + (size_t)o * CKK + (c * K + ky) * K + kx;
+                    for (int oy = 0; oy < OH; oy++)
+                        for (int ox = OW / 4 * 4; ox < OW; ox++)
+                            *t += a->dy[((size_t)o * OH + oy) * OW + ox] *
+                                  a->x[((size_t)c * s->h + oy + ky) * s->w + ox + kx];
+                }
+}
+
+size_t k_conv_wgrad_work(const k_conv_shape *s)
+{
+    return (size_t)5 * s->oc * s->c * s->k * s->k; /* 4 lanes and a tail per weight */
+}
+
+void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s,
+                  float *work)
+{
+    int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+    size_t nw = (size_t)s->oc * s->c * s->k * s->k;
+    size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
+    wgrad_args a = {.lanes = work, .tail = work + 4 * nw};
+    memset(work, 0, sizeof(float) * k_conv_wgrad_work(s));
+    for (int b = 0; b < n; b++) {
+        a.dy = dy + b * osz, a.x = x + b * isz;
+        for (int c = 0; c < s->c; c++)
+            for (int ky = 0; ky < s->k; ky++) {
+                int o = 0;
+                for (; o + 2 <= s->oc; o += 2)
+                    wgrad_row(2, &a, s, o, c, ky);
+                if (o < s->oc)
+                    wgrad_row(1, &a, s, o, c, ky);
+            }
+        if (OW % 4)
+            wgrad_tail(&a, s);
+    }
+    for (size_t i = 0; i < nw; i++)
+        dw[i] += v4_hsum(v4_load(a.lanes + 4 * i)) + a.tail[i];
+}

@@ -1,0 +1,192 @@
+/* Datasets built from IDX files: pixels kept as bytes, scaled when gathered. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "nn/idx.h"
+
+#define IDX_UBYTE 0x08
+#define CLASSES 10
+
+/* One allocation: the struct, then count*height*width pixel bytes, then
+ * count labels, so advlab_dataset_free is a single free. */
+struct advlab_dataset {
+    int count, height, width;
+    uint8_t *pixels; /* [count, height, width] */
+    uint8_t *labels; /* [count], each < CLASSES */
+};
+
+static uint32_t read_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* What dimension i of a rank-1 or rank-3 file means, for messages. */
+static const char *dim_name(int rank, int i)
+{
+    static const char *const image_dims[3] = {"count", "height", "width"};
+    return rank == 1 ? "count" : image_dims[i];
+}
+
+advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t len,
+                                int expect_rank, int32_t dims[3], const uint8_t **payload)
+{
+    if (name == NULL)
+        name = "IDX data";
+    if ((expect_rank != 1 && expect_rank != 3) || dims == NULL || payload == NULL)
+        return advlab__fail(ADVLAB_E_ARG, "%s: IDX rank %d requested, only 1 and 3 are supported",
+                            name, expect_rank);
+    if (bytes == NULL)
+        return advlab__fail(ADVLAB_E_ARG, "%s: no data (NULL pointer)", name);
+    if (len < 4)
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "%s: too short for an IDX header: %zu bytes, need at least 4", name,
+                            len);
+
+    uint32_t magic = read_be32(bytes);
+    uint32_t expect_magic = (uint32_t)IDX_UBYTE << 8 | (uint32_t)expect_rank;
+    if (bytes[0] != 0 || bytes[1] != 0) {
+        /* The web page and the CLI both meet .gz copies, so say what it is. */
+        const char *hint = bytes[0] == 0x1f && bytes[1] == 0x8b
+                               ? "; this looks gzip-compressed, inflate it first"
+                               : "";
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "%s: bad magic 0x%08x, expected 0x%08x (ubyte, rank %d)%s", name,
+                            (unsigned)magic, (unsigned)expect_magic, expect_rank, hint);
+    }
+    if (bytes[2] != IDX_UBYTE)
+        return advlab__fail(ADVLAB_E_FORMAT, "%s: data type 0x%02x is not unsigned byte (0x%02x)",
+                            name, bytes[2], IDX_UBYTE);
+    if (bytes[3] != expect_rank)
+        return advlab__fail(ADVLAB_E_FORMAT, "%s: rank %d, expected %d %s", name, bytes[3],
+                            expect_rank,
+                            expect_rank == 1 ? "(count)" : "(count, height, width)");
+
+    size_t header = 4 + 4 * (size_t)expect_rank;
+    if (len < header)
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "%s: header truncated: %zu bytes, a rank %d header needs %zu", name,
+                            len, expect_rank, header);
+
+    int32_t d[3] = {1, 1, 1};
+    for (int i = 0; i < expect_rank; i++) {
+        uint32_t v = read_be32(bytes + 4 + 4 * i);
+        const char *what = dim_name(expect_rank, i);
+        if (v == 0)
+            return advlab__fail(ADVLAB_E_FORMAT, "%s: dimension %d (%s) is 0", name, i, what);
+        if (v > INT32_MAX)
+            return advlab__fail(ADVLAB_E_FORMAT, "%s: dimension %d (%s) is %u, larger than %ld",
+                                name, i, what, (unsigned)v, (long)INT32_MAX);
+        d[i] = (int32_t)v;
+    }
+    /* Checked before each multiply so the length comparison below is exact
+     * (and on wasm32, where size_t is 32 bits, overflow is easy to reach). */
+    size_t count = 1;
+    for (int i = 0; i < 3; i++) {
+        if (count > (SIZE_MAX - header) / (size_t)d[i])
+            return advlab__fail(ADVLAB_E_FORMAT,
+                                "%s: dimensions %d x %d x %d are too large to address", name,
+                                (int)d[0], (int)d[1], (int)d[2]);
+        count *= (size_t)d[i];
+    }
+
+    size_t have = len - header;
+    if (have < count)
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "%s: truncated: header says %zu data bytes, file has %zu after the "
+                            "%zu-byte header",
+                            name, count, have, header);
+    if (have > count)
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "%s: trailing bytes: %zu after the %zu data bytes the header declares",
+                            name, have - count, count);
+
+    memcpy(dims, d, sizeof d);
+    *payload = bytes + header;
+    return ADVLAB_OK;
+}
+
+advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint8_t *images,
+                                        size_t images_len, const char *labels_name,
+                                        const uint8_t *labels, size_t labels_len,
+                                        advlab_dataset **out)
+{
+    if (out == NULL)
+        return advlab__fail(ADVLAB_E_ARG, "%s: no place for the dataset (out is NULL)",
+                            images_name);
+
+    int32_t idims[3] = {0}, ldims[3] = {0};
+    const uint8_t *pix = NULL, *lab = NULL;
+    advlab_status st = advlab__idx_parse(images_name, images, images_len, 3, idims, &pix);
+    if (st != ADVLAB_OK)
+        return st;
+    st = advlab__idx_parse(labels_name, labels, labels_len, 1, ldims, &lab);
+    if (st != ADVLAB_OK)
+        return st;
+
+    int count = idims[0];
+    if (ldims[0] != count)
+        return advlab__fail(ADVLAB_E_FORMAT, "%s has %d images but %s has %d labels", images_name,
+                            count, labels_name, ldims[0]);
+    for (int i = 0; i < count; i++)
+        if (lab[i] >= CLASSES)
+            return advlab__fail(ADVLAB_E_FORMAT, "%s: label %d is %d, expected 0..%d",
+                                labels_name, i, lab[i], CLASSES - 1);
+
+    /* idx_parse checked that this product fits in size_t. */
+    size_t npix = (size_t)count * (size_t)idims[1] * (size_t)idims[2];
+    if (npix > SIZE_MAX - sizeof(advlab_dataset) - (size_t)count)
+        return advlab__fail(ADVLAB_E_NOMEM, "%s: %zu pixel bytes are too many to hold",
+                            images_name, npix);
+    size_t total = sizeof(advlab_dataset) + npix + (size_t)count;
+    advlab_dataset *ds = malloc(total);
+    if (ds == NULL)
+        return advlab__fail(ADVLAB_E_NOMEM, "%s: cannot allocate %zu bytes for the dataset",
+                            images_name, total);
+    ds->count = count;
+    ds->height = idims[1];
+    ds->width = idims[2];
+    ds->pixels = (uint8_t *)(ds + 1);
+    ds->labels = ds->pixels + npix;
+    memcpy(ds->pixels, pix, npix);
+    memcpy(ds->labels, lab, (size_t)count);
+    *out = ds;
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_dataset_from_idx(const char *name, const uint8_t *images, size_t images_len,
+                                      const uint8_t *labels, size_t labels_len,
+                                      advlab_dataset **out)
+{
+    if (name == NULL)
+        name = "dataset";
+    char labels_name[256];
+    snprintf(labels_name, sizeof labels_name, "%s (labels)", name);
+    return advlab__dataset_from_idx_named(name, images, images_len, labels_name, labels, labels_len,
+                                     out);
+}
+
+void advlab_dataset_free(advlab_dataset *ds) { free(ds); }
+
+int advlab_dataset_count(const advlab_dataset *ds) { return ds ? ds->count : 0; }
+int advlab_dataset_height(const advlab_dataset *ds) { return ds ? ds->height : 0; }
+int advlab_dataset_width(const advlab_dataset *ds) { return ds ? ds->width : 0; }
+const uint8_t *advlab_dataset_pixels(const advlab_dataset *ds) { return ds ? ds->pixels : NULL; }
+const uint8_t *advlab_dataset_labels(const advlab_dataset *ds) { return ds ? ds->labels : NULL; }
+
+void advlab_dataset_gather(const advlab_dataset *ds, const int32_t *idx, int n, float *x,
+                           int32_t *y)
+{
+    size_t hw = (size_t)ds->height * (size_t)ds->width;
+    for (int i = 0; i < n; i++) {
+        const uint8_t *src = ds->pixels + (size_t)idx[i] * hw;
+        float *dst = x + (size_t)i * hw;
+        /* Exactly p / 255.0f, one correctly rounded division, so native and
+         * wasm see bit-identical inputs. */
+        for (size_t j = 0; j < hw; j++)
+            dst[j] = src[j] / 255.0f;
+        y[i] = ds->labels[idx[i]];
+    }
+}

@@ -1,0 +1,74 @@
+#include "nn/optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+static int in_unit(float x) { return x >= 0.0f && x < 1.0f; } /* false for NaN */
+
+advlab_status advlab__optim_init(advlab_optim *opt, const advlab_train_config *cfg, size_t n)
+{
+    if (cfg->optimizer != ADVLAB_OPT_ADAM && cfg->optimizer != ADVLAB_OPT_SGD)
+        return advlab__fail(ADVLAB_E_ARG, "train config: optimizer %d is neither adam (0) nor sgd (1)", (int)cfg->optimizer);
+    if (!(cfg->lr > 0.0f && cfg->lr <= 10.0f))
+        return advlab__fail(ADVLAB_E_ARG, "train config: lr %g is out of range (0, 10]", (double)cfg->lr);
+    if (cfg->optimizer == ADVLAB_OPT_SGD && !in_unit(cfg->momentum))
+        return advlab__fail(ADVLAB_E_ARG, "train config: momentum %g is out of range [0, 1)", (double)cfg->momentum);
+    if (cfg->optimizer == ADVLAB_OPT_ADAM) {
+        if (!in_unit(cfg->beta1) || !in_unit(cfg->beta2))
+            return advlab__fail(ADVLAB_E_ARG, "train config: Adam betas %g, %g must be in [0, 1)", (double)cfg->beta1,
+                                (double)cfg->beta2);
+        if (!(cfg->epsilon > 0.0f && cfg->epsilon < 1.0f))
+            return advlab__fail(ADVLAB_E_ARG, "train config: Adam epsilon %g is out of range (0, 1)", (double)cfg->epsilon);
+    }
+    *opt = (advlab_optim){cfg->optimizer, cfg->lr, cfg->momentum, cfg->beta1, cfg->beta2,
+                          cfg->epsilon, n, calloc(n, sizeof(float)), calloc(n, sizeof(float)), 1.0, 1.0};
+    if (!opt->m || !opt->v) {
+        advlab__optim_free(opt);
+        return advlab__fail(ADVLAB_E_NOMEM, "optimizer state for %zu parameters", n);
+    }
+    return ADVLAB_OK;
+}
+
+void advlab__optim_free(advlab_optim *opt)
+{
+    free(opt->m);
+    free(opt->v);
+    opt->m = opt->v = NULL;
+}
+
+void advlab__optim_copy_state(advlab_optim *dst, const advlab_optim *src)
+{
+    memcpy(dst->m, src->m, sizeof(float) * src->n);
+    memcpy(dst->v, src->v, sizeof(float) * src->n);
+    dst->beta1_t = src->beta1_t;
+    dst->beta2_t = src->beta2_t;
+}
+
+/* Adam as Keras writes it:
+ *   m += (g - m)(1 - b1);  v += (g^2 - v)(1 - b2)
+ *   p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+ * SGD with momentum, also as Keras: u = mu u - lr g; p += u. */
+void advlab__optim_step(advlab_optim *opt, float *params, const float *grads)
+{
+    float *m = opt->m, *v = opt->v;
+    if (opt->kind == ADVLAB_OPT_SGD) {
+        for (size_t i = 0; i < opt->n; i++) {
+            m[i] = opt->momentum * m[i] - opt->lr * grads[i];
+            params[i] += m[i];
+        }
+        return;
+    }
+    opt->beta1_t *= opt->beta1;
+    opt->beta2_t *= opt->beta2;
+    float alpha = (float)(opt->lr * sqrt(1.0 - opt->beta2_t) / (1.0 - opt->beta1_t));
+    float one_b1 = 1.0f - opt->beta1, one_b2 = 1.0f - opt->beta2;
+    for (size_t i = 0; i < opt->n; i++) {
+        float g = grads[i];
+        m[i] += (g - m[i]) * one_b1;
+        v[i] += (g * g - v[i]) * one_b2;
+        params[i] -= alpha * m[i] / (sqrtf(v[i]) + opt->epsilon);
+    }
+}

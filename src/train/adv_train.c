@@ -1,0 +1,243 @@
+/* Adversarial training as ART's AdversarialTrainer: each gathered batch has
+ * ceil(ratio*m) of its rows, drawn without replacement, replaced by
+ * adversarial examples crafted with the true labels against this batch's
+ * source, and the optimizer steps on the mixed batch. Sources rotate per
+ * batch over [the net being trained, static nets...] (ensemble adversarial
+ * training, Tramer et al.).
+ *
+ * ART precomputes a static model's examples for the whole training set once;
+ * we craft them per batch, which for a deterministic attack gives the same
+ * examples without holding a copy of the training set per static net. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/adv_train.h"
+#include "attacks/attack.h"
+#include "base/error.h"
+#include "base/rng.h"
+
+#define MAX_SOURCES (1 + ADVLAB_MAX_STATIC_NETS)
+
+struct advlab_adv_state {
+    advlab_adv_config cfg;
+    int n_sources;                       /* the trained net, then the static nets */
+    advlab_attack *attacks[MAX_SOURCES]; /* one per source, same config */
+    int source;                          /* this batch's source, as ART's attack_id */
+    advlab_rng rng;                      /* the row choice: stream 3 */
+    int in_size;
+    void *arena;                         /* the one allocation everything below points into */
+    float *clean;                        /* (batch, in_size) the chosen rows */
+    float *adv;                          /* (batch, in_size) their adversarial versions */
+    int32_t *rows;                       /* (batch) the first k are the chosen positions */
+    int32_t *labels;                     /* (batch) their true labels */
+};
+
+void advlab_adv_config_default(advlab_adv_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->ratio = 0.5f;
+    advlab_attack_config_default("fgsm", &cfg->attack);
+    cfg->attack.eps = 0.2f;
+}
+
+advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                        const advlab_train_config *train,
+                                        const advlab_adv_config *adv, advlab_trainer **out)
+{
+    if (!adv)
+        return advlab__fail(ADVLAB_E_ARG, "adversarial training: config is required");
+    return advlab__trainer_create(net, ds, train, adv, out);
+}
+
+static advlab_status check_config(const advlab_net *net, const advlab_adv_config *adv)
+{
+    if (!(adv->ratio >= 0.0f && adv->ratio <= 1.0f)) /* false for NaN */
+        return advlab__fail(ADVLAB_E_ARG, "adversarial training: ratio %g is outside 0..1", (double)adv->ratio);
+    if (adv->attack.targeted) /* as ART: the examples are crafted with the true labels */
+        return advlab__fail(ADVLAB_E_ARG, "adversarial training: targeted attacks are not supported");
+    if (adv->n_static < 0 || adv->n_static > ADVLAB_MAX_STATIC_NETS)
+        return advlab__fail(ADVLAB_E_ARG, "adversarial training: n_static %d is out of range 0..%d",
+                            adv->n_static, ADVLAB_MAX_STATIC_NETS);
+    for (int i = 0; i < adv->n_static; i++) {
+        const advlab_net *s = adv->static_nets[i];
+        if (!s)
+            return advlab__fail(ADVLAB_E_ARG, "adversarial training: static net %d is NULL", i);
+        if (advlab_net_input_size(s) != advlab_net_input_size(net) ||
+            advlab_net_classes(s) != advlab_net_classes(net))
+            return advlab__fail(ADVLAB_E_ARG,
+                                "adversarial training: static net %d takes %d pixels to %d classes, the "
+                                "trained net %d pixels to %d classes",
+                                i, advlab_net_input_size(s), advlab_net_classes(s),
+                                advlab_net_input_size(net), advlab_net_classes(net));
+    }
+    return ADVLAB_OK;
+}
+
+/* The attack's own message, prefixed so the caller sees which call failed. */
+static advlab_status create_attack(advlab_net *net, const advlab_attack_config *cfg, advlab_attack **out)
+{
+    advlab_status st = advlab_attack_create(net, cfg, out);
+    if (st) {
+        char reason[512];
+        snprintf(reason, sizeof reason, "%s", advlab_last_error());
+        return advlab__fail(st, "adversarial training: %s", reason);
+    }
+    return ADVLAB_OK;
+}
+
+advlab_status advlab__adv_create(advlab_net *net, const advlab_adv_config *adv, int batch,
+                                 uint64_t shuffle_seed, advlab_adv_state **out)
+{
+    TRY(check_config(net, adv));
+    advlab_adv_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return advlab__fail(ADVLAB_E_NOMEM, "adversarial training state");
+    s->cfg = *adv;
+    s->n_sources = 1 + adv->n_static;
+    s->in_size = advlab_net_input_size(net);
+    size_t rows = (size_t)batch * s->in_size;
+    s->arena = malloc(2 * rows * sizeof(float) + 2 * (size_t)batch * sizeof(int32_t));
+    if (!s->arena) {
+        free(s);
+        return advlab__fail(ADVLAB_E_NOMEM, "adversarial training: scratch for a batch of %d", batch);
+    }
+    s->clean = s->arena;
+    s->adv = s->clean + rows;
+    s->rows = (int32_t *)(s->adv + rows);
+    s->labels = s->rows + batch;
+    advlab__rng_seed(&s->rng, shuffle_seed, 3);
+    for (int i = 0; i < s->n_sources; i++) {
+        advlab_status st = create_attack(i ? adv->static_nets[i - 1] : net, &adv->attack, &s->attacks[i]);
+        if (st) {
+            advlab__adv_free(s);
+            return st;
+        }
+    }
+    *out = s;
+    return ADVLAB_OK;
+}
+
+void advlab__adv_free(advlab_adv_state *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_sources; i++)
+        advlab_attack_free(s->attacks[i]);
+    free(s->arena);
+    free(s);
+}
+
+/* k = ceil(ratio * m), as ART. ratio is a float: 0.3f is 0.300000012, so
+ * ceil(0.3f * 10) would be 4 where ART's double 0.3 gives 3. Forgiving
+ * 1e-7 m (more than the float rounding of ratio, 2^-25 m) restores the
+ * intended count; any ratio above 0 still replaces at least one row. */
+static int adversarial_count(float ratio, int m)
+{
+    if (ratio <= 0.0f)
+        return 0;
+    int k = (int)ceil((double)ratio * m - 1e-7 * m);
+    return k < 1 ? 1 : k > m ? m : k;
+}
+
+/* rows[0..k) = k distinct positions of 0..m-1, uniform without replacement
+ * (a partial Fisher-Yates), as np.random.choice(m, k, replace=False). With
+ * ratio 1 every row is taken, in order, and nothing is drawn. */
+static void choose_rows(advlab_adv_state *s, int m, int k)
+{
+    for (int i = 0; i < m; i++)
+        s->rows[i] = i;
+    if (s->cfg.ratio >= 1.0f)
+        return;
+    for (int i = 0; i < k; i++) {
+        int j = i + (int)advlab__rng_below(&s->rng, (uint32_t)(m - i));
+        int32_t t = s->rows[i];
+        s->rows[i] = s->rows[j];
+        s->rows[j] = t;
+    }
+}
+
+advlab_status advlab__adv_replace(advlab_adv_state *s, float *x, const int32_t *y, int m)
+{
+    advlab_attack *attack = s->attacks[s->source];
+    s->source = (s->source + 1) % s->n_sources;
+    int k = adversarial_count(s->cfg.ratio, m);
+    if (k == 0)
+        return ADVLAB_OK;
+    choose_rows(s, m, k);
+    size_t row = sizeof(float) * s->in_size;
+    for (int i = 0; i < k; i++) {
+        memcpy(s->clean + (size_t)i * s->in_size, x + (size_t)s->rows[i] * s->in_size, row);
+        s->labels[i] = y[s->rows[i]];
+    }
+    TRY(advlab_attack_run(attack, s->clean, s->labels, k, s->adv));
+    for (int i = 0; i < k; i++)
+        memcpy(x + (size_t)s->rows[i] * s->in_size, s->adv + (size_t)i * s->in_size, row);
+    return ADVLAB_OK;
+}
+
+/* The attack's own parameters, those that shape its examples. */
+static int describe_attack(const advlab_attack_config *a, char *text, size_t len)
+{
+    const char *name = advlab_attack_name(a->kind);
+    switch (a->kind) {
+    case ADVLAB_ATTACK_FGSM:
+        if (a->minimal)
+            return snprintf(text, len, "fgsm minimal norm=%g eps=%g eps_step=%g", (double)a->norm,
+                            (double)a->eps, (double)a->eps_step);
+        return snprintf(text, len, "fgsm norm=%g eps=%g num_random_init=%d seed=%llu", (double)a->norm,
+                        (double)a->eps, a->num_random_init, (unsigned long long)a->seed);
+    case ADVLAB_ATTACK_BIM:
+    case ADVLAB_ATTACK_PGD:
+        return snprintf(text, len, "%s norm=%g eps=%g eps_step=%g max_iter=%d num_random_init=%d seed=%llu",
+                        name, (double)a->norm, (double)a->eps, (double)a->eps_step, a->max_iter,
+                        a->num_random_init, (unsigned long long)a->seed);
+    case ADVLAB_ATTACK_DEEPFOOL:
+        return snprintf(text, len, "deepfool max_iter=%d overshoot=%g", a->max_iter, (double)a->overshoot);
+    case ADVLAB_ATTACK_NEWTONFOOL:
+        return snprintf(text, len, "newtonfool max_iter=%d eta=%g", a->max_iter, (double)a->eta);
+    case ADVLAB_ATTACK_CW:
+        return snprintf(text, len,
+                        "cw confidence=%g learning_rate=%g initial_const=%g binary_search_steps=%d max_iter=%d",
+                        (double)a->confidence, (double)a->learning_rate, (double)a->initial_const,
+                        a->binary_search_steps, a->max_iter);
+    }
+    return snprintf(text, len, "%s", name);
+}
+
+void advlab__adv_describe(const advlab_adv_state *s, char *text, size_t len)
+{
+    char attack[192];
+    describe_attack(&s->cfg.attack, attack, sizeof attack);
+    int used = snprintf(text, len, "adversarial %s ratio=%g", attack, (double)s->cfg.ratio);
+    for (int i = 0; i < s->cfg.n_static && used >= 0 && (size_t)used < len; i++)
+        used += snprintf(text + used, len - used, "%s%s", i ? ", " : " static=",
+                         advlab_net_arch(s->cfg.static_nets[i]));
+}
+
+int advlab__adv_state_words(const advlab_adv_state *s) { return 3 + 2 * s->n_sources; }
+
+void advlab__adv_state_save(const advlab_adv_state *s, uint64_t *words)
+{
+    words[0] = (uint64_t)s->source;
+    words[1] = s->rng.state, words[2] = s->rng.inc;
+    for (int i = 0; i < s->n_sources; i++)
+        words[3 + 2 * i] = s->attacks[i]->rng.state, words[4 + 2 * i] = s->attacks[i]->rng.inc;
+}
+
+advlab_status advlab__adv_state_restore(advlab_adv_state *s, const uint64_t *words)
+{
+    if (words[0] >= (uint64_t)s->n_sources)
+        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial source %llu is out of range 0..%d",
+                            (unsigned long long)words[0], s->n_sources - 1);
+    for (int i = 0; i < 1 + s->n_sources; i++)
+        if (!(words[2 + 2 * i] & 1))
+            return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial RNG %d has an even increment",
+                                i);
+    s->source = (int)words[0];
+    s->rng.state = words[1], s->rng.inc = words[2];
+    for (int i = 0; i < s->n_sources; i++)
+        s->attacks[i]->rng.state = words[3 + 2 * i], s->attacks[i]->rng.inc = words[4 + 2 * i];
+    return ADVLAB_OK;
+}

@@ -1,0 +1,224 @@
+/* The training loop: shuffle, gather a batch, forward/backward, step. It runs
+ * in chunks of batches so a Web Worker can yield between them. */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "train/adv_train.h"
+#include "base/error.h"
+#include "nn/net.h"
+#include "train/trainer.h"
+
+void advlab_train_config_default(advlab_train_config *cfg)
+{
+    *cfg = (advlab_train_config){.optimizer = ADVLAB_OPT_ADAM,
+                                 .lr = 0.01f,
+                                 .momentum = 0.9f,
+                                 .beta1 = 0.9f,
+                                 .beta2 = 0.999f,
+                                 .epsilon = 1e-7f,
+                                 .epochs = 20,
+                                 .batch = 64,
+                                 .seed = 1,
+                                 .limit = 0};
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* What the weights file will say about how they were made. */
+void advlab__trainer_record(advlab_trainer *t)
+{
+    const advlab_train_config *c = &t->cfg;
+    char text[256];
+    if (c->optimizer == ADVLAB_OPT_ADAM)
+        snprintf(text, sizeof text,
+                 "adam lr=%g beta1=%g beta2=%g epsilon=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
+                 (double)c->lr, (double)c->beta1, (double)c->beta2, (double)c->epsilon, c->batch,
+                 (unsigned long long)c->seed, t->n, t->epoch, c->epochs);
+    else
+        snprintf(text, sizeof text, "sgd lr=%g momentum=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
+                 (double)c->lr, (double)c->momentum, c->batch, (unsigned long long)c->seed, t->n,
+                 t->epoch, c->epochs);
+    advlab_net_set_meta(t->net, "training", text);
+    char defence[512] = "none";
+    if (t->adv)
+        advlab__adv_describe(t->adv, defence, sizeof defence);
+    advlab_net_set_meta(t->net, "defence", defence);
+}
+
+void advlab__trainer_start_epoch(advlab_trainer *t)
+{
+    t->epoch_rng = t->rng;
+    for (int i = 0; i < t->n; i++)
+        t->order[i] = i;
+    advlab__rng_shuffle(&t->rng, t->order, t->n);
+    t->batch = 0;
+    t->loss_sum = 0.0;
+    t->correct = t->seen = 0;
+    t->seconds = 0.0;
+}
+
+advlab_status advlab_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                    const advlab_train_config *cfg, advlab_trainer **out)
+{
+    return advlab__trainer_create(net, ds, cfg, NULL, out);
+}
+
+advlab_status advlab__trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                     const advlab_train_config *cfg, const advlab_adv_config *adv,
+                                     advlab_trainer **out)
+{
+    if (!net || !cfg)
+        return advlab__fail(ADVLAB_E_ARG, "trainer: net and config are required");
+    advlab_status st = advlab__net_check_dataset(net, ds);
+    if (st)
+        return st;
+    if (cfg->epochs < 1 || cfg->epochs > 10000)
+        return advlab__fail(ADVLAB_E_ARG, "train config: epochs %d is out of range 1..10000", cfg->epochs);
+    if (cfg->batch < 1 || cfg->batch > net->max_batch)
+        return advlab__fail(ADVLAB_E_ARG, "train config: batch %d is out of range 1..%d (the net's max_batch)", cfg->batch,
+                            net->max_batch);
+    if (cfg->limit < 0)
+        return advlab__fail(ADVLAB_E_ARG, "train config: limit %d is negative", cfg->limit);
+    int n = advlab_dataset_count(ds);
+    if (cfg->limit > 0 && cfg->limit < n)
+        n = cfg->limit;
+
+    advlab_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return advlab__fail(ADVLAB_E_NOMEM, "trainer");
+    st = advlab__optim_init(&t->opt, cfg, net->n_params);
+    if (st) {
+        free(t);
+        return st;
+    }
+    t->order = malloc(sizeof(int32_t) * n);
+    t->x = malloc(sizeof(float) * cfg->batch * net->in_size);
+    t->y = malloc(sizeof(int32_t) * cfg->batch);
+    if (!t->order || !t->x || !t->y) {
+        advlab_trainer_free(t);
+        return advlab__fail(ADVLAB_E_NOMEM, "trainer buffers for %d samples", n);
+    }
+    if (adv)
+        st = advlab__adv_create(net, adv, cfg->batch, cfg->seed, &t->adv);
+    if (st) {
+        advlab_trainer_free(t);
+        return st;
+    }
+    t->net = net, t->ds = ds, t->cfg = *cfg, t->n = n;
+    t->batches_per_epoch = (n + cfg->batch - 1) / cfg->batch; /* the last batch may be short, as in Keras */
+    advlab__rng_seed(&t->rng, cfg->seed, 2);
+    advlab__trainer_start_epoch(t);
+    advlab__trainer_record(t);
+    *out = t;
+    return ADVLAB_OK;
+}
+
+void advlab_trainer_free(advlab_trainer *t)
+{
+    if (!t)
+        return;
+    advlab__optim_free(&t->opt);
+    advlab__adv_free(t->adv);
+    free(t->order);
+    free(t->x);
+    free(t->y);
+    free(t);
+}
+
+advlab_status advlab_trainer_continue_optimizer(advlab_trainer *t, const advlab_trainer *from)
+{
+    if (!t || !from)
+        return advlab__fail(ADVLAB_E_ARG, "continue optimizer: both trainers are required");
+    if (t->opt.kind != from->opt.kind || t->opt.n != from->opt.n)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "continue optimizer: %s over %zu parameters cannot continue %s over %zu",
+                            t->opt.kind == ADVLAB_OPT_ADAM ? "adam" : "sgd", t->opt.n,
+                            from->opt.kind == ADVLAB_OPT_ADAM ? "adam" : "sgd", from->opt.n);
+    if (t->epoch > 0 || t->batch > 0)
+        return advlab__fail(ADVLAB_E_ARG, "continue optimizer: the trainer has already run");
+    advlab__optim_copy_state(&t->opt, &from->opt);
+    return ADVLAB_OK;
+}
+
+int advlab_trainer_finished(const advlab_trainer *t) { return t->epoch >= t->cfg.epochs; }
+
+static void report(const advlab_trainer *t, int epoch_done, advlab_train_progress *p)
+{
+    *p = (advlab_train_progress){
+        .epoch = t->epoch + (epoch_done ? 0 : 1),
+        .epochs = t->cfg.epochs,
+        .batch_in_epoch = epoch_done ? t->batches_per_epoch : t->batch,
+        .batches_per_epoch = t->batches_per_epoch,
+        .epoch_done = epoch_done,
+        .loss = t->seen ? t->loss_sum / t->seen : 0.0,
+        .accuracy = t->seen ? (double)t->correct / t->seen : 0.0,
+        .images_per_sec = t->seconds > 0.0 ? t->seen / t->seconds : 0.0,
+    };
+}
+
+advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_train_progress *progress)
+{
+    if (advlab_trainer_finished(t))
+        return advlab__fail(ADVLAB_E_ARG, "trainer: all %d epochs are done", t->cfg.epochs);
+    if (max_batches < 1)
+        return advlab__fail(ADVLAB_E_ARG, "max_batches %d must be at least 1", max_batches);
+    double start = now_seconds();
+    for (int done = 0; done < max_batches && t->batch < t->batches_per_epoch; done++) {
+        int first = t->batch * t->cfg.batch;
+        int m = t->n - first < t->cfg.batch ? t->n - first : t->cfg.batch;
+        advlab_dataset_gather(t->ds, t->order + first, m, t->x, t->y);
+        advlab_status st = t->adv ? advlab__adv_replace(t->adv, t->x, t->y, m) : ADVLAB_OK;
+        if (st) {
+            t->seconds += now_seconds() - start;
+            return st;
+        }
+        int correct;
+        double loss = advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
+        if (!isfinite(loss)) {
+            t->seconds += now_seconds() - start;
+            return advlab__fail(ADVLAB_E_NUMERIC,
+                                "training diverged at epoch %d, batch %d: the loss is %s; the weights are "
+                                "kept as they were before this batch (try a lower lr)",
+                                t->epoch + 1, t->batch + 1, isnan(loss) ? "NaN" : "infinite");
+        }
+        advlab__optim_step(&t->opt, t->net->params, t->net->grads);
+        t->loss_sum += loss * m;
+        t->correct += correct;
+        t->seen += m;
+        t->batch++;
+    }
+    t->seconds += now_seconds() - start;
+    int epoch_done = t->batch == t->batches_per_epoch;
+    if (epoch_done) {
+        t->epoch++;
+        advlab__trainer_record(t);
+    }
+    if (progress)
+        report(t, epoch_done, progress);
+    if (epoch_done && !advlab_trainer_finished(t))
+        advlab__trainer_start_epoch(t);
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds, const advlab_train_config *cfg,
+                           advlab_epoch_callback on_epoch, void *user)
+{
+    advlab_trainer *t = NULL;
+    advlab_status st = advlab_trainer_create(net, ds, cfg, &t);
+    while (!st && !advlab_trainer_finished(t)) {
+        advlab_train_progress p;
+        st = advlab_trainer_run(t, t->batches_per_epoch, &p);
+        if (!st && on_epoch)
+            on_epoch(&p, user);
+    }
+    advlab_trainer_free(t);
+    return st;
+}

@@ -1,0 +1,736 @@
+/* The WebAssembly face of advlab: flat exports for web/advlab.js.
+ *
+ * This is the only file that knows about Emscripten. Every export is named
+ * advlab_wasm_<noun>_<verb> and takes and returns only i32, f64 and pointers,
+ * so the JS side needs no marshalling beyond typed-array views.
+ *
+ * Conventions at this boundary
+ * - Fallible calls return an advlab_status (0 = ok). Results go through
+ *   out-pointers that the caller allocated in wasm memory, or through getters
+ *   on the handle. On failure advlab_last_error() has the message.
+ * - 64-bit seeds cross as two u32 halves (lo, hi): emcc 3.1.6 without
+ *   -sWASM_BIGINT cannot pass an i64 to or from JS.
+ * - Floats cross as f64 and are rounded to float here, exactly as a C caller
+ *   assigning a double to a float field would.
+ * - A net handle (wasm_net) owns an advlab_net plus "io" buffers sized once
+ *   for max_batch images. JS writes inputs and labels into them and reads
+ *   probabilities and gradients out of them through views, so batches are
+ *   never copied across the boundary and no call after create allocates.
+ */
+#include <emscripten.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advlab.h"
+#include "base/error.h"
+
+#define EXPORT EMSCRIPTEN_KEEPALIVE
+
+static uint64_t seed_from_halves(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+
+/* ------------------------------------------------------------- basics */
+
+EXPORT const char *advlab_wasm_version(void) { return advlab_version(); }
+EXPORT const char *advlab_wasm_last_error(void) { return advlab_last_error(); }
+
+/* A caller-owned buffer, for input bytes and strings; NULL if n is 0 or the
+ * allocation fails. Freed with advlab_wasm_free. */
+EXPORT void *advlab_wasm_alloc(size_t n) { return n ? malloc(n) : NULL; }
+EXPORT void advlab_wasm_free(void *p) { free(p); }
+/* Frees a buffer advlab allocated for the caller (saved weights). */
+EXPORT void advlab_wasm_buffer_free(void *p) { advlab_buffer_free(p); }
+
+/* --------------------------------------------------------------- data */
+
+/* The image and label bytes are borrowed for the call only: JS copies a
+ * file into a buffer from advlab_wasm_alloc, calls, and frees it. */
+EXPORT advlab_status advlab_wasm_dataset_from_idx(const char *name, const uint8_t *images,
+                                                  size_t images_len, const uint8_t *labels,
+                                                  size_t labels_len, advlab_dataset **out)
+{
+    return advlab_dataset_from_idx(name, images, images_len, labels, labels_len, out);
+}
+EXPORT void advlab_wasm_dataset_free(advlab_dataset *ds) { advlab_dataset_free(ds); }
+EXPORT int advlab_wasm_dataset_count(const advlab_dataset *ds) { return advlab_dataset_count(ds); }
+EXPORT int advlab_wasm_dataset_height(const advlab_dataset *ds)
+{
+    return advlab_dataset_height(ds);
+}
+EXPORT int advlab_wasm_dataset_width(const advlab_dataset *ds) { return advlab_dataset_width(ds); }
+/* Views for the dataset's lifetime: count*height*width bytes; count labels. */
+EXPORT const uint8_t *advlab_wasm_dataset_pixels(const advlab_dataset *ds)
+{
+    return advlab_dataset_pixels(ds);
+}
+EXPORT const uint8_t *advlab_wasm_dataset_labels(const advlab_dataset *ds)
+{
+    return advlab_dataset_labels(ds);
+}
+
+/* ---------------------------------------------------------------- net */
+
+typedef struct {
+    advlab_net *net;
+    int max_batch, input_size, classes;
+    /* io buffers, carved from one allocation; valid for the handle lifetime */
+    float *x;           /* (max_batch, input_size) images in */
+    float *grad;        /* (max_batch, input_size) input gradients out */
+    float *probs;       /* (max_batch, classes) probabilities out */
+    int32_t *y;         /* (max_batch) labels in */
+    int32_t *confusion; /* (classes, classes) from evaluate */
+    void *io;
+    float loss;         /* from loss_grad / input_grad */
+    double accuracy;    /* from evaluate */
+    advlab_tensor tensor; /* filled by advlab_wasm_net_tensor */
+} wasm_net;
+
+/* Takes ownership of net: on failure it is freed. */
+static advlab_status wrap_net(advlab_net *net, wasm_net **out)
+{
+    wasm_net *h = calloc(1, sizeof *h);
+    if (!h) {
+        advlab_net_free(net);
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for the net handle");
+    }
+    h->net = net;
+    h->max_batch = advlab_net_max_batch(net);
+    h->input_size = advlab_net_input_size(net);
+    h->classes = advlab_net_classes(net);
+
+    uint64_t b = (uint64_t)h->max_batch, in = (uint64_t)h->input_size,
+             k = (uint64_t)h->classes;
+    uint64_t floats = 2 * b * in + b * k, ints = b + k * k;
+    uint64_t bytes = (floats + ints) * 4;
+    if (bytes > SIZE_MAX / 2 || !(h->io = calloc(1, (size_t)bytes))) {
+        advlab_net_free(net);
+        free(h);
+        return advlab__fail(ADVLAB_E_NOMEM,
+                            "out of memory for io buffers of %d images of %d values",
+                            (int)b, (int)in);
+    }
+    h->x = h->io;
+    h->grad = h->x + b * in;
+    h->probs = h->grad + b * in;
+    h->y = (int32_t *)(h->probs + b * k);
+    h->confusion = h->y + b;
+    *out = h;
+    return ADVLAB_OK;
+}
+
+EXPORT advlab_status advlab_wasm_net_create(const char *arch, int max_batch, uint32_t seed_lo,
+                                            uint32_t seed_hi, wasm_net **out)
+{
+    advlab_net *net;
+    advlab_status s = advlab_net_create(arch, max_batch, seed_from_halves(seed_lo, seed_hi), &net);
+    return s ? s : wrap_net(net, out);
+}
+
+EXPORT advlab_status advlab_wasm_net_from_weights(const char *name, const uint8_t *bytes,
+                                                  size_t len, int max_batch, wasm_net **out)
+{
+    advlab_net *net;
+    advlab_status s = advlab_net_from_weights(name, bytes, len, max_batch, &net);
+    return s ? s : wrap_net(net, out);
+}
+
+EXPORT void advlab_wasm_net_free(wasm_net *h)
+{
+    if (!h)
+        return;
+    advlab_net_free(h->net);
+    free(h->io);
+    free(h);
+}
+
+EXPORT const char *advlab_wasm_net_arch(const wasm_net *h) { return advlab_net_arch(h->net); }
+EXPORT int advlab_wasm_net_classes(const wasm_net *h) { return h->classes; }
+EXPORT int advlab_wasm_net_input_size(const wasm_net *h) { return h->input_size; }
+EXPORT int advlab_wasm_net_max_batch(const wasm_net *h) { return h->max_batch; }
+EXPORT void advlab_wasm_net_init(wasm_net *h, uint32_t seed_lo, uint32_t seed_hi)
+{
+    advlab_net_init(h->net, seed_from_halves(seed_lo, seed_hi));
+}
+
+/* The flat parameters and their gradients: param_count floats each. */
+EXPORT size_t advlab_wasm_net_param_count(const wasm_net *h)
+{
+    return advlab_net_param_count(h->net);
+}
+EXPORT float *advlab_wasm_net_params(wasm_net *h) { return advlab_net_params(h->net); }
+EXPORT float *advlab_wasm_net_grads(wasm_net *h) { return advlab_net_grads(h->net); }
+
+/* The io buffers (see wasm_net). */
+EXPORT float *advlab_wasm_net_x(wasm_net *h) { return h->x; }
+EXPORT int32_t *advlab_wasm_net_y(wasm_net *h) { return h->y; }
+EXPORT float *advlab_wasm_net_probs(wasm_net *h) { return h->probs; }
+EXPORT float *advlab_wasm_net_grad(wasm_net *h) { return h->grad; }
+EXPORT int32_t *advlab_wasm_net_confusion(wasm_net *h) { return h->confusion; }
+EXPORT double advlab_wasm_net_loss(const wasm_net *h) { return h->loss; }
+EXPORT double advlab_wasm_net_accuracy(const wasm_net *h) { return h->accuracy; }
+
+/* Tensor i goes into the handle; read it with the tensor_* getters below,
+ * which describe the last tensor fetched. */
+EXPORT int advlab_wasm_net_tensor_count(const wasm_net *h)
+{
+    return advlab_net_tensor_count(h->net);
+}
+EXPORT advlab_status advlab_wasm_net_tensor(wasm_net *h, int i)
+{
+    return advlab_net_tensor(h->net, i, &h->tensor);
+}
+EXPORT const char *advlab_wasm_tensor_name(const wasm_net *h) { return h->tensor.name; }
+EXPORT int advlab_wasm_tensor_rank(const wasm_net *h) { return h->tensor.rank; }
+EXPORT int advlab_wasm_tensor_dim(const wasm_net *h, int d)
+{
+    return d >= 0 && d < h->tensor.rank && d < 4 ? h->tensor.shape[d] : 0;
+}
+EXPORT size_t advlab_wasm_tensor_count(const wasm_net *h) { return h->tensor.count; }
+EXPORT float *advlab_wasm_tensor_data(const wasm_net *h) { return h->tensor.data; }
+
+EXPORT advlab_status advlab_wasm_net_set_meta(wasm_net *h, const char *key, const char *value)
+{
+    return advlab_net_set_meta(h->net, key, value);
+}
+/* NULL when the key is absent. */
+EXPORT const char *advlab_wasm_net_meta(const wasm_net *h, const char *key)
+{
+    return advlab_net_meta(h->net, key);
+}
+
+static advlab_status check_n(const wasm_net *h, const char *what, int n)
+{
+    if (n < 1 || n > h->max_batch)
+        return advlab__fail(ADVLAB_E_ARG, "%s: n = %d images, expected 1..%d (the net's max_batch)",
+                            what, n, h->max_batch);
+    return ADVLAB_OK;
+}
+
+/* x[0..n) -> probs[0..n). */
+EXPORT advlab_status advlab_wasm_net_predict(wasm_net *h, int n)
+{
+    advlab_status s = check_n(h, "predict", n);
+    return s ? s : advlab_net_predict(h->net, h->x, n, h->probs);
+}
+
+/* x, y [0..n) -> loss, and the parameter gradients in advlab_wasm_net_grads. */
+EXPORT advlab_status advlab_wasm_net_loss_grad(wasm_net *h, int n)
+{
+    advlab_status s = check_n(h, "loss_grad", n);
+    return s ? s : advlab_net_loss_grad(h->net, h->x, h->y, n, &h->loss);
+}
+
+/* x, y [0..n) -> grad[0..n) (per image) and the mean loss. */
+EXPORT advlab_status advlab_wasm_net_input_grad(wasm_net *h, int n)
+{
+    advlab_status s = check_n(h, "input_grad", n);
+    return s ? s : advlab_net_input_grad(h->net, h->x, h->y, n, h->grad, &h->loss);
+}
+
+/* -> accuracy and confusion (row = true class, col = predicted). */
+EXPORT advlab_status advlab_wasm_net_evaluate(wasm_net *h, const advlab_dataset *ds, int limit)
+{
+    return advlab_net_evaluate(h->net, ds, limit, &h->accuracy, h->confusion);
+}
+
+/* ------------------------------------------------------------ weights */
+
+/* *bytes (freed with advlab_wasm_buffer_free) and *len, via out-pointers. */
+EXPORT advlab_status advlab_wasm_weights_save(const wasm_net *h, uint8_t **bytes, size_t *len)
+{
+    return advlab_weights_save(h->net, bytes, len);
+}
+EXPORT advlab_status advlab_wasm_weights_load(wasm_net *h, const char *name, const uint8_t *bytes,
+                                              size_t len)
+{
+    return advlab_weights_load(h->net, name, bytes, len);
+}
+
+/* ----------------------------------------------------------- training */
+
+/* advlab_train_config crosses as scalars in this order: trainer_create and
+ * train_config_new take them as arguments and train_defaults writes the
+ * defaults as doubles. */
+enum {
+    CFG_OPTIMIZER, CFG_LR, CFG_MOMENTUM, CFG_BETA1, CFG_BETA2, CFG_EPSILON,
+    CFG_EPOCHS, CFG_BATCH, CFG_SEED_LO, CFG_SEED_HI, CFG_LIMIT, CFG_FIELDS
+};
+
+/* out: CFG_FIELDS (11) doubles, ordered as the enum above. */
+EXPORT int advlab_wasm_train_defaults(double *out)
+{
+    advlab_train_config c;
+    advlab_train_config_default(&c);
+    out[CFG_OPTIMIZER] = c.optimizer;
+    out[CFG_LR] = c.lr;
+    out[CFG_MOMENTUM] = c.momentum;
+    out[CFG_BETA1] = c.beta1;
+    out[CFG_BETA2] = c.beta2;
+    out[CFG_EPSILON] = c.epsilon;
+    out[CFG_EPOCHS] = c.epochs;
+    out[CFG_BATCH] = c.batch;
+    out[CFG_SEED_LO] = (uint32_t)c.seed;
+    out[CFG_SEED_HI] = (uint32_t)(c.seed >> 32);
+    out[CFG_LIMIT] = c.limit;
+    return CFG_FIELDS;
+}
+
+/* A trainer plus the last progress report, flattened to doubles so JS reads
+ * it through one Float64Array: epoch, epochs, batch_in_epoch,
+ * batches_per_epoch, epoch_done, loss, accuracy, images_per_sec. */
+typedef struct {
+    advlab_trainer *trainer;
+    double progress[8];
+} wasm_trainer;
+
+static advlab_status make_train_config(int optimizer, double lr, double momentum, double beta1,
+                                       double beta2, double epsilon, int epochs, int batch,
+                                       uint32_t seed_lo, uint32_t seed_hi, int limit,
+                                       advlab_train_config *cfg)
+{
+    if (optimizer != ADVLAB_OPT_ADAM && optimizer != ADVLAB_OPT_SGD)
+        return advlab__fail(ADVLAB_E_ARG, "train config: optimizer %d is not adam (0) or sgd (1)",
+                            optimizer);
+    advlab_train_config_default(cfg);
+    cfg->optimizer = (advlab_optimizer)optimizer;
+    cfg->lr = (float)lr;
+    cfg->momentum = (float)momentum;
+    cfg->beta1 = (float)beta1;
+    cfg->beta2 = (float)beta2;
+    cfg->epsilon = (float)epsilon;
+    cfg->epochs = epochs;
+    cfg->batch = batch;
+    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+    cfg->limit = limit;
+    return ADVLAB_OK;
+}
+
+/* A heap train config (freed with advlab_wasm_free) for the calls that take
+ * one besides a trainer: adversarial training, binary detector training. */
+EXPORT advlab_status advlab_wasm_train_config_new(int optimizer, double lr, double momentum,
+                                                  double beta1, double beta2, double epsilon,
+                                                  int epochs, int batch, uint32_t seed_lo,
+                                                  uint32_t seed_hi, int limit,
+                                                  advlab_train_config **out)
+{
+    advlab_train_config cfg;
+    TRY(make_train_config(optimizer, lr, momentum, beta1, beta2, epsilon, epochs, batch, seed_lo,
+                          seed_hi, limit, &cfg));
+    advlab_train_config *c = malloc(sizeof *c);
+    if (!c)
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for a train config");
+    *c = cfg;
+    *out = c;
+    return ADVLAB_OK;
+}
+
+/* Wraps a trainer made by create (plain or adversarial) into a handle. */
+static advlab_status wrap_trainer(advlab_net *net, const advlab_dataset *ds,
+                                  const advlab_train_config *cfg, const advlab_adv_config *adv,
+                                  wasm_trainer **out)
+{
+    wasm_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for the trainer handle");
+    advlab_status s = adv ? advlab_adv_trainer_create(net, ds, cfg, adv, &t->trainer)
+                          : advlab_trainer_create(net, ds, cfg, &t->trainer);
+    if (s) {
+        free(t);
+        return s;
+    }
+    *out = t;
+    return ADVLAB_OK;
+}
+
+EXPORT advlab_status advlab_wasm_trainer_create(wasm_net *h, const advlab_dataset *ds,
+                                                int optimizer, double lr, double momentum,
+                                                double beta1, double beta2, double epsilon,
+                                                int epochs, int batch, uint32_t seed_lo,
+                                                uint32_t seed_hi, int limit, wasm_trainer **out)
+{
+    advlab_train_config cfg;
+    TRY(make_train_config(optimizer, lr, momentum, beta1, beta2, epsilon, epochs, batch, seed_lo,
+                          seed_hi, limit, &cfg));
+    return wrap_trainer(h->net, ds, &cfg, NULL, out);
+}
+
+EXPORT void advlab_wasm_trainer_free(wasm_trainer *t)
+{
+    if (!t)
+        return;
+    advlab_trainer_free(t->trainer);
+    free(t);
+}
+
+EXPORT advlab_status advlab_wasm_trainer_run(wasm_trainer *t, int max_batches)
+{
+    advlab_train_progress p;
+    advlab_status s = advlab_trainer_run(t->trainer, max_batches, &p);
+    if (s)
+        return s;
+    double *o = t->progress;
+    o[0] = p.epoch;
+    o[1] = p.epochs;
+    o[2] = p.batch_in_epoch;
+    o[3] = p.batches_per_epoch;
+    o[4] = p.epoch_done;
+    o[5] = p.loss;
+    o[6] = p.accuracy;
+    o[7] = p.images_per_sec;
+    return ADVLAB_OK;
+}
+
+/* 8 doubles, valid for the trainer's lifetime, updated by each run. */
+EXPORT const double *advlab_wasm_trainer_progress(const wasm_trainer *t) { return t->progress; }
+EXPORT int advlab_wasm_trainer_finished(const wasm_trainer *t)
+{
+    return advlab_trainer_finished(t->trainer);
+}
+
+/* Checkpoints: the trainer's state (advlab_trainer_state_*), through a buffer
+ * the caller allocates with advlab_wasm_alloc. */
+EXPORT size_t advlab_wasm_trainer_state_size(const wasm_trainer *t)
+{
+    return advlab_trainer_state_size(t->trainer);
+}
+EXPORT advlab_status advlab_wasm_trainer_state_save(const wasm_trainer *t, uint8_t *bytes, size_t len)
+{
+    return advlab_trainer_state_save(t->trainer, bytes, len);
+}
+EXPORT advlab_status advlab_wasm_trainer_state_restore(wasm_trainer *t, const uint8_t *bytes,
+                                                      size_t len)
+{
+    return advlab_trainer_state_restore(t->trainer, bytes, len);
+}
+
+/* ------------------------------------------------------------ configs
+ *
+ * Attack, pre-processor, post-processor and experiment configs live on the
+ * heap (freed with advlab_wasm_free). JS makes one with *_config_new, then
+ * sets its keys one by one through the C setters, so the C validation and
+ * its messages are the only ones. Seeds have their own setter, as two u32
+ * halves. */
+
+static advlab_status heap_copy(const void *src, size_t size, const char *what, void **out)
+{
+    void *p = malloc(size);
+    if (!p)
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for %s", what);
+    memcpy(p, src, size);
+    *out = p;
+    return ADVLAB_OK;
+}
+
+EXPORT advlab_status advlab_wasm_attack_config_new(const char *name, advlab_attack_config **out)
+{
+    advlab_attack_config cfg;
+    TRY(advlab_attack_config_default(name, &cfg));
+    return heap_copy(&cfg, sizeof cfg, "an attack config", (void **)out);
+}
+EXPORT advlab_status advlab_wasm_attack_config_set(advlab_attack_config *cfg, const char *key,
+                                                   double value)
+{
+    return advlab_attack_config_set(cfg, key, value);
+}
+EXPORT void advlab_wasm_attack_config_set_seed(advlab_attack_config *cfg, uint32_t seed_lo,
+                                               uint32_t seed_hi)
+{
+    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+}
+
+EXPORT advlab_status advlab_wasm_preprocess_config_new(const char *name,
+                                                       advlab_preprocess_config **out)
+{
+    advlab_preprocess_config cfg;
+    TRY(advlab_preprocess_config_default(name, &cfg));
+    return heap_copy(&cfg, sizeof cfg, "a pre-processor config", (void **)out);
+}
+EXPORT advlab_status advlab_wasm_preprocess_config_set(advlab_preprocess_config *cfg,
+                                                       const char *key, double value)
+{
+    return advlab_preprocess_config_set(cfg, key, value);
+}
+EXPORT void advlab_wasm_preprocess_config_set_seed(advlab_preprocess_config *cfg, uint32_t seed_lo,
+                                                   uint32_t seed_hi)
+{
+    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+}
+
+EXPORT advlab_status advlab_wasm_postprocess_config_new(const char *name,
+                                                        advlab_postprocess_config **out)
+{
+    advlab_postprocess_config cfg;
+    TRY(advlab_postprocess_config_default(name, &cfg));
+    return heap_copy(&cfg, sizeof cfg, "a post-processor config", (void **)out);
+}
+EXPORT advlab_status advlab_wasm_postprocess_config_set(advlab_postprocess_config *cfg,
+                                                        const char *key, double value)
+{
+    return advlab_postprocess_config_set(cfg, key, value);
+}
+
+EXPORT advlab_status advlab_wasm_experiment_config_new(advlab_experiment_config **out)
+{
+    advlab_experiment_config cfg;
+    advlab_experiment_config_default(&cfg);
+    return heap_copy(&cfg, sizeof cfg, "an experiment config", (void **)out);
+}
+EXPORT advlab_status advlab_wasm_experiment_config_set(advlab_experiment_config *cfg,
+                                                       const char *key, double value)
+{
+    return advlab_experiment_config_set(cfg, key, value);
+}
+EXPORT void advlab_wasm_experiment_config_set_seed(advlab_experiment_config *cfg,
+                                                   uint32_t seed_lo, uint32_t seed_hi)
+{
+    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+}
+
+/* ------------------------------------------------------------ attacks
+ *
+ * Unlike a net, an attack has no io buffers: JS passes images of any count
+ * in a buffer it allocated for the call, and the attack chunks them. */
+
+EXPORT advlab_status advlab_wasm_attack_create(wasm_net *h, const advlab_attack_config *cfg,
+                                               advlab_attack **out)
+{
+    return advlab_attack_create(h->net, cfg, out);
+}
+EXPORT void advlab_wasm_attack_free(advlab_attack *a) { advlab_attack_free(a); }
+/* pre may be NULL (the plain model). */
+EXPORT void advlab_wasm_attack_set_preprocessor(advlab_attack *a, advlab_preprocessor *pre)
+{
+    advlab_attack_set_preprocessor(a, pre);
+}
+/* mode: advlab_grad_mode (0 bpda, 1 exact). */
+EXPORT advlab_status advlab_wasm_attack_set_grad_mode(advlab_attack *a, int mode)
+{
+    return advlab_attack_set_grad_mode(a, (advlab_grad_mode)mode);
+}
+/* x (n, input_size) -> x_adv; y may be NULL (the model's predictions). */
+EXPORT advlab_status advlab_wasm_attack_run(advlab_attack *a, const float *x, const int32_t *y,
+                                            int n, float *x_adv)
+{
+    return advlab_attack_run(a, x, y, n, x_adv);
+}
+
+/* ---------------------------------------------- pre- and post-processors */
+
+EXPORT advlab_status advlab_wasm_preprocessor_create(const advlab_preprocess_config *cfg,
+                                                     int height, int width,
+                                                     advlab_preprocessor **out)
+{
+    return advlab_preprocessor_create(cfg, height, width, out);
+}
+EXPORT void advlab_wasm_preprocessor_free(advlab_preprocessor *p) { advlab_preprocessor_free(p); }
+EXPORT advlab_status advlab_wasm_preprocessor_apply(advlab_preprocessor *p, const float *x, int n,
+                                                    float *out)
+{
+    return advlab_preprocessor_apply(p, x, n, out);
+}
+
+EXPORT advlab_status advlab_wasm_postprocess(const advlab_postprocess_config *cfg,
+                                             const float *probs, int n, int classes, float *out)
+{
+    return advlab_postprocess(cfg, probs, n, classes, out);
+}
+
+/* ---------------------------------------------------------- detectors */
+
+EXPORT advlab_status advlab_wasm_squeeze_detector_create(wasm_net *h, int bit_depth,
+                                                         int median_window, advlab_detector **out)
+{
+    return advlab_squeeze_detector_create(h->net, bit_depth, median_window, out);
+}
+EXPORT advlab_status advlab_wasm_binary_detector_create(wasm_net *h, advlab_detector **out)
+{
+    return advlab_binary_detector_create(h->net, out);
+}
+EXPORT advlab_status advlab_wasm_binary_detector_train(advlab_detector *d, const float *clean,
+                                                       const float *adv, int n,
+                                                       const advlab_train_config *cfg)
+{
+    return advlab_binary_detector_train(d, clean, adv, n, cfg);
+}
+EXPORT void advlab_wasm_detector_free(advlab_detector *d) { advlab_detector_free(d); }
+EXPORT advlab_status advlab_wasm_detector_score(advlab_detector *d, const float *x, int n,
+                                                float *scores)
+{
+    return advlab_detector_score(d, x, n, scores);
+}
+EXPORT advlab_status advlab_wasm_detector_calibrate(advlab_detector *d, const float *clean, int n,
+                                                    double fpr)
+{
+    return advlab_detector_calibrate(d, clean, n, (float)fpr);
+}
+EXPORT double advlab_wasm_detector_threshold(const advlab_detector *d)
+{
+    return advlab_detector_threshold(d);
+}
+EXPORT advlab_status advlab_wasm_detector_set_threshold(advlab_detector *d, double threshold)
+{
+    return advlab_detector_set_threshold(d, (float)threshold);
+}
+EXPORT advlab_status advlab_wasm_detector_detect(advlab_detector *d, const float *x, int n,
+                                                 uint8_t *flags)
+{
+    return advlab_detector_detect(d, x, n, flags);
+}
+
+/* ------------------------------------------------ adversarial training */
+
+/* A heap advlab_adv_config (freed with advlab_wasm_free) with the
+ * tutorial's defaults, then changed field by field. The setters only store:
+ * adv_trainer_create validates. */
+EXPORT advlab_status advlab_wasm_adv_config_new(advlab_adv_config **out)
+{
+    advlab_adv_config cfg;
+    advlab_adv_config_default(&cfg);
+    return heap_copy(&cfg, sizeof cfg, "an adversarial training config", (void **)out);
+}
+EXPORT void advlab_wasm_adv_config_set_ratio(advlab_adv_config *cfg, double ratio)
+{
+    cfg->ratio = (float)ratio;
+}
+/* Copies the attack config. */
+EXPORT void advlab_wasm_adv_config_set_attack(advlab_adv_config *cfg,
+                                              const advlab_attack_config *attack)
+{
+    cfg->attack = *attack;
+}
+/* Appends a static net (ensemble adversarial training), borrowed. */
+EXPORT advlab_status advlab_wasm_adv_config_add_static(advlab_adv_config *cfg, wasm_net *h)
+{
+    if (cfg->n_static >= ADVLAB_MAX_STATIC_NETS)
+        return advlab__fail(ADVLAB_E_ARG, "adversarial training: more than %d static nets",
+                            ADVLAB_MAX_STATIC_NETS);
+    cfg->static_nets[cfg->n_static++] = h->net;
+    return ADVLAB_OK;
+}
+EXPORT advlab_status advlab_wasm_adv_trainer_create(wasm_net *h, const advlab_dataset *ds,
+                                                    const advlab_train_config *train,
+                                                    const advlab_adv_config *adv,
+                                                    wasm_trainer **out)
+{
+    return wrap_trainer(h->net, ds, train, adv, out);
+}
+
+/* ------------------------------------------------------------ metrics */
+
+/* out: 7 doubles, n, clean_accuracy, adv_accuracy, success_rate, mean_l0,
+ * mean_l2, mean_linf. pre, targets and confusion may be NULL. */
+EXPORT advlab_status advlab_wasm_attack_metrics(wasm_net *h, advlab_preprocessor *pre,
+                                                const float *x, const float *x_adv,
+                                                const int32_t *y, const int32_t *targets, int n,
+                                                double *out, int32_t *confusion)
+{
+    advlab_attack_metrics m;
+    TRY(advlab_attack_metrics_compute(h->net, pre, x, x_adv, y, targets, n, &m, confusion));
+    out[0] = m.n;
+    out[1] = m.clean_accuracy;
+    out[2] = m.adv_accuracy;
+    out[3] = m.success_rate;
+    out[4] = m.mean_l0;
+    out[5] = m.mean_l2;
+    out[6] = m.mean_linf;
+    return ADVLAB_OK;
+}
+EXPORT advlab_status advlab_wasm_empirical_robustness(wasm_net *h, const advlab_attack_config *fgsm,
+                                                      const float *x, int n, double *out)
+{
+    return advlab_empirical_robustness(h->net, fgsm, x, n, out);
+}
+
+/* ------------------------------------------------------------- images */
+
+/* alpha (width*height floats) and out (784 floats) are borrowed for the call. */
+EXPORT advlab_status advlab_wasm_image_to_mnist(const float *alpha, int width, int height, float *out)
+{
+    return advlab_image_to_mnist(alpha, width, height, out);
+}
+
+/* --------------------------------------------------------- experiment */
+
+/* An experiment plus its last progress report, flattened to doubles as the
+ * trainer's is: stage, stages, done, total, epoch, epochs, loss, fraction. */
+typedef struct {
+    advlab_experiment *experiment;
+    double progress[8];
+    const char *stage_name; /* owned by the experiment */
+} wasm_experiment;
+
+EXPORT advlab_status advlab_wasm_experiment_create(const advlab_dataset *train,
+                                                   const advlab_dataset *test, const char *arch,
+                                                   const advlab_experiment_config *cfg,
+                                                   wasm_experiment **out)
+{
+    wasm_experiment *h = calloc(1, sizeof *h);
+    if (!h)
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for the experiment handle");
+    advlab_status s = advlab_experiment_create(train, test, arch, cfg, &h->experiment);
+    if (s) {
+        free(h);
+        return s;
+    }
+    *out = h;
+    return ADVLAB_OK;
+}
+
+EXPORT void advlab_wasm_experiment_free(wasm_experiment *h)
+{
+    if (!h)
+        return;
+    advlab_experiment_free(h->experiment);
+    free(h);
+}
+
+EXPORT advlab_status advlab_wasm_experiment_run(wasm_experiment *h, int max_units)
+{
+    advlab_experiment_progress p;
+    TRY(advlab_experiment_run(h->experiment, max_units, &p));
+    double *o = h->progress;
+    o[0] = p.stage;
+    o[1] = p.stages;
+    o[2] = p.done;
+    o[3] = p.total;
+    o[4] = p.epoch;
+    o[5] = p.epochs;
+    o[6] = p.loss;
+    o[7] = p.fraction;
+    h->stage_name = p.stage_name;
+    return ADVLAB_OK;
+}
+
+/* 8 doubles, valid for the experiment's lifetime, updated by each run. */
+EXPORT const double *advlab_wasm_experiment_progress(const wasm_experiment *h)
+{
+    return h->progress;
+}
+/* The name of the stage of the last progress report; NULL before any run. */
+EXPORT const char *advlab_wasm_experiment_stage_name(const wasm_experiment *h)
+{
+    return h->stage_name;
+}
+EXPORT int advlab_wasm_experiment_finished(const wasm_experiment *h)
+{
+    return advlab_experiment_finished(h->experiment);
+}
+/* The report as JSON, valid for the experiment's lifetime; NULL until it has
+ * finished (or if building it ran out of memory). */
+EXPORT const char *advlab_wasm_experiment_report_json(wasm_experiment *h)
+{
+    return advlab_experiment_report_json(h->experiment);
+}
+/* The standard (0) or defended (1) model's weights as safetensors, so JS can
+ * load them into a Net of its own: *bytes is freed with
+ * advlab_wasm_buffer_free. */
+EXPORT advlab_status advlab_wasm_experiment_weights_save(wasm_experiment *h, int which,
+                                                         uint8_t **bytes, size_t *len)
+{
+    const advlab_net *net = advlab_experiment_net(h->experiment, which);
+    if (!net)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "experiment: model %d is not 0 (standard) or 1 (defended)", which);
+    return advlab_weights_save(net, bytes, len);
+}
