@@ -154,6 +154,11 @@ typedef struct {
 
 /* The tutorial's settings: Adam lr 0.01, 20 epochs, batch 64, seed 1. */
 void advlab_train_config_default(advlab_train_config *cfg);
+/* Sets one field by its name as written in the struct ("lr", "epochs",
+ * "optimizer" by number: 0 adam, 1 sgd, ...), as every config's setter
+ * does. Unknown keys fail, naming the keys; ranges are checked by
+ * advlab_trainer_create. */
+advlab_status advlab_train_config_set(advlab_train_config *cfg, const char *key, double value);
 
 typedef struct {
     int epoch;           /* 1-based epoch this report is about */
@@ -416,6 +421,9 @@ typedef struct {
 
 /* The tutorial's AdversarialTrainer: ratio 0.5, FGSM eps 0.2, no static nets. */
 void advlab_adv_config_default(advlab_adv_config *cfg);
+/* Sets "ratio" (the attack is set through advlab_attack_config_set on
+ * cfg->attack); ranges are checked by advlab_adv_trainer_create. */
+advlab_status advlab_adv_config_set(advlab_adv_config *cfg, const char *key, double value);
 /* A trainer (advlab_trainer_run/free as for clean training) that replaces
  * ceil(ratio*batch) samples of each batch, drawn without replacement, by
  * adversarial examples crafted against the weights of that moment. ratio 0

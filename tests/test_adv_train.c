@@ -228,9 +228,9 @@ static void test_bad_parameters(const advlab_dataset *ds)
         ac.field = value;                                                         \
         CHECK_FAILS(advlab_adv_trainer_create(net, ds, &tc, &ac, &t), status, needle); \
     } while (0)
-    BAD(ratio, -0.1f, ADVLAB_E_ARG, "adversarial training: ratio -0.1 is outside 0..1");
-    BAD(ratio, 1.5f, ADVLAB_E_ARG, "adversarial training: ratio 1.5 is outside 0..1");
-    BAD(ratio, NAN, ADVLAB_E_ARG, "is outside 0..1");
+    BAD(ratio, -0.1f, ADVLAB_E_ARG, "adversarial training: ratio -0.1 is out of range 0..1");
+    BAD(ratio, 1.5f, ADVLAB_E_ARG, "adversarial training: ratio 1.5 is out of range 0..1");
+    BAD(ratio, NAN, ADVLAB_E_ARG, "is out of range 0..1");
     BAD(n_static, 5, ADVLAB_E_ARG, "adversarial training: n_static 5 is out of range 0..4");
     BAD(n_static, -1, ADVLAB_E_ARG, "n_static -1 is out of range 0..4");
     BAD(n_static, 1, ADVLAB_E_ARG, "adversarial training: static net 0 is NULL");

@@ -119,14 +119,14 @@ static void test_train_config(void)
     BAD_CONFIG(epochs, 0, "epochs 0 is out of range 1..10000");
     BAD_CONFIG(batch, 17, "batch 17 is out of range 1..16");
     BAD_CONFIG(batch, 0, "batch 0 is out of range");
-    BAD_CONFIG(limit, -5, "limit -5 is negative");
+    BAD_CONFIG(limit, -5, "train config: limit -5 must be >= 0");
     BAD_CONFIG(lr, 0.0f, "lr 0 is out of range (0, 10]");
     BAD_CONFIG(lr, NAN, "lr nan is out of range");
     BAD_CONFIG(lr, -0.1f, "lr -0.1 is out of range");
-    BAD_CONFIG(beta1, 1.0f, "Adam betas 1, 0.999 must be in [0, 1)");
-    BAD_CONFIG(beta2, NAN, "must be in [0, 1)");
-    BAD_CONFIG(epsilon, 0.0f, "Adam epsilon 0 is out of range");
-    BAD_CONFIG(optimizer, (advlab_optimizer)7, "optimizer 7 is neither adam (0) nor sgd (1)");
+    BAD_CONFIG(beta1, 1.0f, "train config: beta1 1 is out of range [0, 1)");
+    BAD_CONFIG(beta2, NAN, "beta2 nan is out of range [0, 1)");
+    BAD_CONFIG(epsilon, 0.0f, "epsilon 0 is out of range (0, 1)");
+    BAD_CONFIG(optimizer, (advlab_optimizer)7, "optimizer 7 is not one of 0 (adam), 1 (sgd)");
     advlab_train_config_default(&cfg);
     cfg.batch = 16, cfg.optimizer = ADVLAB_OPT_SGD, cfg.momentum = 1.0f;
     CHECK_FAILS(advlab_trainer_create(net, ds, &cfg, &t), ADVLAB_E_ARG, "momentum 1 is out of range [0, 1)");
@@ -164,6 +164,36 @@ static void test_train_config(void)
     advlab_dataset_free(ds);
 }
 
+/* The train and adversarial configs go through the one table-driven setter:
+ * every field by its key, types checked at set, ranges at create. */
+static void test_config_setters(void)
+{
+    advlab_train_config cfg;
+    advlab_train_config_default(&cfg);
+    CHECK(advlab_train_config_set(&cfg, "lr", 0.05) == ADVLAB_OK && cfg.lr == 0.05f, "lr by key");
+    CHECK(advlab_train_config_set(&cfg, "optimizer", 1) == ADVLAB_OK && cfg.optimizer == ADVLAB_OPT_SGD,
+          "optimizer by number");
+    CHECK(advlab_train_config_set(&cfg, "seed", 0x1p53 - 1) == ADVLAB_OK && cfg.seed == (1ull << 53) - 1,
+          "the largest seed a double carries");
+    CHECK(advlab_train_config_set(&cfg, "epochs", 3) == ADVLAB_OK && cfg.epochs == 3, "epochs by key");
+    CHECK_FAILS(advlab_train_config_set(&cfg, "optimizer", 2), ADVLAB_E_ARG,
+                "train config: optimizer 2 is not one of 0 (adam), 1 (sgd)");
+    CHECK_FAILS(advlab_train_config_set(&cfg, "epochs", 2.5), ADVLAB_E_ARG, "train config: epochs 2.5 is not an integer");
+    CHECK_FAILS(advlab_train_config_set(&cfg, "seed", -1), ADVLAB_E_ARG,
+                "train config: seed -1 is not an integer in 0..2^53-1");
+    CHECK_FAILS(advlab_train_config_set(&cfg, "learning_rate", 1), ADVLAB_E_ARG,
+                "train config: unknown key \"learning_rate\"; valid keys: optimizer, lr, momentum, beta1, beta2, "
+                "epsilon, epochs, batch, seed, limit");
+    CHECK_FAILS(advlab_train_config_set(NULL, "lr", 1), ADVLAB_E_ARG, "train config: config is NULL");
+    CHECK(cfg.epochs == 3 && cfg.optimizer == ADVLAB_OPT_SGD, "a failed set changed the config");
+
+    advlab_adv_config adv;
+    advlab_adv_config_default(&adv);
+    CHECK(advlab_adv_config_set(&adv, "ratio", 1) == ADVLAB_OK && adv.ratio == 1.0f, "ratio by key");
+    CHECK_FAILS(advlab_adv_config_set(&adv, "eps", 0.1), ADVLAB_E_ARG,
+                "adversarial training: unknown key \"eps\"; valid keys: ratio");
+}
+
 static void test_meta(void)
 {
     advlab_net *net = NULL;
@@ -194,6 +224,7 @@ int main(void)
     test_arch();
     test_inputs();
     test_train_config();
+    test_config_setters();
     test_meta();
     return check_finish("test_api");
 }

@@ -522,7 +522,7 @@ static void test_config(void)
               cfg.seed == 9007199254740991ull,
           "seed 2^53-1");
     CHECK_FAILS(advlab_attack_config_default("fgm", &cfg), ADVLAB_E_ARG,
-                "attack \"fgm\" is unknown; known attacks: fgsm, bim, pgd, deepfool, newtonfool, cw");
+                "attack \"fgm\" is unknown; known: fgsm, bim, pgd, deepfool, newtonfool, cw");
     CHECK_FAILS(advlab_attack_config_set(&cfg, "epsilon", 0.1), ADVLAB_E_ARG,
                 "attack fgsm: unknown key \"epsilon\"; valid keys: norm, eps, eps_step, targeted, num_random_init, "
                 "minimal, seed");

@@ -326,7 +326,7 @@ static void test_parameters(advlab_net *net, const advlab_dataset *ds)
     train.batch = 8;
     advlab_adv_config_default(&adv);
     float ratios[3] = {-0.1f, 1.5f, NAN};
-    const char *shown[3] = {"ratio -0.1 is outside 0..1", "ratio 1.5 is outside 0..1", "ratio nan is outside 0..1"};
+    const char *shown[3] = {"ratio -0.1 is out of range 0..1", "ratio 1.5 is out of range 0..1", "ratio nan is out of range 0..1"};
     for (int i = 0; i < 3; i++) {
         adv.ratio = ratios[i];
         EXPECT_FAIL(advlab_adv_trainer_create(net, ds, &train, &adv, &t), ADVLAB_E_ARG, "adversarial training",

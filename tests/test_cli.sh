@@ -177,7 +177,7 @@ expect_error 1 'window 0' -- "$advlab" attack --model "$m" --defence median:wind
 expect_error 1 'quality 101' -- "$advlab" attack --model "$m" --defence jpeg:quality=101 --limit 5 --data "$data"
 expect_error 1 '--target: "12"' -- "$advlab" attack --model "$m" --target 12 --limit 5 --data "$data"
 expect_error 1 'ratio 1.5' -- "$advlab" defend --model "$m" --ratio 1.5 --out "$work/d" --data "$data"
-expect_error 2 'unknown setting "frobnicate"' -- "$advlab" experiment --frobnicate 1 --data "$data"
+expect_error 2 'experiment: unknown key "frobnicate"' -- "$advlab" experiment --frobnicate 1 --data "$data"
 expect_error 1 'epochs 0' -- "$advlab" experiment --epochs 0 --data "$data"
 
 expect_ok "$advlab" attack --model "$m" --attack pgd --eps 0.3 --eps-step 0.05 --max-iter 10 --limit 20 \

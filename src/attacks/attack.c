@@ -13,34 +13,72 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/error.h"
 #include "kernels/kernels.h"
 #include "base/mathf.h"
 #include "nn/net.h"
 #include "defences/preprocess.h"
 
-#define N_KINDS 6
+static const char *const kind_names[] = {"fgsm", "bim", "pgd", "deepfool", "newtonfool", "cw", NULL};
 
-static const char *const kind_names[N_KINDS] = {"fgsm", "bim", "pgd", "deepfool", "newtonfool", "cw"};
+#define KIND(k) (1u << ADVLAB_ATTACK_##k)
+#define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD))
+#define ITERATIVE_KINDS (KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW))
+
+/* The settable fields, in struct order, with the kinds each applies to. The
+ * seed applies to every kind so that one --seed can be passed to any attack. */
+static const advlab__cfg_field fields[] = {
+    {"norm", ADVLAB__CFG_NORM, offsetof(advlab_attack_config, norm), 0, 0, 0, GRADIENT_KINDS, NULL,
+     "the ball: inf, 1 (fgsm) or 2"},
+    {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps), 0, INFINITY, 0, GRADIENT_KINDS,
+     NULL, "radius of the allowed ball"},
+    {"eps_step", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps_step), 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, GRADIENT_KINDS, NULL, "step size (fgsm: of the minimal search)"},
+    {"max_iter", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_iter), 1, INT_MAX, 0,
+     ITERATIVE_KINDS, NULL, "iterations"},
+    {"targeted", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, targeted), 0, 1, 0,
+     GRADIENT_KINDS | KIND(CW), NULL, "1: labels are the targets to reach"},
+    {"num_random_init", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_random_init), 0,
+     INT_MAX, 0, KIND(FGSM) | KIND(PGD), NULL, "restarts from a random point in the ball"},
+    {"minimal", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, minimal), 0, 1, 0, KIND(FGSM),
+     NULL, "1: the smallest k*eps_step <= eps that flips each image"},
+    {"overshoot", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, overshoot), 0, INFINITY, 0,
+     KIND(DEEPFOOL), NULL, "ART's epsilon: x + (1+overshoot)(x_df - x)"},
+    {"eta", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eta), 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, KIND(NEWTONFOOL), NULL, "step strength"},
+    {"confidence", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, confidence), 0, INFINITY, 0,
+     KIND(CW), NULL, "margin kappa"},
+    {"learning_rate", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, learning_rate), 0,
+     INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "Adam's step in tanh space"},
+    {"initial_const", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, initial_const), 0,
+     INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
+    {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps),
+     1, INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
+    {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 0, 0, 0, 0, NULL,
+     "random starts"},
+};
+
+const advlab__cfg_spec advlab__attack_spec =
+    ADVLAB__CFG_SPEC("attack", kind_names, offsetof(advlab_attack_config, kind), fields);
 
 const char *advlab_attack_name(advlab_attack_kind kind)
 {
-    return (unsigned)kind < N_KINDS ? kind_names[kind] : "unknown";
+    return advlab__cfg_kind_name(&advlab__attack_spec, (int)kind);
 }
 
 /* ------------------------------------------------------------- config */
 
 advlab_status advlab_attack_config_default(const char *name, advlab_attack_config *cfg)
 {
-    int kind = -1;
-    for (int k = 0; k < N_KINDS && name; k++)
-        if (strcmp(name, kind_names[k]) == 0)
-            kind = k;
-    if (kind < 0)
-        return advlab__fail(ADVLAB_E_ARG, "attack \"%s\" is unknown; known attacks: fgsm, bim, pgd, deepfool, "
-                            "newtonfool, cw", name ? name : "(null)");
+    int kind;
+    TRY(advlab__cfg_find_kind(&advlab__attack_spec, name, &kind));
     /* Every field gets ART's default even where the kind ignores it, so a
-     * config switched to another kind by hand still holds sane values. */
+     * config switched to another kind by hand still holds sane values. C&W
+     * departs from ART's 10 iterations at learning rate 0.01, which suit
+     * ART's line-search optimiser: with the paper's Adam they flip about 3%
+     * of MNIST digits, and 100 iterations at 0.1 flip them all
+     * (docs/ATTACKS.md). */
     *cfg = (advlab_attack_config){
         .kind = (advlab_attack_kind)kind,
         .norm = INFINITY,
@@ -50,181 +88,42 @@ advlab_status advlab_attack_config_default(const char *name, advlab_attack_confi
         .overshoot = 0.02f,
         .eta = 0.01f,
         .confidence = 0.0f,
-        .learning_rate = 0.1f, /* cw: see below */
+        .learning_rate = 0.1f,
         .initial_const = 0.01f,
         .binary_search_steps = 10,
         .seed = 1,
     };
-    /* ART's C&W defaults (10 iterations at lr 0.01) suit its line-search
-     * optimiser; with the paper's Adam they flip about 3% of MNIST digits.
-     * 100 iterations at lr 0.1 flip them all (docs/ATTACKS.md). */
-    if (kind == ADVLAB_ATTACK_CW)
-        cfg->max_iter = 100;
     return ADVLAB_OK;
-}
-
-#define KIND(k) (1u << ADVLAB_ATTACK_##k)
-#define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD))
-#define ALL_KINDS ((1u << N_KINDS) - 1)
-
-typedef enum { FIELD_FLOAT, FIELD_INT, FIELD_NORM, FIELD_SEED } field_type;
-
-/* The settable fields, in struct order, with the kinds each applies to. The
- * seed applies to every kind so that one --seed can be passed to any attack. */
-static const struct {
-    const char *key;
-    field_type type;
-    size_t offset;
-    unsigned kinds;
-} fields[] = {
-    {"norm", FIELD_NORM, offsetof(advlab_attack_config, norm), GRADIENT_KINDS},
-    {"eps", FIELD_FLOAT, offsetof(advlab_attack_config, eps), GRADIENT_KINDS},
-    {"eps_step", FIELD_FLOAT, offsetof(advlab_attack_config, eps_step), GRADIENT_KINDS},
-    {"max_iter", FIELD_INT, offsetof(advlab_attack_config, max_iter),
-     KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW)},
-    {"targeted", FIELD_INT, offsetof(advlab_attack_config, targeted), GRADIENT_KINDS | KIND(CW)},
-    {"num_random_init", FIELD_INT, offsetof(advlab_attack_config, num_random_init), KIND(FGSM) | KIND(PGD)},
-    {"minimal", FIELD_INT, offsetof(advlab_attack_config, minimal), KIND(FGSM)},
-    {"overshoot", FIELD_FLOAT, offsetof(advlab_attack_config, overshoot), KIND(DEEPFOOL)},
-    {"eta", FIELD_FLOAT, offsetof(advlab_attack_config, eta), KIND(NEWTONFOOL)},
-    {"confidence", FIELD_FLOAT, offsetof(advlab_attack_config, confidence), KIND(CW)},
-    {"learning_rate", FIELD_FLOAT, offsetof(advlab_attack_config, learning_rate), KIND(CW)},
-    {"initial_const", FIELD_FLOAT, offsetof(advlab_attack_config, initial_const), KIND(CW)},
-    {"binary_search_steps", FIELD_INT, offsetof(advlab_attack_config, binary_search_steps), KIND(CW)},
-    {"seed", FIELD_SEED, offsetof(advlab_attack_config, seed), ALL_KINDS},
-};
-#define N_FIELDS (int)(sizeof fields / sizeof fields[0])
-
-/* "norm, eps, ..." : the keys that apply to `kind`, for error messages. */
-static const char *keys_of(advlab_attack_kind kind, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < N_FIELDS; i++)
-        if (fields[i].kinds & (1u << kind))
-            used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s", used ? ", " : "",
-                                     fields[i].key);
-    return buf;
 }
 
 advlab_status advlab_attack_config_set(advlab_attack_config *cfg, const char *key, double value)
 {
-    if (!cfg || (unsigned)cfg->kind >= N_KINDS)
-        return advlab__fail(ADVLAB_E_ARG, "attack config: %s", cfg ? "unknown kind" : "NULL");
-    const char *name = kind_names[cfg->kind];
-    char keys[256];
-    int f = -1;
-    for (int i = 0; i < N_FIELDS && key; i++)
-        if (strcmp(key, fields[i].key) == 0)
-            f = i;
-    if (f < 0)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: unknown key \"%s\"; valid keys: %s", name,
-                            key ? key : "(null)", keys_of(cfg->kind, keys, sizeof keys));
-    if (!(fields[f].kinds & (1u << cfg->kind)))
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: key \"%s\" does not apply; %s takes %s", name, key, name,
-                            keys_of(cfg->kind, keys, sizeof keys));
-    void *field = (char *)cfg + fields[f].offset;
-    switch (fields[f].type) {
-    case FIELD_FLOAT:
-        *(float *)field = (float)value;
-        break;
-    case FIELD_INT:
-        if (!(value == floor(value) && value >= INT_MIN && value <= INT_MAX))
-            return advlab__fail(ADVLAB_E_ARG, "attack %s: %s %g is not an integer", name, key, value);
-        *(int *)field = (int)value;
-        break;
-    case FIELD_NORM:
-        if (!(value == 0.0 || value == 1.0 || value == 2.0 || value == INFINITY))
-            return advlab__fail(ADVLAB_E_ARG, "attack %s: norm %g is not inf (or 0), 1 or 2", name, value);
-        *(float *)field = value == 0.0 ? INFINITY : (float)value;
-        break;
-    case FIELD_SEED:
-        if (!(value == floor(value) && value >= 0.0 && value < 0x1p53))
-            return advlab__fail(ADVLAB_E_ARG, "attack %s: seed %g is not an integer in 0..2^53-1", name, value);
-        *(uint64_t *)field = (uint64_t)value;
-        break;
-    }
-    return ADVLAB_OK;
+    return advlab__cfg_set(&advlab__attack_spec, cfg, key, value);
 }
 
 /* ------------------------------------------------------------- create */
 
-static advlab_status check_norm(const advlab_attack_config *c, const char *name)
+/* What the field table cannot say: ranges that depend on the kind or on
+ * other fields. advlab__cfg_check has checked each field on its own. */
+static advlab_status check_combination(const advlab_attack_config *c)
 {
-    int is_inf = isinf(c->norm) && c->norm > 0;
-    if (c->kind == ADVLAB_ATTACK_FGSM && !(is_inf || c->norm == 1.0f || c->norm == 2.0f))
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: norm %g is not inf, 1 or 2", name, c->norm);
-    if (c->kind != ADVLAB_ATTACK_FGSM && !(is_inf || c->norm == 2.0f))
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: norm %g is not inf or 2", name, c->norm);
-    return ADVLAB_OK;
-}
-
-static advlab_status check_gradient_config(const advlab_attack_config *c, const char *name)
-{
-    TRY(check_norm(c, name));
-    if (!(isfinite(c->eps) && c->eps >= 0.0f))
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: eps %g must be finite and >= 0", name, c->eps);
-    int uses_step = c->kind != ADVLAB_ATTACK_FGSM || c->minimal;
-    if (uses_step && !(isfinite(c->eps_step) && c->eps_step > 0.0f))
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: eps_step %g must be finite and > 0", name, c->eps_step);
-    if (uses_step && c->eps_step > c->eps)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: eps_step %g is larger than eps %g", name, c->eps_step,
-                            c->eps);
-    if (c->kind != ADVLAB_ATTACK_FGSM && c->max_iter < 1)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: max_iter %d must be >= 1", name, c->max_iter);
-    if (c->num_random_init < 0)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: num_random_init %d must be >= 0", name, c->num_random_init);
+    const char *name = kind_names[c->kind];
+    if (c->kind == ADVLAB_ATTACK_FGSM || c->kind == ADVLAB_ATTACK_BIM || c->kind == ADVLAB_ATTACK_PGD) {
+        if (c->kind != ADVLAB_ATTACK_FGSM && c->norm == 1.0f)
+            return advlab__fail(ADVLAB_E_ARG, "attack %s: norm 1 is not inf or 2", name);
+        int uses_step = c->kind != ADVLAB_ATTACK_FGSM || c->minimal;
+        if (uses_step && c->eps_step > c->eps)
+            return advlab__fail(ADVLAB_E_ARG, "attack %s: eps_step %g is larger than eps %g", name,
+                                c->eps_step, c->eps);
+    }
     if (c->kind == ADVLAB_ATTACK_BIM && c->num_random_init > 0)
         return advlab__fail(ADVLAB_E_ARG, "attack bim: num_random_init %d, but bim never starts at random "
                             "(use pgd)", c->num_random_init);
-    if (c->minimal != 0 && c->minimal != 1)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: minimal %d must be 0 or 1", name, c->minimal);
-    if (c->minimal && c->kind != ADVLAB_ATTACK_FGSM)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: minimal applies to fgsm only", name);
     if (c->minimal && c->num_random_init > 0)
         return advlab__fail(ADVLAB_E_ARG, "attack fgsm: minimal does not take random starts (num_random_init %d)",
                             c->num_random_init);
-    return ADVLAB_OK;
-}
-
-static advlab_status check_config(const advlab_attack_config *c)
-{
-    if ((unsigned)c->kind >= N_KINDS)
-        return advlab__fail(ADVLAB_E_ARG, "attack kind %d is unknown; known kinds are 0..%d", (int)c->kind,
-                            N_KINDS - 1);
-    const char *name = kind_names[c->kind];
-    if (c->targeted != 0 && c->targeted != 1)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: targeted %d must be 0 or 1", name, c->targeted);
-    switch (c->kind) {
-    case ADVLAB_ATTACK_FGSM:
-    case ADVLAB_ATTACK_BIM:
-    case ADVLAB_ATTACK_PGD:
-        return check_gradient_config(c, name);
-    case ADVLAB_ATTACK_DEEPFOOL:
-    case ADVLAB_ATTACK_NEWTONFOOL:
-        if (c->targeted)
-            return advlab__fail(ADVLAB_E_ARG, "attack %s: has no targeted variant (targeted must be 0)", name);
-        if (c->max_iter < 1)
-            return advlab__fail(ADVLAB_E_ARG, "attack %s: max_iter %d must be >= 1", name, c->max_iter);
-        if (c->kind == ADVLAB_ATTACK_DEEPFOOL && !(isfinite(c->overshoot) && c->overshoot >= 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "attack deepfool: overshoot %g must be finite and >= 0", c->overshoot);
-        if (c->kind == ADVLAB_ATTACK_NEWTONFOOL && !(isfinite(c->eta) && c->eta > 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "attack newtonfool: eta %g must be finite and > 0", c->eta);
-        return ADVLAB_OK;
-    case ADVLAB_ATTACK_CW:
-        if (c->max_iter < 1)
-            return advlab__fail(ADVLAB_E_ARG, "attack cw: max_iter %d must be >= 1", c->max_iter);
-        if (!(isfinite(c->learning_rate) && c->learning_rate > 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "attack cw: learning_rate %g must be finite and > 0", c->learning_rate);
-        if (c->binary_search_steps < 1)
-            return advlab__fail(ADVLAB_E_ARG, "attack cw: binary_search_steps %d must be >= 1",
-                                c->binary_search_steps);
-        if (!(isfinite(c->initial_const) && c->initial_const > 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "attack cw: initial_const %g must be finite and > 0", c->initial_const);
-        if (!(isfinite(c->confidence) && c->confidence >= 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "attack cw: confidence %g must be finite and >= 0", c->confidence);
-        return ADVLAB_OK;
-    }
+    if ((c->kind == ADVLAB_ATTACK_DEEPFOOL || c->kind == ADVLAB_ATTACK_NEWTONFOOL) && c->targeted)
+        return advlab__fail(ADVLAB_E_ARG, "attack %s: has no targeted variant (targeted must be 0)", name);
     return ADVLAB_OK;
 }
 
@@ -232,7 +131,8 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
 {
     if (!net || !cfg || !out)
         return advlab__fail(ADVLAB_E_ARG, "attack create: %s is NULL", !net ? "net" : !cfg ? "config" : "out");
-    TRY(check_config(cfg));
+    TRY(advlab__cfg_check(&advlab__attack_spec, cfg));
+    TRY(check_combination(cfg));
     uint64_t B = (uint64_t)net->max_batch, in = (uint64_t)net->in_size, classes = (uint64_t)net->classes;
     /* DeepFool: one gradient per class; C&W: Adam's second moment and the
      * current points, one row each per image. */

@@ -7,8 +7,12 @@
 #define ADVLAB_ATTACK_H
 
 #include "advlab.h"
+#include "base/config.h"
 #include "nn/net.h"
 #include "base/rng.h"
+
+/* advlab_attack_config's fields, for the setter, the checks and --help. */
+extern const advlab__cfg_spec advlab__attack_spec;
 
 struct advlab_attack {
     advlab_net *net;

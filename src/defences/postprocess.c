@@ -12,96 +12,55 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/error.h"
+#include "defences/postprocess.h"
 #include "nn/net.h"
 #include "base/mathf.h"
 
-#define POST_NAMES "reverse_sigmoid, high_confidence, rounded, class_labels"
+static const char *const post_names[] = {"reverse_sigmoid", "high_confidence", "rounded", "class_labels",
+                                         NULL};
 
-static const char *const post_names[] = {"reverse_sigmoid", "high_confidence", "rounded", "class_labels"};
-
-const char *advlab_postprocess_name(advlab_postprocess_kind kind)
-{
-    return (unsigned)kind < 4 ? post_names[kind] : "unknown";
-}
-
-/* ART's defaults for every kind. */
-advlab_status advlab_postprocess_config_default(const char *name, advlab_postprocess_config *cfg)
-{
-    for (int k = 0; k < 4; k++) {
-        if (name && strcmp(name, post_names[k]) == 0) {
-            *cfg = (advlab_postprocess_config){
-                .kind = (advlab_postprocess_kind)k, .beta = 1.0f, .gamma = 0.1f, .cutoff = 0.25f, .decimals = 3};
-            return ADVLAB_OK;
-        }
-    }
-    return advlab__fail(ADVLAB_E_ARG, "post-processor \"%s\" is unknown; known: " POST_NAMES,
-                        name ? name : "(null)");
-}
-
-/* The settable fields and the one kind each applies to. */
-static const struct {
-    const char *key;
-    int is_int;
-    size_t offset;
-    advlab_postprocess_kind kind;
-} post_fields[] = {
-    {"beta", 0, offsetof(advlab_postprocess_config, beta), ADVLAB_POST_REVERSE_SIGMOID},
-    {"gamma", 0, offsetof(advlab_postprocess_config, gamma), ADVLAB_POST_REVERSE_SIGMOID},
-    {"cutoff", 0, offsetof(advlab_postprocess_config, cutoff), ADVLAB_POST_HIGH_CONFIDENCE},
-    {"decimals", 1, offsetof(advlab_postprocess_config, decimals), ADVLAB_POST_ROUNDED},
-};
-static const char *const post_keys[] = {"beta, gamma", "cutoff", "decimals", "no keys"};
-
-advlab_status advlab_postprocess_config_set(advlab_postprocess_config *cfg, const char *key,
-                                            double value)
-{
-    if (!cfg || (unsigned)cfg->kind >= 4)
-        return advlab__fail(ADVLAB_E_ARG, "post-processor config: %s", cfg ? "unknown kind" : "NULL");
-    const char *name = post_names[cfg->kind];
-    int f = -1;
-    for (int i = 0; i < (int)(sizeof post_fields / sizeof post_fields[0]) && key; i++)
-        if (strcmp(key, post_fields[i].key) == 0)
-            f = i;
-    if (f < 0)
-        return advlab__fail(ADVLAB_E_ARG, "post-processor %s: unknown key \"%s\"; valid keys: %s", name,
-                            key ? key : "(null)", post_keys[cfg->kind]);
-    if (post_fields[f].kind != cfg->kind)
-        return advlab__fail(ADVLAB_E_ARG, "post-processor %s: key \"%s\" does not apply; %s takes %s", name, key,
-                            name, post_keys[cfg->kind]);
-    void *field = (char *)cfg + post_fields[f].offset;
-    if (!post_fields[f].is_int) {
-        *(float *)field = (float)value;
-        return ADVLAB_OK;
-    }
-    if (!(value == floor(value) && value >= INT_MIN && value <= INT_MAX))
-        return advlab__fail(ADVLAB_E_ARG, "post-processor %s: %s %g is not an integer", name, key, value);
-    *(int *)field = (int)value;
-    return ADVLAB_OK;
-}
+#define POST(k) (1u << ADVLAB_POST_##k)
 
 /* ART checks beta > 0, gamma > 0, cutoff > 0 and decimals > 0. We also
  * want them finite, keep cutoff below 1 (at 1 every output is 0 or an
  * exact 1) and allow 0 decimals (integers), with at most 9, the last a
  * float can carry. */
-static advlab_status check_config(const advlab_postprocess_config *c)
+static const advlab__cfg_field post_fields[] = {
+    {"beta", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, beta), 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, POST(REVERSE_SIGMOID), NULL, "the perturbation's size"},
+    {"gamma", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, gamma), 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, POST(REVERSE_SIGMOID), NULL, "the reverse sigmoid's slope"},
+    {"cutoff", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, cutoff), 0, 1,
+     ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, POST(HIGH_CONFIDENCE), NULL,
+     "probabilities below it become 0"},
+    {"decimals", ADVLAB__CFG_INT, offsetof(advlab_postprocess_config, decimals), 0, 9, 0,
+     POST(ROUNDED), NULL, "decimal places kept"},
+};
+
+const advlab__cfg_spec advlab__postprocess_spec = ADVLAB__CFG_SPEC(
+    "post-processor", post_names, offsetof(advlab_postprocess_config, kind), post_fields);
+
+const char *advlab_postprocess_name(advlab_postprocess_kind kind)
 {
-    if ((unsigned)c->kind >= 4)
-        return advlab__fail(ADVLAB_E_ARG, "post-processor kind %d is unknown; known: " POST_NAMES, (int)c->kind);
-    if (c->kind == ADVLAB_POST_REVERSE_SIGMOID) {
-        if (!(isfinite(c->beta) && c->beta > 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "post-processor reverse_sigmoid: beta %g must be finite and > 0",
-                                (double)c->beta);
-        if (!(isfinite(c->gamma) && c->gamma > 0.0f))
-            return advlab__fail(ADVLAB_E_ARG, "post-processor reverse_sigmoid: gamma %g must be finite and > 0",
-                                (double)c->gamma);
-    }
-    if (c->kind == ADVLAB_POST_HIGH_CONFIDENCE && !(c->cutoff > 0.0f && c->cutoff < 1.0f))
-        return advlab__fail(ADVLAB_E_ARG, "post-processor high_confidence: cutoff %g is out of range (0, 1)",
-                            (double)c->cutoff);
-    if (c->kind == ADVLAB_POST_ROUNDED && (c->decimals < 0 || c->decimals > 9))
-        return advlab__fail(ADVLAB_E_ARG, "post-processor rounded: decimals %d is out of range 0..9", c->decimals);
+    return advlab__cfg_kind_name(&advlab__postprocess_spec, (int)kind);
+}
+
+/* ART's defaults for every kind. */
+advlab_status advlab_postprocess_config_default(const char *name, advlab_postprocess_config *cfg)
+{
+    int kind;
+    TRY(advlab__cfg_find_kind(&advlab__postprocess_spec, name, &kind));
+    *cfg = (advlab_postprocess_config){
+        .kind = (advlab_postprocess_kind)kind, .beta = 1.0f, .gamma = 0.1f, .cutoff = 0.25f, .decimals = 3};
     return ADVLAB_OK;
+}
+
+advlab_status advlab_postprocess_config_set(advlab_postprocess_config *cfg, const char *key,
+                                            double value)
+{
+    return advlab__cfg_set(&advlab__postprocess_spec, cfg, key, value);
 }
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -167,7 +126,7 @@ advlab_status advlab_postprocess(const advlab_postprocess_config *cfg, const flo
 {
     if (!cfg)
         return advlab__fail(ADVLAB_E_ARG, "post-processor: config is NULL");
-    TRY(check_config(cfg));
+    TRY(advlab__cfg_check(&advlab__postprocess_spec, cfg));
     const char *kind = post_names[cfg->kind];
     if (n < 1 || classes < 2)
         return advlab__fail(ADVLAB_E_ARG,

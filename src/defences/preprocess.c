@@ -17,12 +17,12 @@
 
 #include "defences/preprocess.h"
 
+#include "base/config.h"
 #include "base/error.h"
 #include "base/mathf.h"
 #include "base/rng.h"
 
 #define MAX_SIDE 4096
-#define PRE_NAMES "squeeze, median, jpeg, noise"
 
 /* ------------------------------------------------------- stb, in memory */
 
@@ -124,11 +124,31 @@ struct advlab_preprocessor {
     decode_arena arena;   /* jpeg: stb_image's allocations */
 };
 
-static const char *const pre_names[] = {"squeeze", "median", "jpeg", "noise"};
+static const char *const pre_names[] = {"squeeze", "median", "jpeg", "noise", NULL};
+
+#define PRE(k) (1u << ADVLAB_PRE_##k)
+
+/* The settable fields and the kind each applies to. The median's window is
+ * also bounded by the image, which only create knows. */
+static const advlab__cfg_field pre_fields[] = {
+    {"bit_depth", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, bit_depth), 1, 8, 0,
+     PRE(SQUEEZE), NULL, "bits kept per pixel"},
+    {"window", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, window), 1, MAX_SIDE, 0,
+     PRE(MEDIAN), NULL, "side of the median's window"},
+    {"quality", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, quality), 1, 100, 0, PRE(JPEG),
+     NULL, "JPEG quality"},
+    {"sigma", ADVLAB__CFG_FLOAT, offsetof(advlab_preprocess_config, sigma), 0, INFINITY, 0,
+     PRE(NOISE), NULL, "the noise's standard deviation"},
+    {"seed", ADVLAB__CFG_SEED, offsetof(advlab_preprocess_config, seed), 0, 0, 0, PRE(NOISE), NULL,
+     "the noise's generator"},
+};
+
+const advlab__cfg_spec advlab__preprocess_spec =
+    ADVLAB__CFG_SPEC("pre-processor", pre_names, offsetof(advlab_preprocess_config, kind), pre_fields);
 
 const char *advlab_preprocess_name(advlab_preprocess_kind kind)
 {
-    return (unsigned)kind < 4 ? pre_names[kind] : "unknown";
+    return advlab__cfg_kind_name(&advlab__preprocess_spec, (int)kind);
 }
 
 /* Xu et al.'s MNIST settings: 1 bit and a 2x2 median (ART's defaults are 8
@@ -137,90 +157,38 @@ const char *advlab_preprocess_name(advlab_preprocess_kind kind)
  * would drown the digit, so sigma is 0.1. Quality 50 is ART's. */
 advlab_status advlab_preprocess_config_default(const char *name, advlab_preprocess_config *cfg)
 {
-    for (int k = 0; k < 4; k++) {
-        if (name && strcmp(name, pre_names[k]) == 0) {
-            *cfg = (advlab_preprocess_config){.kind = (advlab_preprocess_kind)k,
-                                              .bit_depth = 1,
-                                              .window = 2,
-                                              .quality = 50,
-                                              .sigma = 0.1f,
-                                              .seed = 1};
-            return ADVLAB_OK;
-        }
-    }
-    return advlab__fail(ADVLAB_E_ARG, "pre-processor \"%s\" is unknown; known: " PRE_NAMES,
-                        name ? name : "(null)");
+    int kind;
+    TRY(advlab__cfg_find_kind(&advlab__preprocess_spec, name, &kind));
+    *cfg = (advlab_preprocess_config){.kind = (advlab_preprocess_kind)kind,
+                                      .bit_depth = 1,
+                                      .window = 2,
+                                      .quality = 50,
+                                      .sigma = 0.1f,
+                                      .seed = 1};
+    return ADVLAB_OK;
 }
-
-/* The settable fields and the one kind each applies to. */
-static const struct {
-    const char *key;
-    enum { FIELD_INT, FIELD_FLOAT, FIELD_SEED } type;
-    size_t offset;
-    advlab_preprocess_kind kind;
-} pre_fields[] = {
-    {"bit_depth", FIELD_INT, offsetof(advlab_preprocess_config, bit_depth), ADVLAB_PRE_SQUEEZE},
-    {"window", FIELD_INT, offsetof(advlab_preprocess_config, window), ADVLAB_PRE_MEDIAN},
-    {"quality", FIELD_INT, offsetof(advlab_preprocess_config, quality), ADVLAB_PRE_JPEG},
-    {"sigma", FIELD_FLOAT, offsetof(advlab_preprocess_config, sigma), ADVLAB_PRE_NOISE},
-    {"seed", FIELD_SEED, offsetof(advlab_preprocess_config, seed), ADVLAB_PRE_NOISE},
-};
-static const char *const pre_keys[] = {"bit_depth", "window", "quality", "sigma, seed"};
 
 advlab_status advlab_preprocess_config_set(advlab_preprocess_config *cfg, const char *key,
                                            double value)
 {
-    if (!cfg || (unsigned)cfg->kind >= 4)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor config: %s", cfg ? "unknown kind" : "NULL");
-    const char *name = pre_names[cfg->kind];
-    int f = -1;
-    for (int i = 0; i < (int)(sizeof pre_fields / sizeof pre_fields[0]) && key; i++)
-        if (strcmp(key, pre_fields[i].key) == 0)
-            f = i;
-    if (f < 0)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: unknown key \"%s\"; valid keys: %s", name,
-                            key ? key : "(null)", pre_keys[cfg->kind]);
-    if (pre_fields[f].kind != cfg->kind)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: key \"%s\" does not apply; %s takes %s", name, key,
-                            name, pre_keys[cfg->kind]);
-    void *field = (char *)cfg + pre_fields[f].offset;
-    switch (pre_fields[f].type) {
-    case FIELD_INT:
-        if (!(value == floor(value) && value >= INT_MIN && value <= INT_MAX))
-            return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %s %g is not an integer", name, key, value);
-        *(int *)field = (int)value;
-        break;
-    case FIELD_FLOAT: *(float *)field = (float)value; break;
-    case FIELD_SEED:
-        if (!(value == floor(value) && value >= 0.0 && value < 0x1p53))
-            return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: seed %g is not an integer in 0..2^53-1", name,
-                                value);
-        *(uint64_t *)field = (uint64_t)value;
-        break;
-    }
-    return ADVLAB_OK;
+    return advlab__cfg_set(&advlab__preprocess_spec, cfg, key, value);
 }
 
 /* ------------------------------------------------------------ create */
 
+/* The median's window is bounded by the image, which the field table cannot
+ * know, so that bound is checked first, with the image's side in the message. */
 static advlab_status check_config(const advlab_preprocess_config *c, int height, int width)
 {
-    if ((unsigned)c->kind >= 4)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor kind %d is unknown; known: " PRE_NAMES, (int)c->kind);
-    const char *kind = pre_names[c->kind];
+    const char *kind = advlab_preprocess_name(c->kind);
     if (height < 1 || height > MAX_SIDE || width < 1 || width > MAX_SIDE)
         return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %dx%d images are out of range 1..%d", kind,
                             height, width, MAX_SIDE);
     int side = height < width ? height : width;
-    if (c->kind == ADVLAB_PRE_SQUEEZE && (c->bit_depth < 1 || c->bit_depth > 8))
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor squeeze: bit_depth %d is out of range 1..8", c->bit_depth);
     if (c->kind == ADVLAB_PRE_MEDIAN && (c->window < 1 || c->window > side))
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor median: window %d is out of range 1..%d", c->window, side);
-    if (c->kind == ADVLAB_PRE_JPEG && (c->quality < 1 || c->quality > 100))
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor jpeg: quality %d is out of range 1..100", c->quality);
-    if (c->kind == ADVLAB_PRE_NOISE && !(isfinite(c->sigma) && c->sigma >= 0.0f))
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor noise: sigma %g must be finite and >= 0", (double)c->sigma);
-    return ADVLAB_OK;
+        return advlab__fail(ADVLAB_E_ARG, "pre-processor median: window %d is out of range 1..%d", c->window,
+                            side);
+    return advlab__cfg_check(&advlab__preprocess_spec, c);
 }
 
 advlab_status advlab_preprocessor_create(const advlab_preprocess_config *cfg, int height, int width,

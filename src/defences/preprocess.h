@@ -1,9 +1,13 @@
-/* The pre-processors' private half: their true derivative, which the naive
+/* The pre-processors' private half: their config table and their true derivative, which the naive
  * attack of advlab_attack_set_grad_mode(ADVLAB_GRAD_EXACT) back-propagates. */
 #ifndef ADVLAB_PREPROCESS_H
 #define ADVLAB_PREPROCESS_H
 
 #include "advlab.h"
+#include "base/config.h"
+
+/* advlab_preprocess_config's fields, for the setter, the checks and --help. */
+extern const advlab__cfg_spec advlab__preprocess_spec;
 
 /* grad_in (n, height*width) = J_pre(x)^T grad_out, pre's vector-Jacobian
  * product at x:

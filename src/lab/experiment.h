@@ -5,6 +5,7 @@
 
 #include "advlab.h"
 #include "nn/net.h"
+#include "base/config.h"
 #include "base/strbuf.h"
 
 #define CHUNK 256        /* images per unit of an attack pass; also the nets' max_batch */
@@ -80,5 +81,7 @@ struct advlab_experiment {
 };
 
 const float *advlab__experiment_curve_eps(void);
+/* advlab_experiment_config's fields, for the setter, the checks and --help. */
+extern const advlab__cfg_spec advlab__experiment_spec;
 
 #endif

@@ -9,12 +9,14 @@
  * we craft them per batch, which for a deterministic attack gives the same
  * examples without holding a copy of the training set per static net. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "train/adv_train.h"
 #include "attacks/attack.h"
+#include "base/config.h"
 #include "base/error.h"
 #include "base/rng.h"
 
@@ -42,6 +44,20 @@ void advlab_adv_config_default(advlab_adv_config *cfg)
     cfg->attack.eps = 0.2f;
 }
 
+/* The scalar settings; the attack is an advlab_attack_config of its own and
+ * the static nets are handles, so neither is a key here. */
+static const advlab__cfg_field adv_fields[] = {
+    {"ratio", ADVLAB__CFG_FLOAT, offsetof(advlab_adv_config, ratio), 0, 1, 0, 0, NULL,
+     "fraction of each batch replaced by adversarial examples"},
+};
+
+const advlab__cfg_spec advlab__adv_spec = ADVLAB__CFG_SPEC("adversarial training", NULL, 0, adv_fields);
+
+advlab_status advlab_adv_config_set(advlab_adv_config *cfg, const char *key, double value)
+{
+    return advlab__cfg_set(&advlab__adv_spec, cfg, key, value);
+}
+
 advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *ds,
                                         const advlab_train_config *train,
                                         const advlab_adv_config *adv, advlab_trainer **out)
@@ -53,8 +69,7 @@ advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *d
 
 static advlab_status check_config(const advlab_net *net, const advlab_adv_config *adv)
 {
-    if (!(adv->ratio >= 0.0f && adv->ratio <= 1.0f)) /* false for NaN */
-        return advlab__fail(ADVLAB_E_ARG, "adversarial training: ratio %g is outside 0..1", (double)adv->ratio);
+    TRY(advlab__cfg_check(&advlab__adv_spec, adv));
     if (adv->attack.targeted) /* as ART: the examples are crafted with the true labels */
         return advlab__fail(ADVLAB_E_ARG, "adversarial training: targeted attacks are not supported");
     if (adv->n_static < 0 || adv->n_static > ADVLAB_MAX_STATIC_NETS)

@@ -7,6 +7,11 @@
 
 #include "advlab.h"
 
+#include "base/config.h"
+
+/* advlab_adv_config's scalar fields, for the setter, the checks and --help. */
+extern const advlab__cfg_spec advlab__adv_spec;
+
 typedef struct advlab_adv_state advlab_adv_state;
 
 /* train.c: advlab_trainer_create's work, with adv (may be NULL) validated

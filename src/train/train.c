@@ -1,15 +1,43 @@
 /* The training loop: shuffle, gather a batch, forward/backward, step. It runs
  * in chunks of batches so a Web Worker can yield between them. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "train/adv_train.h"
+#include "base/config.h"
 #include "base/error.h"
 #include "nn/net.h"
 #include "train/trainer.h"
+
+static const char *const optimizers[] = {"adam", "sgd", NULL};
+
+#define FIELD(key) offsetof(advlab_train_config, key)
+
+static const advlab__cfg_field train_fields[] = {
+    {"optimizer", ADVLAB__CFG_CHOICE, FIELD(optimizer), 0, 0, 0, 0, optimizers, "adam or sgd"},
+    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL, "learning rate"},
+    {"momentum", ADVLAB__CFG_FLOAT, FIELD(momentum), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+     "SGD's momentum"},
+    {"beta1", ADVLAB__CFG_FLOAT, FIELD(beta1), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+     "Adam's first-moment decay"},
+    {"beta2", ADVLAB__CFG_FLOAT, FIELD(beta2), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+     "Adam's second-moment decay"},
+    {"epsilon", ADVLAB__CFG_FLOAT, FIELD(epsilon), 0, 1, ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN,
+     0, NULL, "Adam's epsilon"},
+    {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 1, 10000, 0, 0, NULL, "passes over the data"},
+    {"batch", ADVLAB__CFG_INT, FIELD(batch), 1, 65536, 0, 0, NULL,
+     "images per step (at most the net's max_batch)"},
+    {"seed", ADVLAB__CFG_SEED, FIELD(seed), 0, 0, 0, 0, NULL, "shuffling"},
+    {"limit", ADVLAB__CFG_INT, FIELD(limit), 0, INT_MAX, 0, 0, NULL,
+     "train on the first N samples; 0: all"},
+};
+
+const advlab__cfg_spec advlab__train_spec = ADVLAB__CFG_SPEC("train config", NULL, 0, train_fields);
 
 void advlab_train_config_default(advlab_train_config *cfg)
 {
@@ -23,6 +51,11 @@ void advlab_train_config_default(advlab_train_config *cfg)
                                  .batch = 64,
                                  .seed = 1,
                                  .limit = 0};
+}
+
+advlab_status advlab_train_config_set(advlab_train_config *cfg, const char *key, double value)
+{
+    return advlab__cfg_set(&advlab__train_spec, cfg, key, value);
 }
 
 static double now_seconds(void)
@@ -80,13 +113,10 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_dataset *ds,
     advlab_status st = advlab__net_check_dataset(net, ds);
     if (st)
         return st;
-    if (cfg->epochs < 1 || cfg->epochs > 10000)
-        return advlab__fail(ADVLAB_E_ARG, "train config: epochs %d is out of range 1..10000", cfg->epochs);
-    if (cfg->batch < 1 || cfg->batch > net->max_batch)
-        return advlab__fail(ADVLAB_E_ARG, "train config: batch %d is out of range 1..%d (the net's max_batch)", cfg->batch,
-                            net->max_batch);
-    if (cfg->limit < 0)
-        return advlab__fail(ADVLAB_E_ARG, "train config: limit %d is negative", cfg->limit);
+    if (cfg->batch < 1 || cfg->batch > net->max_batch) /* the table's bound is the largest net's */
+        return advlab__fail(ADVLAB_E_ARG, "train config: batch %d is out of range 1..%d (the net's max_batch)",
+                            cfg->batch, net->max_batch);
+    TRY(advlab__cfg_check(&advlab__train_spec, cfg));
     int n = advlab_dataset_count(ds);
     if (cfg->limit > 0 && cfg->limit < n)
         n = cfg->limit;

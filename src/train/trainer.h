@@ -4,8 +4,12 @@
 #define ADVLAB_TRAINER_H
 
 #include "train/adv_train.h"
+#include "base/config.h"
 #include "nn/optim.h"
 #include "base/rng.h"
+
+/* advlab_train_config's fields, for the setter, the checks and --help. */
+extern const advlab__cfg_spec advlab__train_spec;
 
 struct advlab_trainer {
     advlab_net *net;

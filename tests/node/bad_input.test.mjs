@@ -237,7 +237,7 @@ describe('parameters', () => {
   for (const [ratio, shown] of [[-0.1, '-0.1'], [1.5, '1.5'], [NaN, 'nan']]) {
     test(`ratio ${ratio}`, () => {
       assertRejects(() => net.adversarialTrainer(data, { batch: 8 }, { ratio }), 'ADVLAB_E_ARG',
-        `adversarial training: ratio ${shown} is outside 0..1`);
+        `adversarial training: ratio ${shown} is out of range 0..1`);
       net.adversarialTrainer(data, { batch: 8 }, { ratio: 0.5 }).free();
     });
   }

@@ -240,7 +240,7 @@ describe('adversarial training', () => {
 
   test('bad settings throw', () => {
     assertAdvlabError(() => net.adversarialTrainer(trainSet, CONFIG, { ratio: 1.5 }),
-      'ADVLAB_E_ARG', /ratio 1\.5 is outside 0\.\.1/);
+      'ADVLAB_E_ARG', /ratio 1\.5 is out of range 0\.\.1/);
     assertAdvlabError(() => net.adversarialTrainer(trainSet, CONFIG,
       { attack: { name: 'pgd', targeted: true } }), 'ADVLAB_E_ARG', /targeted/);
     assertAdvlabError(() => net.adversarialTrainer(trainSet, CONFIG,

@@ -1,0 +1,87 @@
+/* The one config mechanism. Each config struct (train, adversarial
+ * training, attack, pre-processor, post-processor, detector, experiment) is
+ * described once, as a table of its settable fields: key, type, allowed
+ * range, the kinds it applies to and a line of documentation. Everything
+ * that reads or checks a config goes through the table:
+ * - the C setters (advlab_*_config_set) and so the CLI's `--key value` and
+ *   advlab.js's {key: value};
+ * - the range checks every *_create makes before it uses a config, so a
+ *   field is checked the same way, with the same message, whoever set it;
+ * - `advlab <command> --help`, whose defaults are read from a default
+ *   config through the same table, so the help cannot drift from the code.
+ *
+ * Messages take one form: "<what>[ <kind>]: <key> <value> <problem>", for
+ * example "attack pgd: eps_step 0 must be finite and > 0". */
+#ifndef ADVLAB_CONFIG_H
+#define ADVLAB_CONFIG_H
+
+#include <stddef.h>
+
+#include "advlab.h"
+#include "base/strbuf.h"
+
+typedef enum {
+    ADVLAB__CFG_FLOAT,  /* float; finite, in [min, max] (ends open when asked) */
+    ADVLAB__CFG_INT,    /* int; a whole number in [min, max] */
+    ADVLAB__CFG_FLAG,   /* int; 0 or 1 */
+    ADVLAB__CFG_SEED,   /* uint64_t; a whole number in 0..2^53-1, which a double carries exactly */
+    ADVLAB__CFG_NORM,   /* float; inf (0 also means inf), 1 or 2 */
+    ADVLAB__CFG_CHOICE, /* int (an enum); one of `choices`, set by index or by name */
+} advlab__cfg_type;
+
+/* Range ends that are excluded, for example lr in (0, 10]. */
+enum { ADVLAB__CFG_MIN_OPEN = 1, ADVLAB__CFG_MAX_OPEN = 2 };
+
+typedef struct {
+    const char *key; /* the struct field's name, as the CLI (with dashes) and JS spell it */
+    advlab__cfg_type type;
+    size_t offset; /* offsetof(config struct, field) */
+    double min, max;
+    int open;                   /* ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN */
+    unsigned kinds;             /* bit k set: applies to kind k; 0: to every kind */
+    const char *const *choices; /* ADVLAB__CFG_CHOICE: names by enum value, NULL-terminated */
+    const char *doc;            /* one line for --help */
+} advlab__cfg_field;
+
+typedef struct {
+    const char *what;                 /* "attack", "pre-processor", "train config", ... */
+    const char *const *kinds;         /* kind names by enum value, NULL-terminated; NULL: no kinds */
+    size_t kind_offset;               /* offsetof the kind enum, when there are kinds */
+    const advlab__cfg_field *fields;
+    int n_fields;
+} advlab__cfg_spec;
+
+#define ADVLAB__CFG_SPEC(what, kinds, kind_offset, fields) \
+    {what, kinds, kind_offset, fields, (int)(sizeof fields / sizeof fields[0])}
+
+/* How many kinds the spec has (0 without kinds). */
+int advlab__cfg_kind_count(const advlab__cfg_spec *s);
+/* The kind's name, or "unknown" when out of range. */
+const char *advlab__cfg_kind_name(const advlab__cfg_spec *s, int kind);
+/* The kind named `name`; an unknown name fails, listing the known ones. */
+advlab_status advlab__cfg_find_kind(const advlab__cfg_spec *s, const char *name, int *kind);
+
+/* Sets one field by key after checking its type (a whole number, a seed, a
+ * norm, a choice); ranges are left to advlab__cfg_check, so that a config
+ * can pass through odd states while a caller sets several fields. Unknown
+ * keys, and keys that do not apply to cfg's kind, fail naming the keys that
+ * do. */
+advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *key, double value);
+/* The same from text, as the CLI reads it: a number ("inf" for a norm), or a
+ * choice's name. */
+advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const char *key,
+                                   const char *text);
+/* Checks every field that applies to cfg's kind against its type and range;
+ * the first one out of range fails. Checks that involve several fields, or
+ * bounds known only at create (a net's max_batch), stay with the caller. */
+advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg);
+
+/* Appends one usage line per field that applies to `kind` (-1: all), the key
+ * written as the CLI's flag: "  --eps-step X   step size (default 0.1)",
+ * with the default read from `defaults`. */
+void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int kind,
+                       advlab_strbuf *out);
+/* Appends "key, key, ..." for the fields that apply to `kind` (-1: all). */
+void advlab__cfg_keys(const advlab__cfg_spec *s, int kind, advlab_strbuf *out);
+
+#endif
