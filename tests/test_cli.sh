@@ -39,12 +39,31 @@ expect_ok() {
 
 # ---- usage errors: exit 2
 expect_error 2 'unknown command "fly"' -- "$advlab" fly
-expect_error 2 'unknown option --frobnicate' -- "$advlab" train --frobnicate 1
-expect_error 2 '--epochs: "abc" is not an integer' -- "$advlab" train --epochs abc --out x
-expect_error 2 '--epochs: "0" is not an integer in 1..10000' -- "$advlab" train --epochs 0 --out x
-expect_error 2 '--lr: "nan" is not a finite number' -- "$advlab" train --lr nan --out x
-expect_error 2 '--seed: "-3" is not a non-negative integer' -- "$advlab" train --seed -3 --out x
-expect_error 2 '--optimizer: "rmsprop" is neither adam nor sgd' -- "$advlab" train --optimizer rmsprop --out x
+expect_error 2 '--frobnicate: train config: unknown key "frobnicate"; valid keys: optimizer, lr' -- "$advlab" train --frobnicate 1
+expect_error 2 'unknown option --eps (see advlab eval --help)' -- "$advlab" eval --eps 1
+expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$advlab" defend --frobnicate 1 --out x
+
+# ---- help: every command's usage on stdout, exit 0; the defaults come from the configs' tables
+expect_ok "$advlab" --help
+grep -q '^  experiment ' "$work/out" || fail "advlab --help does not list experiment"
+for command in train eval predict experiment attack defend detect; do
+    expect_ok "$advlab" "$command" --help
+    grep -q "^usage: advlab $command " "$work/out" || fail "advlab $command --help: no usage line: $(head -2 "$work/out")"
+done
+expect_ok "$advlab" attack --help
+grep -q -- '--learning-rate X .*\[cw\] (default 0.1)$' "$work/out" ||
+    fail "attack --help does not give C&W's learning rate default 0.1: $(grep -- --learning-rate "$work/out")"
+expect_ok "$advlab" experiment --help
+grep -q -- '--pgd-iter X .*(default 40)$' "$work/out" || fail "experiment --help lacks --pgd-iter's default 40"
+expect_ok "$advlab" defend --help
+grep -q -- '--ratio X .*(default 0.5)$' "$work/out" || fail "defend --help lacks --ratio's default 0.5"
+grep -q -- '--optimizer X .*(default adam)$' "$work/out" || fail "defend --help lacks --optimizer's default adam"
+expect_error 2 '--epochs: train config: epochs "abc" is not a number' -- "$advlab" train --epochs abc --out x
+expect_error 2 '--epochs: train config: epochs 2.5 is not an integer' -- "$advlab" train --epochs 2.5 --out x
+expect_error 1 'train config: epochs 0 is out of range 1..10000' -- "$advlab" train --epochs 0 --data "$data" --out x
+expect_error 2 '--lr: train config: lr "nan" is not a number' -- "$advlab" train --lr nan --out x
+expect_error 2 '--seed: train config: seed -3 is not an integer in 0..2^53-1' -- "$advlab" train --seed -3 --out x
+expect_error 2 '--optimizer: train config: optimizer "rmsprop" is not one of adam, sgd' -- "$advlab" train --optimizer rmsprop --out x
 expect_error 2 '--batch needs a value' -- "$advlab" train --batch
 
 # ---- bad parameters reaching the library: exit 1
@@ -172,7 +191,7 @@ expect_error 1 'eps' -- "$advlab" attack --model "$m" --attack fgsm --eps -0.1 -
 expect_error 1 'eps_step' -- "$advlab" attack --model "$m" --attack pgd --eps 0.1 --eps-step 0.5 --data "$data"
 expect_error 1 'max_iter' -- "$advlab" attack --model "$m" --attack pgd --max-iter 0 --data "$data"
 expect_error 2 'frobnicate' -- "$advlab" attack --model "$m" --attack fgsm --frobnicate 3 --data "$data"
-expect_error 2 '--eps: "abc" is not a number' -- "$advlab" attack --model "$m" --eps abc --data "$data"
+expect_error 2 '--eps: attack fgsm: eps "abc" is not a number' -- "$advlab" attack --model "$m" --eps abc --data "$data"
 expect_error 1 'window 0' -- "$advlab" attack --model "$m" --defence median:window=0 --limit 5 --data "$data"
 expect_error 1 'quality 101' -- "$advlab" attack --model "$m" --defence jpeg:quality=101 --limit 5 --data "$data"
 expect_error 1 '--target: "12"' -- "$advlab" attack --model "$m" --target 12 --limit 5 --data "$data"
@@ -220,7 +239,7 @@ PY
 cp "$data/t10k-images-idx3-ubyte" "$data/t10k-labels-idx1-ubyte" "$work/small/"
 expect_ok "$advlab" detect --model "$m" --detector binary:epochs=1 --attack fgsm --eps 0.3 --limit 50 --data "$work/small"
 expect_ok "$advlab" detect --model "$m" --detector squeeze --attack fgsm --eps 0.3 --limit 50 --data "$work/small"
-expect_error 2 'unknown detector "magic"' -- "$advlab" detect --model "$m" --detector magic --data "$data"
+expect_error 2 'detector "magic" is unknown; known: squeeze, binary' -- "$advlab" detect --model "$m" --detector magic --data "$data"
 expect_error 2 'unknown key "foo"' -- "$advlab" attack --model "$m" --defence median:foo=1 --limit 5 --data "$data"
 expect_ok "$advlab" defend --model "$m" --limit 512 --epochs 1 --eps 0.2 --ratio 0.5 --out "$work/d.safetensors" \
     --data "$data"

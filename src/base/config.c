@@ -284,26 +284,47 @@ advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg)
     return ADVLAB_OK;
 }
 
-void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int kind,
+int advlab__cfg_takes(const advlab__cfg_spec *s, const void *cfg, const char *key)
+{
+    for (int i = 0; key && i < s->n_fields; i++)
+        if (strcmp(key, s->fields[i].key) == 0)
+            return applies(&s->fields[i], kind_of(s, cfg));
+    return 0;
+}
+
+/* " [bim, pgd]" when the field applies to some of the spec's kinds only. */
+static void kinds_note(const advlab__cfg_spec *s, const advlab__cfg_field *f, advlab_strbuf *out)
+{
+    int n = advlab__cfg_kind_count(s);
+    if (!n || !f->kinds || f->kinds == (1u << n) - 1)
+        return;
+    const char *sep = " [";
+    for (int k = 0; k < n; k++)
+        if (f->kinds & (1u << k)) {
+            advlab__sb_printf(out, "%s%s", sep, s->kinds[k]);
+            sep = ", ";
+        }
+    advlab__sb_printf(out, "]");
+}
+
+void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_flags,
                        advlab_strbuf *out)
 {
     for (int i = 0; i < s->n_fields; i++) {
         const advlab__cfg_field *f = &s->fields[i];
-        if (!applies(f, kind))
-            continue;
-        char flag[64];
-        snprintf(flag, sizeof flag, "--%s", f->key);
-        for (char *c = flag; *c; c++)
+        char name[64];
+        snprintf(name, sizeof name, as_flags ? "--%s X" : "%s=X", f->key);
+        for (char *c = name; as_flags && *c; c++)
             if (*c == '_')
                 *c = '-';
-        double v = get(f, defaults);
-        advlab__sb_printf(out, "  %-24s %s (default ", flag, f->doc);
+        advlab__sb_printf(out, "  %-26s %s", name, f->doc);
+        kinds_note(s, f, out);
+        const void *field = (const char *)defaults + f->offset;
         if (f->type == ADVLAB__CFG_CHOICE)
-            advlab__sb_printf(out, "%s", f->choices[(int)v]);
+            advlab__sb_printf(out, " (default %s)\n", f->choices[*(const int *)field]);
         else if (f->type == ADVLAB__CFG_SEED)
-            advlab__sb_printf(out, "%llu", (unsigned long long)*(const uint64_t *)((const char *)defaults + f->offset));
+            advlab__sb_printf(out, " (default %llu)\n", (unsigned long long)*(const uint64_t *)field);
         else
-            advlab__sb_printf(out, "%g", v);
-        advlab__sb_printf(out, ")\n");
+            advlab__sb_printf(out, " (default %g)\n", get(f, defaults));
     }
 }

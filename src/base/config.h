@@ -76,10 +76,14 @@ advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const c
  * bounds known only at create (a net's max_batch), stay with the caller. */
 advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg);
 
-/* Appends one usage line per field that applies to `kind` (-1: all), the key
- * written as the CLI's flag: "  --eps-step X   step size (default 0.1)",
- * with the default read from `defaults`. */
-void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int kind,
+/* Whether cfg takes `key` (it exists and applies to cfg's kind). */
+int advlab__cfg_takes(const advlab__cfg_spec *s, const void *cfg, const char *key);
+
+/* Appends one usage line per field, with the default read from `defaults`
+ * and, where a field applies to some kinds only, those kinds:
+ *   as_flags 1: "  --eps-step X          step size [bim, pgd] (default 0.1)"
+ *   as_flags 0: "  eps_step=X            ..." (the "name:key=value" spec form) */
+void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_flags,
                        advlab_strbuf *out);
 /* Appends "key, key, ..." for the fields that apply to `kind` (-1: all). */
 void advlab__cfg_keys(const advlab__cfg_spec *s, int kind, advlab_strbuf *out);

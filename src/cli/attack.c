@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attacks/attack.h"
 #include "cli/cli.h"
+#include "defences/preprocess.h"
 #include "cli/images.h"
 
 #define DEFAULT_IMAGES 1000
@@ -106,11 +108,13 @@ static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg, 
 int cli_attack(const cli_options *o)
 {
     if (!o->model)
-        return cli_fail("attack: --model FILE is required\n\n%s", cli_usage);
+        return cli_fail("attack: --model FILE is required (see advlab attack --help)");
     advlab_attack_config cfg;
-    if (cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &cfg, cli_default_attack, cli_set_attack))
+    if (cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg,
+                       cli_default_attack))
         return 2;
-    int rc = cli_apply_settings(o, &cfg, cli_set_attack);
+    const cli_config configs[] = {{&advlab__attack_spec, &cfg}};
+    int rc = cli_apply_settings(o, configs, 1);
     if (rc)
         return rc;
     advlab_dataset *test = NULL;
@@ -133,7 +137,7 @@ int cli_attack(const cli_options *o)
         goto done;
     }
     if (o->defence) {
-        if (cli_parse_spec("--defence", o->defence, &pre_cfg, cli_default_pre, cli_set_pre)) {
+        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg, cli_default_pre)) {
             rc = 2;
             goto done;
         }
@@ -211,32 +215,52 @@ done:
 
 /* ------------------------------------------------------------- detect */
 
+/* The detector a command line asks for: the library has a constructor per
+ * kind, not one config, so the CLI keeps this one, described by a field
+ * table like the library's configs. The library's constructors, trainer and
+ * calibration check the values. */
+typedef enum { DETECTOR_SQUEEZE, DETECTOR_BINARY } detector_kind;
+
 typedef struct {
-    int bit_depth, median_window, binary, epochs;
-} detector_spec;
+    detector_kind kind;
+    int bit_depth, median_window; /* squeeze */
+    int epochs;                   /* binary: training epochs */
+    float fpr;                    /* squeeze: the calibration's false-positive rate */
+} detector_config;
+
+static const char *const detector_kinds[] = {"squeeze", "binary", NULL};
+
+static const advlab__cfg_field detector_fields[] = {
+    {"bit_depth", ADVLAB__CFG_INT, offsetof(detector_config, bit_depth), 0, 8, 0, 1u << DETECTOR_SQUEEZE,
+     NULL, "the bit-depth squeezer's bits; 0: off"},
+    {"median_window", ADVLAB__CFG_INT, offsetof(detector_config, median_window), 0, 4096, 0,
+     1u << DETECTOR_SQUEEZE, NULL, "the median squeezer's window; 0: off"},
+    {"epochs", ADVLAB__CFG_INT, offsetof(detector_config, epochs), 1, 10000, 0, 1u << DETECTOR_BINARY,
+     NULL, "training epochs"},
+    {"fpr", ADVLAB__CFG_FLOAT, offsetof(detector_config, fpr), 0, 1, 0, 0, NULL,
+     "squeeze: the false-positive rate its threshold is calibrated to"},
+};
+
+static const advlab__cfg_spec detector_spec =
+    ADVLAB__CFG_SPEC("detector", detector_kinds, offsetof(detector_config, kind), detector_fields);
 
 static advlab_status default_detector(const char *name, void *cfg)
 {
-    detector_spec *d = cfg;
-    *d = (detector_spec){.bit_depth = 1, .median_window = 2, .epochs = 3};
-    if (strcmp(name, "binary") == 0)
-        d->binary = 1;
-    else if (strcmp(name, "squeeze") != 0)
-        return cli_spec_error("unknown detector \"%s\"; the detectors are squeeze, binary", name);
+    int kind;
+    if (advlab__cfg_find_kind(&detector_spec, name, &kind))
+        return ADVLAB_E_ARG;
+    *(detector_config *)cfg = (detector_config){
+        .kind = (detector_kind)kind, .bit_depth = 1, .median_window = 2, .epochs = 3, .fpr = 0.05f};
     return ADVLAB_OK;
 }
 
-static advlab_status set_detector(void *cfg, const char *key, double value)
+void cli_usage_detector(advlab_strbuf *out)
 {
-    detector_spec *d = cfg;
-    int *field = strcmp(key, "bit_depth") == 0       ? &d->bit_depth
-                 : strcmp(key, "median_window") == 0 ? &d->median_window
-                 : strcmp(key, "epochs") == 0        ? &d->epochs
-                                                     : NULL;
-    if (!field || value != floor(value) || fabs(value) > 1e6)
-        return cli_spec_error("\"%s\" must be bit_depth, median_window or epochs with an integer value", key);
-    *field = (int)value;
-    return ADVLAB_OK;
+    detector_config cfg;
+    default_detector("squeeze", &cfg);
+    advlab__sb_printf(out, "\ndetector settings, for --detector squeeze|binary (each applies to the "
+                           "detectors in brackets):\n");
+    advlab__cfg_usage(&detector_spec, &cfg, 1, out);
 }
 
 /* The first *n training images (fewer if the set is smaller: *n becomes the
@@ -272,21 +296,16 @@ done:
 int cli_detect(const cli_options *o)
 {
     if (!o->model)
-        return cli_fail("detect: --model FILE is required\n\n%s", cli_usage);
-    detector_spec spec;
+        return cli_fail("detect: --model FILE is required (see advlab detect --help)");
+    detector_config spec;
     advlab_attack_config cfg;
-    double fpr = 0.05;
-    if (cli_parse_spec("--detector", o->detector ? o->detector : "squeeze", &spec, default_detector, set_detector) ||
-        cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &cfg, cli_default_attack, cli_set_attack))
+    if (cli_parse_spec("--detector", o->detector ? o->detector : "squeeze", &detector_spec, &spec,
+                       default_detector) ||
+        cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg,
+                       cli_default_attack))
         return 2;
-    cli_options rest = *o;
-    rest.n_settings = 0;
-    for (int i = 0; i < o->n_settings; i++)
-        if (strcmp(o->settings[i].key, "fpr") == 0)
-            fpr = o->settings[i].value;
-        else
-            rest.settings[rest.n_settings++] = o->settings[i];
-    int rc = cli_apply_settings(&rest, &cfg, cli_set_attack);
+    const cli_config configs[] = {{&detector_spec, &spec}, {&advlab__attack_spec, &cfg}};
+    int rc = cli_apply_settings(o, configs, 2);
     if (rc)
         return rc;
     advlab_dataset *test = NULL;
@@ -309,11 +328,11 @@ int cli_detect(const cli_options *o)
     }
     /* The binary detector learns from 5000 pairs; the squeeze detector's
      * threshold comes from 1000 clean images. */
-    int pairs = spec.binary ? 5000 : 1000;
+    int pairs = spec.kind == DETECTOR_BINARY ? 5000 : 1000;
     if (training_pairs(o, net, &cfg, &pairs, &clean, &adv))
         goto done;
     advlab_status st;
-    if (spec.binary) {
+    if (spec.kind == DETECTOR_BINARY) {
         advlab_train_config tc;
         advlab_train_config_default(&tc);
         tc.epochs = spec.epochs;
@@ -325,7 +344,7 @@ int cli_detect(const cli_options *o)
     } else {
         st = advlab_squeeze_detector_create(net, spec.bit_depth, spec.median_window, &det);
         if (!st)
-            st = advlab_detector_calibrate(det, clean, pairs, (float)fpr);
+            st = advlab_detector_calibrate(det, clean, pairs, spec.fpr);
     }
     if (!st)
         st = advlab_attack_create(net, &cfg, &a);
@@ -349,7 +368,7 @@ int cli_detect(const cli_options *o)
     describe(&cfg, what, sizeof what);
     double threshold = advlab_detector_threshold(det);
     if (o->json) {
-        printf("{\"command\":\"detect\",\"detector\":\"%s\",\"attack\":", spec.binary ? "binary" : "squeeze");
+        printf("{\"command\":\"detect\",\"detector\":\"%s\",\"attack\":", spec.kind == DETECTOR_BINARY ? "binary" : "squeeze");
         cli_print_json_string(what);
         printf(",\"images\":%d,\"threshold\":%.6g,\"false_positive_rate\":%.6f,\"detection_rate\":%.6f,"
                "\"attack_success_rate\":%.6f}\n",
@@ -358,7 +377,7 @@ int cli_detect(const cli_options *o)
         printf("%s detector (threshold %.4g) against %s on %d test images\n"
                "  false-positive rate on clean images  %6.2f%%\n"
                "  detection rate on attacked images    %6.2f%%  (the attack fooled the model on %.2f%%)\n",
-               spec.binary ? "binary input" : "feature-squeezing", threshold, what, n,
+               spec.kind == DETECTOR_BINARY ? "binary input" : "feature-squeezing", threshold, what, n,
                100.0 * false_pos / n, 100.0 * detected / n, 100.0 * m.success_rate);
     rc = 0;
 done:

@@ -1,36 +1,59 @@
 /* The native `advlab` command's shared parts: options, messages, loading
- * data and models. Each cli_*.c file holds a family of commands. */
+ * data and models. main.c holds the command table and the help, options.c
+ * the parsing, and each other file a family of commands. */
 #ifndef ADVLAB_CLI_H
 #define ADVLAB_CLI_H
 
 #include <stddef.h>
 
 #include "advlab.h"
+#include "base/config.h"
+#include "base/strbuf.h"
 
-#define CLI_MAX_SETTINGS 32
+#define CLI_MAX_SETTINGS 256
 #define CLI_MAX_STATIC 4
 
 typedef struct {
-    const char *command, *arch, *out, *model, *data, *optimizer, *inputs_out, *probs_out;
+    const char *command, *arch, *out, *model, *data, *inputs_out, *probs_out;
     const char *attack, *defence, *postprocess, *detector, *target, *save_dir, *image;
     const char *statics[CLI_MAX_STATIC];
     int n_static;
-    advlab_train_config train; /* train and defend */
-    int limit, json;
+    int limit, json, help;
     /* argv joined with spaces, shell-quoted where needed (at most 1023
      * bytes, longer ends in "..."): the weights' "command" metadata. */
     const char *command_line;
-    /* Every other `--key value`, for the command's own config (attack,
-     * experiment); dashes in keys become underscores. */
+    /* Every other `--key value`, for the command's configs; dashes in keys
+     * become underscores. Values stay text until a config's table reads
+     * them (a number, "inf", or a choice's name such as "sgd"). */
     struct {
         char key[64];
-        double value;
-        const char *text;
+        const char *flag, *value;
     } settings[CLI_MAX_SETTINGS];
     int n_settings;
 } cli_options;
 
-extern const char cli_usage[];
+/* One config a command fills from the settings. */
+typedef struct {
+    const advlab__cfg_spec *spec;
+    void *cfg;
+} cli_config;
+
+/* argv into o; a malformed command line is reported and returns non-zero. */
+int cli_parse_args(int argc, char **argv, cli_options *o);
+/* Applies each setting to the first of the n configs that takes its key
+ * (so order them by precedence: defend's --seed is the training's). An
+ * unknown key or a malformed value is a usage error: reported, returns 2.
+ * Ranges are checked later, by the library's *_create. */
+int cli_apply_settings(const cli_options *o, const cli_config *configs, int n);
+/* Parses "name" or "name:key=value,key=value" into cfg: def(name, cfg)
+ * makes the defaults, then each key=value goes through spec. */
+typedef advlab_status (*cli_defaulter)(const char *name, void *cfg);
+int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *spec, void *cfg,
+                   cli_defaulter def);
+/* The library's default makers in cli_defaulter's shape. */
+advlab_status cli_default_attack(const char *name, void *cfg);
+advlab_status cli_default_pre(const char *name, void *cfg);
+advlab_status cli_default_post(const char *name, void *cfg);
 
 /* Prints "advlab: <message>" to stderr and returns 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -50,27 +73,8 @@ int cli_save_model(const advlab_net *net, const char *path);
  * *n becomes the count. Freed with free(). */
 int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, int32_t **y);
 
-/* Applies the leftover settings through set(cfg, key, value); a failure is a
- * usage error (returns 2) with the library's message. */
-typedef advlab_status (*cli_setter)(void *cfg, const char *key, double value);
-int cli_apply_settings(const cli_options *o, void *cfg, cli_setter set);
-/* Parses "name" or "name:key=value,key=value" into a config through the
- * given default and set functions (pre-processors, post-processors). A
- * failing function's message is advlab_last_error(), or what it gave
- * cli_spec_error for configs the CLI keeps itself. */
-typedef advlab_status (*cli_defaulter)(const char *name, void *cfg);
-/* For a CLI-side spec function: records its message and returns ADVLAB_E_ARG. */
-advlab_status cli_spec_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int cli_parse_spec(const char *flag, const char *spec, void *cfg, cli_defaulter def, cli_setter set);
-
-/* The library's config functions in the two shapes above. */
-advlab_status cli_default_attack(const char *name, void *cfg);
-advlab_status cli_set_attack(void *cfg, const char *key, double value);
-advlab_status cli_default_pre(const char *name, void *cfg);
-advlab_status cli_set_pre(void *cfg, const char *key, double value);
-advlab_status cli_default_post(const char *name, void *cfg);
-advlab_status cli_set_post(void *cfg, const char *key, double value);
-advlab_status cli_set_experiment(void *cfg, const char *key, double value);
+/* Appends the usage of a command's configs to its --help. */
+void cli_usage_detector(advlab_strbuf *out);
 
 int cli_train(const cli_options *o);
 int cli_eval(const cli_options *o);

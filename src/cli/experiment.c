@@ -6,7 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attacks/attack.h"
 #include "cli/cli.h"
+#include "lab/experiment.h"
+#include "train/adv_train.h"
+#include "train/trainer.h"
 
 static void print_progress(const advlab_experiment_progress *p, int tty)
 {
@@ -51,7 +55,8 @@ int cli_experiment(const cli_options *o)
 {
     advlab_experiment_config cfg;
     advlab_experiment_config_default(&cfg);
-    int rc = cli_apply_settings(o, &cfg, cli_set_experiment);
+    const cli_config configs[] = {{&advlab__experiment_spec, &cfg}};
+    int rc = cli_apply_settings(o, configs, 1);
     if (rc)
         return rc;
     advlab_dataset *train = NULL, *test = NULL;
@@ -110,19 +115,19 @@ done:
 int cli_defend(const cli_options *o)
 {
     if (!o->out)
-        return cli_fail("defend: --out FILE is required\n\n%s", cli_usage);
+        return cli_fail("defend: --out FILE is required (see advlab defend --help)");
+    advlab_train_config train_cfg;
+    advlab_train_config_default(&train_cfg);
+    train_cfg.limit = o->limit;
     advlab_adv_config adv;
     advlab_adv_config_default(&adv);
-    cli_options rest = *o;
-    rest.n_settings = 0;
-    for (int i = 0; i < o->n_settings; i++)
-        if (strcmp(o->settings[i].key, "ratio") == 0)
-            adv.ratio = (float)o->settings[i].value;
-        else
-            rest.settings[rest.n_settings++] = o->settings[i];
-    if (o->attack && cli_parse_spec("--attack", o->attack, &adv.attack, cli_default_attack, cli_set_attack))
+    if (o->attack &&
+        cli_parse_spec("--attack", o->attack, &advlab__attack_spec, &adv.attack, cli_default_attack))
         return 2;
-    int rc = cli_apply_settings(&rest, &adv.attack, cli_set_attack);
+    /* The training takes --seed and --epochs; the attack keeps its own. */
+    const cli_config configs[] = {
+        {&advlab__train_spec, &train_cfg}, {&advlab__adv_spec, &adv}, {&advlab__attack_spec, &adv.attack}};
+    int rc = cli_apply_settings(o, configs, 3);
     if (rc)
         return rc;
     advlab_dataset *train = NULL, *test = NULL;
@@ -133,8 +138,8 @@ int cli_defend(const cli_options *o)
     rc = 1;
     if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
         goto done;
-    if (o->model ? cli_load_model(o->model, o->train.batch, &net)
-                 : (advlab_net_create(o->arch, o->train.batch, o->train.seed, &net) ? cli_fail_status() : 0))
+    if (o->model ? cli_load_model(o->model, train_cfg.batch, &net)
+                 : (advlab_net_create(o->arch, train_cfg.batch, train_cfg.seed, &net) ? cli_fail_status() : 0))
         goto done;
     for (int i = 0; i < o->n_static; i++)
         if (cli_load_model(o->statics[i], 256, &adv.static_nets[adv.n_static++]))
@@ -142,14 +147,14 @@ int cli_defend(const cli_options *o)
     /* Loaded weights bring the metadata of the run that made them; these
      * weights are this command's. */
     if (advlab_net_set_meta(net, "dataset", dataset) || advlab_net_set_meta(net, "command", o->command_line) ||
-        advlab_adv_trainer_create(net, train, &o->train, &adv, &t)) {
+        advlab_adv_trainer_create(net, train, &train_cfg, &adv, &t)) {
         rc = cli_fail_status();
         goto done;
     }
     if (!o->json)
         printf("adversarial training of %s%s: %s eps %g, ratio %g, %d static models, %d epochs\n", advlab_net_arch(net),
            o->model ? " from the given weights" : " from scratch", advlab_attack_name(adv.attack.kind),
-           (double)adv.attack.eps, (double)adv.ratio, adv.n_static, o->train.epochs);
+           (double)adv.attack.eps, (double)adv.ratio, adv.n_static, train_cfg.epochs);
     fflush(stdout);
     double start = cli_now();
     while (!advlab_trainer_finished(t)) {

@@ -139,7 +139,7 @@ static void print_prediction(const char *image, const float *probs, int k, int j
 int cli_predict_image(const cli_options *o)
 {
     if (!o->model)
-        return cli_fail("predict: --model is required with --image\n\n%s", cli_usage);
+        return cli_fail("predict: --model is required with --image (see advlab predict --help)");
     advlab_net *net = NULL;
     uint8_t *bytes = NULL;
     size_t len = 0;

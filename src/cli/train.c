@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "defences/postprocess.h"
+#include "train/trainer.h"
 
 static void print_bar(const advlab_train_progress *p)
 {
@@ -16,32 +18,38 @@ static void print_bar(const advlab_train_progress *p)
 
 int cli_train(const cli_options *o)
 {
-    if (!o->out)
-        return cli_fail("train: --out FILE is required\n\n%s", cli_usage);
     advlab_dataset *train = NULL, *test = NULL;
     advlab_net *net = NULL;
     advlab_trainer *t = NULL;
     uint8_t *bytes = NULL;
     size_t len = 0;
     int rc = 1, tty = isatty(2) && !o->json;
+    advlab_train_config cfg;
+    advlab_train_config_default(&cfg);
+    cfg.limit = o->limit;
+    const cli_config configs[] = {{&advlab__train_spec, &cfg}};
+    if (cli_apply_settings(o, configs, 1))
+        return 2;
+    if (!o->out)
+        return cli_fail("train: --out FILE is required (see advlab train --help)");
     char dataset[256];
     cli_dataset_name(o->data, dataset, sizeof dataset);
     if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
         goto done;
-    if (advlab_net_create(o->arch, o->train.batch, o->train.seed, &net) ||
+    if (advlab_net_create(o->arch, cfg.batch, cfg.seed, &net) ||
         advlab_net_set_meta(net, "dataset", dataset) || advlab_net_set_meta(net, "command", o->command_line) ||
-        advlab_trainer_create(net, train, &o->train, &t)) {
+        advlab_trainer_create(net, train, &cfg, &t)) {
         rc = cli_fail_status();
         goto done;
     }
     if (o->json)
         printf("{\"command\":\"train\",\"arch\":\"%s\",\"seed\":%llu,\"epochs\":[", advlab_net_arch(net),
-               (unsigned long long)o->train.seed);
+               (unsigned long long)cfg.seed);
     else
         printf("training %s on %d %s images: %d epochs, batch %d, %s lr %g, seed %llu\n",
                advlab_net_arch(net), o->limit > 0 && o->limit < advlab_dataset_count(train) ? o->limit : advlab_dataset_count(train),
-               dataset, o->train.epochs, o->train.batch, o->optimizer, (double)o->train.lr,
-               (unsigned long long)o->train.seed);
+               dataset, cfg.epochs, cfg.batch, cfg.optimizer == ADVLAB_OPT_SGD ? "sgd" : "adam", (double)cfg.lr,
+               (unsigned long long)cfg.seed);
     fflush(stdout);
     double start = cli_now();
     while (!advlab_trainer_finished(t)) {
@@ -92,8 +100,10 @@ done:
 
 int cli_eval(const cli_options *o)
 {
+    if (cli_apply_settings(o, NULL, 0)) /* eval takes no settings */
+        return 2;
     if (!o->model)
-        return cli_fail("eval: --model FILE is required\n\n%s", cli_usage);
+        return cli_fail("eval: --model FILE is required (see advlab eval --help)");
     advlab_dataset *test = NULL;
     advlab_net *net = NULL;
     int32_t confusion[100 * 100];
@@ -144,10 +154,12 @@ done:
 
 int cli_predict(const cli_options *o)
 {
+    if (cli_apply_settings(o, NULL, 0)) /* predict takes no settings */
+        return 2;
     if (o->image)
         return cli_predict_image(o);
     if (!o->model || !o->inputs_out || !o->probs_out)
-        return cli_fail("predict: --model, --inputs-out and --probs-out are required\n\n%s", cli_usage);
+        return cli_fail("predict: --model, --inputs-out and --probs-out are required (see advlab predict --help)");
     advlab_dataset *test = NULL;
     advlab_net *net = NULL;
     float *x = NULL, *probs = NULL;
@@ -171,7 +183,7 @@ int cli_predict(const cli_options *o)
         idx[i] = i;
     advlab_dataset_gather(test, idx, n, x, y);
     advlab_postprocess_config post;
-    if (o->postprocess && cli_parse_spec("--postprocess", o->postprocess, &post, cli_default_post, cli_set_post))
+    if (o->postprocess && cli_parse_spec("--postprocess", o->postprocess, &advlab__postprocess_spec, &post, cli_default_post))
         goto done;
     if (advlab_net_predict(net, x, n, probs) ||
         (o->postprocess && advlab_postprocess(&post, probs, n, k, probs)) ||
