@@ -88,42 +88,29 @@ const EXPORTS = [
   'net_tensor_count', 'net_tensor', 'tensor_name', 'tensor_rank', 'tensor_dim', 'tensor_count',
   'tensor_data', 'net_set_meta', 'net_meta', 'net_predict', 'net_loss_grad', 'net_input_grad',
   'net_evaluate', 'weights_save', 'weights_load',
-  'train_defaults', 'trainer_create', 'trainer_free', 'trainer_run', 'trainer_progress',
-  'trainer_finished', 'train_config_new', 'trainer_state_size', 'trainer_state_save',
-  'trainer_state_restore',
-  'attack_config_new', 'attack_config_set', 'attack_config_set_seed',
-  'preprocess_config_new', 'preprocess_config_set', 'preprocess_config_set_seed',
-  'postprocess_config_new', 'postprocess_config_set',
-  'experiment_config_new', 'experiment_config_set', 'experiment_config_set_seed',
+  'layout', 'config_new', 'config_default', 'config_set', 'config_set_text', 'config_set_seed', 'config_json',
+  'trainer_create', 'trainer_free', 'trainer_run', 'trainer_progress',
+  'trainer_finished', 'trainer_state_size', 'trainer_state_save', 'trainer_state_restore',
   'attack_create', 'attack_free', 'attack_set_preprocessor', 'attack_set_grad_mode', 'attack_run',
   'preprocessor_create', 'preprocessor_free', 'preprocessor_apply', 'postprocess',
   'squeeze_detector_create', 'binary_detector_create', 'binary_detector_train', 'detector_free',
   'detector_score', 'detector_calibrate', 'detector_threshold', 'detector_set_threshold',
   'detector_detect',
-  'adv_config_new', 'adv_config_set_ratio', 'adv_config_set_attack', 'adv_config_add_static',
+  'adv_config_attack', 'adv_config_add_static',
   'adv_trainer_create', 'attack_metrics', 'empirical_robustness',
   'experiment_create', 'experiment_free', 'experiment_run', 'experiment_progress',
-  'experiment_stage_name', 'experiment_finished', 'experiment_report_json',
+  'experiment_finished', 'experiment_report_json',
   'experiment_weights_save',
   'image_to_mnist',
 ];
 
-// The C configs set key by key (see withConfig), and which of them take a seed.
-const CONFIG_KINDS = {
-  attack: { what: 'attack', named: true, seeded: true },
-  preprocess: { what: 'pre-processor', named: true, seeded: true },
-  postprocess: { what: 'post-processor', named: true, seeded: false },
-  experiment: { what: 'experiment', named: false, seeded: true },
+// What each config type is called in messages (advlab_wasm_config_new's types).
+const CONFIG_WHAT = {
+  train: 'train config', adv: 'adversarial training', attack: 'attack',
+  preprocess: 'pre-processor', postprocess: 'post-processor', experiment: 'experiment',
 };
-
-// advlab_train_config as scalars, in the order advlab_wasm_train_defaults
-// writes them and advlab_wasm_trainer_create takes them.
-const CONFIG_KEYS = ['optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'epsilon', 'epochs',
-  'batch', 'seed', 'limit'];
-const OPTIMIZERS = ['adam', 'sgd'];
 // advlab_grad_mode, by index.
 const GRAD_MODES = ['bpda', 'exact'];
-const INT_KEYS = new Set(['epochs', 'batch', 'limit']);
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
@@ -162,15 +149,18 @@ function snakeCase(key) {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-// A config value as the double a C setter takes: numbers as they are,
-// booleans as 1/0, 'inf' as Infinity.
-function settingValue(value, key, what) {
-  if (typeof value === 'boolean') return value ? 1 : 0;
+// A number argument for C (a rate, a threshold): numbers as they are, 'inf' as Infinity.
+function numberArg(value, key, what) {
   if (value === 'inf' || value === 'Infinity') return Infinity;
   if (typeof value !== 'number') {
     throw new Error(`${what}: ${key} must be a number, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+// snake_case -> camelCase, for the fields of the C structs read through the layout.
+function camelCase(key) {
+  return key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
 
 // Throws for keys of opts outside `known` (options handled in JS, not by C).
@@ -224,6 +214,7 @@ export async function createLab(options = {}) {
 class Core {
   #module;
   #scratch; // 16 bytes of wasm memory for out-params (pointers, lengths)
+  #layout; // advlab_wasm_layout: the result structs' fields by name
   /** The C exports by their names without the advlab_wasm_ prefix. */
   c = {};
 
@@ -237,7 +228,9 @@ class Core {
       this.c[name] = fn;
     }
     this.#scratch = this.alloc(16);
-    this.trainDefaults = Object.freeze(this.#readDefaults());
+    this.#layout = JSON.parse(this.string(this.c.layout()));
+    this.trainDefaults = Object.freeze(this.withConfig('train', undefined, {},
+      (cfg) => JSON.parse(this.withString('train', (t) => this.string(this.c.config_json(t, cfg))))));
   }
 
   /** The current wasm memory (replaced when memory grows). */
@@ -353,58 +346,65 @@ class Core {
   }
 
   /**
-   * Runs fn(ptr) with a heap C config of `kind` (see CONFIG_KINDS): made with its defaults, then
-   * each key of settings set through the C setter (seeds as two u32 halves). Freed after.
+   * Runs fn(ptr) with a heap config of `type` (train, adv, attack, preprocess, postprocess,
+   * experiment) made with the defaults of kind `name` (ignored by the types without kinds), then
+   * set key by key through its C field table: numbers and booleans as numbers, names ('sgd', 'inf') as text, seeds as u64 halves.
+   * Keys may be camelCase. Freed after fn.
    */
-  withConfig(kind, name, settings, fn) {
-    const { what, named, seeded } = CONFIG_KINDS[kind];
+  withConfig(type, name, settings, fn) {
     const c = this.c;
-    const ptr = named
-      ? this.withString(name, (n) => this.out((o) => c[`${kind}_config_new`](n, o)))
-      : this.out((o) => c[`${kind}_config_new`](o));
+    const what = name === undefined ? CONFIG_WHAT[type] : `${CONFIG_WHAT[type]} ${name}`;
+    const ptr = this.withString(type, (t) =>
+      this.withString(String(name), (n) => this.out((o) => c.config_new(t, n, o))));
     try {
-      for (const [key, value] of Object.entries(settings)) {
-        if (value === undefined) continue;
-        if (key === 'seed' && seeded) {
-          const [lo, hi] = seedHalves(value, `${what} ${name ?? 'config'}`);
-          c[`${kind}_config_set_seed`](ptr, lo, hi);
-          continue;
-        }
-        const v = settingValue(value, key, `${what} ${name ?? 'config'}`);
-        this.withString(snakeCase(key), (k) => this.check(c[`${kind}_config_set`](ptr, k, v)));
-      }
+      this.setConfig(type, ptr, settings, what);
       return fn(ptr);
     } finally {
       c.free(ptr);
     }
   }
 
-  /** Runs fn(ptr) with a heap advlab_train_config from a TrainConfig; freed after. */
-  withTrainConfig(config, fn) {
-    const args = trainArgs(resolveConfig(config, this.trainDefaults));
-    const ptr = this.out((o) => this.c.train_config_new(...args, o));
-    try {
-      return fn(ptr);
-    } finally {
-      this.c.free(ptr);
+  /** Sets the keys of `settings` on the config of `type` at ptr (see withConfig). */
+  setConfig(type, ptr, settings, what) {
+    const c = this.c;
+    for (const [key, value] of Object.entries(settings)) {
+      if (value === undefined) continue;
+      const isName = typeof value === 'string' && Number.isNaN(Number(value));
+      if (key !== 'seed' && !isName && typeof value !== 'number' && typeof value !== 'boolean') {
+        throw new Error(`${what}: ${key} must be a number, got ${JSON.stringify(value)}`);
+      }
+      this.withString(type, (t) => this.withString(snakeCase(key), (k) => {
+        if (key === 'seed') {
+          const [lo, hi] = seedHalves(value, what);
+          this.check(c.config_set_seed(t, ptr, k, lo, hi));
+        } else if (isName) {
+          this.withString(value, (v) => this.check(c.config_set_text(t, ptr, k, v)));
+        } else {
+          this.check(c.config_set(t, ptr, k, Number(value)));
+        }
+      }));
     }
   }
+
+  /** The C struct `layout` (advlab_wasm_layout) at ptr, as an object with camelCase keys. */
+  read(layout, ptr) {
+    const view = new DataView(this.memory);
+    const out = {};
+    for (const [name, [offset, type]] of Object.entries(this.#layout[layout].fields)) {
+      const at = ptr + offset;
+      out[camelCase(name)] = type === 'f64' ? view.getFloat64(at, true)
+        : type === 'i32' ? view.getInt32(at, true)
+          : this.string(view.getUint32(at, true));
+    }
+    return out;
+  }
+
+  /** The byte size of a layout's struct, for out-params. */
+  sizeOf(layout) { return this.#layout[layout].size; }
+
+
 
   #u32() { return new Uint32Array(this.memory); }
-
-  #readDefaults() {
-    const p = this.alloc(8 * 11);
-    try {
-      this.c.train_defaults(p);
-      const d = new Float64Array(this.memory, p, 11);
-      return {
-        optimizer: OPTIMIZERS[d[0]], lr: d[1], momentum: d[2], beta1: d[3], beta2: d[4],
-        epsilon: d[5], epochs: d[6], batch: d[7], seed: d[8] + d[9] * 2 ** 32, limit: d[10],
-      };
-    } finally {
-      this.c.free(p);
-    }
-  }
 }
 
 /**
@@ -576,7 +576,8 @@ export class Lab {
     const y = labelArray(labels, n, 'attackMetrics');
     const t = targets === undefined ? null : labelArray(targets, n, 'attackMetrics: targets');
     const k = net.classes;
-    const sizes = [xs.byteLength, as.byteLength, 4 * n, t ? 4 * n : null, 8 * 7, 4 * k * k];
+    const sizes = [xs.byteLength, as.byteLength, 4 * n, t ? 4 * n : null,
+      core.sizeOf('attack_metrics'), 4 * k * k];
     return core.withScratch(sizes, (px, pa, py, pt, pout, pcm) => {
       core.f32(px, xs.length).set(xs);
       core.f32(pa, as.length).set(as);
@@ -584,11 +585,7 @@ export class Lab {
       if (t) core.i32(pt, n).set(t);
       core.check(core.c.attack_metrics(net.ptr, defence ? defence.ptr : 0, px, pa, py, pt, n,
         pout, pcm));
-      const d = core.f64(pout, 7);
-      return {
-        n: d[0], cleanAccuracy: d[1], advAccuracy: d[2], successRate: d[3], meanL0: d[4],
-        meanL2: d[5], meanLinf: d[6], confusion: core.i32(pcm, k * k).slice(),
-      };
+      return { ...core.read('attack_metrics', pout), confusion: core.i32(pcm, k * k).slice() };
     });
   }
 
@@ -903,8 +900,8 @@ export class Net extends Owned {
    */
   trainer(dataset, config = {}) {
     const core = this.#core;
-    const args = trainArgs(resolveConfig(config, core.trainDefaults));
-    const ptr = core.out((o) => core.c.trainer_create(this.ptr, dataset.ptr, ...args, o));
+    const ptr = core.withConfig('train', undefined, config, (cfg) =>
+      core.out((o) => core.c.trainer_create(this.ptr, dataset.ptr, cfg, o)));
     return new Trainer(core, ptr, [this, dataset]);
   }
 
@@ -926,22 +923,19 @@ export class Net extends Owned {
     const { ratio, attack, staticNets = [] } = adversarial;
     const core = this.#core;
     const c = core.c;
-    const ptr = core.withTrainConfig(config, (train) => {
-      const adv = core.out((o) => c.adv_config_new(o));
-      try {
-        if (ratio !== undefined) {
-          c.adv_config_set_ratio(adv, settingValue(ratio, 'ratio', 'adversarial training'));
-        }
+    const ptr = core.withConfig('train', undefined, config, (train) =>
+      core.withConfig('adv', undefined, { ratio }, (adv) => {
         if (attack !== undefined) {
+          // The attack starts from ART's defaults for its name, as createAttack's does.
           const { name, ...settings } = attack;
-          core.withConfig('attack', name, settings, (a) => c.adv_config_set_attack(adv, a));
+          const a = c.adv_config_attack(adv);
+          core.withString('attack', (t) => core.withString(String(name), (n) =>
+            core.check(c.config_default(t, n, a))));
+          core.setConfig('attack', a, settings, `attack ${name}`);
         }
         for (const net of staticNets) core.check(c.adv_config_add_static(adv, net.ptr));
         return core.out((o) => c.adv_trainer_create(this.ptr, dataset.ptr, train, adv, o));
-      } finally {
-        c.free(adv);
-      }
-    });
+      }));
     return new Trainer(core, ptr, [this, dataset, ...staticNets]);
   }
 
@@ -1015,40 +1009,6 @@ export class Net extends Owned {
  * @property {number} [limit] train on the first `limit` samples; all when <= 0
  */
 
-function resolveConfig(config, defaults) {
-  for (const key of Object.keys(config)) {
-    if (!CONFIG_KEYS.includes(key)) {
-      throw new Error(`train config: unknown key '${key}' (known: ${CONFIG_KEYS.join(', ')})`);
-    }
-  }
-  const cfg = { ...defaults, ...config };
-  for (const key of CONFIG_KEYS) {
-    const v = cfg[key];
-    if (v === undefined) cfg[key] = defaults[key];
-  }
-  if (!OPTIMIZERS.includes(cfg.optimizer)) {
-    throw new Error(`train config: optimizer must be 'adam' or 'sgd', got '${cfg.optimizer}'`);
-  }
-  for (const key of ['lr', 'momentum', 'beta1', 'beta2', 'epsilon']) {
-    if (typeof cfg[key] !== 'number') {
-      throw new Error(`train config: ${key} must be a number, got ${cfg[key]}`);
-    }
-  }
-  for (const key of INT_KEYS) {
-    intArg(cfg[key], `train config: ${key}`);
-  }
-  cfg.seedHalves = seedHalves(cfg.seed, 'train config');
-  return cfg;
-}
-
-// A resolved TrainConfig as the scalars advlab_wasm_trainer_create and
-// advlab_wasm_train_config_new take, in the order of CONFIG_KEYS.
-function trainArgs(cfg) {
-  const [lo, hi] = cfg.seedHalves;
-  return [OPTIMIZERS.indexOf(cfg.optimizer), cfg.lr, cfg.momentum, cfg.beta1, cfg.beta2,
-    cfg.epsilon, cfg.epochs, cfg.batch, lo, hi, cfg.limit];
-}
-
 /**
  * @typedef {object} TrainHooks
  * @property {(p: Progress) => void} [onEpoch] after each epoch
@@ -1103,11 +1063,8 @@ export class Trainer extends Owned {
   run(maxBatches = 50) {
     const c = this.#core.c;
     this.#core.check(c.trainer_run(this.ptr, intArg(maxBatches, 'run: maxBatches')));
-    const d = new Float64Array(this.#core.memory, c.trainer_progress(this.ptr), 8);
-    return {
-      epoch: d[0], epochs: d[1], batchInEpoch: d[2], batchesPerEpoch: d[3], epochDone: d[4] !== 0,
-      loss: d[5], accuracy: d[6], imagesPerSec: d[7],
-    };
+    const p = this.#core.read('train_progress', c.trainer_progress(this.ptr));
+    return { ...p, epochDone: p.epochDone !== 0 };
   }
 
   /** @returns {boolean} true once every epoch has run. */
@@ -1307,7 +1264,7 @@ export class Detector extends Owned {
    */
   calibrate(clean, fpr) {
     const core = this.#core;
-    const rate = settingValue(fpr, 'fpr', 'detector calibrate');
+    const rate = numberArg(fpr, 'fpr', 'detector calibrate');
     this.#withImages(clean, 'calibrate', () => 0, (px, n) =>
       core.check(core.c.detector_calibrate(this.ptr, px, n, rate)));
     return this.threshold;
@@ -1316,7 +1273,7 @@ export class Detector extends Owned {
   /** @returns {number} the score above which an image is flagged. */
   get threshold() { return this.#core.c.detector_threshold(this.ptr); }
   set threshold(value) {
-    const v = settingValue(value, 'threshold', 'detector');
+    const v = numberArg(value, 'threshold', 'detector');
     this.#core.check(this.#core.c.detector_set_threshold(this.ptr, v));
   }
 
@@ -1347,7 +1304,7 @@ export class Detector extends Owned {
           `${n} clean ones`);
       }
       core.f32(pa, as.length).set(as);
-      core.withTrainConfig(config, (cfg) =>
+      core.withConfig('train', undefined, config, (cfg) =>
         core.check(core.c.binary_detector_train(this.ptr, pc, pa, n, cfg)));
     });
   }
@@ -1371,11 +1328,7 @@ class Experiment extends Owned {
   run(maxUnits) {
     const core = this.#core;
     core.check(core.c.experiment_run(this.ptr, maxUnits));
-    const d = core.f64(core.c.experiment_progress(this.ptr), 8);
-    return {
-      stage: d[0], stages: d[1], stageName: core.string(core.c.experiment_stage_name(this.ptr)),
-      done: d[2], total: d[3], epoch: d[4], epochs: d[5], loss: d[6], fraction: d[7],
-    };
+    return core.read('experiment_progress', core.c.experiment_progress(this.ptr));
   }
 
   get finished() { return this.#core.c.experiment_finished(this.ptr) !== 0; }

@@ -193,6 +193,22 @@ advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const c
     return advlab__cfg_set(s, cfg, key, value);
 }
 
+advlab_status advlab__cfg_set_seed(const advlab__cfg_spec *s, void *cfg, const char *key,
+                                   uint64_t seed)
+{
+    if (!cfg)
+        return advlab__fail(ADVLAB_E_ARG, "%s: config is NULL", s->what);
+    char prefix[96];
+    const advlab__cfg_field *f = find_field(s, cfg, key, prefix, sizeof prefix);
+    if (!f)
+        return ADVLAB_E_ARG;
+    if (f->type != ADVLAB__CFG_SEED)
+        return advlab__fail(ADVLAB_E_ARG, "%s: %s is not a seed", who(s, kind_of(s, cfg), prefix, sizeof prefix),
+                            key);
+    *(uint64_t *)((char *)cfg + f->offset) = seed;
+    return ADVLAB_OK;
+}
+
 /* The field's value as a double, for checks and help. */
 static double get(const advlab__cfg_field *f, const void *cfg)
 {
@@ -282,6 +298,27 @@ advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg)
         if (applies(&s->fields[i], kind))
             TRY(check_field(&s->fields[i], get(&s->fields[i], cfg), name));
     return ADVLAB_OK;
+}
+
+void advlab__cfg_json(const advlab__cfg_spec *s, const void *cfg, advlab_strbuf *out)
+{
+    advlab__sb_printf(out, "{");
+    for (int i = 0; i < s->n_fields; i++) {
+        const advlab__cfg_field *f = &s->fields[i];
+        advlab__sb_printf(out, "%s", i ? "," : "");
+        advlab__sb_json_string(out, f->key);
+        advlab__sb_printf(out, ":");
+        const void *field = (const char *)cfg + f->offset;
+        if (f->type == ADVLAB__CFG_CHOICE)
+            advlab__sb_json_string(out, f->choices[*(const int *)field]);
+        else if (f->type == ADVLAB__CFG_SEED)
+            advlab__sb_printf(out, "%llu", (unsigned long long)*(const uint64_t *)field);
+        else if (f->type == ADVLAB__CFG_NORM && isinf(get(f, cfg)))
+            advlab__sb_json_string(out, "inf");
+        else
+            advlab__sb_json_number(out, get(f, cfg));
+    }
+    advlab__sb_printf(out, "}");
 }
 
 int advlab__cfg_takes(const advlab__cfg_spec *s, const void *cfg, const char *key)

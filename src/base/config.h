@@ -16,6 +16,7 @@
 #define ADVLAB_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "advlab.h"
 #include "base/strbuf.h"
@@ -71,6 +72,10 @@ advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *
  * choice's name. */
 advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const char *key,
                                    const char *text);
+/* Sets a seed field to any 64-bit value (JS passes seeds past 2^53 as two
+ * 32-bit halves); a key that is not a seed fails. */
+advlab_status advlab__cfg_set_seed(const advlab__cfg_spec *s, void *cfg, const char *key,
+                                   uint64_t seed);
 /* Checks every field that applies to cfg's kind against its type and range;
  * the first one out of range fails. Checks that involve several fields, or
  * bounds known only at create (a net's max_batch), stay with the caller. */
@@ -85,6 +90,9 @@ int advlab__cfg_takes(const advlab__cfg_spec *s, const void *cfg, const char *ke
  *   as_flags 0: "  eps_step=X            ..." (the "name:key=value" spec form) */
 void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_flags,
                        advlab_strbuf *out);
+/* Appends cfg as a JSON object keyed by field (a choice by its name, a seed
+ * as a number, exact below 2^53), every field whatever the kind. */
+void advlab__cfg_json(const advlab__cfg_spec *s, const void *cfg, advlab_strbuf *out);
 /* Appends "key, key, ..." for the fields that apply to `kind` (-1: all). */
 void advlab__cfg_keys(const advlab__cfg_spec *s, int kind, advlab_strbuf *out);
 

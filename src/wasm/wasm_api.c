@@ -19,16 +19,106 @@
  */
 #include <emscripten.h>
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advlab.h"
+#include "attacks/attack.h"
+#include "base/config.h"
 #include "base/error.h"
+#include "base/strbuf.h"
+#include "defences/postprocess.h"
+#include "defences/preprocess.h"
+#include "lab/experiment.h"
+#include "train/adv_train.h"
+#include "train/trainer.h"
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
 static uint64_t seed_from_halves(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+
+/* ------------------------------------------------------------- layout
+ *
+ * Results cross as the C structs themselves (advlab_train_progress, ...).
+ * JS reads their fields by name, at the offsets this table gives, so no
+ * side keeps a list of fields by index that the other must match. */
+
+typedef struct {
+    const char *name;
+    size_t offset;
+    const char *type; /* "i32", "f64" or "str" (a pointer to a NUL-terminated string) */
+} layout_field;
+
+#define F(type, field, kind) {#field, offsetof(type, field), kind}
+
+static const layout_field train_progress[] = {
+    F(advlab_train_progress, epoch, "i32"),
+    F(advlab_train_progress, epochs, "i32"),
+    F(advlab_train_progress, batch_in_epoch, "i32"),
+    F(advlab_train_progress, batches_per_epoch, "i32"),
+    F(advlab_train_progress, epoch_done, "i32"),
+    F(advlab_train_progress, loss, "f64"),
+    F(advlab_train_progress, accuracy, "f64"),
+    F(advlab_train_progress, images_per_sec, "f64"),
+};
+static const layout_field experiment_progress[] = {
+    F(advlab_experiment_progress, stage, "i32"),
+    F(advlab_experiment_progress, stages, "i32"),
+    F(advlab_experiment_progress, stage_name, "str"),
+    F(advlab_experiment_progress, done, "i32"),
+    F(advlab_experiment_progress, total, "i32"),
+    F(advlab_experiment_progress, epoch, "i32"),
+    F(advlab_experiment_progress, epochs, "i32"),
+    F(advlab_experiment_progress, loss, "f64"),
+    F(advlab_experiment_progress, fraction, "f64"),
+};
+static const layout_field attack_metrics[] = {
+    F(advlab_attack_metrics, n, "i32"),
+    F(advlab_attack_metrics, clean_accuracy, "f64"),
+    F(advlab_attack_metrics, adv_accuracy, "f64"),
+    F(advlab_attack_metrics, success_rate, "f64"),
+    F(advlab_attack_metrics, mean_l0, "f64"),
+    F(advlab_attack_metrics, mean_l2, "f64"),
+    F(advlab_attack_metrics, mean_linf, "f64"),
+};
+
+#undef F
+
+static const struct {
+    const char *name;
+    size_t size;
+    const layout_field *fields;
+    int n_fields;
+} layouts[] = {
+    {"train_progress", sizeof(advlab_train_progress), train_progress,
+     (int)(sizeof train_progress / sizeof train_progress[0])},
+    {"experiment_progress", sizeof(advlab_experiment_progress), experiment_progress,
+     (int)(sizeof experiment_progress / sizeof experiment_progress[0])},
+    {"attack_metrics", sizeof(advlab_attack_metrics), attack_metrics,
+     (int)(sizeof attack_metrics / sizeof attack_metrics[0])},
+};
+
+/* {"train_progress": {"size": 48, "fields": {"epoch": [0, "i32"], ...}}, ...},
+ * made once; NULL if memory ran out. */
+EXPORT const char *advlab_wasm_layout(void)
+{
+    static advlab_strbuf json;
+    if (json.data)
+        return json.data;
+    advlab__sb_printf(&json, "{");
+    for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
+        advlab__sb_printf(&json, "%s\"%s\":{\"size\":%zu,\"fields\":{", l ? "," : "", layouts[l].name,
+                          layouts[l].size);
+        for (int f = 0; f < layouts[l].n_fields; f++)
+            advlab__sb_printf(&json, "%s\"%s\":[%zu,\"%s\"]", f ? "," : "", layouts[l].fields[f].name,
+                              layouts[l].fields[f].offset, layouts[l].fields[f].type);
+        advlab__sb_printf(&json, "}}");
+    }
+    advlab__sb_printf(&json, "}");
+    return json.failed ? NULL : json.data;
+}
 
 /* ------------------------------------------------------------- basics */
 
@@ -249,81 +339,12 @@ EXPORT advlab_status advlab_wasm_weights_load(wasm_net *h, const char *name, con
 
 /* ----------------------------------------------------------- training */
 
-/* advlab_train_config crosses as scalars in this order: trainer_create and
- * train_config_new take them as arguments and train_defaults writes the
- * defaults as doubles. */
-enum {
-    CFG_OPTIMIZER, CFG_LR, CFG_MOMENTUM, CFG_BETA1, CFG_BETA2, CFG_EPSILON,
-    CFG_EPOCHS, CFG_BATCH, CFG_SEED_LO, CFG_SEED_HI, CFG_LIMIT, CFG_FIELDS
-};
-
-/* out: CFG_FIELDS (11) doubles, ordered as the enum above. */
-EXPORT int advlab_wasm_train_defaults(double *out)
-{
-    advlab_train_config c;
-    advlab_train_config_default(&c);
-    out[CFG_OPTIMIZER] = c.optimizer;
-    out[CFG_LR] = c.lr;
-    out[CFG_MOMENTUM] = c.momentum;
-    out[CFG_BETA1] = c.beta1;
-    out[CFG_BETA2] = c.beta2;
-    out[CFG_EPSILON] = c.epsilon;
-    out[CFG_EPOCHS] = c.epochs;
-    out[CFG_BATCH] = c.batch;
-    out[CFG_SEED_LO] = (uint32_t)c.seed;
-    out[CFG_SEED_HI] = (uint32_t)(c.seed >> 32);
-    out[CFG_LIMIT] = c.limit;
-    return CFG_FIELDS;
-}
-
-/* A trainer plus the last progress report, flattened to doubles so JS reads
- * it through one Float64Array: epoch, epochs, batch_in_epoch,
- * batches_per_epoch, epoch_done, loss, accuracy, images_per_sec. */
+/* A trainer plus its last progress report, which JS reads by field name
+ * through the layout that advlab_wasm_layout gives. */
 typedef struct {
     advlab_trainer *trainer;
-    double progress[8];
+    advlab_train_progress progress;
 } wasm_trainer;
-
-static advlab_status make_train_config(int optimizer, double lr, double momentum, double beta1,
-                                       double beta2, double epsilon, int epochs, int batch,
-                                       uint32_t seed_lo, uint32_t seed_hi, int limit,
-                                       advlab_train_config *cfg)
-{
-    if (optimizer != ADVLAB_OPT_ADAM && optimizer != ADVLAB_OPT_SGD)
-        return advlab__fail(ADVLAB_E_ARG, "train config: optimizer %d is not adam (0) or sgd (1)",
-                            optimizer);
-    advlab_train_config_default(cfg);
-    cfg->optimizer = (advlab_optimizer)optimizer;
-    cfg->lr = (float)lr;
-    cfg->momentum = (float)momentum;
-    cfg->beta1 = (float)beta1;
-    cfg->beta2 = (float)beta2;
-    cfg->epsilon = (float)epsilon;
-    cfg->epochs = epochs;
-    cfg->batch = batch;
-    cfg->seed = seed_from_halves(seed_lo, seed_hi);
-    cfg->limit = limit;
-    return ADVLAB_OK;
-}
-
-/* A heap train config (freed with advlab_wasm_free) for the calls that take
- * one besides a trainer: adversarial training, binary detector training. */
-EXPORT advlab_status advlab_wasm_train_config_new(int optimizer, double lr, double momentum,
-                                                  double beta1, double beta2, double epsilon,
-                                                  int epochs, int batch, uint32_t seed_lo,
-                                                  uint32_t seed_hi, int limit,
-                                                  advlab_train_config **out)
-{
-    advlab_train_config cfg;
-    TRY(make_train_config(optimizer, lr, momentum, beta1, beta2, epsilon, epochs, batch, seed_lo,
-                          seed_hi, limit, &cfg));
-    advlab_train_config *c = malloc(sizeof *c);
-    if (!c)
-        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for a train config");
-    *c = cfg;
-    *out = c;
-    return ADVLAB_OK;
-}
 
 /* Wraps a trainer made by create (plain or adversarial) into a handle. */
 static advlab_status wrap_trainer(advlab_net *net, const advlab_dataset *ds,
@@ -344,15 +365,9 @@ static advlab_status wrap_trainer(advlab_net *net, const advlab_dataset *ds,
 }
 
 EXPORT advlab_status advlab_wasm_trainer_create(wasm_net *h, const advlab_dataset *ds,
-                                                int optimizer, double lr, double momentum,
-                                                double beta1, double beta2, double epsilon,
-                                                int epochs, int batch, uint32_t seed_lo,
-                                                uint32_t seed_hi, int limit, wasm_trainer **out)
+                                                const advlab_train_config *cfg, wasm_trainer **out)
 {
-    advlab_train_config cfg;
-    TRY(make_train_config(optimizer, lr, momentum, beta1, beta2, epsilon, epochs, batch, seed_lo,
-                          seed_hi, limit, &cfg));
-    return wrap_trainer(h->net, ds, &cfg, NULL, out);
+    return wrap_trainer(h->net, ds, cfg, NULL, out);
 }
 
 EXPORT void advlab_wasm_trainer_free(wasm_trainer *t)
@@ -365,24 +380,15 @@ EXPORT void advlab_wasm_trainer_free(wasm_trainer *t)
 
 EXPORT advlab_status advlab_wasm_trainer_run(wasm_trainer *t, int max_batches)
 {
-    advlab_train_progress p;
-    advlab_status s = advlab_trainer_run(t->trainer, max_batches, &p);
-    if (s)
-        return s;
-    double *o = t->progress;
-    o[0] = p.epoch;
-    o[1] = p.epochs;
-    o[2] = p.batch_in_epoch;
-    o[3] = p.batches_per_epoch;
-    o[4] = p.epoch_done;
-    o[5] = p.loss;
-    o[6] = p.accuracy;
-    o[7] = p.images_per_sec;
-    return ADVLAB_OK;
+    return advlab_trainer_run(t->trainer, max_batches, &t->progress);
 }
 
-/* 8 doubles, valid for the trainer's lifetime, updated by each run. */
-EXPORT const double *advlab_wasm_trainer_progress(const wasm_trainer *t) { return t->progress; }
+/* An advlab_train_progress (layout "train_progress"), valid for the
+ * trainer's lifetime, updated by each run. */
+EXPORT const advlab_train_progress *advlab_wasm_trainer_progress(const wasm_trainer *t)
+{
+    return &t->progress;
+}
 EXPORT int advlab_wasm_trainer_finished(const wasm_trainer *t)
 {
     return advlab_trainer_finished(t->trainer);
@@ -406,85 +412,134 @@ EXPORT advlab_status advlab_wasm_trainer_state_restore(wasm_trainer *t, const ui
 
 /* ------------------------------------------------------------ configs
  *
- * Attack, pre-processor, post-processor and experiment configs live on the
- * heap (freed with advlab_wasm_free). JS makes one with *_config_new, then
- * sets its keys one by one through the C setters, so the C validation and
- * its messages are the only ones. Seeds have their own setter, as two u32
- * halves. */
+ * Every config crosses the same way: a heap struct of its C type (freed with
+ * advlab_wasm_free), made with its defaults by advlab_wasm_config_new, then
+ * set key by key through its field table (base/config.h), so the C checks
+ * and messages are the only ones. Numbers go through _set, names ("sgd",
+ * "inf") through _set_text, and seeds as two u32 halves through _set_seed. */
 
-static advlab_status heap_copy(const void *src, size_t size, const char *what, void **out)
+static advlab_status default_train(const char *name, void *cfg)
 {
-    void *p = malloc(size);
-    if (!p)
-        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for %s", what);
-    memcpy(p, src, size);
-    *out = p;
+    (void)name;
+    advlab_train_config_default(cfg);
+    return ADVLAB_OK;
+}
+static advlab_status default_adv(const char *name, void *cfg)
+{
+    (void)name;
+    advlab_adv_config_default(cfg);
+    return ADVLAB_OK;
+}
+static advlab_status default_attack(const char *name, void *cfg)
+{
+    return advlab_attack_config_default(name, cfg);
+}
+static advlab_status default_pre(const char *name, void *cfg)
+{
+    return advlab_preprocess_config_default(name, cfg);
+}
+static advlab_status default_post(const char *name, void *cfg)
+{
+    return advlab_postprocess_config_default(name, cfg);
+}
+static advlab_status default_experiment(const char *name, void *cfg)
+{
+    (void)name;
+    advlab_experiment_config_default(cfg);
     return ADVLAB_OK;
 }
 
-EXPORT advlab_status advlab_wasm_attack_config_new(const char *name, advlab_attack_config **out)
+static const struct {
+    const char *type; /* as advlab.js names it */
+    const advlab__cfg_spec *spec;
+    size_t size;
+    advlab_status (*defaults)(const char *name, void *cfg); /* name: the kind, if any */
+} config_types[] = {
+    {"train", &advlab__train_spec, sizeof(advlab_train_config), default_train},
+    {"adv", &advlab__adv_spec, sizeof(advlab_adv_config), default_adv},
+    {"attack", &advlab__attack_spec, sizeof(advlab_attack_config), default_attack},
+    {"preprocess", &advlab__preprocess_spec, sizeof(advlab_preprocess_config), default_pre},
+    {"postprocess", &advlab__postprocess_spec, sizeof(advlab_postprocess_config), default_post},
+    {"experiment", &advlab__experiment_spec, sizeof(advlab_experiment_config), default_experiment},
+};
+#define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
+
+static int config_type(const char *type)
 {
-    advlab_attack_config cfg;
-    TRY(advlab_attack_config_default(name, &cfg));
-    return heap_copy(&cfg, sizeof cfg, "an attack config", (void **)out);
-}
-EXPORT advlab_status advlab_wasm_attack_config_set(advlab_attack_config *cfg, const char *key,
-                                                   double value)
-{
-    return advlab_attack_config_set(cfg, key, value);
-}
-EXPORT void advlab_wasm_attack_config_set_seed(advlab_attack_config *cfg, uint32_t seed_lo,
-                                               uint32_t seed_hi)
-{
-    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+    for (int i = 0; type && i < N_CONFIG_TYPES; i++)
+        if (strcmp(type, config_types[i].type) == 0)
+            return i;
+    return -1;
 }
 
-EXPORT advlab_status advlab_wasm_preprocess_config_new(const char *name,
-                                                       advlab_preprocess_config **out)
+static advlab_status unknown_type(const char *type)
 {
-    advlab_preprocess_config cfg;
-    TRY(advlab_preprocess_config_default(name, &cfg));
-    return heap_copy(&cfg, sizeof cfg, "a pre-processor config", (void **)out);
-}
-EXPORT advlab_status advlab_wasm_preprocess_config_set(advlab_preprocess_config *cfg,
-                                                       const char *key, double value)
-{
-    return advlab_preprocess_config_set(cfg, key, value);
-}
-EXPORT void advlab_wasm_preprocess_config_set_seed(advlab_preprocess_config *cfg, uint32_t seed_lo,
-                                                   uint32_t seed_hi)
-{
-    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+    return advlab__fail(ADVLAB_E_ARG, "config type \"%s\" is unknown", type ? type : "(null)");
 }
 
-EXPORT advlab_status advlab_wasm_postprocess_config_new(const char *name,
-                                                        advlab_postprocess_config **out)
+/* Writes the defaults of kind `name` (ignored by the configs without kinds)
+ * into cfg: a config of its own, or one inside another (the attack of an
+ * adversarial training config). */
+EXPORT advlab_status advlab_wasm_config_default(const char *type, const char *name, void *cfg)
 {
-    advlab_postprocess_config cfg;
-    TRY(advlab_postprocess_config_default(name, &cfg));
-    return heap_copy(&cfg, sizeof cfg, "a post-processor config", (void **)out);
-}
-EXPORT advlab_status advlab_wasm_postprocess_config_set(advlab_postprocess_config *cfg,
-                                                        const char *key, double value)
-{
-    return advlab_postprocess_config_set(cfg, key, value);
+    int t = config_type(type);
+    return t < 0 ? unknown_type(type) : config_types[t].defaults(name, cfg);
 }
 
-EXPORT advlab_status advlab_wasm_experiment_config_new(advlab_experiment_config **out)
+/* A new heap config of `type` with the defaults of kind `name`. */
+EXPORT advlab_status advlab_wasm_config_new(const char *type, const char *name, void **out)
 {
-    advlab_experiment_config cfg;
-    advlab_experiment_config_default(&cfg);
-    return heap_copy(&cfg, sizeof cfg, "an experiment config", (void **)out);
+    int t = config_type(type);
+    if (t < 0)
+        return unknown_type(type);
+    void *cfg = calloc(1, config_types[t].size);
+    if (!cfg)
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for a %s config", type);
+    advlab_status s = config_types[t].defaults(name, cfg);
+    if (s) {
+        free(cfg);
+        return s;
+    }
+    *out = cfg;
+    return ADVLAB_OK;
 }
-EXPORT advlab_status advlab_wasm_experiment_config_set(advlab_experiment_config *cfg,
-                                                       const char *key, double value)
+
+#define SPEC_OF(type)          \
+    int t_ = config_type(type); \
+    if (t_ < 0)                 \
+        return unknown_type(type); \
+    const advlab__cfg_spec *spec = config_types[t_].spec
+
+EXPORT advlab_status advlab_wasm_config_set(const char *type, void *cfg, const char *key,
+                                            double value)
 {
-    return advlab_experiment_config_set(cfg, key, value);
+    SPEC_OF(type);
+    return advlab__cfg_set(spec, cfg, key, value);
 }
-EXPORT void advlab_wasm_experiment_config_set_seed(advlab_experiment_config *cfg,
-                                                   uint32_t seed_lo, uint32_t seed_hi)
+EXPORT advlab_status advlab_wasm_config_set_text(const char *type, void *cfg, const char *key,
+                                                 const char *text)
 {
-    cfg->seed = seed_from_halves(seed_lo, seed_hi);
+    SPEC_OF(type);
+    return advlab__cfg_set_text(spec, cfg, key, text);
+}
+EXPORT advlab_status advlab_wasm_config_set_seed(const char *type, void *cfg, const char *key,
+                                                 uint32_t seed_lo, uint32_t seed_hi)
+{
+    SPEC_OF(type);
+    return advlab__cfg_set_seed(spec, cfg, key, seed_from_halves(seed_lo, seed_hi));
+}
+
+/* The config as JSON, keyed by field (advlab__cfg_json): valid until the
+ * next call; NULL if the type is unknown or memory ran out. */
+EXPORT const char *advlab_wasm_config_json(const char *type, const void *cfg)
+{
+    static advlab_strbuf json;
+    int t = config_type(type);
+    if (t < 0)
+        return NULL;
+    advlab__sb_free(&json);
+    advlab__cfg_json(config_types[t].spec, cfg, &json);
+    return json.failed ? NULL : json.data;
 }
 
 /* ------------------------------------------------------------ attacks
@@ -580,24 +635,11 @@ EXPORT advlab_status advlab_wasm_detector_detect(advlab_detector *d, const float
 
 /* ------------------------------------------------ adversarial training */
 
-/* A heap advlab_adv_config (freed with advlab_wasm_free) with the
- * tutorial's defaults, then changed field by field. The setters only store:
- * adv_trainer_create validates. */
-EXPORT advlab_status advlab_wasm_adv_config_new(advlab_adv_config **out)
+/* The attack inside an adversarial training config, to set as a config of
+ * type "attack" (advlab_wasm_config_*): valid as long as cfg. */
+EXPORT advlab_attack_config *advlab_wasm_adv_config_attack(advlab_adv_config *cfg)
 {
-    advlab_adv_config cfg;
-    advlab_adv_config_default(&cfg);
-    return heap_copy(&cfg, sizeof cfg, "an adversarial training config", (void **)out);
-}
-EXPORT void advlab_wasm_adv_config_set_ratio(advlab_adv_config *cfg, double ratio)
-{
-    cfg->ratio = (float)ratio;
-}
-/* Copies the attack config. */
-EXPORT void advlab_wasm_adv_config_set_attack(advlab_adv_config *cfg,
-                                              const advlab_attack_config *attack)
-{
-    cfg->attack = *attack;
+    return &cfg->attack;
 }
 /* Appends a static net (ensemble adversarial training), borrowed. */
 EXPORT advlab_status advlab_wasm_adv_config_add_static(advlab_adv_config *cfg, wasm_net *h)
@@ -618,23 +660,14 @@ EXPORT advlab_status advlab_wasm_adv_trainer_create(wasm_net *h, const advlab_da
 
 /* ------------------------------------------------------------ metrics */
 
-/* out: 7 doubles, n, clean_accuracy, adv_accuracy, success_rate, mean_l0,
- * mean_l2, mean_linf. pre, targets and confusion may be NULL. */
+/* out: an advlab_attack_metrics (layout "attack_metrics"). pre, targets and
+ * confusion may be NULL. */
 EXPORT advlab_status advlab_wasm_attack_metrics(wasm_net *h, advlab_preprocessor *pre,
                                                 const float *x, const float *x_adv,
                                                 const int32_t *y, const int32_t *targets, int n,
-                                                double *out, int32_t *confusion)
+                                                advlab_attack_metrics *out, int32_t *confusion)
 {
-    advlab_attack_metrics m;
-    TRY(advlab_attack_metrics_compute(h->net, pre, x, x_adv, y, targets, n, &m, confusion));
-    out[0] = m.n;
-    out[1] = m.clean_accuracy;
-    out[2] = m.adv_accuracy;
-    out[3] = m.success_rate;
-    out[4] = m.mean_l0;
-    out[5] = m.mean_l2;
-    out[6] = m.mean_linf;
-    return ADVLAB_OK;
+    return advlab_attack_metrics_compute(h->net, pre, x, x_adv, y, targets, n, out, confusion);
 }
 EXPORT advlab_status advlab_wasm_empirical_robustness(wasm_net *h, const advlab_attack_config *fgsm,
                                                       const float *x, int n, double *out)
@@ -652,12 +685,11 @@ EXPORT advlab_status advlab_wasm_image_to_mnist(const float *alpha, int width, i
 
 /* --------------------------------------------------------- experiment */
 
-/* An experiment plus its last progress report, flattened to doubles as the
- * trainer's is: stage, stages, done, total, epoch, epochs, loss, fraction. */
+/* An experiment plus its last progress report (layout
+ * "experiment_progress"), read as the trainer's is. */
 typedef struct {
     advlab_experiment *experiment;
-    double progress[8];
-    const char *stage_name; /* owned by the experiment */
+    advlab_experiment_progress progress;
 } wasm_experiment;
 
 EXPORT advlab_status advlab_wasm_experiment_create(const advlab_dataset *train,
@@ -687,30 +719,14 @@ EXPORT void advlab_wasm_experiment_free(wasm_experiment *h)
 
 EXPORT advlab_status advlab_wasm_experiment_run(wasm_experiment *h, int max_units)
 {
-    advlab_experiment_progress p;
-    TRY(advlab_experiment_run(h->experiment, max_units, &p));
-    double *o = h->progress;
-    o[0] = p.stage;
-    o[1] = p.stages;
-    o[2] = p.done;
-    o[3] = p.total;
-    o[4] = p.epoch;
-    o[5] = p.epochs;
-    o[6] = p.loss;
-    o[7] = p.fraction;
-    h->stage_name = p.stage_name;
-    return ADVLAB_OK;
+    return advlab_experiment_run(h->experiment, max_units, &h->progress);
 }
 
-/* 8 doubles, valid for the experiment's lifetime, updated by each run. */
-EXPORT const double *advlab_wasm_experiment_progress(const wasm_experiment *h)
+/* An advlab_experiment_progress, valid for the experiment's lifetime,
+ * updated by each run; its stage_name is owned by the experiment. */
+EXPORT const advlab_experiment_progress *advlab_wasm_experiment_progress(const wasm_experiment *h)
 {
-    return h->progress;
-}
-/* The name of the stage of the last progress report; NULL before any run. */
-EXPORT const char *advlab_wasm_experiment_stage_name(const wasm_experiment *h)
-{
-    return h->stage_name;
+    return &h->progress;
 }
 EXPORT int advlab_wasm_experiment_finished(const wasm_experiment *h)
 {

@@ -347,10 +347,13 @@ describe('errors carry the C message', () => {
   test('bad train configs name the key', () => {
     const net = lab.createNet({ maxBatch: 64 });
     try {
-      assert.throws(() => net.trainer(testSet, { learningRate: 0.1 }), /learningRate/);
-      assert.throws(() => net.trainer(testSet, { optimizer: 'rmsprop' }), /optimizer.*rmsprop/);
+      assert.throws(() => net.trainer(testSet, { learningRate: 0.1 }),
+        /train config: unknown key "learning_rate"; valid keys: optimizer, lr/);
+      assert.throws(() => net.trainer(testSet, { optimizer: 'rmsprop' }),
+        /train config: optimizer "rmsprop" is not one of adam, sgd/);
+      assert.throws(() => net.trainer(testSet, { optimizer: 2 }), /optimizer 2 is not one of 0 \(adam\), 1 \(sgd\)/);
       assert.throws(() => net.trainer(testSet, { epochs: 1.5 }), /epochs/);
-      assert.throws(() => net.trainer(testSet, { lr: '0.1' }), /lr/);
+      assert.throws(() => net.trainer(testSet, { lr: '0.1' }), /train config: lr must be a number, got "0.1"/);
       assert.throws(() => net.trainer(testSet, { seed: -1 }), /seed/);
       assertAdvlabError(() => net.trainer(testSet, { batch: 128 }), 'ADVLAB_E_ARG', /128/);
       assertAdvlabError(() => net.trainer(testSet, { batch: 0 }), 'ADVLAB_E_ARG', /batch/);

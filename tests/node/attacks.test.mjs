@@ -191,7 +191,7 @@ describe('bad parameters', () => {
       [{ name: 'pgd', eps: 0.1, eps_step: 0.5 },
         /attack pgd: eps_step 0\.5 is larger than eps 0\.1/],
       [{ name: 'bim', max_iter: 0 }, /attack bim: max_iter 0 must be >= 1/],
-      [{ name: 'fsgm' }, /attack "fsgm" is unknown; known attacks: fgsm, bim, pgd/],
+      [{ name: 'fsgm' }, /attack "fsgm" is unknown; known: fgsm, bim, pgd/],
       [{ name: 'pgd', epz: 0.1 }, /attack pgd: unknown key "epz"; valid keys: norm, eps/],
       [{ name: 'deepfool', eps: 0.1 }, /attack deepfool: key "eps" does not apply/],
       [{ name: 'pgd', norm: 1 }, /attack pgd: norm 1 is not inf or 2/],

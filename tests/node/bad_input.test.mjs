@@ -231,7 +231,7 @@ describe('parameters', () => {
   });
   test('unknown attack name', () => {
     assertRejects(() => lab.createAttack(net, { name: 'fgsn' }), 'ADVLAB_E_ARG',
-      'attack "fgsn" is unknown; known attacks: fgsm');
+      'attack "fgsn" is unknown; known: fgsm');
     attacksAgain();
   });
   for (const [ratio, shown] of [[-0.1, '-0.1'], [1.5, '1.5'], [NaN, 'nan']]) {

@@ -125,7 +125,7 @@ test('the returned nets are copies of the two models', () => {
 
 test('bad settings throw the C message; an abort rejects with its reason', async () => {
   await assert.rejects(lab.experiment(trainSet, testSet, { epoch: 1 }),
-    (err) => err.code === 'ADVLAB_E_ARG' && /unknown setting "epoch"/.test(err.message));
+    (err) => err.code === 'ADVLAB_E_ARG' && /experiment: unknown key "epoch"; valid keys: seed, train_limit/.test(err.message));
   await assert.rejects(lab.experiment(trainSet, testSet, { epochs: 0 }),
     (err) => err.code === 'ADVLAB_E_ARG' && /epochs 0/.test(err.message));
   await assert.rejects(lab.experiment(trainSet, testSet, { arch: 'x9' }),
