@@ -53,9 +53,11 @@ static int kind_of(const advlab__cfg_spec *s, const void *cfg)
     return s->kinds ? *(const int *)((const char *)cfg + s->kind_offset) : -1;
 }
 
+/* Whether f applies to kind (-1: a spec without kinds); a kind past the
+ * mask's 32 bits applies to nothing. */
 static int applies(const advlab__cfg_field *f, int kind)
 {
-    return kind < 0 || f->kinds == 0 || (f->kinds & (1u << kind));
+    return kind < 0 || f->kinds == 0 || (kind < 32 && (f->kinds & (1u << kind)));
 }
 
 /* The message prefix: "attack pgd" or "train config". */
@@ -67,7 +69,8 @@ static const char *who(const advlab__cfg_spec *s, int kind, char *buf, size_t le
     return buf;
 }
 
-void advlab__cfg_keys(const advlab__cfg_spec *s, int kind, advlab_strbuf *out)
+/* "key, key, ..." for the fields that apply to `kind`. */
+static void keys_of(const advlab__cfg_spec *s, int kind, advlab_strbuf *out)
 {
     int first = 1;
     for (int i = 0; i < s->n_fields; i++)
@@ -79,6 +82,22 @@ void advlab__cfg_keys(const advlab__cfg_spec *s, int kind, advlab_strbuf *out)
         advlab__sb_printf(out, "no keys");
 }
 
+/* Fails unless cfg is there and its kind is one of the spec's. */
+static advlab_status check_kind(const advlab__cfg_spec *s, const void *cfg)
+{
+    if (!cfg)
+        return advlab__fail(ADVLAB_E_ARG, "%s: config is NULL", s->what);
+    int kind = kind_of(s, cfg);
+    if (s->kinds && (kind < 0 || kind >= advlab__cfg_kind_count(s))) {
+        char known[256];
+        return advlab__fail(ADVLAB_E_ARG, "%s kind %d is unknown; known: %s", s->what, kind,
+                            join(s->kinds, known, sizeof known));
+    }
+    return ADVLAB_OK;
+}
+
+/* The field `key` of cfg (whose kind is checked), or NULL after recording why
+ * not: an unknown key, or one that does not apply to cfg's kind. */
 static const advlab__cfg_field *find_field(const advlab__cfg_spec *s, const void *cfg,
                                            const char *key, char *prefix, size_t len)
 {
@@ -90,7 +109,7 @@ static const advlab__cfg_field *find_field(const advlab__cfg_spec *s, const void
     if (found && applies(found, kind))
         return found;
     advlab_strbuf keys = {0};
-    advlab__cfg_keys(s, kind, &keys);
+    keys_of(s, kind, &keys);
     const char *listed = keys.failed ? "(out of memory)" : keys.data;
     if (!found)
         advlab__fail(ADVLAB_E_ARG, "%s: unknown key \"%s\"; valid keys: %s", who(s, kind, prefix, len),
@@ -123,11 +142,8 @@ static const char *numbered(const advlab__cfg_field *f, char *buf, size_t len)
 
 advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *key, double value)
 {
-    if (!cfg)
-        return advlab__fail(ADVLAB_E_ARG, "%s: config is NULL", s->what);
+    TRY(check_kind(s, cfg));
     int kind = kind_of(s, cfg);
-    if (s->kinds && (kind < 0 || kind >= advlab__cfg_kind_count(s)))
-        return advlab__fail(ADVLAB_E_ARG, "%s config: kind %d is unknown", s->what, kind);
     char prefix[96];
     const advlab__cfg_field *f = find_field(s, cfg, key, prefix, sizeof prefix);
     if (!f)
@@ -170,8 +186,9 @@ advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *
 advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const char *key,
                                    const char *text)
 {
-    if (!cfg || !text)
-        return advlab__fail(ADVLAB_E_ARG, "%s: %s is NULL", s->what, cfg ? "value" : "config");
+    TRY(check_kind(s, cfg));
+    if (!text)
+        return advlab__fail(ADVLAB_E_ARG, "%s: the value of %s is NULL", s->what, key ? key : "(null)");
     char prefix[96];
     const advlab__cfg_field *f = find_field(s, cfg, key, prefix, sizeof prefix);
     if (!f)
@@ -196,8 +213,7 @@ advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const c
 advlab_status advlab__cfg_set_seed(const advlab__cfg_spec *s, void *cfg, const char *key,
                                    uint64_t seed)
 {
-    if (!cfg)
-        return advlab__fail(ADVLAB_E_ARG, "%s: config is NULL", s->what);
+    TRY(check_kind(s, cfg));
     char prefix[96];
     const advlab__cfg_field *f = find_field(s, cfg, key, prefix, sizeof prefix);
     if (!f)
@@ -286,12 +302,8 @@ static advlab_status check_field(const advlab__cfg_field *f, double v, const cha
 
 advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg)
 {
+    TRY(check_kind(s, cfg));
     int kind = kind_of(s, cfg);
-    if (s->kinds && (kind < 0 || kind >= advlab__cfg_kind_count(s))) {
-        char known[256];
-        return advlab__fail(ADVLAB_E_ARG, "%s kind %d is unknown; known: %s", s->what, kind,
-                            join(s->kinds, known, sizeof known));
-    }
     char prefix[96];
     const char *name = who(s, kind, prefix, sizeof prefix);
     for (int i = 0; i < s->n_fields; i++)

@@ -93,7 +93,5 @@ void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_f
 /* Appends cfg as a JSON object keyed by field (a choice by its name, a seed
  * as a number, exact below 2^53), every field whatever the kind. */
 void advlab__cfg_json(const advlab__cfg_spec *s, const void *cfg, advlab_strbuf *out);
-/* Appends "key, key, ..." for the fields that apply to `kind` (-1: all). */
-void advlab__cfg_keys(const advlab__cfg_spec *s, int kind, advlab_strbuf *out);
 
 #endif
