@@ -7,7 +7,7 @@
 // Prints one summary line and exits 0, or lists each problem as file:line and exits 1.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, posix, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // ---- The layers. A layer may reach the layers it lists, everything those reach, and itself.
