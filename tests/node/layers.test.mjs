@@ -74,9 +74,9 @@ test('an upward include fails, naming the file, its line and both layers', () =>
     'check_layers: 2 problems');
 });
 
-test('an include between two faces fails as a layer beside it', () => {
+test('an include between two faces fails as a layer beside it, in <> as in ""', () => {
   const line = appended('src/wasm/wasm_api.c');
-  const { status, out } = checkPlanted({ 'src/wasm/wasm_api.c': '#include "cli/cli.h"\n' });
+  const { status, out } = checkPlanted({ 'src/wasm/wasm_api.c': '#include <cli/cli.h>\n' });
   assert.equal(status, 1, out);
   has(out, `src/wasm/wasm_api.c:${line} includes cli/cli.h: wasm may not reach cli ` +
     '(a layer beside it)');
