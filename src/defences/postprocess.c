@@ -80,13 +80,16 @@ advlab_status advlab_postprocess_config_set(advlab_postprocess_config *cfg, cons
     return ADVLAB_OK;
 }
 
+/* The kinds: one per name. */
+#define POST_KINDS (sizeof post_names / sizeof post_names[0])
+
 /* ART checks beta > 0, gamma > 0, cutoff > 0 and decimals > 0. We also
  * want them finite, keep cutoff below 1 (at 1 every output is 0 or an
  * exact 1) and allow 0 decimals (integers), with at most 9, the last a
  * float can carry. */
 static advlab_status check_config(const advlab_postprocess_config *c)
 {
-    if ((unsigned)c->kind >= 4)
+    if ((unsigned)c->kind >= POST_KINDS)
         return advlab__fail(ADVLAB_E_ARG, "post-processor kind %d is unknown; known: " POST_NAMES, (int)c->kind);
     if (c->kind == ADVLAB_POST_REVERSE_SIGMOID) {
         if (!(isfinite(c->beta) && c->beta > 0.0f))
@@ -168,7 +171,7 @@ advlab_status advlab_postprocess(const advlab_postprocess_config *cfg, const flo
     if (!cfg)
         return advlab__fail(ADVLAB_E_ARG, "post-processor: config is NULL");
     TRY(check_config(cfg));
-    const char *kind = post_names[cfg->kind];
+    const char *kind = advlab_postprocess_name(cfg->kind);
     if (n < 1 || classes < 2)
         return advlab__fail(ADVLAB_E_ARG,
                             "post-processor %s: %d rows of %d classes, expected n >= 1 and classes >= 2", kind, n,

@@ -203,9 +203,12 @@ advlab_status advlab_preprocess_config_set(advlab_preprocess_config *cfg, const 
 
 /* ------------------------------------------------------------ create */
 
+/* The kinds: one per name. */
+#define PRE_KINDS (sizeof pre_names / sizeof pre_names[0])
+
 static advlab_status check_config(const advlab_preprocess_config *c, int height, int width)
 {
-    if ((unsigned)c->kind >= 4)
+    if ((unsigned)c->kind >= PRE_KINDS)
         return advlab__fail(ADVLAB_E_ARG, "pre-processor kind %d is unknown; known: " PRE_NAMES, (int)c->kind);
     const char *kind = pre_names[c->kind];
     if (height < 1 || height > MAX_SIDE || width < 1 || width > MAX_SIDE)
