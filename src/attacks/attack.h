@@ -22,7 +22,8 @@ struct advlab_attack {
     float *xp;                /* (max_batch, in_size) pre(x) when pre is set */
     float *pre_grad;          /* (max_batch, in_size) exact mode: the net's gradient at pre(x) */
     float *grad;              /* (max_batch, in_size) */
-    float *work, *work2;      /* (max_batch, in_size) each, free for the method */
+    float *work, *work2;      /* (max_batch, in_size) each, free for the method (forward_unfooled
+                                 and best_of_restarts use them as they document) */
     float *probs;             /* (max_batch, classes) softmax of the last forward */
     float *dlogits;           /* (max_batch, classes) */
     float *class_grads;       /* DeepFool: (max_batch * classes, in_size) per-class gradients;

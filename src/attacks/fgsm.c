@@ -1,8 +1,9 @@
 /* FGSM (ART's FastGradientMethod): one step of eps along the loss
- * gradient's sign, or along the gradient scaled to unit L1/L2 norm, clipped
- * to [0,1]; with random restarts, each projected back onto the eps-ball
- * around the clean image; or ART's minimal variant, the smallest multiple of
- * eps_step that fools. The shared steps are in gradient.c. */
+ * gradient's sign, or along the gradient scaled to unit L1/L2 norm (against
+ * it when targeted), clipped to [0,1]. With num_random_init > 0, each
+ * attempt steps from a random point of the eps-ball and is projected back
+ * onto it; the minimal variant takes, per image, the smallest multiple of
+ * eps_step up to eps that fools. The shared steps are in gradient.c. */
 #include "attacks/gradient.h"
 #include "attacks/methods.h"
 #include "base/error.h"

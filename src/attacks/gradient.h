@@ -17,7 +17,8 @@ advlab_status advlab__attack_step(advlab_attack *a, const float *from, const int
  * two images in [0,1]; the clip only absorbs rounding. */
 void advlab__attack_project(const advlab_attack *a, const float *x, int n, float *xa);
 
-/* Whether image b's prediction counts as the attack's success. */
+/* Whether an image predicted as pred counts as a success: reaching the
+ * target y when targeted, leaving the label y otherwise. */
 static inline int advlab__attack_succeeded(const advlab_attack *a, int32_t pred, int32_t y)
 {
     return a->cfg.targeted ? pred == y : pred != y;

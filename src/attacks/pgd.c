@@ -1,9 +1,11 @@
 /* BIM and PGD (ART's BasicIterativeMethod and ProjectedGradientDescent):
  * max_iter steps of eps_step along the loss gradient's sign, or along the
- * gradient scaled to unit L1/L2 norm, each clipped to [0,1] and projected
- * back onto the eps-ball around the clean image. PGD may start from random
- * points of the ball and keep the best of num_random_init attempts; BIM
- * starts at the clean image. The shared steps are in gradient.c. */
+ * gradient scaled to unit L1/L2 norm (against it when targeted), each
+ * clipped to [0,1] and projected back onto the eps-ball around the clean
+ * image. With num_random_init > 0, PGD makes that many attempts, each from a
+ * random point of the ball, and keeps per image the first that succeeds,
+ * else the last; otherwise (and BIM always) it starts at the clean image.
+ * The shared steps are in gradient.c. */
 #include <string.h>
 
 #include "attacks/gradient.h"
