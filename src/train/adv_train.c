@@ -23,7 +23,12 @@
 
 #define MAX_SOURCES (1 + ADVLAB_MAX_STATIC_NETS)
 
-typedef struct {
+typedef struct advlab_adv_state adv_state;
+static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                           const advlab_train_config *train, const advlab_adv_config *adv,
+                                           advlab_trainer **out);
+
+struct advlab_adv_state {
     advlab_adv_config cfg;
     int n_sources;                       /* the trained net, then the static nets */
     advlab_attack *attacks[MAX_SOURCES]; /* one per source, same config */
@@ -35,7 +40,7 @@ typedef struct {
     float *adv;                          /* (batch, in_size) their adversarial versions */
     int32_t *rows;                       /* (batch) the first k are the chosen positions */
     int32_t *labels;                     /* (batch) their true labels */
-} adv_state;
+};
 
 void advlab_adv_config_default(advlab_adv_config *cfg)
 {
@@ -43,6 +48,15 @@ void advlab_adv_config_default(advlab_adv_config *cfg)
     cfg->ratio = 0.5f;
     advlab_attack_config_default("fgsm", &cfg->attack);
     cfg->attack.eps = 0.2f;
+}
+
+advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                        const advlab_train_config *train,
+                                        const advlab_adv_config *adv, advlab_trainer **out)
+{
+    if (!adv)
+        return advlab__fail(ADVLAB_E_ARG, "adversarial training: config is required");
+    return hooked_trainer_create(net, ds, train, adv, out);
 }
 
 static advlab_status check_config(const advlab_net *net, const advlab_adv_config *adv)
@@ -258,12 +272,12 @@ static advlab_status adv_state_restore(void *self, const uint8_t *bytes)
     return ADVLAB_OK;
 }
 
-advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *ds,
-                                        const advlab_train_config *train,
-                                        const advlab_adv_config *adv, advlab_trainer **out)
+/* An ordinary trainer with the hook set: the train config is checked first,
+ * and a failure leaves the net's metadata as it was. */
+static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                           const advlab_train_config *train, const advlab_adv_config *adv,
+                                           advlab_trainer **out)
 {
-    if (!adv)
-        return advlab__fail(ADVLAB_E_ARG, "adversarial training: config is required");
     advlab_trainer *t = NULL;
     TRY(advlab__dataset_trainer_create(net, ds, train, &t));
     adv_state *s = NULL;

@@ -96,8 +96,6 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
                                      const advlab_train_config *cfg, uint64_t shuffle_stream,
                                      advlab_trainer **out)
 {
-    if (!net || !cfg)
-        return advlab__fail(ADVLAB_E_ARG, "trainer: net and config are required");
     if (cfg->epochs < 1 || cfg->epochs > 10000)
         return advlab__fail(ADVLAB_E_ARG, "train config: epochs %d is out of range 1..10000", cfg->epochs);
     if (cfg->batch < 1 || cfg->batch > net->max_batch)

@@ -40,10 +40,11 @@ typedef struct {
     void (*free)(void *self);
 } advlab_batch_hook;
 
-/* advlab_trainer_create's work on any source: validates cfg against net,
- * allocates, and shuffles the first epoch with PCG stream shuffle_stream of
- * cfg->seed. cfg->limit caps src->count. It writes no metadata: callers
- * call advlab__trainer_record once the trainer is complete. */
+/* advlab_trainer_create's work on any source (net, src and cfg not NULL):
+ * validates cfg against net, allocates, and shuffles the first epoch with
+ * PCG stream shuffle_stream of cfg->seed. cfg->limit caps src->count. It
+ * writes no metadata: callers call advlab__trainer_record once the trainer
+ * is complete. */
 advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source *src,
                                      const advlab_train_config *cfg, uint64_t shuffle_stream,
                                      advlab_trainer **out);
