@@ -1,8 +1,9 @@
 /* The attacks' private layout and the helpers every method shares.
  *
- * attack.c owns the config, validation, dispatch and these helpers; each
- * method lives in its own file and works on one chunk of n <= max_batch
- * images with resolved labels (never NULL). */
+ * attack.c owns the config, validation, the arena and the dispatch to the
+ * methods (methods.h); common.c holds the helpers declared here. Each method
+ * lives in its own file and works on one chunk of n <= max_batch images with
+ * resolved labels (never NULL). */
 #ifndef ADVLAB_ATTACK_H
 #define ADVLAB_ATTACK_H
 
@@ -25,14 +26,18 @@ struct advlab_attack {
     float *xp;                /* (max_batch, in_size) pre(x) when pre is set */
     float *pre_grad;          /* (max_batch, in_size) exact mode: the net's gradient at pre(x) */
     float *grad;              /* (max_batch, in_size) */
-    float *work, *work2;      /* (max_batch, in_size) each, free for the method */
+    float *work, *work2;      /* (max_batch, in_size) each, free for the method (forward_unfooled
+                                 and best_of_restarts use them as they document) */
     float *probs;             /* (max_batch, classes) softmax of the last forward */
     float *dlogits;           /* (max_batch, classes) */
     float *class_grads;       /* DeepFool: (max_batch * classes, in_size) per-class gradients;
                                  C&W: (2 * max_batch, in_size) Adam's second moment, current points */
-    int32_t *labels;          /* (max_batch) */
+    int32_t *labels;          /* (max_batch) the defended model's answers when run has no labels */
     int labels_pending;       /* labels = argmax of the next forward, which is at the clean x */
-    int32_t *pred;            /* (max_batch) */
+    union {                   /* (max_batch) scratch, named by the method using it: */
+        int32_t *pred;        /* FGSM, BIM, PGD: the predictions of the last check */
+        int32_t *active;      /* DeepFool, NewtonFool, C&W: indices of the images still attacked */
+    };
 };
 
 /* Forward pass of n images through pre (if set) and the net: *logits is a
@@ -48,32 +53,20 @@ advlab_status advlab__attack_loss_grad(advlab_attack *a, const float *x, const i
                                        float *grad);
 /* pred[b] = argmax of the defended model's logits for image b (first max). */
 advlab_status advlab__attack_predict(advlab_attack *a, const float *x, int n, int32_t *pred);
-/* For methods that work image by image until each is fooled: gathers the
- * images listed in active[0..*m) from x_cur into a->work and runs them
- * forward; drops those no longer predicted as their y, and runs the
- * survivors forward again if any were dropped, so that *z (m, classes),
- * a->probs and the net's activations describe exactly the images still
- * listed. */
-/* Starts such a method: x_adv = x, and a->pred lists every image as active;
- * returns n, the count listed. */
-int advlab__attack_start_unfooled(advlab_attack *a, const float *x, int n, float *x_adv);
-advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur, const int32_t *y,
-                                              int32_t *active, int *m, const float **z);
 /* out = clip(x + a uniform point of the cfg.norm ball of radius eps, 0, 1),
  * as ART's random_sphere; draws from a->rng. */
 void advlab__attack_random_start(advlab_attack *a, const float *x, int n, float *out);
 
-/* The methods: one chunk, n <= max_batch; y holds targets when targeted,
- * else the labels to move away from. x_adv never overlaps x. */
-advlab_status advlab__attack_fgsm(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                  float *x_adv);
-advlab_status advlab__attack_pgd(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                 float *x_adv); /* bim and pgd */
-advlab_status advlab__attack_deepfool(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                      float *x_adv);
-advlab_status advlab__attack_newtonfool(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                        float *x_adv);
-advlab_status advlab__attack_cw(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                float *x_adv);
+/* For methods that work image by image until each is fooled (DeepFool,
+ * NewtonFool). Starts one: x_adv = x, and a->active lists every image;
+ * returns n, the count listed. */
+int advlab__attack_start_unfooled(advlab_attack *a, const float *x, int n, float *x_adv);
+/* Gathers the images listed in active[0..*m) from x_cur into a->work and
+ * runs them forward; drops those no longer predicted as their y, and runs
+ * the survivors forward again if any were dropped, so that *z (m, classes),
+ * a->probs and the net's activations describe exactly the images still
+ * listed. */
+advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur, const int32_t *y,
+                                              int32_t *active, int *m, const float **z);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "attacks/methods.h"
 #include "base/error.h"
 #include "base/mathf.h"
 
@@ -114,7 +115,7 @@ static advlab_status search_step(advlab_attack *a, const float *x, const int32_t
     int K = a->classes, max_iter = a->cfg.max_iter;
     float *w = a->work, *mom = a->work2, *vel = a->class_grads;
     float *x_cur = a->class_grads + (size_t)a->max_batch * in;
-    int32_t *active = a->pred;
+    int32_t *active = a->active;
     int m = 0;
     for (int i = 0; i < g; i++) {
         s[i].success = 0, s[i].prev_loss = INFINITY;

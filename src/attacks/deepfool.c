@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "attacks/methods.h"
 #include "base/mathf.h"
 #include "base/error.h"
 
@@ -63,7 +64,7 @@ advlab_status advlab__attack_deepfool(advlab_attack *a, const float *x, const in
                                       float *x_adv)
 {
     size_t count = (size_t)n * a->in_size;
-    int32_t *active = a->pred; /* the images still predicted as their y */
+    int32_t *active = a->active; /* the images still predicted as their y */
     int m = advlab__attack_start_unfooled(a, x, n, x_adv); /* x_adv holds x_df until the overshoot */
     for (int it = 0; it < a->cfg.max_iter; it++) {
         const float *z;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "attacks/methods.h"
 #include "base/mathf.h"
 #include "base/error.h"
 
@@ -41,7 +42,7 @@ advlab_status advlab__attack_newtonfool(advlab_attack *a, const float *x, const 
 {
     size_t in = (size_t)a->in_size;
     int K = a->classes;
-    int32_t *active = a->pred; /* the images still predicted as their y */
+    int32_t *active = a->active; /* the images still predicted as their y */
     int m = advlab__attack_start_unfooled(a, x, n, x_adv);
     for (int it = 0; it < a->cfg.max_iter; it++) {
         const float *z;

@@ -127,7 +127,7 @@ advlab_status advlab_postprocess(const advlab_postprocess_config *cfg, const flo
     if (!cfg)
         return advlab__fail(ADVLAB_E_ARG, "post-processor: config is NULL");
     TRY(advlab__cfg_check(&advlab__postprocess_spec, cfg));
-    const char *kind = post_names[cfg->kind];
+    const char *kind = advlab_postprocess_name(cfg->kind);
     if (n < 1 || classes < 2)
         return advlab__fail(ADVLAB_E_ARG,
                             "post-processor %s: %d rows of %d classes, expected n >= 1 and classes >= 2", kind, n,

@@ -5,15 +5,17 @@
  *            The threshold is +inf, so nothing is flagged, until calibrated.
  *   binary   ART's BinaryInputDetector: a 2-class net (0 clean, 1
  *            adversarial); the score is p(class 1), threshold 0.5, which is
- *            ART's argmax decision. */
+ *            ART's argmax decision. It trains through the ordinary trainer
+ *            (train.c), whose samples are the pairs of images in memory. */
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "nn/net.h"
-#include "nn/optim.h"
-#include "base/rng.h"
+#include "train/trainer.h"
 
 /* advlab_net_create makes every net for 1x28x28 images. */
 #define IMAGE_H 28
@@ -245,60 +247,38 @@ advlab_status advlab_detector_calibrate(advlab_detector *d, const float *clean, 
 
 /* ---------------------------------------------------------- training */
 
-static advlab_status check_train_config(const advlab_detector *d, const advlab_train_config *cfg)
-{
-    if (!cfg)
-        return advlab__fail(ADVLAB_E_ARG, "binary detector: train config is NULL");
-    if (cfg->epochs < 1 || cfg->epochs > 10000)
-        return advlab__fail(ADVLAB_E_ARG, "binary detector: epochs %d is out of range 1..10000", cfg->epochs);
-    if (cfg->batch < 1 || cfg->batch > d->max_batch)
-        return advlab__fail(ADVLAB_E_ARG, "binary detector: batch %d is out of range 1..%d (the net's max_batch)",
-                            cfg->batch, d->max_batch);
-    return ADVLAB_OK;
-}
+/* The PCG stream of the detector's shuffle (the dataset trainer's is 2). */
+#define SHUFFLE_STREAM 6
 
-/* Sample i of the 2n: clean[i] (label 0) for i < n, else adv[i-n] (label 1). */
-static void gather(const advlab_detector *d, const float *clean, const float *adv, int n,
-                   const int32_t *order, int m, float *x, int32_t *y)
+/* The 2n training samples: clean[i] (label 0) for i < n, else adv[i-n]
+ * (label 1). */
+typedef struct {
+    const float *clean, *adv;
+    int n, in_size;
+} image_pairs;
+
+static void gather_pairs(const void *data, const int32_t *idx, int m, float *x, int32_t *y)
 {
+    const image_pairs *p = data;
     for (int b = 0; b < m; b++) {
-        int i = order[b];
-        const float *src = i < n ? clean + (size_t)i * d->in_size : adv + (size_t)(i - n) * d->in_size;
-        memcpy(x + (size_t)b * d->in_size, src, sizeof(float) * d->in_size);
-        y[b] = i < n ? 0 : 1;
+        int i = idx[b];
+        const float *src = i < p->n ? p->clean + (size_t)i * p->in_size : p->adv + (size_t)(i - p->n) * p->in_size;
+        memcpy(x + (size_t)b * p->in_size, src, sizeof(float) * p->in_size);
+        y[b] = i < p->n ? 0 : 1;
     }
 }
 
-/* Epochs over the 2n samples, shuffled each epoch (stream 6), in batches of
- * cfg->batch (the last may be short). A batch whose loss is not finite stops
- * training before its optimizer step. */
-static advlab_status train_epochs(advlab_detector *d, const float *clean, const float *adv, int n,
-                                  const advlab_train_config *cfg, advlab_optim *opt, int32_t *order, float *x,
-                                  int32_t *y)
+/* The trainer's own message, prefixed so the caller sees which call failed. */
+static advlab_status training_failed(advlab_status st)
 {
-    advlab_rng rng;
-    advlab__rng_seed(&rng, cfg->seed, 6);
-    int total = 2 * n;
-    for (int epoch = 0; epoch < cfg->epochs; epoch++) {
-        for (int i = 0; i < total; i++)
-            order[i] = i;
-        advlab__rng_shuffle(&rng, order, total);
-        for (int first = 0, batch = 1; first < total; first += cfg->batch, batch++) {
-            int m = total - first < cfg->batch ? total - first : cfg->batch;
-            gather(d, clean, adv, n, order + first, m, x, y);
-            float loss;
-            TRY(advlab_net_loss_grad(d->net, x, y, m, &loss));
-            if (!isfinite(loss))
-                return advlab__fail(ADVLAB_E_NUMERIC,
-                                    "binary detector: training diverged at epoch %d, batch %d: the loss is %s; "
-                                    "the weights are kept as they were before this batch (try a lower lr)",
-                                    epoch + 1, batch, isnan(loss) ? "NaN" : "infinite");
-            advlab__optim_step(opt, d->net->params, d->net->grads);
-        }
-    }
-    return ADVLAB_OK;
+    char reason[512];
+    snprintf(reason, sizeof reason, "%s", advlab_last_error());
+    return advlab__fail(st, "binary detector: %s", reason);
 }
 
+/* An ordinary trainer over the 2n samples, shuffled each epoch, in batches
+ * of cfg->batch (the last may be short). A batch whose loss is not finite
+ * stops training before its optimizer step. */
 advlab_status advlab_binary_detector_train(advlab_detector *d, const float *clean, const float *adv,
                                            int n, const advlab_train_config *cfg)
 {
@@ -306,22 +286,20 @@ advlab_status advlab_binary_detector_train(advlab_detector *d, const float *clea
         return advlab__fail(ADVLAB_E_ARG, "binary detector: NULL");
     if (d->kind != DETECTOR_BINARY)
         return advlab__fail(ADVLAB_E_ARG, "detector: only the binary detector trains; this one is feature squeezing");
-    TRY(check_train_config(d, cfg));
+    if (!cfg)
+        return advlab__fail(ADVLAB_E_ARG, "binary detector: train config is NULL");
     if (n > (1 << 29))
         return advlab__fail(ADVLAB_E_ARG, "binary detector: %d image pairs is more than 2^29", n);
     TRY(check_images(d, "clean", clean, n));
     TRY(check_images(d, "adversarial", adv, n));
-    advlab_optim opt;
-    TRY(advlab__optim_init(&opt, cfg, d->net->n_params));
-    int32_t *order = malloc(sizeof(int32_t) * 2 * (size_t)n);
-    float *x = malloc(sizeof(float) * (size_t)cfg->batch * d->in_size);
-    int32_t *y = malloc(sizeof(int32_t) * (size_t)cfg->batch);
-    advlab_status st = order && x && y
-                           ? train_epochs(d, clean, adv, n, cfg, &opt, order, x, y)
-                           : advlab__fail(ADVLAB_E_NOMEM, "binary detector: training buffers for %d images", 2 * n);
-    free(order);
-    free(x);
-    free(y);
-    advlab__optim_free(&opt);
-    return st;
+    image_pairs pairs = {clean, adv, n, d->in_size};
+    advlab_sample_source src = {2 * n, gather_pairs, &pairs};
+    advlab_train_config all = *cfg;
+    all.limit = 0; /* limit caps a dataset; the detector trains on every pair (advlab.h) */
+    advlab_trainer *t = NULL;
+    advlab_status st = advlab__trainer_create(d->net, &src, &all, SHUFFLE_STREAM, &t);
+    while (!st && !advlab_trainer_finished(t))
+        st = advlab_trainer_run(t, INT_MAX, NULL); /* stops at the end of each epoch */
+    advlab_trainer_free(t);
+    return st ? training_failed(st) : ADVLAB_OK;
 }

@@ -14,7 +14,7 @@ typedef struct {
     double beta1_t, beta2_t; /* beta^t, kept as running products */
 } advlab_optim;
 
-/* Validates the optimizer fields of cfg and allocates state for n params. */
+/* Allocates state for n params; cfg was checked by the trainer (train/train.c). */
 advlab_status advlab__optim_init(advlab_optim *opt, const advlab_train_config *cfg, size_t n);
 void advlab__optim_free(advlab_optim *opt);
 /* Copies src's state into dst; both were made for the same kind and n. */

@@ -7,7 +7,10 @@
  *
  * ART precomputes a static model's examples for the whole training set once;
  * we craft them per batch, which for a deterministic attack gives the same
- * examples without holding a copy of the training set per static net. */
+ * examples without holding a copy of the training set per static net.
+ *
+ * The clean trainer knows nothing of attacks: this file builds a batch hook
+ * (trainer.h) around the attacks and hands it to an ordinary trainer. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,12 +18,19 @@
 #include <string.h>
 
 #include "train/adv_train.h"
+
 #include "attacks/attack.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "base/rng.h"
+#include "train/trainer.h"
 
 #define MAX_SOURCES (1 + ADVLAB_MAX_STATIC_NETS)
+
+typedef struct advlab_adv_state adv_state;
+static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                           const advlab_train_config *train, const advlab_adv_config *adv,
+                                           advlab_trainer **out);
 
 struct advlab_adv_state {
     advlab_adv_config cfg;
@@ -64,7 +74,7 @@ advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *d
 {
     if (!adv)
         return advlab__fail(ADVLAB_E_ARG, "adversarial training: config is required");
-    return advlab__trainer_create(net, ds, train, adv, out);
+    return hooked_trainer_create(net, ds, train, adv, out);
 }
 
 static advlab_status check_config(const advlab_net *net, const advlab_adv_config *adv)
@@ -102,11 +112,25 @@ static advlab_status create_attack(advlab_net *net, const advlab_attack_config *
     return ADVLAB_OK;
 }
 
-advlab_status advlab__adv_create(advlab_net *net, const advlab_adv_config *adv, int batch,
-                                 uint64_t shuffle_seed, advlab_adv_state **out)
+/* The hook's free; NULL is a no-op. */
+static void adv_free(void *self)
+{
+    adv_state *s = self;
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_sources; i++)
+        advlab_attack_free(s->attacks[i]);
+    free(s->arena);
+    free(s);
+}
+
+/* Validates adv against net and allocates one attack per source plus the
+ * scratch for `batch` rows; shuffle_seed seeds the row choice (stream 3). */
+static advlab_status adv_create(advlab_net *net, const advlab_adv_config *adv, int batch, uint64_t shuffle_seed,
+                                adv_state **out)
 {
     TRY(check_config(net, adv));
-    advlab_adv_state *s = calloc(1, sizeof *s);
+    adv_state *s = calloc(1, sizeof *s);
     if (!s)
         return advlab__fail(ADVLAB_E_NOMEM, "adversarial training state");
     s->cfg = *adv;
@@ -126,22 +150,12 @@ advlab_status advlab__adv_create(advlab_net *net, const advlab_adv_config *adv, 
     for (int i = 0; i < s->n_sources; i++) {
         advlab_status st = create_attack(i ? adv->static_nets[i - 1] : net, &adv->attack, &s->attacks[i]);
         if (st) {
-            advlab__adv_free(s);
+            adv_free(s);
             return st;
         }
     }
     *out = s;
     return ADVLAB_OK;
-}
-
-void advlab__adv_free(advlab_adv_state *s)
-{
-    if (!s)
-        return;
-    for (int i = 0; i < s->n_sources; i++)
-        advlab_attack_free(s->attacks[i]);
-    free(s->arena);
-    free(s);
 }
 
 /* k = ceil(ratio * m), as ART. ratio is a float: 0.3f is 0.300000012, so
@@ -159,7 +173,7 @@ static int adversarial_count(float ratio, int m)
 /* rows[0..k) = k distinct positions of 0..m-1, uniform without replacement
  * (a partial Fisher-Yates), as np.random.choice(m, k, replace=False). With
  * ratio 1 every row is taken, in order, and nothing is drawn. */
-static void choose_rows(advlab_adv_state *s, int m, int k)
+static void choose_rows(adv_state *s, int m, int k)
 {
     for (int i = 0; i < m; i++)
         s->rows[i] = i;
@@ -173,8 +187,12 @@ static void choose_rows(advlab_adv_state *s, int m, int k)
     }
 }
 
-advlab_status advlab__adv_replace(advlab_adv_state *s, float *x, const int32_t *y, int m)
+/* The hook's apply: replaces ceil(ratio*m) rows of the gathered batch x
+ * (m, in_size) by adversarial examples crafted with the true labels y
+ * against this batch's source, then moves on to the next source. */
+static advlab_status adv_replace(void *self, float *x, const int32_t *y, int m)
 {
+    adv_state *s = self;
     advlab_attack *attack = s->attacks[s->source];
     s->source = (s->source + 1) % s->n_sources;
     int k = adversarial_count(s->cfg.ratio, m);
@@ -221,8 +239,10 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
     return snprintf(text, len, "%s", name);
 }
 
-void advlab__adv_describe(const advlab_adv_state *s, char *text, size_t len)
+/* The hook's describe: how the examples are made. */
+static void adv_describe(const void *self, char *text, size_t len)
 {
+    const adv_state *s = self;
     char attack[192];
     describe_attack(&s->cfg.attack, attack, sizeof attack);
     int used = snprintf(text, len, "adversarial %s ratio=%g", attack, (double)s->cfg.ratio);
@@ -231,18 +251,30 @@ void advlab__adv_describe(const advlab_adv_state *s, char *text, size_t len)
                          advlab_net_arch(s->cfg.static_nets[i]));
 }
 
-int advlab__adv_state_words(const advlab_adv_state *s) { return 3 + 2 * s->n_sources; }
+/* The hook's checkpoint, as u64 words: the source in turn, the row-choice
+ * RNG, and each source's attack RNG. */
+#define MAX_WORDS (3 + 2 * MAX_SOURCES)
 
-void advlab__adv_state_save(const advlab_adv_state *s, uint64_t *words)
+static int adv_state_words(const void *self) { return 3 + 2 * ((const adv_state *)self)->n_sources; }
+
+static void adv_state_save(const void *self, uint8_t *bytes)
 {
+    const adv_state *s = self;
+    uint64_t words[MAX_WORDS];
     words[0] = (uint64_t)s->source;
     words[1] = s->rng.state, words[2] = s->rng.inc;
     for (int i = 0; i < s->n_sources; i++)
         words[3 + 2 * i] = s->attacks[i]->rng.state, words[4 + 2 * i] = s->attacks[i]->rng.inc;
+    memcpy(bytes, words, sizeof(uint64_t) * adv_state_words(s));
 }
 
-advlab_status advlab__adv_state_restore(advlab_adv_state *s, const uint64_t *words)
+/* Checks the words (source in range, PCG increments odd) and only then
+ * restores them. */
+static advlab_status adv_state_restore(void *self, const uint8_t *bytes)
 {
+    adv_state *s = self;
+    uint64_t words[MAX_WORDS];
+    memcpy(words, bytes, sizeof(uint64_t) * adv_state_words(s));
     if (words[0] >= (uint64_t)s->n_sources)
         return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial source %llu is out of range 0..%d",
                             (unsigned long long)words[0], s->n_sources - 1);
@@ -254,5 +286,27 @@ advlab_status advlab__adv_state_restore(advlab_adv_state *s, const uint64_t *wor
     s->rng.state = words[1], s->rng.inc = words[2];
     for (int i = 0; i < s->n_sources; i++)
         s->attacks[i]->rng.state = words[3 + 2 * i], s->attacks[i]->rng.inc = words[4 + 2 * i];
+    return ADVLAB_OK;
+}
+
+/* An ordinary trainer with the hook set: the train config is checked first,
+ * and a failure leaves the net's metadata as it was. */
+static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                           const advlab_train_config *train, const advlab_adv_config *adv,
+                                           advlab_trainer **out)
+{
+    advlab_trainer *t = NULL;
+    TRY(advlab__dataset_trainer_create(net, ds, train, &t));
+    adv_state *s = NULL;
+    advlab_status st = adv_create(net, adv, train->batch, train->seed, &s);
+    if (st) {
+        advlab_trainer_free(t);
+        return st;
+    }
+    advlab_batch_hook hook = {s, adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore,
+                              adv_free};
+    advlab__trainer_set_hook(t, &hook);
+    advlab__trainer_record(t);
+    *out = t;
     return ADVLAB_OK;
 }

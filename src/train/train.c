@@ -1,5 +1,7 @@
-/* The training loop: shuffle, gather a batch, forward/backward, step. It runs
- * in chunks of batches so a Web Worker can yield between them. */
+/* The training loop: shuffle, gather a batch, let the batch hook (if any)
+ * rewrite it, forward/backward, step. It runs in chunks of batches so a Web
+ * Worker can yield between them. Samples come from a dataset here, or from
+ * any advlab_sample_source through advlab__trainer_create. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <limits.h>
 #include <math.h>
@@ -8,7 +10,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "train/adv_train.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "nn/net.h"
@@ -38,6 +39,8 @@ static const advlab__cfg_field train_fields[] = {
 };
 
 const advlab__cfg_spec advlab__train_spec = ADVLAB__CFG_SPEC("train config", NULL, 0, train_fields);
+/* PCG stream of the dataset trainer's shuffle (the net's init is stream 1). */
+#define SHUFFLE_STREAM 2
 
 void advlab_train_config_default(advlab_train_config *cfg)
 {
@@ -81,8 +84,8 @@ void advlab__trainer_record(advlab_trainer *t)
                  t->epoch, c->epochs);
     advlab_net_set_meta(t->net, "training", text);
     char defence[512] = "none";
-    if (t->adv)
-        advlab__adv_describe(t->adv, defence, sizeof defence);
+    if (t->hook.apply)
+        t->hook.describe(t->hook.self, defence, sizeof defence);
     advlab_net_set_meta(t->net, "defence", defence);
 }
 
@@ -98,33 +101,45 @@ void advlab__trainer_start_epoch(advlab_trainer *t)
     t->seconds = 0.0;
 }
 
-advlab_status advlab_trainer_create(advlab_net *net, const advlab_dataset *ds,
-                                    const advlab_train_config *cfg, advlab_trainer **out)
+static void gather_dataset(const void *ds, const int32_t *idx, int n, float *x, int32_t *y)
 {
-    return advlab__trainer_create(net, ds, cfg, NULL, out);
+    advlab_dataset_gather(ds, idx, n, x, y);
 }
 
-advlab_status advlab__trainer_create(advlab_net *net, const advlab_dataset *ds,
-                                     const advlab_train_config *cfg, const advlab_adv_config *adv,
-                                     advlab_trainer **out)
+advlab_status advlab__dataset_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                             const advlab_train_config *cfg, advlab_trainer **out)
 {
     if (!net || !cfg)
         return advlab__fail(ADVLAB_E_ARG, "trainer: net and config are required");
-    advlab_status st = advlab__net_check_dataset(net, ds);
-    if (st)
-        return st;
+    TRY(advlab__net_check_dataset(net, ds));
+    advlab_sample_source src = {advlab_dataset_count(ds), gather_dataset, ds};
+    return advlab__trainer_create(net, &src, cfg, SHUFFLE_STREAM, out);
+}
+
+advlab_status advlab_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                    const advlab_train_config *cfg, advlab_trainer **out)
+{
+    TRY(advlab__dataset_trainer_create(net, ds, cfg, out));
+    advlab__trainer_record(*out);
+    return ADVLAB_OK;
+}
+
+advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source *src,
+                                     const advlab_train_config *cfg, uint64_t shuffle_stream,
+                                     advlab_trainer **out)
+{
     if (cfg->batch < 1 || cfg->batch > net->max_batch) /* the table's bound is the largest net's */
         return advlab__fail(ADVLAB_E_ARG, "train config: batch %d is out of range 1..%d (the net's max_batch)",
                             cfg->batch, net->max_batch);
     TRY(advlab__cfg_check(&advlab__train_spec, cfg));
-    int n = advlab_dataset_count(ds);
+    int n = src->count;
     if (cfg->limit > 0 && cfg->limit < n)
         n = cfg->limit;
 
     advlab_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return advlab__fail(ADVLAB_E_NOMEM, "trainer");
-    st = advlab__optim_init(&t->opt, cfg, net->n_params);
+    advlab_status st = advlab__optim_init(&t->opt, cfg, net->n_params);
     if (st) {
         free(t);
         return st;
@@ -136,27 +151,23 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_dataset *ds,
         advlab_trainer_free(t);
         return advlab__fail(ADVLAB_E_NOMEM, "trainer buffers for %d samples", n);
     }
-    if (adv)
-        st = advlab__adv_create(net, adv, cfg->batch, cfg->seed, &t->adv);
-    if (st) {
-        advlab_trainer_free(t);
-        return st;
-    }
-    t->net = net, t->ds = ds, t->cfg = *cfg, t->n = n;
+    t->net = net, t->src = *src, t->cfg = *cfg, t->n = n;
     t->batches_per_epoch = (n + cfg->batch - 1) / cfg->batch; /* the last batch may be short, as in Keras */
-    advlab__rng_seed(&t->rng, cfg->seed, 2);
+    advlab__rng_seed(&t->rng, cfg->seed, shuffle_stream);
     advlab__trainer_start_epoch(t);
-    advlab__trainer_record(t);
     *out = t;
     return ADVLAB_OK;
 }
+
+void advlab__trainer_set_hook(advlab_trainer *t, const advlab_batch_hook *hook) { t->hook = *hook; }
 
 void advlab_trainer_free(advlab_trainer *t)
 {
     if (!t)
         return;
     advlab__optim_free(&t->opt);
-    advlab__adv_free(t->adv);
+    if (t->hook.apply)
+        t->hook.free(t->hook.self);
     free(t->order);
     free(t->x);
     free(t->y);
@@ -204,8 +215,8 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_trai
     for (int done = 0; done < max_batches && t->batch < t->batches_per_epoch; done++) {
         int first = t->batch * t->cfg.batch;
         int m = t->n - first < t->cfg.batch ? t->n - first : t->cfg.batch;
-        advlab_dataset_gather(t->ds, t->order + first, m, t->x, t->y);
-        advlab_status st = t->adv ? advlab__adv_replace(t->adv, t->x, t->y, m) : ADVLAB_OK;
+        t->src.gather(t->src.data, t->order + first, m, t->x, t->y);
+        advlab_status st = t->hook.apply ? t->hook.apply(t->hook.self, t->x, t->y, m) : ADVLAB_OK;
         if (st) {
             t->seconds += now_seconds() - start;
             return st;

@@ -4,10 +4,10 @@
  * Layout (host byte order; both targets are little-endian):
  *   header  magic "advlabTS", version, the settings that define the run
  *           (arch, defence, optimizer and its hyper-parameters, seed,
- *           samples, batch, epochs) and the count of adversarial RNG words
+ *           samples, batch, epochs) and the count of the batch hook's words
  *   place   epoch, batch, the RNG as it was before this epoch's shuffle,
  *           the epoch's loss sum, correct and seen counts, Adam's beta^t
- *   words   the adversarial trainer's source and RNGs
+ *   words   the batch hook's state (adversarial training: its source and RNGs)
  *   floats  the optimizer's m and v, one per parameter each
  * Restoring the RNG from before the shuffle and re-shuffling rebuilds this
  * epoch's order, so a state taken mid-epoch (on pause) resumes exactly too. */
@@ -29,7 +29,7 @@ typedef struct {
     char arch[ADVLAB_ARCH_MAX];
     char defence[DEFENCE_MAX];
     uint64_t n_params, seed;
-    int32_t samples, batch, epochs, adv_words;
+    int32_t samples, batch, epochs, hook_words;
     float lr, momentum, beta1, beta2, epsilon;
 } state_header;
 
@@ -41,7 +41,7 @@ typedef struct {
     double beta1_t, beta2_t;
 } state_place;
 
-static int adv_words(const advlab_trainer *t) { return t->adv ? advlab__adv_state_words(t->adv) : 0; }
+static int hook_words(const advlab_trainer *t) { return t->hook.apply ? t->hook.state_words(t->hook.self) : 0; }
 
 /* The header this trainer would write; zeroed first so padding compares equal. */
 static void make_header(const advlab_trainer *t, state_header *h)
@@ -51,21 +51,21 @@ static void make_header(const advlab_trainer *t, state_header *h)
     h->version = VERSION;
     h->optimizer = (uint32_t)t->cfg.optimizer;
     snprintf(h->arch, sizeof h->arch, "%s", advlab_net_arch(t->net));
-    if (t->adv)
-        advlab__adv_describe(t->adv, h->defence, sizeof h->defence);
+    if (t->hook.apply)
+        t->hook.describe(t->hook.self, h->defence, sizeof h->defence);
     else
         snprintf(h->defence, sizeof h->defence, "none");
     h->n_params = t->opt.n;
     h->seed = t->cfg.seed;
     h->samples = t->n, h->batch = t->cfg.batch, h->epochs = t->cfg.epochs;
-    h->adv_words = adv_words(t);
+    h->hook_words = hook_words(t);
     h->lr = t->cfg.lr, h->momentum = t->cfg.momentum;
     h->beta1 = t->cfg.beta1, h->beta2 = t->cfg.beta2, h->epsilon = t->cfg.epsilon;
 }
 
 size_t advlab_trainer_state_size(const advlab_trainer *t)
 {
-    return sizeof(state_header) + sizeof(state_place) + sizeof(uint64_t) * adv_words(t) +
+    return sizeof(state_header) + sizeof(state_place) + sizeof(uint64_t) * hook_words(t) +
            2 * sizeof(float) * t->opt.n;
 }
 
@@ -84,11 +84,9 @@ advlab_status advlab_trainer_state_save(const advlab_trainer *t, uint8_t *bytes,
     uint8_t *at = bytes;
     memcpy(at, &h, sizeof h), at += sizeof h;
     memcpy(at, &p, sizeof p), at += sizeof p;
-    if (t->adv) {
-        uint64_t words[3 + 2 * (1 + ADVLAB_MAX_STATIC_NETS)];
-        advlab__adv_state_save(t->adv, words);
-        memcpy(at, words, sizeof(uint64_t) * h.adv_words), at += sizeof(uint64_t) * h.adv_words;
-    }
+    if (t->hook.apply)
+        t->hook.state_save(t->hook.self, at);
+    at += sizeof(uint64_t) * h.hook_words;
     memcpy(at, t->opt.m, sizeof(float) * t->opt.n), at += sizeof(float) * t->opt.n;
     memcpy(at, t->opt.v, sizeof(float) * t->opt.n);
     return ADVLAB_OK;
@@ -124,7 +122,7 @@ static advlab_status check_settings(const state_header *saved, const state_heade
     SAME_INT(samples)
     SAME_INT(batch)
     SAME_INT(epochs)
-    SAME_INT(adv_words)
+    SAME_INT(hook_words)
     SAME_FLOAT(lr)
     SAME_FLOAT(momentum)
     SAME_FLOAT(beta1)
@@ -202,14 +200,12 @@ advlab_status advlab_trainer_state_restore(advlab_trainer *t, const uint8_t *byt
     state_place p;
     memcpy(&p, bytes + sizeof saved, sizeof p);
     TRY(check_place(t, &p));
-    const uint8_t *at = bytes + sizeof saved + sizeof p;
-    uint64_t words[3 + 2 * (1 + ADVLAB_MAX_STATIC_NETS)];
-    memcpy(words, at, sizeof(uint64_t) * ours.adv_words);
-    at += sizeof(uint64_t) * ours.adv_words;
+    const uint8_t *words = bytes + sizeof saved + sizeof p;
+    const uint8_t *at = words + sizeof(uint64_t) * ours.hook_words;
     size_t n = t->opt.n;
     TRY(check_moments(at, n));
-    if (t->adv)
-        TRY(advlab__adv_state_restore(t->adv, words));
+    if (t->hook.apply)
+        TRY(t->hook.state_restore(t->hook.self, words));
     memcpy(t->opt.m, at, sizeof(float) * n);
     memcpy(t->opt.v, at + sizeof(float) * n, sizeof(float) * n);
     t->opt.beta1_t = p.beta1_t, t->opt.beta2_t = p.beta2_t;

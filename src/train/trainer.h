@@ -1,24 +1,75 @@
-/* The trainer's layout, shared by the training loop (train.c) and its
- * checkpoint state (train_state.c). */
+/* The trainer's private half. Its first part is what the layers above build
+ * on: a trainer over any source of samples (the binary detector trains on
+ * images in memory) with an optional batch hook (adversarial training
+ * replaces rows of each batch). The rest is the layout shared by the
+ * training loop (train.c) and its checkpoint state (train_state.c). The
+ * trainer knows nothing of attacks: adv_train.c plugs them in as a hook. */
 #ifndef ADVLAB_TRAINER_H
 #define ADVLAB_TRAINER_H
 
-#include "train/adv_train.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "advlab.h"
 #include "base/config.h"
-#include "nn/optim.h"
 #include "base/rng.h"
+#include "nn/optim.h"
+
+/* Where a trainer's samples come from: count of them, and gather, which
+ * writes samples idx[0..n) as images x (n, in_size) and labels y (n), each
+ * label below the net's classes. data is borrowed for the trainer's life. */
+typedef struct {
+    int count;
+    void (*gather)(const void *data, const int32_t *idx, int n, float *x, int32_t *y);
+    const void *data;
+} advlab_sample_source;
+
+/* Work on each gathered batch before the training step, and the part of it
+ * that a checkpoint keeps. self is the hook's own state. */
+typedef struct {
+    void *self;
+    /* Rewrites the batch x (m, in_size) in place; y are its labels. */
+    advlab_status (*apply)(void *self, float *x, const int32_t *y, int m);
+    /* What it does, for the weights file's "defence" metadata and the
+     * checkpoint header (the same text, so a state only fits its hook). */
+    void (*describe)(const void *self, char *text, size_t len);
+    /* Its checkpoint: state_words u64 words, saved to and restored from
+     * bytes at any alignment; restore checks them before it changes anything. */
+    int (*state_words)(const void *self);
+    void (*state_save)(const void *self, uint8_t *bytes);
+    advlab_status (*state_restore)(void *self, const uint8_t *bytes);
+    void (*free)(void *self);
+} advlab_batch_hook;
+
+/* advlab_trainer_create's work on any source (net, src and cfg not NULL):
+ * validates cfg against net, allocates, and shuffles the first epoch with
+ * PCG stream shuffle_stream of cfg->seed. cfg->limit caps src->count. It
+ * writes no metadata: callers call advlab__trainer_record once the trainer
+ * is complete. */
+advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source *src,
+                                     const advlab_train_config *cfg, uint64_t shuffle_stream,
+                                     advlab_trainer **out);
+/* advlab_trainer_create without the metadata, for a caller that completes
+ * the trainer first (adversarial training sets its hook). */
+advlab_status advlab__dataset_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                             const advlab_train_config *cfg, advlab_trainer **out);
+/* Hands the hook to t, which frees it in advlab_trainer_free; t has not run
+ * and has no hook yet. */
+void advlab__trainer_set_hook(advlab_trainer *t, const advlab_batch_hook *hook);
+/* Writes the "training" and "defence" metadata the weights file will carry. */
+void advlab__trainer_record(advlab_trainer *t);
 
 /* advlab_train_config's fields, for the setter, the checks and --help. */
 extern const advlab__cfg_spec advlab__train_spec;
 
 struct advlab_trainer {
     advlab_net *net;
-    const advlab_dataset *ds;
+    advlab_sample_source src;
     advlab_train_config cfg;
     advlab_optim opt;
     advlab_rng rng;        /* shuffling */
     advlab_rng epoch_rng;  /* rng as it was before this epoch's shuffle (checkpoints) */
-    advlab_adv_state *adv; /* NULL for clean training */
+    advlab_batch_hook hook; /* hook.apply is NULL when there is none */
     int n;                 /* samples trained on */
     int32_t *order;        /* this epoch's shuffle */
     float *x;              /* the gathered batch, (batch, in_size) */
@@ -33,7 +84,5 @@ struct advlab_trainer {
 
 /* Shuffles the next epoch's order, remembering the RNG state it started from. */
 void advlab__trainer_start_epoch(advlab_trainer *t);
-/* Writes the "training" and "defence" metadata the weights file will carry. */
-void advlab__trainer_record(advlab_trainer *t);
 
 #endif
