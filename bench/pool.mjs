@@ -8,7 +8,7 @@
 import os from 'node:os';
 
 import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
-import { serveStatic } from '../web/serve.mjs';
+import { serveStatic } from '../tools/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

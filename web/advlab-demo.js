@@ -6,7 +6,7 @@
 // Everything it loads (its CSS, web/worker.js, the WebAssembly engine, the weights, MNIST) is
 // found relative to this file, so the folder works under any path. docs/embedding.md lists the
 // attributes, events and the iframe page (embed.html).
-import { AdvlabDemo } from './embed/element.js';
+import { AdvlabDemo } from './widget/element.js';
 
 export { AdvlabDemo };
 

@@ -8,12 +8,13 @@
 // <advlab-demo> from elsewhere decides for itself whether to register it.
 const CACHE = 'advlab-v2';
 const SHELL = [
-  './index.html', './boot.js', './icon.svg', './style.css', './app.js', './worker.js', './advlab.js',
+  './index.html', './icon.svg', './advlab.js',
+  './lab/boot.js', './lab/style.css', './lab/app.js',
+  './engine/worker.js', './engine/evaluate.js', './engine/pool.js', './engine/pool_worker.js',
   './ui/chart.js', './ui/lang.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
-  './evaluate.js', './pool.js', './pool_worker.js',
-  './embed.html', './advlab-demo.js', './embed/element.js', './embed/engine.js',
-  './embed/settings.js', './embed/template.js', './embed/page.js', './embed/offline.js',
-  './embed/widget.css', './embed/page.css', './embed/icon.svg',
+  './embed.html', './advlab-demo.js', './widget/element.js', './widget/engine.js',
+  './widget/settings.js', './widget/template.js', './widget/page.js', './widget/offline.js',
+  './widget/widget.css', './widget/page.css', './widget/icon.svg',
   './i18n/index.js', './i18n/en.js', './i18n/ko.js',
   './examples/course-notes.html', './examples/course-notes.css', './examples/course-notes.js',
   './gen/advlab_core.mjs', './gen/advlab_core.wasm',

@@ -21,9 +21,9 @@ import { countCorrect } from './evaluate.js';
 import { EvalPool, defaultPoolSize } from './pool.js';
 
 // Resolved against this module, not the worker's base URL: a widget in a sandboxed iframe runs
-// this file by import() from a data: URL worker (see web/embed/engine.js).
-const WEIGHTS = new URL('../data/weights/', import.meta.url).href;
-const MNIST = new URL('../data/mnist/', import.meta.url).href;
+// this file by import() from a data: URL worker (see web/widget/engine.js).
+const WEIGHTS = new URL('../../data/weights/', import.meta.url).href;
+const MNIST = new URL('../../data/mnist/', import.meta.url).href;
 const SLOTS = ['standard', 'defended'];
 const DEFAULT_MODEL = { standard: 'standard', defended: 'fgsm' };
 const CHUNK_MS = 30;
@@ -42,13 +42,13 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 // What the first answer needs is fetched at once, in parallel: the engine (imported
 // dynamically so that its bytes download while its module loads), the manifest, the
-// default models' weights and the digit the page opens on. Widgets (web/embed/engine.js names
+// default models' weights and the digit the page opens on. Widgets (web/widget/engine.js names
 // their worker WIDGET_WORKER) fetch only what they ask for.
 const WIDGET_WORKER = 'advlab-widgets';
 const forLabPage = self.name !== WIDGET_WORKER;
 let lab;
-const wasmBytes = fetchBytes(new URL('./gen/advlab_core.wasm', import.meta.url));
-const labReady = Promise.all([import('./advlab.js'), wasmBytes])
+const wasmBytes = fetchBytes(new URL('../gen/advlab_core.wasm', import.meta.url));
+const labReady = Promise.all([import('../advlab.js'), wasmBytes])
   .then(([{ createLab }, wasmBinary]) => createLab({ wasmBinary }))
   .then((created) => { lab = created; });
 const digitReady = forLabPage ? startDigit() : null;

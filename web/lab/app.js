@@ -3,12 +3,12 @@
 // analysis is one request in flight at a time, coalesced to animation frames,
 // and training reports are drawn at most once per frame. Every string it shows is in
 // web/i18n/ (keys "lab."), said through ui/lang.js so that the language switch can say it again.
-import { lineChart } from './ui/chart.js';
+import { lineChart } from '../ui/chart.js';
 import { clock, formatNumber, formatPercent, message, number, onLanguage, percent, say, show,
-  startLanguage, text } from './ui/lang.js';
-import { Pad } from './ui/pad.js';
-import { argmax, drawDigit, drawPerturbation, probabilityBars } from './ui/render.js';
-import { connect } from './ui/rpc.js';
+  startLanguage, text } from '../ui/lang.js';
+import { Pad } from '../ui/pad.js';
+import { argmax, drawDigit, drawPerturbation, probabilityBars } from '../ui/render.js';
+import { connect } from '../ui/rpc.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const call = connect(window.labWorker, { onCrash: (_, cause) => recover(crashCause(cause)) });
@@ -47,7 +47,7 @@ startLanguage($('#lang'));
 
 // Offline after the first visit. Optional: registration fails harmlessly where service workers are
 // unavailable (file://, some sandboxed iframes), and the page works without one.
-navigator.serviceWorker?.register('./sw.js').catch(() => {});
+navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(() => {});
 
 function setStatus(key, values, isError = false) {
   const status = $('#status');
@@ -571,7 +571,7 @@ async function recover(reason) {
     return;
   }
   state.ready = false;
-  window.labWorker = new Worker('./worker.js', { type: 'module' });
+  window.labWorker = new Worker(new URL('../engine/worker.js', import.meta.url), { type: 'module' });
   call.replace(window.labWorker);
   document.body.dataset.workers = Number(document.body.dataset.workers ?? 1) + 1;
   setNotice('lab.crashRestarting', { reason });

@@ -2,7 +2,7 @@
 // the first job brings, then for each job the models built from their safetensors bytes and the
 // tasks run on this worker's slice of the images (web/evaluate.js).
 
-import { createLab } from './advlab.js';
+import { createLab } from '../advlab.js';
 import { countCorrect } from './evaluate.js';
 
 let labReady;

@@ -13,8 +13,8 @@ const STEP_IMAGES = 250;
 
 /**
  * Counts the correct predictions for each task on images x.
- * @param {import('./advlab.js').Lab} lab
- * @param {Object<string, import('./advlab.js').Net>} nets by model name
+ * @param {import('../advlab.js').Lab} lab
+ * @param {Object<string, import('../advlab.js').Net>} nets by model name
  * @param {Float32Array} x n*784 images in [0,1]
  * @param {Int32Array} labels n true classes
  * @param {{model: string, craftedOn?: string, eps: number}[]} tasks
