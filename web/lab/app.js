@@ -14,8 +14,6 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const call = connect(window.labWorker, { onCrash: (_, cause) => recover(crashCause(cause)) });
 const SLOTS = ['standard', 'defended'];
 const COLORS = { standard: '#2563eb', defended: '#d97706', clean: '#475569', adv: '#dc2626' };
-const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
-const TUTORIAL_EPS = 0.2;
 
 // Each slot's card title, weights-menu label and name in a sentence.
 const SLOT_WORDS = {
@@ -638,27 +636,27 @@ async function runRobust(button, work) {
 }
 
 $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
-  const r = await call('curves', { n: Number($('#robust-n').value), eps: CURVE_EPS },
+  const r = await call('curves', { n: Number($('#robust-n').value) },
     { onProgress: robustProgress });
-  charts.curve(SLOTS.map((slot) => r.eps.map((e, i) => [e, r[slot][i]])), CURVE_EPS.at(-1));
+  charts.curve(SLOTS.map((slot) => r.eps.map((e, i) => [e, r[slot][i]])), r.eps.at(-1));
 }));
 
 $('#measure').addEventListener('click', (e) => runRobust(e.target, async () => {
-  const { rows } = await call('measure', { n: Number($('#robust-n').value), eps: TUTORIAL_EPS },
+  const { rows } = await call('measure', { n: Number($('#robust-n').value) },
     { onProgress: robustProgress });
   state.measurements = rows;
   showMeasurements(rows);
 }));
 
-// The words for each kind of row the worker's measure() reports.
-const MEASUREMENT_ROWS = { cleanStandard: 'lab.row.cleanStandard',
-  fgsmStandard: 'lab.row.fgsmStandard', transfer: 'lab.row.transfer',
-  fgsmDefended: 'lab.row.fgsmDefended', cleanDefended: 'lab.row.cleanDefended' };
+// The words for each row the worker's measure() reports, by the experiment's name for it.
+const MEASUREMENT_ROWS = { clean_standard: 'lab.row.cleanStandard',
+  fgsm_standard: 'lab.row.fgsmStandard', transfer_defended: 'lab.row.transfer',
+  clean_defended: 'lab.row.cleanDefended', fgsm_defended: 'lab.row.fgsmDefended' };
 
 function showMeasurements(rows) {
   $('#measurements tbody').replaceChildren(...rows.map((r) => {
     const tr = document.createElement('tr');
-    const label = text(MEASUREMENT_ROWS[r.kind], { eps: r.eps });
+    const label = text(MEASUREMENT_ROWS[r.name], { eps: r.eps });
     for (const cell of [label, formatPercent(r.value, 2), formatNumber(r.n),
       formatNumber(r.seconds, 2)]) {
       tr.append(Object.assign(document.createElement('td'), { textContent: cell }));

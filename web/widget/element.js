@@ -16,7 +16,6 @@ import { MODEL, WIDGET } from './template.js';
 const STYLE_URL = new URL('./widget.css', import.meta.url).href;
 const LIVE_PANELS = ['draw', 'bars', 'heatmap'];
 const BOUNDED = new Set(['fgsm', 'bim', 'pgd']);
-const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 // Okabe-Ito colours, told apart with colour-blindness of every common kind.
 const SERIES_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7'];
 // One epoch on 6000 images takes a few seconds: long enough to see, short enough to wait for.
@@ -387,7 +386,7 @@ export class AdvlabDemo extends HTMLElement {
     this.#ui.curveProgress.value = 0;
     this.#ui.curveAt.textContent = this.#t('curveComputing', { percent: '0%' });
     try {
-      const result = await engine()('widgetCurve', { models: this.#models, eps: CURVE_EPS, n },
+      const result = await engine()('widgetCurve', { models: this.#models, n },
         { onProgress: (p) => {
           if (run !== this.#curveRun || p.kind !== 'curves') return;
           this.#ui.curveProgress.value = p.fraction;
