@@ -9,12 +9,14 @@
 const CACHE = 'advlab-v2';
 const SHELL = [
   './index.html', './icon.svg', './advlab.js',
-  './lab/boot.js', './lab/style.css', './lab/app.js',
+  './lab/boot.js', './lab/style.css', './lab/app.js', './lab/state.js', './lab/engine.js',
+  './lab/status.js', './lab/cards.js', './lab/charts.js', './lab/analysis.js', './lab/input.js',
+  './lab/models.js', './lab/training.js', './lab/recover.js', './lab/robustness.js',
   './engine/worker.js', './engine/state.js', './engine/fetch.js', './engine/turns.js',
   './engine/data.js', './engine/store.js', './engine/models.js', './engine/analyze.js',
   './engine/training.js', './engine/evaluate.js', './engine/robustness.js', './engine/pool.js',
   './engine/pool_worker.js', './engine/start.js', './engine/widgets.js',
-  './ui/chart.js', './ui/lang.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
+  './ui/chart.js', './ui/lang.js', './ui/live.js', './ui/pad.js', './ui/render.js', './ui/rpc.js',
   './embed.html', './advlab-demo.js', './widget/element.js', './widget/engine.js',
   './widget/settings.js', './widget/template.js', './widget/page.js', './widget/offline.js',
   './widget/widget.css', './widget/page.css', './widget/icon.svg',

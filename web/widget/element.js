@@ -6,6 +6,7 @@
 // digit, images, lang, compact. It fires bubbling, composed CustomEvents: advlab-ready,
 // advlab-prediction, advlab-attack, advlab-training, advlab-change (the reader moved a control).
 import { lineChart } from '../ui/chart.js';
+import { LiveRequests } from '../ui/live.js';
 import { Pad } from '../ui/pad.js';
 import { argmax, drawDigit, drawPerturbation, probabilityBars } from '../ui/render.js';
 import { pickLanguage, translator } from '../i18n/index.js';
@@ -36,7 +37,7 @@ export class AdvlabDemo extends HTMLElement {
   #trained = new Map(); // model id -> {from, eps}, for models trained in this widget
   #models = []; // the ids shown: the models attribute, or a model trained here in its place
   #digit = null; // {index, label} of the test digit on the pad, null once drawn over
-  #live = { busy: false, dirty: false, frame: 0 };
+  #live = new LiveRequests(this, () => this.#analyze());
   #last = null;
   #curve = null;
   #curveRun = 0;
@@ -289,26 +290,16 @@ export class AdvlabDemo extends HTMLElement {
       : this.#t('drawn');
   }
 
-  // One analysis in flight; requests made meanwhile collapse into one, sent on the next frame.
-  // The host's data-live is 'idle' once the latest input and settings have been answered.
+  // One analysis in flight, coalesced to animation frames (ui/live.js). The host's data-live is
+  // 'idle' once the latest input and settings have been answered.
   #request() {
     if (!this.#settings || !LIVE_PANELS.some((p) => this.#shown(p))) return;
-    this.#live.dirty = true;
-    this.dataset.live = 'busy';
-    this.#live.frame ||= requestAnimationFrame(() => this.#flush());
+    this.#live.request();
   }
 
-  async #flush() {
-    const live = this.#live;
-    live.frame = 0;
-    if (live.busy || !live.dirty) return;
-    live.dirty = false;
+  async #analyze() {
     const ink = this.#pad.ink();
-    if (!ink.x && !ink.alpha.some((v) => v > 0)) { // an empty pad: nothing to classify
-      this.dataset.live = 'idle';
-      return;
-    }
-    live.busy = true;
+    if (!ink.x && !ink.alpha.some((v) => v > 0)) return; // an empty pad: nothing to classify
     const { attack, eps } = this.#controls();
     const { defence, adaptive } = this.#settings;
     const request = { ...ink, models: this.#models, attack: { name: attack, eps }, target: -1,
@@ -320,10 +311,6 @@ export class AdvlabDemo extends HTMLElement {
       this.#setStatus('');
     } catch (error) {
       this.#setStatus(this.#t('error', { message: error.message }), true);
-    } finally {
-      live.busy = false;
-      if (live.dirty) this.#request();
-      else this.dataset.live = 'idle';
     }
   }
 
