@@ -1,12 +1,14 @@
 // What the lab page measures through advlab.js, from the experiment's plan and the metrics' C:
 // lab.curveEps, lab.tutorialMeasurements, lab.countCorrect and lab.perturbationNorms, each
-// against what the rest of the engine says.
+// against what the rest of the engine says; and the page's evaluation tasks (web/engine/
+// evaluate.js) run on that plan, as the worker and its pool run them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { createLab } from '../../web/advlab.js';
+import { runTasks } from '../../web/engine/evaluate.js';
 import { argmaxRows, assertAdvlabError, images, loadMnist, repoRoot } from './helpers.mjs';
 
 const N = 300;
@@ -73,4 +75,30 @@ test('perturbationNorms of one image are what attackMetrics averages', () => {
   assert.ok(norms.l0 > 0 && norms.linf <= 0.2 + 1e-6, JSON.stringify(norms));
   assert.deepEqual(lab.perturbationNorms(x, x), { l0: 0, l2: 0, linf: 0 });
   assert.throws(() => lab.perturbationNorms(x, xAdv.subarray(1)), /xAdv has 783 values, x 784/);
+});
+
+test('the tutorial\'s rows as evaluation tasks: split by images, the counts add up', async () => {
+  const defended = lab.netFromWeights(readFileSync(join(repoRoot, 'data/weights/fgsm.safetensors')),
+    'fgsm', 64);
+  try {
+    const nets = { standard: net, defended };
+    const plan = lab.tutorialMeasurements();
+    const { x, labels } = images(testSet, 0, N);
+    const whole = await runTasks(lab, nets, x, labels, plan);
+    const cut = 171; // the pool's slices are uneven too
+    const first = await runTasks(lab, nets, x.subarray(0, cut * 784), labels.subarray(0, cut), plan);
+    const rest = await runTasks(lab, nets, x.subarray(cut * 784), labels.subarray(cut), plan);
+    assert.deepEqual(first.map((c, i) => c + rest[i]), whole);
+    const value = Object.fromEntries(plan.map((m, i) => [m.name, whole[i] / N]));
+    assert.equal(whole[0], lab.countCorrect(net, x, labels), 'clean_standard');
+    assert.ok(value.fgsm_standard < value.clean_standard, JSON.stringify(value));
+    assert.ok(value.transfer_defended > value.fgsm_standard, JSON.stringify(value));
+    // The standard model's row under FGSM is FGSM at the plan's eps against it, counted.
+    const fgsm = lab.createAttack(net, { name: 'fgsm', eps: plan[1].eps });
+    const xAdv = fgsm.run(x);
+    fgsm.free();
+    assert.equal(whole[1], lab.countCorrect(net, xAdv, labels), 'fgsm_standard');
+  } finally {
+    defended.free();
+  }
 });
