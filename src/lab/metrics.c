@@ -28,8 +28,8 @@ static advlab_status check_labels(const advlab_net *net, const char *who, const 
         return advlab__fail(ADVLAB_E_ARG, "%s: %ss: NULL", who, what);
     for (int b = 0; b < n; b++)
         if (y[b] < 0 || y[b] >= net->classes)
-            return advlab__fail(ADVLAB_E_ARG, "%s: %s of image %d is %d, outside 0..%d", who, what, b,
-                                (int)y[b], net->classes - 1);
+            return advlab__fail(ADVLAB_E_ARG, "%s: %s of image %d is %d, outside 0..%d", who,
+                                what, b, (int)y[b], net->classes - 1);
     return ADVLAB_OK;
 }
 
@@ -69,7 +69,8 @@ static double lp_distance(const float *a, const float *b, int size, float p)
     return p == 2.0f ? sqrt(acc) : acc;
 }
 
-void advlab_perturbation_norms(const float *x, const float *x_adv, int size, advlab_perturbation *out)
+void advlab_perturbation_norms(const float *x, const float *x_adv, int size,
+                               advlab_perturbation *out)
 {
     double l0 = 0.0;
     for (int i = 0; i < size; i++)

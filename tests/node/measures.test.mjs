@@ -86,7 +86,8 @@ test('the tutorial\'s rows as evaluation tasks: split by images, the counts add 
     const { x, labels } = images(testSet, 0, N);
     const whole = await runTasks(lab, nets, x, labels, plan);
     const cut = 171; // the pool's slices are uneven too
-    const first = await runTasks(lab, nets, x.subarray(0, cut * 784), labels.subarray(0, cut), plan);
+    const first = await runTasks(lab, nets, x.subarray(0, cut * 784), labels.subarray(0, cut),
+      plan);
     const rest = await runTasks(lab, nets, x.subarray(cut * 784), labels.subarray(cut), plan);
     assert.deepEqual(first.map((c, i) => c + rest[i]), whole);
     const value = Object.fromEntries(plan.map((m, i) => [m.name, whole[i] / N]));

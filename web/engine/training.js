@@ -54,11 +54,12 @@ export function batchPlan(train, { limit, batch, epochs }) {
 }
 
 /**
- * The one training loop: runs trainer to its end in chunks of about CHUNK_MS, yielding between
- * them, and reports to request `id` at most every `progressMs` (after every chunk with 0) as
- * {kind: 'train', slot, ...the trainer's progress, test, fraction, eta}. `test` ({clean, adv} on `subset`, FGSM at `eps`) is
- * measured at each epoch's end and every EVAL_MS when a subset is given. `plan` counts batches
- * over the whole request: {done, total, busyMs, epochBatch} (batches into the epoch at the start).
+ * The one training loop, for the page's runs and the widgets': runs trainer to its end in chunks
+ * of about CHUNK_MS, yielding between them, and reports to request `id` at most every
+ * `progressMs` (after every chunk with 0) as {kind: 'train', slot, ...the trainer's progress,
+ * test, fraction, eta}. `test` ({clean, adv} on `subset`, FGSM at `eps`) is measured at each
+ * epoch's end and every EVAL_MS when a subset is given. `plan` counts batches over the whole
+ * request: {done, total, busyMs, epochBatch} (batches into the epoch at the start).
  * `hooks.beforeChunk()` may wait (a pause) and answers false to stop (a cancel);
  * `hooks.afterChunk(p)` sees each chunk's progress first (checkpoints). Returns whether the
  * trainer finished.
