@@ -4,8 +4,8 @@
 // interrupted training run.
 import { mnist, testDigit } from './data.js';
 import { DEFAULT_MODEL, modelList, pretrained, restore, weightBytes } from './models.js';
+import { interruptedRun, trainingLockHeld } from './runs.js';
 import { SLOTS, state } from './state.js';
-import { interruptedRun, trainingLockHeld } from './training.js';
 
 // MNIST test image #7, a 9: FGSM at the tutorial's eps 0.2 fools the pretrained standard model
 // on it and not the defended one, so the page opens on the lab's point.

@@ -13,9 +13,9 @@ import { analyze } from './analyze.js';
 import { digit } from './data.js';
 import { exportModel, importModel, setModel } from './models.js';
 import { curves, measure } from './robustness.js';
+import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
 import { init } from './start.js';
 import { engineReady } from './state.js';
-import { cancel, discardCheckpoint, pause, resume, train } from './training.js';
 import { widgetAnalyze, widgetCurve, widgetTrain } from './widgets.js';
 
 const HEARTBEAT_MS = 1000;

@@ -1,5 +1,5 @@
 // <advlab-demo>: an adversarial-examples widget for course notes. It draws and shows; the
-// shared worker (engine.js, web/worker.js) computes. The widget reuses the lab page's pad,
+// shared worker (engine.js, web/engine/) computes. The widget reuses the lab page's pad,
 // digit, heatmap and bar renderers and its chart (web/ui/).
 //
 // Attributes preset it (docs/embedding.md): attack, eps, defence, adaptive, models, panels,
