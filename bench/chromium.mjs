@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
-import { serveStatic } from '../web/serve.mjs';
+import { serveStatic } from '../tools/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 // As tests/browser/worker.test.mjs launches it.

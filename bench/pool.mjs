@@ -8,12 +8,11 @@
 import os from 'node:os';
 
 import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
-import { serveStatic } from '../web/serve.mjs';
+import { serveStatic } from '../tools/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 const IMAGES = { full: 10000, quick: 2000, smoke: 100 };
 
 async function main() {
@@ -27,11 +26,12 @@ async function main() {
     await page.goto(`${server.url}/tests/browser/lab_worker.html`);
     await page.waitForFunction(() => window.ready === true);
     await page.evaluate(() => window.call('init'));
-    const curves = (workers) => page.evaluate(async ([w, count, eps]) => {
+    // At the experiment's curve eps, the worker's default.
+    const curves = (workers) => page.evaluate(async ([w, count]) => {
       const start = performance.now();
-      const result = await window.call('curves', { n: count, eps, workers: w });
+      const result = await window.call('curves', { n: count, workers: w });
       return { ...result, seconds: (performance.now() - start) / 1000 };
-    }, [workers, n, EPS]);
+    }, [workers, n]);
     const sizes = [1, Math.max(2, os.availableParallelism())];
     const runs = [];
     for (const workers of sizes) {
@@ -43,9 +43,9 @@ async function main() {
       alone[s].every((v, i) => v === pooled[s][i]));
     if (!same) throw new Error('the pool\'s curves differ from one worker\'s');
     // Each image is attacked and evaluated once per eps > 0 and evaluated once clean, per model.
-    const perSecond = (r) => (2 * n * EPS.length) / r.seconds;
+    const perSecond = (r) => (2 * n * r.eps.length) / r.seconds;
     emit({
-      status: 'ok', images: n, eps: EPS, cores: os.availableParallelism(),
+      status: 'ok', images: n, eps: alone.eps, cores: os.availableParallelism(),
       runs: runs.map((r) => ({ workers: r.workers, seconds: r.seconds,
         images_per_sec: perSecond(r) })),
       speedup: alone.seconds / pooled.seconds,

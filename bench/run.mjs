@@ -173,7 +173,7 @@ async function chromiumStage() {
   return nodeStage('chromium.mjs', []);
 }
 
-// The lab's curves in Chromium with one worker, then across the evaluation pool (web/pool.js).
+// The lab's curves in Chromium with one worker, then across the evaluation pool (web/engine/pool.js).
 async function poolStage() {
   note('running the lab\'s curves in Chromium, one worker and then a pool ...');
   return nodeStage('pool.mjs', []);
@@ -438,7 +438,7 @@ function render(doc) {
   if (pool?.status === 'ok') {
     out.push('');
     out.push(`both cores: the lab's curves (2 models x FGSM at ${pool.eps.length} eps on ${int(pool.images)} test images, ` +
-      'web/pool.js) in Chromium, same counts:');
+      'web/engine/pool.js) in Chromium, same counts:');
     out.push(table(pool.runs.map((r) => [r.workers === 1 ? '1 (the lab\'s worker)' : `${r.workers} (a pool)`,
       r.seconds.toFixed(2), int(r.images_per_sec)]), ['workers', 'seconds', 'images/s']));
     out.push(`  speed-up ${times(pool.speedup)} on ${pool.cores} cores`);

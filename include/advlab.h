@@ -548,6 +548,46 @@ const char *advlab_experiment_report_json(advlab_experiment *e);
 /* The standard (0) and defended (1) models, owned by the experiment. */
 advlab_net *advlab_experiment_net(advlab_experiment *e, int which);
 
+/* ---------------------------------------------- the lab page's measures
+ * What the lab page (web/engine/) asks of the experiment's plan and of the
+ * metrics, so that it computes none of them again in JavaScript. */
+
+/* The FGSM eps of the experiment's accuracy curve, increasing: returns their
+ * count, and *eps (when eps is not NULL) points at them (static). */
+int advlab_experiment_curve_eps(const float **eps);
+
+typedef struct {
+    const char *name;   /* as in the experiment's report: "clean_standard", ... (static) */
+    int model;          /* the model measured: 0 standard, 1 defended */
+    int crafted_on;     /* the model the attack's images are made on; -1: the clean images */
+    const char *attack; /* "fgsm" with its defaults, or NULL for the clean images (static) */
+    float eps;          /* the attack's eps: the config's eps; 0 for the clean images */
+} advlab_planned_measurement;
+
+/* The tutorial's measurements, as the experiment plans them, in its order:
+ * the standard model clean and under FGSM; the defended model on the standard
+ * model's FGSM images (the transfer row), clean, and under fresh FGSM. */
+int advlab_experiment_tutorial_count(void);
+/* Measurement i (0..count-1) under cfg's settings. */
+advlab_status advlab_experiment_tutorial(const advlab_experiment_config *cfg, int i,
+                                         advlab_planned_measurement *out);
+
+/* *correct = how many of the n images x (n, input size) net classifies as y
+ * (the first of equal logits). Allocates nothing. */
+advlab_status advlab_net_count_correct(advlab_net *net, const float *x, const int32_t *y, int n,
+                                       int *correct);
+
+typedef struct {
+    double l0;   /* values changed */
+    double l2;   /* Euclidean length */
+    double linf; /* largest change */
+} advlab_perturbation;
+
+/* The size of x_adv - x for ONE image of `size` values, summed in double:
+ * advlab_attack_metrics_compute's means are means of these. */
+void advlab_perturbation_norms(const float *x, const float *x_adv, int size,
+                               advlab_perturbation *out);
+
 /* Native only: whole-file helpers. */
 advlab_status advlab_file_read(const char *path, uint8_t **bytes, size_t *len);
 advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t len);

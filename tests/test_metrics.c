@@ -155,6 +155,72 @@ static void test_bad_metrics_inputs(void)
     advlab_net_free(net);
 }
 
+/* make_case's images on the pixel net: clean predictions 0 1 2 3 and adversarial 5 1 3 8
+ * against labels 0 1 3 3, so 3 clean and 2 adversarial images are right, in one call or in
+ * chunks of max_batch. */
+static void test_count_correct(int max_batch)
+{
+    advlab_net *net = pixel_net(max_batch);
+    float x[4 * PIXELS], x_adv[4 * PIXELS];
+    make_case(x, x_adv);
+    int32_t y[4] = {0, 1, 3, 3};
+    int correct = -1;
+    CHECK(advlab_net_count_correct(net, x, y, 4, &correct) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(correct == 3, "max_batch %d: %d clean images right, expected 3 (images 0, 1 and 3)", max_batch,
+          correct);
+    CHECK(advlab_net_count_correct(net, x_adv, y, 4, &correct) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(correct == 2, "max_batch %d: %d adversarial images right, expected 2 (images 1 and 2)", max_batch,
+          correct);
+    CHECK(advlab_net_count_correct(net, x, y, 0, &correct) == ADVLAB_OK && correct == 0,
+          "no images: %d right", correct);
+
+    correct = -1;
+    CHECK_FAILS(advlab_net_count_correct(NULL, x, y, 4, &correct), ADVLAB_E_ARG,
+                "count correct: net and correct are required");
+    CHECK_FAILS(advlab_net_count_correct(net, x, y, -1, &correct), ADVLAB_E_ARG, "count correct: -1 images");
+    CHECK_FAILS(advlab_net_count_correct(net, NULL, y, 4, &correct), ADVLAB_E_ARG, "count correct: x: NULL");
+    CHECK_FAILS(advlab_net_count_correct(net, x, NULL, 4, &correct), ADVLAB_E_ARG,
+                "count correct: labels: NULL");
+    y[2] = 10;
+    CHECK_FAILS(advlab_net_count_correct(net, x, y, 4, &correct), ADVLAB_E_ARG,
+                "count correct: label of image 2 is 10, outside 0..9");
+    y[2] = 3;
+    x[3 * PIXELS + 4] = NAN;
+    CHECK_FAILS(advlab_net_count_correct(net, x, y, 4, &correct), ADVLAB_E_NUMERIC,
+                "count correct: x image 3, pixel 4 is NaN");
+    CHECK(correct == -1, "a failed call wrote its out-param");
+    advlab_net_free(net);
+}
+
+/* One image's norms by hand, and attack metrics' means as the means of them. */
+static void test_perturbation_norms(void)
+{
+    float x[4 * PIXELS], x_adv[4 * PIXELS];
+    make_case(x, x_adv);
+    advlab_perturbation d[4];
+    for (int b = 0; b < 4; b++)
+        advlab_perturbation_norms(x + b * PIXELS, x_adv + b * PIXELS, PIXELS, &d[b]);
+    CHECK(d[0].l0 == 2.0 && d[0].linf == 1.0 && d[0].l2 == sqrt(0.25 + 1.0),
+          "image 0 (d = -0.5, +1): L0 %g, L2 %.12g, Linf %g", d[0].l0, d[0].l2, d[0].linf);
+    CHECK(d[1].l0 == 0.0 && d[1].l2 == 0.0 && d[1].linf == 0.0, "image 1 is unchanged: L0 %g L2 %g Linf %g",
+          d[1].l0, d[1].l2, d[1].linf);
+    CHECK(d[2].l0 == 2.0 && d[2].linf == 0.75 && d[2].l2 == sqrt(2 * 0.5625),
+          "image 2 (d = -0.75, +0.75): L0 %g, L2 %.12g, Linf %g", d[2].l0, d[2].l2, d[2].linf);
+
+    advlab_net *net = pixel_net(4);
+    int32_t y[4] = {0, 1, 3, 3};
+    advlab_attack_metrics m;
+    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 4, &m, NULL) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    double l0 = 0.0, l2 = 0.0, linf = 0.0;
+    for (int b = 0; b < 4; b++)
+        l0 += d[b].l0, l2 += d[b].l2, linf += d[b].linf;
+    CHECK(m.mean_l0 == l0 / 4 && m.mean_l2 == l2 / 4 && m.mean_linf == linf / 4,
+          "metrics' means %g %.17g %g are not the means of the images' norms %g %.17g %g", m.mean_l0,
+          m.mean_l2, m.mean_linf, l0 / 4, l2 / 4, linf / 4);
+    advlab_net_free(net);
+}
+
 /* On the pixel net with image (0.6 at pixel 0, 0.3 at pixel 1), FGSM's sign
  * step lowers pixel 0 and raises pixels 1..9; the prediction flips to 1 at
  * the second step, k * 0.1 = 0.2 > 0.15, so the robustness is 0.2 / 0.6. */
@@ -296,6 +362,9 @@ int main(void)
     test_known_case(3); /* chunks of 3 and 1 */
     test_preprocessor();
     test_bad_metrics_inputs();
+    test_count_correct(4);
+    test_count_correct(3); /* chunks of 3 and 1 */
+    test_perturbation_norms();
     test_robustness_closed_form();
     advlab_dataset *ds = synthetic_dataset(300, 21);
     CHECK(ds != NULL, "synthetic dataset");

@@ -63,6 +63,14 @@
 //     { onProgress: (p) => console.log(p.stageName, p.fraction) });
 //   report.nets.standard.free(); report.nets.defended.free();
 //
+// What the lab page measures comes from the same C, so the page computes none of it again:
+//
+//   lab.curveEps                                // [0, 0.05, ... 0.3]: the experiment's curve
+//   lab.tutorialMeasurements({ eps: 0.2 })      // the experiment's five tutorial rows:
+//   // [{name: 'clean_standard', model: 'standard', craftedOn: null, attack: null, eps: 0}, ...]
+//   lab.countCorrect(net, x, labels)            // how many of x the net classifies right
+//   lab.perturbationNorms(x, xAdv)              // {l0, l2, linf} of one image's xAdv - x
+//
 // The attacks: fgsm, bim, pgd, deepfool, newtonfool, cw. Pre-processors:
 // squeeze, median, jpeg, noise. Post-processors: reverse_sigmoid,
 // high_confidence, rounded, class_labels. include/advlab.h lists every key.
@@ -102,6 +110,9 @@ const EXPORTS = [
   'experiment_finished', 'experiment_report_json',
   'experiment_weights_save',
   'image_to_mnist',
+  // The lab page's measures (the last section of wasm_api.c).
+  'curve_eps_count', 'curve_eps', 'tutorial_count', 'tutorial', 'count_correct',
+  'perturbation_norms',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -684,6 +695,85 @@ export class Lab {
       e.free();
     }
   }
+
+  // ------------------------------------------------ the lab page's measures
+
+  /**
+   * The FGSM eps of the experiment's accuracy curve (advlab_experiment_curve_eps), increasing.
+   * @returns {number[]} e.g. [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+   */
+  get curveEps() {
+    const { c } = this.#core;
+    return Array.from({ length: c.curve_eps_count() }, (_, i) => shortestDecimal(c.curve_eps(i)));
+  }
+
+  /**
+   * The tutorial's measurements as the experiment plans them (advlab_experiment_tutorial), in
+   * its order: each is the accuracy of `model` on the clean test images (attack null) or on
+   * images that `attack` (with its defaults, at eps) made against `craftedOn`.
+   * @param {object} [settings] keys of advlab_experiment_config, e.g. {eps: 0.3}
+   * @returns {{name: string, model: string, craftedOn: string|null, attack: string|null,
+   *   eps: number}[]} models are 'standard' or 'defended'; name as in the experiment's report
+   */
+  tutorialMeasurements(settings = {}) {
+    const core = this.#core;
+    const { c } = core;
+    return core.withConfig('experiment', undefined, settings, (cfg) =>
+      core.withScratch([4, 4, 4, 4, 8], (pName, pModel, pCrafted, pAttack, pEps) =>
+        Array.from({ length: c.tutorial_count() }, (_, i) => {
+          core.check(c.tutorial(cfg, i, pName, pModel, pCrafted, pAttack, pEps));
+          const crafted = core.i32(pCrafted, 1)[0];
+          return {
+            name: core.string(core.i32(pName, 1)[0]),
+            model: EXPERIMENT_MODELS[core.i32(pModel, 1)[0]],
+            craftedOn: crafted < 0 ? null : EXPERIMENT_MODELS[crafted],
+            attack: core.string(core.i32(pAttack, 1)[0]),
+            eps: shortestDecimal(core.f64(pEps, 1)[0]),
+          };
+        })));
+  }
+
+  /**
+   * How many of the images x the net classifies as labels (advlab_net_count_correct).
+   * @param {Net} net
+   * @param {Float32Array} x n*inputSize images
+   * @param {Int32Array|number[]} labels n classes
+   * @returns {number}
+   */
+  countCorrect(net, x, labels) {
+    const core = this.#core;
+    const xs = core.floats(x, 'countCorrect');
+    const n = imageCount(xs, net.inputSize, 'countCorrect');
+    const y = labelArray(labels, n, 'countCorrect');
+    return core.withScratch([xs.byteLength, 4 * n, 4], (px, py, pout) => {
+      core.f32(px, xs.length).set(xs);
+      core.i32(py, n).set(y);
+      core.check(core.c.count_correct(net.ptr, px, py, n, pout));
+      return core.i32(pout, 1)[0];
+    }, 'countCorrect');
+  }
+
+  /**
+   * The size of xAdv - x for one image (advlab_perturbation_norms): values changed, Euclidean
+   * length and largest change, as attackMetrics averages them.
+   * @param {Float32Array} x one image
+   * @param {Float32Array} xAdv the same image changed
+   * @returns {{l0: number, l2: number, linf: number}}
+   */
+  perturbationNorms(x, xAdv) {
+    const core = this.#core;
+    const xs = core.floats(x, 'perturbationNorms: x');
+    const as = core.floats(xAdv, 'perturbationNorms: xAdv');
+    if (as.length !== xs.length) {
+      throw new Error(`perturbationNorms: xAdv has ${as.length} values, x ${xs.length}`);
+    }
+    return core.withScratch([xs.byteLength, as.byteLength, 8, 8, 8], (px, pa, p0, p2, pi) => {
+      core.f32(px, xs.length).set(xs);
+      core.f32(pa, as.length).set(as);
+      core.c.perturbation_norms(px, pa, xs.length, p0, p2, pi);
+      return { l0: core.f64(p0, 1)[0], l2: core.f64(p2, 1)[0], linf: core.f64(pi, 1)[0] };
+    }, 'perturbationNorms');
+  }
 }
 
 /**
@@ -698,6 +788,21 @@ export class Lab {
  * @property {number} loss training stages: the epoch loss so far
  * @property {number} fraction of the whole experiment's estimated work, 0..1
  */
+
+// The experiment's models by their number (advlab_experiment_net).
+const EXPERIMENT_MODELS = ['standard', 'defended'];
+
+/**
+ * A float32 from C as the shortest decimal that is the same float (0.2f is 0.2, not
+ * 0.20000000298023224): the number its source wrote, for people and for JSON.
+ */
+function shortestDecimal(f) {
+  for (let digits = 1; digits < 9; digits++) {
+    const d = Number(f.toPrecision(digits));
+    if (Math.fround(d) === f) return d;
+  }
+  return f;
+}
 
 /** An Error carrying an advlab status and its name, as Core#check throws for C failures. */
 function codedError(status, message) {

@@ -20,6 +20,44 @@ static const float curve_eps[CURVE_POINTS] = {0.0f, 0.05f, 0.1f, 0.15f, 0.2f, 0.
 
 const float *advlab__experiment_curve_eps(void) { return curve_eps; }
 
+int advlab_experiment_curve_eps(const float **eps)
+{
+    if (eps)
+        *eps = curve_eps;
+    return CURVE_POINTS;
+}
+
+/* The tutorial's measurements, in the order the experiment makes them: the
+ * standard model's once it is trained, the defended model's after adversarial
+ * training. The lab page reads the same rows (advlab_experiment_tutorial). */
+static const struct {
+    const char *name;
+    int model, crafted_on; /* crafted_on: the model FGSM is made on, -1 for the clean images */
+} tutorial[] = {
+    {"clean_standard", 0, -1},    {"fgsm_standard", 0, 0},  {"transfer_defended", 1, 0},
+    {"clean_defended", 1, -1},    {"fgsm_defended", 1, 1},
+};
+#define TUTORIAL_ROWS (int)(sizeof tutorial / sizeof tutorial[0])
+
+int advlab_experiment_tutorial_count(void) { return TUTORIAL_ROWS; }
+
+advlab_status advlab_experiment_tutorial(const advlab_experiment_config *cfg, int i,
+                                         advlab_planned_measurement *out)
+{
+    if (!cfg || !out)
+        return advlab__fail(ADVLAB_E_ARG, "experiment: config and out are required");
+    if (i < 0 || i >= TUTORIAL_ROWS)
+        return advlab__fail(ADVLAB_E_ARG, "experiment: tutorial measurement %d is outside 0..%d", i,
+                            TUTORIAL_ROWS - 1);
+    int attacked = tutorial[i].crafted_on >= 0;
+    *out = (advlab_planned_measurement){.name = tutorial[i].name,
+                                        .model = tutorial[i].model,
+                                        .crafted_on = tutorial[i].crafted_on,
+                                        .attack = attacked ? "fgsm" : NULL,
+                                        .eps = attacked ? cfg->eps : 0.0f};
+    return ADVLAB_OK;
+}
+
 void advlab_experiment_config_default(advlab_experiment_config *cfg)
 {
     *cfg = (advlab_experiment_config){.seed = 1234,
@@ -112,31 +150,42 @@ static task *add_pass(advlab_experiment *e, const char *name, int model, const c
 
 static const char *model_name(int model) { return model ? "defended" : "standard"; }
 
+/* The tutorial's passes on one model. The standard model's FGSM images are
+ * kept (OLD_FGSM): the transfer row measures the defended model on them. */
+static void plan_tutorial(advlab_experiment *e, int model)
+{
+    for (int i = 0; i < TUTORIAL_ROWS; i++) {
+        advlab_planned_measurement m;
+        advlab_experiment_tutorial(&e->cfg, i, &m);
+        if (m.model != model)
+            continue;
+        int fresh = m.crafted_on == m.model; /* attacked here, not transferred */
+        task *t = add_pass(e, m.name, model, fresh ? m.attack : NULL, m.eps, e->n_test);
+        if (!m.attack)
+            snprintf(t->label, sizeof t->label, "clean accuracy, %s model", model_name(model));
+        else if (!fresh)
+            snprintf(t->label, sizeof t->label, "%s model on the OLD FGSM images (transfer)",
+                     model_name(model));
+        else
+            snprintf(t->label, sizeof t->label, "%sFGSM eps %g, %s model",
+                     model ? "fresh white-box " : "", (double)m.eps, model_name(model));
+        t->from_old = fresh || !m.attack ? 0 : OLD_FGSM;
+        t->store_old = fresh && model == 0 ? OLD_FGSM : 0;
+        t->confusion = fresh || !m.attack;
+    }
+}
+
 static void plan_tasks(advlab_experiment *e)
 {
     const advlab_experiment_config *c = &e->cfg;
     task *t;
     t = add_task(e, TASK_TRAIN, "train", 0);
     snprintf(t->label, sizeof t->label, "train the standard model, %d epochs", c->epochs);
-    t = add_pass(e, "clean_standard", 0, NULL, 0, e->n_test);
-    snprintf(t->label, sizeof t->label, "clean accuracy, standard model");
-    t->confusion = 1;
-    t = add_pass(e, "fgsm_standard", 0, "fgsm", c->eps, e->n_test);
-    snprintf(t->label, sizeof t->label, "FGSM eps %g, standard model", (double)c->eps);
-    t->store_old = OLD_FGSM;
-    t->confusion = 1;
+    plan_tutorial(e, 0);
     t = add_task(e, TASK_ADV_TRAIN, "adv_train", 1);
     snprintf(t->label, sizeof t->label, "adversarial training, FGSM eps %g ratio %g, %d epochs",
              (double)c->eps, (double)c->ratio, c->adv_epochs);
-    t = add_pass(e, "transfer_defended", 1, NULL, 0, e->n_test);
-    snprintf(t->label, sizeof t->label, "defended model on the OLD FGSM images (transfer)");
-    t->from_old = OLD_FGSM;
-    t = add_pass(e, "clean_defended", 1, NULL, 0, e->n_test);
-    snprintf(t->label, sizeof t->label, "clean accuracy, defended model");
-    t->confusion = 1;
-    t = add_pass(e, "fgsm_defended", 1, "fgsm", c->eps, e->n_test);
-    snprintf(t->label, sizeof t->label, "fresh white-box FGSM eps %g, defended model", (double)c->eps);
-    t->confusion = 1;
+    plan_tutorial(e, 1);
     if (e->n_pgd > 0) {
         for (int model = 0; model < 2; model++) {
             char name[32];

@@ -20,15 +20,16 @@ static advlab_status check_images(const advlab_net *net, const char *what, const
     return ADVLAB_OK;
 }
 
-/* what: "label" or "target" */
-static advlab_status check_labels(const advlab_net *net, const char *what, const int32_t *y, int n)
+/* who: the call, for the message; what: "label" or "target" */
+static advlab_status check_labels(const advlab_net *net, const char *who, const char *what,
+                                  const int32_t *y, int n)
 {
     if (!y)
-        return advlab__fail(ADVLAB_E_ARG, "attack metrics: %ss: NULL", what);
+        return advlab__fail(ADVLAB_E_ARG, "%s: %ss: NULL", who, what);
     for (int b = 0; b < n; b++)
         if (y[b] < 0 || y[b] >= net->classes)
-            return advlab__fail(ADVLAB_E_ARG, "attack metrics: %s of image %d is %d, outside 0..%d", what, b,
-                                (int)y[b], net->classes - 1);
+            return advlab__fail(ADVLAB_E_ARG, "%s: %s of image %d is %d, outside 0..%d", who,
+                                what, b, (int)y[b], net->classes - 1);
     return ADVLAB_OK;
 }
 
@@ -68,6 +69,17 @@ static double lp_distance(const float *a, const float *b, int size, float p)
     return p == 2.0f ? sqrt(acc) : acc;
 }
 
+void advlab_perturbation_norms(const float *x, const float *x_adv, int size,
+                               advlab_perturbation *out)
+{
+    double l0 = 0.0;
+    for (int i = 0; i < size; i++)
+        l0 += x[i] != x_adv[i];
+    *out = (advlab_perturbation){.l0 = l0,
+                                 .l2 = lp_distance(x_adv, x, size, 2.0f),
+                                 .linf = lp_distance(x_adv, x, size, INFINITY)};
+}
+
 advlab_status advlab_attack_metrics_compute(advlab_net *net, advlab_preprocessor *pre,
                                             const float *x, const float *x_adv, const int32_t *y,
                                             const int32_t *targets, int n,
@@ -79,9 +91,9 @@ advlab_status advlab_attack_metrics_compute(advlab_net *net, advlab_preprocessor
         return advlab__fail(ADVLAB_E_ARG, "attack metrics: %d images; at least 1 is needed", n);
     TRY(check_images(net, "attack metrics: x", x, n));
     TRY(check_images(net, "attack metrics: x_adv", x_adv, n));
-    TRY(check_labels(net, "label", y, n));
+    TRY(check_labels(net, "attack metrics", "label", y, n));
     if (targets)
-        TRY(check_labels(net, "target", targets, n));
+        TRY(check_labels(net, "attack metrics", "target", targets, n));
 
     size_t xp_floats = pre ? (size_t)net->max_batch * net->in_size : 0;
     void *arena = malloc(sizeof(float) * xp_floats + 2 * sizeof(int32_t) * (size_t)n);
@@ -107,10 +119,11 @@ advlab_status advlab_attack_metrics_compute(advlab_net *net, advlab_preprocessor
         adv_hits += adv[b] == y[b];
         /* ART's compute_success: reached the target, or moved off the clean prediction */
         successes += targets ? adv[b] == targets[b] : adv[b] != clean[b];
-        for (int i = 0; i < net->in_size; i++)
-            l0 += xb[i] != ab[i];
-        l2 += lp_distance(ab, xb, net->in_size, 2.0f);
-        linf += lp_distance(ab, xb, net->in_size, INFINITY);
+        advlab_perturbation d;
+        advlab_perturbation_norms(xb, ab, net->in_size, &d);
+        l0 += d.l0;
+        l2 += d.l2;
+        linf += d.linf;
         if (confusion)
             confusion[y[b] * net->classes + adv[b]]++;
     }
@@ -184,5 +197,26 @@ advlab_status advlab_empirical_robustness(advlab_net *net, const advlab_attack_c
     if (st)
         return st;
     *out = flipped ? sum / flipped : 0.0;
+    return ADVLAB_OK;
+}
+
+/* Argmax of the logits, a max_batch chunk at a time: nothing to allocate. */
+advlab_status advlab_net_count_correct(advlab_net *net, const float *x, const int32_t *y, int n,
+                                       int *correct)
+{
+    if (!net || !correct)
+        return advlab__fail(ADVLAB_E_ARG, "count correct: net and correct are required");
+    if (n < 0)
+        return advlab__fail(ADVLAB_E_ARG, "count correct: %d images", n);
+    TRY(check_images(net, "count correct: x", x, n));
+    TRY(check_labels(net, "count correct", "label", y, n));
+    int hits = 0;
+    for (int b0 = 0; b0 < n; b0 += net->max_batch) {
+        int m = n - b0 < net->max_batch ? n - b0 : net->max_batch;
+        const float *z = advlab__net_logits(net, x + (size_t)b0 * net->in_size, m);
+        for (int j = 0; j < m; j++, z += net->classes)
+            hits += advlab__argmax(z, net->classes) == y[b0 + j];
+    }
+    *correct = hits;
     return ADVLAB_OK;
 }

@@ -750,3 +750,51 @@ EXPORT advlab_status advlab_wasm_experiment_weights_save(wasm_experiment *h, int
                             "experiment: model %d is not 0 (standard) or 1 (defended)", which);
     return advlab_weights_save(net, bytes, len);
 }
+
+/* ================================================ the lab page's measures
+ * (issue 12) What web/engine/ reads from the experiment's plan and the
+ * metrics instead of computing it again. Results go to out-params by name. */
+
+EXPORT int advlab_wasm_curve_eps_count(void) { return advlab_experiment_curve_eps(NULL); }
+/* Curve point i as f64: the float in C, widened exactly. */
+EXPORT double advlab_wasm_curve_eps(int i)
+{
+    const float *eps;
+    int n = advlab_experiment_curve_eps(&eps);
+    return i >= 0 && i < n ? eps[i] : 0.0;
+}
+
+EXPORT int advlab_wasm_tutorial_count(void) { return advlab_experiment_tutorial_count(); }
+/* Tutorial measurement i under cfg; *name and *attack (NULL for clean images)
+ * are static strings. */
+EXPORT advlab_status advlab_wasm_tutorial(const advlab_experiment_config *cfg, int i,
+                                          const char **name, int *model, int *crafted_on,
+                                          const char **attack, double *eps)
+{
+    advlab_planned_measurement m;
+    TRY(advlab_experiment_tutorial(cfg, i, &m));
+    *name = m.name;
+    *model = m.model;
+    *crafted_on = m.crafted_on;
+    *attack = m.attack;
+    *eps = m.eps;
+    return ADVLAB_OK;
+}
+
+/* x (n images) and y are borrowed for the call. */
+EXPORT advlab_status advlab_wasm_count_correct(wasm_net *h, const float *x, const int32_t *y, int n,
+                                               int *correct)
+{
+    return advlab_net_count_correct(h->net, x, y, n, correct);
+}
+
+/* x and x_adv (size floats each) are borrowed for the call. */
+EXPORT void advlab_wasm_perturbation_norms(const float *x, const float *x_adv, int size, double *l0,
+                                           double *l2, double *linf)
+{
+    advlab_perturbation d;
+    advlab_perturbation_norms(x, x_adv, size, &d);
+    *l0 = d.l0;
+    *l2 = d.l2;
+    *linf = d.linf;
+}

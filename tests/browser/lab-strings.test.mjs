@@ -11,7 +11,8 @@ import { repoRoot } from '../node/helpers.mjs';
 
 const read = (path) => readFileSync(join(repoRoot, path), 'utf8');
 const html = read('web/index.html');
-const scripts = ['web/app.js', ...readdirSync(join(repoRoot, 'web/ui')).map((f) => `web/ui/${f}`)]
+const scripts = ['web/lab', 'web/ui'].flatMap((dir) => readdirSync(join(repoRoot, dir))
+  .filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`))
   .map((path) => ({ path, source: read(path) }));
 const labKeys = Object.keys(en).filter((key) => key.startsWith('lab.'));
 

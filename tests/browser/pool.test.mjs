@@ -1,7 +1,7 @@
-// The evaluation pool (web/pool.js): the lab's worker splits robustness curves and the tutorial's
-// measurements across several workers, and the counts come out exactly as one worker's. A pool
-// whose workers cannot start falls back to the lab's worker with the same counts; the next request
-// tries a pool again, and two failures in a row give it up.
+// The evaluation pool (web/engine/pool.js): the lab's worker splits robustness curves and the
+// tutorial's measurements across several workers, and the counts come out exactly as one
+// worker's. A pool whose workers cannot start falls back to the lab's worker with the same
+// counts; the next request tries a pool again, and two failures in a row give it up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 

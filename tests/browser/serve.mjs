@@ -1,9 +1,9 @@
-// The browser tests' static server is the lab's own (web/serve.mjs):
+// The browser tests' static server is the lab's own (tools/serve.mjs):
 // serveStatic(root, 0, {csp}) serves root on 127.0.0.1 at a free port.
 // serveProxy puts a proxy in front of one, to add headers or refuse requests.
 import { createServer, get } from 'node:http';
 
-export { serveStatic, STRICT_CSP } from '../../web/serve.mjs';
+export { serveStatic, STRICT_CSP } from '../../tools/serve.mjs';
 
 /**
  * A proxy on 127.0.0.1 (a free port) in front of `origin`.

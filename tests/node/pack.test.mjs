@@ -32,9 +32,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('npm pack holds the module, wasm, widget, CSS, strings, weights and NOTICE', () => {
   const files = new Set(packed.files.map((f) => f.path));
   for (const path of ['package.json', 'LICENSE', 'web/advlab.js', 'web/gen/advlab_core.mjs',
-    'web/gen/advlab_core.wasm', 'web/worker.js', 'web/advlab-demo.js', 'web/embed.html',
-    'web/embed/element.js', 'web/embed/widget.css', 'web/i18n/en.js', 'web/i18n/ko.js',
-    'web/ui/render.js', 'data/weights/manifest.json', 'data/weights/standard.safetensors',
+    'web/gen/advlab_core.wasm', 'web/engine/worker.js', 'web/advlab-demo.js', 'web/embed.html',
+    'web/widget/element.js', 'web/widget/widget.css', 'web/index.html', 'web/lab/app.js',
+    'web/i18n/en.js', 'web/i18n/ko.js', 'web/ui/render.js', 'data/weights/manifest.json', 'data/weights/standard.safetensors',
     'data/weights/fgsm.safetensors', 'data/weights/pgd.safetensors',
     'data/mnist/t10k-images-idx3-ubyte.gz', 'docs/embedding.md', 'NOTICE', 'web/ui/lang.js']) {
     assert.ok(files.has(path), `the package lacks ${path}`);

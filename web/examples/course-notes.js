@@ -1,7 +1,7 @@
 // The course-notes example's language switch: it shows the notes' text in one language and
 // sets the same `lang` on every widget. A first visit follows the browser's language.
 import { pickLanguage } from '../i18n/index.js';
-import { workOffline } from '../embed/offline.js';
+import { workOffline } from '../widget/offline.js';
 
 function setLanguage(lang) {
   document.documentElement.lang = lang;

@@ -64,7 +64,7 @@ export default {
   trainLoading: 'Downloading MNIST…',
   trainProgress: 'Batch {batch} of {batches}, loss {loss}.',
   trainDone: 'Done. On 500 test images: clean {clean}, under FGSM ε {eps} {adv}.',
-  // The lab page (web/index.html, web/app.js): keys under "lab.". The engine's messages and the
+  // The lab page (web/index.html, web/lab/): keys under "lab.". The engine's messages and the
   // models' own metadata are not translated.
   'lab.title': 'advlab · adversarial examples, live',
   'lab.description': 'Draw a digit, attack it, and compare a standard and an adversarially ' +

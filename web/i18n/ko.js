@@ -64,7 +64,7 @@ export default {
   trainLoading: 'MNIST를 내려받는 중…',
   trainProgress: '배치 {batch}/{batches}, 손실 {loss}.',
   trainDone: '완료. 테스트 이미지 500장에서 원본 정확도 {clean}, FGSM ε {eps}에서 정확도 {adv}.',
-  // 실험 페이지 (web/index.html, web/app.js): "lab." 아래의 키. 엔진이 보내는 메시지와 모델에
+  // 실험 페이지 (web/index.html, web/lab/): "lab." 아래의 키. 엔진이 보내는 메시지와 모델에
   // 기록된 메타데이터는 번역하지 않습니다.
   'lab.title': 'advlab · 적대적 예제를 실시간으로',
   'lab.description': '숫자를 그리고 공격해 보고, 표준 모델과 적대적 훈련 모델을 비교하세요. ' +

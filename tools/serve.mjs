@@ -1,7 +1,7 @@
 // Serves the repository root on 127.0.0.1 so the lab page can fetch its
 // module, the WASM core, MNIST and the pretrained weights:
 //
-//   node web/serve.mjs [--port 8000] [--csp]
+//   node tools/serve.mjs [--port 8000] [--csp]
 //   -> advlab lab: http://127.0.0.1:8000/web/index.html
 //
 // A static server and nothing more: GET and HEAD only, no directory listings,
@@ -122,7 +122,7 @@ function parseArgs(argv) {
   const port = Number(args[1]);
   if (args.length !== 2 || args[0] !== '--port' || !/^[0-9]{1,5}$/.test(args[1]) || port > 65535) {
     const got = argv.join(' ');
-    throw new Error(`usage: node web/serve.mjs [--port 0..65535] [--csp] (got "${got}")`);
+    throw new Error(`usage: node tools/serve.mjs [--port 0..65535] [--csp] (got "${got}")`);
   }
   return { port, csp };
 }

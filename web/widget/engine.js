@@ -1,14 +1,14 @@
 // The one worker every <advlab-demo> on a page shares, started when the first widget needs it:
-// web/worker.js, spoken to through web/ui/rpc.js ({id, op, args}).
+// web/engine/worker.js, spoken to through web/ui/rpc.js ({id, op, args}).
 //
 // A sandboxed iframe without allow-same-origin has an opaque origin, and a browser refuses it
-// a worker from any URL. There the worker starts from a data: URL and imports web/worker.js,
-// which needs the server to allow cross-origin reads (GitHub Pages does); messages that arrive
-// before the import has finished are replayed to it.
+// a worker from any URL. There the worker starts from a data: URL and imports
+// web/engine/worker.js, which needs the server to allow cross-origin reads (GitHub Pages does);
+// messages that arrive before the import has finished are replayed to it.
 import { connect } from '../ui/rpc.js';
 
-const WORKER_URL = new URL('../worker.js', import.meta.url).href;
-// The name tells web/worker.js not to prefetch what the lab page opens with.
+const WORKER_URL = new URL('../engine/worker.js', import.meta.url).href;
+// The name tells web/engine/ not to prefetch what the lab page opens with.
 const WORKER_NAME = 'advlab-widgets';
 
 let shared;

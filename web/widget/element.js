@@ -1,11 +1,12 @@
 // <advlab-demo>: an adversarial-examples widget for course notes. It draws and shows; the
-// shared worker (engine.js, web/worker.js) computes. The widget reuses the lab page's pad,
+// shared worker (engine.js, web/engine/) computes. The widget reuses the lab page's pad,
 // digit, heatmap and bar renderers and its chart (web/ui/).
 //
 // Attributes preset it (docs/embedding.md): attack, eps, defence, adaptive, models, panels,
 // digit, images, lang, compact. It fires bubbling, composed CustomEvents: advlab-ready,
 // advlab-prediction, advlab-attack, advlab-training, advlab-change (the reader moved a control).
 import { lineChart } from '../ui/chart.js';
+import { LiveRequests } from '../ui/live.js';
 import { Pad } from '../ui/pad.js';
 import { argmax, drawDigit, drawPerturbation, probabilityBars } from '../ui/render.js';
 import { pickLanguage, translator } from '../i18n/index.js';
@@ -16,7 +17,6 @@ import { MODEL, WIDGET } from './template.js';
 const STYLE_URL = new URL('./widget.css', import.meta.url).href;
 const LIVE_PANELS = ['draw', 'bars', 'heatmap'];
 const BOUNDED = new Set(['fgsm', 'bim', 'pgd']);
-const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 // Okabe-Ito colours, told apart with colour-blindness of every common kind.
 const SERIES_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7'];
 // One epoch on 6000 images takes a few seconds: long enough to see, short enough to wait for.
@@ -37,7 +37,7 @@ export class AdvlabDemo extends HTMLElement {
   #trained = new Map(); // model id -> {from, eps}, for models trained in this widget
   #models = []; // the ids shown: the models attribute, or a model trained here in its place
   #digit = null; // {index, label} of the test digit on the pad, null once drawn over
-  #live = { busy: false, dirty: false, frame: 0 };
+  #live = new LiveRequests(this, () => this.#analyze());
   #last = null;
   #curve = null;
   #curveRun = 0;
@@ -290,26 +290,16 @@ export class AdvlabDemo extends HTMLElement {
       : this.#t('drawn');
   }
 
-  // One analysis in flight; requests made meanwhile collapse into one, sent on the next frame.
-  // The host's data-live is 'idle' once the latest input and settings have been answered.
+  // One analysis in flight, coalesced to animation frames (ui/live.js). The host's data-live is
+  // 'idle' once the latest input and settings have been answered.
   #request() {
     if (!this.#settings || !LIVE_PANELS.some((p) => this.#shown(p))) return;
-    this.#live.dirty = true;
-    this.dataset.live = 'busy';
-    this.#live.frame ||= requestAnimationFrame(() => this.#flush());
+    this.#live.request();
   }
 
-  async #flush() {
-    const live = this.#live;
-    live.frame = 0;
-    if (live.busy || !live.dirty) return;
-    live.dirty = false;
+  async #analyze() {
     const ink = this.#pad.ink();
-    if (!ink.x && !ink.alpha.some((v) => v > 0)) { // an empty pad: nothing to classify
-      this.dataset.live = 'idle';
-      return;
-    }
-    live.busy = true;
+    if (!ink.x && !ink.alpha.some((v) => v > 0)) return; // an empty pad: nothing to classify
     const { attack, eps } = this.#controls();
     const { defence, adaptive } = this.#settings;
     const request = { ...ink, models: this.#models, attack: { name: attack, eps }, target: -1,
@@ -321,10 +311,6 @@ export class AdvlabDemo extends HTMLElement {
       this.#setStatus('');
     } catch (error) {
       this.#setStatus(this.#t('error', { message: error.message }), true);
-    } finally {
-      live.busy = false;
-      if (live.dirty) this.#request();
-      else this.dataset.live = 'idle';
     }
   }
 
@@ -387,7 +373,7 @@ export class AdvlabDemo extends HTMLElement {
     this.#ui.curveProgress.value = 0;
     this.#ui.curveAt.textContent = this.#t('curveComputing', { percent: '0%' });
     try {
-      const result = await engine()('widgetCurve', { models: this.#models, eps: CURVE_EPS, n },
+      const result = await engine()('widgetCurve', { models: this.#models, n },
         { onProgress: (p) => {
           if (run !== this.#curveRun || p.kind !== 'curves') return;
           this.#ui.curveProgress.value = p.fraction;

@@ -1,4 +1,4 @@
-// A pool of Web Workers (web/pool_worker.js) that runs evaluation tasks (web/evaluate.js) on
+// A pool of Web Workers (pool_worker.js) that runs evaluation tasks (evaluate.js) on
 // slices of the images, one slice per worker, so curves and measurements use every core.
 //
 // No SharedArrayBuffer is needed, so no COOP/COEP: each worker has its own engine instance, gets

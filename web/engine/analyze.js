@@ -1,0 +1,104 @@
+// Live analysis: one input, clean and attacked, through the models on show (the lab page's two
+// slots, or the widgets' models), optionally behind a pre-processor and watched by the detector.
+import { firstImages, mnist } from './data.js';
+import { state } from './state.js';
+
+const DETECTOR_IMAGES = 1000;
+const BOUNDED = ['fgsm', 'bim', 'pgd'];
+
+let preprocessors = null; // made on first use, kept
+let detector = null; // {net, d}: the squeeze detector on the defended slot's net
+
+/** The pre-processor named `name` ('squeeze', 'median', 'jpeg'), or null for 'none'. */
+export function preprocessor(name) {
+  if (name === 'none') return null;
+  preprocessors ??= {
+    squeeze: state.lab.createPreprocessor({ name: 'squeeze' }),
+    median: state.lab.createPreprocessor({ name: 'median' }),
+    jpeg: state.lab.createPreprocessor({ name: 'jpeg' }),
+  };
+  if (!Object.hasOwn(preprocessors, name)) throw new Error(`unknown defence "${name}"`);
+  return preprocessors[name];
+}
+
+// The feature-squeezing detector on the defended model, at 5% false positives. A new model in
+// the slot gets a new one: freeing the old net freed its detector too (advlab.js frees a borrower
+// with what it borrows).
+async function squeezeDetector() {
+  const { net } = state.slots.defended;
+  if (detector?.net !== net) {
+    const test = await mnist('t10k');
+    const d = state.lab.squeezeDetector(net);
+    d.calibrate(firstImages(test, DETECTOR_IMAGES).x, 0.05);
+    detector = { net, d };
+  }
+  return detector.d;
+}
+
+// The attack's settings for one live image: iterative attacks take 20 steps of eps/8.
+function attackSettings({ name, eps }, target) {
+  const targeted = target >= 0 ? { targeted: true } : {};
+  switch (name) {
+    case 'fgsm': return { name, eps, ...targeted };
+    case 'bim': return { name, eps, eps_step: eps / 8, max_iter: 20, ...targeted };
+    case 'pgd':
+      return { name, eps, eps_step: eps / 8, max_iter: 20, num_random_init: 1, ...targeted };
+    case 'cw': return { name, ...targeted };
+    default: return { name };
+  }
+}
+
+/** The adversarial version of x against net, behind pre as `gradient` says. */
+export function attackImage(net, x, attack, target, pre, gradient) {
+  if (BOUNDED.includes(attack.name) && attack.eps === 0) return x.slice();
+  const a = state.lab.createAttack(net, attackSettings(attack, target));
+  try {
+    if (pre && gradient !== 'unaware') a.setDefence(pre, { gradient });
+    return a.run(x, target >= 0 ? { targets: [target] } : {});
+  } finally {
+    a.free();
+  }
+}
+
+// Predicted probabilities of one image (784 floats) as a copy.
+function probsOf(net, x) {
+  net.input.set(x);
+  net.predict(1);
+  return net.probs.slice(0, net.classes);
+}
+
+/** What one model makes of x and xAdv, each seen through pre: {clean, adv, xAdv, seen, norms}. */
+export function side(net, x, xAdv, pre) {
+  const seen = pre ? pre.apply(x) : x;
+  const seenAdv = pre ? pre.apply(xAdv) : xAdv;
+  return { clean: probsOf(net, seen), adv: probsOf(net, seenAdv), xAdv, seen,
+    norms: state.lab.perturbationNorms(x, xAdv) };
+}
+
+/** The 28x28 input: given, or a drawing's ink put through MNIST's normalisation. */
+export function inputOf({ x, alpha, width, height }) {
+  return x ?? state.lab.preprocessDrawing(alpha, width, height);
+}
+
+/** The op: both slots' models on one input, clean and attacked: {x, standard, defended}. */
+export async function analyze(args) {
+  const { attack, target, mode, pre: preName, gradient, detect } = args;
+  const x = inputOf(args);
+  const pre = preprocessor(preName);
+  const std = state.slots.standard.net;
+  const def = state.slots.defended.net;
+  const stdAdv = attackImage(std, x, attack, target, null, gradient);
+  const defAdv = mode === 'transfer' ? stdAdv.slice()
+    : attackImage(def, x, attack, target, pre, gradient);
+  const standard = side(std, x, stdAdv, null);
+  const defended = side(def, x, defAdv, pre);
+  if (detect) {
+    const both = new Float32Array(2 * 784);
+    both.set(x);
+    both.set(defAdv, 784);
+    const [clean, adv] = (await squeezeDetector()).detect(both);
+    defended.flagged = { clean: clean === 1, adv: adv === 1 };
+  }
+  const buffers = [x, standard.xAdv, defended.xAdv, defended.seen].map((a) => a.buffer);
+  return { result: { x, standard, defended }, transfer: [...new Set(buffers)] };
+}

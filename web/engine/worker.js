@@ -1,0 +1,48 @@
+// The engine's worker, for the lab page and for the <advlab-demo> widgets: it owns the advlab
+// WebAssembly module (state.js) and answers requests, each op done by the module of its job.
+//
+// Protocol: a client posts {id, op, args}; the worker answers {id, ok, result} or
+// {id, ok: false, error}, and streams {id, op: 'progress', ...} during long work (MNIST
+// download, training, curves). Result buffers are transferred. Long work runs in chunks and
+// yields between them (turns.js), so pause, cancel and live attacks are answered meanwhile.
+//
+// Liveness: the worker posts {op: 'heartbeat'} every HEARTBEAT_MS, so a client can tell a busy
+// worker from a dead one, and {op: 'fatal'} before closing when the engine has aborted (a
+// WebAssembly trap leaves the module unusable).
+import { analyze } from './analyze.js';
+import { digit } from './data.js';
+import { exportModel, importModel, setModel } from './models.js';
+import { curves, measure } from './robustness.js';
+import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
+import { init } from './start.js';
+import { engineReady } from './state.js';
+import { widgetAnalyze, widgetCurve, widgetTrain } from './widgets.js';
+
+const HEARTBEAT_MS = 1000;
+
+const ops = {
+  // the lab page
+  init, digit, analyze, setModel, exportModel, importModel,
+  train, pause, resume, cancel, discardCheckpoint, curves, measure,
+  // the widgets
+  widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain,
+};
+
+setInterval(() => postMessage({ op: 'heartbeat' }), HEARTBEAT_MS);
+
+onmessage = async ({ data: { id, op, args = {} } }) => {
+  try {
+    if (!Object.hasOwn(ops, op)) throw new Error(`worker: unknown op "${op}"`);
+    await engineReady;
+    const { result, transfer = [] } = await ops[op](args, id);
+    postMessage({ id, ok: true, result }, transfer);
+  } catch (error) {
+    postMessage({ id, ok: false, error: error.message });
+    // A trap (an abort, memory out of bounds) leaves the module unusable: say so and stop, and
+    // the client starts a new worker.
+    if (error instanceof WebAssembly.RuntimeError) {
+      postMessage({ op: 'fatal', error: error.message });
+      close();
+    }
+  }
+};

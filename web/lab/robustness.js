@@ -1,0 +1,51 @@
+// The robustness panel: accuracy against eps for both models (the experiment's curve) and the
+// tutorial's measurements (the experiment's own rows), over as many test images as chosen.
+import { formatNumber, formatPercent, text } from '../ui/lang.js';
+import { charts } from './charts.js';
+import { call } from './engine.js';
+import { $, SLOTS, state } from './state.js';
+import { failed, setStatus } from './status.js';
+
+// The words for each row the worker's measure() reports, by the experiment's name for it.
+const MEASUREMENT_ROWS = { clean_standard: 'lab.row.cleanStandard',
+  fgsm_standard: 'lab.row.fgsmStandard', transfer_defended: 'lab.row.transfer',
+  clean_defended: 'lab.row.cleanDefended', fgsm_defended: 'lab.row.fgsmDefended' };
+
+function robustProgress(p) { $('#robust-progress').value = p.fraction; }
+
+async function runRobust(button, work) {
+  button.disabled = true;
+  $('#robust-progress').value = 0;
+  try {
+    await work();
+  } catch (error) {
+    setStatus('lab.failed', failed(error), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
+  const r = await call('curves', { n: Number($('#robust-n').value) },
+    { onProgress: robustProgress });
+  charts.curve(SLOTS.map((slot) => r.eps.map((eps, i) => [eps, r[slot][i]])), r.eps.at(-1));
+}));
+
+$('#measure').addEventListener('click', (e) => runRobust(e.target, async () => {
+  const { rows } = await call('measure', { n: Number($('#robust-n').value) },
+    { onProgress: robustProgress });
+  state.measurements = rows;
+  showMeasurements(rows);
+}));
+
+export function showMeasurements(rows) {
+  $('#measurements tbody').replaceChildren(...rows.map((r) => {
+    const tr = document.createElement('tr');
+    const label = text(MEASUREMENT_ROWS[r.name], { eps: r.eps });
+    for (const cell of [label, formatPercent(r.value, 2), formatNumber(r.n),
+      formatNumber(r.seconds, 2)]) {
+      tr.append(Object.assign(document.createElement('td'), { textContent: cell }));
+    }
+    return tr;
+  }));
+}
