@@ -45,7 +45,7 @@ const WEB_LAYERS = {
 };
 
 // Where each path under web/ sits: a file, or a folder (ending in /); the longest match wins.
-// '*' is any other file at web/'s root: until web/ is split, these are pages and entry scripts.
+// '*' is any other file at web/'s root: the pages' entry scripts and the service worker.
 const WEB_PLACES = {
   'gen/': 'gen',
   'advlab.js': 'library',
@@ -54,8 +54,6 @@ const WEB_PLACES = {
   'engine/': 'engine',
   'lab/': 'lab',
   'widget/': 'widget',
-  'embed/': 'widget', // the widget's folder until it is renamed widget/
-  'embed/page.js': 'top', // embed.html's script: a page that loads the widget
   'advlab-demo.js': 'demo',
   'examples/': 'top',
   '*': 'top',

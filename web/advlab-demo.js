@@ -6,8 +6,4 @@
 // Everything it loads (its CSS, web/engine/worker.js, the WebAssembly engine, the weights,
 // MNIST) is found relative to this file, so the folder works under any path. docs/embedding.md
 // lists the attributes, events and the iframe page (embed.html).
-import { AdvlabDemo } from './widget/element.js';
-
-export { AdvlabDemo };
-
-if (!customElements.get('advlab-demo')) customElements.define('advlab-demo', AdvlabDemo);
+export { AdvlabDemo } from './widget/element.js'; // which defines the element

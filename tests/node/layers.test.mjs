@@ -92,23 +92,24 @@ test('an include circle inside one folder fails and names every step', () => {
 });
 
 test('a folder circle fails even when no file circle and no upward reach makes it', () => {
-  // web/embed/ and web/widget/ share the widget layer, so only the folder check sees this.
+  // web/examples/ and the pages at web/'s root share the top layer, so only the folder check
+  // sees this.
   const { status, out } = checkPlanted({
-    'web/widget/a.js': "import { ATTRIBUTES } from '../embed/settings.js';\n",
-    'web/widget/b.js': 'export const B = 1;\n',
-    'web/embed/template.js': "import { B } from '../widget/b.js';\n",
+    'web/examples/a.js': "import { B } from '../b.js';\n",
+    'web/b.js': 'export const B = 1;\n',
+    'web/c.js': "import './examples/a.js';\n",
   });
   assert.equal(status, 1, out);
-  has(out, 'folder circle web/embed/ -> web/widget/ -> web/embed/: ' +
-    `web/embed/template.js:${appended('web/embed/template.js')} imports ../widget/b.js, ` +
-    'web/widget/a.js:1 imports ../embed/settings.js', 'check_layers: 1 problem\n');
+  has(out, 'folder circle web/ -> web/examples/ -> web/: ' +
+    'web/c.js:1 imports ./examples/a.js, web/examples/a.js:1 imports ../b.js',
+  'check_layers: 1 problem\n');
 });
 
 test('a JS import up or across the layers fails; a worker started by URL does not', () => {
   const { status, out } = checkPlanted({
-    'web/ui/chart.js': "import '../embed/settings.js';\n",
+    'web/ui/chart.js': "import '../widget/settings.js';\n",
     'web/engine/state.js': 'export const state = {};\n',
-    'web/lab/app.js': [
+    'web/lab/planted.js': [
       "import { state } from '../engine/state.js';",
       "export const worker = new Worker(new URL('../engine/state.js', import.meta.url));",
       "const URL_OF_WORKER = new URL('../engine/state.js', import.meta.url).href;",
@@ -118,10 +119,10 @@ test('a JS import up or across the layers fails; a worker started by URL does no
     ].join('\n'),
   });
   assert.equal(status, 1, out);
-  has(out, `web/ui/chart.js:${appended('web/ui/chart.js')} imports ../embed/settings.js: ` +
+  has(out, `web/ui/chart.js:${appended('web/ui/chart.js')} imports ../widget/settings.js: ` +
     'ui may not reach widget (a higher layer)',
-  'folder circle web/embed/ -> web/ui/ -> web/embed/',
-  'web/lab/app.js:1 imports ../engine/state.js: lab may not reach engine (a layer beside it)',
+  'folder circle web/ui/ -> web/widget/ -> web/ui/',
+  'web/lab/planted.js:1 imports ../engine/state.js: lab may not reach engine (a layer beside it)',
   // The two Workers and the comment are not imports.
   'check_layers: 3 problems');
 });

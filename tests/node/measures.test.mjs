@@ -42,7 +42,7 @@ test('tutorialMeasurements are the experiment\'s five rows at the config\'s eps'
   ]);
   const at = lab.tutorialMeasurements({ eps: 0.3 });
   assert.deepEqual(at.map((m) => m.eps), [0, 0.3, 0.3, 0, 0.3]);
-  assert.throws(() => lab.tutorialMeasurements({ epz: 0.3 }), /unknown setting "epz"/);
+  assert.throws(() => lab.tutorialMeasurements({ epz: 0.3 }), /experiment: unknown key "epz"; valid keys: seed/);
 });
 
 test('countCorrect agrees with evaluate and attackMetrics, in one call or in parts', () => {

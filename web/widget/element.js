@@ -500,3 +500,6 @@ export function readCurve(xs, ys, x) {
   const f = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
   return { value: ys[i - 1] + f * (ys[i] - ys[i - 1]), exact: false };
 }
+
+// Importing this module defines <advlab-demo> (web/advlab-demo.js is its public entry).
+if (!customElements.get('advlab-demo')) customElements.define('advlab-demo', AdvlabDemo);

@@ -69,5 +69,5 @@ document.getElementById('fallback').remove();
 new ResizeObserver(reportHeight).observe(document.documentElement);
 // Defined after the attributes are set, so the widget starts with them and loads only what
 // they name.
-await import('../advlab-demo.js');
+await import('./element.js');
 workOffline();
