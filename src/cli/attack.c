@@ -258,9 +258,8 @@ void cli_usage_detector(advlab_strbuf *out)
 {
     detector_config cfg;
     default_detector("squeeze", &cfg);
-    advlab__sb_printf(out, "\ndetector settings, for --detector squeeze|binary (each applies to the "
-                           "detectors in brackets):\n");
-    advlab__cfg_usage(&detector_spec, &cfg, 1, out);
+    cli_usage_section(out, "detector settings ([...]: the detectors a setting applies to), for --detector",
+                      &detector_spec, &cfg, 1);
 }
 
 /* The first *n training images (fewer if the set is smaller: *n becomes the

@@ -73,7 +73,12 @@ int cli_save_model(const advlab_net *net, const char *path);
  * *n becomes the count. Freed with free(). */
 int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, int32_t **y);
 
-/* Appends the usage of a command's configs to its --help. */
+/* One section of a command's --help: its title (followed by the kinds,
+ * "fgsm|bim|pgd", when the config has kinds), then a line per field with its
+ * default read from `defaults`, as --flags or (as_flags 0) key=value. */
+void cli_usage_section(advlab_strbuf *out, const char *title, const advlab__cfg_spec *spec,
+                       const void *defaults, int as_flags);
+/* The detect command's detector section. */
 void cli_usage_detector(advlab_strbuf *out);
 
 int cli_train(const cli_options *o);

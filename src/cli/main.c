@@ -133,49 +133,45 @@ int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, 
 
 /* ---------------------------------------------------------------- help */
 
-/* "fgsm|bim|pgd": a spec's kinds, for a synopsis. */
-static void kinds_of(const advlab__cfg_spec *spec, advlab_strbuf *out)
+void cli_usage_section(advlab_strbuf *out, const char *title, const advlab__cfg_spec *spec,
+                       const void *defaults, int as_flags)
 {
+    advlab__sb_printf(out, "\n%s", title);
     for (int k = 0; k < advlab__cfg_kind_count(spec); k++)
-        advlab__sb_printf(out, "%s%s", k ? "|" : "", spec->kinds[k]);
+        advlab__sb_printf(out, "%s%s", k ? "|" : " ", spec->kinds[k]);
+    advlab__sb_printf(out, ":\n");
+    advlab__cfg_usage(spec, defaults, as_flags, out);
 }
 
 static void usage_train(advlab_strbuf *out)
 {
     advlab_train_config train;
     advlab_train_config_default(&train);
-    advlab__sb_printf(out, "\ntraining settings:\n");
-    advlab__cfg_usage(&advlab__train_spec, &train, 1, out);
+    cli_usage_section(out, "training settings", &advlab__train_spec, &train, 1);
 }
 
 static void usage_attack(advlab_strbuf *out)
 {
     advlab_attack_config attack;
     advlab_attack_config_default("fgsm", &attack);
-    advlab__sb_printf(out, "\nattack settings, for --attack ");
-    kinds_of(&advlab__attack_spec, out);
-    advlab__sb_printf(out, " (each applies to the attacks in brackets):\n");
-    advlab__cfg_usage(&advlab__attack_spec, &attack, 1, out);
+    cli_usage_section(out, "attack settings ([...]: the attacks a setting applies to), for --attack",
+                  &advlab__attack_spec, &attack, 1);
 }
 
 static void usage_pre(advlab_strbuf *out)
 {
     advlab_preprocess_config pre;
     advlab_preprocess_config_default("squeeze", &pre);
-    advlab__sb_printf(out, "\npre-processors, for --defence NAME[:key=value,...], NAME one of ");
-    kinds_of(&advlab__preprocess_spec, out);
-    advlab__sb_printf(out, ":\n");
-    advlab__cfg_usage(&advlab__preprocess_spec, &pre, 0, out);
+    cli_usage_section(out, "pre-processors, --defence NAME[:key=value,...] with NAME",
+                  &advlab__preprocess_spec, &pre, 0);
 }
 
 static void usage_predict(advlab_strbuf *out)
 {
     advlab_postprocess_config post;
     advlab_postprocess_config_default("reverse_sigmoid", &post);
-    advlab__sb_printf(out, "\npost-processors, for --postprocess NAME[:key=value,...], NAME one of ");
-    kinds_of(&advlab__postprocess_spec, out);
-    advlab__sb_printf(out, ":\n");
-    advlab__cfg_usage(&advlab__postprocess_spec, &post, 0, out);
+    cli_usage_section(out, "post-processors, --postprocess NAME[:key=value,...] with NAME",
+                  &advlab__postprocess_spec, &post, 0);
 }
 
 static void usage_attack_command(advlab_strbuf *out)
@@ -189,8 +185,7 @@ static void usage_defend(advlab_strbuf *out)
     advlab_adv_config adv;
     advlab_adv_config_default(&adv);
     usage_train(out);
-    advlab__sb_printf(out, "\nadversarial training settings:\n");
-    advlab__cfg_usage(&advlab__adv_spec, &adv, 1, out);
+    cli_usage_section(out, "adversarial training settings", &advlab__adv_spec, &adv, 1);
     usage_attack(out);
 }
 
@@ -204,8 +199,7 @@ static void usage_experiment(advlab_strbuf *out)
 {
     advlab_experiment_config cfg;
     advlab_experiment_config_default(&cfg);
-    advlab__sb_printf(out, "\nexperiment settings:\n");
-    advlab__cfg_usage(&advlab__experiment_spec, &cfg, 1, out);
+    cli_usage_section(out, "experiment settings", &advlab__experiment_spec, &cfg, 1);
 }
 
 typedef struct {

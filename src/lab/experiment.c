@@ -18,7 +18,6 @@
 
 static const float curve_eps[CURVE_POINTS] = {0.0f, 0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f};
 
-const float *advlab__experiment_curve_eps(void) { return curve_eps; }
 
 int advlab_experiment_curve_eps(const float **eps)
 {

@@ -80,7 +80,6 @@ struct advlab_experiment {
     advlab_strbuf json;
 };
 
-const float *advlab__experiment_curve_eps(void);
 /* advlab_experiment_config's fields, for the setter, the checks and --help. */
 extern const advlab__cfg_spec advlab__experiment_spec;
 

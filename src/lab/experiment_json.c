@@ -41,7 +41,8 @@ static void measurement(advlab_strbuf *b, const task *t)
 
 static void curves(advlab_strbuf *b, const advlab_experiment *e)
 {
-    const float *eps = advlab__experiment_curve_eps();
+    const float *eps;
+    advlab_experiment_curve_eps(&eps);
     advlab__sb_printf(b, "\"curve\":{\"eps\":[");
     for (int i = 0; i < CURVE_POINTS; i++)
         advlab__sb_printf(b, "%s%g", i ? "," : "", (double)eps[i]);

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 
 import { repoRoot } from '../node/helpers.mjs';
 import { collectErrors } from './chromium.mjs';
-import { answer, labSession, OUT, POLL_MS, settled } from './lab_page.mjs';
+import { labSession, OUT, POLL_MS, settled } from './lab_page.mjs';
 
 // Four epochs of 100 batches: long enough that a reload or a kill at epoch 2 lands mid-run.
 const RUN = { which: 'standard', epochs: '4', batch: '64', limit: '6400', seed: '5' };

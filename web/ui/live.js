@@ -28,7 +28,7 @@ export class LiveRequests {
   request() {
     this.#dirty = true;
     this.#host.dataset.live = 'busy';
-    this.#frame ||= requestAnimationFrame(() => this.#flush());
+    if (!this.#frame) this.#frame = requestAnimationFrame(() => this.#flush());
   }
 
   /** Runs work (a change the answer depends on), busy meanwhile, then asks again. */
