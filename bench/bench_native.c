@@ -33,7 +33,7 @@
 #define TRAIN_BATCH 64
 #define INFER_BATCH 256
 #define WARMUP_BATCHES 20
-#define LIVE_BATCH 2        /* a live net predicts its FGSM and PGD images together */
+#define LIVE_BATCH 2 /* a live net predicts its FGSM and PGD images together */
 #define MAX_LIVE_SAMPLES 100000
 
 typedef struct {
@@ -274,10 +274,10 @@ typedef struct {
     live_model models[2]; /* the standard and the adversarially trained net */
     const float *images;  /* the test images, a new one per update */
     int n_images, next;
-    float *pair, *probs;  /* the FGSM and PGD images; their probabilities */
-    double *ms;           /* every update's latency */
+    float *pair, *probs; /* the FGSM and PGD images; their probabilities */
+    double *ms;          /* every update's latency */
     int samples;
-    long sink;            /* keeps the predictions live */
+    long sink; /* keeps the predictions live */
 } live_bench;
 
 static int live_model_start(live_model *m, const char *arch, advlab_net *weights)
@@ -291,7 +291,8 @@ static int live_model_start(live_model *m, const char *arch, advlab_net *weights
         return fail("attack_config_default");
     fgsm.eps = 0.2f;
     pgd.eps = 0.2f, pgd.eps_step = 0.05f, pgd.max_iter = 10, pgd.num_random_init = 0;
-    if (advlab_attack_create(m->net, &fgsm, &m->fgsm) || advlab_attack_create(m->net, &pgd, &m->pgd))
+    if (advlab_attack_create(m->net, &fgsm, &m->fgsm) ||
+        advlab_attack_create(m->net, &pgd, &m->pgd))
         return fail("attack_create");
     return 0;
 }
@@ -308,7 +309,8 @@ static int live_start(live_bench *b, const char *arch, advlab_net *standard, adv
         fprintf(stderr, "advlab_bench: out of memory\n");
         return 1;
     }
-    if (live_model_start(&b->models[0], arch, standard) || live_model_start(&b->models[1], arch, defended))
+    if (live_model_start(&b->models[0], arch, standard) ||
+        live_model_start(&b->models[1], arch, defended))
         return 1;
     return 0;
 }
@@ -330,7 +332,8 @@ static int live_model_update(live_bench *b, live_model *m, const float *x)
     if (advlab_net_predict(m->net, x, 1, b->probs))
         return fail("net_predict");
     int32_t y = argmax(b->probs, classes);
-    if (advlab_attack_run(m->fgsm, x, &y, 1, b->pair) || advlab_attack_run(m->pgd, x, &y, 1, b->pair + d))
+    if (advlab_attack_run(m->fgsm, x, &y, 1, b->pair) ||
+        advlab_attack_run(m->pgd, x, &y, 1, b->pair + d))
         return fail("attack_run");
     if (advlab_net_predict(m->net, b->pair, LIVE_BATCH, b->probs))
         return fail("net_predict");
@@ -416,8 +419,9 @@ static void peak_repeat(peak_bench *b, double *gflops)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: advlab_bench [--quick|--smoke] [--data DIR] [--arch SPEC] [--seconds S] "
-                    "[--repeats R]\n");
+    fprintf(stderr,
+            "usage: advlab_bench [--quick|--smoke] [--data DIR] [--arch SPEC] [--seconds S] "
+            "[--repeats R]\n");
     return 2;
 }
 
@@ -434,13 +438,16 @@ typedef struct {
     double peak_gflops[PEAK_VARIANTS][MAX_REPEATS];
 } benches;
 
-static int start_all(benches *b, const options *o, const advlab_dataset *train, const advlab_dataset *test)
+static int start_all(benches *b, const options *o, const advlab_dataset *train,
+                     const advlab_dataset *test)
 {
     advlab_adv_config adv;
     advlab_adv_config_default(&adv); /* the tutorial's: FGSM eps 0.2, ratio 0.5 */
-    if (advlab_net_create(o->arch, TRAIN_BATCH, 1, &b->net) || advlab_net_create(o->arch, TRAIN_BATCH, 2, &b->adv_net))
+    if (advlab_net_create(o->arch, TRAIN_BATCH, 1, &b->net) ||
+        advlab_net_create(o->arch, TRAIN_BATCH, 2, &b->adv_net))
         return fail("net_create");
-    if (train_start(&b->train, b->net, train, NULL) || train_start(&b->adv, b->adv_net, train, &adv))
+    if (train_start(&b->train, b->net, train, NULL) ||
+        train_start(&b->adv, b->adv_net, train, &adv))
         return 1;
     if (infer_start(&b->infer, o->arch, b->net, test))
         return 1;
@@ -457,7 +464,8 @@ static int start_all(benches *b, const options *o, const advlab_dataset *train, 
 static int round_all(benches *b, const options *o, int r)
 {
     double g[PEAK_VARIANTS], s = o->seconds;
-    if (train_repeat(&b->train, s, &b->train_rate[r]) || infer_repeat(&b->infer, s, &b->infer_rate[r]))
+    if (train_repeat(&b->train, s, &b->train_rate[r]) ||
+        infer_repeat(&b->infer, s, &b->infer_rate[r]))
         return 1;
     if (attack_repeat(&b->fgsm, b->infer.x, o->attack_images, s, &b->fgsm_rate[r]) ||
         attack_repeat(&b->pgd, b->infer.x, o->attack_images, s, &b->pgd_rate[r]))
@@ -486,18 +494,22 @@ static void print_json(benches *b, const options *o)
     print_rate("train", b->train_rate, n);
     printf(", \"batch\": %d, \"warmup\": \"%d batches\", \"timed_batches\": %ld, \"optimizer\": "
            "\"adam\", \"lr\": 0.01, \"epoch_loss\": %.6g, \"epoch_accuracy\": %.6g}, ",
-           TRAIN_BATCH, WARMUP_BATCHES, b->train.timed_batches, b->train.p.loss, b->train.p.accuracy);
+           TRAIN_BATCH, WARMUP_BATCHES, b->train.timed_batches, b->train.p.loss,
+           b->train.p.accuracy);
     print_rate("infer", b->infer_rate, n);
     printf(", \"batch\": %d, \"timed_calls\": %ld}, ", INFER_BATCH, b->infer.timed_calls);
     print_rate("fgsm", b->fgsm_rate, n);
     printf(", \"images\": %d, \"eps\": 0.2, \"labels\": \"predictions\", \"timed_calls\": %ld}, ",
            o->attack_images, b->fgsm.timed_calls);
     print_rate("pgd", b->pgd_rate, n);
-    printf(", \"images\": %d, \"eps\": 0.3, \"eps_step\": 0.01, \"max_iter\": 40, \"num_random_init\": 0, "
-           "\"labels\": \"predictions\", \"timed_calls\": %ld}, ", o->attack_images, b->pgd.timed_calls);
+    printf(
+        ", \"images\": %d, \"eps\": 0.3, \"eps_step\": 0.01, \"max_iter\": 40, \"num_random_init\": 0, "
+        "\"labels\": \"predictions\", \"timed_calls\": %ld}, ",
+        o->attack_images, b->pgd.timed_calls);
     print_rate("adv_train", b->adv_rate, n);
     printf(", \"batch\": %d, \"ratio\": 0.5, \"attack\": \"fgsm eps 0.2\", \"timed_batches\": %ld, "
-           "\"epoch_loss\": %.6g}, ", TRAIN_BATCH, b->adv.timed_batches, b->adv.p.loss);
+           "\"epoch_loss\": %.6g}, ",
+           TRAIN_BATCH, b->adv.timed_batches, b->adv.p.loss);
     printf("\"live\": {\"median_ms\": %.6g, ", median(b->live_ms, n));
     print_array("repeats_median_ms", b->live_ms, n);
     printf(", \"p90_ms\": %.6g, \"samples\": %d, \"nets\": 2, \"checksum\": %ld}, ",
@@ -546,7 +558,10 @@ static int run(const options *o, const advlab_dataset *train, const advlab_datas
 
 int main(int argc, char **argv)
 {
-    options o = {.data_dir = "data/mnist", .arch = "tutorial", .seconds = 1.0, .repeats = 5,
+    options o = {.data_dir = "data/mnist",
+                 .arch = "tutorial",
+                 .seconds = 1.0,
+                 .repeats = 5,
                  .attack_images = INFER_BATCH};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

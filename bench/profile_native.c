@@ -76,7 +76,8 @@ static int run_stage(const char *stage, int reps, advlab_net *net, const advlab_
     return 0;
 }
 
-static int run(const char *stage, int reps, const advlab_dataset *train_set, const advlab_dataset *test)
+static int run(const char *stage, int reps, const advlab_dataset *train_set,
+               const advlab_dataset *test)
 {
     advlab_net *net;
     if (advlab_net_create(ARCH, BATCH, 1, &net))

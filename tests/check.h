@@ -8,15 +8,15 @@
 
 extern int check_count, check_failures;
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        check_count++;                                                         \
-        if (!(cond)) {                                                         \
-            check_failures++;                                                  \
+#define CHECK(cond, ...)                                                             \
+    do {                                                                             \
+        check_count++;                                                               \
+        if (!(cond)) {                                                               \
+            check_failures++;                                                        \
             fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-        }                                                                      \
+            fprintf(stderr, __VA_ARGS__);                                            \
+            fputc('\n', stderr);                                                     \
+        }                                                                            \
     } while (0)
 
 /* Checks that `status` is the failure `expected` and that the error message

@@ -7,7 +7,8 @@
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 uint8_t *forge_idx(int rank, const uint32_t *dims, const uint8_t *data, size_t n_data, size_t *len)
@@ -32,8 +33,8 @@ uint8_t *forge_idx_magic(uint32_t magic, uint32_t dim, size_t *len)
     return b;
 }
 
-uint8_t *forge_safetensors(uint64_t declared, const char *header, const uint8_t *data, size_t n_data,
-                           size_t *len)
+uint8_t *forge_safetensors(uint64_t declared, const char *header, const uint8_t *data,
+                           size_t n_data, size_t *len)
 {
     size_t h = strlen(header);
     *len = 8 + h + n_data;
@@ -57,8 +58,8 @@ static size_t put_chunk(uint8_t *at, const char type[4], const uint8_t *data, si
     return 12 + n;
 }
 
-uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_type, const uint8_t *rows,
-                   size_t rows_len, size_t *len)
+uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_type,
+                   const uint8_t *rows, size_t rows_len, size_t *len)
 {
     static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     uLongf packed_len = compressBound((uLong)rows_len);

@@ -15,12 +15,12 @@ uint8_t *forge_idx(int rank, const uint32_t *dims, const uint8_t *data, size_t n
 uint8_t *forge_idx_magic(uint32_t magic, uint32_t dim, size_t *len);
 /* safetensors: an 8-byte little-endian header length (declared, which may
  * differ from strlen(header)), the header text, then n_data data bytes. */
-uint8_t *forge_safetensors(uint64_t declared, const char *header, const uint8_t *data, size_t n_data,
-                           size_t *len);
+uint8_t *forge_safetensors(uint64_t declared, const char *header, const uint8_t *data,
+                           size_t n_data, size_t *len);
 /* A PNG of one IDAT chunk: rows are the raw scanlines (filter byte 0 then
  * the pixels), compressed with zlib. rows may be NULL for a header-only
  * picture of any size. */
-uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_type, const uint8_t *rows,
-                   size_t rows_len, size_t *len);
+uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_type,
+                   const uint8_t *rows, size_t rows_len, size_t *len);
 
 #endif

@@ -7,7 +7,8 @@
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 advlab_dataset *synthetic_dataset(int n, uint64_t seed)
@@ -16,7 +17,8 @@ advlab_dataset *synthetic_dataset(int n, uint64_t seed)
     uint8_t *img = malloc(img_len), *lab = malloc(lab_len);
     advlab_rng rng;
     advlab__rng_seed(&rng, seed, 3);
-    put_be32(img, 0x803), put_be32(img + 4, (uint32_t)n), put_be32(img + 8, 28), put_be32(img + 12, 28);
+    put_be32(img, 0x803), put_be32(img + 4, (uint32_t)n), put_be32(img + 8, 28),
+        put_be32(img + 12, 28);
     put_be32(lab, 0x801), put_be32(lab + 4, (uint32_t)n);
     for (int i = 0; i < n; i++) {
         int label = (int)advlab__rng_below(&rng, 10);

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "check.h"
 #include "mnist_split.h"
 #include "nn/optim.h"
-#include "base/rng.h"
 #include "synthetic.h"
 
 #define PIXELS 784
@@ -18,7 +18,8 @@
 
 static int same_params(advlab_net *a, advlab_net *b)
 {
-    return memcmp(advlab_net_params(a), advlab_net_params(b), sizeof(float) * advlab_net_param_count(a)) == 0;
+    return memcmp(advlab_net_params(a), advlab_net_params(b),
+                  sizeof(float) * advlab_net_param_count(a)) == 0;
 }
 
 static advlab_net *new_net(uint64_t seed)
@@ -41,8 +42,8 @@ static void fgsm_config(advlab_adv_config *ac, float ratio)
 }
 
 /* Runs `batches` batches of an adversarial trainer on a net from seed 3. */
-static advlab_net *trained(const advlab_dataset *ds, const advlab_train_config *tc, const advlab_adv_config *ac,
-                           int batches)
+static advlab_net *trained(const advlab_dataset *ds, const advlab_train_config *tc,
+                           const advlab_adv_config *ac, int batches)
 {
     advlab_net *net = new_net(3);
     advlab_trainer *t = NULL;
@@ -57,8 +58,9 @@ static advlab_net *trained(const advlab_dataset *ds, const advlab_train_config *
  * batch of m replaces k = ceil(m * num / den) rows: all of them in order
  * when num == den, else k drawn without replacement from stream 3. The
  * sources rotate over [net, statics...]. */
-static advlab_net *reference(const advlab_dataset *ds, const advlab_train_config *tc, const advlab_adv_config *ac,
-                             int n_sources, int num, int den, int batches)
+static advlab_net *reference(const advlab_dataset *ds, const advlab_train_config *tc,
+                             const advlab_adv_config *ac, int n_sources, int num, int den,
+                             int batches)
 {
     advlab_net *net = new_net(3);
     int n = advlab_dataset_count(ds);
@@ -73,10 +75,12 @@ static advlab_net *reference(const advlab_dataset *ds, const advlab_train_config
     advlab__rng_seed(&choice, tc->seed, 3);
     advlab_attack *attacks[1 + ADVLAB_MAX_STATIC_NETS] = {0};
     for (int s = 0; s < n_sources; s++)
-        CHECK(advlab_attack_create(s ? ac->static_nets[s - 1] : net, &ac->attack, &attacks[s]) == ADVLAB_OK, "%s",
-              advlab_last_error());
+        CHECK(advlab_attack_create(s ? ac->static_nets[s - 1] : net, &ac->attack, &attacks[s]) ==
+                  ADVLAB_OK,
+              "%s", advlab_last_error());
     advlab_optim opt;
-    CHECK(advlab__optim_init(&opt, tc, advlab_net_param_count(net)) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab__optim_init(&opt, tc, advlab_net_param_count(net)) == ADVLAB_OK, "%s",
+          advlab_last_error());
     for (int b = 0; b < batches; b++) {
         int first = b * tc->batch, m = n - first < tc->batch ? n - first : tc->batch;
         int k = (m * num + den - 1) / den;
@@ -91,8 +95,10 @@ static advlab_net *reference(const advlab_dataset *ds, const advlab_train_config
             memcpy(xs + i * PIXELS, x + rows[i] * PIXELS, sizeof(float) * PIXELS);
             ys[i] = y[rows[i]];
         }
-        CHECK(advlab_attack_run(attacks[b % n_sources], xs, ys, k, xa) == ADVLAB_OK, "%s", advlab_last_error());
-        CHECK(memcmp(xs, xa, sizeof(float) * k * PIXELS) != 0, "batch %d: the attack changed nothing", b);
+        CHECK(advlab_attack_run(attacks[b % n_sources], xs, ys, k, xa) == ADVLAB_OK, "%s",
+              advlab_last_error());
+        CHECK(memcmp(xs, xa, sizeof(float) * k * PIXELS) != 0,
+              "batch %d: the attack changed nothing", b);
         for (int i = 0; i < k; i++)
             memcpy(x + rows[i] * PIXELS, xa + i * PIXELS, sizeof(float) * PIXELS);
         float loss;
@@ -122,12 +128,15 @@ static void test_ratio_zero_is_clean_training(const advlab_dataset *ds)
     CHECK(same_params(clean, adv), "ratio 0 trains other weights than advlab_trainer_create");
     CHECK(!same_params(clean, init), "training changed nothing");
     const char *defence = advlab_net_meta(adv, "defence");
-    CHECK(defence && strstr(defence, "adversarial fgsm") && strstr(defence, "eps=0.2") && strstr(defence, "ratio=0"),
+    CHECK(defence && strstr(defence, "adversarial fgsm") && strstr(defence, "eps=0.2") &&
+              strstr(defence, "ratio=0"),
           "adversarial defence metadata: %s", defence ? defence : "(none)");
-    CHECK(advlab_net_meta(clean, "defence") && strcmp(advlab_net_meta(clean, "defence"), "none") == 0,
+    CHECK(advlab_net_meta(clean, "defence") &&
+              strcmp(advlab_net_meta(clean, "defence"), "none") == 0,
           "clean training's defence metadata: %s", advlab_net_meta(clean, "defence"));
     CHECK(strcmp(advlab_net_meta(clean, "training"), advlab_net_meta(adv, "training")) == 0,
-          "training metadata differs: %s vs %s", advlab_net_meta(clean, "training"), advlab_net_meta(adv, "training"));
+          "training metadata differs: %s vs %s", advlab_net_meta(clean, "training"),
+          advlab_net_meta(adv, "training"));
     advlab_net_free(clean), advlab_net_free(adv), advlab_net_free(init);
 }
 
@@ -140,15 +149,18 @@ static void test_replaced_rows(const advlab_dataset *ds)
 
     fgsm_config(&ac, 1.0f);
     advlab_net *got = trained(ds, &tc, &ac, 5), *want = reference(ds, &tc, &ac, 1, 1, 1, 5);
-    CHECK(same_params(got, want), "ratio 1: an epoch differs from replacing every row of every batch");
+    CHECK(same_params(got, want),
+          "ratio 1: an epoch differs from replacing every row of every batch");
     advlab_net_free(got), advlab_net_free(want);
 
     fgsm_config(&ac, 0.5f);
     got = trained(ds, &tc, &ac, 5), want = reference(ds, &tc, &ac, 1, 1, 2, 5);
-    CHECK(same_params(got, want), "ratio 0.5: an epoch differs from replacing 32 drawn rows (22 of the last 44)");
+    CHECK(same_params(got, want),
+          "ratio 0.5: an epoch differs from replacing 32 drawn rows (22 of the last 44)");
     advlab_net_free(want);
     want = reference(ds, &tc, &ac, 1, 31, 64, 5);
-    CHECK(!same_params(got, want), "ratio 0.5 matches a reference replacing 31 rows: the check is blind");
+    CHECK(!same_params(got, want),
+          "ratio 0.5 matches a reference replacing 31 rows: the check is blind");
     advlab_net_free(got), advlab_net_free(want);
 
     /* ceil(0.3 * 10) is 3 even though the float 0.3f is a little above 0.3. */
@@ -172,12 +184,13 @@ static void test_madry(const advlab_dataset *ds)
     advlab_adv_config_default(&ac);
     ac.ratio = 1.0f;
     CHECK(advlab_attack_config_default("pgd", &ac.attack) == ADVLAB_OK, "%s", advlab_last_error());
-    ac.attack.eps = 0.3f, ac.attack.eps_step = 0.01f, ac.attack.max_iter = 40, ac.attack.num_random_init = 1;
+    ac.attack.eps = 0.3f, ac.attack.eps_step = 0.01f, ac.attack.max_iter = 40,
+    ac.attack.num_random_init = 1;
     advlab_net *got = trained(ds, &tc, &ac, 2), *want = reference(ds, &tc, &ac, 1, 1, 1, 2);
     CHECK(same_params(got, want), "Madry PGD training differs from its reference");
     const char *defence = advlab_net_meta(got, "defence");
-    CHECK(defence && strstr(defence, "adversarial pgd") && strstr(defence, "max_iter=40"), "defence: %s",
-          defence ? defence : "(none)");
+    CHECK(defence && strstr(defence, "adversarial pgd") && strstr(defence, "max_iter=40"),
+          "defence: %s", defence ? defence : "(none)");
     advlab_net_free(got), advlab_net_free(want);
 }
 
@@ -207,10 +220,13 @@ static void test_ensemble(const advlab_dataset *ds)
     ac.n_static = 1, ac.static_nets[0] = fixed;
     advlab_net *got = trained(ds, &tc, &ac, 3), *want = reference(ds, &tc, &ac, 2, 1, 2, 3),
                *no_static = reference(ds, &tc, &ac, 1, 1, 2, 3);
-    CHECK(same_params(got, want), "ensemble training differs from rotating [net, static] per batch");
-    CHECK(!same_params(got, no_static), "ensemble training equals training on the net's own examples");
+    CHECK(same_params(got, want),
+          "ensemble training differs from rotating [net, static] per batch");
+    CHECK(!same_params(got, no_static),
+          "ensemble training equals training on the net's own examples");
     const char *defence = advlab_net_meta(got, "defence");
-    CHECK(defence && strstr(defence, "static=c4k5-p2-c10k5-p2-d100-d10"), "defence: %s", defence ? defence : "(none)");
+    CHECK(defence && strstr(defence, "static=c4k5-p2-c10k5-p2-d100-d10"), "defence: %s",
+          defence ? defence : "(none)");
     advlab_net_free(got), advlab_net_free(want), advlab_net_free(no_static), advlab_net_free(fixed);
 }
 
@@ -222,10 +238,10 @@ static void test_bad_parameters(const advlab_dataset *ds)
     advlab_net *net = new_net(3), *two = NULL;
     CHECK(advlab_net_create("c4k5-p2-d2", 4, 1, &two) == ADVLAB_OK, "%s", advlab_last_error());
     advlab_trainer *t = NULL;
-#define BAD(field, value, status, needle)                                         \
-    do {                                                                          \
-        fgsm_config(&ac, 0.5f);                                                   \
-        ac.field = value;                                                         \
+#define BAD(field, value, status, needle)                                              \
+    do {                                                                               \
+        fgsm_config(&ac, 0.5f);                                                        \
+        ac.field = value;                                                              \
         CHECK_FAILS(advlab_adv_trainer_create(net, ds, &tc, &ac, &t), status, needle); \
     } while (0)
     BAD(ratio, -0.1f, ADVLAB_E_ARG, "adversarial training: ratio -0.1 is out of range 0..1");
@@ -234,21 +250,25 @@ static void test_bad_parameters(const advlab_dataset *ds)
     BAD(n_static, 5, ADVLAB_E_ARG, "adversarial training: n_static 5 is out of range 0..4");
     BAD(n_static, -1, ADVLAB_E_ARG, "n_static -1 is out of range 0..4");
     BAD(n_static, 1, ADVLAB_E_ARG, "adversarial training: static net 0 is NULL");
-    BAD(attack.targeted, 1, ADVLAB_E_ARG, "adversarial training: targeted attacks are not supported");
+    BAD(attack.targeted, 1, ADVLAB_E_ARG,
+        "adversarial training: targeted attacks are not supported");
     fgsm_config(&ac, 0.5f);
     ac.n_static = 2, ac.static_nets[0] = net, ac.static_nets[1] = two;
-    CHECK_FAILS(advlab_adv_trainer_create(net, ds, &tc, &ac, &t), ADVLAB_E_ARG,
-                "static net 1 takes 784 pixels to 2 classes, the trained net 784 pixels to 10 classes");
+    CHECK_FAILS(
+        advlab_adv_trainer_create(net, ds, &tc, &ac, &t), ADVLAB_E_ARG,
+        "static net 1 takes 784 pixels to 2 classes, the trained net 784 pixels to 10 classes");
     fgsm_config(&ac, 0.5f);
     ac.attack.eps = -1.0f;
     CHECK(advlab_adv_trainer_create(net, ds, &tc, &ac, &t) == ADVLAB_E_ARG &&
-              strstr(advlab_last_error(), "adversarial training: ") && strstr(advlab_last_error(), "eps"),
+              strstr(advlab_last_error(), "adversarial training: ") &&
+              strstr(advlab_last_error(), "eps"),
           "eps -1: %s", advlab_last_error());
     CHECK_FAILS(advlab_adv_trainer_create(net, ds, &tc, NULL, &t), ADVLAB_E_ARG,
                 "adversarial training: config is required");
     fgsm_config(&ac, 0.5f);
     tc.batch = BATCH + 1;
-    CHECK_FAILS(advlab_adv_trainer_create(net, ds, &tc, &ac, &t), ADVLAB_E_ARG, "batch 65 is out of range 1..64");
+    CHECK_FAILS(advlab_adv_trainer_create(net, ds, &tc, &ac, &t), ADVLAB_E_ARG,
+                "batch 65 is out of range 1..64");
     CHECK(t == NULL, "a failed create wrote its out-param");
     CHECK(advlab_net_meta(net, "training") == NULL && advlab_net_meta(net, "defence") == NULL,
           "a failed create changed the net's metadata");
@@ -257,7 +277,8 @@ static void test_bad_parameters(const advlab_dataset *ds)
 
 /* FGSM eps 0.2 accuracy on 500 test images of a net trained for 2 epochs on
  * 3000 MNIST images, clean or with the tutorial's adversarial training. */
-static double fgsm_accuracy(advlab_net *net, const float *x, const int32_t *y, int n, float *x_adv, double *clean)
+static double fgsm_accuracy(advlab_net *net, const float *x, const int32_t *y, int n, float *x_adv,
+                            double *clean)
 {
     advlab_attack_config cfg;
     advlab_attack_config_default("fgsm", &cfg);
@@ -266,8 +287,8 @@ static double fgsm_accuracy(advlab_net *net, const float *x, const int32_t *y, i
     advlab_attack_metrics m = {0};
     CHECK(advlab_attack_create(net, &cfg, &a) == ADVLAB_OK, "%s", advlab_last_error());
     CHECK(a && advlab_attack_run(a, x, y, n, x_adv) == ADVLAB_OK, "%s", advlab_last_error());
-    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, n, &m, NULL) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, n, &m, NULL) == ADVLAB_OK,
+          "%s", advlab_last_error());
     advlab_attack_free(a);
     *clean = m.clean_accuracy;
     return m.adv_accuracy;
@@ -295,7 +316,8 @@ static void test_mnist(const char *dir)
     advlab_net *clean = new_net(3), *defended = new_net(3);
     CHECK(advlab_train(clean, train, &tc, NULL, NULL) == ADVLAB_OK, "%s", advlab_last_error());
     advlab_trainer *t = NULL;
-    CHECK(advlab_adv_trainer_create(defended, train, &tc, &ac, &t) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_adv_trainer_create(defended, train, &tc, &ac, &t) == ADVLAB_OK, "%s",
+          advlab_last_error());
     advlab_train_progress p = {0};
     while (t && !advlab_trainer_finished(t))
         CHECK(advlab_trainer_run(t, 1000, &p) == ADVLAB_OK, "%s", advlab_last_error());
@@ -304,13 +326,16 @@ static void test_mnist(const char *dir)
     double clean_adv = fgsm_accuracy(clean, x, y, N, x_adv, &clean_acc);
     double defended_adv = fgsm_accuracy(defended, x, y, N, x_adv, &defended_acc);
     printf("clean training:       clean %.3f, fgsm-0.2 %.3f\n", clean_acc, clean_adv);
-    printf("adversarial training: clean %.3f, fgsm-0.2 %.3f (last epoch: mixed-batch loss %.3f, accuracy %.3f)\n",
-           defended_acc, defended_adv, p.loss, p.accuracy);
-    CHECK(clean_acc > 0.85 && defended_acc > 0.85, "clean accuracies %.3f and %.3f", clean_acc, defended_acc);
-    CHECK(defended_adv > clean_adv + 0.2, "FGSM accuracy %.3f after adversarial training, %.3f after clean",
-          defended_adv, clean_adv);
-    CHECK(defended_adv < defended_acc, "FGSM accuracy %.3f is not below clean accuracy %.3f", defended_adv,
+    printf(
+        "adversarial training: clean %.3f, fgsm-0.2 %.3f (last epoch: mixed-batch loss %.3f, accuracy %.3f)\n",
+        defended_acc, defended_adv, p.loss, p.accuracy);
+    CHECK(clean_acc > 0.85 && defended_acc > 0.85, "clean accuracies %.3f and %.3f", clean_acc,
           defended_acc);
+    CHECK(defended_adv > clean_adv + 0.2,
+          "FGSM accuracy %.3f after adversarial training, %.3f after clean", defended_adv,
+          clean_adv);
+    CHECK(defended_adv < defended_acc, "FGSM accuracy %.3f is not below clean accuracy %.3f",
+          defended_adv, defended_acc);
     advlab_net_free(clean), advlab_net_free(defended);
     advlab_dataset_free(train), advlab_dataset_free(test);
 }
@@ -352,7 +377,8 @@ static void test_continue_optimizer(const advlab_dataset *ds)
     advlab_net *continued = one_batch_after(base, ds, &tc, ran);
     advlab_net *from_idle = one_batch_after(base, ds, &tc, idle);
     CHECK(!same_params(fresh, continued), "continuing Adam's state changed nothing");
-    CHECK(same_params(fresh, from_idle), "continuing a trainer that never ran differs from a fresh one");
+    CHECK(same_params(fresh, from_idle),
+          "continuing a trainer that never ran differs from a fresh one");
     CHECK(advlab_trainer_create(other, ds, &sgd, &sgd_t) == ADVLAB_OK, "%s", advlab_last_error());
     if (sgd_t)
         CHECK_FAILS(advlab_trainer_continue_optimizer(sgd_t, ran), ADVLAB_E_ARG, "sgd over");

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "advlab.h"
+#include "base/rng.h"
 #include "check.h"
 #include "mnist_split.h"
-#include "base/rng.h"
 
 #define N_TEST 64 /* MNIST test images attacked */
 
@@ -92,7 +92,8 @@ static void test_deepfool_affine(void)
     }
     double norm2 = 0.0;
     for (int p = 0; p < 784; p++)
-        norm2 += ((double)W.data[3 * 784 + p] - W.data[p]) * ((double)W.data[3 * 784 + p] - W.data[p]);
+        norm2 +=
+            ((double)W.data[3 * 784 + p] - W.data[p]) * ((double)W.data[3 * 784 + p] - W.data[p]);
     double r = fabs(z[3] - z[0]) / (norm2 + 1e-7);
 
     int32_t y[2] = {0, 5}, pred[2];
@@ -106,14 +107,16 @@ static void test_deepfool_affine(void)
         CHECK(advlab_attack_run(a, x, y, 2, x_adv) == ADVLAB_OK, "%s", advlab_last_error());
         double worst = 0.0;
         for (int p = 0; p < 784; p++) {
-            double want = x[p] + (1.0 + cfg.overshoot) * r * ((double)W.data[3 * 784 + p] - W.data[p]);
+            double want =
+                x[p] + (1.0 + cfg.overshoot) * r * ((double)W.data[3 * 784 + p] - W.data[p]);
             worst = fmax(worst, fabs(x_adv[p] - want));
         }
         CHECK(worst < 1e-5, "max_iter %d: DeepFool is %g from its closed form", max_iter, worst);
         CHECK(memcmp(x + 784, x_adv + 784, sizeof(float) * 784) == 0,
               "max_iter %d: an image misclassified from the start was moved", max_iter);
         predict(net, x_adv, 1, pred);
-        CHECK(pred[0] == 3, "max_iter %d: DeepFool's result is predicted %d, not 3", max_iter, pred[0]);
+        CHECK(pred[0] == 3, "max_iter %d: DeepFool's result is predicted %d, not 3", max_iter,
+              pred[0]);
         advlab_attack_free(a);
     }
     advlab_net_free(net);
@@ -153,8 +156,8 @@ static int load_bench(const char *dir, bench *b)
     for (int i = 0; i < N_TEST; i++)
         b->n_correct += b->clean[i] == b->y[i];
     printf("trained net: %d of %d test images correct\n", b->n_correct, N_TEST);
-    CHECK(b->n_correct >= N_TEST * 8 / 10, "the briefly trained net gets only %d of %d right", b->n_correct,
-          N_TEST);
+    CHECK(b->n_correct >= N_TEST * 8 / 10, "the briefly trained net gets only %d of %d right",
+          b->n_correct, N_TEST);
     advlab_dataset_free(train), advlab_dataset_free(test);
     return 1;
 }
@@ -166,7 +169,8 @@ typedef struct {
 
 /* Runs cfg against y (targets when targeted) on the bench's images;
  * success is "moved off the true label" or "reached the target". */
-static outcome attack_outcome(bench *b, const advlab_attack_config *cfg, const int32_t *y, float *x_adv)
+static outcome attack_outcome(bench *b, const advlab_attack_config *cfg, const int32_t *y,
+                              float *x_adv)
 {
     outcome o = {0.0, 0.0};
     advlab_attack *a = make_attack(b->net, cfg);
@@ -188,14 +192,16 @@ static outcome attack_outcome(bench *b, const advlab_attack_config *cfg, const i
     }
     o.flipped = (double)hits / b->n_correct;
     o.mean_l2 = hits ? o.mean_l2 / hits : 0.0;
-    printf("%-10s %s: %5.1f%% of correct images succeed, mean L2 %.3f\n", advlab_attack_name(cfg->kind),
-           cfg->targeted ? "targeted  " : "untargeted", 100.0 * o.flipped, o.mean_l2);
+    printf("%-10s %s: %5.1f%% of correct images succeed, mean L2 %.3f\n",
+           advlab_attack_name(cfg->kind), cfg->targeted ? "targeted  " : "untargeted",
+           100.0 * o.flipped, o.mean_l2);
     return o;
 }
 
 static void test_trained(bench *b)
 {
-    float *x_adv = malloc(sizeof(float) * N_TEST * 784), *x_fgsm = malloc(sizeof(float) * N_TEST * 784);
+    float *x_adv = malloc(sizeof(float) * N_TEST * 784),
+          *x_fgsm = malloc(sizeof(float) * N_TEST * 784);
     advlab_attack_config cfg;
 
     advlab_attack_config_default("fgsm", &cfg);
@@ -206,8 +212,9 @@ static void test_trained(bench *b)
     advlab_attack_config_default("deepfool", &cfg);
     outcome df = attack_outcome(b, &cfg, b->y, x_adv);
     CHECK(df.flipped > 0.9, "DeepFool flips only %.2f of correct images", df.flipped);
-    CHECK(df.mean_l2 < 0.3 * fgsm.mean_l2, "DeepFool's mean L2 %.3f is not well below FGSM eps 0.3's %.3f",
-          df.mean_l2, fgsm.mean_l2);
+    CHECK(df.mean_l2 < 0.3 * fgsm.mean_l2,
+          "DeepFool's mean L2 %.3f is not well below FGSM eps 0.3's %.3f", df.mean_l2,
+          fgsm.mean_l2);
     /* On the images both flip, DeepFool needs less L2 than minimal FGSM. */
     int32_t pred_df[N_TEST], pred_fgsm[N_TEST];
     predict(b->net, x_adv, N_TEST, pred_df);
@@ -221,38 +228,43 @@ static void test_trained(bench *b)
             l2_fgsm += l2_dist(x_fgsm + i * 784, b->x + i * 784, 784);
         }
     CHECK(both > b->n_correct / 2 && l2_df < l2_fgsm,
-          "on %d images both flip, DeepFool's L2 sum %.3f is not below minimal FGSM's %.3f", both, l2_df,
-          l2_fgsm);
+          "on %d images both flip, DeepFool's L2 sum %.3f is not below minimal FGSM's %.3f", both,
+          l2_df, l2_fgsm);
 
     advlab_attack_config_default("newtonfool", &cfg);
     outcome nf = attack_outcome(b, &cfg, b->y, x_adv);
     CHECK(nf.flipped > 0.9, "NewtonFool flips only %.2f of correct images", nf.flipped);
-    CHECK(nf.mean_l2 < 0.3 * fgsm.mean_l2, "NewtonFool's mean L2 %.3f is not well below FGSM's %.3f", nf.mean_l2,
-          fgsm.mean_l2);
+    CHECK(nf.mean_l2 < 0.3 * fgsm.mean_l2,
+          "NewtonFool's mean L2 %.3f is not well below FGSM's %.3f", nf.mean_l2, fgsm.mean_l2);
 
     advlab_attack_config_default("cw", &cfg);
     /* ART's 10 steps of 0.01 barely move w; Adam needs more or larger steps. */
-    cfg.max_iter = 50, cfg.binary_search_steps = 4, cfg.learning_rate = 0.1f, cfg.initial_const = 1.0f;
+    cfg.max_iter = 50, cfg.binary_search_steps = 4, cfg.learning_rate = 0.1f,
+    cfg.initial_const = 1.0f;
     outcome cw = attack_outcome(b, &cfg, b->y, x_adv);
     CHECK(cw.flipped > 0.8, "C&W flips only %.2f of correct images", cw.flipped);
-    CHECK(cw.mean_l2 < 0.3 * fgsm.mean_l2, "C&W's mean L2 %.3f is not well below FGSM's %.3f", cw.mean_l2,
-          fgsm.mean_l2);
+    CHECK(cw.mean_l2 < 0.3 * fgsm.mean_l2, "C&W's mean L2 %.3f is not well below FGSM's %.3f",
+          cw.mean_l2, fgsm.mean_l2);
 
     int32_t target[N_TEST];
     for (int i = 0; i < N_TEST; i++)
         target[i] = (b->y[i] + 1) % 10;
     cfg.targeted = 1;
     outcome cwt = attack_outcome(b, &cfg, target, x_adv);
-    CHECK(cwt.flipped > 0.8, "targeted C&W reaches the target for only %.2f of correct images", cwt.flipped);
+    CHECK(cwt.flipped > 0.8, "targeted C&W reaches the target for only %.2f of correct images",
+          cwt.flipped);
 
     /* A constant too small to ever succeed: every image comes back as is. */
     advlab_attack_config_default("cw", &cfg);
-    cfg.initial_const = 1e-6f, cfg.binary_search_steps = 1, cfg.max_iter = 5, cfg.learning_rate = 0.01f;
+    cfg.initial_const = 1e-6f, cfg.binary_search_steps = 1, cfg.max_iter = 5,
+    cfg.learning_rate = 0.01f;
     advlab_attack *a = make_attack(b->net, &cfg);
-    CHECK(a && advlab_attack_run(a, b->x, b->y, N_TEST, x_adv) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(a && advlab_attack_run(a, b->x, b->y, N_TEST, x_adv) == ADVLAB_OK, "%s",
+          advlab_last_error());
     int moved = 0;
     for (int i = 0; i < N_TEST; i++)
-        moved += b->clean[i] == b->y[i] && memcmp(x_adv + i * 784, b->x + i * 784, sizeof(float) * 784) != 0;
+        moved += b->clean[i] == b->y[i] &&
+                 memcmp(x_adv + i * 784, b->x + i * 784, sizeof(float) * 784) != 0;
     CHECK(moved == 0, "C&W returned %d images it never succeeded on changed", moved);
     advlab_attack_free(a);
     free(x_adv), free(x_fgsm);
@@ -268,19 +280,24 @@ static void test_chunking(bench *b)
     CHECK(advlab_net_create("tutorial", 16, 1, &small) == ADVLAB_OK, "%s", advlab_last_error());
     if (!small)
         return;
-    memcpy(advlab_net_params(small), advlab_net_params(b->net), sizeof(float) * advlab_net_param_count(small));
-    float *big_out = malloc(sizeof(float) * N_TEST * 784), *small_out = malloc(sizeof(float) * N_TEST * 784);
+    memcpy(advlab_net_params(small), advlab_net_params(b->net),
+           sizeof(float) * advlab_net_param_count(small));
+    float *big_out = malloc(sizeof(float) * N_TEST * 784),
+          *small_out = malloc(sizeof(float) * N_TEST * 784);
     static const char *const names[] = {"deepfool", "newtonfool", "cw"};
     for (int k = 0; k < 3; k++) {
         advlab_attack_config cfg;
         advlab_attack_config_default(names[k], &cfg);
         cfg.max_iter = 10, cfg.binary_search_steps = 2, cfg.learning_rate = 0.1f;
         advlab_attack *a = make_attack(b->net, &cfg), *s = make_attack(small, &cfg);
-        CHECK(a && advlab_attack_run(a, b->x, NULL, N_TEST, big_out) == ADVLAB_OK, "%s", advlab_last_error());
-        CHECK(s && advlab_attack_run(s, b->x, NULL, N_TEST, small_out) == ADVLAB_OK, "%s", advlab_last_error());
+        CHECK(a && advlab_attack_run(a, b->x, NULL, N_TEST, big_out) == ADVLAB_OK, "%s",
+              advlab_last_error());
+        CHECK(s && advlab_attack_run(s, b->x, NULL, N_TEST, small_out) == ADVLAB_OK, "%s",
+              advlab_last_error());
         CHECK(memcmp(big_out, small_out, sizeof(float) * N_TEST * 784) == 0,
               "%s: max_batch 16 and 200 give different images", names[k]);
-        CHECK(memcmp(big_out, b->x, sizeof(float) * N_TEST * 784) != 0, "%s changed nothing", names[k]);
+        CHECK(memcmp(big_out, b->x, sizeof(float) * N_TEST * 784) != 0, "%s changed nothing",
+              names[k]);
         advlab_attack_free(a), advlab_attack_free(s);
     }
     free(big_out), free(small_out);
@@ -295,10 +312,10 @@ static void test_bad_params(void)
     advlab_net_create("d10", 2, 1, &net);
     advlab_attack *a = NULL;
     advlab_attack_config cfg;
-#define BAD(name, field, value, needle)                                        \
-    do {                                                                       \
-        advlab_attack_config_default(name, &cfg);                              \
-        cfg.field = value;                                                     \
+#define BAD(name, field, value, needle)                                         \
+    do {                                                                        \
+        advlab_attack_config_default(name, &cfg);                               \
+        cfg.field = value;                                                      \
         CHECK_FAILS(advlab_attack_create(net, &cfg, &a), ADVLAB_E_ARG, needle); \
     } while (0)
     BAD("deepfool", targeted, 1, "attack deepfool: has no targeted variant");

@@ -56,7 +56,8 @@ static void run_to_end(advlab_trainer *t) { run_batches(t, 1 << 30); }
 static int same_params(advlab_net *a, advlab_net *b)
 {
     return advlab_net_param_count(a) == advlab_net_param_count(b) &&
-           memcmp(advlab_net_params(a), advlab_net_params(b), sizeof(float) * advlab_net_param_count(a)) == 0;
+           memcmp(advlab_net_params(a), advlab_net_params(b),
+                  sizeof(float) * advlab_net_param_count(a)) == 0;
 }
 
 /* A checkpoint: the weights file and the trainer state. */
@@ -68,10 +69,12 @@ typedef struct {
 static checkpoint save(advlab_net *net, advlab_trainer *t)
 {
     checkpoint c = {0};
-    CHECK(advlab_weights_save(net, &c.weights, &c.weights_len) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_weights_save(net, &c.weights, &c.weights_len) == ADVLAB_OK, "%s",
+          advlab_last_error());
     c.state_len = advlab_trainer_state_size(t);
     c.state = malloc(c.state_len);
-    CHECK(advlab_trainer_state_save(t, c.state, c.state_len) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_trainer_state_save(t, c.state, c.state_len) == ADVLAB_OK, "%s",
+          advlab_last_error());
     return c;
 }
 
@@ -108,7 +111,8 @@ static advlab_net *resumed(const advlab_dataset *ds, run_kind k, int stop)
     CHECK(advlab_weights_load(net, "checkpoint", c.weights, c.weights_len) == ADVLAB_OK, "%s",
           advlab_last_error());
     CHECK(make_trainer(net, ds, k, &t) == ADVLAB_OK, "%s", advlab_last_error());
-    CHECK(advlab_trainer_state_restore(t, c.state, c.state_len) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_trainer_state_restore(t, c.state, c.state_len) == ADVLAB_OK, "%s",
+          advlab_last_error());
     run_to_end(t);
     advlab_trainer_free(t);
     checkpoint_free(&c);
@@ -121,7 +125,8 @@ static void check_bit_identity(const advlab_dataset *ds, run_kind k, const char 
     const int stops[] = {10, 13, 2 * 10}; /* after epoch 1, mid-epoch 2 (a pause), after epoch 2 */
     for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
         advlab_net *net = resumed(ds, k, stops[i]);
-        CHECK(same_params(whole, net), "%s: resumed after %d batches, the weights differ", what, stops[i]);
+        CHECK(same_params(whole, net), "%s: resumed after %d batches, the weights differ", what,
+              stops[i]);
         advlab_net_free(net);
     }
     advlab_net *early = resumed(ds, k, 0);
@@ -161,9 +166,11 @@ static void check_bad_states(const advlab_dataset *ds)
     float nan = NAN, inf = INFINITY, negative = -1.0f;
     memcpy(bad, c.state, c.state_len), memcpy(bad + m_at + 5 * sizeof(float), &nan, sizeof nan);
     check_rejects(t, bad, c.state_len, ADVLAB_E_NUMERIC, "moment m[5] is nan");
-    memcpy(bad, c.state, c.state_len), memcpy(bad + m_at + (n + 7) * sizeof(float), &inf, sizeof inf);
+    memcpy(bad, c.state, c.state_len),
+        memcpy(bad + m_at + (n + 7) * sizeof(float), &inf, sizeof inf);
     check_rejects(t, bad, c.state_len, ADVLAB_E_NUMERIC, "moment v[7] is inf");
-    memcpy(bad, c.state, c.state_len), memcpy(bad + m_at + n * sizeof(float), &negative, sizeof negative);
+    memcpy(bad, c.state, c.state_len),
+        memcpy(bad + m_at + n * sizeof(float), &negative, sizeof negative);
     check_rejects(t, bad, c.state_len, ADVLAB_E_NUMERIC, "moment v[0] is -1");
 
     /* The same run on another arch, and with another batch size. */
@@ -196,7 +203,8 @@ static void check_bad_states(const advlab_dataset *ds)
     advlab_trainer *s = NULL;
     CHECK(advlab_trainer_create(s_net, ds, &seeded, &s) == ADVLAB_OK, "%s", advlab_last_error());
     checkpoint sc = save(s_net, s);
-    check_rejects(t, sc.state, sc.state_len, ADVLAB_E_ARG, "saved with seed 9223372036854775809, this trainer has 5");
+    check_rejects(t, sc.state, sc.state_len, ADVLAB_E_ARG,
+                  "saved with seed 9223372036854775809, this trainer has 5");
     checkpoint_free(&sc);
     advlab_trainer_free(s);
     advlab_net_free(s_net);
@@ -207,7 +215,8 @@ static void check_bad_states(const advlab_dataset *ds)
     memcpy(bad, c.state, c.state_len), memcpy(bad + m_at - 64 + 4, &batch_10, sizeof batch_10);
     check_rejects(t, bad, c.state_len, ADVLAB_E_FORMAT, "batch 10 is out of range 0..9");
 
-    CHECK(advlab_trainer_state_restore(t, c.state, c.state_len) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_trainer_state_restore(t, c.state, c.state_len) == ADVLAB_OK, "%s",
+          advlab_last_error());
     run_to_end(t);
     CHECK(same_params(whole, net),
           "after the refused states, the run no longer matches the uninterrupted one");

@@ -14,13 +14,13 @@ typedef enum { SHAPE_SQUARE, SHAPE_ROUND } shape_kind;
 
 typedef struct {
     shape_kind kind;
-    float size;   /* (0, inf) */
-    float ratio;  /* [0, 1) */
-    int count;    /* 1..INT_MAX */
-    int sides;    /* 3..12, square only */
-    int filled;   /* flag */
+    float size;  /* (0, inf) */
+    float ratio; /* [0, 1) */
+    int count;   /* 1..INT_MAX */
+    int sides;   /* 3..12, square only */
+    int filled;  /* flag */
     float norm;
-    int colour;   /* choice */
+    int colour; /* choice */
     uint64_t seed;
 } shape;
 
@@ -28,62 +28,80 @@ static const char *const kinds[] = {"square", "round", NULL};
 static const char *const colours[] = {"red", "green", "blue", NULL};
 
 static const advlab__cfg_field fields[] = {
-    {"size", ADVLAB__CFG_FLOAT, offsetof(shape, size), 0, INFINITY, ADVLAB__CFG_MIN_OPEN, 0, NULL, "side"},
-    {"ratio", ADVLAB__CFG_FLOAT, offsetof(shape, ratio), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL, "aspect"},
+    {"size", ADVLAB__CFG_FLOAT, offsetof(shape, size), 0, INFINITY, ADVLAB__CFG_MIN_OPEN, 0, NULL,
+     "side"},
+    {"ratio", ADVLAB__CFG_FLOAT, offsetof(shape, ratio), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+     "aspect"},
     {"count", ADVLAB__CFG_INT, offsetof(shape, count), 1, 2147483647.0, 0, 0, NULL, "how many"},
-    {"sides", ADVLAB__CFG_INT, offsetof(shape, sides), 3, 12, 0, 1u << SHAPE_SQUARE, NULL, "corners"},
+    {"sides", ADVLAB__CFG_INT, offsetof(shape, sides), 3, 12, 0, 1u << SHAPE_SQUARE, NULL,
+     "corners"},
     {"filled", ADVLAB__CFG_FLAG, offsetof(shape, filled), 0, 1, 0, 0, NULL, "fill it"},
     {"norm", ADVLAB__CFG_NORM, offsetof(shape, norm), 0, 0, 0, 0, NULL, "the ball"},
     {"colour", ADVLAB__CFG_CHOICE, offsetof(shape, colour), 0, 0, 0, 0, colours, "paint"},
     {"seed", ADVLAB__CFG_SEED, offsetof(shape, seed), 0, 0, 0, 0, NULL, "jitter"},
 };
-static const advlab__cfg_spec spec = ADVLAB__CFG_SPEC("shape", kinds, offsetof(shape, kind), fields);
+static const advlab__cfg_spec spec =
+    ADVLAB__CFG_SPEC("shape", kinds, offsetof(shape, kind), fields);
 
-static shape square(void)
-{
-    return (shape){SHAPE_SQUARE, 1.0f, 0.5f, 2, 4, 0, INFINITY, 1, 7};
-}
+static shape square(void) { return (shape){SHAPE_SQUARE, 1.0f, 0.5f, 2, 4, 0, INFINITY, 1, 7}; }
 
 #define SET_FAILS(call, needle) CHECK_FAILS(call, ADVLAB_E_ARG, needle)
 
 static void test_set(void)
 {
     shape s = square();
-    CHECK(advlab__cfg_set(&spec, &s, "size", 2.5) == ADVLAB_OK && s.size == 2.5f, "a float by number");
-    CHECK(advlab__cfg_set_text(&spec, &s, "count", "9") == ADVLAB_OK && s.count == 9, "an int by text");
-    CHECK(advlab__cfg_set_text(&spec, &s, "colour", "blue") == ADVLAB_OK && s.colour == 2, "a choice by name");
-    CHECK(advlab__cfg_set(&spec, &s, "colour", 0) == ADVLAB_OK && s.colour == 0, "a choice by number");
-    CHECK(advlab__cfg_set_text(&spec, &s, "norm", "inf") == ADVLAB_OK && isinf(s.norm), "norm inf by text");
+    CHECK(advlab__cfg_set(&spec, &s, "size", 2.5) == ADVLAB_OK && s.size == 2.5f,
+          "a float by number");
+    CHECK(advlab__cfg_set_text(&spec, &s, "count", "9") == ADVLAB_OK && s.count == 9,
+          "an int by text");
+    CHECK(advlab__cfg_set_text(&spec, &s, "colour", "blue") == ADVLAB_OK && s.colour == 2,
+          "a choice by name");
+    CHECK(advlab__cfg_set(&spec, &s, "colour", 0) == ADVLAB_OK && s.colour == 0,
+          "a choice by number");
+    CHECK(advlab__cfg_set_text(&spec, &s, "norm", "inf") == ADVLAB_OK && isinf(s.norm),
+          "norm inf by text");
     CHECK(advlab__cfg_set(&spec, &s, "norm", 0) == ADVLAB_OK && isinf(s.norm), "norm 0 means inf");
     CHECK(advlab__cfg_set(&spec, &s, "norm", 2) == ADVLAB_OK && s.norm == 2.0f, "norm 2");
     CHECK(advlab__cfg_set_seed(&spec, &s, "seed", UINT64_MAX) == ADVLAB_OK && s.seed == UINT64_MAX,
           "a seed past 2^53 through set_seed");
 
     shape before = s;
-    SET_FAILS(advlab__cfg_set(&spec, &s, "count", 1.5), "shape square: count 1.5 is not an integer");
-    SET_FAILS(advlab__cfg_set(&spec, &s, "count", NAN), "shape square: count nan is not an integer");
-    SET_FAILS(advlab__cfg_set(&spec, &s, "seed", 0x1p53), "shape square: seed 9.0072e+15 is not an integer in 0..2^53-1");
-    SET_FAILS(advlab__cfg_set(&spec, &s, "norm", 3), "shape square: norm 3 is not inf (or 0), 1 or 2");
-    SET_FAILS(advlab__cfg_set(&spec, &s, "colour", 3), "shape square: colour 3 is not one of 0 (red), 1 (green), 2 (blue)");
-    SET_FAILS(advlab__cfg_set_text(&spec, &s, "colour", "pink"), "shape square: colour \"pink\" is not one of red, green, blue");
-    SET_FAILS(advlab__cfg_set_text(&spec, &s, "size", "big"), "shape square: size \"big\" is not a number");
-    SET_FAILS(advlab__cfg_set_text(&spec, &s, "size", "nan"), "shape square: size \"nan\" is not a number");
-    SET_FAILS(advlab__cfg_set_text(&spec, &s, "size", "2x"), "shape square: size \"2x\" is not a number");
-    SET_FAILS(advlab__cfg_set(&spec, &s, "radius", 1),
-              "shape square: unknown key \"radius\"; valid keys: size, ratio, count, sides, filled, norm, colour, seed");
+    SET_FAILS(advlab__cfg_set(&spec, &s, "count", 1.5),
+              "shape square: count 1.5 is not an integer");
+    SET_FAILS(advlab__cfg_set(&spec, &s, "count", NAN),
+              "shape square: count nan is not an integer");
+    SET_FAILS(advlab__cfg_set(&spec, &s, "seed", 0x1p53),
+              "shape square: seed 9.0072e+15 is not an integer in 0..2^53-1");
+    SET_FAILS(advlab__cfg_set(&spec, &s, "norm", 3),
+              "shape square: norm 3 is not inf (or 0), 1 or 2");
+    SET_FAILS(advlab__cfg_set(&spec, &s, "colour", 3),
+              "shape square: colour 3 is not one of 0 (red), 1 (green), 2 (blue)");
+    SET_FAILS(advlab__cfg_set_text(&spec, &s, "colour", "pink"),
+              "shape square: colour \"pink\" is not one of red, green, blue");
+    SET_FAILS(advlab__cfg_set_text(&spec, &s, "size", "big"),
+              "shape square: size \"big\" is not a number");
+    SET_FAILS(advlab__cfg_set_text(&spec, &s, "size", "nan"),
+              "shape square: size \"nan\" is not a number");
+    SET_FAILS(advlab__cfg_set_text(&spec, &s, "size", "2x"),
+              "shape square: size \"2x\" is not a number");
+    SET_FAILS(
+        advlab__cfg_set(&spec, &s, "radius", 1),
+        "shape square: unknown key \"radius\"; valid keys: size, ratio, count, sides, filled, norm, colour, seed");
     SET_FAILS(advlab__cfg_set_seed(&spec, &s, "count", 1), "shape square: count is not a seed");
     SET_FAILS(advlab__cfg_set(&spec, NULL, "size", 1), "shape: config is NULL");
     CHECK(memcmp(&before, &s, sizeof s) == 0, "a failed set changed the config");
 
     shape r = square();
     r.kind = SHAPE_ROUND;
-    SET_FAILS(advlab__cfg_set(&spec, &r, "sides", 5),
-              "shape round: key \"sides\" does not apply; round takes size, ratio, count, filled, norm, colour, seed");
+    SET_FAILS(
+        advlab__cfg_set(&spec, &r, "sides", 5),
+        "shape round: key \"sides\" does not apply; round takes size, ratio, count, filled, norm, colour, seed");
     CHECK(!advlab__cfg_takes(&spec, &r, "sides") && advlab__cfg_takes(&spec, &s, "sides") &&
               !advlab__cfg_takes(&spec, &s, "radius"),
           "takes answers by kind");
     r.kind = (shape_kind)40;
-    SET_FAILS(advlab__cfg_set(&spec, &r, "size", 1), "shape kind 40 is unknown; known: square, round");
+    SET_FAILS(advlab__cfg_set(&spec, &r, "size", 1),
+              "shape kind 40 is unknown; known: square, round");
     CHECK(!advlab__cfg_takes(&spec, &r, "sides"), "a kind past the mask takes no kind-only key");
 }
 
@@ -119,15 +137,20 @@ static void test_usage_and_json(void)
     advlab__cfg_usage(&spec, &s, 1, &b);
     CHECK(b.data && strstr(b.data, "  --sides X                  corners [square] (default 4)\n"),
           "a kind-only flag names its kinds: %s", b.data ? b.data : "(null)");
-    CHECK(b.data && strstr(b.data, "--colour X                 paint (default green)\n"), "a choice's default by name");
-    CHECK(b.data && strstr(b.data, "--seed X                   jitter (default 7)\n"), "a seed's default");
+    CHECK(b.data && strstr(b.data, "--colour X                 paint (default green)\n"),
+          "a choice's default by name");
+    CHECK(b.data && strstr(b.data, "--seed X                   jitter (default 7)\n"),
+          "a seed's default");
     advlab__sb_free(&b);
     advlab__cfg_usage(&spec, &s, 0, &b);
     CHECK(b.data && strstr(b.data, "  sides=X "), "the key=value form");
     advlab__sb_free(&b);
     advlab__cfg_json(&spec, &s, &b);
-    CHECK(b.data && strcmp(b.data, "{\"size\":1,\"ratio\":0.5,\"count\":2,\"sides\":4,\"filled\":0,\"norm\":\"inf\","
-                                   "\"colour\":\"green\",\"seed\":7}") == 0,
+    CHECK(b.data &&
+              strcmp(
+                  b.data,
+                  "{\"size\":1,\"ratio\":0.5,\"count\":2,\"sides\":4,\"filled\":0,\"norm\":\"inf\","
+                  "\"colour\":\"green\",\"seed\":7}") == 0,
           "json: %s", b.data ? b.data : "(null)");
     advlab__sb_free(&b);
 }

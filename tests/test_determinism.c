@@ -24,7 +24,8 @@ static advlab_net *trained(const advlab_dataset *ds, uint64_t seed, int chunk, a
 
 static int same_params(advlab_net *a, advlab_net *b)
 {
-    return memcmp(advlab_net_params(a), advlab_net_params(b), sizeof(float) * advlab_net_param_count(a)) == 0;
+    return memcmp(advlab_net_params(a), advlab_net_params(b),
+                  sizeof(float) * advlab_net_param_count(a)) == 0;
 }
 
 int main(void)
@@ -47,7 +48,8 @@ int main(void)
         advlab_net *a = trained(ds, 7, 1000, (advlab_optimizer)opt);
         advlab_net *b = trained(ds, 7, 3, (advlab_optimizer)opt); /* same run, other chunking */
         advlab_net *c = trained(ds, 8, 1000, (advlab_optimizer)opt);
-        CHECK(same_params(a, b), "optimizer %d: same seed but chunked differently gives other weights", opt);
+        CHECK(same_params(a, b),
+              "optimizer %d: same seed but chunked differently gives other weights", opt);
         CHECK(!same_params(a, c), "optimizer %d: seeds 7 and 8 give identical weights", opt);
         CHECK(!same_params(a, init_a), "optimizer %d: training changed nothing", opt);
         advlab_net_free(a), advlab_net_free(b), advlab_net_free(c);

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "check.h"
 #include "nn/net.h"
-#include "base/rng.h"
 
 #define H_STEP 1e-3
 
@@ -35,8 +35,8 @@ static void mark(pattern *p, int v)
 /* The summed loss of n images through net's arch in double, reading
  * parameters from w (a double copy of advlab_net_params). a and b are
  * SCRATCH-double work buffers. */
-static double ref_loss(const advlab_net *net, const double *w, const double *x, const int32_t *y, int n,
-                       pattern *pat, double *a, double *b)
+static double ref_loss(const advlab_net *net, const double *w, const double *x, const int32_t *y,
+                       int n, pattern *pat, double *a, double *b)
 {
     double total = 0.0;
     for (int img = 0; img < n; img++) {
@@ -112,7 +112,8 @@ static int central_diff(problem *pb, double *v, size_t i, double *out)
     for (int side = 0; side < 2; side++) {
         v[i] = keep + (side ? -H_STEP : H_STEP);
         pb->probe.n = 0;
-        f[side] = ref_loss(pb->net, pb->w, pb->x, pb->y, pb->n, &pb->probe, pb->scratch_a, pb->scratch_b);
+        f[side] =
+            ref_loss(pb->net, pb->w, pb->x, pb->y, pb->n, &pb->probe, pb->scratch_a, pb->scratch_b);
         if (memcmp(pb->probe.bits, pb->base.bits, pb->base.n) != 0) {
             v[i] = keep;
             return 0;
@@ -132,8 +133,8 @@ static int close_enough(double analytic, double numeric)
  * random coordinates of v (all len when count <= 0); the numeric value is
  * multiplied by scale. Fails on mismatches, an all-zero gradient, or too few
  * coordinates away from kinks. */
-static void compare(problem *pb, advlab_rng *rng, const char *arch, const char *what, double *v, size_t len,
-                    const float *analytic, double scale, int count)
+static void compare(problem *pb, advlab_rng *rng, const char *arch, const char *what, double *v,
+                    size_t len, const float *analytic, double scale, int count)
 {
     int wanted = count > 0 ? count : (int)len, checked = 0, bad = 0;
     double norm = 0.0;
@@ -146,7 +147,8 @@ static void compare(problem *pb, advlab_rng *rng, const char *arch, const char *
         checked++;
         num *= scale;
         if (!close_enough(analytic[i], num) && bad++ < 5)
-            CHECK(0, "%s: d loss / d %s[%zu] = %g, finite difference %g", arch, what, i, analytic[i], num);
+            CHECK(0, "%s: d loss / d %s[%zu] = %g, finite difference %g", arch, what, i,
+                  analytic[i], num);
     }
     CHECK(bad == 0, "%s: %d %s gradients differ", arch, bad, what);
     CHECK(norm > 0.0, "%s: %s gradient is all zero", arch, what);
@@ -158,11 +160,13 @@ static void compare(problem *pb, advlab_rng *rng, const char *arch, const char *
 static void check_net(const char *arch, uint64_t seed, int n, int count)
 {
     advlab_net *net;
-    CHECK(advlab_net_create(arch, 8, seed, &net) == ADVLAB_OK, "create %s: %s", arch, advlab_last_error());
+    CHECK(advlab_net_create(arch, 8, seed, &net) == ADVLAB_OK, "create %s: %s", arch,
+          advlab_last_error());
     advlab_rng rng;
     advlab__rng_seed(&rng, seed, 9);
     size_t P = advlab_net_param_count(net), D = (size_t)advlab_net_input_size(net) * n;
-    float *params = advlab_net_params(net), *x = malloc(sizeof(float) * D), *gx = malloc(sizeof(float) * D);
+    float *params = advlab_net_params(net), *x = malloc(sizeof(float) * D),
+          *gx = malloc(sizeof(float) * D);
     int32_t y[8];
     /* Random biases and inputs keep ReLUs away from exact zeros. */
     for (size_t i = 0; i < P; i++)
@@ -172,8 +176,8 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
     for (int b = 0; b < n; b++)
         y[b] = (int32_t)advlab__rng_below(&rng, (uint32_t)advlab_net_classes(net));
 
-    problem pb = {net, malloc(sizeof(double) * P), malloc(sizeof(double) * D), y, n, {0}, {0},
-                  malloc(sizeof(double) * SCRATCH), malloc(sizeof(double) * SCRATCH)};
+    problem pb = {net, malloc(sizeof(double) * P),       malloc(sizeof(double) * D),      y, n, {0},
+                  {0}, malloc(sizeof(double) * SCRATCH), malloc(sizeof(double) * SCRATCH)};
     for (size_t i = 0; i < P; i++)
         pb.w[i] = params[i];
     for (size_t i = 0; i < D; i++)
@@ -185,7 +189,8 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
 
     float loss;
     CHECK(advlab_net_loss_grad(net, x, y, n, &loss) == ADVLAB_OK, "%s", advlab_last_error());
-    CHECK(fabs(loss - ref / n) < 1e-4 * (1 + ref / n), "%s: loss %g, reference %g", arch, loss, ref / n);
+    CHECK(fabs(loss - ref / n) < 1e-4 * (1 + ref / n), "%s: loss %g, reference %g", arch, loss,
+          ref / n);
     const float *g = advlab_net_grads(net);
 
     /* loss_grad differentiates the batch mean, input_grad the summed loss. */
@@ -196,7 +201,8 @@ static void check_net(const char *arch, uint64_t seed, int n, int count)
     CHECK(params[0] == before, "input_grad must not touch the parameters");
     compare(&pb, &rng, arch, "input", pb.x, D, gx, 1.0, count);
 
-    free(pb.w), free(pb.x), free(pb.base.bits), free(pb.probe.bits), free(pb.scratch_a), free(pb.scratch_b);
+    free(pb.w), free(pb.x), free(pb.base.bits), free(pb.probe.bits), free(pb.scratch_a),
+        free(pb.scratch_b);
     free(x), free(gx);
     advlab_net_free(net);
 }
@@ -224,12 +230,12 @@ static void check_chunking(void)
 
 int main(void)
 {
-    check_net("d10", 1, 3, 0);            /* dense (logits) alone */
-    check_net("d17-d10", 2, 3, 0);        /* hidden dense with ReLU */
-    check_net("c3k5-d10", 3, 2, 0);       /* conv + ReLU */
-    check_net("p2-d10", 4, 2, 0);         /* max-pool */
+    check_net("d10", 1, 3, 0);      /* dense (logits) alone */
+    check_net("d17-d10", 2, 3, 0);  /* hidden dense with ReLU */
+    check_net("c3k5-d10", 3, 2, 0); /* conv + ReLU */
+    check_net("p2-d10", 4, 2, 0);   /* max-pool */
     check_net("c3k5-p2-c4k3-p2-d12-d10", 5, 3, 0);
-    check_net("tutorial", 6, 2, 600);     /* the real model, sampled coordinates */
+    check_net("tutorial", 6, 2, 600); /* the real model, sampled coordinates */
     check_chunking();
     return check_finish("test_grad");
 }

@@ -39,10 +39,7 @@ static const uint8_t fixture_labels[N] = {7, 0, 9};
 
 /* Pixel i is i*37 mod 256, so neighbours differ and 0 occurs (i = 0); the
  * last pixel is 255 so both ends of [0,1] are exercised. */
-static uint8_t fixture_pixel(int i)
-{
-    return i == N * H * W - 1 ? 255 : (uint8_t)(i * 37 % 256);
-}
+static uint8_t fixture_pixel(int i) { return i == N * H * W - 1 ? 255 : (uint8_t)(i * 37 % 256); }
 
 static void make_fixture(fixture *f)
 {
@@ -133,8 +130,8 @@ static void test_parse(void)
     const uint8_t *payload = NULL;
     advlab_status st = advlab__idx_parse("imgs", f.img, f.img_len, 3, dims, &payload);
     CHECK(st == ADVLAB_OK, "%s", advlab_last_error());
-    CHECK(dims[0] == N && dims[1] == H && dims[2] == W, "dims %d %d %d", (int)dims[0],
-          (int)dims[1], (int)dims[2]);
+    CHECK(dims[0] == N && dims[1] == H && dims[2] == W, "dims %d %d %d", (int)dims[0], (int)dims[1],
+          (int)dims[2]);
     CHECK(payload == f.img + IMG_HEADER, "payload should point just past the header");
 
     st = advlab__idx_parse("labs", f.lab, f.lab_len, 1, dims, &payload);
@@ -202,7 +199,8 @@ static void test_reject_wrong_rank(void)
 
     make_fixture(&f);
     f.lab[3] = 3;
-    CHECK_FAILS(from_fixture(&f), ADVLAB_E_FORMAT, "synthetic (labels): rank 3, expected 1 (count)");
+    CHECK_FAILS(from_fixture(&f), ADVLAB_E_FORMAT,
+                "synthetic (labels): rank 3, expected 1 (count)");
 }
 
 static void test_reject_zero_dim(void)
@@ -460,9 +458,9 @@ static void test_gzip_variants(void)
     size_t len = 0;
 
     /* Valid magic, then garbage. */
-    static const uint8_t corrupt[] = {0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x00,
-                                      0x03, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99,
-                                      0x99, 0x99, 0x99, 0x99, 0x99, 0x99};
+    static const uint8_t corrupt[] = {0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef,
+                                      0x00, 0x03, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99,
+                                      0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99};
     advlab_file_write(path, corrupt, sizeof corrupt);
     snprintf(want, sizeof want, "%s: corrupt gzip data", path);
     CHECK_FAILS(advlab_file_read(path, &bytes, &len), ADVLAB_E_FORMAT, want);
@@ -502,7 +500,8 @@ static void test_gzip_variants(void)
 
     /* Concatenated members (gzip's append mode) inflate to the concatenation. */
     size_t half = f.img_len / 2;
-    CHECK(write_gzip(path, "wb", f.img, half) && write_gzip(path, "ab", f.img + half, f.img_len - half),
+    CHECK(write_gzip(path, "wb", f.img, half) &&
+              write_gzip(path, "ab", f.img + half, f.img_len - half),
           "cannot write two members to %s", path);
     advlab_status st = advlab_file_read(path, &bytes, &len);
     CHECK(st == ADVLAB_OK, "%s", advlab_last_error());

@@ -17,7 +17,8 @@
 /* Paints a filled rectangle, columns [x0, x1) and rows [y0, y1) given in
  * pixels, possibly fractional: each pixel gets the area of it the rectangle
  * covers, the way an anti-aliased canvas draws. */
-static void paint_rect(float *alpha, int width, int height, double x0, double x1, double y0, double y1)
+static void paint_rect(float *alpha, int width, int height, double x0, double x1, double y0,
+                       double y1)
 {
     for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++) {
@@ -85,10 +86,13 @@ static void test_rectangle(void)
     CHECK(advlab_image_to_mnist(alpha, 100, 80, out) == ADVLAB_OK, "%s", advlab_last_error());
     int cols, rows;
     ink_extent(out, 0.0f, &cols, &rows);
-    CHECK(cols == 10 && rows == 20, "rectangle spans %d columns x %d rows, expected 10x20", cols, rows);
+    CHECK(cols == 10 && rows == 20, "rectangle spans %d columns x %d rows, expected 10x20", cols,
+          rows);
     ink_extent(out, 0.999f, &cols, &rows);
-    CHECK(cols == 10 && rows == 20, "rectangle is solid over %d x %d pixels, expected 10x20", cols, rows);
-    CHECK(fabs(sum(out, PIXELS) - 200.0) < 1e-3, "rectangle mass %.5f, expected 200", sum(out, PIXELS));
+    CHECK(cols == 10 && rows == 20, "rectangle is solid over %d x %d pixels, expected 10x20", cols,
+          rows);
+    CHECK(fabs(sum(out, PIXELS) - 200.0) < 1e-3, "rectangle mass %.5f, expected 200",
+          sum(out, PIXELS));
     check_centred(out, "rectangle");
     free(alpha);
 }
@@ -136,8 +140,8 @@ static void test_thin_stroke(void)
         float v = out[(y0 + k) * SIDE + x0 + k];
         CHECK(fabsf(v - 0.05f) < 1e-4f, "diagonal pixel %d is %g, expected 0.05", k, v);
     }
-    CHECK(fabs(sum(out, PIXELS) - N / 400.0) < 1e-4, "diagonal mass %.6f, expected %.6f", sum(out, PIXELS),
-          N / 400.0);
+    CHECK(fabs(sum(out, PIXELS) - N / 400.0) < 1e-4, "diagonal mass %.6f, expected %.6f",
+          sum(out, PIXELS), N / 400.0);
     check_centred(out, "diagonal");
     free(alpha);
 }
@@ -186,8 +190,8 @@ static void test_resolution(void)
         diff += fabs(a[i] - b[i]);
         worst = fmax(worst, fabs(a[i] - b[i]));
     }
-    CHECK(diff / PIXELS < 0.005 && worst < 0.25, "bar at 1000 vs 100: mean abs diff %.5f, max %.4f", diff / PIXELS,
-          worst);
+    CHECK(diff / PIXELS < 0.005 && worst < 0.25, "bar at 1000 vs 100: mean abs diff %.5f, max %.4f",
+          diff / PIXELS, worst);
     double ax, ay, bx, by;
     centre_of_mass(a, &ax, &ay);
     centre_of_mass(b, &bx, &by);
@@ -235,7 +239,8 @@ static void test_mnist(const char *dir)
     for (int i = 0; i < N; i++) {
         float out[PIXELS];
         const float *in = x + (size_t)i * PIXELS;
-        CHECK(advlab_image_to_mnist(in, SIDE, SIDE, out) == ADVLAB_OK, "digit %d: %s", i, advlab_last_error());
+        CHECK(advlab_image_to_mnist(in, SIDE, SIDE, out) == ADVLAB_OK, "digit %d: %s", i,
+              advlab_last_error());
         double d = 0;
         for (int p = 0; p < PIXELS; p++)
             d += fabs(out[p] - in[p]);
@@ -243,7 +248,8 @@ static void test_mnist(const char *dir)
         worst = fmax(worst, d / PIXELS);
         unchanged += d / PIXELS < 1e-3;
     }
-    printf("mnist: %d of %d digits unchanged, mean abs diff %.5f, worst %.5f\n", unchanged, N, total / N, worst);
+    printf("mnist: %d of %d digits unchanged, mean abs diff %.5f, worst %.5f\n", unchanged, N,
+           total / N, worst);
     CHECK(total / N < 0.005, "MNIST digits change by %.5f on average", total / N);
     CHECK(unchanged >= N * 9 / 10, "only %d of %d MNIST digits come back unchanged", unchanged, N);
     advlab_dataset_free(ds);
@@ -254,21 +260,31 @@ static void test_errors(void)
     float alpha[6] = {0, 0.5f, 1, 0, 0, 0}, out[PIXELS];
     for (int i = 0; i < PIXELS; i++)
         out[i] = 3.0f;
-    CHECK_FAILS(advlab_image_to_mnist(NULL, 3, 2, out), ADVLAB_E_ARG, "image to mnist: alpha is NULL");
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, NULL), ADVLAB_E_ARG, "image to mnist: out is NULL");
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 0, 2, out), ADVLAB_E_ARG, "width 0 is outside 1..4096");
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 4097, 1, out), ADVLAB_E_ARG, "width 4097 is outside 1..4096");
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, -1, out), ADVLAB_E_ARG, "height -1 is outside 1..4096");
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 1, 4097, out), ADVLAB_E_ARG, "height 4097 is outside 1..4096");
+    CHECK_FAILS(advlab_image_to_mnist(NULL, 3, 2, out), ADVLAB_E_ARG,
+                "image to mnist: alpha is NULL");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, NULL), ADVLAB_E_ARG,
+                "image to mnist: out is NULL");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 0, 2, out), ADVLAB_E_ARG,
+                "width 0 is outside 1..4096");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 4097, 1, out), ADVLAB_E_ARG,
+                "width 4097 is outside 1..4096");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, -1, out), ADVLAB_E_ARG,
+                "height -1 is outside 1..4096");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 1, 4097, out), ADVLAB_E_ARG,
+                "height 4097 is outside 1..4096");
     alpha[4] = NAN;
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_NUMERIC, "alpha at (x 1, y 1) is NaN");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_NUMERIC,
+                "alpha at (x 1, y 1) is NaN");
     alpha[4] = -INFINITY;
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_NUMERIC, "alpha at (x 1, y 1) is infinite");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_NUMERIC,
+                "alpha at (x 1, y 1) is infinite");
     alpha[4] = 0;
     alpha[5] = 1.5f;
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_ARG, "alpha at (x 2, y 1) is 1.5, outside [0,1]");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_ARG,
+                "alpha at (x 2, y 1) is 1.5, outside [0,1]");
     alpha[5] = -0.25f;
-    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_ARG, "alpha at (x 2, y 1) is -0.25, outside [0,1]");
+    CHECK_FAILS(advlab_image_to_mnist(alpha, 3, 2, out), ADVLAB_E_ARG,
+                "alpha at (x 2, y 1) is -0.25, outside [0,1]");
     CHECK(sum(out, PIXELS) == 3.0 * PIXELS, "a refused call changed out");
 
     /* the largest side is accepted, and a 4096-long hairline fades but stays */

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "kernels/kernels.h"
 #include "base/mathf.h"
 #include "base/rng.h"
+#include "check.h"
+#include "kernels/kernels.h"
 
 static advlab_rng rng;
 
@@ -37,8 +37,8 @@ static int same(const float *a, const float *b, size_t n, float tol, size_t *whe
 
 /* ---- scalar twins ---- */
 
-static void twin_gemm_nn(int M, int N, int K, const float *A, int lda, int at, const float *B, int ldb,
-                         float *C, int ldc, int acc)
+static void twin_gemm_nn(int M, int N, int K, const float *A, int lda, int at, const float *B,
+                         int ldb, float *C, int ldc, int acc)
 {
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
@@ -49,8 +49,8 @@ static void twin_gemm_nn(int M, int N, int K, const float *A, int lda, int at, c
         }
 }
 
-static void twin_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
-                         int ldc, int acc)
+static void twin_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                         float *C, int ldc, int acc)
 {
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
@@ -64,15 +64,19 @@ static void twin_gemm_nt(int M, int N, int K, const float *A, int lda, const flo
 static float max4(float a, float b, float c, float d)
 {
     float m = a;
-    if (b > m) m = b;
-    if (c > m) m = c;
-    if (d > m) m = d;
+    if (b > m)
+        m = b;
+    if (c > m)
+        m = c;
+    if (d > m)
+        m = d;
     return m;
 }
 
 static void test_gemm(void)
 {
-    int sizes[][3] = {{1, 1, 1}, {4, 8, 25}, {10, 64, 100}, {5, 13, 7}, {7, 9, 3}, {3, 5, 11}, {9, 17, 33}};
+    int sizes[][3] = {{1, 1, 1}, {4, 8, 25}, {10, 64, 100}, {5, 13, 7},
+                      {7, 9, 3}, {3, 5, 11}, {9, 17, 33}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (int off = 0; off < 4; off += 3)
             for (int acc = 0; acc < 2; acc++)
@@ -81,14 +85,15 @@ static void test_gemm(void)
                     int lda = (at ? M : K) + 1, ldb = N + 2, ldc = N + 3;
                     float *A = rand_buf((size_t)lda * (at ? K : M), off);
                     float *B = rand_buf((size_t)ldb * K, off);
-                    float *C = rand_buf((size_t)ldc * M, off), *T = malloc(sizeof(float) * (ldc * M + off));
+                    float *C = rand_buf((size_t)ldc * M, off),
+                          *T = malloc(sizeof(float) * (ldc * M + off));
                     memcpy(T, C, sizeof(float) * (ldc * M + off));
                     k_gemm_nn(M, N, K, A + off, lda, at, B + off, ldb, C + off, ldc, acc);
                     twin_gemm_nn(M, N, K, A + off, lda, at, B + off, ldb, T + off, ldc, acc);
                     size_t w = 0;
                     CHECK(same(C, T, (size_t)ldc * M + off, 0.0f, &w),
-                          "gemm_nn %dx%dx%d off %d acc %d trans %d differs at %zu: %g vs %g", M, N, K, off,
-                          acc, at, w, C[w], T[w]);
+                          "gemm_nn %dx%dx%d off %d acc %d trans %d differs at %zu: %g vs %g", M, N,
+                          K, off, acc, at, w, C[w], T[w]);
                     free(A), free(B), free(C), free(T);
                 }
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
@@ -97,14 +102,15 @@ static void test_gemm(void)
                 int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
                 int lda = K + 1, ldb = K + 3, ldc = N + 1;
                 float *A = rand_buf((size_t)lda * M, off), *B = rand_buf((size_t)ldb * N, off);
-                float *C = rand_buf((size_t)ldc * M, off), *T = malloc(sizeof(float) * (ldc * M + off));
+                float *C = rand_buf((size_t)ldc * M, off),
+                      *T = malloc(sizeof(float) * (ldc * M + off));
                 memcpy(T, C, sizeof(float) * (ldc * M + off));
                 k_gemm_nt(M, N, K, A + off, lda, B + off, ldb, C + off, ldc, acc);
                 twin_gemm_nt(M, N, K, A + off, lda, B + off, ldb, T + off, ldc, acc);
                 size_t w = 0;
                 CHECK(same(C, T, (size_t)ldc * M + off, 1e-5f, &w),
-                      "gemm_nt %dx%dx%d off %d acc %d differs at %zu: %g vs %g", M, N, K, off, acc, w, C[w],
-                      T[w]);
+                      "gemm_nt %dx%dx%d off %d acc %d differs at %zu: %g vs %g", M, N, K, off, acc,
+                      w, C[w], T[w]);
                 free(A), free(B), free(C), free(T);
             }
 }
@@ -129,14 +135,17 @@ static void twin_conv_fwd(float *y, const float *x, const float *w, const float 
                         for (int ky = 0; ky < K; ky++)
                             for (int kx = 0; kx < K; kx++)
                                 sum += w[((o * s->c + c) * K + ky) * K + kx] *
-                                       conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky, ox + kx);
+                                       conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky,
+                                              ox + kx);
                     sum += bias[o];
-                    y[(((size_t)b * s->oc + o) * OH + oy) * OW + ox] = relu && sum < 0.0f ? 0.0f : sum;
+                    y[(((size_t)b * s->oc + o) * OH + oy) * OW + ox] =
+                        relu && sum < 0.0f ? 0.0f : sum;
                 }
 }
 
 /* Rows of dy that do not exist are skipped; columns that do not exist add w * 0. */
-static void twin_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s)
+static void twin_conv_bwd_input(float *dx, const float *dy, const float *w, int n,
+                                const k_conv_shape *s)
 {
     int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1;
     for (int b = 0; b < n; b++)
@@ -150,9 +159,10 @@ static void twin_conv_bwd_input(float *dx, const float *dy, const float *w, int 
                                 continue;
                             for (int kx = 0; kx < K; kx++) {
                                 int ox = xx - kx;
-                                float d = ox < 0 || ox >= OW
-                                              ? 0.0f
-                                              : dy[(((size_t)b * s->oc + o) * OH + y - ky) * OW + ox];
+                                float d =
+                                    ox < 0 || ox >= OW
+                                        ? 0.0f
+                                        : dy[(((size_t)b * s->oc + o) * OH + y - ky) * OW + ox];
                                 sum += w[((o * s->c + c) * K + ky) * K + kx] * d;
                             }
                         }
@@ -161,7 +171,8 @@ static void twin_conv_bwd_input(float *dx, const float *dy, const float *w, int 
 }
 
 /* Four lane sums by column mod 4 over the whole vectors, a tail sum over the rest. */
-static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s)
+static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n,
+                            const k_conv_shape *s)
 {
     int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
     for (int o = 0; o < s->oc; o++)
@@ -173,13 +184,15 @@ static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n, c
                         for (int oy = 0; oy < OH; oy++)
                             for (int ox = 0; ox < OW; ox++) {
                                 float p = dy[(((size_t)b * s->oc + o) * OH + oy) * OW + ox] *
-                                          conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky, ox + kx);
+                                          conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky,
+                                                 ox + kx);
                                 if (ox < OW4)
                                     lane[ox % 4] += p;
                                 else
                                     tail += p;
                             }
-                    dw[((o * s->c + c) * K + ky) * K + kx] += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + tail;
+                    dw[((o * s->c + c) * K + ky) * K + kx] +=
+                        ((lane[0] + lane[1]) + (lane[2] + lane[3])) + tail;
                 }
 }
 
@@ -196,27 +209,30 @@ static void test_conv(void)
         size_t nx = (size_t)n * s->c * s->h * s->w, ny = (size_t)n * s->oc * OH * OW;
         size_t nw = (size_t)s->oc * s->c * s->k * s->k;
         size_t work_n = k_conv_bwd_input_work(s) > k_conv_wgrad_work(s) ? k_conv_bwd_input_work(s)
-                                                                       : k_conv_wgrad_work(s);
+                                                                        : k_conv_wgrad_work(s);
         float *x = rand_buf(nx, off), *w = rand_buf(nw, off), *bias = rand_buf(s->oc, off);
         float *y = rand_buf(ny, off), *t = rand_buf(ny, 0), *work = rand_buf(work_n, off);
         size_t where = 0;
         for (int relu = 0; relu < 2; relu++) {
             k_conv_fwd(y + off, x + off, w + off, bias + off, n, s, relu);
             twin_conv_fwd(t, x + off, w + off, bias + off, n, s, relu);
-            CHECK(same(y + off, t, ny, 0.0f, &where), "conv_fwd %dx%dx%d oc %d k %d relu %d differs at %zu: %g vs %g",
-                  s->c, s->h, s->w, s->oc, s->k, relu, where, y[off + where], t[where]);
+            CHECK(same(y + off, t, ny, 0.0f, &where),
+                  "conv_fwd %dx%dx%d oc %d k %d relu %d differs at %zu: %g vs %g", s->c, s->h, s->w,
+                  s->oc, s->k, relu, where, y[off + where], t[where]);
         }
         float *dy = rand_buf(ny, off), *dx = rand_buf(nx, off), *tdx = rand_buf(nx, 0);
         k_conv_bwd_input(dx + off, dy + off, w + off, n, s, work + off);
         twin_conv_bwd_input(tdx, dy + off, w + off, n, s);
-        CHECK(same(dx + off, tdx, nx, 0.0f, &where), "conv_bwd_input %dx%dx%d oc %d k %d differs at %zu: %g vs %g",
-              s->c, s->h, s->w, s->oc, s->k, where, dx[off + where], tdx[where]);
+        CHECK(same(dx + off, tdx, nx, 0.0f, &where),
+              "conv_bwd_input %dx%dx%d oc %d k %d differs at %zu: %g vs %g", s->c, s->h, s->w,
+              s->oc, s->k, where, dx[off + where], tdx[where]);
         float *dw = rand_buf(nw, off), *tdw = malloc(sizeof(float) * nw);
         memcpy(tdw, dw + off, sizeof(float) * nw); /* both accumulate into the same start */
         k_conv_wgrad(dw + off, dy + off, x + off, n, s, work + off);
         twin_conv_wgrad(tdw, dy + off, x + off, n, s);
-        CHECK(same(dw + off, tdw, nw, 0.0f, &where), "conv_wgrad %dx%dx%d oc %d k %d differs at %zu: %g vs %g",
-              s->c, s->h, s->w, s->oc, s->k, where, dw[off + where], tdw[where]);
+        CHECK(same(dw + off, tdw, nw, 0.0f, &where),
+              "conv_wgrad %dx%dx%d oc %d k %d differs at %zu: %g vs %g", s->c, s->h, s->w, s->oc,
+              s->k, where, dw[off + where], tdw[where]);
         free(x), free(w), free(bias), free(y), free(t), free(work);
         free(dy), free(dx), free(tdx), free(dw), free(tdw);
     }
@@ -228,8 +244,10 @@ static void test_conv_definition(void)
 {
     k_conv_shape s = {3, 10, 13, 5, 3};
     int n = 2, OH = s.h - s.k + 1, OW = s.w - s.k + 1;
-    size_t nx = (size_t)n * s.c * s.h * s.w, ny = (size_t)n * s.oc * OH * OW, nw = (size_t)s.oc * s.c * 9;
-    float *x = rand_buf(nx, 0), *w = rand_buf(nw, 0), *bias = rand_buf(s.oc, 0), *y = rand_buf(ny, 0);
+    size_t nx = (size_t)n * s.c * s.h * s.w, ny = (size_t)n * s.oc * OH * OW,
+           nw = (size_t)s.oc * s.c * 9;
+    float *x = rand_buf(nx, 0), *w = rand_buf(nw, 0), *bias = rand_buf(s.oc, 0),
+          *y = rand_buf(ny, 0);
     float *dy = rand_buf(ny, 0), *dx = rand_buf(nx, 0), *dw = calloc(nw, sizeof(float));
     float *work = rand_buf(k_conv_bwd_input_work(&s) + k_conv_wgrad_work(&s), 0);
     k_conv_fwd(y, x, w, bias, n, &s, 0);
@@ -259,7 +277,8 @@ static void test_conv_definition(void)
     for (size_t i = 0; i < nw; i++)
         worst = fmax(worst, fabs(dw[i] - rdw[i]) / (1.0 + fabs(rdw[i])));
     CHECK(worst < 2e-6, "conv kernels vs the definition: worst error %g", worst);
-    free(x), free(w), free(bias), free(y), free(dy), free(dx), free(dw), free(work), free(rdx), free(rdw);
+    free(x), free(w), free(bias), free(y), free(dy), free(dx), free(dw), free(work), free(rdx),
+        free(rdw);
 }
 
 static void test_pool(void)
@@ -267,7 +286,8 @@ static void test_pool(void)
     int shapes[][3] = {{4, 24, 24}, {10, 8, 8}, {3, 7, 9}, {2, 2, 2}, {1, 5, 18}, {2, 11, 21}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int C = shapes[s][0], H = shapes[s][1], W = shapes[s][2], OH = H / 2, OW = W / 2, off = 1;
-        float *x = rand_buf((size_t)C * H * W, off), *out = calloc((size_t)C * OH * OW + off, sizeof(float));
+        float *x = rand_buf((size_t)C * H * W, off),
+              *out = calloc((size_t)C * OH * OW + off, sizeof(float));
         /* Ties: the backward pass must pick the first maximum only, in the
          * vector body (windows 0 and 2) and in the scalar tail (the last). */
         x[off] = x[off + 1] = 5.0f;
@@ -291,7 +311,8 @@ static void test_pool(void)
         for (int c = 0; c < C; c++)
             for (int oy = 0; oy < OH; oy++)
                 for (int ox = 0; ox < OW; ox++) {
-                    size_t p = ((size_t)c * H + 2 * oy) * W + 2 * ox, win[4] = {p, p + 1, p + W, p + W + 1};
+                    size_t p = ((size_t)c * H + 2 * oy) * W + 2 * ox,
+                           win[4] = {p, p + 1, p + W, p + W + 1};
                     for (int k = 0; k < 4; k++)
                         if (x[off + win[k]] == out[off + (c * OH + oy) * OW + ox]) {
                             twin[win[k]] = dout[(c * OH + oy) * OW + ox];
@@ -299,11 +320,12 @@ static void test_pool(void)
                         }
                 }
         size_t where = 0;
-        CHECK(same(dx + off, twin, (size_t)C * H * W, 0.0f, &where), "maxpool bwd %dx%dx%d differs at %zu: %g vs %g",
-              C, H, W, where, dx[off + where], twin[where]);
+        CHECK(same(dx + off, twin, (size_t)C * H * W, 0.0f, &where),
+              "maxpool bwd %dx%dx%d differs at %zu: %g vs %g", C, H, W, where, dx[off + where],
+              twin[where]);
         free(twin);
-        CHECK(dx[off] == dout[0] && dx[off + 1] == 0.0f, "tie must go to the first max: %g %g", dx[off],
-              dx[off + 1]);
+        CHECK(dx[off] == dout[0] && dx[off + 1] == 0.0f, "tie must go to the first max: %g %g",
+              dx[off], dx[off + 1]);
         free(x), free(out), free(dout), free(dx);
     }
 }
@@ -313,7 +335,8 @@ static void check_elementwise(int R, int N, int relu)
 {
     int off = 2;
     size_t n = (size_t)R * N;
-    float *y = rand_buf(n, off), *t = malloc(sizeof(float) * n), *bias = rand_buf(N > R ? N : R, off);
+    float *y = rand_buf(n, off), *t = malloc(sizeof(float) * n),
+          *bias = rand_buf(N > R ? N : R, off);
     memcpy(t, y + off, sizeof(float) * n);
     k_bias_cols_fwd(y + off, bias + off, R, N, relu);
     int bad = 0;
@@ -388,7 +411,8 @@ static void test_softmax_xent(void)
         ref_loss += log(s) - (z[b * K + y[b]] - m);
         for (int c = 0; c < K; c++) {
             double pr = exp(z[b * K + c] - m) / s;
-            CHECK(fabs(p[b * K + c] - pr) < 2e-6, "softmax p[%d,%d] %g vs %g", b, c, p[b * K + c], pr);
+            CHECK(fabs(p[b * K + c] - pr) < 2e-6, "softmax p[%d,%d] %g vs %g", b, c, p[b * K + c],
+                  pr);
             CHECK(fabs(d[b * K + c] - 0.5 * (pr - (c == y[b]))) < 2e-6, "dlogits[%d,%d]", b, c);
         }
     }
@@ -415,7 +439,8 @@ static void test_mathf(void)
     CHECK(worst_log < 4e-7, "logf worst error %g", worst_log);
     CHECK(advlab__expf(-100.0f) == 0.0f && isinf(advlab__expf(100.0f)), "expf range ends");
     CHECK(isinf(advlab__logf(0.0f)) && isnan(advlab__logf(-1.0f)), "logf 0 and negative");
-    CHECK(fabsf(advlab__logf(1e-40f) - logf(1e-40f)) < 1e-4f, "logf subnormal %g", advlab__logf(1e-40f));
+    CHECK(fabsf(advlab__logf(1e-40f) - logf(1e-40f)) < 1e-4f, "logf subnormal %g",
+          advlab__logf(1e-40f));
 }
 
 int main(void)

@@ -17,9 +17,11 @@ int main(int argc, char **argv)
         cfg.epochs = 1, cfg.seed = 1234;
         advlab_net *net = NULL;
         double acc = 0.0;
-        CHECK(advlab_net_create("tutorial", cfg.batch, cfg.seed, &net) == ADVLAB_OK, "%s", advlab_last_error());
+        CHECK(advlab_net_create("tutorial", cfg.batch, cfg.seed, &net) == ADVLAB_OK, "%s",
+              advlab_last_error());
         CHECK(advlab_train(net, train, &cfg, NULL, NULL) == ADVLAB_OK, "%s", advlab_last_error());
-        CHECK(advlab_net_evaluate(net, test, 0, &acc, NULL) == ADVLAB_OK, "%s", advlab_last_error());
+        CHECK(advlab_net_evaluate(net, test, 0, &acc, NULL) == ADVLAB_OK, "%s",
+              advlab_last_error());
         printf("1 epoch: test accuracy %.2f%%\n", 100.0 * acc);
         CHECK(acc >= 0.965, "test accuracy %.4f after one epoch is below 0.965", acc);
         advlab_net_free(net);

@@ -41,7 +41,7 @@ static void make_case(float *x, float *x_adv)
     set_pixels(x + 1 * PIXELS, 1, 1.0f, 20, 0.0f);
     set_pixels(x + 2 * PIXELS, 2, 1.0f, 20, 0.0f);
     set_pixels(x + 3 * PIXELS, 3, 1.0f, 20, 0.0f);
-    set_pixels(x_adv + 0 * PIXELS, 0, 0.5f, 5, 1.0f);   /* d = -0.5, +1 */
+    set_pixels(x_adv + 0 * PIXELS, 0, 0.5f, 5, 1.0f); /* d = -0.5, +1 */
     memcpy(x_adv + 1 * PIXELS, x + 1 * PIXELS, sizeof(float) * PIXELS);
     set_pixels(x_adv + 2 * PIXELS, 2, 0.25f, 3, 0.75f); /* d = -0.75, +0.75 */
     set_pixels(x_adv + 3 * PIXELS, 3, 0.5f, 8, 1.0f);   /* d = -0.5, +1 */
@@ -56,23 +56,29 @@ static void test_known_case(int max_batch)
     make_case(x, x_adv);
     int32_t y[4] = {0, 1, 3, 3}, targets[4] = {5, 2, 3, 9}, confusion[CLASSES * CLASSES];
     advlab_attack_metrics m;
-    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 4, &m, confusion) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 4, &m, confusion) ==
+              ADVLAB_OK,
+          "%s", advlab_last_error());
     CHECK(m.n == 4, "n %d", m.n);
-    CHECK(m.clean_accuracy == 0.75, "max_batch %d: clean accuracy %g, expected 0.75", max_batch, m.clean_accuracy);
-    CHECK(m.adv_accuracy == 0.5, "max_batch %d: adversarial accuracy %g, expected 0.5 (images 1 and 2)", max_batch,
+    CHECK(m.clean_accuracy == 0.75, "max_batch %d: clean accuracy %g, expected 0.75", max_batch,
+          m.clean_accuracy);
+    CHECK(m.adv_accuracy == 0.5,
+          "max_batch %d: adversarial accuracy %g, expected 0.5 (images 1 and 2)", max_batch,
           m.adv_accuracy);
-    CHECK(m.success_rate == 0.75, "untargeted success %g, expected 0.75 (3 predictions moved)", m.success_rate);
+    CHECK(m.success_rate == 0.75, "untargeted success %g, expected 0.75 (3 predictions moved)",
+          m.success_rate);
     CHECK(m.mean_l0 == 1.5, "mean L0 %g, expected 1.5", m.mean_l0);
     double l2 = (2.0 * sqrt(1.25) + sqrt(2 * 0.5625)) / 4.0;
     CHECK(near(m.mean_l2, l2), "mean L2 %.12g, expected %.12g", m.mean_l2, l2);
     CHECK(m.mean_linf == 0.6875, "mean Linf %g, expected 0.6875", m.mean_linf);
     int32_t want[CLASSES * CLASSES] = {0};
-    want[0 * CLASSES + 5] = want[1 * CLASSES + 1] = want[3 * CLASSES + 3] = want[3 * CLASSES + 8] = 1;
-    CHECK(memcmp(confusion, want, sizeof want) == 0, "confusion on x_adv differs from rows (0,5) (1,1) (3,3) (3,8)");
+    want[0 * CLASSES + 5] = want[1 * CLASSES + 1] = want[3 * CLASSES + 3] = want[3 * CLASSES + 8] =
+        1;
+    CHECK(memcmp(confusion, want, sizeof want) == 0,
+          "confusion on x_adv differs from rows (0,5) (1,1) (3,3) (3,8)");
 
-    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, targets, 4, &m, NULL) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, targets, 4, &m, NULL) == ADVLAB_OK,
+          "%s", advlab_last_error());
     CHECK(m.success_rate == 0.5, "targeted success %g, expected 0.5 (images 0 and 2 reach 5 and 3)",
           m.success_rate);
     CHECK(m.adv_accuracy == 0.5 && m.mean_l0 == 1.5, "targets changed the other figures");
@@ -82,7 +88,8 @@ static void test_known_case(int max_batch)
           advlab_last_error());
     CHECK(m.success_rate == 0.0 && m.mean_l0 == 0.0 && m.mean_l2 == 0.0 && m.mean_linf == 0.0 &&
               m.adv_accuracy == m.clean_accuracy,
-          "x_adv = x: success %g, L0 %g, L2 %g, Linf %g", m.success_rate, m.mean_l0, m.mean_l2, m.mean_linf);
+          "x_adv = x: success %g, L0 %g, L2 %g, Linf %g", m.success_rate, m.mean_l0, m.mean_l2,
+          m.mean_linf);
     advlab_net_free(net);
 }
 
@@ -101,18 +108,21 @@ static void test_preprocessor(void)
     set_pixels(x_adv, 4, 0.45f, 6, 0.3f);
     int32_t y[1] = {4}, confusion[CLASSES * CLASSES];
     advlab_attack_metrics plain, defended;
-    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 1, &plain, NULL) == ADVLAB_OK, "%s",
-          advlab_last_error());
-    CHECK(plain.adv_accuracy == 1.0 && plain.success_rate == 0.0, "plain net: adv accuracy %g, success %g",
-          plain.adv_accuracy, plain.success_rate);
+    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 1, &plain, NULL) == ADVLAB_OK,
+          "%s", advlab_last_error());
+    CHECK(plain.adv_accuracy == 1.0 && plain.success_rate == 0.0,
+          "plain net: adv accuracy %g, success %g", plain.adv_accuracy, plain.success_rate);
     if (pre) {
-        CHECK(advlab_attack_metrics_compute(net, pre, x, x_adv, y, NULL, 1, &defended, confusion) == ADVLAB_OK,
+        CHECK(advlab_attack_metrics_compute(net, pre, x, x_adv, y, NULL, 1, &defended, confusion) ==
+                  ADVLAB_OK,
               "%s", advlab_last_error());
-        CHECK(defended.clean_accuracy == 1.0 && defended.adv_accuracy == 0.0 && defended.success_rate == 1.0,
-              "squeezed: clean %g, adv %g, success %g", defended.clean_accuracy, defended.adv_accuracy,
-              defended.success_rate);
+        CHECK(defended.clean_accuracy == 1.0 && defended.adv_accuracy == 0.0 &&
+                  defended.success_rate == 1.0,
+              "squeezed: clean %g, adv %g, success %g", defended.clean_accuracy,
+              defended.adv_accuracy, defended.success_rate);
         CHECK(confusion[4 * CLASSES + 0] == 1, "squeezed x_adv is predicted 0");
-        CHECK(defended.mean_linf == plain.mean_linf, "distances are of x_adv - x, before the pre-processor");
+        CHECK(defended.mean_linf == plain.mean_linf,
+              "distances are of x_adv - x, before the pre-processor");
     }
     advlab_preprocessor_free(pre);
     advlab_net_free(net);
@@ -124,33 +134,33 @@ static void test_bad_metrics_inputs(void)
     float x[2 * PIXELS] = {0}, x_adv[2 * PIXELS] = {0};
     int32_t y[2] = {0, 1}, confusion[CLASSES * CLASSES];
     advlab_attack_metrics m = {.n = -7};
-    CHECK_FAILS(advlab_attack_metrics_compute(NULL, NULL, x, x_adv, y, NULL, 2, &m, NULL), ADVLAB_E_ARG,
-                "attack metrics: net and out are required");
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, NULL, NULL), ADVLAB_E_ARG,
-                "net and out are required");
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 0, &m, NULL), ADVLAB_E_ARG,
-                "attack metrics: 0 images; at least 1 is needed");
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, NULL, x_adv, y, NULL, 2, &m, NULL), ADVLAB_E_ARG,
-                "attack metrics: x: NULL");
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, NULL, y, NULL, 2, &m, NULL), ADVLAB_E_ARG,
-                "attack metrics: x_adv: NULL");
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, NULL, NULL, 2, &m, NULL), ADVLAB_E_ARG,
-                "attack metrics: labels: NULL");
+    CHECK_FAILS(advlab_attack_metrics_compute(NULL, NULL, x, x_adv, y, NULL, 2, &m, NULL),
+                ADVLAB_E_ARG, "attack metrics: net and out are required");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, NULL, NULL),
+                ADVLAB_E_ARG, "net and out are required");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 0, &m, NULL),
+                ADVLAB_E_ARG, "attack metrics: 0 images; at least 1 is needed");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, NULL, x_adv, y, NULL, 2, &m, NULL),
+                ADVLAB_E_ARG, "attack metrics: x: NULL");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, NULL, y, NULL, 2, &m, NULL),
+                ADVLAB_E_ARG, "attack metrics: x_adv: NULL");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, NULL, NULL, 2, &m, NULL),
+                ADVLAB_E_ARG, "attack metrics: labels: NULL");
     x_adv[PIXELS + 3] = NAN;
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, &m, NULL), ADVLAB_E_NUMERIC,
-                "attack metrics: x_adv image 1, pixel 3 is NaN");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, &m, NULL),
+                ADVLAB_E_NUMERIC, "attack metrics: x_adv image 1, pixel 3 is NaN");
     x_adv[PIXELS + 3] = 0.0f;
     x[5] = INFINITY;
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, &m, NULL), ADVLAB_E_NUMERIC,
-                "attack metrics: x image 0, pixel 5 is infinite");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, &m, NULL),
+                ADVLAB_E_NUMERIC, "attack metrics: x image 0, pixel 5 is infinite");
     x[5] = 0.0f;
     y[1] = 10;
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, &m, NULL), ADVLAB_E_ARG,
-                "attack metrics: label of image 1 is 10, outside 0..9");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 2, &m, NULL),
+                ADVLAB_E_ARG, "attack metrics: label of image 1 is 10, outside 0..9");
     y[1] = 1;
     int32_t targets[2] = {-1, 0};
-    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, targets, 2, &m, confusion), ADVLAB_E_ARG,
-                "attack metrics: target of image 0 is -1");
+    CHECK_FAILS(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, targets, 2, &m, confusion),
+                ADVLAB_E_ARG, "attack metrics: target of image 0 is -1");
     CHECK(m.n == -7, "a failed call wrote its out-param");
     advlab_net_free(net);
 }
@@ -166,19 +176,22 @@ static void test_count_correct(int max_batch)
     int32_t y[4] = {0, 1, 3, 3};
     int correct = -1;
     CHECK(advlab_net_count_correct(net, x, y, 4, &correct) == ADVLAB_OK, "%s", advlab_last_error());
-    CHECK(correct == 3, "max_batch %d: %d clean images right, expected 3 (images 0, 1 and 3)", max_batch,
-          correct);
-    CHECK(advlab_net_count_correct(net, x_adv, y, 4, &correct) == ADVLAB_OK, "%s", advlab_last_error());
-    CHECK(correct == 2, "max_batch %d: %d adversarial images right, expected 2 (images 1 and 2)", max_batch,
-          correct);
+    CHECK(correct == 3, "max_batch %d: %d clean images right, expected 3 (images 0, 1 and 3)",
+          max_batch, correct);
+    CHECK(advlab_net_count_correct(net, x_adv, y, 4, &correct) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    CHECK(correct == 2, "max_batch %d: %d adversarial images right, expected 2 (images 1 and 2)",
+          max_batch, correct);
     CHECK(advlab_net_count_correct(net, x, y, 0, &correct) == ADVLAB_OK && correct == 0,
           "no images: %d right", correct);
 
     correct = -1;
     CHECK_FAILS(advlab_net_count_correct(NULL, x, y, 4, &correct), ADVLAB_E_ARG,
                 "count correct: net and correct are required");
-    CHECK_FAILS(advlab_net_count_correct(net, x, y, -1, &correct), ADVLAB_E_ARG, "count correct: -1 images");
-    CHECK_FAILS(advlab_net_count_correct(net, NULL, y, 4, &correct), ADVLAB_E_ARG, "count correct: x: NULL");
+    CHECK_FAILS(advlab_net_count_correct(net, x, y, -1, &correct), ADVLAB_E_ARG,
+                "count correct: -1 images");
+    CHECK_FAILS(advlab_net_count_correct(net, NULL, y, 4, &correct), ADVLAB_E_ARG,
+                "count correct: x: NULL");
     CHECK_FAILS(advlab_net_count_correct(net, x, NULL, 4, &correct), ADVLAB_E_ARG,
                 "count correct: labels: NULL");
     y[2] = 10;
@@ -202,22 +215,22 @@ static void test_perturbation_norms(void)
         advlab_perturbation_norms(x + b * PIXELS, x_adv + b * PIXELS, PIXELS, &d[b]);
     CHECK(d[0].l0 == 2.0 && d[0].linf == 1.0 && d[0].l2 == sqrt(0.25 + 1.0),
           "image 0 (d = -0.5, +1): L0 %g, L2 %.12g, Linf %g", d[0].l0, d[0].l2, d[0].linf);
-    CHECK(d[1].l0 == 0.0 && d[1].l2 == 0.0 && d[1].linf == 0.0, "image 1 is unchanged: L0 %g L2 %g Linf %g",
-          d[1].l0, d[1].l2, d[1].linf);
+    CHECK(d[1].l0 == 0.0 && d[1].l2 == 0.0 && d[1].linf == 0.0,
+          "image 1 is unchanged: L0 %g L2 %g Linf %g", d[1].l0, d[1].l2, d[1].linf);
     CHECK(d[2].l0 == 2.0 && d[2].linf == 0.75 && d[2].l2 == sqrt(2 * 0.5625),
           "image 2 (d = -0.75, +0.75): L0 %g, L2 %.12g, Linf %g", d[2].l0, d[2].l2, d[2].linf);
 
     advlab_net *net = pixel_net(4);
     int32_t y[4] = {0, 1, 3, 3};
     advlab_attack_metrics m;
-    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 4, &m, NULL) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    CHECK(advlab_attack_metrics_compute(net, NULL, x, x_adv, y, NULL, 4, &m, NULL) == ADVLAB_OK,
+          "%s", advlab_last_error());
     double l0 = 0.0, l2 = 0.0, linf = 0.0;
     for (int b = 0; b < 4; b++)
         l0 += d[b].l0, l2 += d[b].l2, linf += d[b].linf;
     CHECK(m.mean_l0 == l0 / 4 && m.mean_l2 == l2 / 4 && m.mean_linf == linf / 4,
-          "metrics' means %g %.17g %g are not the means of the images' norms %g %.17g %g", m.mean_l0,
-          m.mean_l2, m.mean_linf, l0 / 4, l2 / 4, linf / 4);
+          "metrics' means %g %.17g %g are not the means of the images' norms %g %.17g %g",
+          m.mean_l0, m.mean_l2, m.mean_linf, l0 / 4, l2 / 4, linf / 4);
     advlab_net_free(net);
 }
 
@@ -233,11 +246,13 @@ static void test_robustness_closed_form(void)
     float x[PIXELS];
     set_pixels(x, 0, 0.6f, 1, 0.3f);
     double er = -1.0;
-    CHECK(advlab_empirical_robustness(net, &cfg, x, 1, &er) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_empirical_robustness(net, &cfg, x, 1, &er) == ADVLAB_OK, "%s",
+          advlab_last_error());
     CHECK(fabs(er - 0.2 / 0.6) < 1e-6, "linf robustness %.9f, expected %.9f", er, 0.2 / 0.6);
     cfg.eps = 0.1f; /* one step of 0.1 leaves pixel 0 ahead, 0.5 to 0.4 */
     er = -1.0;
-    CHECK(advlab_empirical_robustness(net, &cfg, x, 1, &er) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_empirical_robustness(net, &cfg, x, 1, &er) == ADVLAB_OK, "%s",
+          advlab_last_error());
     CHECK(er == 0.0, "nothing flips within eps 0.1, yet robustness is %g", er);
     advlab_net_free(net);
 }
@@ -274,8 +289,8 @@ static double norm_of(const float *a, const float *b, float p)
 }
 
 /* The same measure from advlab_attack_run with minimal FGSM. */
-static double robustness_by_hand(advlab_net *net, const advlab_attack_config *fgsm, const float *x, int n,
-                                 int *flipped)
+static double robustness_by_hand(advlab_net *net, const advlab_attack_config *fgsm, const float *x,
+                                 int n, int *flipped)
 {
     advlab_attack_config cfg = *fgsm;
     cfg.minimal = 1;
@@ -292,7 +307,8 @@ static double robustness_by_hand(advlab_net *net, const advlab_attack_config *fg
     *flipped = 0;
     for (int b = 0; b < n; b++)
         if (adv[b] != clean[b]) {
-            sum += norm_of(x_adv + b * PIXELS, x + b * PIXELS, cfg.norm) / norm_of(x + b * PIXELS, NULL, cfg.norm);
+            sum += norm_of(x_adv + b * PIXELS, x + b * PIXELS, cfg.norm) /
+                   norm_of(x + b * PIXELS, NULL, cfg.norm);
             ++*flipped;
         }
     advlab_attack_free(a);
@@ -318,22 +334,29 @@ static void test_robustness_trained(const advlab_dataset *ds)
         cfg.eps_step = cfg.eps / 20.0f;
         double er = -1.0;
         int flipped = 0;
-        CHECK(advlab_empirical_robustness(net, &cfg, x, N, &er) == ADVLAB_OK, "%s", advlab_last_error());
+        CHECK(advlab_empirical_robustness(net, &cfg, x, N, &er) == ADVLAB_OK, "%s",
+              advlab_last_error());
         double want = robustness_by_hand(net, &cfg, x, N, &flipped);
-        printf("norm %g: empirical robustness %.4f over %d flipped of %d\n", (double)cfg.norm, er, flipped, N);
-        CHECK(flipped > 0 && er > 0.0, "norm %g: robustness %g with %d flipped", (double)cfg.norm, er, flipped);
-        CHECK(near(er, want), "norm %g: robustness %.12g, by hand %.12g", (double)cfg.norm, er, want);
+        printf("norm %g: empirical robustness %.4f over %d flipped of %d\n", (double)cfg.norm, er,
+               flipped, N);
+        CHECK(flipped > 0 && er > 0.0, "norm %g: robustness %g with %d flipped", (double)cfg.norm,
+              er, flipped);
+        CHECK(near(er, want), "norm %g: robustness %.12g, by hand %.12g", (double)cfg.norm, er,
+              want);
     }
     cfg.norm = INFINITY, cfg.eps = 1e-4f, cfg.eps_step = 1e-4f;
     double er = -1.0;
     int flipped = -1;
-    CHECK(advlab_empirical_robustness(net, &cfg, x, N, &er) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_empirical_robustness(net, &cfg, x, N, &er) == ADVLAB_OK, "%s",
+          advlab_last_error());
     robustness_by_hand(net, &cfg, x, N, &flipped);
-    CHECK(flipped == 0 && er == 0.0, "eps 1e-4 flips %d images, robustness %g; expected none and 0", flipped, er);
+    CHECK(flipped == 0 && er == 0.0, "eps 1e-4 flips %d images, robustness %g; expected none and 0",
+          flipped, er);
 
     CHECK_FAILS(advlab_empirical_robustness(net, &cfg, x, 0, &er), ADVLAB_E_ARG,
                 "empirical robustness: 0 images; at least 1 is needed");
-    CHECK_FAILS(advlab_empirical_robustness(net, &cfg, NULL, N, &er), ADVLAB_E_ARG, "empirical robustness: x: NULL");
+    CHECK_FAILS(advlab_empirical_robustness(net, &cfg, NULL, N, &er), ADVLAB_E_ARG,
+                "empirical robustness: x: NULL");
     CHECK_FAILS(advlab_empirical_robustness(net, NULL, x, N, &er), ADVLAB_E_ARG,
                 "net, attack config and out are required");
     CHECK_FAILS(advlab_empirical_robustness(net, &cfg, x, N, NULL), ADVLAB_E_ARG,
@@ -343,9 +366,11 @@ static void test_robustness_trained(const advlab_dataset *ds)
     CHECK_FAILS(advlab_empirical_robustness(net, &pgd, x, N, &er), ADVLAB_E_ARG,
                 "empirical robustness: the attack must be fgsm, not pgd");
     cfg.targeted = 1;
-    CHECK_FAILS(advlab_empirical_robustness(net, &cfg, x, N, &er), ADVLAB_E_ARG, "must be untargeted");
+    CHECK_FAILS(advlab_empirical_robustness(net, &cfg, x, N, &er), ADVLAB_E_ARG,
+                "must be untargeted");
     cfg.targeted = 0, cfg.eps = -1.0f;
-    CHECK(advlab_empirical_robustness(net, &cfg, x, N, &er) == ADVLAB_E_ARG && strstr(advlab_last_error(), "eps"),
+    CHECK(advlab_empirical_robustness(net, &cfg, x, N, &er) == ADVLAB_E_ARG &&
+              strstr(advlab_last_error(), "eps"),
           "eps -1: %s", advlab_last_error());
     cfg.eps = 1.0f;
     x[7 * PIXELS + 9] = NAN;

@@ -24,13 +24,14 @@ static void test_rows(void)
     for (int i = 0; i < n && i < 5; i++) {
         advlab_planned_measurement m = {0};
         CHECK(advlab_experiment_tutorial(&cfg, i, &m) == ADVLAB_OK, "%s", advlab_last_error());
-        CHECK(strcmp(m.name, want[i].name) == 0, "row %d is %s, expected %s", i, m.name, want[i].name);
+        CHECK(strcmp(m.name, want[i].name) == 0, "row %d is %s, expected %s", i, m.name,
+              want[i].name);
         CHECK(m.model == want[i].model && m.crafted_on == want[i].crafted_on,
-              "%s: model %d crafted on %d, expected %d and %d", m.name, m.model, m.crafted_on, want[i].model,
-              want[i].crafted_on);
+              "%s: model %d crafted on %d, expected %d and %d", m.name, m.model, m.crafted_on,
+              want[i].model, want[i].crafted_on);
         if (want[i].crafted_on < 0)
-            CHECK(m.attack == NULL && m.eps == 0.0f, "%s: clean images, yet attack %s eps %g", m.name,
-                  m.attack ? m.attack : "NULL", (double)m.eps);
+            CHECK(m.attack == NULL && m.eps == 0.0f, "%s: clean images, yet attack %s eps %g",
+                  m.name, m.attack ? m.attack : "NULL", (double)m.eps);
         else
             CHECK(m.attack && strcmp(m.attack, "fgsm") == 0 && m.eps == 0.3f,
                   "%s: attack %s eps %g, expected fgsm and the config's 0.3", m.name,
@@ -40,7 +41,8 @@ static void test_rows(void)
     CHECK_FAILS(advlab_experiment_tutorial(&cfg, 5, &m), ADVLAB_E_ARG,
                 "experiment: tutorial measurement 5 is outside 0..4");
     CHECK_FAILS(advlab_experiment_tutorial(&cfg, -1, &m), ADVLAB_E_ARG, "outside 0..4");
-    CHECK_FAILS(advlab_experiment_tutorial(NULL, 0, &m), ADVLAB_E_ARG, "config and out are required");
+    CHECK_FAILS(advlab_experiment_tutorial(NULL, 0, &m), ADVLAB_E_ARG,
+                "config and out are required");
     CHECK(m.model == 7, "a failed call wrote its out-param");
 }
 
@@ -49,11 +51,12 @@ static void test_curve_eps(void)
     const float *eps = NULL;
     int n = advlab_experiment_curve_eps(&eps);
     CHECK(n == 7 && advlab_experiment_curve_eps(NULL) == n, "%d curve points", n);
-    CHECK(eps && eps[0] == 0.0f && eps[n - 1] == 0.3f, "the curve runs from %g to %g, expected 0 to 0.3",
-          eps ? (double)eps[0] : -1.0, eps ? (double)eps[n - 1] : -1.0);
+    CHECK(eps && eps[0] == 0.0f && eps[n - 1] == 0.3f,
+          "the curve runs from %g to %g, expected 0 to 0.3", eps ? (double)eps[0] : -1.0,
+          eps ? (double)eps[n - 1] : -1.0);
     for (int i = 1; eps && i < n; i++)
-        CHECK(eps[i] > eps[i - 1], "curve eps %d (%g) is not above eps %d (%g)", i, (double)eps[i], i - 1,
-              (double)eps[i - 1]);
+        CHECK(eps[i] > eps[i - 1], "curve eps %d (%g) is not above eps %d (%g)", i, (double)eps[i],
+              i - 1, (double)eps[i - 1]);
 }
 
 /* A small experiment, without curves or defences: its measurements after each
@@ -70,7 +73,8 @@ static void test_experiment_follows_plan(void)
     cfg.pgd_limit = 0;
     cfg.curve = cfg.defences = 0;
     advlab_experiment *e = NULL;
-    CHECK(advlab_experiment_create(ds, ds, "d10", &cfg, &e) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(advlab_experiment_create(ds, ds, "d10", &cfg, &e) == ADVLAB_OK, "%s",
+          advlab_last_error());
     while (e && !advlab_experiment_finished(e))
         if (advlab_experiment_run(e, 100, NULL) != ADVLAB_OK) {
             CHECK(0, "%s", advlab_last_error());
@@ -83,8 +87,8 @@ static void test_experiment_follows_plan(void)
         advlab_experiment_measurement(e, i, &m);
         made[i] = m.name;
     }
-    const char *expected[] = {"train", want[0].name, want[1].name, "adv_train", want[2].name, want[3].name,
-                              want[4].name};
+    const char *expected[] = {"train",      want[0].name, want[1].name, "adv_train",
+                              want[2].name, want[3].name, want[4].name};
     CHECK(n == 7, "%d measurements, expected 7", n);
     for (int i = 0; i < 7 && i < n; i++)
         CHECK(made[i] && strcmp(made[i], expected[i]) == 0, "measurement %d is %s, expected %s", i,

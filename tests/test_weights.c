@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "advlab.h"
-#include "check.h"
 #include "base/json.h"
+#include "check.h"
 
 #define TUTORIAL "c4k5-p2-c10k5-p2-d100-d10"
 #define BAD "bad.safetensors"

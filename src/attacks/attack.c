@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/config.h"
 #include "attacks/methods.h"
+#include "base/config.h"
 #include "base/error.h"
 #include "nn/net.h"
 
-static const char *const kind_names[] = {"fgsm", "bim", "pgd", "deepfool", "newtonfool", "cw", NULL};
+static const char *const kind_names[] = {"fgsm",       "bim", "pgd", "deepfool",
+                                         "newtonfool", "cw",  NULL};
 
 #define KIND(k) (1u << ADVLAB_ATTACK_##k)
 #define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD))
@@ -46,12 +47,12 @@ static const advlab__cfg_field fields[] = {
      ADVLAB__CFG_MIN_OPEN, KIND(NEWTONFOOL), NULL, "step strength"},
     {"confidence", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, confidence), 0, INFINITY, 0,
      KIND(CW), NULL, "margin kappa"},
-    {"learning_rate", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, learning_rate), 0,
-     INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "Adam's step in tanh space"},
-    {"initial_const", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, initial_const), 0,
-     INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
-    {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps),
-     1, INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
+    {"learning_rate", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, learning_rate), 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "Adam's step in tanh space"},
+    {"initial_const", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, initial_const), 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
+    {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps), 1,
+     INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
     {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 0, 0, 0, 0, NULL,
      "random starts"},
 };
@@ -105,7 +106,8 @@ advlab_status advlab_attack_config_set(advlab_attack_config *cfg, const char *ke
 static advlab_status check_combination(const advlab_attack_config *c)
 {
     const char *name = kind_names[c->kind];
-    if (c->kind == ADVLAB_ATTACK_FGSM || c->kind == ADVLAB_ATTACK_BIM || c->kind == ADVLAB_ATTACK_PGD) {
+    if (c->kind == ADVLAB_ATTACK_FGSM || c->kind == ADVLAB_ATTACK_BIM ||
+        c->kind == ADVLAB_ATTACK_PGD) {
         if (c->kind != ADVLAB_ATTACK_FGSM && c->norm == 1.0f)
             return advlab__fail(ADVLAB_E_ARG, "attack %s: norm 1 is not inf or 2", name);
         int uses_step = c->kind != ADVLAB_ATTACK_FGSM || c->minimal;
@@ -114,37 +116,47 @@ static advlab_status check_combination(const advlab_attack_config *c)
                                 c->eps_step, c->eps);
     }
     if (c->kind == ADVLAB_ATTACK_BIM && c->num_random_init > 0)
-        return advlab__fail(ADVLAB_E_ARG, "attack bim: num_random_init %d, but bim never starts at random "
-                            "(use pgd)", c->num_random_init);
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack bim: num_random_init %d, but bim never starts at random "
+                            "(use pgd)",
+                            c->num_random_init);
     if (c->minimal && c->num_random_init > 0)
-        return advlab__fail(ADVLAB_E_ARG, "attack fgsm: minimal does not take random starts (num_random_init %d)",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack fgsm: minimal does not take random starts (num_random_init %d)",
                             c->num_random_init);
     if ((c->kind == ADVLAB_ATTACK_DEEPFOOL || c->kind == ADVLAB_ATTACK_NEWTONFOOL) && c->targeted)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: has no targeted variant (targeted must be 0)", name);
+        return advlab__fail(ADVLAB_E_ARG, "attack %s: has no targeted variant (targeted must be 0)",
+                            name);
     return ADVLAB_OK;
 }
 
-advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *cfg, advlab_attack **out)
+advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *cfg,
+                                   advlab_attack **out)
 {
     if (!net || !cfg || !out)
-        return advlab__fail(ADVLAB_E_ARG, "attack create: %s is NULL", !net ? "net" : !cfg ? "config" : "out");
+        return advlab__fail(ADVLAB_E_ARG, "attack create: %s is NULL",
+                            !net   ? "net"
+                            : !cfg ? "config"
+                                   : "out");
     TRY(advlab__cfg_check(&advlab__attack_spec, cfg));
     TRY(check_combination(cfg));
-    uint64_t B = (uint64_t)net->max_batch, in = (uint64_t)net->in_size, classes = (uint64_t)net->classes;
+    uint64_t B = (uint64_t)net->max_batch, in = (uint64_t)net->in_size,
+             classes = (uint64_t)net->classes;
     /* DeepFool: one gradient per class; C&W: Adam's second moment and the
      * current points, one row each per image. */
     uint64_t class_grads = cfg->kind == ADVLAB_ATTACK_DEEPFOOL ? B * classes * in
                            : cfg->kind == ADVLAB_ATTACK_CW     ? 2 * B * in
                                                                : 0;
     /* Counted in 64 bits, as in advlab_net_create: size_t is 32 bits on wasm32. */
-    uint64_t floats = 5 * B * in          /* xp, pre_grad, grad, work, work2 */
-                      + 2 * B * classes   /* probs, dlogits */
-                      + class_grads
-                      + 2 * B;            /* labels, pred/active (int32, the same size as a float) */
+    uint64_t floats = 5 * B * in        /* xp, pre_grad, grad, work, work2 */
+                      + 2 * B * classes /* probs, dlogits */
+                      + class_grads +
+                      2 * B; /* labels, pred/active (int32, the same size as a float) */
     const char *name = kind_names[cfg->kind];
     if (floats > SIZE_MAX / sizeof(float))
-        return advlab__fail(ADVLAB_E_NOMEM, "attack %s: batch %d needs %llu MB, more than this build can address",
-                            name, net->max_batch, (unsigned long long)(floats * sizeof(float) >> 20));
+        return advlab__fail(
+            ADVLAB_E_NOMEM, "attack %s: batch %d needs %llu MB, more than this build can address",
+            name, net->max_batch, (unsigned long long)(floats * sizeof(float) >> 20));
     advlab_attack *a = calloc(1, sizeof *a);
     float *arena = a ? malloc(sizeof(float) * (size_t)floats) : NULL;
     if (!arena) {
@@ -187,7 +199,8 @@ advlab_status advlab_attack_set_grad_mode(advlab_attack *a, advlab_grad_mode mod
     if (!a)
         return advlab__fail(ADVLAB_E_ARG, "attack: NULL");
     if (mode != ADVLAB_GRAD_BPDA && mode != ADVLAB_GRAD_EXACT)
-        return advlab__fail(ADVLAB_E_ARG, "attack: gradient mode %d is neither bpda (0) nor exact (1)", (int)mode);
+        return advlab__fail(
+            ADVLAB_E_ARG, "attack: gradient mode %d is neither bpda (0) nor exact (1)", (int)mode);
     a->grad_mode = mode;
     return ADVLAB_OK;
 }
@@ -205,46 +218,48 @@ static advlab_status check_run(const advlab_attack *a, const float *x, const int
     size_t count = (size_t)n * a->in_size;
     uintptr_t x0 = (uintptr_t)x, a0 = (uintptr_t)x_adv, bytes = count * sizeof(float);
     if (x0 < a0 + bytes && a0 < x0 + bytes)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: x_adv overlaps x; pass a separate output buffer", name);
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack %s: x_adv overlaps x; pass a separate output buffer", name);
     for (size_t i = 0; i < count; i++)
         if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "attack %s: input image %zu, pixel %zu is %s", name,
-                                i / a->in_size, i % a->in_size, isnan(x[i]) ? "NaN" : "infinite");
+            return advlab__fail(ADVLAB_E_NUMERIC, "attack %s: input image %zu, pixel %zu is %s",
+                                name, i / a->in_size, i % a->in_size,
+                                isnan(x[i]) ? "NaN" : "infinite");
     if (a->cfg.targeted && !y)
-        return advlab__fail(ADVLAB_E_ARG, "attack %s: targeted needs target labels y, got NULL", name);
+        return advlab__fail(ADVLAB_E_ARG, "attack %s: targeted needs target labels y, got NULL",
+                            name);
     if (y)
         for (int b = 0; b < n; b++)
             if (y[b] < 0 || y[b] >= a->classes)
-                return advlab__fail(ADVLAB_E_ARG, "attack %s: label of image %d is %d, outside 0..%d", name, b,
+                return advlab__fail(ADVLAB_E_ARG,
+                                    "attack %s: label of image %d is %d, outside 0..%d", name, b,
                                     (int)y[b], a->classes - 1);
     return ADVLAB_OK;
 }
 
-static advlab_status run_method(advlab_attack *a, const float *x, const int32_t *y, int n, float *x_adv)
+static advlab_status run_method(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                float *x_adv)
 {
     switch (a->cfg.kind) {
-    case ADVLAB_ATTACK_FGSM:
-        return advlab__attack_fgsm(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_FGSM: return advlab__attack_fgsm(a, x, y, n, x_adv);
     case ADVLAB_ATTACK_BIM:
-    case ADVLAB_ATTACK_PGD:
-        return advlab__attack_pgd(a, x, y, n, x_adv);
-    case ADVLAB_ATTACK_DEEPFOOL:
-        return advlab__attack_deepfool(a, x, y, n, x_adv);
-    case ADVLAB_ATTACK_NEWTONFOOL:
-        return advlab__attack_newtonfool(a, x, y, n, x_adv);
-    case ADVLAB_ATTACK_CW:
-        return advlab__attack_cw(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_PGD: return advlab__attack_pgd(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_DEEPFOOL: return advlab__attack_deepfool(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_NEWTONFOOL: return advlab__attack_newtonfool(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_CW: return advlab__attack_cw(a, x, y, n, x_adv);
     }
     return advlab__fail(ADVLAB_E_ARG, "attack kind %d is unknown", (int)a->cfg.kind);
 }
 
 static int first_forward_at_x(const advlab_attack_config *c)
 {
-    int gradient = c->kind == ADVLAB_ATTACK_FGSM || c->kind == ADVLAB_ATTACK_BIM || c->kind == ADVLAB_ATTACK_PGD;
+    int gradient = c->kind == ADVLAB_ATTACK_FGSM || c->kind == ADVLAB_ATTACK_BIM ||
+                   c->kind == ADVLAB_ATTACK_PGD;
     return gradient && c->num_random_init == 0;
 }
 
-advlab_status advlab_attack_run(advlab_attack *a, const float *x, const int32_t *y, int n, float *x_adv)
+advlab_status advlab_attack_run(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                float *x_adv)
 {
     if (!a)
         return advlab__fail(ADVLAB_E_ARG, "attack: NULL");

@@ -9,8 +9,8 @@
 
 #include "advlab.h"
 #include "base/config.h"
-#include "nn/net.h"
 #include "base/rng.h"
+#include "nn/net.h"
 
 /* advlab_attack_config's fields, for the setter, the checks and --help. */
 extern const advlab__cfg_spec advlab__attack_spec;
@@ -20,23 +20,23 @@ struct advlab_attack {
     advlab_attack_config cfg;
     advlab_preprocessor *pre; /* forward through it; the gradient crosses it by grad_mode */
     advlab_grad_mode grad_mode;
-    advlab_rng rng;           /* random starts: seeded from cfg.seed, stream 4 */
+    advlab_rng rng; /* random starts: seeded from cfg.seed, stream 4 */
     int max_batch, in_size, classes;
-    float *arena;             /* the one allocation everything below points into */
-    float *xp;                /* (max_batch, in_size) pre(x) when pre is set */
-    float *pre_grad;          /* (max_batch, in_size) exact mode: the net's gradient at pre(x) */
-    float *grad;              /* (max_batch, in_size) */
-    float *work, *work2;      /* (max_batch, in_size) each, free for the method (forward_unfooled
-                                 and best_of_restarts use them as they document) */
-    float *probs;             /* (max_batch, classes) softmax of the last forward */
-    float *dlogits;           /* (max_batch, classes) */
-    float *class_grads;       /* DeepFool: (max_batch * classes, in_size) per-class gradients;
-                                 C&W: (2 * max_batch, in_size) Adam's second moment, current points */
-    int32_t *labels;          /* (max_batch) the defended model's answers when run has no labels */
-    int labels_pending;       /* labels = argmax of the next forward, which is at the clean x */
-    union {                   /* (max_batch) scratch, named by the method using it: */
-        int32_t *pred;        /* FGSM, BIM, PGD: the predictions of the last check */
-        int32_t *active;      /* DeepFool, NewtonFool, C&W: indices of the images still attacked */
+    float *arena;        /* the one allocation everything below points into */
+    float *xp;           /* (max_batch, in_size) pre(x) when pre is set */
+    float *pre_grad;     /* (max_batch, in_size) exact mode: the net's gradient at pre(x) */
+    float *grad;         /* (max_batch, in_size) */
+    float *work, *work2; /* (max_batch, in_size) each, free for the method (forward_unfooled
+                            and best_of_restarts use them as they document) */
+    float *probs;        /* (max_batch, classes) softmax of the last forward */
+    float *dlogits;      /* (max_batch, classes) */
+    float *class_grads;  /* DeepFool: (max_batch * classes, in_size) per-class gradients;
+                            C&W: (2 * max_batch, in_size) Adam's second moment, current points */
+    int32_t *labels;     /* (max_batch) the defended model's answers when run has no labels */
+    int labels_pending;  /* labels = argmax of the next forward, which is at the clean x */
+    union {              /* (max_batch) scratch, named by the method using it: */
+        int32_t *pred;   /* FGSM, BIM, PGD: the predictions of the last check */
+        int32_t *active; /* DeepFool, NewtonFool, C&W: indices of the images still attacked */
     };
 };
 
@@ -66,7 +66,8 @@ int advlab__attack_start_unfooled(advlab_attack *a, const float *x, int n, float
  * the survivors forward again if any were dropped, so that *z (m, classes),
  * a->probs and the net's activations describe exactly the images still
  * listed. */
-advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur, const int32_t *y,
-                                              int32_t *active, int *m, const float **z);
+advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur,
+                                              const int32_t *y, int32_t *active, int *m,
+                                              const float **z);
 
 #endif

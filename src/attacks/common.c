@@ -31,7 +31,8 @@ advlab_status advlab__attack_logits(advlab_attack *a, const float *x, int n, con
     return ADVLAB_OK;
 }
 
-advlab_status advlab__attack_backward(advlab_attack *a, const float *x, int n, const float *dlogits, float *grad)
+advlab_status advlab__attack_backward(advlab_attack *a, const float *x, int n, const float *dlogits,
+                                      float *grad)
 {
     if (!a->pre) {
         advlab__net_backward_input(a->net, x, n, dlogits, grad);
@@ -47,7 +48,8 @@ advlab_status advlab__attack_backward(advlab_attack *a, const float *x, int n, c
     return advlab__preprocess_vjp(a->pre, x, n, a->pre_grad, grad);
 }
 
-advlab_status advlab__attack_loss_grad(advlab_attack *a, const float *x, const int32_t *y, int n, float *grad)
+advlab_status advlab__attack_loss_grad(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                       float *grad)
 {
     const float *z;
     TRY(advlab__attack_logits(a, x, n, &z));
@@ -156,8 +158,9 @@ int advlab__attack_start_unfooled(advlab_attack *a, const float *x, int n, float
     return n;
 }
 
-advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur, const int32_t *y,
-                                              int32_t *active, int *m, const float **z)
+advlab_status advlab__attack_forward_unfooled(advlab_attack *a, const float *x_cur,
+                                              const int32_t *y, int32_t *active, int *m,
+                                              const float **z)
 {
     size_t in = (size_t)a->in_size;
     int kept = *m;

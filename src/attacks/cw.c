@@ -31,11 +31,12 @@
 #define CW_EPSILON 1e-8f
 
 typedef struct {
-    float c, lower, upper; /* the trade-off constant and its bracket; upper is inf until a success */
-    float best_l2;         /* squared L2 of the success held in x_adv; inf while there is none */
-    float prev_loss;       /* the loss at the last early-abort check */
-    int success;           /* succeeded during the current binary-search step */
-    int running;           /* still optimised in the current binary-search step */
+    float c, lower,
+        upper;       /* the trade-off constant and its bracket; upper is inf until a success */
+    float best_l2;   /* squared L2 of the success held in x_adv; inf while there is none */
+    float prev_loss; /* the loss at the last early-abort check */
+    int success;     /* succeeded during the current binary-search step */
+    int running;     /* still optimised in the current binary-search step */
 } cw_image;
 
 /* x = (tanh(w) + 1) / 2 = 1 / (1 + e^(-2w)), without libm's tanh. */
@@ -151,8 +152,8 @@ static advlab_status search_step(advlab_attack *a, const float *x, const int32_t
             size_t i = (size_t)active[j];
             if (!s[i].running)
                 continue;
-            adam_step(in, lr_t, x + i * in, x_cur + j * in, a->grad + j * in, w + i * in, mom + i * in,
-                      vel + i * in);
+            adam_step(in, lr_t, x + i * in, x_cur + j * in, a->grad + j * in, w + i * in,
+                      mom + i * in, vel + i * in);
             active[kept++] = (int32_t)i;
         }
         m = kept;

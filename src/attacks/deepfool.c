@@ -12,8 +12,8 @@
 
 #include "attacks/attack.h"
 #include "attacks/methods.h"
-#include "base/mathf.h"
 #include "base/error.h"
+#include "base/mathf.h"
 
 /* ART's guard against dividing by a zero gradient difference. */
 #define DEEPFOOL_TOL 1e-7f
@@ -65,7 +65,8 @@ advlab_status advlab__attack_deepfool(advlab_attack *a, const float *x, const in
 {
     size_t count = (size_t)n * a->in_size;
     int32_t *active = a->active; /* the images still predicted as their y */
-    int m = advlab__attack_start_unfooled(a, x, n, x_adv); /* x_adv holds x_df until the overshoot */
+    int m =
+        advlab__attack_start_unfooled(a, x, n, x_adv); /* x_adv holds x_df until the overshoot */
     for (int it = 0; it < a->cfg.max_iter; it++) {
         const float *z;
         TRY(advlab__attack_forward_unfooled(a, x_adv, y, active, &m, &z));

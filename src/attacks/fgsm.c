@@ -11,7 +11,8 @@
 
 /* One restart: a step of eps from the random start in xa, projected back
  * onto the eps-ball around x. */
-static advlab_status fgsm_attempt(advlab_attack *a, const float *x, const int32_t *y, int n, float *xa)
+static advlab_status fgsm_attempt(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                  float *xa)
 {
     TRY(advlab__attack_step(a, xa, y, n, a->cfg.eps, xa));
     advlab__attack_project(a, x, n, xa);
@@ -22,7 +23,8 @@ static advlab_status fgsm_attempt(advlab_attack *a, const float *x, const int32_
  * k*eps_step <= eps, images not yet fooled get x + k*eps_step*dir. eps
  * itself is reached within a relative 1e-6 (ART's float64 running sum can
  * miss it); images never fooled keep the largest step tried. */
-static advlab_status minimal_fgsm(advlab_attack *a, const float *x, const int32_t *y, int n, float *x_adv)
+static advlab_status minimal_fgsm(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                  float *x_adv)
 {
     size_t d = (size_t)a->in_size;
     float eps = a->cfg.eps, eps_step = a->cfg.eps_step, *dir = a->grad, *unfooled = a->work2;
@@ -48,7 +50,8 @@ static advlab_status minimal_fgsm(advlab_attack *a, const float *x, const int32_
     return ADVLAB_OK;
 }
 
-advlab_status advlab__attack_fgsm(advlab_attack *a, const float *x, const int32_t *y, int n, float *x_adv)
+advlab_status advlab__attack_fgsm(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                  float *x_adv)
 {
     if (a->cfg.minimal)
         return minimal_fgsm(a, x, y, n, x_adv);

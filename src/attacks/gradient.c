@@ -38,8 +38,8 @@ void advlab__attack_direction(const advlab_attack_config *c, int n, int d, float
     }
 }
 
-advlab_status advlab__attack_step(advlab_attack *a, const float *from, const int32_t *y, int n, float step,
-                                  float *out)
+advlab_status advlab__attack_step(advlab_attack *a, const float *from, const int32_t *y, int n,
+                                  float step, float *out)
 {
     size_t count = (size_t)n * a->in_size;
     TRY(advlab__attack_loss_grad(a, from, y, n, a->grad));
@@ -83,7 +83,8 @@ void advlab__attack_project(const advlab_attack *a, const float *x, int n, float
  * came before: image b of the chunk takes one 64-bit key from the attack's
  * stream (two draws, `keys` replays them), and its restart r draws from PCG
  * stream (key, r). a->rng stands in for that stream while the helper draws. */
-static void keyed_random_start(advlab_attack *a, advlab_rng keys, int restart, const float *x, int n, float *out)
+static void keyed_random_start(advlab_attack *a, advlab_rng keys, int restart, const float *x,
+                               int n, float *out)
 {
     advlab_rng stream = a->rng;
     size_t d = (size_t)a->in_size;
@@ -96,8 +97,9 @@ static void keyed_random_start(advlab_attack *a, advlab_rng keys, int restart, c
     a->rng = stream;
 }
 
-advlab_status advlab__attack_best_of_restarts(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                             float *x_adv, advlab__attack_attempt_fn attempt)
+advlab_status advlab__attack_best_of_restarts(advlab_attack *a, const float *x, const int32_t *y,
+                                              int n, float *x_adv,
+                                              advlab__attack_attempt_fn attempt)
 {
     size_t d = (size_t)a->in_size;
     float *xa = a->work, *done = a->work2;

@@ -8,8 +8,8 @@
 
 #include "attacks/attack.h"
 #include "attacks/methods.h"
-#include "base/mathf.h"
 #include "base/error.h"
+#include "base/mathf.h"
 
 /* ART's floor on ||g||^2, against dividing by a vanishing gradient. */
 #define NEWTONFOOL_TOL 1e-7f
@@ -59,7 +59,8 @@ advlab_status advlab__attack_newtonfool(advlab_attack *a, const float *x, const 
         TRY(advlab__attack_backward(a, a->work, m, a->dlogits, a->grad));
         for (int j = 0; j < m; j++) {
             size_t b = (size_t)active[j];
-            newton_step(a, x + b * in, a->probs[(size_t)j * K + y[b]], a->grad + j * in, x_adv + b * in);
+            newton_step(a, x + b * in, a->probs[(size_t)j * K + y[b]], a->grad + j * in,
+                        x_adv + b * in);
         }
     }
     return ADVLAB_OK;

@@ -14,7 +14,8 @@
 
 /* max_iter times: xa = project(clip(xa + eps_step * dir(xa), 0, 1)). ART's
  * PGD does not stop early at success, and neither does this. */
-static advlab_status pgd_attempt(advlab_attack *a, const float *x, const int32_t *y, int n, float *xa)
+static advlab_status pgd_attempt(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                 float *xa)
 {
     for (int it = 0; it < a->cfg.max_iter; it++) {
         TRY(advlab__attack_step(a, xa, y, n, a->cfg.eps_step, xa));
@@ -23,7 +24,8 @@ static advlab_status pgd_attempt(advlab_attack *a, const float *x, const int32_t
     return ADVLAB_OK;
 }
 
-advlab_status advlab__attack_pgd(advlab_attack *a, const float *x, const int32_t *y, int n, float *x_adv)
+advlab_status advlab__attack_pgd(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                 float *x_adv)
 {
     if (a->cfg.num_random_init > 0)
         return advlab__attack_best_of_restarts(a, x, y, n, x_adv, pgd_attempt);

@@ -112,8 +112,8 @@ static const advlab__cfg_field *find_field(const advlab__cfg_spec *s, const void
     keys_of(s, kind, &keys);
     const char *listed = keys.failed ? "(out of memory)" : keys.data;
     if (!found)
-        advlab__fail(ADVLAB_E_ARG, "%s: unknown key \"%s\"; valid keys: %s", who(s, kind, prefix, len),
-                     key ? key : "(null)", listed);
+        advlab__fail(ADVLAB_E_ARG, "%s: unknown key \"%s\"; valid keys: %s",
+                     who(s, kind, prefix, len), key ? key : "(null)", listed);
     else
         advlab__fail(ADVLAB_E_ARG, "%s: key \"%s\" does not apply; %s takes %s",
                      who(s, kind, prefix, len), key, advlab__cfg_kind_name(s, kind), listed);
@@ -135,8 +135,8 @@ static const char *numbered(const advlab__cfg_field *f, char *buf, size_t len)
     size_t used = 0;
     buf[0] = '\0';
     for (int i = 0; f->choices[i]; i++)
-        used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%d (%s)", i ? ", " : "",
-                                 i, f->choices[i]);
+        used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%d (%s)",
+                                 i ? ", " : "", i, f->choices[i]);
     return buf;
 }
 
@@ -153,9 +153,7 @@ advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *
     int whole = value == floor(value);
     char names[256];
     switch (f->type) {
-    case ADVLAB__CFG_FLOAT:
-        *(float *)field = (float)value;
-        return ADVLAB_OK;
+    case ADVLAB__CFG_FLOAT: *(float *)field = (float)value; return ADVLAB_OK;
     case ADVLAB__CFG_INT:
     case ADVLAB__CFG_FLAG:
         if (!(whole && value >= INT_MIN && value <= INT_MAX))
@@ -170,7 +168,8 @@ advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *
         return ADVLAB_OK;
     case ADVLAB__CFG_NORM:
         if (!(value == 0.0 || value == 1.0 || value == 2.0 || value == INFINITY))
-            return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not inf (or 0), 1 or 2", name, key, value);
+            return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not inf (or 0), 1 or 2", name, key,
+                                value);
         *(float *)field = value == 0.0 ? INFINITY : (float)value;
         return ADVLAB_OK;
     case ADVLAB__CFG_CHOICE:
@@ -188,7 +187,8 @@ advlab_status advlab__cfg_set_text(const advlab__cfg_spec *s, void *cfg, const c
 {
     TRY(check_kind(s, cfg));
     if (!text)
-        return advlab__fail(ADVLAB_E_ARG, "%s: the value of %s is NULL", s->what, key ? key : "(null)");
+        return advlab__fail(ADVLAB_E_ARG, "%s: the value of %s is NULL", s->what,
+                            key ? key : "(null)");
     char prefix[96];
     const advlab__cfg_field *f = find_field(s, cfg, key, prefix, sizeof prefix);
     if (!f)
@@ -219,8 +219,8 @@ advlab_status advlab__cfg_set_seed(const advlab__cfg_spec *s, void *cfg, const c
     if (!f)
         return ADVLAB_E_ARG;
     if (f->type != ADVLAB__CFG_SEED)
-        return advlab__fail(ADVLAB_E_ARG, "%s: %s is not a seed", who(s, kind_of(s, cfg), prefix, sizeof prefix),
-                            key);
+        return advlab__fail(ADVLAB_E_ARG, "%s: %s is not a seed",
+                            who(s, kind_of(s, cfg), prefix, sizeof prefix), key);
     *(uint64_t *)((char *)cfg + f->offset) = seed;
     return ADVLAB_OK;
 }
@@ -231,14 +231,11 @@ static double get(const advlab__cfg_field *f, const void *cfg)
     const void *field = (const char *)cfg + f->offset;
     switch (f->type) {
     case ADVLAB__CFG_FLOAT:
-    case ADVLAB__CFG_NORM:
-        return *(const float *)field;
-    case ADVLAB__CFG_SEED:
-        return (double)*(const uint64_t *)field;
+    case ADVLAB__CFG_NORM: return *(const float *)field;
+    case ADVLAB__CFG_SEED: return (double)*(const uint64_t *)field;
     case ADVLAB__CFG_INT:
     case ADVLAB__CFG_FLAG:
-    case ADVLAB__CFG_CHOICE:
-        return *(const int *)field;
+    case ADVLAB__CFG_CHOICE: return *(const int *)field;
     }
     return 0.0;
 }
@@ -294,8 +291,7 @@ static advlab_status check_field(const advlab__cfg_field *f, double v, const cha
         char names[256];
         return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not one of %s", name, f->key, v,
                             numbered(f, names, sizeof names));
-    case ADVLAB__CFG_SEED:
-        return ADVLAB_OK; /* every uint64_t seeds the generators */
+    case ADVLAB__CFG_SEED: return ADVLAB_OK; /* every uint64_t seeds the generators */
     }
     return ADVLAB_OK;
 }
@@ -372,7 +368,8 @@ void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_f
         if (f->type == ADVLAB__CFG_CHOICE)
             advlab__sb_printf(out, " (default %s)\n", f->choices[*(const int *)field]);
         else if (f->type == ADVLAB__CFG_SEED)
-            advlab__sb_printf(out, " (default %llu)\n", (unsigned long long)*(const uint64_t *)field);
+            advlab__sb_printf(out, " (default %llu)\n",
+                              (unsigned long long)*(const uint64_t *)field);
         else
             advlab__sb_printf(out, " (default %g)\n", get(f, defaults));
     }

@@ -45,15 +45,17 @@ typedef struct {
 } advlab__cfg_field;
 
 typedef struct {
-    const char *what;                 /* "attack", "pre-processor", "train config", ... */
-    const char *const *kinds;         /* kind names by enum value, NULL-terminated; NULL: no kinds */
-    size_t kind_offset;               /* offsetof the kind enum, when there are kinds */
+    const char *what;         /* "attack", "pre-processor", "train config", ... */
+    const char *const *kinds; /* kind names by enum value, NULL-terminated; NULL: no kinds */
+    size_t kind_offset;       /* offsetof the kind enum, when there are kinds */
     const advlab__cfg_field *fields;
     int n_fields;
 } advlab__cfg_spec;
 
-#define ADVLAB__CFG_SPEC(what, kinds, kind_offset, fields) \
-    {what, kinds, kind_offset, fields, (int)(sizeof fields / sizeof fields[0])}
+#define ADVLAB__CFG_SPEC(what, kinds, kind_offset, fields)                        \
+    {                                                                             \
+        what, kinds, kind_offset, fields, (int)(sizeof fields / sizeof fields[0]) \
+    }
 
 /* How many kinds the spec has (0 without kinds). */
 int advlab__cfg_kind_count(const advlab__cfg_spec *s);

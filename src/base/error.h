@@ -10,8 +10,8 @@ advlab_status advlab__fail(advlab_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Returns the status of expr from the enclosing function if it failed. */
-#define TRY(expr)                          \
-    do {                                   \
+#define TRY(expr)                           \
+    do {                                    \
         advlab_status try_status_ = (expr); \
         if (try_status_ != ADVLAB_OK)       \
             return try_status_;             \

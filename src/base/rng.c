@@ -24,10 +24,7 @@ uint32_t advlab__rng_u32(advlab_rng *rng)
     return (xorshifted >> rot) | (xorshifted << ((-rot) & 31));
 }
 
-float advlab__rng_uniform(advlab_rng *rng)
-{
-    return (float)(advlab__rng_u32(rng) >> 8) * 0x1p-24f;
-}
+float advlab__rng_uniform(advlab_rng *rng) { return (float)(advlab__rng_u32(rng) >> 8) * 0x1p-24f; }
 
 /* Lemire's multiply-shift with rejection of the biased low range. */
 uint32_t advlab__rng_below(advlab_rng *rng, uint32_t n)

@@ -12,7 +12,8 @@ typedef struct {
     int failed;
 } advlab_strbuf;
 
-void advlab__sb_printf(advlab_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void advlab__sb_printf(advlab_strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 void advlab__sb_json_string(advlab_strbuf *b, const char *s);
 /* Appends v with 17 significant digits, so the value read back is the same

@@ -8,8 +8,8 @@
 
 #include "attacks/attack.h"
 #include "cli/cli.h"
-#include "defences/preprocess.h"
 #include "cli/images.h"
+#include "defences/preprocess.h"
 
 #define DEFAULT_IMAGES 1000
 
@@ -21,8 +21,8 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
     snprintf(norm, sizeof norm, isinf(c->norm) ? "inf" : "%g", (double)c->norm);
     switch (c->kind) {
     case ADVLAB_ATTACK_FGSM:
-        snprintf(out, size, "%s eps %g norm %s%s%s", name, (double)c->eps, norm, c->minimal ? " minimal" : "",
-                 c->targeted ? " targeted" : "");
+        snprintf(out, size, "%s eps %g norm %s%s%s", name, (double)c->eps, norm,
+                 c->minimal ? " minimal" : "", c->targeted ? " targeted" : "");
         break;
     case ADVLAB_ATTACK_BIM:
     case ADVLAB_ATTACK_PGD:
@@ -38,8 +38,8 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
         break;
     case ADVLAB_ATTACK_CW:
         snprintf(out, size, "%s confidence %g lr %g max_iter %d binary_search_steps %d%s", name,
-                 (double)c->confidence, (double)c->learning_rate, c->max_iter, c->binary_search_steps,
-                 c->targeted ? " targeted" : "");
+                 (double)c->confidence, (double)c->learning_rate, c->max_iter,
+                 c->binary_search_steps, c->targeted ? " targeted" : "");
         break;
     }
 }
@@ -52,7 +52,8 @@ static int make_targets(const char *spec, const int32_t *y, int n, int classes, 
         char *end;
         k = strtol(spec, &end, 10);
         if (end == spec || *end || k < 0 || k >= classes)
-            return cli_fail("--target: \"%s\" is neither next nor a class 0..%d", spec, classes - 1);
+            return cli_fail("--target: \"%s\" is neither next nor a class 0..%d", spec,
+                            classes - 1);
     }
     if (!(*out = malloc(sizeof(int32_t) * n)))
         return cli_fail("out of memory for %d targets", n);
@@ -71,13 +72,15 @@ static void print_row(const attack_row *r, int json, int first)
 {
     const advlab_attack_metrics *m = &r->m;
     if (json)
-        printf("%s{\"name\":\"%s\",\"n\":%d,\"clean_accuracy\":%.6f,\"adv_accuracy\":%.6f,\"success_rate\":%.6f,"
-               "\"mean_l0\":%.3f,\"mean_l2\":%.6f,\"mean_linf\":%.6f,\"seconds\":%.3f}",
-               first ? "" : ",", r->name, m->n, m->clean_accuracy, m->adv_accuracy, m->success_rate, m->mean_l0,
-               m->mean_l2, m->mean_linf, r->seconds);
+        printf(
+            "%s{\"name\":\"%s\",\"n\":%d,\"clean_accuracy\":%.6f,\"adv_accuracy\":%.6f,\"success_rate\":%.6f,"
+            "\"mean_l0\":%.3f,\"mean_l2\":%.6f,\"mean_linf\":%.6f,\"seconds\":%.3f}",
+            first ? "" : ",", r->name, m->n, m->clean_accuracy, m->adv_accuracy, m->success_rate,
+            m->mean_l0, m->mean_l2, m->mean_linf, r->seconds);
     else
-        printf("%-40s %8.2f%% %8.2f%% %8.2f%% %8.1f %8.4f %8.4f %8.2f\n", r->name, 100 * m->clean_accuracy,
-               100 * m->adv_accuracy, 100 * m->success_rate, m->mean_l0, m->mean_l2, m->mean_linf, r->seconds);
+        printf("%-40s %8.2f%% %8.2f%% %8.2f%% %8.1f %8.4f %8.4f %8.2f\n", r->name,
+               100 * m->clean_accuracy, 100 * m->adv_accuracy, 100 * m->success_rate, m->mean_l0,
+               m->mean_l2, m->mean_linf, r->seconds);
 }
 
 /* How the attack treats the defence: it does not see it, it differentiates
@@ -85,16 +88,18 @@ static void print_row(const attack_row *r, int json, int first)
 enum { ATTACK_BARE, ATTACK_NAIVE, ATTACK_BPDA };
 
 /* Runs the attack as `through` says and measures it behind pre. */
-static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg, advlab_preprocessor *pre,
-                              int through, const float *x, const int32_t *y, const int32_t *targets, int n,
-                              float *x_adv, attack_row *row)
+static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg,
+                              advlab_preprocessor *pre, int through, const float *x,
+                              const int32_t *y, const int32_t *targets, int n, float *x_adv,
+                              attack_row *row)
 {
     advlab_attack *a = NULL;
     double start = cli_now();
     advlab_status st = advlab_attack_create(net, cfg, &a);
     if (!st && through != ATTACK_BARE) {
         advlab_attack_set_preprocessor(a, pre);
-        st = advlab_attack_set_grad_mode(a, through == ATTACK_NAIVE ? ADVLAB_GRAD_EXACT : ADVLAB_GRAD_BPDA);
+        st = advlab_attack_set_grad_mode(a, through == ATTACK_NAIVE ? ADVLAB_GRAD_EXACT
+                                                                    : ADVLAB_GRAD_BPDA);
     }
     if (!st)
         st = advlab_attack_run(a, x, targets, n, x_adv);
@@ -137,11 +142,13 @@ int cli_attack(const cli_options *o)
         goto done;
     }
     if (o->defence) {
-        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg, cli_default_pre)) {
+        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg,
+                           cli_default_pre)) {
             rc = 2;
             goto done;
         }
-        if (advlab_preprocessor_create(&pre_cfg, advlab_dataset_height(test), advlab_dataset_width(test), &pre)) {
+        if (advlab_preprocessor_create(&pre_cfg, advlab_dataset_height(test),
+                                       advlab_dataset_width(test), &pre)) {
             rc = cli_fail_status();
             goto done;
         }
@@ -177,7 +184,8 @@ int cli_attack(const cli_options *o)
             goto done;
         n_rows = 4;
     }
-    if (o->out && cli_write_images(o->out, x, x_adv, n, advlab_dataset_height(test), advlab_dataset_width(test)))
+    if (o->out && cli_write_images(o->out, x, x_adv, n, advlab_dataset_height(test),
+                                   advlab_dataset_width(test)))
         goto done;
     if (o->json) {
         printf("{\"command\":\"attack\",\"model\":");
@@ -189,8 +197,8 @@ int cli_attack(const cli_options *o)
             print_row(&rows[i], 1, i == 0);
         printf("]}\n");
     } else {
-        printf("%s on %d test images, model %s\n\n%-40s %9s %9s %9s %8s %8s %8s %8s\n", what, n, o->model, "",
-               "clean", "attacked", "success", "L0", "L2", "Linf", "seconds");
+        printf("%s on %d test images, model %s\n\n%-40s %9s %9s %9s %8s %8s %8s %8s\n", what, n,
+               o->model, "", "clean", "attacked", "success", "L0", "L2", "Linf", "seconds");
         for (int i = 0; i < n_rows; i++)
             print_row(&rows[i], 0, i == 0);
         if (pre)
@@ -231,12 +239,12 @@ typedef struct {
 static const char *const detector_kinds[] = {"squeeze", "binary", NULL};
 
 static const advlab__cfg_field detector_fields[] = {
-    {"bit_depth", ADVLAB__CFG_INT, offsetof(detector_config, bit_depth), 0, 8, 0, 1u << DETECTOR_SQUEEZE,
-     NULL, "the bit-depth squeezer's bits; 0: off"},
+    {"bit_depth", ADVLAB__CFG_INT, offsetof(detector_config, bit_depth), 0, 8, 0,
+     1u << DETECTOR_SQUEEZE, NULL, "the bit-depth squeezer's bits; 0: off"},
     {"median_window", ADVLAB__CFG_INT, offsetof(detector_config, median_window), 0, 4096, 0,
      1u << DETECTOR_SQUEEZE, NULL, "the median squeezer's window; 0: off"},
-    {"epochs", ADVLAB__CFG_INT, offsetof(detector_config, epochs), 1, 10000, 0, 1u << DETECTOR_BINARY,
-     NULL, "training epochs"},
+    {"epochs", ADVLAB__CFG_INT, offsetof(detector_config, epochs), 1, 10000, 0,
+     1u << DETECTOR_BINARY, NULL, "training epochs"},
     {"fpr", ADVLAB__CFG_FLOAT, offsetof(detector_config, fpr), 0, 1, 0, 0, NULL,
      "squeeze: the false-positive rate its threshold is calibrated to"},
 };
@@ -258,14 +266,15 @@ void cli_usage_detector(advlab_strbuf *out)
 {
     detector_config cfg;
     default_detector("squeeze", &cfg);
-    cli_usage_section(out, "detector settings ([...]: the detectors a setting applies to), for --detector",
-                      &detector_spec, &cfg, 1);
+    cli_usage_section(
+        out, "detector settings ([...]: the detectors a setting applies to), for --detector",
+        &detector_spec, &cfg, 1);
 }
 
 /* The first *n training images (fewer if the set is smaller: *n becomes the
  * count), clean, and their adversarial versions. */
-static int training_pairs(const cli_options *o, advlab_net *net, const advlab_attack_config *cfg, int *n,
-                          float **clean, float **adv)
+static int training_pairs(const cli_options *o, advlab_net *net, const advlab_attack_config *cfg,
+                          int *n, float **clean, float **adv)
 {
     advlab_dataset *train = NULL;
     int32_t *y = NULL;
@@ -367,17 +376,20 @@ int cli_detect(const cli_options *o)
     describe(&cfg, what, sizeof what);
     double threshold = advlab_detector_threshold(det);
     if (o->json) {
-        printf("{\"command\":\"detect\",\"detector\":\"%s\",\"attack\":", spec.kind == DETECTOR_BINARY ? "binary" : "squeeze");
+        printf("{\"command\":\"detect\",\"detector\":\"%s\",\"attack\":",
+               spec.kind == DETECTOR_BINARY ? "binary" : "squeeze");
         cli_print_json_string(what);
-        printf(",\"images\":%d,\"threshold\":%.6g,\"false_positive_rate\":%.6f,\"detection_rate\":%.6f,"
-               "\"attack_success_rate\":%.6f}\n",
-               n, threshold, (double)false_pos / n, (double)detected / n, m.success_rate);
+        printf(
+            ",\"images\":%d,\"threshold\":%.6g,\"false_positive_rate\":%.6f,\"detection_rate\":%.6f,"
+            "\"attack_success_rate\":%.6f}\n",
+            n, threshold, (double)false_pos / n, (double)detected / n, m.success_rate);
     } else
-        printf("%s detector (threshold %.4g) against %s on %d test images\n"
-               "  false-positive rate on clean images  %6.2f%%\n"
-               "  detection rate on attacked images    %6.2f%%  (the attack fooled the model on %.2f%%)\n",
-               spec.kind == DETECTOR_BINARY ? "binary input" : "feature-squeezing", threshold, what, n,
-               100.0 * false_pos / n, 100.0 * detected / n, 100.0 * m.success_rate);
+        printf(
+            "%s detector (threshold %.4g) against %s on %d test images\n"
+            "  false-positive rate on clean images  %6.2f%%\n"
+            "  detection rate on attacked images    %6.2f%%  (the attack fooled the model on %.2f%%)\n",
+            spec.kind == DETECTOR_BINARY ? "binary input" : "feature-squeezing", threshold, what, n,
+            100.0 * false_pos / n, 100.0 * detected / n, 100.0 * m.success_rate);
     rc = 0;
 done:
     advlab_attack_free(a);

@@ -17,10 +17,11 @@ static void print_progress(const advlab_experiment_progress *p, int tty)
     if (!tty)
         return;
     if (p->epochs)
-        fprintf(stderr, "\r[%3.0f%%] %-26s epoch %d/%d  batch %d/%d  loss %.4f   ", 100 * p->fraction,
-                p->stage_name, p->epoch, p->epochs, p->done, p->total, p->loss);
+        fprintf(stderr, "\r[%3.0f%%] %-26s epoch %d/%d  batch %d/%d  loss %.4f   ",
+                100 * p->fraction, p->stage_name, p->epoch, p->epochs, p->done, p->total, p->loss);
     else
-        fprintf(stderr, "\r[%3.0f%%] %-26s %d/%d%*s", 100 * p->fraction, p->stage_name, p->done, p->total, 24, "");
+        fprintf(stderr, "\r[%3.0f%%] %-26s %d/%d%*s", 100 * p->fraction, p->stage_name, p->done,
+                p->total, 24, "");
 }
 
 static void print_table(advlab_experiment *e)
@@ -36,14 +37,16 @@ static void print_table(advlab_experiment *e)
     }
 }
 
-static int save_models(advlab_experiment *e, const char *dir, const char *dataset, const char *command)
+static int save_models(advlab_experiment *e, const char *dir, const char *dataset,
+                       const char *command)
 {
     const char *names[2] = {"standard", "defended"};
     for (int i = 0; i < 2; i++) {
         char path[1024];
         advlab_net *net = advlab_experiment_net(e, i);
         snprintf(path, sizeof path, "%s/%s.safetensors", dir, names[i]);
-        if (advlab_net_set_meta(net, "dataset", dataset) || advlab_net_set_meta(net, "command", command))
+        if (advlab_net_set_meta(net, "dataset", dataset) ||
+            advlab_net_set_meta(net, "command", command))
             return cli_fail_status();
         if (cli_save_model(net, path))
             return 1;
@@ -72,8 +75,8 @@ int cli_experiment(const cli_options *o)
         goto done;
     }
     if (!o->json)
-        printf("the tutorial experiment on %s: %s, seed %llu\n", dataset, advlab_net_arch(advlab_experiment_net(e, 0)),
-               (unsigned long long)cfg.seed);
+        printf("the tutorial experiment on %s: %s, seed %llu\n", dataset,
+               advlab_net_arch(advlab_experiment_net(e, 0)), (unsigned long long)cfg.seed);
     fflush(stdout);
     int reported = 0;
     while (!advlab_experiment_finished(e)) {
@@ -88,7 +91,8 @@ int cli_experiment(const cli_options *o)
         for (; reported < advlab_experiment_measurement_count(e); reported++) {
             advlab_measurement m;
             advlab_experiment_measurement(e, reported, &m);
-            fprintf(stderr, "%s%-26s %.4f  (%.1f s)\n", tty ? "\r" : "", m.name, m.value, m.seconds);
+            fprintf(stderr, "%s%-26s %.4f  (%.1f s)\n", tty ? "\r" : "", m.name, m.value,
+                    m.seconds);
         }
     }
     const char *json = advlab_experiment_report_json(e);
@@ -121,12 +125,13 @@ int cli_defend(const cli_options *o)
     train_cfg.limit = o->limit;
     advlab_adv_config adv;
     advlab_adv_config_default(&adv);
-    if (o->attack &&
-        cli_parse_spec("--attack", o->attack, &advlab__attack_spec, &adv.attack, cli_default_attack))
+    if (o->attack && cli_parse_spec("--attack", o->attack, &advlab__attack_spec, &adv.attack,
+                                    cli_default_attack))
         return 2;
     /* The training takes --seed and --epochs; the attack keeps its own. */
-    const cli_config configs[] = {
-        {&advlab__train_spec, &train_cfg}, {&advlab__adv_spec, &adv}, {&advlab__attack_spec, &adv.attack}};
+    const cli_config configs[] = {{&advlab__train_spec, &train_cfg},
+                                  {&advlab__adv_spec, &adv},
+                                  {&advlab__attack_spec, &adv.attack}};
     int rc = cli_apply_settings(o, configs, 3);
     if (rc)
         return rc;
@@ -138,23 +143,27 @@ int cli_defend(const cli_options *o)
     rc = 1;
     if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
         goto done;
-    if (o->model ? cli_load_model(o->model, train_cfg.batch, &net)
-                 : (advlab_net_create(o->arch, train_cfg.batch, train_cfg.seed, &net) ? cli_fail_status() : 0))
+    if (o->model
+            ? cli_load_model(o->model, train_cfg.batch, &net)
+            : (advlab_net_create(o->arch, train_cfg.batch, train_cfg.seed, &net) ? cli_fail_status()
+                                                                                 : 0))
         goto done;
     for (int i = 0; i < o->n_static; i++)
         if (cli_load_model(o->statics[i], 256, &adv.static_nets[adv.n_static++]))
             goto done;
     /* Loaded weights bring the metadata of the run that made them; these
      * weights are this command's. */
-    if (advlab_net_set_meta(net, "dataset", dataset) || advlab_net_set_meta(net, "command", o->command_line) ||
+    if (advlab_net_set_meta(net, "dataset", dataset) ||
+        advlab_net_set_meta(net, "command", o->command_line) ||
         advlab_adv_trainer_create(net, train, &train_cfg, &adv, &t)) {
         rc = cli_fail_status();
         goto done;
     }
     if (!o->json)
-        printf("adversarial training of %s%s: %s eps %g, ratio %g, %d static models, %d epochs\n", advlab_net_arch(net),
-           o->model ? " from the given weights" : " from scratch", advlab_attack_name(adv.attack.kind),
-           (double)adv.attack.eps, (double)adv.ratio, adv.n_static, train_cfg.epochs);
+        printf("adversarial training of %s%s: %s eps %g, ratio %g, %d static models, %d epochs\n",
+               advlab_net_arch(net), o->model ? " from the given weights" : " from scratch",
+               advlab_attack_name(adv.attack.kind), (double)adv.attack.eps, (double)adv.ratio,
+               adv.n_static, train_cfg.epochs);
     fflush(stdout);
     double start = cli_now();
     while (!advlab_trainer_finished(t)) {
@@ -164,8 +173,8 @@ int cli_defend(const cli_options *o)
             goto done;
         }
         if (p.epoch_done)
-            fprintf(stderr, "epoch %2d/%d  loss %.4f  train acc %6.2f%%  %6.0f img/s\n", p.epoch, p.epochs, p.loss,
-                    100.0 * p.accuracy, p.images_per_sec);
+            fprintf(stderr, "epoch %2d/%d  loss %.4f  train acc %6.2f%%  %6.0f img/s\n", p.epoch,
+                    p.epochs, p.loss, 100.0 * p.accuracy, p.images_per_sec);
     }
     double seconds = cli_now() - start, clean;
     if (advlab_net_evaluate(net, test, 0, &clean, NULL)) {
@@ -175,7 +184,8 @@ int cli_defend(const cli_options *o)
     if (cli_save_model(net, o->out))
         goto done;
     if (o->json) {
-        printf("{\"command\":\"defend\",\"train_seconds\":%.2f,\"clean_accuracy\":%.6f,\"out\":", seconds, clean);
+        printf("{\"command\":\"defend\",\"train_seconds\":%.2f,\"clean_accuracy\":%.6f,\"out\":",
+               seconds, clean);
         cli_print_json_string(o->out);
         printf("}\n");
     } else

@@ -1,8 +1,8 @@
 #include "cli/images.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +26,8 @@
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 static int write_idx(const char *path, const float *x, int n, int h, int w)
@@ -93,15 +94,18 @@ static int write_grid(const char *path, const float *x, const float *x_adv, int 
             for (int i = 0; i < h * GRID_SCALE; i++)
                 for (int j = 0; j < w * GRID_SCALE; j++) {
                     int k = (i / GRID_SCALE) * w + j / GRID_SCALE;
-                    float v = row == 0 ? a[k] : row == 1 ? b[k] : 0.5f + 0.5f * (b[k] - a[k]) / largest;
-                    pixels[(size_t)(GRID_GAP + row * cell_h + i) * width + GRID_GAP + c * cell_w + j] =
-                        (uint8_t)lrintf(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f);
+                    float v = row == 0   ? a[k]
+                              : row == 1 ? b[k]
+                                         : 0.5f + 0.5f * (b[k] - a[k]) / largest;
+                    pixels[(size_t)(GRID_GAP + row * cell_h + i) * width + GRID_GAP + c * cell_w +
+                           j] = (uint8_t)lrintf(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f);
                 }
     }
     png_buffer png = {0};
     int ok = stbi_write_png_to_func(append_png, &png, width, height, 1, pixels, width);
     free(pixels);
-    advlab_status st = ok && png.data && !png.failed ? advlab_file_write(path, png.data, png.len) : ADVLAB_E_NOMEM;
+    advlab_status st =
+        ok && png.data && !png.failed ? advlab_file_write(path, png.data, png.len) : ADVLAB_E_NOMEM;
     free(png.data);
     if (st == ADVLAB_E_NOMEM)
         return cli_fail("%s: PNG encoding failed", path);
@@ -150,7 +154,8 @@ int cli_predict_image(const cli_options *o)
     if (advlab_net_input_size(net) != 28 * 28 || k > MAX_CLASSES_SHOWN)
         rc = cli_fail("%s: predict --image needs a 28x28 model of at most %d classes", o->model,
                       MAX_CLASSES_SHOWN);
-    else if (advlab_file_read(o->image, &bytes, &len) || advlab_image_file_to_mnist(o->image, bytes, len, x) ||
+    else if (advlab_file_read(o->image, &bytes, &len) ||
+             advlab_image_file_to_mnist(o->image, bytes, len, x) ||
              advlab_net_predict(net, x, 1, probs))
         rc = cli_fail_status();
     else

@@ -74,8 +74,9 @@ int cli_load_split(const char *dir, const char *prefix, advlab_dataset **out)
             break;
     }
     if (advlab_dataset_load(images, labels, out))
-        return cli_fail("%s\n(run `npm run lab` or `sh data/get-mnist.sh` to fetch MNIST into data/mnist)",
-                        advlab_last_error());
+        return cli_fail(
+            "%s\n(run `npm run lab` or `sh data/get-mnist.sh` to fetch MNIST into data/mnist)",
+            advlab_last_error());
     return 0;
 }
 
@@ -154,8 +155,9 @@ static void usage_attack(advlab_strbuf *out)
 {
     advlab_attack_config attack;
     advlab_attack_config_default("fgsm", &attack);
-    cli_usage_section(out, "attack settings ([...]: the attacks a setting applies to), for --attack",
-                  &advlab__attack_spec, &attack, 1);
+    cli_usage_section(out,
+                      "attack settings ([...]: the attacks a setting applies to), for --attack",
+                      &advlab__attack_spec, &attack, 1);
 }
 
 static void usage_pre(advlab_strbuf *out)
@@ -163,7 +165,7 @@ static void usage_pre(advlab_strbuf *out)
     advlab_preprocess_config pre;
     advlab_preprocess_config_default("squeeze", &pre);
     cli_usage_section(out, "pre-processors, --defence NAME[:key=value,...] with NAME",
-                  &advlab__preprocess_spec, &pre, 0);
+                      &advlab__preprocess_spec, &pre, 0);
 }
 
 static void usage_predict(advlab_strbuf *out)
@@ -171,7 +173,7 @@ static void usage_predict(advlab_strbuf *out)
     advlab_postprocess_config post;
     advlab_postprocess_config_default("reverse_sigmoid", &post);
     cli_usage_section(out, "post-processors, --postprocess NAME[:key=value,...] with NAME",
-                  &advlab__postprocess_spec, &post, 0);
+                      &advlab__postprocess_spec, &post, 0);
 }
 
 static void usage_attack_command(advlab_strbuf *out)
@@ -247,11 +249,12 @@ static const command commands[] = {
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 
-static const char common_usage[] = "\ncommon options:\n"
-                                   "  --data DIR   the MNIST IDX files (plain or .gz), default data/mnist;\n"
-                                   "               Fashion-MNIST: /usr/share/datasets/fashion-mnist\n"
-                                   "  --json       machine-readable output on stdout\n"
-                                   "  --help       this command's usage\n";
+static const char common_usage[] =
+    "\ncommon options:\n"
+    "  --data DIR   the MNIST IDX files (plain or .gz), default data/mnist;\n"
+    "               Fashion-MNIST: /usr/share/datasets/fashion-mnist\n"
+    "  --json       machine-readable output on stdout\n"
+    "  --help       this command's usage\n";
 
 /* The synopsis, its later lines indented under the first. */
 static void print_synopsis(FILE *to, const char *text, const char *indent)
@@ -266,7 +269,9 @@ static void print_synopsis(FILE *to, const char *text, const char *indent)
 
 static void print_overview(FILE *to)
 {
-    fputs("usage: advlab <command> [options]   (advlab <command> --help for its settings)\n\ncommands:\n", to);
+    fputs(
+        "usage: advlab <command> [options]   (advlab <command> --help for its settings)\n\ncommands:\n",
+        to);
     for (int i = 0; i < N_COMMANDS; i++) {
         fprintf(to, "  %-11s ", commands[i].name);
         print_synopsis(to, commands[i].synopsis, "              ");
@@ -291,7 +296,8 @@ static int print_help(const command *c)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

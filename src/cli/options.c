@@ -17,12 +17,18 @@ static const char **string_flag(cli_options *o, const char *flag)
         const char *flag;
         const char **field;
     } flags[] = {
-        {"--arch", &o->arch},           {"--out", &o->out},
-        {"--model", &o->model},         {"--data", &o->data},
-        {"--inputs-out", &o->inputs_out}, {"--probs-out", &o->probs_out},
-        {"--attack", &o->attack},       {"--defence", &o->defence},
-        {"--postprocess", &o->postprocess}, {"--detector", &o->detector},
-        {"--target", &o->target},       {"--save-dir", &o->save_dir},
+        {"--arch", &o->arch},
+        {"--out", &o->out},
+        {"--model", &o->model},
+        {"--data", &o->data},
+        {"--inputs-out", &o->inputs_out},
+        {"--probs-out", &o->probs_out},
+        {"--attack", &o->attack},
+        {"--defence", &o->defence},
+        {"--postprocess", &o->postprocess},
+        {"--detector", &o->detector},
+        {"--target", &o->target},
+        {"--save-dir", &o->save_dir},
         {"--image", &o->image},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -113,7 +119,9 @@ static const char *join_command_line(int argc, char **argv)
 
 int cli_parse_args(int argc, char **argv, cli_options *o)
 {
-    *o = (cli_options){.command = argv[1], .arch = "tutorial", .data = "data/mnist",
+    *o = (cli_options){.command = argv[1],
+                       .arch = "tutorial",
+                       .data = "data/mnist",
                        .command_line = join_command_line(argc, argv)};
     for (int i = 2; i < argc; i++) {
         const char *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;

@@ -11,9 +11,9 @@
 static void print_bar(const advlab_train_progress *p)
 {
     int width = 24, filled = width * p->batch_in_epoch / p->batches_per_epoch;
-    fprintf(stderr, "\repoch %2d/%d [%.*s%*s] loss %.4f  acc %6.2f%%  %6.0f img/s", p->epoch, p->epochs,
-            filled, "########################", width - filled, "", p->loss, 100.0 * p->accuracy,
-            p->images_per_sec);
+    fprintf(stderr, "\repoch %2d/%d [%.*s%*s] loss %.4f  acc %6.2f%%  %6.0f img/s", p->epoch,
+            p->epochs, filled, "########################", width - filled, "", p->loss,
+            100.0 * p->accuracy, p->images_per_sec);
 }
 
 int cli_train(const cli_options *o)
@@ -37,19 +37,22 @@ int cli_train(const cli_options *o)
     if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
         goto done;
     if (advlab_net_create(o->arch, cfg.batch, cfg.seed, &net) ||
-        advlab_net_set_meta(net, "dataset", dataset) || advlab_net_set_meta(net, "command", o->command_line) ||
+        advlab_net_set_meta(net, "dataset", dataset) ||
+        advlab_net_set_meta(net, "command", o->command_line) ||
         advlab_trainer_create(net, train, &cfg, &t)) {
         rc = cli_fail_status();
         goto done;
     }
     if (o->json)
-        printf("{\"command\":\"train\",\"arch\":\"%s\",\"seed\":%llu,\"epochs\":[", advlab_net_arch(net),
-               (unsigned long long)cfg.seed);
+        printf("{\"command\":\"train\",\"arch\":\"%s\",\"seed\":%llu,\"epochs\":[",
+               advlab_net_arch(net), (unsigned long long)cfg.seed);
     else
         printf("training %s on %d %s images: %d epochs, batch %d, %s lr %g, seed %llu\n",
-               advlab_net_arch(net), o->limit > 0 && o->limit < advlab_dataset_count(train) ? o->limit : advlab_dataset_count(train),
-               dataset, cfg.epochs, cfg.batch, cfg.optimizer == ADVLAB_OPT_SGD ? "sgd" : "adam", (double)cfg.lr,
-               (unsigned long long)cfg.seed);
+               advlab_net_arch(net),
+               o->limit > 0 && o->limit < advlab_dataset_count(train) ? o->limit
+                                                                      : advlab_dataset_count(train),
+               dataset, cfg.epochs, cfg.batch, cfg.optimizer == ADVLAB_OPT_SGD ? "sgd" : "adam",
+               (double)cfg.lr, (unsigned long long)cfg.seed);
     fflush(stdout);
     double start = cli_now();
     while (!advlab_trainer_finished(t)) {
@@ -70,24 +73,24 @@ int cli_train(const cli_options *o)
             printf("%s{\"epoch\":%d,\"loss\":%.6f,\"accuracy\":%.6f,\"images_per_sec\":%.1f}",
                    p.epoch > 1 ? "," : "", p.epoch, p.loss, p.accuracy, p.images_per_sec);
         else if (!tty)
-            printf("epoch %2d/%d  loss %.4f  train acc %6.2f%%  %6.0f img/s\n", p.epoch, p.epochs, p.loss,
-                   100.0 * p.accuracy, p.images_per_sec);
+            printf("epoch %2d/%d  loss %.4f  train acc %6.2f%%  %6.0f img/s\n", p.epoch, p.epochs,
+                   p.loss, 100.0 * p.accuracy, p.images_per_sec);
         fflush(stdout);
     }
     double seconds = cli_now() - start, accuracy;
-    if (advlab_net_evaluate(net, test, 0, &accuracy, NULL) || advlab_weights_save(net, &bytes, &len) ||
-        advlab_file_write(o->out, bytes, len)) {
+    if (advlab_net_evaluate(net, test, 0, &accuracy, NULL) ||
+        advlab_weights_save(net, &bytes, &len) || advlab_file_write(o->out, bytes, len)) {
         rc = cli_fail_status();
         goto done;
     }
     if (o->json) {
-        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,\"out\":", seconds, accuracy,
-               advlab_dataset_count(test));
+        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,\"out\":",
+               seconds, accuracy, advlab_dataset_count(test));
         cli_print_json_string(o->out);
         printf("}\n");
     } else
-        printf("test accuracy %.2f%% on %d images; trained in %.1f s; weights in %s\n", 100.0 * accuracy,
-               advlab_dataset_count(test), seconds, o->out);
+        printf("test accuracy %.2f%% on %d images; trained in %.1f s; weights in %s\n",
+               100.0 * accuracy, advlab_dataset_count(test), seconds, o->out);
     rc = 0;
 done:
     advlab_buffer_free(bytes);
@@ -123,8 +126,9 @@ int cli_eval(const cli_options *o)
         goto done;
     }
     if (o->json) {
-        printf("{\"command\":\"eval\",\"model\":\"%s\",\"arch\":\"%s\",\"images\":%d,\"accuracy\":%.6f,\"confusion\":[",
-               o->model, advlab_net_arch(net), n, accuracy);
+        printf(
+            "{\"command\":\"eval\",\"model\":\"%s\",\"arch\":\"%s\",\"images\":%d,\"accuracy\":%.6f,\"confusion\":[",
+            o->model, advlab_net_arch(net), n, accuracy);
         for (int r = 0; r < k; r++) {
             printf("%s[", r ? "," : "");
             for (int c = 0; c < k; c++)
@@ -133,8 +137,9 @@ int cli_eval(const cli_options *o)
         }
         printf("]}\n");
     } else {
-        printf("%s (%s): accuracy %.2f%% on %d test images\n\nconfusion (row = true, column = predicted)\n     ",
-               o->model, advlab_net_arch(net), 100.0 * accuracy, n);
+        printf(
+            "%s (%s): accuracy %.2f%% on %d test images\n\nconfusion (row = true, column = predicted)\n     ",
+            o->model, advlab_net_arch(net), 100.0 * accuracy, n);
         for (int c = 0; c < k; c++)
             printf("%6d", c);
         printf("\n");
@@ -159,7 +164,8 @@ int cli_predict(const cli_options *o)
     if (o->image)
         return cli_predict_image(o);
     if (!o->model || !o->inputs_out || !o->probs_out)
-        return cli_fail("predict: --model, --inputs-out and --probs-out are required (see advlab predict --help)");
+        return cli_fail(
+            "predict: --model, --inputs-out and --probs-out are required (see advlab predict --help)");
     advlab_dataset *test = NULL;
     advlab_net *net = NULL;
     float *x = NULL, *probs = NULL;
@@ -183,7 +189,8 @@ int cli_predict(const cli_options *o)
         idx[i] = i;
     advlab_dataset_gather(test, idx, n, x, y);
     advlab_postprocess_config post;
-    if (o->postprocess && cli_parse_spec("--postprocess", o->postprocess, &advlab__postprocess_spec, &post, cli_default_post))
+    if (o->postprocess && cli_parse_spec("--postprocess", o->postprocess, &advlab__postprocess_spec,
+                                         &post, cli_default_post))
         goto done;
     if (advlab_net_predict(net, x, n, probs) ||
         (o->postprocess && advlab_postprocess(&post, probs, n, k, probs)) ||
@@ -205,4 +212,3 @@ done:
     advlab_dataset_free(test);
     return rc;
 }
-

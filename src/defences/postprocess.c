@@ -14,12 +14,12 @@
 
 #include "base/config.h"
 #include "base/error.h"
+#include "base/mathf.h"
 #include "defences/postprocess.h"
 #include "nn/net.h"
-#include "base/mathf.h"
 
-static const char *const post_names[] = {"reverse_sigmoid", "high_confidence", "rounded", "class_labels",
-                                         NULL};
+static const char *const post_names[] = {"reverse_sigmoid", "high_confidence", "rounded",
+                                         "class_labels", NULL};
 
 #define POST(k) (1u << ADVLAB_POST_##k)
 
@@ -52,8 +52,11 @@ advlab_status advlab_postprocess_config_default(const char *name, advlab_postpro
 {
     int kind;
     TRY(advlab__cfg_find_kind(&advlab__postprocess_spec, name, &kind));
-    *cfg = (advlab_postprocess_config){
-        .kind = (advlab_postprocess_kind)kind, .beta = 1.0f, .gamma = 0.1f, .cutoff = 0.25f, .decimals = 3};
+    *cfg = (advlab_postprocess_config){.kind = (advlab_postprocess_kind)kind,
+                                       .beta = 1.0f,
+                                       .gamma = 0.1f,
+                                       .cutoff = 0.25f,
+                                       .decimals = 3};
     return ADVLAB_OK;
 }
 
@@ -78,7 +81,8 @@ static float reverse_sigmoid_value(float p, float beta, float gamma)
     return clampf(p - r, 0.0f, 1.0f);
 }
 
-static float reverse_sigmoid_row_sum(const advlab_postprocess_config *c, const float *p, int classes)
+static float reverse_sigmoid_row_sum(const advlab_postprocess_config *c, const float *p,
+                                     int classes)
 {
     float sum = 0.0f;
     for (int k = 0; k < classes; k++)
@@ -94,9 +98,11 @@ static advlab_status reverse_sigmoid(const advlab_postprocess_config *c, const f
 {
     for (int b = 0; b < n; b++)
         if (!(reverse_sigmoid_row_sum(c, probs + (size_t)b * classes, classes) > 0.0f))
-            return advlab__fail(ADVLAB_E_NUMERIC,
-                                "post-processor reverse_sigmoid: row %d sums to 0 after the perturbation "
-                                "(gamma %g is too small for it)", b, (double)c->gamma);
+            return advlab__fail(
+                ADVLAB_E_NUMERIC,
+                "post-processor reverse_sigmoid: row %d sums to 0 after the perturbation "
+                "(gamma %g is too small for it)",
+                b, (double)c->gamma);
     for (int b = 0; b < n; b++) {
         const float *p = probs + (size_t)b * classes;
         float *o = out + (size_t)b * classes;
@@ -129,16 +135,19 @@ advlab_status advlab_postprocess(const advlab_postprocess_config *cfg, const flo
     TRY(advlab__cfg_check(&advlab__postprocess_spec, cfg));
     const char *kind = advlab_postprocess_name(cfg->kind);
     if (n < 1 || classes < 2)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "post-processor %s: %d rows of %d classes, expected n >= 1 and classes >= 2", kind, n,
-                            classes);
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "post-processor %s: %d rows of %d classes, expected n >= 1 and classes >= 2", kind, n,
+            classes);
     if (!probs || !out)
-        return advlab__fail(ADVLAB_E_ARG, "post-processor %s: %s is NULL", kind, probs ? "out" : "probs");
+        return advlab__fail(ADVLAB_E_ARG, "post-processor %s: %s is NULL", kind,
+                            probs ? "out" : "probs");
     size_t count = (size_t)n * classes;
     for (size_t i = 0; i < count; i++)
         if (!isfinite(probs[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "post-processor %s: row %zu, class %zu is %s", kind,
-                                i / classes, i % classes, isnan(probs[i]) ? "NaN" : "infinite");
+            return advlab__fail(ADVLAB_E_NUMERIC, "post-processor %s: row %zu, class %zu is %s",
+                                kind, i / classes, i % classes,
+                                isnan(probs[i]) ? "NaN" : "infinite");
     switch (cfg->kind) {
     case ADVLAB_POST_REVERSE_SIGMOID: return reverse_sigmoid(cfg, probs, n, classes, out);
     case ADVLAB_POST_HIGH_CONFIDENCE:

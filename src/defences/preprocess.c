@@ -47,7 +47,8 @@ static void *arena_alloc(size_t size)
 }
 
 #define STBI_MALLOC(size) arena_alloc(size)
-#define STBI_REALLOC_SIZED(p, old_size, new_size) NULL /* only the PNG and GIF decoders grow buffers */
+#define STBI_REALLOC_SIZED(p, old_size, new_size) \
+    NULL /* only the PNG and GIF decoders grow buffers */
 #define STBI_FREE(p) ((void)(p))
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
@@ -114,14 +115,14 @@ struct advlab_preprocessor {
     normal_stream noise;      /* noise: seeded from cfg.seed, stream 5 */
     normal_stream last_noise; /* noise: the stream as the last apply found it */
     int last_n;               /* noise: images in the last apply, 0 before any */
-    void *block;          /* the one allocation everything below points into */
-    float *image;         /* median: (height, width) copy, so out may equal x */
-    float *window;        /* median: (window * window) */
-    uint8_t *pixels;      /* jpeg: (height, width) bytes */
-    uint8_t *encoded;     /* jpeg: encoded_cap bytes */
+    void *block;              /* the one allocation everything below points into */
+    float *image;             /* median: (height, width) copy, so out may equal x */
+    float *window;            /* median: (window * window) */
+    uint8_t *pixels;          /* jpeg: (height, width) bytes */
+    uint8_t *encoded;         /* jpeg: encoded_cap bytes */
     size_t encoded_cap, encoded_len;
     int encoded_overflow;
-    decode_arena arena;   /* jpeg: stb_image's allocations */
+    decode_arena arena; /* jpeg: stb_image's allocations */
 };
 
 static const char *const pre_names[] = {"squeeze", "median", "jpeg", "noise", NULL};
@@ -143,8 +144,8 @@ static const advlab__cfg_field pre_fields[] = {
      "the noise's generator"},
 };
 
-const advlab__cfg_spec advlab__preprocess_spec =
-    ADVLAB__CFG_SPEC("pre-processor", pre_names, offsetof(advlab_preprocess_config, kind), pre_fields);
+const advlab__cfg_spec advlab__preprocess_spec = ADVLAB__CFG_SPEC(
+    "pre-processor", pre_names, offsetof(advlab_preprocess_config, kind), pre_fields);
 
 const char *advlab_preprocess_name(advlab_preprocess_kind kind)
 {
@@ -182,12 +183,12 @@ static advlab_status check_config(const advlab_preprocess_config *c, int height,
 {
     const char *kind = advlab_preprocess_name(c->kind);
     if (height < 1 || height > MAX_SIDE || width < 1 || width > MAX_SIDE)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %dx%d images are out of range 1..%d", kind,
-                            height, width, MAX_SIDE);
+        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %dx%d images are out of range 1..%d",
+                            kind, height, width, MAX_SIDE);
     int side = height < width ? height : width;
     if (c->kind == ADVLAB_PRE_MEDIAN && (c->window < 1 || c->window > side))
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor median: window %d is out of range 1..%d", c->window,
-                            side);
+        return advlab__fail(ADVLAB_E_ARG, "pre-processor median: window %d is out of range 1..%d",
+                            c->window, side);
     return advlab__cfg_check(&advlab__preprocess_spec, c);
 }
 
@@ -296,7 +297,8 @@ static float select_rank(float *v, int n, int rank)
 static size_t window_pixel(const advlab_preprocessor *p, int r, int c, int m)
 {
     int k = p->cfg.window, half = k / 2;
-    return (size_t)reflect(r + m / k - half, p->height) * p->width + (size_t)reflect(c + m % k - half, p->width);
+    return (size_t)reflect(r + m / k - half, p->height) * p->width +
+           (size_t)reflect(c + m % k - half, p->width);
 }
 
 /* The median of output (r,c)'s window of img; p->window is its scratch. */
@@ -339,9 +341,11 @@ static advlab_status jpeg_image(advlab_preprocessor *p, int image, const float *
         p->pixels[i] = (uint8_t)rintf(advlab__clip01(x[i]) * 255.0f);
     p->encoded_len = 0;
     p->encoded_overflow = 0;
-    if (!stbi_write_jpg_to_func(append_encoded, p, p->width, p->height, 1, p->pixels, p->cfg.quality) ||
+    if (!stbi_write_jpg_to_func(append_encoded, p, p->width, p->height, 1, p->pixels,
+                                p->cfg.quality) ||
         p->encoded_overflow)
-        return advlab__fail(ADVLAB_E_NOMEM, "pre-processor jpeg: image %d does not encode into %zu bytes", image,
+        return advlab__fail(ADVLAB_E_NOMEM,
+                            "pre-processor jpeg: image %d does not encode into %zu bytes", image,
                             p->encoded_cap);
     int w = 0, h = 0, comp = 0;
     p->arena.used = 0;
@@ -349,11 +353,12 @@ static advlab_status jpeg_image(advlab_preprocessor *p, int image, const float *
     stbi_uc *decoded = stbi_load_from_memory(p->encoded, (int)p->encoded_len, &w, &h, &comp, 1);
     current_arena = NULL;
     if (!decoded)
-        return advlab__fail(ADVLAB_E_FORMAT, "pre-processor jpeg: image %d does not decode: %s", image,
-                            stbi_failure_reason());
+        return advlab__fail(ADVLAB_E_FORMAT, "pre-processor jpeg: image %d does not decode: %s",
+                            image, stbi_failure_reason());
     if (w != p->width || h != p->height)
-        return advlab__fail(ADVLAB_E_FORMAT, "pre-processor jpeg: image %d decodes as %dx%d, expected %dx%d",
-                            image, h, w, p->height, p->width);
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "pre-processor jpeg: image %d decodes as %dx%d, expected %dx%d", image,
+                            h, w, p->height, p->width);
     for (size_t i = 0; i < count; i++)
         out[i] = (float)decoded[i] / 255.0f;
     return ADVLAB_OK;
@@ -393,13 +398,16 @@ advlab_status advlab_preprocessor_apply(advlab_preprocessor *p, const float *x, 
         return advlab__fail(ADVLAB_E_ARG, "pre-processor: NULL");
     const char *kind = pre_names[p->cfg.kind];
     if (n < 1)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: batch of %d images, expected at least 1", kind, n);
+        return advlab__fail(ADVLAB_E_ARG,
+                            "pre-processor %s: batch of %d images, expected at least 1", kind, n);
     if (!x || !out)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %s is NULL", kind, x ? "out" : "input images");
+        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %s is NULL", kind,
+                            x ? "out" : "input images");
     size_t size = (size_t)p->height * p->width;
     for (size_t i = 0; i < (size_t)n * size; i++)
         if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "pre-processor %s: input image %zu, pixel %zu is %s", kind,
+            return advlab__fail(ADVLAB_E_NUMERIC,
+                                "pre-processor %s: input image %zu, pixel %zu is %s", kind,
                                 i / size, i % size, isnan(x[i]) ? "NaN" : "infinite");
     p->last_noise = p->noise;
     p->last_n = n;
@@ -423,7 +431,8 @@ advlab_status advlab_preprocessor_apply(advlab_preprocessor *p, const float *x, 
  * and 0 elsewhere; among equal values the first window position in scan
  * order is taken. A reflected pixel can fill several positions of one
  * window and feed several outputs: the contributions add up. */
-static void median_vjp(advlab_preprocessor *p, const float *x, const float *grad_out, float *grad_in)
+static void median_vjp(advlab_preprocessor *p, const float *x, const float *grad_out,
+                       float *grad_in)
 {
     int h = p->height, w = p->width, m = p->cfg.window * p->cfg.window;
     memset(grad_in, 0, sizeof(float) * (size_t)h * w);
@@ -443,7 +452,8 @@ static void median_vjp(advlab_preprocessor *p, const float *x, const float *grad
 
 /* d clip(x + sigma*z)/dx = 1 inside [0,1], 0 where the clip bites, for the
  * z that the last apply drew: the stream is replayed from where it stood. */
-static void noise_vjp(const advlab_preprocessor *p, const float *x, int n, const float *grad_out, float *grad_in)
+static void noise_vjp(const advlab_preprocessor *p, const float *x, int n, const float *grad_out,
+                      float *grad_in)
 {
     normal_stream replay = p->last_noise;
     size_t count = (size_t)n * p->height * p->width;
@@ -459,37 +469,38 @@ static int overlaps(const float *a, const float *b, size_t count)
     return a0 < b0 + bytes && b0 < a0 + bytes;
 }
 
-advlab_status advlab__preprocess_vjp(advlab_preprocessor *p, const float *x, int n, const float *grad_out,
-                                     float *grad_in)
+advlab_status advlab__preprocess_vjp(advlab_preprocessor *p, const float *x, int n,
+                                     const float *grad_out, float *grad_in)
 {
     if (!p)
         return advlab__fail(ADVLAB_E_ARG, "pre-processor gradient: NULL");
     const char *kind = pre_names[p->cfg.kind];
     if (n < 1)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor %s gradient: batch of %d images, expected at least 1",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "pre-processor %s gradient: batch of %d images, expected at least 1",
                             kind, n);
     if (!x || !grad_out || !grad_in)
         return advlab__fail(ADVLAB_E_ARG, "pre-processor %s gradient: %s is NULL", kind,
-                            !x ? "x" : !grad_out ? "grad_out" : "grad_in");
+                            !x          ? "x"
+                            : !grad_out ? "grad_out"
+                                        : "grad_in");
     size_t size = (size_t)p->height * p->width, count = (size_t)n * size;
     if (overlaps(grad_in, x, count) || overlaps(grad_in, grad_out, count))
         return advlab__fail(ADVLAB_E_ARG, "pre-processor %s gradient: grad_in overlaps %s", kind,
                             overlaps(grad_in, x, count) ? "x" : "grad_out");
     if (p->cfg.kind == ADVLAB_PRE_NOISE && p->last_n != n)
-        return advlab__fail(ADVLAB_E_ARG, "pre-processor noise gradient: needs the noise of the last apply, on "
-                            "these %d images, but that apply had %d", n, p->last_n);
+        return advlab__fail(ADVLAB_E_ARG,
+                            "pre-processor noise gradient: needs the noise of the last apply, on "
+                            "these %d images, but that apply had %d",
+                            n, p->last_n);
     switch (p->cfg.kind) {
     case ADVLAB_PRE_SQUEEZE:
-    case ADVLAB_PRE_JPEG:
-        memset(grad_in, 0, sizeof(float) * count);
-        break;
+    case ADVLAB_PRE_JPEG: memset(grad_in, 0, sizeof(float) * count); break;
     case ADVLAB_PRE_MEDIAN:
         for (int b = 0; b < n; b++)
             median_vjp(p, x + b * size, grad_out + b * size, grad_in + b * size);
         break;
-    case ADVLAB_PRE_NOISE:
-        noise_vjp(p, x, n, grad_out, grad_in);
-        break;
+    case ADVLAB_PRE_NOISE: noise_vjp(p, x, n, grad_out, grad_in); break;
     }
     return ADVLAB_OK;
 }

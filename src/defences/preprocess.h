@@ -21,7 +21,7 @@ extern const advlab__cfg_spec advlab__preprocess_spec;
  *                  last advlab_preprocessor_apply drew: call it after the
  *                  apply on these same n images (x, not pre(x)).
  * grad_in must overlap neither x nor grad_out. Allocates nothing. */
-advlab_status advlab__preprocess_vjp(advlab_preprocessor *p, const float *x, int n, const float *grad_out,
-                                     float *grad_in);
+advlab_status advlab__preprocess_vjp(advlab_preprocessor *p, const float *x, int n,
+                                     const float *grad_out, float *grad_in);
 
 #endif

@@ -25,17 +25,18 @@ typedef enum { DETECTOR_SQUEEZE, DETECTOR_BINARY } detector_kind;
 
 struct advlab_detector {
     detector_kind kind;
-    advlab_net *net;              /* borrowed */
+    advlab_net *net; /* borrowed */
     float threshold;
     int max_batch, in_size, classes;
     advlab_preprocessor *squeezers[2]; /* bit depth, median; NULL when disabled */
-    float *arena;                 /* the one allocation everything below points into */
-    float *squeezed;              /* (max_batch, in_size) */
-    float *probs, *probs_squeezed; /* (max_batch, classes) each */
-    float *scores;                /* (max_batch) for detect */
+    float *arena;                      /* the one allocation everything below points into */
+    float *squeezed;                   /* (max_batch, in_size) */
+    float *probs, *probs_squeezed;     /* (max_batch, classes) each */
+    float *scores;                     /* (max_batch) for detect */
 };
 
-static advlab_status detector_alloc(advlab_net *net, detector_kind kind, float threshold, advlab_detector **out)
+static advlab_status detector_alloc(advlab_net *net, detector_kind kind, float threshold,
+                                    advlab_detector **out)
 {
     size_t B = (size_t)net->max_batch, floats = B * net->in_size + 2 * B * net->classes + B;
     advlab_detector *d = calloc(1, sizeof *d);
@@ -44,8 +45,9 @@ static advlab_status detector_alloc(advlab_net *net, detector_kind kind, float t
         free(d);
         return advlab__fail(ADVLAB_E_NOMEM, "detector: scratch for batch %d", net->max_batch);
     }
-    *d = (advlab_detector){kind, net, threshold, net->max_batch, net->in_size, net->classes, {NULL, NULL}, arena,
-                           arena, NULL, NULL, NULL};
+    *d = (advlab_detector){kind,         net,          threshold,    net->max_batch,
+                           net->in_size, net->classes, {NULL, NULL}, arena,
+                           arena,        NULL,         NULL,         NULL};
     d->probs = d->squeezed + B * net->in_size;
     d->probs_squeezed = d->probs + B * net->classes;
     d->scores = d->probs_squeezed + B * net->classes;
@@ -69,18 +71,22 @@ advlab_status advlab_squeeze_detector_create(advlab_net *net, int bit_depth, int
     if (!net || !out)
         return advlab__fail(ADVLAB_E_ARG, "squeeze detector: net and out are required");
     if (net->in_size != IMAGE_H * IMAGE_W)
-        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: the net takes %d inputs, not %dx%d images",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "squeeze detector: the net takes %d inputs, not %dx%d images",
                             net->in_size, IMAGE_H, IMAGE_W);
     if (bit_depth < 0 || bit_depth > 8)
-        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: bit_depth %d is out of range 1..8 (0 disables it)",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "squeeze detector: bit_depth %d is out of range 1..8 (0 disables it)",
                             bit_depth);
     if (median_window == 1 || median_window < 0 || median_window > IMAGE_H)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "squeeze detector: median_window %d is out of range 2..%d (0 disables it)",
-                            median_window, IMAGE_H);
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "squeeze detector: median_window %d is out of range 2..%d (0 disables it)",
+            median_window, IMAGE_H);
     if (bit_depth == 0 && median_window == 0)
-        return advlab__fail(ADVLAB_E_ARG, "squeeze detector: bit_depth and median_window are both 0; "
-                                          "enable at least one squeezer");
+        return advlab__fail(ADVLAB_E_ARG,
+                            "squeeze detector: bit_depth and median_window are both 0; "
+                            "enable at least one squeezer");
     advlab_detector *d = NULL;
     TRY(detector_alloc(net, DETECTOR_SQUEEZE, INFINITY, &d));
     advlab_preprocess_config cfg;
@@ -108,9 +114,10 @@ advlab_status advlab_binary_detector_create(advlab_net *detector, advlab_detecto
     if (!detector || !out)
         return advlab__fail(ADVLAB_E_ARG, "binary detector: net and out are required");
     if (detector->classes != 2)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "binary detector: the detector net has %d classes, expected 2 (clean, adversarial)",
-                            detector->classes);
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "binary detector: the detector net has %d classes, expected 2 (clean, adversarial)",
+            detector->classes);
     return detector_alloc(detector, DETECTOR_BINARY, 0.5f, out);
 }
 
@@ -119,7 +126,8 @@ advlab_status advlab_binary_detector_create(advlab_net *detector, advlab_detecto
 static advlab_status check_images(const advlab_detector *d, const char *what, const float *x, int n)
 {
     if (n < 1)
-        return advlab__fail(ADVLAB_E_ARG, "detector: batch of %d %s images, expected at least 1", n, what);
+        return advlab__fail(ADVLAB_E_ARG, "detector: batch of %d %s images, expected at least 1", n,
+                            what);
     if (!x)
         return advlab__fail(ADVLAB_E_ARG, "detector: %s images: NULL", what);
     size_t count = (size_t)n * d->in_size;
@@ -143,7 +151,8 @@ static advlab_status squeeze_scores(advlab_detector *d, const float *x, int m, f
         TRY(advlab_preprocessor_apply(d->squeezers[s], x, m, d->squeezed));
         TRY(advlab_net_predict(d->net, d->squeezed, m, d->probs_squeezed));
         for (int b = 0; b < m; b++) {
-            const float *p = d->probs + (size_t)b * d->classes, *q = d->probs_squeezed + (size_t)b * d->classes;
+            const float *p = d->probs + (size_t)b * d->classes,
+                        *q = d->probs_squeezed + (size_t)b * d->classes;
             float l1 = 0.0f;
             for (int c = 0; c < d->classes; c++)
                 l1 += fabsf(p[c] - q[c]);
@@ -164,7 +173,8 @@ static advlab_status binary_scores(advlab_detector *d, const float *x, int m, fl
 
 static advlab_status chunk_scores(advlab_detector *d, const float *x, int m, float *scores)
 {
-    return d->kind == DETECTOR_SQUEEZE ? squeeze_scores(d, x, m, scores) : binary_scores(d, x, m, scores);
+    return d->kind == DETECTOR_SQUEEZE ? squeeze_scores(d, x, m, scores)
+                                       : binary_scores(d, x, m, scores);
 }
 
 /* Scores of n checked images, in chunks of max_batch. */
@@ -262,7 +272,8 @@ static void gather_pairs(const void *data, const int32_t *idx, int m, float *x, 
     const image_pairs *p = data;
     for (int b = 0; b < m; b++) {
         int i = idx[b];
-        const float *src = i < p->n ? p->clean + (size_t)i * p->in_size : p->adv + (size_t)(i - p->n) * p->in_size;
+        const float *src =
+            i < p->n ? p->clean + (size_t)i * p->in_size : p->adv + (size_t)(i - p->n) * p->in_size;
         memcpy(x + (size_t)b * p->in_size, src, sizeof(float) * p->in_size);
         y[b] = i < p->n ? 0 : 1;
     }
@@ -285,7 +296,9 @@ advlab_status advlab_binary_detector_train(advlab_detector *d, const float *clea
     if (!d)
         return advlab__fail(ADVLAB_E_ARG, "binary detector: NULL");
     if (d->kind != DETECTOR_BINARY)
-        return advlab__fail(ADVLAB_E_ARG, "detector: only the binary detector trains; this one is feature squeezing");
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "detector: only the binary detector trains; this one is feature squeezing");
     if (!cfg)
         return advlab__fail(ADVLAB_E_ARG, "binary detector: train config is NULL");
     if (n > (1 << 29))

@@ -64,7 +64,8 @@ TILE void fwd_tile(int OB, int V, float *y, const float *x, const float *w, cons
 }
 
 /* One output element, summed in the tiles' order. */
-static float fwd_scalar(const float *x, const float *w, const k_conv_shape *s, int o, int oy, int ox)
+static float fwd_scalar(const float *x, const float *w, const k_conv_shape *s, int o, int oy,
+                        int ox)
 {
     float sum = 0.0f;
     for (int c = 0; c < s->c; c++)
@@ -87,7 +88,8 @@ TILE void fwd_row(int OB, float *y, const float *x, const float *w, const float 
         fwd_tile(OB, 1, y, x, w, bias, s, o0, oy, ox, relu);
     for (; ox < OW; ox++)
         for (int o = o0; o < o0 + OB; o++)
-            y[((size_t)o * OH + oy) * OW + ox] = finish_scalar(fwd_scalar(x, w, s, o, oy, ox), bias[o], relu);
+            y[((size_t)o * OH + oy) * OW + ox] =
+                finish_scalar(fwd_scalar(x, w, s, o, oy, ox), bias[o], relu);
 }
 
 void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
@@ -117,8 +119,8 @@ void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int
  * from dy padded by K-1 zeros left and right (pad, (OC, OH, W+K-1)), so a
  * vector of x needs no per-lane test. Tile: input channels c0..c0+CB, row
  * yy, columns xx..xx+4V. */
-TILE void bwd_tile(int CB, int V, float *dx, const float *pad, const float *w, const k_conv_shape *s,
-                   int c0, int yy, int xx)
+TILE void bwd_tile(int CB, int V, float *dx, const float *pad, const float *w,
+                   const k_conv_shape *s, int c0, int yy, int xx)
 {
     int K = s->k, KK = K * K, OH = s->h - K + 1, PW = s->w + K - 1;
     int ky_lo = yy - OH + 1 > 0 ? yy - OH + 1 : 0, ky_hi = yy < K - 1 ? yy : K - 1;
@@ -146,7 +148,8 @@ TILE void bwd_tile(int CB, int V, float *dx, const float *pad, const float *w, c
             v4_store(dx + ((size_t)(c0 + c) * s->h + yy) * s->w + xx + 4 * v, acc[c][v]);
 }
 
-static float bwd_scalar(const float *pad, const float *w, const k_conv_shape *s, int c, int yy, int xx)
+static float bwd_scalar(const float *pad, const float *w, const k_conv_shape *s, int c, int yy,
+                        int xx)
 {
     int K = s->k, OH = s->h - K + 1, PW = s->w + K - 1;
     int ky_lo = yy - OH + 1 > 0 ? yy - OH + 1 : 0, ky_hi = yy < K - 1 ? yy : K - 1;
@@ -161,8 +164,8 @@ static float bwd_scalar(const float *pad, const float *w, const k_conv_shape *s,
 
 /* Channels c0..c0+CB of one input row: up to 4 vectors per tile, then the
  * columns past the last whole vector one by one. */
-TILE void bwd_row(int CB, float *dx, const float *pad, const float *w, const k_conv_shape *s, int c0,
-                  int yy)
+TILE void bwd_row(int CB, float *dx, const float *pad, const float *w, const k_conv_shape *s,
+                  int c0, int yy)
 {
     int xx = 0;
     for (; xx + 16 <= s->w; xx += 16)
@@ -229,8 +232,8 @@ typedef struct {
 
 /* Output channels o0..o0+OB against kernel columns kx0..kx0+KB of row ky
  * of input channel c, over one image's whole vectors. */
-TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky,
-                     int kx0)
+TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c,
+                     int ky, int kx0)
 {
     int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
     float *lanes = a->lanes + 4 * ((size_t)o0 * CKK + (c * K + ky) * K + kx0);

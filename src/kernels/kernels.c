@@ -119,8 +119,8 @@ static void gemm_nt_2x4(int K, const float *A, int lda, const float *B, int ldb,
     }
     for (int r = 0; r < 2; r++)
         for (int c = 0; c < 4; c++) {
-            float dot = v4_hsum(acc[r][c]) +
-                        dot_tail(A + (size_t)r * lda, B + (size_t)c * ldb, k, K);
+            float dot =
+                v4_hsum(acc[r][c]) + dot_tail(A + (size_t)r * lda, B + (size_t)c * ldb, k, K);
             store_dot(C + (size_t)r * ldc + c, dot, accumulate);
         }
 }
@@ -202,7 +202,8 @@ static void maxpool2_bwd_4(float *d0, float *d1, const float *r0, const float *r
     v4f m_bl = v4_andnot(v4_eq(v4_even(b0, b1), o), taken);
     taken = v4_or(taken, m_bl);
     v4f m_br = v4_andnot(v4_eq(v4_odd(b0, b1), o), taken);
-    v4f g_tl = v4_and(g, m_tl), g_tr = v4_and(g, m_tr), g_bl = v4_and(g, m_bl), g_br = v4_and(g, m_br);
+    v4f g_tl = v4_and(g, m_tl), g_tr = v4_and(g, m_tr), g_bl = v4_and(g, m_bl),
+        g_br = v4_and(g, m_br);
     v4_store(d0, v4_zip_lo(g_tl, g_tr));
     v4_store(d0 + 4, v4_zip_hi(g_tl, g_tr));
     v4_store(d1, v4_zip_lo(g_bl, g_br));
@@ -210,7 +211,8 @@ static void maxpool2_bwd_4(float *d0, float *d1, const float *r0, const float *r
 }
 
 /* One window, the same rule. */
-static void maxpool2_bwd_1(float *d0, float *d1, const float *r0, const float *r1, float out, float dout)
+static void maxpool2_bwd_1(float *d0, float *d1, const float *r0, const float *r1, float out,
+                           float dout)
 {
     int first = r0[0] == out ? 0 : r0[1] == out ? 1 : r1[0] == out ? 2 : r1[1] == out ? 3 : 4;
     d0[0] = first == 0 ? dout : 0.0f;

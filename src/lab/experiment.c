@@ -18,7 +18,6 @@
 
 static const float curve_eps[CURVE_POINTS] = {0.0f, 0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f};
 
-
 int advlab_experiment_curve_eps(const float **eps)
 {
     if (eps)
@@ -33,8 +32,8 @@ static const struct {
     const char *name;
     int model, crafted_on; /* crafted_on: the model FGSM is made on, -1 for the clean images */
 } tutorial[] = {
-    {"clean_standard", 0, -1},    {"fgsm_standard", 0, 0},  {"transfer_defended", 1, 0},
-    {"clean_defended", 1, -1},    {"fgsm_defended", 1, 1},
+    {"clean_standard", 0, -1}, {"fgsm_standard", 0, 0}, {"transfer_defended", 1, 0},
+    {"clean_defended", 1, -1}, {"fgsm_defended", 1, 1},
 };
 #define TUTORIAL_ROWS (int)(sizeof tutorial / sizeof tutorial[0])
 
@@ -90,7 +89,8 @@ static const advlab__cfg_field fields[] = {
      "test images for clean, FGSM and curves; 0: all"},
     {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 1, 10000, 0, 0, NULL, "clean training epochs"},
     {"batch", ADVLAB__CFG_INT, FIELD(batch), 1, 65536, 0, 0, NULL, "batch size"},
-    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL, "Adam's learning rate"},
+    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL,
+     "Adam's learning rate"},
     {"eps", ADVLAB__CFG_FLOAT, FIELD(eps), 0, 1, 0, 0, NULL, "FGSM's eps"},
     {"ratio", ADVLAB__CFG_FLOAT, FIELD(ratio), 0, 1, 0, 0, NULL, "the AdversarialTrainer's ratio"},
     {"adv_epochs", ADVLAB__CFG_INT, FIELD(adv_epochs), 1, 10000, 0, 0, NULL,
@@ -207,7 +207,8 @@ static void plan_tasks(advlab_experiment *e)
         for (int model = 0; model < 2; model++)
             for (int i = 0; i < CURVE_POINTS; i++) {
                 char name[48];
-                snprintf(name, sizeof name, "curve_%s_eps%g", model_name(model), (double)curve_eps[i]);
+                snprintf(name, sizeof name, "curve_%s_eps%g", model_name(model),
+                         (double)curve_eps[i]);
                 t = add_pass(e, name, model, "fgsm", curve_eps[i], e->n_test);
                 snprintf(t->label, sizeof t->label, "FGSM eps %g, %s model", (double)curve_eps[i],
                          model_name(model));
@@ -223,8 +224,8 @@ static void plan_tasks(advlab_experiment *e)
             t->defence = d;
             snprintf(name, sizeof name, "%s_fgsm_plain", pre);
             t = add_pass(e, name, 0, NULL, 0, e->n_test);
-            snprintf(t->label, sizeof t->label, "%s: FGSM %g made on the bare model", e->pre_label[d],
-                     (double)c->eps);
+            snprintf(t->label, sizeof t->label, "%s: FGSM %g made on the bare model",
+                     e->pre_label[d], (double)c->eps);
             t->defence = d;
             t->from_old = OLD_FGSM;
             if (e->n_pgd == 0)
@@ -237,8 +238,8 @@ static void plan_tasks(advlab_experiment *e)
             t->through_defence = t->grad_exact = 1;
             snprintf(name, sizeof name, "%s_pgd_plain", pre);
             t = add_pass(e, name, 0, NULL, 0, e->n_pgd);
-            snprintf(t->label, sizeof t->label, "%s: PGD %g made on the bare model", e->pre_label[d],
-                     (double)c->pgd_eps);
+            snprintf(t->label, sizeof t->label, "%s: PGD %g made on the bare model",
+                     e->pre_label[d], (double)c->pgd_eps);
             t->defence = d;
             t->from_old = OLD_PGD;
             snprintf(name, sizeof name, "%s_pgd_bpda", pre);
@@ -262,16 +263,13 @@ static double task_cost(const advlab_experiment *e, const task *t)
     const advlab_experiment_config *c = &e->cfg;
     int train_n = e->n_train;
     switch (t->kind) {
-    case TASK_TRAIN:
-        return (double)c->epochs * train_n;
-    case TASK_ADV_TRAIN:
-        return (double)c->adv_epochs * train_n * (1.0 + c->ratio);
+    case TASK_TRAIN: return (double)c->epochs * train_n;
+    case TASK_ADV_TRAIN: return (double)c->adv_epochs * train_n * (1.0 + c->ratio);
     case TASK_PASS:
-        return t->n * (t->attack ? (t->atk.kind == ADVLAB_ATTACK_PGD ? 1.0 + t->atk.max_iter : 2.0) : 0.4);
-    case TASK_ROBUSTNESS:
-        return t->n * 10.0;
-    case TASK_DETECTOR:
-        return t->n * 2.0;
+        return t->n *
+               (t->attack ? (t->atk.kind == ADVLAB_ATTACK_PGD ? 1.0 + t->atk.max_iter : 2.0) : 0.4);
+    case TASK_ROBUSTNESS: return t->n * 10.0;
+    case TASK_DETECTOR: return t->n * 2.0;
     }
     return 0.0;
 }
@@ -310,7 +308,8 @@ advlab_status advlab_experiment_create(const advlab_dataset *train, const advlab
     e->in_size = advlab_net_input_size(e->nets[0]);
     e->classes = advlab_net_classes(e->nets[0]);
     if (e->classes > MAX_CLASSES)
-        st = advlab__fail(ADVLAB_E_ARG, "experiment: arch \"%s\" has %d outputs; at most %d are supported",
+        st = advlab__fail(ADVLAB_E_ARG,
+                          "experiment: arch \"%s\" has %d outputs; at most %d are supported",
                           advlab_net_arch(e->nets[0]), e->classes, MAX_CLASSES);
     advlab_preprocess_config_default("squeeze", &e->pre_cfg[0]);
     snprintf(e->pre_label[0], sizeof e->pre_label[0], "%d-bit squeezing", e->pre_cfg[0].bit_depth);
@@ -332,7 +331,8 @@ advlab_status advlab_experiment_create(const advlab_dataset *train, const advlab
     int whole = e->n_pgd > CALIBRATION ? e->n_pgd : CALIBRATION;
     e->batch = malloc(sizeof(float) * (size_t)whole * e->in_size);
     e->batch_idx = malloc(sizeof(int32_t) * 2 * (size_t)whole);
-    if (!st && (!e->old[OLD_FGSM] || !e->old[OLD_PGD] || !e->x || !e->probs || !e->idx || !e->batch || !e->batch_idx))
+    if (!st && (!e->old[OLD_FGSM] || !e->old[OLD_PGD] || !e->x || !e->probs || !e->idx ||
+                !e->batch || !e->batch_idx))
         st = advlab__fail(ADVLAB_E_NOMEM, "experiment: buffers for %d test images", e->n_test);
     if (st) {
         advlab_experiment_free(e);
@@ -405,7 +405,8 @@ static void gather_first(const advlab_dataset *ds, int n, float *x, int32_t *idx
 }
 
 /* Predictions of task t's model, behind its defence when it has one. */
-static advlab_status predict(advlab_experiment *e, const task *t, const float *x, int m, int32_t *pred)
+static advlab_status predict(advlab_experiment *e, const task *t, const float *x, int m,
+                             int32_t *pred)
 {
     if (t->defence >= 0) {
         TRY(advlab_preprocessor_apply(e->pre[t->defence], x, m, e->x_def));
@@ -427,8 +428,7 @@ static advlab_status begin_task(advlab_experiment *e, task *t)
     tc.seed = e->cfg.seed;
     tc.limit = e->n_train;
     switch (t->kind) {
-    case TASK_TRAIN:
-        return advlab_trainer_create(e->nets[0], e->train, &tc, &e->trainer);
+    case TASK_TRAIN: return advlab_trainer_create(e->nets[0], e->train, &tc, &e->trainer);
     case TASK_ADV_TRAIN: {
         if (e->cfg.adv_from_scratch)
             advlab_net_init(e->nets[1], e->cfg.seed);
@@ -453,12 +453,12 @@ static advlab_status begin_task(advlab_experiment *e, task *t)
         TRY(advlab_attack_create(e->nets[t->model], &t->atk, &e->attack));
         if (t->through_defence)
             advlab_attack_set_preprocessor(e->attack, e->pre[t->defence]);
-        return t->grad_exact ? advlab_attack_set_grad_mode(e->attack, ADVLAB_GRAD_EXACT) : ADVLAB_OK;
+        return t->grad_exact ? advlab_attack_set_grad_mode(e->attack, ADVLAB_GRAD_EXACT)
+                             : ADVLAB_OK;
     case TASK_DETECTOR:
-        return advlab_squeeze_detector_create(e->nets[0], e->pre_cfg[0].bit_depth, e->pre_cfg[1].window,
-                                              &e->detector);
-    case TASK_ROBUSTNESS:
-        return ADVLAB_OK;
+        return advlab_squeeze_detector_create(e->nets[0], e->pre_cfg[0].bit_depth,
+                                              e->pre_cfg[1].window, &e->detector);
+    case TASK_ROBUSTNESS: return ADVLAB_OK;
     }
     return ADVLAB_OK;
 }
@@ -470,12 +470,9 @@ static int task_units(const advlab_experiment *e, const task *t)
     case TASK_ADV_TRAIN:
         return (t->kind == TASK_TRAIN ? e->cfg.epochs : e->cfg.adv_epochs) *
                ((e->n_train + e->cfg.batch - 1) / e->cfg.batch);
-    case TASK_PASS:
-        return (t->n + CHUNK - 1) / CHUNK;
-    case TASK_DETECTOR:
-        return 1 + (t->n + CHUNK - 1) / CHUNK;
-    case TASK_ROBUSTNESS:
-        return 1;
+    case TASK_PASS: return (t->n + CHUNK - 1) / CHUNK;
+    case TASK_DETECTOR: return 1 + (t->n + CHUNK - 1) / CHUNK;
+    case TASK_ROBUSTNESS: return 1;
     }
     return 1;
 }
@@ -621,7 +618,9 @@ static void report_progress(const advlab_experiment *e, advlab_experiment_progre
         .done = t->done,
         .total = total,
         .epoch = t->kind == TASK_TRAIN || t->kind == TASK_ADV_TRAIN ? e->epoch : 0,
-        .epochs = t->kind == TASK_TRAIN ? e->cfg.epochs : t->kind == TASK_ADV_TRAIN ? e->cfg.adv_epochs : 0,
+        .epochs = t->kind == TASK_TRAIN       ? e->cfg.epochs
+                  : t->kind == TASK_ADV_TRAIN ? e->cfg.adv_epochs
+                                              : 0,
         .loss = t->kind == TASK_TRAIN || t->kind == TASK_ADV_TRAIN ? e->loss : 0.0,
         .fraction = e->total_cost > 0 ? done_cost / e->total_cost : 1.0,
     };
@@ -681,13 +680,18 @@ advlab_status advlab_experiment_run(advlab_experiment *e, int max_units,
 
 int advlab_experiment_measurement_count(const advlab_experiment *e) { return e->current; }
 
-advlab_status advlab_experiment_measurement(const advlab_experiment *e, int i, advlab_measurement *out)
+advlab_status advlab_experiment_measurement(const advlab_experiment *e, int i,
+                                            advlab_measurement *out)
 {
     if (!e || !out || i < 0 || i >= e->current)
-        return advlab__fail(ADVLAB_E_ARG, "experiment: measurement %d is not available (%d finished)", i,
+        return advlab__fail(ADVLAB_E_ARG,
+                            "experiment: measurement %d is not available (%d finished)", i,
                             e ? e->current : 0);
     const task *t = &e->tasks[i];
-    *out = (advlab_measurement){
-        .name = t->name, .label = t->label, .value = t->value, .n = t->n_measured, .seconds = t->seconds};
+    *out = (advlab_measurement){.name = t->name,
+                                .label = t->label,
+                                .value = t->value,
+                                .n = t->n_measured,
+                                .seconds = t->seconds};
     return ADVLAB_OK;
 }

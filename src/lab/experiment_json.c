@@ -9,13 +9,15 @@
 static void settings(advlab_strbuf *b, const advlab_experiment *e)
 {
     const advlab_experiment_config *c = &e->cfg;
-    advlab__sb_printf(b, "\"settings\":{\"train_images\":%d,\"test_images\":%d,\"epochs\":%d,\"batch\":%d,"
-                         "\"optimizer\":\"adam\",\"lr\":%g,\"eps\":%g,\"ratio\":%g,\"adv_epochs\":%d,"
-                         "\"adv_from_scratch\":%d,\"adv_fresh_optimizer\":%d,\"pgd_eps\":%g,\"pgd_eps_step\":%g,\"pgd_iter\":%d,"
-                         "\"pgd_images\":%d,\"fgsm_labels\":\"model predictions\"},",
-                      e->n_train, e->n_test, c->epochs, c->batch, (double)c->lr, (double)c->eps,
-                      (double)c->ratio, c->adv_epochs, c->adv_from_scratch, c->adv_fresh_optimizer, (double)c->pgd_eps,
-                      (double)c->pgd_eps_step, c->pgd_iter, e->n_pgd);
+    advlab__sb_printf(
+        b,
+        "\"settings\":{\"train_images\":%d,\"test_images\":%d,\"epochs\":%d,\"batch\":%d,"
+        "\"optimizer\":\"adam\",\"lr\":%g,\"eps\":%g,\"ratio\":%g,\"adv_epochs\":%d,"
+        "\"adv_from_scratch\":%d,\"adv_fresh_optimizer\":%d,\"pgd_eps\":%g,\"pgd_eps_step\":%g,\"pgd_iter\":%d,"
+        "\"pgd_images\":%d,\"fgsm_labels\":\"model predictions\"},",
+        e->n_train, e->n_test, c->epochs, c->batch, (double)c->lr, (double)c->eps, (double)c->ratio,
+        c->adv_epochs, c->adv_from_scratch, c->adv_fresh_optimizer, (double)c->pgd_eps,
+        (double)c->pgd_eps_step, c->pgd_iter, e->n_pgd);
 }
 
 static void measurement(advlab_strbuf *b, const task *t)
@@ -94,8 +96,9 @@ const char *advlab_experiment_report_json(advlab_experiment *e)
         return e->json.data;
     advlab_strbuf *b = &e->json;
     double total = 0.0;
-    advlab__sb_printf(b, "{\"advlab_version\":\"%s\",\"experiment\":\"ART get-started tutorial loop\","
-                         "\"arch\":",
+    advlab__sb_printf(b,
+                      "{\"advlab_version\":\"%s\",\"experiment\":\"ART get-started tutorial loop\","
+                      "\"arch\":",
                       advlab_version());
     advlab__sb_json_string(b, advlab_net_arch(e->nets[0]));
     advlab__sb_printf(b, ",\"seed\":%llu,", (unsigned long long)e->cfg.seed);

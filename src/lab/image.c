@@ -32,11 +32,12 @@ static advlab_status check_alpha(const float *alpha, int width, int height)
         for (int x = 0; x < width; x++) {
             float a = alpha[(size_t)y * width + x];
             if (!isfinite(a))
-                return advlab__fail(ADVLAB_E_NUMERIC, "image to mnist: alpha at (x %d, y %d) is %s", x, y,
-                                    isnan(a) ? "NaN" : "infinite");
+                return advlab__fail(ADVLAB_E_NUMERIC, "image to mnist: alpha at (x %d, y %d) is %s",
+                                    x, y, isnan(a) ? "NaN" : "infinite");
             if (a < 0.0f || a > 1.0f)
-                return advlab__fail(ADVLAB_E_ARG, "image to mnist: alpha at (x %d, y %d) is %g, outside [0,1]",
-                                    x, y, (double)a);
+                return advlab__fail(ADVLAB_E_ARG,
+                                    "image to mnist: alpha at (x %d, y %d) is %g, outside [0,1]", x,
+                                    y, (double)a);
         }
     return ADVLAB_OK;
 }
@@ -46,9 +47,11 @@ static advlab_status check_args(const float *alpha, int width, int height, const
     if (!alpha || !out)
         return advlab__fail(ADVLAB_E_ARG, "image to mnist: %s is NULL", alpha ? "out" : "alpha");
     if (width < 1 || width > MAX_SIDE)
-        return advlab__fail(ADVLAB_E_ARG, "image to mnist: width %d is outside 1..%d", width, MAX_SIDE);
+        return advlab__fail(ADVLAB_E_ARG, "image to mnist: width %d is outside 1..%d", width,
+                            MAX_SIDE);
     if (height < 1 || height > MAX_SIDE)
-        return advlab__fail(ADVLAB_E_ARG, "image to mnist: height %d is outside 1..%d", height, MAX_SIDE);
+        return advlab__fail(ADVLAB_E_ARG, "image to mnist: height %d is outside 1..%d", height,
+                            MAX_SIDE);
     return check_alpha(alpha, width, height);
 }
 
@@ -92,13 +95,15 @@ static void scale_row(float *row, const float *in, int n, float s)
 /* block (BOX_SIDE, BOX_SIDE) = the box scaled by s, area-averaged:
  * block[oy][ox] = sum over input (iy, ix) of a * overlap(iy, oy) * overlap(ix, ox),
  * one input row at a time. */
-static void scale_box(float block[BOX_SIDE][BOX_SIDE], const float *alpha, int width, ink_box box, float s)
+static void scale_box(float block[BOX_SIDE][BOX_SIDE], const float *alpha, int width, ink_box box,
+                      float s)
 {
     float row[BOX_SIDE];
     memset(block, 0, BOX_SIDE * sizeof block[0]);
     for (int iy = 0; iy < box.y1 - box.y0; iy++) {
         scale_row(row, alpha + (size_t)(box.y0 + iy) * width + box.x0, box.x1 - box.x0, s);
-        for (int oy = (int)((float)iy * s); oy < BOX_SIDE && (float)oy < (float)(iy + 1) * s; oy++) {
+        for (int oy = (int)((float)iy * s); oy < BOX_SIDE && (float)oy < (float)(iy + 1) * s;
+             oy++) {
             float w = overlap(iy, oy, s);
             for (int ox = 0; ox < BOX_SIDE; ox++)
                 block[oy][ox] += row[ox] * w;

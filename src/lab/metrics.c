@@ -15,8 +15,9 @@ static advlab_status check_images(const advlab_net *net, const char *what, const
     size_t count = (size_t)n * net->in_size;
     for (size_t i = 0; i < count; i++)
         if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "%s image %zu, pixel %zu is %s", what, i / net->in_size,
-                                i % net->in_size, isnan(x[i]) ? "NaN" : "infinite");
+            return advlab__fail(ADVLAB_E_NUMERIC, "%s image %zu, pixel %zu is %s", what,
+                                i / net->in_size, i % net->in_size,
+                                isnan(x[i]) ? "NaN" : "infinite");
     return ADVLAB_OK;
 }
 
@@ -28,16 +29,16 @@ static advlab_status check_labels(const advlab_net *net, const char *who, const 
         return advlab__fail(ADVLAB_E_ARG, "%s: %ss: NULL", who, what);
     for (int b = 0; b < n; b++)
         if (y[b] < 0 || y[b] >= net->classes)
-            return advlab__fail(ADVLAB_E_ARG, "%s: %s of image %d is %d, outside 0..%d", who,
-                                what, b, (int)y[b], net->classes - 1);
+            return advlab__fail(ADVLAB_E_ARG, "%s: %s of image %d is %d, outside 0..%d", who, what,
+                                b, (int)y[b], net->classes - 1);
     return ADVLAB_OK;
 }
 
 /* pred[b] = argmax (the first max) of net(pre(x_b)) for n trusted images, a
  * max_batch chunk at a time; xp (max_batch, in_size) receives pre's output
  * and is unused when pre is NULL. */
-static advlab_status predict_classes(advlab_net *net, advlab_preprocessor *pre, const float *x, int n,
-                                     float *xp, int32_t *pred)
+static advlab_status predict_classes(advlab_net *net, advlab_preprocessor *pre, const float *x,
+                                     int n, float *xp, int32_t *pred)
 {
     for (int b0 = 0; b0 < n; b0 += net->max_batch) {
         int m = n - b0 < net->max_batch ? n - b0 : net->max_batch;
@@ -155,14 +156,16 @@ advlab_status advlab_empirical_robustness(advlab_net *net, const advlab_attack_c
                                           const float *x, int n, double *out)
 {
     if (!net || !fgsm || !out)
-        return advlab__fail(ADVLAB_E_ARG, "empirical robustness: net, attack config and out are required");
+        return advlab__fail(ADVLAB_E_ARG,
+                            "empirical robustness: net, attack config and out are required");
     if (fgsm->kind != ADVLAB_ATTACK_FGSM)
         return advlab__fail(ADVLAB_E_ARG, "empirical robustness: the attack must be fgsm, not %s",
                             advlab_attack_name(fgsm->kind));
     if (fgsm->targeted)
         return advlab__fail(ADVLAB_E_ARG, "empirical robustness: the attack must be untargeted");
     if (n < 1)
-        return advlab__fail(ADVLAB_E_ARG, "empirical robustness: %d images; at least 1 is needed", n);
+        return advlab__fail(ADVLAB_E_ARG, "empirical robustness: %d images; at least 1 is needed",
+                            n);
     TRY(check_images(net, "empirical robustness: x", x, n));
     advlab_attack_config cfg = *fgsm;
     cfg.minimal = 1;

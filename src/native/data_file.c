@@ -8,8 +8,8 @@ advlab_status advlab_dataset_load(const char *images_path, const char *labels_pa
                                   advlab_dataset **out)
 {
     if (images_path == NULL || labels_path == NULL || out == NULL)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "advlab_dataset_load: images_path, labels_path and out must not be NULL");
+        return advlab__fail(
+            ADVLAB_E_ARG, "advlab_dataset_load: images_path, labels_path and out must not be NULL");
     uint8_t *images, *labels;
     size_t images_len, labels_len;
     advlab_status st = advlab_file_read(images_path, &images, &images_len);
@@ -19,7 +19,7 @@ advlab_status advlab_dataset_load(const char *images_path, const char *labels_pa
     if (st == ADVLAB_OK) {
         /* Each path names its own file, so a bad label points at the labels file. */
         st = advlab__dataset_from_idx_named(images_path, images, images_len, labels_path, labels,
-                                       labels_len, out);
+                                            labels_len, out);
         advlab_buffer_free(labels);
     }
     advlab_buffer_free(images);

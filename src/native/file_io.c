@@ -37,8 +37,8 @@ static advlab_status read_all(const char *path, FILE *f, uint8_t **bytes, size_t
         if (used == cap) {
             if (cap == FILE_LIMIT) {
                 free(buf);
-                return advlab__fail(ADVLAB_E_IO, "%s: file too large (the limit is %zu MiB)",
-                                    path, FILE_LIMIT >> 20);
+                return advlab__fail(ADVLAB_E_IO, "%s: file too large (the limit is %zu MiB)", path,
+                                    FILE_LIMIT >> 20);
             }
             size_t grown = cap * 2 < FILE_LIMIT ? cap * 2 : FILE_LIMIT;
             uint8_t *p = realloc(buf, grown);
@@ -79,8 +79,8 @@ static advlab_status gunzip(const char *path, const uint8_t *in, size_t in_len, 
     if (in_len >= 18) {
         const uint8_t *t = in + in_len - 4;
         size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-        size_t bound = in_len < FILE_LIMIT / DEFLATE_MAX_RATIO ? in_len * DEFLATE_MAX_RATIO
-                                                                : FILE_LIMIT;
+        size_t bound =
+            in_len < FILE_LIMIT / DEFLATE_MAX_RATIO ? in_len * DEFLATE_MAX_RATIO : FILE_LIMIT;
         if (isize > bound)
             isize = bound;
         if (isize > cap)

@@ -84,19 +84,23 @@ static advlab_status check_header(const char *name, const uint8_t *bytes, size_t
     if (len == 0)
         return advlab__fail(ADVLAB_E_FORMAT, "%s: empty file (0 bytes), not an image", name);
     if (len > INT32_MAX)
-        return advlab__fail(ADVLAB_E_ARG, "%s: %zu bytes is more than an image file may have", name, len);
+        return advlab__fail(ADVLAB_E_ARG, "%s: %zu bytes is more than an image file may have", name,
+                            len);
     TRY(advlab__image_guard(name, bytes, len));
     if (!stbi_info_from_memory(bytes, (int)len, &w, &h, &channels))
         return advlab__fail(ADVLAB_E_FORMAT, "%s: not a %s image (%s)", name, IMAGE_KINDS,
                             stbi_failure_reason());
     if (w < 1 || h < 1 || w > IMAGE_SIDE_MAX || h > IMAGE_SIDE_MAX)
-        return advlab__fail(ADVLAB_E_ARG, "%s: %dx%d pixels is outside the 1..%d per side this lab takes",
-                            name, w, h, IMAGE_SIDE_MAX);
+        return advlab__fail(ADVLAB_E_ARG,
+                            "%s: %dx%d pixels is outside the 1..%d per side this lab takes", name,
+                            w, h, IMAGE_SIDE_MAX);
     int bits = stbi_is_16_bit_from_memory(bytes, (int)len) ? 16 : 8;
     size_t decoded = (size_t)w * (size_t)h * (size_t)channels * (size_t)(bits / 8);
     if (decoded > IMAGE_BYTES_MAX)
-        return advlab__fail(ADVLAB_E_ARG, "%s: %dx%d pixels of %d %d-bit channels decode to %zu MiB, over the %zu MiB limit",
-                            name, w, h, channels, bits, decoded >> 20, IMAGE_BYTES_MAX >> 20);
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "%s: %dx%d pixels of %d %d-bit channels decode to %zu MiB, over the %zu MiB limit",
+            name, w, h, channels, bits, decoded >> 20, IMAGE_BYTES_MAX >> 20);
     return ADVLAB_OK;
 }
 
@@ -140,7 +144,8 @@ static void ink_of(const stbi_uc *pixels, int channels, int w, int h, float *out
     }
 }
 
-advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes, size_t len, float *out)
+advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes, size_t len,
+                                         float *out)
 {
     if (name == NULL)
         name = "image";
@@ -154,14 +159,17 @@ advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes,
     stb_refused = 0;
     stbi_uc *pixels = stbi_load_from_memory(bytes, (int)len, &w, &h, &channels, 0);
     if (pixels == NULL && stb_refused)
-        return advlab__fail(ADVLAB_E_NOMEM, "%s: decoding would need %zu MiB at once, over the %zu MiB limit", name,
+        return advlab__fail(ADVLAB_E_NOMEM,
+                            "%s: decoding would need %zu MiB at once, over the %zu MiB limit", name,
                             stb_refused >> 20, STB_ALLOC_MAX >> 20);
     if (pixels == NULL)
-        return advlab__fail(ADVLAB_E_FORMAT, "%s: cannot decode the image: %s", name, stbi_failure_reason());
+        return advlab__fail(ADVLAB_E_FORMAT, "%s: cannot decode the image: %s", name,
+                            stbi_failure_reason());
     float *ink = malloc(sizeof(float) * (size_t)w * (size_t)h);
     if (ink == NULL) {
         stbi_image_free(pixels);
-        return advlab__fail(ADVLAB_E_NOMEM, "%s: cannot allocate %dx%d floats for the ink", name, w, h);
+        return advlab__fail(ADVLAB_E_NOMEM, "%s: cannot allocate %dx%d floats for the ink", name, w,
+                            h);
     }
     ink_of(pixels, channels, w, h, ink);
     stbi_image_free(pixels);

@@ -16,7 +16,10 @@
 #define PNM_DIGITS_MAX 9
 
 /* stb reads zeros past the end of its input; so does this. */
-static uint8_t byte_at(const uint8_t *bytes, size_t len, size_t i) { return i < len ? bytes[i] : 0; }
+static uint8_t byte_at(const uint8_t *bytes, size_t len, size_t i)
+{
+    return i < len ? bytes[i] : 0;
+}
 
 /* The DHT segment whose length field starts at bytes[i]: each table is a
  * class/slot byte, 16 code counts and that many symbols, repeated while the
@@ -49,9 +52,10 @@ static advlab_status check_jpeg(const char *name, const uint8_t *bytes, size_t l
             continue;
         int codes = dht_overflow(bytes, len, i + 2);
         if (codes)
-            return advlab__fail(ADVLAB_E_FORMAT,
-                                "%s: corrupt JPEG: a Huffman table at byte %zu declares %d codes, more than %d",
-                                name, i, codes, DHT_CODES_MAX);
+            return advlab__fail(
+                ADVLAB_E_FORMAT,
+                "%s: corrupt JPEG: a Huffman table at byte %zu declares %d codes, more than %d",
+                name, i, codes, DHT_CODES_MAX);
     }
     return ADVLAB_OK;
 }
@@ -74,8 +78,8 @@ static advlab_status check_pnm(const char *name, const uint8_t *bytes, size_t le
         while (i < len && bytes[i] >= '0' && bytes[i] <= '9')
             i++, digits++;
         if (digits > PNM_DIGITS_MAX)
-            return advlab__fail(ADVLAB_E_FORMAT, "%s: corrupt PGM/PPM header: a number of %zu digits", name,
-                                digits);
+            return advlab__fail(ADVLAB_E_FORMAT,
+                                "%s: corrupt PGM/PPM header: a number of %zu digits", name, digits);
     }
     return ADVLAB_OK;
 }

@@ -50,15 +50,17 @@ static advlab_status parse_token(const char *arch, const char *tok, size_t len, 
             return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": layer \"%s\" is not cNkK (e.g. c4k5)",
                                 arch, buf);
         if (k > h || k > w)
-            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": %dx%d kernel of \"%s\" is larger than its %dx%d input",
-                                arch, k, k, buf, h, w);
+            return advlab__fail(
+                ADVLAB_E_ARG, "arch \"%s\": %dx%d kernel of \"%s\" is larger than its %dx%d input",
+                arch, k, k, buf, h, w);
         *l = (layer_shape){LAYER_CONV, 1, c, h, w, n, h - k + 1, w - k + 1, k, "", ""};
         ++*convs;
         snprintf(l->weight_name, sizeof l->weight_name, "conv%d.weight", *convs);
         snprintf(l->bias_name, sizeof l->bias_name, "conv%d.bias", *convs);
     } else if (buf[0] == 'p') {
         if (strcmp(buf, "p2") != 0)
-            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": pooling layer \"%s\" must be p2", arch, buf);
+            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": pooling layer \"%s\" must be p2", arch,
+                                buf);
         if (h < 2 || w < 2)
             return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": p2 needs at least 2x2 input, has %dx%d",
                                 arch, h, w);
@@ -66,15 +68,17 @@ static advlab_status parse_token(const char *arch, const char *tok, size_t len, 
     } else if (buf[0] == 'd') {
         int n = read_count(&p);
         if (n < 0 || *p)
-            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": layer \"%s\" is not dN (e.g. d100)", arch, buf);
+            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": layer \"%s\" is not dN (e.g. d100)",
+                                arch, buf);
         *l = (layer_shape){LAYER_DENSE, 1, c * h * w, 1, 1, n, 1, 1, 0, "", ""};
         ++*denses;
         snprintf(l->weight_name, sizeof l->weight_name, "fc%d.weight", *denses);
         snprintf(l->bias_name, sizeof l->bias_name, "fc%d.bias", *denses);
     } else {
-        return advlab__fail(ADVLAB_E_ARG,
-                            "arch \"%s\": unknown layer \"%s\" (expected cNkK, p2 or dN, or a preset: tutorial, madry)",
-                            arch, buf);
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "arch \"%s\": unknown layer \"%s\" (expected cNkK, p2 or dN, or a preset: tutorial, madry)",
+            arch, buf);
     }
     return ADVLAB_OK;
 }
@@ -96,13 +100,15 @@ static void append_canonical(arch_desc *d, const layer_shape *l)
 advlab_status advlab__arch_parse(const char *arch, int in_c, int in_h, int in_w, arch_desc *out)
 {
     if (!arch || !*arch)
-        return advlab__fail(ADVLAB_E_ARG, "arch: empty (expected a preset such as \"tutorial\" or a spec)");
+        return advlab__fail(ADVLAB_E_ARG,
+                            "arch: empty (expected a preset such as \"tutorial\" or a spec)");
     const char *spec = arch;
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
         if (strcmp(arch, presets[i].name) == 0)
             spec = presets[i].spec;
     if (strlen(spec) >= ADVLAB_ARCH_MAX)
-        return advlab__fail(ADVLAB_E_ARG, "arch: spec longer than %d characters", ADVLAB_ARCH_MAX - 1);
+        return advlab__fail(ADVLAB_E_ARG, "arch: spec longer than %d characters",
+                            ADVLAB_ARCH_MAX - 1);
 
     arch_desc d = {.spec = "", .n_layers = 0};
     int convs = 0, denses = 0, c = in_c, h = in_h, w = in_w;
@@ -110,17 +116,19 @@ advlab_status advlab__arch_parse(const char *arch, int in_c, int in_h, int in_w,
         const char *end = strchr(tok, '-');
         size_t len = end ? (size_t)(end - tok) : strlen(tok);
         if (d.n_layers == ADVLAB_MAX_LAYERS)
-            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": more than %d layers", arch, ADVLAB_MAX_LAYERS);
+            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": more than %d layers", arch,
+                                ADVLAB_MAX_LAYERS);
         layer_shape *l = &d.layers[d.n_layers];
         l->in_c = c, l->in_h = h, l->in_w = w;
         if (d.n_layers > 0 && d.layers[d.n_layers - 1].kind == LAYER_DENSE && tok[0] != 'd')
-            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": only dense layers may follow a dense layer", arch);
+            return advlab__fail(ADVLAB_E_ARG,
+                                "arch \"%s\": only dense layers may follow a dense layer", arch);
         advlab_status st = parse_token(arch, tok, len, l, &convs, &denses);
         if (st)
             return st;
         if (layer_out_size(l) > (1u << 24))
-            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": layer %d has more than 2^24 outputs", arch,
-                                d.n_layers + 1);
+            return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": layer %d has more than 2^24 outputs",
+                                arch, d.n_layers + 1);
         c = l->out_c, h = l->out_h, w = l->out_w;
         append_canonical(&d, l);
         d.n_layers++;
@@ -130,8 +138,9 @@ advlab_status advlab__arch_parse(const char *arch, int in_c, int in_h, int in_w,
     }
     layer_shape *last = &d.layers[d.n_layers - 1];
     if (last->kind != LAYER_DENSE || last->out_c < 2)
-        return advlab__fail(ADVLAB_E_ARG, "arch \"%s\": must end with a dense layer of at least 2 classes (e.g. d10)",
-                            arch);
+        return advlab__fail(
+            ADVLAB_E_ARG,
+            "arch \"%s\": must end with a dense layer of at least 2 classes (e.g. d10)", arch);
     last->relu = 0; /* the logits */
     *out = d;
     return ADVLAB_OK;

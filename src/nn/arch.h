@@ -17,7 +17,7 @@ typedef struct {
     int relu;             /* conv and hidden dense layers */
     int in_c, in_h, in_w; /* one image's input, (C,H,W); dense inputs are (in,1,1) */
     int out_c, out_h, out_w;
-    int k;                /* conv kernel size */
+    int k;                               /* conv kernel size */
     char weight_name[24], bias_name[24]; /* "conv1.weight", "fc2.bias" */
 } layer_shape;
 
@@ -30,10 +30,19 @@ typedef struct {
 /* Parses a preset name or spec for (in_c, in_h, in_w) inputs. */
 advlab_status advlab__arch_parse(const char *arch, int in_c, int in_h, int in_w, arch_desc *out);
 
-static inline size_t layer_in_size(const layer_shape *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
-static inline size_t layer_out_size(const layer_shape *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
+static inline size_t layer_in_size(const layer_shape *l)
+{
+    return (size_t)l->in_c * l->in_h * l->in_w;
+}
+static inline size_t layer_out_size(const layer_shape *l)
+{
+    return (size_t)l->out_c * l->out_h * l->out_w;
+}
 /* Weight count (OC*C*K*K or out*in); 0 for pooling. */
 size_t advlab__layer_weights(const layer_shape *l);
-static inline size_t layer_biases(const layer_shape *l) { return l->kind == LAYER_POOL ? 0 : (size_t)l->out_c; }
+static inline size_t layer_biases(const layer_shape *l)
+{
+    return l->kind == LAYER_POOL ? 0 : (size_t)l->out_c;
+}
 
 #endif

@@ -30,8 +30,8 @@ static const char *dim_name(int rank, int i)
     return rank == 1 ? "count" : image_dims[i];
 }
 
-advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t len,
-                                int expect_rank, int32_t dims[3], const uint8_t **payload)
+advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t len, int expect_rank,
+                                int32_t dims[3], const uint8_t **payload)
 {
     if (name == NULL)
         name = "IDX data";
@@ -61,8 +61,7 @@ advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t l
                             name, bytes[2], IDX_UBYTE);
     if (bytes[3] != expect_rank)
         return advlab__fail(ADVLAB_E_FORMAT, "%s: rank %d, expected %d %s", name, bytes[3],
-                            expect_rank,
-                            expect_rank == 1 ? "(count)" : "(count, height, width)");
+                            expect_rank, expect_rank == 1 ? "(count)" : "(count, height, width)");
 
     size_t header = 4 + 4 * (size_t)expect_rank;
     if (len < header)
@@ -109,9 +108,9 @@ advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t l
 }
 
 advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint8_t *images,
-                                        size_t images_len, const char *labels_name,
-                                        const uint8_t *labels, size_t labels_len,
-                                        advlab_dataset **out)
+                                             size_t images_len, const char *labels_name,
+                                             const uint8_t *labels, size_t labels_len,
+                                             advlab_dataset **out)
 {
     if (out == NULL)
         return advlab__fail(ADVLAB_E_ARG, "%s: no place for the dataset (out is NULL)",
@@ -132,14 +131,14 @@ advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint
                             count, labels_name, ldims[0]);
     for (int i = 0; i < count; i++)
         if (lab[i] >= CLASSES)
-            return advlab__fail(ADVLAB_E_FORMAT, "%s: label %d is %d, expected 0..%d",
-                                labels_name, i, lab[i], CLASSES - 1);
+            return advlab__fail(ADVLAB_E_FORMAT, "%s: label %d is %d, expected 0..%d", labels_name,
+                                i, lab[i], CLASSES - 1);
 
     /* idx_parse checked that this product fits in size_t. */
     size_t npix = (size_t)count * (size_t)idims[1] * (size_t)idims[2];
     if (npix > SIZE_MAX - sizeof(advlab_dataset) - (size_t)count)
-        return advlab__fail(ADVLAB_E_NOMEM, "%s: %zu pixel bytes are too many to hold",
-                            images_name, npix);
+        return advlab__fail(ADVLAB_E_NOMEM, "%s: %zu pixel bytes are too many to hold", images_name,
+                            npix);
     size_t total = sizeof(advlab_dataset) + npix + (size_t)count;
     advlab_dataset *ds = malloc(total);
     if (ds == NULL)
@@ -165,7 +164,7 @@ advlab_status advlab_dataset_from_idx(const char *name, const uint8_t *images, s
     char labels_name[256];
     snprintf(labels_name, sizeof labels_name, "%s (labels)", name);
     return advlab__dataset_from_idx_named(name, images, images_len, labels_name, labels, labels_len,
-                                     out);
+                                          out);
 }
 
 void advlab_dataset_free(advlab_dataset *ds) { free(ds); }

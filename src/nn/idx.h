@@ -19,14 +19,14 @@
  * dims[0]*dims[1]*dims[2] is always the element count, and *payload points
  * at the first element inside bytes. On failure the message names `name`
  * and neither dims nor *payload is touched. */
-advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t len,
-                                int expect_rank, int32_t dims[3], const uint8_t **payload);
+advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t len, int expect_rank,
+                                int32_t dims[3], const uint8_t **payload);
 
 /* advlab_dataset_from_idx with a separate (non-NULL) name for each input, so
  * advlab_dataset_load can name the labels file in messages about labels. */
 advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint8_t *images,
-                                        size_t images_len, const char *labels_name,
-                                        const uint8_t *labels, size_t labels_len,
-                                        advlab_dataset **out);
+                                             size_t images_len, const char *labels_name,
+                                             const uint8_t *labels, size_t labels_len,
+                                             advlab_dataset **out);
 
 #endif

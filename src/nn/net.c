@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "base/error.h"
-#include "kernels/kernels.h"
 #include "base/rng.h"
+#include "kernels/kernels.h"
 
 #define MNIST_C 1
 #define MNIST_H 28
@@ -52,23 +52,26 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
             workspace = layer_workspace(l);
     }
     const layer_shape *last = &d.layers[d.n_layers - 1];
-    size_t in_size = layer_in_size(&d.layers[0]), classes = (size_t)last->out_c, B = (size_t)max_batch;
+    size_t in_size = layer_in_size(&d.layers[0]), classes = (size_t)last->out_c,
+           B = (size_t)max_batch;
     /* Counted in 64 bits: on wasm32 size_t is 32 bits, and a large arch at a
      * large batch would wrap around into a small, wrong allocation. */
-    uint64_t floats = 2 * (uint64_t)n_params        /* params, grads */
-                      + 2 * (uint64_t)B * n_act     /* activations, deltas */
-                      + (uint64_t)B * in_size       /* dx */
-                      + workspace                   /* work */
-                      + (uint64_t)B * classes;      /* probs */
+    uint64_t floats = 2 * (uint64_t)n_params    /* params, grads */
+                      + 2 * (uint64_t)B * n_act /* activations, deltas */
+                      + (uint64_t)B * in_size   /* dx */
+                      + workspace               /* work */
+                      + (uint64_t)B * classes;  /* probs */
     if (floats > SIZE_MAX / sizeof(float))
-        return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\" at batch %d needs %llu MB, more than this build can address",
-                            d.spec, max_batch, (unsigned long long)(floats * sizeof(float) >> 20));
+        return advlab__fail(
+            ADVLAB_E_NOMEM,
+            "arch \"%s\" at batch %d needs %llu MB, more than this build can address", d.spec,
+            max_batch, (unsigned long long)(floats * sizeof(float) >> 20));
     advlab_net *net = calloc(1, sizeof *net);
     float *arena = net ? malloc(sizeof(float) * (size_t)floats) : NULL;
     if (!arena) {
         free(net);
-        return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\": cannot allocate %llu MB for batch %d", d.spec,
-                            (unsigned long long)(floats * sizeof(float) >> 20), max_batch);
+        return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\": cannot allocate %llu MB for batch %d",
+                            d.spec, (unsigned long long)(floats * sizeof(float) >> 20), max_batch);
     }
     net->arch = d;
     net->max_batch = max_batch;
@@ -152,16 +155,21 @@ advlab_status advlab_net_tensor(advlab_net *net, int index, advlab_tensor *out)
         if (l->kind == LAYER_POOL)
             continue;
         if (index == seen + 1) { /* the bias follows its weight */
-            *out = (advlab_tensor){l->bias_name, 1, {l->out_c, 0, 0, 0}, layer_biases(l),
-                                   net->params + net->b_off[i]};
+            *out = (advlab_tensor){
+                l->bias_name, 1, {l->out_c, 0, 0, 0}, layer_biases(l), net->params + net->b_off[i]};
             return ADVLAB_OK;
         }
         if (index == seen) {
-            *out = l->kind == LAYER_CONV
-                       ? (advlab_tensor){l->weight_name, 4, {l->out_c, l->in_c, l->k, l->k},
-                                         advlab__layer_weights(l), net->params + net->w_off[i]}
-                       : (advlab_tensor){l->weight_name, 2, {l->out_c, (int)layer_in_size(l), 0, 0},
-                                         advlab__layer_weights(l), net->params + net->w_off[i]};
+            *out = l->kind == LAYER_CONV ? (advlab_tensor){l->weight_name,
+                                                           4,
+                                                           {l->out_c, l->in_c, l->k, l->k},
+                                                           advlab__layer_weights(l),
+                                                           net->params + net->w_off[i]}
+                                         : (advlab_tensor){l->weight_name,
+                                                           2,
+                                                           {l->out_c, (int)layer_in_size(l), 0, 0},
+                                                           advlab__layer_weights(l),
+                                                           net->params + net->w_off[i]};
             return ADVLAB_OK;
         }
         seen += 2;
@@ -259,13 +267,14 @@ static advlab_status check_inputs(const advlab_net *net, const float *x, const i
     size_t count = (size_t)n * net->in_size;
     for (size_t i = 0; i < count; i++)
         if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "input image %zu, pixel %zu is %s", i / net->in_size,
-                                i % net->in_size, isnan(x[i]) ? "NaN" : "infinite");
+            return advlab__fail(ADVLAB_E_NUMERIC, "input image %zu, pixel %zu is %s",
+                                i / net->in_size, i % net->in_size,
+                                isnan(x[i]) ? "NaN" : "infinite");
     if (y)
         for (int b = 0; b < n; b++)
             if (y[b] < 0 || y[b] >= net->classes)
-                return advlab__fail(ADVLAB_E_ARG, "label of image %d is %d, outside 0..%d", b, (int)y[b],
-                                    net->classes - 1);
+                return advlab__fail(ADVLAB_E_ARG, "label of image %d is %d, outside 0..%d", b,
+                                    (int)y[b], net->classes - 1);
     return ADVLAB_OK;
 }
 
@@ -324,8 +333,8 @@ advlab_status advlab_net_input_grad(advlab_net *net, const float *x, const int32
         int m = n - b0 < net->max_batch ? n - b0 : net->max_batch;
         const float *xb = x + (size_t)b0 * net->in_size;
         forward(net, xb, m);
-        total += k_softmax_xent(net->probs, dlogits_buffer(net), logits(net), y + b0, m, net->classes,
-                                1.0f, NULL);
+        total += k_softmax_xent(net->probs, dlogits_buffer(net), logits(net), y + b0, m,
+                                net->classes, 1.0f, NULL);
         backward(net, xb, m, 0, 1);
         memcpy(grad + (size_t)b0 * net->in_size, net->dx, sizeof(float) * (size_t)m * net->in_size);
     }
@@ -358,7 +367,8 @@ advlab_status advlab__net_check_dataset(const advlab_net *net, const advlab_data
     const uint8_t *labels = advlab_dataset_labels(ds);
     for (int i = 0; i < advlab_dataset_count(ds); i++)
         if (labels[i] >= net->classes)
-            return advlab__fail(ADVLAB_E_ARG, "dataset label %d of sample %d is not below the net's %d classes",
+            return advlab__fail(ADVLAB_E_ARG,
+                                "dataset label %d of sample %d is not below the net's %d classes",
                                 labels[i], i, net->classes);
     return ADVLAB_OK;
 }
@@ -399,17 +409,19 @@ advlab_status advlab_net_evaluate(advlab_net *net, const advlab_dataset *ds, int
 advlab_status advlab_net_set_meta(advlab_net *net, const char *key, const char *value)
 {
     if (!key || !*key || strlen(key) >= ADVLAB_META_KEY)
-        return advlab__fail(ADVLAB_E_ARG, "metadata key must be 1..%d characters", ADVLAB_META_KEY - 1);
+        return advlab__fail(ADVLAB_E_ARG, "metadata key must be 1..%d characters",
+                            ADVLAB_META_KEY - 1);
     if (!value || strlen(value) >= ADVLAB_META_VALUE)
-        return advlab__fail(ADVLAB_E_ARG, "metadata \"%s\": value must be at most %d characters", key,
-                            ADVLAB_META_VALUE - 1);
+        return advlab__fail(ADVLAB_E_ARG, "metadata \"%s\": value must be at most %d characters",
+                            key, ADVLAB_META_VALUE - 1);
     int slot = -1;
     for (int i = 0; i < net->n_meta && slot < 0; i++)
         if (strcmp(net->meta[i].key, key) == 0)
             slot = i;
     if (slot < 0) {
         if (net->n_meta == ADVLAB_META_MAX)
-            return advlab__fail(ADVLAB_E_ARG, "metadata \"%s\": more than %d entries", key, ADVLAB_META_MAX);
+            return advlab__fail(ADVLAB_E_ARG, "metadata \"%s\": more than %d entries", key,
+                                ADVLAB_META_MAX);
         slot = net->n_meta++;
         strcpy(net->meta[slot].key, key);
     }

@@ -13,14 +13,14 @@ struct advlab_net {
     arch_desc arch;
     int max_batch, in_size, classes;
     size_t n_params;
-    float *arena;                   /* the one allocation everything below points into */
-    float *params, *grads;          /* n_params each */
+    float *arena;          /* the one allocation everything below points into */
+    float *params, *grads; /* n_params each */
     size_t w_off[ADVLAB_MAX_LAYERS], b_off[ADVLAB_MAX_LAYERS]; /* into params/grads */
     float *act[ADVLAB_MAX_LAYERS];   /* layer outputs, (max_batch, out_size) */
     float *delta[ADVLAB_MAX_LAYERS]; /* dloss/d(layer output), same shape */
-    float *dx;                      /* dloss/dinput, (max_batch, in_size) */
-    float *work;                    /* scratch of the layer kernels (layer_workspace) */
-    float *probs;                   /* softmax, (max_batch, classes) */
+    float *dx;                       /* dloss/dinput, (max_batch, in_size) */
+    float *work;                     /* scratch of the layer kernels (layer_workspace) */
+    float *probs;                    /* softmax, (max_batch, classes) */
     int n_meta;
     struct {
         char key[ADVLAB_META_KEY], value[ADVLAB_META_VALUE];

@@ -9,8 +9,17 @@
 /* cfg's ranges were checked by the trainer against its field table. */
 advlab_status advlab__optim_init(advlab_optim *opt, const advlab_train_config *cfg, size_t n)
 {
-    *opt = (advlab_optim){cfg->optimizer, cfg->lr, cfg->momentum, cfg->beta1, cfg->beta2,
-                          cfg->epsilon, n, calloc(n, sizeof(float)), calloc(n, sizeof(float)), 1.0, 1.0};
+    *opt = (advlab_optim){cfg->optimizer,
+                          cfg->lr,
+                          cfg->momentum,
+                          cfg->beta1,
+                          cfg->beta2,
+                          cfg->epsilon,
+                          n,
+                          calloc(n, sizeof(float)),
+                          calloc(n, sizeof(float)),
+                          1.0,
+                          1.0};
     if (!opt->m || !opt->v) {
         advlab__optim_free(opt);
         return advlab__fail(ADVLAB_E_NOMEM, "optimizer state for %zu parameters", n);

@@ -10,7 +10,7 @@ typedef struct {
     advlab_optimizer kind;
     float lr, momentum, beta1, beta2, epsilon;
     size_t n;
-    float *m, *v; /* Adam's moments; SGD keeps its velocity in m */
+    float *m, *v;            /* Adam's moments; SGD keeps its velocity in m */
     double beta1_t, beta2_t; /* beta^t, kept as running products */
 } advlab_optim;
 

@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "advlab.h"
-#include "nn/arch.h"
 #include "base/error.h"
 #include "base/json.h"
+#include "nn/arch.h"
 #include "nn/net.h"
 
 /* The reference implementation's limit on N. */

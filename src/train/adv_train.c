@@ -29,8 +29,8 @@
 
 typedef struct advlab_adv_state adv_state;
 static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset *ds,
-                                           const advlab_train_config *train, const advlab_adv_config *adv,
-                                           advlab_trainer **out);
+                                           const advlab_train_config *train,
+                                           const advlab_adv_config *adv, advlab_trainer **out);
 
 struct advlab_adv_state {
     advlab_adv_config cfg;
@@ -39,11 +39,11 @@ struct advlab_adv_state {
     int source;                          /* this batch's source, as ART's attack_id */
     advlab_rng rng;                      /* the row choice: stream 3 */
     int in_size;
-    void *arena;                         /* the one allocation everything below points into */
-    float *clean;                        /* (batch, in_size) the chosen rows */
-    float *adv;                          /* (batch, in_size) their adversarial versions */
-    int32_t *rows;                       /* (batch) the first k are the chosen positions */
-    int32_t *labels;                     /* (batch) their true labels */
+    void *arena;     /* the one allocation everything below points into */
+    float *clean;    /* (batch, in_size) the chosen rows */
+    float *adv;      /* (batch, in_size) their adversarial versions */
+    int32_t *rows;   /* (batch) the first k are the chosen positions */
+    int32_t *labels; /* (batch) their true labels */
 };
 
 void advlab_adv_config_default(advlab_adv_config *cfg)
@@ -61,7 +61,8 @@ static const advlab__cfg_field adv_fields[] = {
      "fraction of each batch replaced by adversarial examples"},
 };
 
-const advlab__cfg_spec advlab__adv_spec = ADVLAB__CFG_SPEC("adversarial training", NULL, 0, adv_fields);
+const advlab__cfg_spec advlab__adv_spec =
+    ADVLAB__CFG_SPEC("adversarial training", NULL, 0, adv_fields);
 
 advlab_status advlab_adv_config_set(advlab_adv_config *cfg, const char *key, double value)
 {
@@ -81,7 +82,8 @@ static advlab_status check_config(const advlab_net *net, const advlab_adv_config
 {
     TRY(advlab__cfg_check(&advlab__adv_spec, adv));
     if (adv->attack.targeted) /* as ART: the examples are crafted with the true labels */
-        return advlab__fail(ADVLAB_E_ARG, "adversarial training: targeted attacks are not supported");
+        return advlab__fail(ADVLAB_E_ARG,
+                            "adversarial training: targeted attacks are not supported");
     if (adv->n_static < 0 || adv->n_static > ADVLAB_MAX_STATIC_NETS)
         return advlab__fail(ADVLAB_E_ARG, "adversarial training: n_static %d is out of range 0..%d",
                             adv->n_static, ADVLAB_MAX_STATIC_NETS);
@@ -91,17 +93,19 @@ static advlab_status check_config(const advlab_net *net, const advlab_adv_config
             return advlab__fail(ADVLAB_E_ARG, "adversarial training: static net %d is NULL", i);
         if (advlab_net_input_size(s) != advlab_net_input_size(net) ||
             advlab_net_classes(s) != advlab_net_classes(net))
-            return advlab__fail(ADVLAB_E_ARG,
-                                "adversarial training: static net %d takes %d pixels to %d classes, the "
-                                "trained net %d pixels to %d classes",
-                                i, advlab_net_input_size(s), advlab_net_classes(s),
-                                advlab_net_input_size(net), advlab_net_classes(net));
+            return advlab__fail(
+                ADVLAB_E_ARG,
+                "adversarial training: static net %d takes %d pixels to %d classes, the "
+                "trained net %d pixels to %d classes",
+                i, advlab_net_input_size(s), advlab_net_classes(s), advlab_net_input_size(net),
+                advlab_net_classes(net));
     }
     return ADVLAB_OK;
 }
 
 /* The attack's own message, prefixed so the caller sees which call failed. */
-static advlab_status create_attack(advlab_net *net, const advlab_attack_config *cfg, advlab_attack **out)
+static advlab_status create_attack(advlab_net *net, const advlab_attack_config *cfg,
+                                   advlab_attack **out)
 {
     advlab_status st = advlab_attack_create(net, cfg, out);
     if (st) {
@@ -126,8 +130,8 @@ static void adv_free(void *self)
 
 /* Validates adv against net and allocates one attack per source plus the
  * scratch for `batch` rows; shuffle_seed seeds the row choice (stream 3). */
-static advlab_status adv_create(advlab_net *net, const advlab_adv_config *adv, int batch, uint64_t shuffle_seed,
-                                adv_state **out)
+static advlab_status adv_create(advlab_net *net, const advlab_adv_config *adv, int batch,
+                                uint64_t shuffle_seed, adv_state **out)
 {
     TRY(check_config(net, adv));
     adv_state *s = calloc(1, sizeof *s);
@@ -140,7 +144,8 @@ static advlab_status adv_create(advlab_net *net, const advlab_adv_config *adv, i
     s->arena = malloc(2 * rows * sizeof(float) + 2 * (size_t)batch * sizeof(int32_t));
     if (!s->arena) {
         free(s);
-        return advlab__fail(ADVLAB_E_NOMEM, "adversarial training: scratch for a batch of %d", batch);
+        return advlab__fail(ADVLAB_E_NOMEM, "adversarial training: scratch for a batch of %d",
+                            batch);
     }
     s->clean = s->arena;
     s->adv = s->clean + rows;
@@ -148,7 +153,8 @@ static advlab_status adv_create(advlab_net *net, const advlab_adv_config *adv, i
     s->labels = s->rows + batch;
     advlab__rng_seed(&s->rng, shuffle_seed, 3);
     for (int i = 0; i < s->n_sources; i++) {
-        advlab_status st = create_attack(i ? adv->static_nets[i - 1] : net, &adv->attack, &s->attacks[i]);
+        advlab_status st =
+            create_attack(i ? adv->static_nets[i - 1] : net, &adv->attack, &s->attacks[i]);
         if (st) {
             adv_free(s);
             return st;
@@ -219,22 +225,26 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
         if (a->minimal)
             return snprintf(text, len, "fgsm minimal norm=%g eps=%g eps_step=%g", (double)a->norm,
                             (double)a->eps, (double)a->eps_step);
-        return snprintf(text, len, "fgsm norm=%g eps=%g num_random_init=%d seed=%llu", (double)a->norm,
-                        (double)a->eps, a->num_random_init, (unsigned long long)a->seed);
+        return snprintf(text, len, "fgsm norm=%g eps=%g num_random_init=%d seed=%llu",
+                        (double)a->norm, (double)a->eps, a->num_random_init,
+                        (unsigned long long)a->seed);
     case ADVLAB_ATTACK_BIM:
     case ADVLAB_ATTACK_PGD:
-        return snprintf(text, len, "%s norm=%g eps=%g eps_step=%g max_iter=%d num_random_init=%d seed=%llu",
+        return snprintf(text, len,
+                        "%s norm=%g eps=%g eps_step=%g max_iter=%d num_random_init=%d seed=%llu",
                         name, (double)a->norm, (double)a->eps, (double)a->eps_step, a->max_iter,
                         a->num_random_init, (unsigned long long)a->seed);
     case ADVLAB_ATTACK_DEEPFOOL:
-        return snprintf(text, len, "deepfool max_iter=%d overshoot=%g", a->max_iter, (double)a->overshoot);
+        return snprintf(text, len, "deepfool max_iter=%d overshoot=%g", a->max_iter,
+                        (double)a->overshoot);
     case ADVLAB_ATTACK_NEWTONFOOL:
         return snprintf(text, len, "newtonfool max_iter=%d eta=%g", a->max_iter, (double)a->eta);
     case ADVLAB_ATTACK_CW:
-        return snprintf(text, len,
-                        "cw confidence=%g learning_rate=%g initial_const=%g binary_search_steps=%d max_iter=%d",
-                        (double)a->confidence, (double)a->learning_rate, (double)a->initial_const,
-                        a->binary_search_steps, a->max_iter);
+        return snprintf(
+            text, len,
+            "cw confidence=%g learning_rate=%g initial_const=%g binary_search_steps=%d max_iter=%d",
+            (double)a->confidence, (double)a->learning_rate, (double)a->initial_const,
+            a->binary_search_steps, a->max_iter);
     }
     return snprintf(text, len, "%s", name);
 }
@@ -247,15 +257,18 @@ static void adv_describe(const void *self, char *text, size_t len)
     describe_attack(&s->cfg.attack, attack, sizeof attack);
     int used = snprintf(text, len, "adversarial %s ratio=%g", attack, (double)s->cfg.ratio);
     for (int i = 0; i < s->cfg.n_static && used >= 0 && (size_t)used < len; i++)
-        used += snprintf(text + used, len - used, "%s%s", i ? ", " : " static=",
-                         advlab_net_arch(s->cfg.static_nets[i]));
+        used += snprintf(text + used, len - used, "%s%s",
+                         i ? ", " : " static=", advlab_net_arch(s->cfg.static_nets[i]));
 }
 
 /* The hook's checkpoint, as u64 words: the source in turn, the row-choice
  * RNG, and each source's attack RNG. */
 #define MAX_WORDS (3 + 2 * MAX_SOURCES)
 
-static int adv_state_words(const void *self) { return 3 + 2 * ((const adv_state *)self)->n_sources; }
+static int adv_state_words(const void *self)
+{
+    return 3 + 2 * ((const adv_state *)self)->n_sources;
+}
 
 static void adv_state_save(const void *self, uint8_t *bytes)
 {
@@ -276,12 +289,13 @@ static advlab_status adv_state_restore(void *self, const uint8_t *bytes)
     uint64_t words[MAX_WORDS];
     memcpy(words, bytes, sizeof(uint64_t) * adv_state_words(s));
     if (words[0] >= (uint64_t)s->n_sources)
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial source %llu is out of range 0..%d",
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: adversarial source %llu is out of range 0..%d",
                             (unsigned long long)words[0], s->n_sources - 1);
     for (int i = 0; i < 1 + s->n_sources; i++)
         if (!(words[2 + 2 * i] & 1))
-            return advlab__fail(ADVLAB_E_FORMAT, "trainer state: adversarial RNG %d has an even increment",
-                                i);
+            return advlab__fail(ADVLAB_E_FORMAT,
+                                "trainer state: adversarial RNG %d has an even increment", i);
     s->source = (int)words[0];
     s->rng.state = words[1], s->rng.inc = words[2];
     for (int i = 0; i < s->n_sources; i++)
@@ -292,8 +306,8 @@ static advlab_status adv_state_restore(void *self, const uint8_t *bytes)
 /* An ordinary trainer with the hook set: the train config is checked first,
  * and a failure leaves the net's metadata as it was. */
 static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset *ds,
-                                           const advlab_train_config *train, const advlab_adv_config *adv,
-                                           advlab_trainer **out)
+                                           const advlab_train_config *train,
+                                           const advlab_adv_config *adv, advlab_trainer **out)
 {
     advlab_trainer *t = NULL;
     TRY(advlab__dataset_trainer_create(net, ds, train, &t));
@@ -303,8 +317,8 @@ static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset
         advlab_trainer_free(t);
         return st;
     }
-    advlab_batch_hook hook = {s, adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore,
-                              adv_free};
+    advlab_batch_hook hook = {
+        s, adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore, adv_free};
     advlab__trainer_set_hook(t, &hook);
     advlab__trainer_record(t);
     *out = t;

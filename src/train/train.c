@@ -28,8 +28,8 @@ static const advlab__cfg_field train_fields[] = {
      "Adam's first-moment decay"},
     {"beta2", ADVLAB__CFG_FLOAT, FIELD(beta2), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
      "Adam's second-moment decay"},
-    {"epsilon", ADVLAB__CFG_FLOAT, FIELD(epsilon), 0, 1, ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN,
-     0, NULL, "Adam's epsilon"},
+    {"epsilon", ADVLAB__CFG_FLOAT, FIELD(epsilon), 0, 1,
+     ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, 0, NULL, "Adam's epsilon"},
     {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 1, 10000, 0, 0, NULL, "passes over the data"},
     {"batch", ADVLAB__CFG_INT, FIELD(batch), 1, 65536, 0, 0, NULL,
      "images per step (at most the net's max_batch)"},
@@ -74,14 +74,16 @@ void advlab__trainer_record(advlab_trainer *t)
     const advlab_train_config *c = &t->cfg;
     char text[256];
     if (c->optimizer == ADVLAB_OPT_ADAM)
-        snprintf(text, sizeof text,
-                 "adam lr=%g beta1=%g beta2=%g epsilon=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
-                 (double)c->lr, (double)c->beta1, (double)c->beta2, (double)c->epsilon, c->batch,
-                 (unsigned long long)c->seed, t->n, t->epoch, c->epochs);
+        snprintf(
+            text, sizeof text,
+            "adam lr=%g beta1=%g beta2=%g epsilon=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
+            (double)c->lr, (double)c->beta1, (double)c->beta2, (double)c->epsilon, c->batch,
+            (unsigned long long)c->seed, t->n, t->epoch, c->epochs);
     else
-        snprintf(text, sizeof text, "sgd lr=%g momentum=%g batch=%d seed=%llu samples=%d epochs=%d/%d",
-                 (double)c->lr, (double)c->momentum, c->batch, (unsigned long long)c->seed, t->n,
-                 t->epoch, c->epochs);
+        snprintf(text, sizeof text,
+                 "sgd lr=%g momentum=%g batch=%d seed=%llu samples=%d epochs=%d/%d", (double)c->lr,
+                 (double)c->momentum, c->batch, (unsigned long long)c->seed, t->n, t->epoch,
+                 c->epochs);
     advlab_net_set_meta(t->net, "training", text);
     char defence[512] = "none";
     if (t->hook.apply)
@@ -129,7 +131,8 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
                                      advlab_trainer **out)
 {
     if (cfg->batch < 1 || cfg->batch > net->max_batch) /* the table's bound is the largest net's */
-        return advlab__fail(ADVLAB_E_ARG, "train config: batch %d is out of range 1..%d (the net's max_batch)",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "train config: batch %d is out of range 1..%d (the net's max_batch)",
                             cfg->batch, net->max_batch);
     TRY(advlab__cfg_check(&advlab__train_spec, cfg));
     int n = src->count;
@@ -152,7 +155,8 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
         return advlab__fail(ADVLAB_E_NOMEM, "trainer buffers for %d samples", n);
     }
     t->net = net, t->src = *src, t->cfg = *cfg, t->n = n;
-    t->batches_per_epoch = (n + cfg->batch - 1) / cfg->batch; /* the last batch may be short, as in Keras */
+    t->batches_per_epoch =
+        (n + cfg->batch - 1) / cfg->batch; /* the last batch may be short, as in Keras */
     advlab__rng_seed(&t->rng, cfg->seed, shuffle_stream);
     advlab__trainer_start_epoch(t);
     *out = t;
@@ -179,10 +183,10 @@ advlab_status advlab_trainer_continue_optimizer(advlab_trainer *t, const advlab_
     if (!t || !from)
         return advlab__fail(ADVLAB_E_ARG, "continue optimizer: both trainers are required");
     if (t->opt.kind != from->opt.kind || t->opt.n != from->opt.n)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "continue optimizer: %s over %zu parameters cannot continue %s over %zu",
-                            t->opt.kind == ADVLAB_OPT_ADAM ? "adam" : "sgd", t->opt.n,
-                            from->opt.kind == ADVLAB_OPT_ADAM ? "adam" : "sgd", from->opt.n);
+        return advlab__fail(
+            ADVLAB_E_ARG, "continue optimizer: %s over %zu parameters cannot continue %s over %zu",
+            t->opt.kind == ADVLAB_OPT_ADAM ? "adam" : "sgd", t->opt.n,
+            from->opt.kind == ADVLAB_OPT_ADAM ? "adam" : "sgd", from->opt.n);
     if (t->epoch > 0 || t->batch > 0)
         return advlab__fail(ADVLAB_E_ARG, "continue optimizer: the trainer has already run");
     advlab__optim_copy_state(&t->opt, &from->opt);
@@ -205,7 +209,8 @@ static void report(const advlab_trainer *t, int epoch_done, advlab_train_progres
     };
 }
 
-advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_train_progress *progress)
+advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
+                                 advlab_train_progress *progress)
 {
     if (advlab_trainer_finished(t))
         return advlab__fail(ADVLAB_E_ARG, "trainer: all %d epochs are done", t->cfg.epochs);
@@ -225,10 +230,11 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_trai
         double loss = advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
         if (!isfinite(loss)) {
             t->seconds += now_seconds() - start;
-            return advlab__fail(ADVLAB_E_NUMERIC,
-                                "training diverged at epoch %d, batch %d: the loss is %s; the weights are "
-                                "kept as they were before this batch (try a lower lr)",
-                                t->epoch + 1, t->batch + 1, isnan(loss) ? "NaN" : "infinite");
+            return advlab__fail(
+                ADVLAB_E_NUMERIC,
+                "training diverged at epoch %d, batch %d: the loss is %s; the weights are "
+                "kept as they were before this batch (try a lower lr)",
+                t->epoch + 1, t->batch + 1, isnan(loss) ? "NaN" : "infinite");
         }
         advlab__optim_step(&t->opt, t->net->params, t->net->grads);
         t->loss_sum += loss * m;
@@ -249,8 +255,9 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_trai
     return ADVLAB_OK;
 }
 
-advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds, const advlab_train_config *cfg,
-                           advlab_epoch_callback on_epoch, void *user)
+advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
+                           const advlab_train_config *cfg, advlab_epoch_callback on_epoch,
+                           void *user)
 {
     advlab_trainer *t = NULL;
     advlab_status st = advlab_trainer_create(net, ds, cfg, &t);

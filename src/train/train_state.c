@@ -41,7 +41,10 @@ typedef struct {
     double beta1_t, beta2_t;
 } state_place;
 
-static int hook_words(const advlab_trainer *t) { return t->hook.apply ? t->hook.state_words(t->hook.self) : 0; }
+static int hook_words(const advlab_trainer *t)
+{
+    return t->hook.apply ? t->hook.state_words(t->hook.self) : 0;
+}
 
 /* The header this trainer would write; zeroed first so padding compares equal. */
 static void make_header(const advlab_trainer *t, state_header *h)
@@ -72,15 +75,17 @@ size_t advlab_trainer_state_size(const advlab_trainer *t)
 advlab_status advlab_trainer_state_save(const advlab_trainer *t, uint8_t *bytes, size_t len)
 {
     if (!t || !bytes)
-        return advlab__fail(ADVLAB_E_ARG, "trainer state save: the trainer and a buffer are required");
+        return advlab__fail(ADVLAB_E_ARG,
+                            "trainer state save: the trainer and a buffer are required");
     size_t need = advlab_trainer_state_size(t);
     if (len != need)
-        return advlab__fail(ADVLAB_E_ARG, "trainer state save: the buffer has %zu bytes, the state needs %zu",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "trainer state save: the buffer has %zu bytes, the state needs %zu",
                             len, need);
     state_header h;
     make_header(t, &h);
-    state_place p = {t->epoch, t->batch, t->epoch_rng.state, t->epoch_rng.inc, t->loss_sum,
-                     t->correct, t->seen, t->opt.beta1_t, t->opt.beta2_t};
+    state_place p = {t->epoch,   t->batch, t->epoch_rng.state, t->epoch_rng.inc, t->loss_sum,
+                     t->correct, t->seen,  t->opt.beta1_t,     t->opt.beta2_t};
     uint8_t *at = bytes;
     memcpy(at, &h, sizeof h), at += sizeof h;
     memcpy(at, &p, sizeof p), at += sizeof p;
@@ -95,26 +100,33 @@ advlab_status advlab_trainer_state_save(const advlab_trainer *t, uint8_t *bytes,
 /* Names the first setting in which the saved header differs from ours. */
 static advlab_status check_settings(const state_header *saved, const state_header *ours)
 {
-    if (!memchr(saved->arch, 0, sizeof saved->arch) || !memchr(saved->defence, 0, sizeof saved->defence))
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: the arch or defence text is not terminated");
+    if (!memchr(saved->arch, 0, sizeof saved->arch) ||
+        !memchr(saved->defence, 0, sizeof saved->defence))
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: the arch or defence text is not terminated");
     if (strcmp(saved->arch, ours->arch))
-        return advlab__fail(ADVLAB_E_ARG, "trainer state: saved for arch \"%s\", this trainer trains \"%s\"",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "trainer state: saved for arch \"%s\", this trainer trains \"%s\"",
                             saved->arch, ours->arch);
     if (strcmp(saved->defence, ours->defence))
-        return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with defence \"%s\", this trainer has \"%s\"",
+        return advlab__fail(ADVLAB_E_ARG,
+                            "trainer state: saved with defence \"%s\", this trainer has \"%s\"",
                             saved->defence, ours->defence);
-#define SAME_INT(field)                                                                               \
-    if (saved->field != ours->field)                                                                  \
-        return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with " #field " %lld, this trainer has %lld", \
+#define SAME_INT(field)                                                                         \
+    if (saved->field != ours->field)                                                            \
+        return advlab__fail(ADVLAB_E_ARG,                                                       \
+                            "trainer state: saved with " #field " %lld, this trainer has %lld", \
                             (long long)saved->field, (long long)ours->field);
 /* Unsigned fields print as such: a seed of 2^63 or more is not negative. */
-#define SAME_UNSIGNED(field)                                                                          \
-    if (saved->field != ours->field)                                                                  \
-        return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with " #field " %llu, this trainer has %llu", \
+#define SAME_UNSIGNED(field)                                                                    \
+    if (saved->field != ours->field)                                                            \
+        return advlab__fail(ADVLAB_E_ARG,                                                       \
+                            "trainer state: saved with " #field " %llu, this trainer has %llu", \
                             (unsigned long long)saved->field, (unsigned long long)ours->field);
-#define SAME_FLOAT(field)                                                                             \
-    if (memcmp(&saved->field, &ours->field, sizeof(float)))                                           \
-        return advlab__fail(ADVLAB_E_ARG, "trainer state: saved with " #field " %g, this trainer has %g", \
+#define SAME_FLOAT(field)                                                                   \
+    if (memcmp(&saved->field, &ours->field, sizeof(float)))                                 \
+        return advlab__fail(ADVLAB_E_ARG,                                                   \
+                            "trainer state: saved with " #field " %g, this trainer has %g", \
                             (double)saved->field, (double)ours->field);
     SAME_UNSIGNED(optimizer)
     SAME_UNSIGNED(n_params)
@@ -139,13 +151,13 @@ static advlab_status check_place(const advlab_trainer *t, const state_place *p)
 {
     int finished = p->epoch == t->cfg.epochs;
     if (p->epoch < 0 || p->epoch > t->cfg.epochs)
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: epoch %d is out of range 0..%d", p->epoch,
-                            t->cfg.epochs);
+        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: epoch %d is out of range 0..%d",
+                            p->epoch, t->cfg.epochs);
     /* A finished trainer stops after its last batch; any other starts its epoch at batch 0. */
     int last = finished ? t->batches_per_epoch : t->batches_per_epoch - 1;
     if (p->batch < (finished ? last : 0) || p->batch > last)
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: batch %d is out of range %d..%d", p->batch,
-                            finished ? last : 0, last);
+        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: batch %d is out of range %d..%d",
+                            p->batch, finished ? last : 0, last);
     long long seen = finished ? t->n : (long long)p->batch * t->cfg.batch;
     if (p->seen != seen || p->correct < 0 || p->correct > p->seen)
         return advlab__fail(ADVLAB_E_FORMAT,
@@ -153,12 +165,15 @@ static advlab_status check_place(const advlab_trainer *t, const state_place *p)
                             "(expected %lld seen)",
                             (long long)p->correct, (long long)p->seen, p->batch, seen);
     if (!(p->rng_inc & 1))
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: the shuffle RNG has an even increment");
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: the shuffle RNG has an even increment");
     if (!isfinite(p->loss_sum) || p->loss_sum < 0.0)
-        return advlab__fail(ADVLAB_E_NUMERIC, "trainer state: the epoch's loss sum is %g", p->loss_sum);
+        return advlab__fail(ADVLAB_E_NUMERIC, "trainer state: the epoch's loss sum is %g",
+                            p->loss_sum);
     if (!(p->beta1_t > 0.0 && p->beta1_t <= 1.0 && p->beta2_t > 0.0 && p->beta2_t <= 1.0))
-        return advlab__fail(ADVLAB_E_NUMERIC, "trainer state: Adam's beta^t %g, %g are not in (0, 1]",
-                            p->beta1_t, p->beta2_t);
+        return advlab__fail(ADVLAB_E_NUMERIC,
+                            "trainer state: Adam's beta^t %g, %g are not in (0, 1]", p->beta1_t,
+                            p->beta2_t);
     return ADVLAB_OK;
 }
 
@@ -179,24 +194,28 @@ static advlab_status check_moments(const uint8_t *bytes, size_t n)
 advlab_status advlab_trainer_state_restore(advlab_trainer *t, const uint8_t *bytes, size_t len)
 {
     if (!t || (!bytes && len))
-        return advlab__fail(ADVLAB_E_ARG, "trainer state restore: the trainer and the bytes are required");
+        return advlab__fail(ADVLAB_E_ARG,
+                            "trainer state restore: the trainer and the bytes are required");
     state_header saved, ours;
     if (len < sizeof saved)
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: %zu bytes is too short for its %zu-byte header",
-                            len, sizeof saved);
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: %zu bytes is too short for its %zu-byte header", len,
+                            sizeof saved);
     memcpy(&saved, bytes, sizeof saved);
     if (memcmp(saved.magic, MAGIC, sizeof saved.magic))
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: not an advlab trainer state (no \"%s\" magic)",
-                            MAGIC);
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: not an advlab trainer state (no \"%s\" magic)", MAGIC);
     if (saved.version != VERSION)
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: version %u, this build reads version %u",
-                            saved.version, VERSION);
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: version %u, this build reads version %u", saved.version,
+                            VERSION);
     make_header(t, &ours);
     TRY(check_settings(&saved, &ours));
     size_t need = advlab_trainer_state_size(t);
     if (len != need)
-        return advlab__fail(ADVLAB_E_FORMAT, "trainer state: %zu bytes, expected %zu for %zu parameters", len,
-                            need, t->opt.n);
+        return advlab__fail(ADVLAB_E_FORMAT,
+                            "trainer state: %zu bytes, expected %zu for %zu parameters", len, need,
+                            t->opt.n);
     state_place p;
     memcpy(&p, bytes + sizeof saved, sizeof p);
     TRY(check_place(t, &p));

@@ -67,19 +67,19 @@ struct advlab_trainer {
     advlab_sample_source src;
     advlab_train_config cfg;
     advlab_optim opt;
-    advlab_rng rng;        /* shuffling */
-    advlab_rng epoch_rng;  /* rng as it was before this epoch's shuffle (checkpoints) */
+    advlab_rng rng;         /* shuffling */
+    advlab_rng epoch_rng;   /* rng as it was before this epoch's shuffle (checkpoints) */
     advlab_batch_hook hook; /* hook.apply is NULL when there is none */
-    int n;                 /* samples trained on */
-    int32_t *order;        /* this epoch's shuffle */
-    float *x;              /* the gathered batch, (batch, in_size) */
+    int n;                  /* samples trained on */
+    int32_t *order;         /* this epoch's shuffle */
+    float *x;               /* the gathered batch, (batch, in_size) */
     int32_t *y;
-    int epoch;             /* 0-based epoch in progress; == epochs when finished */
-    int batch;             /* batches done in this epoch */
+    int epoch; /* 0-based epoch in progress; == epochs when finished */
+    int batch; /* batches done in this epoch */
     int batches_per_epoch;
-    double loss_sum;       /* over this epoch's samples so far */
+    double loss_sum; /* over this epoch's samples so far */
     long correct, seen;
-    double seconds;        /* spent inside advlab_trainer_run this epoch */
+    double seconds; /* spent inside advlab_trainer_run this epoch */
 };
 
 /* Shuffles the next epoch's order, remembering the RNG state it started from. */

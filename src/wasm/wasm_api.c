@@ -51,7 +51,10 @@ typedef struct {
     const char *type; /* "i32", "f64" or "str" (a pointer to a NUL-terminated string) */
 } layout_field;
 
-#define F(type, field, kind) {#field, offsetof(type, field), kind}
+#define F(type, field, kind)                \
+    {                                       \
+#field, offsetof(type, field), kind \
+    }
 
 static const layout_field train_progress[] = {
     F(advlab_train_progress, epoch, "i32"),
@@ -64,14 +67,10 @@ static const layout_field train_progress[] = {
     F(advlab_train_progress, images_per_sec, "f64"),
 };
 static const layout_field experiment_progress[] = {
-    F(advlab_experiment_progress, stage, "i32"),
-    F(advlab_experiment_progress, stages, "i32"),
-    F(advlab_experiment_progress, stage_name, "str"),
-    F(advlab_experiment_progress, done, "i32"),
-    F(advlab_experiment_progress, total, "i32"),
-    F(advlab_experiment_progress, epoch, "i32"),
-    F(advlab_experiment_progress, epochs, "i32"),
-    F(advlab_experiment_progress, loss, "f64"),
+    F(advlab_experiment_progress, stage, "i32"),      F(advlab_experiment_progress, stages, "i32"),
+    F(advlab_experiment_progress, stage_name, "str"), F(advlab_experiment_progress, done, "i32"),
+    F(advlab_experiment_progress, total, "i32"),      F(advlab_experiment_progress, epoch, "i32"),
+    F(advlab_experiment_progress, epochs, "i32"),     F(advlab_experiment_progress, loss, "f64"),
     F(advlab_experiment_progress, fraction, "f64"),
 };
 static const layout_field attack_metrics[] = {
@@ -109,11 +108,12 @@ EXPORT const char *advlab_wasm_layout(void)
         return json.data;
     advlab__sb_printf(&json, "{");
     for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
-        advlab__sb_printf(&json, "%s\"%s\":{\"size\":%zu,\"fields\":{", l ? "," : "", layouts[l].name,
-                          layouts[l].size);
+        advlab__sb_printf(&json, "%s\"%s\":{\"size\":%zu,\"fields\":{", l ? "," : "",
+                          layouts[l].name, layouts[l].size);
         for (int f = 0; f < layouts[l].n_fields; f++)
-            advlab__sb_printf(&json, "%s\"%s\":[%zu,\"%s\"]", f ? "," : "", layouts[l].fields[f].name,
-                              layouts[l].fields[f].offset, layouts[l].fields[f].type);
+            advlab__sb_printf(&json, "%s\"%s\":[%zu,\"%s\"]", f ? "," : "",
+                              layouts[l].fields[f].name, layouts[l].fields[f].offset,
+                              layouts[l].fields[f].type);
         advlab__sb_printf(&json, "}}");
     }
     advlab__sb_printf(&json, "}");
@@ -171,8 +171,8 @@ typedef struct {
     int32_t *y;         /* (max_batch) labels in */
     int32_t *confusion; /* (classes, classes) from evaluate */
     void *io;
-    float loss;         /* from loss_grad / input_grad */
-    double accuracy;    /* from evaluate */
+    float loss;           /* from loss_grad / input_grad */
+    double accuracy;      /* from evaluate */
     advlab_tensor tensor; /* filled by advlab_wasm_net_tensor */
 } wasm_net;
 
@@ -189,16 +189,15 @@ static advlab_status wrap_net(advlab_net *net, wasm_net **out)
     h->input_size = advlab_net_input_size(net);
     h->classes = advlab_net_classes(net);
 
-    uint64_t b = (uint64_t)h->max_batch, in = (uint64_t)h->input_size,
-             k = (uint64_t)h->classes;
+    uint64_t b = (uint64_t)h->max_batch, in = (uint64_t)h->input_size, k = (uint64_t)h->classes;
     uint64_t floats = 2 * b * in + b * k, ints = b + k * k;
     uint64_t bytes = (floats + ints) * 4;
     if (bytes > SIZE_MAX / 2 || !(h->io = calloc(1, (size_t)bytes))) {
         advlab_net_free(net);
         free(h);
         return advlab__fail(ADVLAB_E_NOMEM,
-                            "out of memory for io buffers of %d images of %d values",
-                            (int)b, (int)in);
+                            "out of memory for io buffers of %d images of %d values", (int)b,
+                            (int)in);
     }
     h->x = h->io;
     h->grad = h->x + b * in;
@@ -400,12 +399,13 @@ EXPORT size_t advlab_wasm_trainer_state_size(const wasm_trainer *t)
 {
     return advlab_trainer_state_size(t->trainer);
 }
-EXPORT advlab_status advlab_wasm_trainer_state_save(const wasm_trainer *t, uint8_t *bytes, size_t len)
+EXPORT advlab_status advlab_wasm_trainer_state_save(const wasm_trainer *t, uint8_t *bytes,
+                                                    size_t len)
 {
     return advlab_trainer_state_save(t->trainer, bytes, len);
 }
 EXPORT advlab_status advlab_wasm_trainer_state_restore(wasm_trainer *t, const uint8_t *bytes,
-                                                      size_t len)
+                                                       size_t len)
 {
     return advlab_trainer_state_restore(t->trainer, bytes, len);
 }
@@ -504,9 +504,9 @@ EXPORT advlab_status advlab_wasm_config_new(const char *type, const char *name, 
     return ADVLAB_OK;
 }
 
-#define SPEC_OF(type)          \
-    int t_ = config_type(type); \
-    if (t_ < 0)                 \
+#define SPEC_OF(type)              \
+    int t_ = config_type(type);    \
+    if (t_ < 0)                    \
         return unknown_type(type); \
     const advlab__cfg_spec *spec = config_types[t_].spec
 
@@ -678,7 +678,8 @@ EXPORT advlab_status advlab_wasm_empirical_robustness(wasm_net *h, const advlab_
 /* ------------------------------------------------------------- images */
 
 /* alpha (width*height floats) and out (784 floats) are borrowed for the call. */
-EXPORT advlab_status advlab_wasm_image_to_mnist(const float *alpha, int width, int height, float *out)
+EXPORT advlab_status advlab_wasm_image_to_mnist(const float *alpha, int width, int height,
+                                                float *out)
 {
     return advlab_image_to_mnist(alpha, width, height, out);
 }

@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arch_desc d, again;
     if (advlab__arch_parse(spec, 1, 28, 28, &d) != ADVLAB_OK)
         return 0;
-    if (advlab__arch_parse(d.spec, 1, 28, 28, &again) != ADVLAB_OK || strcmp(again.spec, d.spec) != 0 ||
-        again.n_layers != d.n_layers)
+    if (advlab__arch_parse(d.spec, 1, 28, 28, &again) != ADVLAB_OK ||
+        strcmp(again.spec, d.spec) != 0 || again.n_layers != d.n_layers)
         abort(); /* the canonical spec must name the same arch */
     if (param_count(&d) > CREATE_LIMIT)
         return 0;

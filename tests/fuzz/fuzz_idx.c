@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     advlab__idx_parse("fuzz", images, rest, 3, dims, &payload);
     advlab__idx_parse("fuzz", images, rest, 1, dims, &payload);
     advlab_dataset *ds = NULL;
-    if (advlab_dataset_from_idx("fuzz", images, images_len, images + images_len, rest - images_len, &ds) ==
-        ADVLAB_OK) {
+    if (advlab_dataset_from_idx("fuzz", images, images_len, images + images_len, rest - images_len,
+                                &ds) == ADVLAB_OK) {
         int32_t idx = advlab_dataset_count(ds) - 1, y;
         float x[784];
         if (advlab_dataset_height(ds) * advlab_dataset_width(ds) <= 784)
