@@ -4,8 +4,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 // Scripts that run in a Web Worker (and nowhere else).
-const WORKERS = ['web/worker.js', 'web/pool_worker.js', 'web/engine/**', 'tests/browser/worker.mjs',
-  'bench/browser/worker.mjs'];
+const WORKERS = ['web/engine/**', 'tests/browser/worker.mjs', 'bench/browser/worker.mjs'];
 
 export default [
   {
