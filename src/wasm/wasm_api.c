@@ -8,6 +8,10 @@
  * - Fallible calls return an advlab_status (0 = ok). Results go through
  *   out-pointers that the caller allocated in wasm memory, or through getters
  *   on the handle. On failure advlab_last_error() has the message.
+ * - Configs are heap structs set by type and key through their field tables
+ *   (advlab_wasm_config_*); results that are structs are read by field name
+ *   at the offsets advlab_wasm_layout() gives. Nothing crosses as a list of
+ *   numbers read by index.
  * - 64-bit seeds cross as two u32 halves (lo, hi): emcc 3.1.6 without
  *   -sWASM_BIGINT cannot pass an i64 to or from JS.
  * - Floats cross as f64 and are rounded to float here, exactly as a C caller
