@@ -143,8 +143,8 @@ typedef enum { ADVLAB_OPT_ADAM = 0, ADVLAB_OPT_SGD = 1 } advlab_optimizer;
 
 typedef struct {
     advlab_optimizer optimizer;
-    float lr;       /* 0.01, as the tutorial uses */
-    float momentum; /* SGD only */
+    float lr;                    /* 0.01, as the tutorial uses */
+    float momentum;              /* SGD only */
     float beta1, beta2, epsilon; /* Adam, Keras defaults 0.9, 0.999, 1e-7 */
     int epochs;
     int batch;     /* <= the net's max_batch */
@@ -161,13 +161,13 @@ void advlab_train_config_default(advlab_train_config *cfg);
 advlab_status advlab_train_config_set(advlab_train_config *cfg, const char *key, double value);
 
 typedef struct {
-    int epoch;           /* 1-based epoch this report is about */
+    int epoch; /* 1-based epoch this report is about */
     int epochs;
-    int batch_in_epoch;  /* batches done in this epoch */
+    int batch_in_epoch; /* batches done in this epoch */
     int batches_per_epoch;
-    int epoch_done;      /* 1 once the epoch has finished */
-    double loss;         /* mean training loss over the epoch so far */
-    double accuracy;     /* training accuracy over the epoch so far */
+    int epoch_done;  /* 1 once the epoch has finished */
+    double loss;     /* mean training loss over the epoch so far */
+    double accuracy; /* training accuracy over the epoch so far */
     double images_per_sec;
 } advlab_train_progress;
 
@@ -180,7 +180,8 @@ advlab_status advlab_trainer_create(advlab_net *net, const advlab_dataset *ds,
 void advlab_trainer_free(advlab_trainer *t);
 /* Runs at most max_batches batches, stopping early at the end of an epoch,
  * so callers (a Web Worker) can yield between chunks. */
-advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches, advlab_train_progress *progress);
+advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
+                                 advlab_train_progress *progress);
 int advlab_trainer_finished(const advlab_trainer *t);
 
 /* Carries from's optimizer state (Adam's moments and step count, or SGD's
@@ -211,8 +212,9 @@ advlab_status advlab_trainer_state_restore(advlab_trainer *t, const uint8_t *byt
 
 typedef void (*advlab_epoch_callback)(const advlab_train_progress *p, void *user);
 /* Trains for cfg->epochs, calling on_epoch (may be NULL) after each epoch. */
-advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds, const advlab_train_config *cfg,
-                           advlab_epoch_callback on_epoch, void *user);
+advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
+                           const advlab_train_config *cfg, advlab_epoch_callback on_epoch,
+                           void *user);
 
 /* ------------------------------------------------------------- weights */
 
@@ -254,20 +256,20 @@ typedef enum {
 
 typedef struct {
     advlab_attack_kind kind;
-    float norm;          /* fgsm: INFINITY, 1 or 2; bim/pgd: INFINITY or 2 */
-    float eps;           /* fgsm/bim/pgd: the radius of the allowed ball */
-    float eps_step;      /* bim/pgd: step size; fgsm minimal: search step */
-    int max_iter;        /* bim/pgd/deepfool/newtonfool/cw iterations */
-    int targeted;        /* 1: labels are target classes to reach */
-    int num_random_init; /* fgsm/pgd: restarts from a uniform point in the ball */
-    int minimal;         /* fgsm: the smallest k*eps_step <= eps that flips each image */
-    float overshoot;     /* deepfool: ART's `epsilon`, 0.02 */
-    float eta;           /* newtonfool: 0.01 */
-    float confidence;    /* cw: margin kappa, 0 */
-    float learning_rate; /* cw: Adam step in tanh space, 0.1 */
-    float initial_const; /* cw: first trade-off constant c, 0.01 */
+    float norm;              /* fgsm: INFINITY, 1 or 2; bim/pgd: INFINITY or 2 */
+    float eps;               /* fgsm/bim/pgd: the radius of the allowed ball */
+    float eps_step;          /* bim/pgd: step size; fgsm minimal: search step */
+    int max_iter;            /* bim/pgd/deepfool/newtonfool/cw iterations */
+    int targeted;            /* 1: labels are target classes to reach */
+    int num_random_init;     /* fgsm/pgd: restarts from a uniform point in the ball */
+    int minimal;             /* fgsm: the smallest k*eps_step <= eps that flips each image */
+    float overshoot;         /* deepfool: ART's `epsilon`, 0.02 */
+    float eta;               /* newtonfool: 0.01 */
+    float confidence;        /* cw: margin kappa, 0 */
+    float learning_rate;     /* cw: Adam step in tanh space, 0.1 */
+    float initial_const;     /* cw: first trade-off constant c, 0.01 */
     int binary_search_steps; /* cw: 10 */
-    uint64_t seed;       /* random starts */
+    uint64_t seed;           /* random starts */
 } advlab_attack_config;
 
 /* ART's defaults for the named attack (names above). Unknown names fail
@@ -437,10 +439,10 @@ advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *d
 
 typedef struct {
     int n;
-    double clean_accuracy;  /* net(pre(x)) against y */
-    double adv_accuracy;    /* net(pre(x_adv)) against y */
-    double success_rate;    /* untargeted: prediction changed from clean;
-                               targeted: prediction == target (ART) */
+    double clean_accuracy;              /* net(pre(x)) against y */
+    double adv_accuracy;                /* net(pre(x_adv)) against y */
+    double success_rate;                /* untargeted: prediction changed from clean;
+                                           targeted: prediction == target (ART) */
     double mean_l0, mean_l2, mean_linf; /* of x_adv - x, over all n images */
 } advlab_attack_metrics;
 
@@ -481,23 +483,23 @@ advlab_status advlab_image_to_mnist(const float *alpha, int width, int height, f
  * feature-squeezing detector, and accuracy-vs-eps curves. */
 
 typedef struct {
-    uint64_t seed;      /* net init, shuffling, attacks: 1234 */
-    int train_limit;    /* training images used; 0 = all */
-    int test_limit;     /* test images for clean/FGSM/curves; 0 = all */
-    int epochs;         /* clean training epochs: 20 */
-    int batch;          /* 64 */
-    float lr;           /* Adam: 0.01 */
-    float eps;          /* FGSM: 0.2 */
-    float ratio;        /* AdversarialTrainer: 0.5 */
-    int adv_epochs;     /* 20 */
-    int adv_from_scratch; /* 0: the defended model starts from the standard weights */
-    int adv_fresh_optimizer; /* 0: and from the standard training's Adam state, as
-                                ART's AdversarialTrainer keeps the classifier's optimizer */
+    uint64_t seed;               /* net init, shuffling, attacks: 1234 */
+    int train_limit;             /* training images used; 0 = all */
+    int test_limit;              /* test images for clean/FGSM/curves; 0 = all */
+    int epochs;                  /* clean training epochs: 20 */
+    int batch;                   /* 64 */
+    float lr;                    /* Adam: 0.01 */
+    float eps;                   /* FGSM: 0.2 */
+    float ratio;                 /* AdversarialTrainer: 0.5 */
+    int adv_epochs;              /* 20 */
+    int adv_from_scratch;        /* 0: the defended model starts from the standard weights */
+    int adv_fresh_optimizer;     /* 0: and from the standard training's Adam state, as
+                                    ART's AdversarialTrainer keeps the classifier's optimizer */
     float pgd_eps, pgd_eps_step; /* 0.3, 0.01 */
-    int pgd_iter;       /* 40 */
-    int pgd_limit;      /* test images under PGD and for empirical robustness: 1000 */
-    int curve;          /* 1: FGSM accuracy at eps 0, .05, ... .3 for both models */
-    int defences;       /* 1: pre-processors (plain vs BPDA) and the squeeze detector */
+    int pgd_iter;                /* 40 */
+    int pgd_limit;               /* test images under PGD and for empirical robustness: 1000 */
+    int curve;                   /* 1: FGSM accuracy at eps 0, .05, ... .3 for both models */
+    int defences;                /* 1: pre-processors (plain vs BPDA) and the squeeze detector */
 } advlab_experiment_config;
 
 /* The tutorial's defaults, as listed above. */
@@ -557,7 +559,8 @@ advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t l
  * page treats an upload: transparency is white paper, dark ink on a light
  * border (or light on dark) becomes ink 1, then advlab_image_to_mnist. Each
  * side must be 1..4096; `name` appears in error messages. */
-advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes, size_t len, float *out);
+advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes, size_t len,
+                                         float *out);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,8 @@
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 uint8_t *forge_idx(int rank, const uint32_t *dims, const uint8_t *data, size_t n_data, size_t *len)
@@ -34,8 +35,8 @@ uint8_t *forge_idx_magic(uint32_t magic, uint32_t dim, size_t *len)
     return b;
 }
 
-uint8_t *forge_safetensors(uint64_t declared, const char *header, const uint8_t *data, size_t n_data,
-                           size_t *len)
+uint8_t *forge_safetensors(uint64_t declared, const char *header, const uint8_t *data,
+                           size_t n_data, size_t *len)
 {
     size_t h = strlen(header);
     *len = 8 + h + n_data;
@@ -59,8 +60,8 @@ static size_t put_chunk(uint8_t *at, const char type[4], const uint8_t *data, si
     return 12 + n;
 }
 
-uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_type, const uint8_t *rows,
-                   size_t rows_len, size_t *len)
+uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_type,
+                   const uint8_t *rows, size_t rows_len, size_t *len)
 {
     static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     uLongf packed_len = compressBound((uLong)rows_len);
@@ -85,7 +86,8 @@ uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_typ
     return b;
 }
 
-uint8_t *forge_png_chunk(uint8_t *png, size_t *len, const char type[4], const uint8_t *data, size_t n)
+uint8_t *forge_png_chunk(uint8_t *png, size_t *len, const char type[4], const uint8_t *data,
+                         size_t n)
 {
     const size_t after_ihdr = 8 + 25;
     png = realloc(png, *len + 12 + n);
@@ -98,7 +100,8 @@ uint8_t *forge_png_chunk(uint8_t *png, size_t *len, const char type[4], const ui
 uint8_t *forge_jpeg(int width, int height, int components, const uint8_t *pixels, int progressive,
                     size_t *len)
 {
-    static const J_COLOR_SPACE spaces[5] = {JCS_UNKNOWN, JCS_GRAYSCALE, JCS_UNKNOWN, JCS_RGB, JCS_CMYK};
+    static const J_COLOR_SPACE spaces[5] = {JCS_UNKNOWN, JCS_GRAYSCALE, JCS_UNKNOWN, JCS_RGB,
+                                            JCS_CMYK};
     struct jpeg_compress_struct cinfo;
     struct jpeg_error_mgr err;
     unsigned char *out = NULL;
@@ -127,17 +130,19 @@ uint8_t *forge_jpeg(int width, int height, int components, const uint8_t *pixels
 
 uint8_t *forge_jpeg_scans(int scans, size_t *len)
 {
-    static const uint8_t head[] = {
-        0xFF, 0xD8,                                                 /* SOI */
-        0xFF, 0xDB, 0x00, 0x43, 0x00,                               /* DQT 0, then 64 ones */
-        1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,
-        1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,
-        1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,
-        1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,    1,
-        0xFF, 0xC2, 0x00, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0,       /* SOF2: 8x8, one component */
-        0xFF, 0xC4, 0x00, 0x14, 0x00, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0x00, /* DHT DC 0: one 1-bit code, for "no change" */
-    };
+    static const uint8_t
+        head[] =
+            {
+                0xFF, 0xD8,                   /* SOI */
+                0xFF, 0xDB, 0x00, 0x43, 0x00, /* DQT 0, then 64 ones */
+                1,    1,    1,    1,    1,    1, 1, 1, 1, 1, 1, 1, 1,    1, 1, 1, 1, 1, 1, 1, 1,
+                1,    1,    1,    1,    1,    1, 1, 1, 1, 1, 1, 1, 1,    1, 1, 1, 1, 1, 1, 1, 1,
+                1,    1,    1,    1,    1,    1, 1, 1, 1, 1, 1, 1, 1,    1, 1, 1, 1, 1, 1, 1, 1,
+                1,    0xFF, 0xC2, 0x00, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, /* SOF2: 8x8, one
+                                                                               component */
+                0xFF, 0xC4, 0x00, 0x14, 0x00, 1, 0, 0, 0, 0, 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,
+                0x00, /* DHT DC 0: one 1-bit code, for "no change" */
+            };
     /* A DC first scan of the one block: the 1-bit code 0, padded with ones. */
     static const uint8_t scan[] = {0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 0, 0x00, 0x7F};
     *len = sizeof head + (size_t)scans * sizeof scan + 2;

@@ -18,15 +18,17 @@
 static int cases;
 
 /* One rejection: the status, and a message naming the input and the problem. */
-static void expect_fail(int line, advlab_status st, advlab_status want, const char *input, const char *problem)
+static void expect_fail(int line, advlab_status st, advlab_status want, const char *input,
+                        const char *problem)
 {
     const char *msg = advlab_last_error();
     cases++;
     CHECK(st == want && strstr(msg, input) && strstr(msg, problem),
-          "line %d: expected status %d naming \"%s\" with \"%s\", got %d: \"%s\"", line, (int)want, input, problem,
-          (int)st, msg);
+          "line %d: expected status %d naming \"%s\" with \"%s\", got %d: \"%s\"", line, (int)want,
+          input, problem, (int)st, msg);
 }
-#define EXPECT_FAIL(st, want, input, problem) expect_fail(__LINE__, (st), (want), (input), (problem))
+#define EXPECT_FAIL(st, want, input, problem) \
+    expect_fail(__LINE__, (st), (want), (input), (problem))
 
 /* ----------------------------------------------------------------- IDX */
 
@@ -58,8 +60,8 @@ static void test_idx(void)
 
     images = forge_idx(3, two_images, eight_pixels, 5, &il); /* 3 bytes short */
     labels = labels_of((const uint8_t[]){1, 2}, 2, &ll);
-    EXPECT_FAIL(load_idx("truncated-images", images, il, labels, ll), ADVLAB_E_FORMAT, "truncated-images",
-                "truncated: header says 8 data bytes, file has 5");
+    EXPECT_FAIL(load_idx("truncated-images", images, il, labels, ll), ADVLAB_E_FORMAT,
+                "truncated-images", "truncated: header says 8 data bytes, file has 5");
 
     images = forge_idx_magic(0x12345678u, 1, &il);
     labels = labels_of((const uint8_t[]){1}, 1, &ll);
@@ -69,7 +71,8 @@ static void test_idx(void)
     /* (2^31-1)^3 bytes cannot be addressed even by a 64-bit size_t. */
     images = forge_idx(3, (const uint32_t[]){0x7fffffff, 0x7fffffff, 0x7fffffff}, NULL, 0, &il);
     labels = labels_of((const uint8_t[]){1}, 1, &ll);
-    EXPECT_FAIL(load_idx("overflowing-dims", images, il, labels, ll), ADVLAB_E_FORMAT, "overflowing-dims",
+    EXPECT_FAIL(load_idx("overflowing-dims", images, il, labels, ll), ADVLAB_E_FORMAT,
+                "overflowing-dims",
                 "dimensions 2147483647 x 2147483647 x 2147483647 are too large to address");
 
     images = forge_idx(3, two_images, eight_pixels, 8, &il);
@@ -79,8 +82,8 @@ static void test_idx(void)
 
     images = forge_idx(3, two_images, eight_pixels, 8, &il);
     labels = labels_of((const uint8_t[]){3, 10}, 2, &ll);
-    EXPECT_FAIL(load_idx("label-ten", images, il, labels, ll), ADVLAB_E_FORMAT, "label-ten (labels)",
-                "label 1 is 10, expected 0..9");
+    EXPECT_FAIL(load_idx("label-ten", images, il, labels, ll), ADVLAB_E_FORMAT,
+                "label-ten (labels)", "label 1 is 10, expected 0..9");
 }
 
 /* --------------------------------------------------------- safetensors */
@@ -98,8 +101,8 @@ static advlab_net *tiny;
 static uint8_t zeros[TINY_DATA]; /* every weight 0.0f */
 
 /* Loads header + data into the tiny net, which must not change on failure. */
-static advlab_status load_weights(const char *name, uint64_t declared, const char *header, const uint8_t *data,
-                                  size_t n_data)
+static advlab_status load_weights(const char *name, uint64_t declared, const char *header,
+                                  const uint8_t *data, size_t n_data)
 {
     size_t len, count = advlab_net_param_count(tiny);
     float *before = malloc(sizeof(float) * count);
@@ -124,72 +127,92 @@ static void test_safetensors(void)
     CHECK(load_header("good.safetensors", good, zeros) == ADVLAB_OK, "the well-formed file: %s",
           advlab_last_error());
 
-    EXPECT_FAIL(load_weights("past-end.safetensors", 1000, "{}", NULL, 0), ADVLAB_E_FORMAT, "past-end.safetensors",
+    EXPECT_FAIL(load_weights("past-end.safetensors", 1000, "{}", NULL, 0), ADVLAB_E_FORMAT,
+                "past-end.safetensors",
                 "header length 1000 runs past the end of the file (10 bytes)");
-    EXPECT_FAIL(load_header("not-json.safetensors", "{\"conv1.weight\": [1,2", zeros), ADVLAB_E_FORMAT,
-                "not-json.safetensors: header JSON", "");
+    EXPECT_FAIL(load_header("not-json.safetensors", "{\"conv1.weight\": [1,2", zeros),
+                ADVLAB_E_FORMAT, "not-json.safetensors: header JSON", "");
     EXPECT_FAIL(load_header("f16.safetensors",
-                            "{" META "," CONV_W ",\"conv1.bias\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":"
+                            "{" META "," CONV_W
+                            ",\"conv1.bias\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":"
                             "[100,104]}," FC_W "," FC_B "}",
                             zeros),
-                ADVLAB_E_FORMAT, "f16.safetensors", "tensor conv1.bias: dtype F16 is not supported, expected F32");
-    EXPECT_FAIL(load_header("shape.safetensors",
-                            "{" META ",\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,10,2.5],\"data_offsets\":"
-                            "[0,100]}," CONV_B "," FC_W "," FC_B "}",
-                            zeros),
-                ADVLAB_E_FORMAT, "shape.safetensors", "tensor conv1.weight: shape is not a list of non-negative");
-    EXPECT_FAIL(load_header("shape2.safetensors",
-                            "{" META ",\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,25],\"data_offsets\":"
-                            "[0,100]}," CONV_B "," FC_W "," FC_B "}",
-                            zeros),
-                ADVLAB_E_FORMAT, "shape2.safetensors", "tensor conv1.weight has shape [1,1,25], expected [1,1,5,5]");
+                ADVLAB_E_FORMAT, "f16.safetensors",
+                "tensor conv1.bias: dtype F16 is not supported, expected F32");
+    EXPECT_FAIL(
+        load_header("shape.safetensors",
+                    "{" META
+                    ",\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,10,2.5],\"data_offsets\":"
+                    "[0,100]}," CONV_B "," FC_W "," FC_B "}",
+                    zeros),
+        ADVLAB_E_FORMAT, "shape.safetensors",
+        "tensor conv1.weight: shape is not a list of non-negative");
+    EXPECT_FAIL(
+        load_header("shape2.safetensors",
+                    "{" META
+                    ",\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,25],\"data_offsets\":"
+                    "[0,100]}," CONV_B "," FC_W "," FC_B "}",
+                    zeros),
+        ADVLAB_E_FORMAT, "shape2.safetensors",
+        "tensor conv1.weight has shape [1,1,25], expected [1,1,5,5]");
     EXPECT_FAIL(load_header("overlap.safetensors",
-                            "{" META "," CONV_W ",\"conv1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":"
+                            "{" META "," CONV_W
+                            ",\"conv1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":"
                             "[96,100]}," FC_W "," FC_B "}",
                             zeros),
-                ADVLAB_E_FORMAT, "overlap.safetensors", "tensors conv1.weight and conv1.bias overlap");
-    EXPECT_FAIL(load_header("out-of-range.safetensors",
-                            "{" META "," CONV_W "," CONV_B "," FC_W
-                            ",\"fc1.bias\":{\"dtype\":\"F32\",\"shape\":[10],\"data_offsets\":[1584,1624]}}",
-                            zeros),
-                ADVLAB_E_FORMAT, "out-of-range.safetensors",
-                "tensor fc1.bias: data_offsets [1584,1624] run past the end of the data (1584 bytes)");
+                ADVLAB_E_FORMAT, "overlap.safetensors",
+                "tensors conv1.weight and conv1.bias overlap");
+    EXPECT_FAIL(
+        load_header(
+            "out-of-range.safetensors",
+            "{" META "," CONV_W "," CONV_B "," FC_W
+            ",\"fc1.bias\":{\"dtype\":\"F32\",\"shape\":[10],\"data_offsets\":[1584,1624]}}",
+            zeros),
+        ADVLAB_E_FORMAT, "out-of-range.safetensors",
+        "tensor fc1.bias: data_offsets [1584,1624] run past the end of the data (1584 bytes)");
 
     uint8_t data[TINY_DATA] = {0};
-    memcpy(data + 104 + 4 * 37, (const uint8_t[]){0x00, 0x00, 0xc0, 0x7f}, 4); /* fc1.weight[1,1] = NaN */
+    memcpy(data + 104 + 4 * 37, (const uint8_t[]){0x00, 0x00, 0xc0, 0x7f},
+           4); /* fc1.weight[1,1] = NaN */
     EXPECT_FAIL(load_header("nan.safetensors", good, data), ADVLAB_E_NUMERIC, "nan.safetensors",
                 "tensor fc1.weight[1,1] (flat index 37) is NaN");
     memcpy(data + 104 + 4 * 37, (const uint8_t[]){0x00, 0x00, 0x80, 0xff}, 4);
     EXPECT_FAIL(load_header("inf.safetensors", good, data), ADVLAB_E_NUMERIC, "inf.safetensors",
                 "tensor fc1.weight[1,1] (flat index 37) is -Inf");
 
-    EXPECT_FAIL(load_weights("missing.safetensors", strlen("{" META "," CONV_W "," CONV_B "," FC_W "}"),
+    EXPECT_FAIL(load_weights("missing.safetensors",
+                             strlen("{" META "," CONV_W "," CONV_B "," FC_W "}"),
                              "{" META "," CONV_W "," CONV_B "," FC_W "}", zeros, 1544),
                 ADVLAB_E_FORMAT, "missing.safetensors", "tensor fc1.bias is missing");
-    EXPECT_FAIL(load_header("extra.safetensors",
-                            "{" META "," CONV_W "," CONV_B "," FC_W "," FC_B
-                            ",\"fc2.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[1584,1588]}}",
-                            zeros),
-                ADVLAB_E_FORMAT, "extra.safetensors", "unexpected tensor \"fc2.weight\" (arch " TINY_ARCH);
+    EXPECT_FAIL(
+        load_header(
+            "extra.safetensors",
+            "{" META "," CONV_W "," CONV_B "," FC_W "," FC_B
+            ",\"fc2.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[1584,1588]}}",
+            zeros),
+        ADVLAB_E_FORMAT, "extra.safetensors", "unexpected tensor \"fc2.weight\" (arch " TINY_ARCH);
 
     /* Huge declared sizes: a header length of 2^63, a tensor of 2^40
      * elements, and offsets ending at 2^53-1 (the largest integer JSON
      * carries exactly). None is allocated or read. */
-    EXPECT_FAIL(load_weights("huge-header.safetensors", (uint64_t)1 << 63, "{}", NULL, 0), ADVLAB_E_FORMAT,
-                "huge-header.safetensors", "header length 9223372036854775808 runs past the end");
+    EXPECT_FAIL(load_weights("huge-header.safetensors", (uint64_t)1 << 63, "{}", NULL, 0),
+                ADVLAB_E_FORMAT, "huge-header.safetensors",
+                "header length 9223372036854775808 runs past the end");
     EXPECT_FAIL(load_header("huge-shape.safetensors",
-                            "{" META ",\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1099511627776],"
+                            "{" META
+                            ",\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[1099511627776],"
                             "\"data_offsets\":[0,100]}," CONV_B "," FC_W "," FC_B "}",
                             zeros),
                 ADVLAB_E_FORMAT, "huge-shape.safetensors",
                 "tensor conv1.weight has shape [1099511627776], expected [1,1,5,5]");
-    EXPECT_FAIL(load_header("huge-offsets.safetensors",
-                            "{" META "," CONV_W "," CONV_B "," FC_W
-                            ",\"fc1.bias\":{\"dtype\":\"F32\",\"shape\":[10],\"data_offsets\":[1544,"
-                            "9007199254740991]}}",
-                            zeros),
-                ADVLAB_E_FORMAT, "huge-offsets.safetensors",
-                "data_offsets [1544,9007199254740991] run past the end of the data");
+    EXPECT_FAIL(
+        load_header("huge-offsets.safetensors",
+                    "{" META "," CONV_W "," CONV_B "," FC_W
+                    ",\"fc1.bias\":{\"dtype\":\"F32\",\"shape\":[10],\"data_offsets\":[1544,"
+                    "9007199254740991]}}",
+                    zeros),
+        ADVLAB_E_FORMAT, "huge-offsets.safetensors",
+        "data_offsets [1544,9007199254740991] run past the end of the data");
 }
 
 /* -------------------------------------------------------------- images */
@@ -312,11 +335,13 @@ static void test_jpegs(const float *want, float *out)
                 memset(pixels + i * c, 255, 3);
         }
         uint8_t *jpeg = forge_jpeg(SIDE, SIDE, c, pixels, e == 3, &len);
-        CHECK(decode(names[e], jpeg, len, out) == ADVLAB_OK, "%s: %s", names[e], advlab_last_error());
+        CHECK(decode(names[e], jpeg, len, out) == ADVLAB_OK, "%s: %s", names[e],
+              advlab_last_error());
         float worst = 0.0f;
         for (int i = 0; i < 784; i++)
             worst = fmaxf(worst, fabsf(out[i] - want[i]));
-        CHECK(worst < 0.05f, "%s gives the bar's digit to within 0.05, not %g", names[e], (double)worst);
+        CHECK(worst < 0.05f, "%s gives the bar's digit to within 0.05, not %g", names[e],
+              (double)worst);
         cases++;
     }
 
@@ -336,12 +361,13 @@ static void test_jpegs(const float *want, float *out)
                 "cannot decode the JPEG: Corrupt JPEG data");
     uint8_t dht[2 + 2 + 2 + 1 + 16] = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x13, 0x00};
     memset(dht + 7, 255, 16); /* 16 x 255 codes in one table, where 256 fit (stb wrote past it) */
-    EXPECT_FAIL(advlab_image_file_to_mnist("dht.jpg", dht, sizeof dht, out), ADVLAB_E_FORMAT, "dht.jpg",
-                "cannot decode the JPEG: Bogus Huffman table definition");
+    EXPECT_FAIL(advlab_image_file_to_mnist("dht.jpg", dht, sizeof dht, out), ADVLAB_E_FORMAT,
+                "dht.jpg", "cannot decode the JPEG: Bogus Huffman table definition");
 
     /* Scans: each is a pass over the image, so past 100 the file is refused. */
     jpeg = forge_jpeg_scans(100, &len);
-    CHECK(decode("scans-100.jpg", jpeg, len, out) == ADVLAB_OK, "100 scans: %s", advlab_last_error());
+    CHECK(decode("scans-100.jpg", jpeg, len, out) == ADVLAB_OK, "100 scans: %s",
+          advlab_last_error());
     cases++;
     jpeg = forge_jpeg_scans(101, &len);
     EXPECT_FAIL(decode("scans-101.jpg", jpeg, len, out), ADVLAB_E_FORMAT, "scans-101.jpg",
@@ -353,30 +379,34 @@ static void test_images(void)
     float out[784], want[784], ink[SIDE * SIDE];
     size_t len;
 
-    EXPECT_FAIL(advlab_image_file_to_mnist("empty.png", (const uint8_t *)"", 0, out), ADVLAB_E_FORMAT, "empty.png",
-                "empty file (0 bytes), not an image");
-    uint8_t *huge = forge_png(10000, 10000, 8, 0, NULL, 0, &len); /* a header only: nothing to decode */
-    EXPECT_FAIL(decode("huge.png", huge, len, out), ADVLAB_E_ARG,
-                "huge.png", "10000x10000 pixels is outside the 1..4096 per side");
-    uint8_t *deep = forge_png(4096, 4096, 16, 6, NULL, 0, &len); /* RGBA, 16 bits: 128 MiB decoded */
+    EXPECT_FAIL(advlab_image_file_to_mnist("empty.png", (const uint8_t *)"", 0, out),
+                ADVLAB_E_FORMAT, "empty.png", "empty file (0 bytes), not an image");
+    uint8_t *huge =
+        forge_png(10000, 10000, 8, 0, NULL, 0, &len); /* a header only: nothing to decode */
+    EXPECT_FAIL(decode("huge.png", huge, len, out), ADVLAB_E_ARG, "huge.png",
+                "10000x10000 pixels is outside the 1..4096 per side");
+    uint8_t *deep =
+        forge_png(4096, 4096, 16, 6, NULL, 0, &len); /* RGBA, 16 bits: 128 MiB decoded */
     EXPECT_FAIL(decode("deep.png", deep, len, out), ADVLAB_E_ARG, "deep.png",
                 "4096x4096 pixels of 4 16-bit channels decode to 128 MiB, over the 64 MiB limit");
     const char *text = "this is not an image\n";
-    EXPECT_FAIL(advlab_image_file_to_mnist("notes.txt", (const uint8_t *)text, strlen(text), out), ADVLAB_E_FORMAT,
-                "notes.txt", "not a PNG or JPEG image");
+    EXPECT_FAIL(advlab_image_file_to_mnist("notes.txt", (const uint8_t *)text, strlen(text), out),
+                ADVLAB_E_FORMAT, "notes.txt", "not a PNG or JPEG image");
     const char *bmp = "BM\x36\x03\0\0", *pgm = "P5\n16 16\n255\n";
-    EXPECT_FAIL(advlab_image_file_to_mnist("paint.bmp", (const uint8_t *)bmp, 6, out), ADVLAB_E_FORMAT, "paint.bmp",
+    EXPECT_FAIL(advlab_image_file_to_mnist("paint.bmp", (const uint8_t *)bmp, 6, out),
+                ADVLAB_E_FORMAT, "paint.bmp",
                 "not a PNG or JPEG image (BMP files are not read: save it as PNG)");
-    EXPECT_FAIL(advlab_image_file_to_mnist("scan.pgm", (const uint8_t *)pgm, strlen(pgm), out), ADVLAB_E_FORMAT,
-                "scan.pgm", "not a PNG or JPEG image (PGM/PPM files are not read: save it as PNG)");
+    EXPECT_FAIL(advlab_image_file_to_mnist("scan.pgm", (const uint8_t *)pgm, strlen(pgm), out),
+                ADVLAB_E_FORMAT, "scan.pgm",
+                "not a PNG or JPEG image (PGM/PPM files are not read: save it as PNG)");
 
     /* Legitimately accepted: 1x1 is a valid picture, but its one pixel is
      * also its border, so it holds no ink darker than its paper: blank. */
     uint8_t one_row[2] = {0, 0};
     memset(out, 0xff, sizeof out);
     uint8_t *one_pixel = forge_png(1, 1, 8, 0, one_row, 2, &len);
-    CHECK(decode("one-pixel.png", one_pixel, len, out) == ADVLAB_OK,
-          "a 1x1 PNG: %s", advlab_last_error());
+    CHECK(decode("one-pixel.png", one_pixel, len, out) == ADVLAB_OK, "a 1x1 PNG: %s",
+          advlab_last_error());
     int blank = 1;
     for (int i = 0; i < 784; i++)
         blank &= out[i] == 0.0f;
@@ -388,12 +418,14 @@ static void test_images(void)
     for (int y = 0; y < SIDE; y++)
         for (int x = 0; x < SIDE; x++)
             ink[y * SIDE + x] = bar_pixel(x, y) ? 1.0f : 0.0f;
-    CHECK(advlab_image_to_mnist(ink, SIDE, SIDE, want) == ADVLAB_OK, "the bar's ink: %s", advlab_last_error());
+    CHECK(advlab_image_to_mnist(ink, SIDE, SIDE, want) == ADVLAB_OK, "the bar's ink: %s",
+          advlab_last_error());
     uint8_t *(*const encodings[3])(size_t *) = {png_grey8, png_rgba8, png_grey16};
     const char *names[3] = {"grey8.png", "rgba8.png", "grey16.png"};
     for (int e = 0; e < 3; e++) {
         uint8_t *png = encodings[e](&len);
-        CHECK(decode(names[e], png, len, out) == ADVLAB_OK, "%s: %s", names[e], advlab_last_error());
+        CHECK(decode(names[e], png, len, out) == ADVLAB_OK, "%s: %s", names[e],
+              advlab_last_error());
         CHECK(memcmp(out, want, sizeof out) == 0, "%s gives the bar's digit", names[e]);
         cases++;
     }
@@ -412,13 +444,16 @@ static void test_parameters(advlab_net *net, const advlab_dataset *ds)
     advlab_attack_config_default("pgd", &pgd);
 
     fgsm.eps = -0.1f;
-    EXPECT_FAIL(advlab_attack_create(net, &fgsm, &attack), ADVLAB_E_ARG, "attack fgsm", "eps -0.1 must be finite and >= 0");
+    EXPECT_FAIL(advlab_attack_create(net, &fgsm, &attack), ADVLAB_E_ARG, "attack fgsm",
+                "eps -0.1 must be finite and >= 0");
     fgsm.eps = NAN;
-    EXPECT_FAIL(advlab_attack_create(net, &fgsm, &attack), ADVLAB_E_ARG, "attack fgsm", "eps nan must be finite");
+    EXPECT_FAIL(advlab_attack_create(net, &fgsm, &attack), ADVLAB_E_ARG, "attack fgsm",
+                "eps nan must be finite");
     pgd.eps = 0.1f, pgd.eps_step = 0.25f;
     EXPECT_FAIL(advlab_attack_create(net, &pgd, &attack), ADVLAB_E_ARG, "attack pgd",
                 "eps_step 0.25 is larger than eps 0.1");
-    EXPECT_FAIL(advlab_attack_config_default("fgsn", &fgsm), ADVLAB_E_ARG, "attack \"fgsn\"", "is unknown");
+    EXPECT_FAIL(advlab_attack_config_default("fgsn", &fgsm), ADVLAB_E_ARG, "attack \"fgsn\"",
+                "is unknown");
     CHECK(attack == NULL, "no attack made by the failures above");
 
     advlab_train_config train;
@@ -428,32 +463,38 @@ static void test_parameters(advlab_net *net, const advlab_dataset *ds)
     train.batch = 8;
     advlab_adv_config_default(&adv);
     float ratios[3] = {-0.1f, 1.5f, NAN};
-    const char *shown[3] = {"ratio -0.1 is out of range 0..1", "ratio 1.5 is out of range 0..1", "ratio nan is out of range 0..1"};
+    const char *shown[3] = {"ratio -0.1 is out of range 0..1", "ratio 1.5 is out of range 0..1",
+                            "ratio nan is out of range 0..1"};
     for (int i = 0; i < 3; i++) {
         adv.ratio = ratios[i];
-        EXPECT_FAIL(advlab_adv_trainer_create(net, ds, &train, &adv, &t), ADVLAB_E_ARG, "adversarial training",
-                    shown[i]);
+        EXPECT_FAIL(advlab_adv_trainer_create(net, ds, &train, &adv, &t), ADVLAB_E_ARG,
+                    "adversarial training", shown[i]);
     }
 
     advlab_train_config bad = train;
     bad.epochs = 0;
-    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config", "epochs 0 is out of range 1..10000");
+    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config",
+                "epochs 0 is out of range 1..10000");
     bad = train, bad.batch = 0;
-    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config", "batch 0 is out of range 1..8");
+    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config",
+                "batch 0 is out of range 1..8");
     bad = train, bad.lr = 0.0f;
-    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config", "lr 0 is out of range (0, 10]");
+    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config",
+                "lr 0 is out of range (0, 10]");
     bad = train, bad.lr = -0.01f;
-    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config", "lr -0.01 is out of range");
+    EXPECT_FAIL(advlab_trainer_create(net, ds, &bad, &t), ADVLAB_E_ARG, "train config",
+                "lr -0.01 is out of range");
     CHECK(t == NULL, "no trainer made by the failures above");
 
     /* Legitimately accepted: a batch larger than the data is one short
      * batch per epoch, as in Keras (and ART, which trains through it), so a
      * handful of imported digits still trains at the default batch. */
     bad = train, bad.limit = 5, bad.epochs = 1;
-    CHECK(advlab_trainer_create(net, ds, &bad, &t) == ADVLAB_OK, "batch 8 over 5 samples: %s", advlab_last_error());
+    CHECK(advlab_trainer_create(net, ds, &bad, &t) == ADVLAB_OK, "batch 8 over 5 samples: %s",
+          advlab_last_error());
     advlab_train_progress p;
-    CHECK(t && advlab_trainer_run(t, 10, &p) == ADVLAB_OK && p.batches_per_epoch == 1 && p.batch_in_epoch == 1 &&
-              advlab_trainer_finished(t),
+    CHECK(t && advlab_trainer_run(t, 10, &p) == ADVLAB_OK && p.batches_per_epoch == 1 &&
+              p.batch_in_epoch == 1 && advlab_trainer_finished(t),
           "batch 8 over 5 samples trains one batch of 5");
     advlab_trainer_free(t);
     cases++;
@@ -468,13 +509,15 @@ static void test_parameters(advlab_net *net, const advlab_dataset *ds)
 
 int main(void)
 {
-    CHECK(advlab_net_create(TINY_ARCH, 1, 1, &tiny) == ADVLAB_OK, "tiny net: %s", advlab_last_error());
+    CHECK(advlab_net_create(TINY_ARCH, 1, 1, &tiny) == ADVLAB_OK, "tiny net: %s",
+          advlab_last_error());
     test_idx();
     test_safetensors();
     test_images();
     advlab_net *net = NULL;
     advlab_dataset *ds = synthetic_dataset(32, 7);
-    CHECK(ds && advlab_net_create("tutorial", 8, 1, &net) == ADVLAB_OK, "tutorial net: %s", advlab_last_error());
+    CHECK(ds && advlab_net_create("tutorial", 8, 1, &net) == ADVLAB_OK, "tutorial net: %s",
+          advlab_last_error());
     test_parameters(net, ds);
     advlab_net_free(net);
     advlab_dataset_free(ds);

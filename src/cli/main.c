@@ -74,8 +74,9 @@ int cli_load_split(const char *dir, const char *prefix, advlab_dataset **out)
             break;
     }
     if (advlab_dataset_load(images, labels, out))
-        return cli_fail("%s\n(run `npm run lab` or `sh data/get-mnist.sh` to fetch MNIST into data/mnist)",
-                        advlab_last_error());
+        return cli_fail(
+            "%s\n(run `npm run lab` or `sh data/get-mnist.sh` to fetch MNIST into data/mnist)",
+            advlab_last_error());
     return 0;
 }
 
@@ -172,7 +173,8 @@ static void usage_predict(advlab_strbuf *out)
 {
     advlab_postprocess_config post;
     advlab_postprocess_config_default("reverse_sigmoid", &post);
-    advlab__sb_printf(out, "\npost-processors, for --postprocess NAME[:key=value,...], NAME one of ");
+    advlab__sb_printf(out,
+                      "\npost-processors, for --postprocess NAME[:key=value,...], NAME one of ");
     kinds_of(&advlab__postprocess_spec, out);
     advlab__sb_printf(out, ":\n");
     advlab__cfg_usage(&advlab__postprocess_spec, &post, 0, out);
@@ -253,11 +255,12 @@ static const command commands[] = {
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 
-static const char common_usage[] = "\ncommon options:\n"
-                                   "  --data DIR   the MNIST IDX files (plain or .gz), default data/mnist;\n"
-                                   "               Fashion-MNIST: /usr/share/datasets/fashion-mnist\n"
-                                   "  --json       machine-readable output on stdout\n"
-                                   "  --help       this command's usage\n";
+static const char common_usage[] =
+    "\ncommon options:\n"
+    "  --data DIR   the MNIST IDX files (plain or .gz), default data/mnist;\n"
+    "               Fashion-MNIST: /usr/share/datasets/fashion-mnist\n"
+    "  --json       machine-readable output on stdout\n"
+    "  --help       this command's usage\n";
 
 /* The synopsis, its later lines indented under the first. */
 static void print_synopsis(FILE *to, const char *text, const char *indent)
@@ -272,7 +275,9 @@ static void print_synopsis(FILE *to, const char *text, const char *indent)
 
 static void print_overview(FILE *to)
 {
-    fputs("usage: advlab <command> [options]   (advlab <command> --help for its settings)\n\ncommands:\n", to);
+    fputs(
+        "usage: advlab <command> [options]   (advlab <command> --help for its settings)\n\ncommands:\n",
+        to);
     for (int i = 0; i < N_COMMANDS; i++) {
         fprintf(to, "  %-11s ", commands[i].name);
         print_synopsis(to, commands[i].synopsis, "              ");
@@ -297,7 +302,8 @@ static int print_help(const command *c)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
