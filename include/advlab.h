@@ -593,12 +593,12 @@ void advlab_perturbation_norms(const float *x, const float *x_adv, int size,
 /* Native only: whole-file helpers. */
 advlab_status advlab_file_read(const char *path, uint8_t **bytes, size_t *len);
 advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t len);
-/* Native only: the digit in an image file's bytes (PNG, JPEG, BMP or PGM/PPM,
- * decoded by stb_image; grey, RGB, with or without alpha, 8 or 16 bits) as
- * 784 floats, the way the page treats an upload: transparency is white paper,
- * dark ink on a light border (or light on dark) becomes ink 1, then
- * advlab_image_to_mnist. Each side must be 1..4096; `name` appears in error
- * messages. */
+/* Native only: the digit in an image file's bytes (a PNG of any colour type
+ * and depth, through libspng, or a grey, colour or CMYK JPEG, through
+ * libjpeg-turbo; BMP and PGM/PPM are refused) as 784 floats, the way the
+ * page treats an upload: transparency is white paper, dark ink on a light
+ * border (or light on dark) becomes ink 1, then advlab_image_to_mnist. Each
+ * side must be 1..4096; `name` appears in error messages. */
 advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes, size_t len,
                                          float *out);
 

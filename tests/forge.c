@@ -1,8 +1,10 @@
 #include "forge.h"
 
+#include <stdio.h> /* jpeglib.h uses FILE without including it */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jpeglib.h>
 #include <zlib.h>
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -81,5 +83,74 @@ uint8_t *forge_png(uint32_t width, uint32_t height, int bit_depth, int color_typ
     p += put_chunk(p, "IEND", NULL, 0);
     free(packed);
     *len = (size_t)(p - b);
+    return b;
+}
+
+uint8_t *forge_png_chunk(uint8_t *png, size_t *len, const char type[4], const uint8_t *data,
+                         size_t n)
+{
+    const size_t after_ihdr = 8 + 25;
+    png = realloc(png, *len + 12 + n);
+    memmove(png + after_ihdr + 12 + n, png + after_ihdr, *len - after_ihdr);
+    put_chunk(png + after_ihdr, type, data, n);
+    *len += 12 + n;
+    return png;
+}
+
+uint8_t *forge_jpeg(int width, int height, int components, const uint8_t *pixels, int progressive,
+                    size_t *len)
+{
+    static const J_COLOR_SPACE spaces[5] = {JCS_UNKNOWN, JCS_GRAYSCALE, JCS_UNKNOWN, JCS_RGB,
+                                            JCS_CMYK};
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr err;
+    unsigned char *out = NULL;
+    unsigned long out_len = 0;
+    cinfo.err = jpeg_std_error(&err);
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &out, &out_len);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = components;
+    cinfo.in_color_space = spaces[components];
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, 100, TRUE);
+    if (progressive)
+        jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)pixels + (size_t)cinfo.next_scanline * width * components;
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *len = out_len;
+    return out;
+}
+
+uint8_t *forge_jpeg_scans(int scans, size_t *len)
+{
+    static const uint8_t
+        head[] =
+            {
+                0xFF, 0xD8,                   /* SOI */
+                0xFF, 0xDB, 0x00, 0x43, 0x00, /* DQT 0, then 64 ones */
+                1,    1,    1,    1,    1,    1, 1, 1, 1, 1, 1, 1, 1,    1, 1, 1, 1, 1, 1, 1, 1,
+                1,    1,    1,    1,    1,    1, 1, 1, 1, 1, 1, 1, 1,    1, 1, 1, 1, 1, 1, 1, 1,
+                1,    1,    1,    1,    1,    1, 1, 1, 1, 1, 1, 1, 1,    1, 1, 1, 1, 1, 1, 1, 1,
+                1,    0xFF, 0xC2, 0x00, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, /* SOF2: 8x8, one
+                                                                               component */
+                0xFF, 0xC4, 0x00, 0x14, 0x00, 1, 0, 0, 0, 0, 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,
+                0x00, /* DHT DC 0: one 1-bit code, for "no change" */
+            };
+    /* A DC first scan of the one block: the 1-bit code 0, padded with ones. */
+    static const uint8_t scan[] = {0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 0, 0x00, 0x7F};
+    *len = sizeof head + (size_t)scans * sizeof scan + 2;
+    uint8_t *b = malloc(*len), *p = b;
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    for (int i = 0; i < scans; i++, p += sizeof scan)
+        memcpy(p, scan, sizeof scan);
+    p[0] = 0xFF, p[1] = 0xD9; /* EOI */
     return b;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "advlab.h"
 #include "check.h"
 #include "forge.h"
@@ -259,6 +261,119 @@ static advlab_status decode(const char *name, uint8_t *bytes, size_t len, float 
     return st;
 }
 
+/* PNGs that libspng refuses: each names the file and what is wrong. */
+static void test_png_damage(float *out)
+{
+    size_t len;
+    uint8_t *png = png_grey8(&len);
+    /* Cut 4 bytes into the compressed pixels (the signature, IHDR and the
+     * IDAT's length and type come first). */
+    EXPECT_FAIL(decode("cut.png", png, 8 + 25 + 8 + 4, out), ADVLAB_E_FORMAT, "cut.png",
+                "truncated PNG: the file ends before its image data does");
+    png = png_grey8(&len);
+    png[8 + 8 + 13] ^= 1; /* the IHDR's CRC */
+    EXPECT_FAIL(decode("crc.png", png, len, out), ADVLAB_E_FORMAT, "crc.png",
+                "cannot decode the PNG: invalid chunk checksum");
+    png = forge_png(5000, 1, 8, 0, NULL, 0, &len);
+    EXPECT_FAIL(decode("wide.png", png, len, out), ADVLAB_E_ARG, "wide.png",
+                "5000x1 pixels is outside the 1..4096 per side");
+    png = forge_png(1, 4097, 8, 0, NULL, 0, &len);
+    EXPECT_FAIL(decode("tall.png", png, len, out), ADVLAB_E_ARG, "tall.png",
+                "1x4097 pixels is outside the 1..4096 per side");
+    png = forge_png(0, 28, 8, 0, NULL, 0, &len);
+    EXPECT_FAIL(decode("zero.png", png, len, out), ADVLAB_E_FORMAT, "zero.png",
+                "cannot decode the PNG: invalid image width");
+    uint8_t rows[SIDE * (1 + SIDE)] = {0};
+    png = forge_png(SIDE, SIDE, 8, 0, rows, sizeof rows / 2, &len);
+    EXPECT_FAIL(decode("short.png", png, len, out), ADVLAB_E_FORMAT, "short.png",
+                "cannot decode the PNG: IDAT stream too short");
+    rows[0] = 5; /* filter types are 0..4 */
+    png = forge_png(SIDE, SIDE, 8, 0, rows, sizeof rows, &len);
+    EXPECT_FAIL(decode("filter.png", png, len, out), ADVLAB_E_FORMAT, "filter.png",
+                "cannot decode the PNG: invalid scanline filter");
+    /* A zTXt comment of a few KiB that inflates to 8 MiB, over the cap on
+     * metadata libspng keeps. */
+    uLongf packed_len = compressBound(8 << 20);
+    uint8_t *blank = calloc(8 << 20, 1), *ztxt = malloc(9 + packed_len);
+    memcpy(ztxt, "Comment\0", 9); /* keyword, NUL, compression method 0 */
+    compress(ztxt + 9, &packed_len, blank, 8 << 20);
+    png = forge_png_chunk(png_grey8(&len), &len, "zTXt", ztxt, 9 + packed_len);
+    EXPECT_FAIL(decode("bomb.png", png, len, out), ADVLAB_E_FORMAT, "bomb.png",
+                "the PNG's metadata chunks pass this lab's limits (4 MiB each, 16 MiB in all)");
+    free(blank);
+    free(ztxt);
+    uint8_t idat[] = {0x78, 0x9c};
+    png = forge_png(28, 28, 8, 0, idat, sizeof idat, &len);
+    /* The IDAT chunk (after the signature and IHDR) claims 2^30 + 1 bytes. */
+    png[33] = 0x40, png[34] = 0x00, png[35] = 0x00, png[36] = 0x01;
+    EXPECT_FAIL(decode("idat.png", png, len, out), ADVLAB_E_FORMAT, "idat.png", "truncated PNG");
+}
+
+/* The offset of the first marker 0xFF `code` in a JPEG. */
+static size_t jpeg_marker(const uint8_t *jpeg, size_t len, uint8_t code)
+{
+    size_t i = 2;
+    while (i + 1 < len && !(jpeg[i] == 0xFF && jpeg[i + 1] == code))
+        i++;
+    return i;
+}
+
+/* JPEGs through libjpeg-turbo: the bar as grey, RGB, CMYK and progressive
+ * gives nearly the bar's digit (the encoding is lossy), and damaged files
+ * are refused. want is the bar's digit. */
+static void test_jpegs(const float *want, float *out)
+{
+    uint8_t pixels[SIDE * SIDE * 4];
+    size_t len;
+    const int components[4] = {1, 3, 4, 3};
+    const char *names[4] = {"grey.jpg", "rgb.jpg", "cmyk.jpg", "progressive.jpg"};
+    for (int e = 0; e < 4; e++) {
+        int c = components[e];
+        for (int i = 0; i < SIDE * SIDE; i++) {
+            memset(pixels + i * c, bar_pixel(i % SIDE, i / SIDE) ? 0 : 255, (size_t)c);
+            if (c == 4) /* the bar in K alone; CMYK is stored inverted, 255 is no ink */
+                memset(pixels + i * c, 255, 3);
+        }
+        uint8_t *jpeg = forge_jpeg(SIDE, SIDE, c, pixels, e == 3, &len);
+        CHECK(decode(names[e], jpeg, len, out) == ADVLAB_OK, "%s: %s", names[e],
+              advlab_last_error());
+        float worst = 0.0f;
+        for (int i = 0; i < 784; i++)
+            worst = fmaxf(worst, fabsf(out[i] - want[i]));
+        CHECK(worst < 0.05f, "%s gives the bar's digit to within 0.05, not %g", names[e],
+              (double)worst);
+        cases++;
+    }
+
+    memset(pixels, 255, SIDE * SIDE);
+    uint8_t *jpeg = forge_jpeg(SIDE, SIDE, 1, pixels, 0, &len);
+    EXPECT_FAIL(decode("cut.jpg", jpeg, len / 2, out), ADVLAB_E_FORMAT, "cut.jpg",
+                "truncated JPEG: the file ends before its image data does");
+    jpeg = forge_jpeg(SIDE, SIDE, 1, pixels, 0, &len);
+    size_t sof = jpeg_marker(jpeg, len, 0xC0);
+    jpeg[sof + 5] = 5000 >> 8, jpeg[sof + 6] = 5000 & 0xFF; /* the height */
+    EXPECT_FAIL(decode("tall.jpg", jpeg, len, out), ADVLAB_E_ARG, "tall.jpg",
+                "28x5000 pixels is outside the 1..4096 per side");
+    jpeg = forge_jpeg(SIDE, SIDE, 1, pixels, 0, &len);
+    size_t sos = jpeg_marker(jpeg, len, 0xDA);
+    memset(jpeg + sos + 10, 0xFE, 4); /* the entropy-coded data, after the scan header */
+    EXPECT_FAIL(decode("noise.jpg", jpeg, len, out), ADVLAB_E_FORMAT, "noise.jpg",
+                "cannot decode the JPEG: Corrupt JPEG data");
+    uint8_t dht[2 + 2 + 2 + 1 + 16] = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x13, 0x00};
+    memset(dht + 7, 255, 16); /* 16 x 255 codes in one table, where 256 fit (stb wrote past it) */
+    EXPECT_FAIL(advlab_image_file_to_mnist("dht.jpg", dht, sizeof dht, out), ADVLAB_E_FORMAT,
+                "dht.jpg", "cannot decode the JPEG: Bogus Huffman table definition");
+
+    /* Scans: each is a pass over the image, so past 100 the file is refused. */
+    jpeg = forge_jpeg_scans(100, &len);
+    CHECK(decode("scans-100.jpg", jpeg, len, out) == ADVLAB_OK, "100 scans: %s",
+          advlab_last_error());
+    cases++;
+    jpeg = forge_jpeg_scans(101, &len);
+    EXPECT_FAIL(decode("scans-101.jpg", jpeg, len, out), ADVLAB_E_FORMAT, "scans-101.jpg",
+                "a progressive JPEG of more than 100 scans");
+}
+
 static void test_images(void)
 {
     float out[784], want[784], ink[SIDE * SIDE];
@@ -276,7 +391,14 @@ static void test_images(void)
                 "4096x4096 pixels of 4 16-bit channels decode to 128 MiB, over the 64 MiB limit");
     const char *text = "this is not an image\n";
     EXPECT_FAIL(advlab_image_file_to_mnist("notes.txt", (const uint8_t *)text, strlen(text), out),
-                ADVLAB_E_FORMAT, "notes.txt", "not a PNG, JPEG, BMP or PGM/PPM image");
+                ADVLAB_E_FORMAT, "notes.txt", "not a PNG or JPEG image");
+    const char *bmp = "BM\x36\x03\0\0", *pgm = "P5\n16 16\n255\n";
+    EXPECT_FAIL(advlab_image_file_to_mnist("paint.bmp", (const uint8_t *)bmp, 6, out),
+                ADVLAB_E_FORMAT, "paint.bmp",
+                "not a PNG or JPEG image (BMP files are not read: save it as PNG)");
+    EXPECT_FAIL(advlab_image_file_to_mnist("scan.pgm", (const uint8_t *)pgm, strlen(pgm), out),
+                ADVLAB_E_FORMAT, "scan.pgm",
+                "not a PNG or JPEG image (PGM/PPM files are not read: save it as PNG)");
 
     /* Legitimately accepted: 1x1 is a valid picture, but its one pixel is
      * also its border, so it holds no ink darker than its paper: blank. */
@@ -308,25 +430,8 @@ static void test_images(void)
         cases++;
     }
 
-    /* What the fuzzer found in stb_image, now refused before stb decodes. */
-    uint8_t pnm[] = "P5\n12345678901 1\n255\n";
-    EXPECT_FAIL(advlab_image_file_to_mnist("long.pgm", pnm, sizeof pnm - 1, out), ADVLAB_E_FORMAT,
-                "long.pgm", "corrupt PGM/PPM header: a number of 11 digits");
-    uint8_t jpeg[2 + 2 + 2 + 1 + 16] = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x13, 0x00};
-    memset(jpeg + 7, 255, 16); /* 16 x 255 codes in one table */
-    EXPECT_FAIL(advlab_image_file_to_mnist("dht.jpg", jpeg, sizeof jpeg, out), ADVLAB_E_FORMAT,
-                "dht.jpg", "Huffman table at byte 2 declares 4080 codes, more than 256");
-    uint8_t filled[2 + sizeof jpeg] = {0xFF, 0xFF}; /* stb skips 0xFF fill bytes before the SOI */
-    memcpy(filled + 2, jpeg, sizeof jpeg);
-    EXPECT_FAIL(advlab_image_file_to_mnist("filled.jpg", filled, sizeof filled, out),
-                ADVLAB_E_FORMAT, "filled.jpg",
-                "Huffman table at byte 4 declares 4080 codes, more than 256");
-    uint8_t idat[] = {0x78, 0x9c};
-    uint8_t *png = forge_png(28, 28, 8, 0, idat, sizeof idat, &len);
-    /* The IDAT chunk (after the signature and IHDR) claims 2^30 + 1 bytes. */
-    png[33] = 0x40, png[34] = 0x00, png[35] = 0x00, png[36] = 0x01;
-    EXPECT_FAIL(decode("idat.png", png, len, out), ADVLAB_E_NOMEM, "idat.png",
-                "decoding would need");
+    test_png_damage(out);
+    test_jpegs(want, out);
 }
 
 /* ---------------------------------------------------------- parameters */

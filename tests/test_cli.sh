@@ -85,13 +85,16 @@ expect_ok "$advlab" predict --model "$work/m.safetensors" --data "$data" --limit
 checks=$((checks + 1))
 [ "$(wc -c <"$work/x.bin")" -eq $((7 * 784 * 4)) ] && [ "$(wc -c <"$work/p.bin")" -eq $((7 * 10 * 4)) ] ||
     fail "predict wrote files of the wrong size"
-# predict --image: a seven drawn dark on light, through stb_image, with the
-# shipped standard model; then files that are not images, or too large.
+# predict --image: a seven as grey, 16-bit grey and RGBA PNGs (libspng) and
+# as a JPEG (libjpeg-turbo), with the shipped standard model; then files that
+# are not images, are too large, are damaged, or took stb_image out of bounds.
 images=$(dirname "$0")/fuzz/corpus/image_file
 standard=$(dirname "$0")/../data/weights/standard.safetensors
-expect_ok "$advlab" predict --model "$standard" --image "$images/seven-dark-on-light.png" --json
-checks=$((checks + 1))
-grep -q '"class":7,' "$work/out" || fail "predict --image does not see the seven: $(cat "$work/out")"
+for seven in seven-dark-on-light.png seven-gray16.png seven-rgba.png seven-small.jpg; do
+    expect_ok "$advlab" predict --model "$standard" --image "$images/$seven" --json
+    checks=$((checks + 1))
+    grep -q '"class":7,' "$work/out" || fail "predict --image does not see the seven in $seven: $(cat "$work/out")"
+done
 # --json stays valid JSON when a path holds quotes, backslashes and a tab.
 odd="$work/a \"quoted\" back\\slash	tab.png"
 cp "$images/seven-dark-on-light.png" "$odd"
@@ -99,10 +102,18 @@ expect_ok "$advlab" predict --model "$standard" --image "$odd" --json
 checks=$((checks + 1))
 python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(r["image"] != sys.argv[2])' \
     "$work/out" "$odd" || fail "predict --image --json does not give the path back: $(cat "$work/out")"
-expect_error 1 "not-an-image.txt: not a PNG, JPEG, BMP or PGM/PPM image" -- \
+expect_error 1 "not-an-image.txt: not a PNG or JPEG image" -- \
     "$advlab" predict --model "$standard" --image "$images/not-an-image.txt"
+expect_error 1 "seven-small.bmp: not a PNG or JPEG image (BMP files are not read: save it as PNG)" -- \
+    "$advlab" predict --model "$standard" --image "$images/seven-small.bmp"
+expect_error 1 "seven.pgm: not a PNG or JPEG image (PGM/PPM files are not read: save it as PNG)" -- \
+    "$advlab" predict --model "$standard" --image "$images/seven.pgm"
 expect_error 1 "huge-10000x10000.png: 10000x10000 pixels is outside the 1..4096 per side" -- \
     "$advlab" predict --model "$standard" --image "$images/huge-10000x10000.png"
+expect_error 1 "truncated.png: truncated PNG: the file ends before its image data does" -- \
+    "$advlab" predict --model "$standard" --image "$images/truncated.png"
+expect_error 1 "stb-jpeg-huff-oob.jpg: cannot decode the JPEG: Quantization table 0x00 was not defined" -- \
+    "$advlab" predict --model "$standard" --image "$images/stb-jpeg-huff-oob.jpg"
 
 checks=$((checks + 1))
 head -c 1000 "$work/m.safetensors" | grep -aq '"dataset":"mnist"' || fail "weights do not record dataset mnist"

@@ -220,7 +220,7 @@ static const command commands[] = {
     {"predict", cli_predict,
      "--model FILE [--limit 100] --inputs-out FILE --probs-out FILE [--postprocess NAME[:k=v,...]]\n"
      "    writes test images and the model's probabilities as raw float32\n"
-     "--model FILE --image FILE.png|jpg|bmp|pgm\n"
+     "--model FILE --image FILE.png|jpg\n"
      "    the digit in an image (dark on light or light on dark) and its class",
      usage_predict},
     {"experiment", cli_experiment,

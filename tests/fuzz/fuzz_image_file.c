@@ -1,6 +1,9 @@
-/* libFuzzer target for stb_image decoding as the native build uses it
- * (advlab_image_file_to_mnist: PNG, JPEG, BMP, PGM/PPM, sizes capped before
- * decoding). Any input gives 784 values in [0,1] or a clean error. */
+/* libFuzzer target for image files as the native build reads them
+ * (advlab_image_file_to_mnist: PNG through libspng, JPEG through
+ * libjpeg-turbo, sizes capped before decoding). Any input gives 784 values
+ * in [0,1] or a clean error. The libraries are Debian's, not instrumented:
+ * this fuzzes our use of them (limits, error paths, what we do with the
+ * pixels), and their own fuzzing is upstream's (docs/security.md). */
 #include <stdint.h>
 #include <stdlib.h>
 
