@@ -162,7 +162,8 @@ function trainStage(net, data, o, adv) {
         const before = pos;
         p = t.run(8);
         pos = position(p);
-        return imagesAt(pos, p.batchesPerEpoch, data.count) - imagesAt(before, p.batchesPerEpoch, data.count);
+        return imagesAt(pos, p.batchesPerEpoch, data.count)
+          - imagesAt(before, p.batchesPerEpoch, data.count);
       });
       timedBatches += pos - start;
       return rate;
@@ -257,7 +258,8 @@ function liveStage(lab, standard, defended, images, o) {
       samples.push(...ms);
       return median(ms);
     },
-    report: () => ({ p90_ms: quantile(samples, 0.9), samples: samples.length, nets: 2, checksum: sink }),
+    report: () => ({ p90_ms: quantile(samples, 0.9), samples: samples.length, nets: 2,
+      checksum: sink }),
     free() {
       for (const m of models) m.net.free();
     },
@@ -280,7 +282,8 @@ function peakStage(m, seconds) {
       }
       iters *= 2;
     }
-    variants.push({ v, chains: m._peak_chains(v), iters, flops: m._peak_flops_per_iter(v), gflops: [] });
+    variants.push({ v, chains: m._peak_chains(v), iters, flops: m._peak_flops_per_iter(v),
+      gflops: [] });
   }
   return {
     repeat() {

@@ -30,7 +30,10 @@ export function readMnist(split) {
   };
 }
 
-/** A seeded permutation of 0..n-1 (xorshift32 + Fisher-Yates), so every peer sees the same batches. */
+/**
+ * A seeded permutation of 0..n-1 (xorshift32 + Fisher-Yates), so every peer sees
+ * the same batches.
+ */
 export function shuffled(n, seed = 1) {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import convnetjs from 'convnetjs';
 
 import {
-  ATTACKS, benchDir, emit, errorText, figure, gather, measure, measureLatency, MODES, readMnist, shuffled,
-  stageOptions,
+  ATTACKS, benchDir, emit, errorText, figure, gather, measure, measureLatency, MODES, readMnist,
+  shuffled, stageOptions,
   TUTORIAL,
 } from './lib.mjs';
 
@@ -107,7 +107,9 @@ function liveFigure(nets, vols) {
     const t0 = performance.now();
     for (const net of nets) {
       const label = labelAt(net, v);
-      for (const config of [ATTACKS.live.fgsm, ATTACKS.live.pgd]) labelAt(net, attack(net, v, config, label));
+      for (const config of [ATTACKS.live.fgsm, ATTACKS.live.pgd]) {
+        labelAt(net, attack(net, v, config, label));
+      }
     }
     return performance.now() - t0;
   };
@@ -150,7 +152,8 @@ async function main() {
   };
   out.train = await figure(async () => {
     for (let i = 0; i < plan.warmup; i++) trainBatch();
-    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches, step: () => trainBatch() });
+    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches,
+      step: () => trainBatch() });
     return { status: 'ok', ...r, batch, warmup_batches: plan.warmup, timed_batches: r.steps, last_loss: loss };
   });
   const test = readMnist('test');
@@ -158,7 +161,10 @@ async function main() {
   const { vols } = volumes(test, ident, 0, Math.max(plan.inferImages, attackImages));
   out.infer = await figure(async () => {
     const inferVols = vols.slice(0, plan.inferImages);
-    const predict = () => { for (const v of inferVols) net.forward(v, false); return inferVols.length; };
+    const predict = () => {
+      for (const v of inferVols) net.forward(v, false);
+      return inferVols.length;
+    };
     for (let w = 0; w < 3; w++) predict();
     const r = await measure({ repeats: plan.repeats, seconds: plan.seconds, step: predict });
     return { status: 'ok', ...r, images_per_call: inferVols.length, timed_calls: r.steps };
@@ -168,7 +174,8 @@ async function main() {
   zeroGrads(net);
   out.adv_train = await figure(async () => {
     for (let i = 0; i < plan.warmup; i++) trainBatch(true);
-    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches, step: () => trainBatch(true) });
+    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches,
+      step: () => trainBatch(true) });
     return { status: 'ok', ...r, batch, ratio: ATTACKS.adv.ratio, attack: 'fgsm eps 0.2', timed_batches: r.steps,
       last_loss: loss };
   });

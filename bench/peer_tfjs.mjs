@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import {
-  ATTACKS, benchDir, emit, errorText, figure, gather, measure, measureLatency, MODES, readMnist, shuffled,
-  stageOptions,
+  ATTACKS, benchDir, emit, errorText, figure, gather, measure, measureLatency, MODES, readMnist,
+  shuffled, stageOptions,
   TUTORIAL,
 } from './lib.mjs';
 
@@ -52,7 +52,8 @@ function buildModel(tf) {
 
 // The summed categorical cross-entropy of model(x) against one-hot labels; its
 // gradient with respect to x is each image's own loss gradient.
-const lossOf = (tf, model, x, onehot) => tf.metrics.categoricalCrossentropy(onehot, model.apply(x)).sum();
+const lossOf = (tf, model, x, onehot) =>
+  tf.metrics.categoricalCrossentropy(onehot, model.apply(x)).sum();
 
 // The model's own predictions as one-hot labels (ART's default labels).
 const predictedLabels = (tf, model, x) => tf.tidy(() => tf.oneHot(model.apply(x).argMax(-1), 10));
@@ -121,7 +122,8 @@ function liveFigure(tf, models, images) {
       tf.tidy(() => {
         const x = tf.tensor4d(x0, [1, 28, 28, 1]);
         const y = predictedLabels(tf, model, x);
-        const pair = tf.concat([attack(tf, model, x, ATTACKS.live.fgsm, y), attack(tf, model, x, ATTACKS.live.pgd, y)]);
+        const pair = tf.concat([attack(tf, model, x, ATTACKS.live.fgsm, y),
+          attack(tf, model, x, ATTACKS.live.pgd, y)]);
         model.apply(pair).argMax(-1).dataSync();
       });
     }
@@ -174,7 +176,8 @@ async function gradientAgreement(tf, model, images, n) {
   }
   const pool = await onBothBackends(tf, () => maxPoolGradient(tf));
   const poolDiffering = pool.cpu.reduce((k, v, i) => k + (v !== pool.wasm[i]), 0);
-  return { images: n, sign_agreement: nonzero ? agree / nonzero : 1, relative_l2_difference: Math.sqrt(diff / norm),
+  return { images: n, sign_agreement: nonzero ? agree / nonzero : 1,
+    relative_l2_difference: Math.sqrt(diff / norm),
     max_pool_grad_values_differing: poolDiffering, max_pool_grad_values: pool.cpu.length,
     note: 'the model\'s input gradient, wasm vs cpu backend on identical weights and images (sign agreement ' +
       'over pixels where either is non-zero); and MaxPoolGrad alone on 2x24x24x4 distinct values' };
@@ -224,15 +227,16 @@ async function main() {
 
   out.train = await figure(async () => {
     for (let i = 0; i < plan.warmup; i++) await trainBatch();
-    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches, step: () => trainBatch() });
+    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches,
+      step: () => trainBatch() });
     return { status: 'ok', ...r, batch, warmup_batches: plan.warmup, timed_batches: r.steps, optimizer: 'adam',
       lr: TUTORIAL.lr, last_loss: last?.[0], last_accuracy: last?.[1] };
   });
 
   const test = readMnist('test');
   const images = new Float32Array(TUTORIAL.inferBatch * test.size);
-  gather(test, Int32Array.from({ length: TUTORIAL.inferBatch }, (_, i) => i), 0, TUTORIAL.inferBatch, images,
-    new Int32Array(TUTORIAL.inferBatch));
+  gather(test, Int32Array.from({ length: TUTORIAL.inferBatch }, (_, i) => i), 0,
+    TUTORIAL.inferBatch, images, new Int32Array(TUTORIAL.inferBatch));
 
   out.infer = await figure(async () => {
     const n = TUTORIAL.inferBatch;
@@ -249,7 +253,8 @@ async function main() {
   out.pgd = await figure(() => attackFigure(tf, model, images, plan.pgdImages, ATTACKS.pgd));
   out.adv_train = await figure(async () => {
     for (let i = 0; i < plan.warmup; i++) await trainBatch(true);
-    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches, step: () => trainBatch(true) });
+    const r = await measure({ repeats: plan.repeats, minSteps: plan.batches,
+      step: () => trainBatch(true) });
     return { status: 'ok', ...r, batch, ratio: ATTACKS.adv.ratio, attack: 'fgsm eps 0.2', timed_batches: r.steps };
   });
   out.live = await figure(() => liveFigure(tf, [model, buildModel(tf)], images));

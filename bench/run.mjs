@@ -7,7 +7,8 @@
 // ratios. Prints tables, then the JSON document, which also goes to
 // bench/out/results.json. See bench/README.md.
 //
-//   node bench/run.mjs [--quick|--smoke] [--json] [--no-peers] [--no-chromium] [--native PATH] [--out FILE]
+//   node bench/run.mjs [--quick|--smoke] [--json] [--no-peers] [--no-chromium] [--native PATH]
+//                      [--out FILE]
 //   ADVLAB_PYTHON=PATH picks the python3 that has torch (default /usr/bin/python3).
 //
 // Each engine runs in its own child process, one after the other, so none
@@ -173,7 +174,8 @@ async function chromiumStage() {
   return nodeStage('chromium.mjs', []);
 }
 
-// The lab's curves in Chromium with one worker, then across the evaluation pool (web/engine/pool.js).
+// The lab's curves in Chromium with one worker, then across the evaluation pool
+// (web/engine/pool.js).
 async function poolStage() {
   note('running the lab\'s curves in Chromium, one worker and then a pool ...');
   return nodeStage('pool.mjs', []);
@@ -228,8 +230,8 @@ async function torchStage(peer) {
   const last = runs[runs.length - 1];
   const m = MODES[opts.mode];
   const settings = { seconds: m.seconds, repeats: m.repeats, attack_images: m.attackImages,
-    pgd_images: m.attackImages, infer_batch: TUTORIAL.inferBatch, batch: TUTORIAL.batch, lr: TUTORIAL.lr,
-    attacks: ATTACKS };
+    pgd_images: m.attackImages, infer_batch: TUTORIAL.inferBatch, batch: TUTORIAL.batch,
+    lr: TUTORIAL.lr, attacks: ATTACKS };
   const r = await run(PYTHON, [join(benchDir, 'torch_attacks.py'), '--settings', JSON.stringify(settings)], timeoutMs);
   let figures;
   try {
@@ -241,10 +243,12 @@ async function torchStage(peer) {
   }
   return { status: 'ok', ...out, engine: last.settings.engine, threads: last.settings.threads,
     train: { status: 'ok', images_per_sec: median(rates), repeats: rates, batch: TUTORIAL.batch,
-      warmup_batches: last.warmup_batches, timed_batches: runs.reduce((s, x) => s + x.timed_batches, 0),
+      warmup_batches: last.warmup_batches,
+      timed_batches: runs.reduce((s, x) => s + x.timed_batches, 0),
       optimizer: 'adam (torch.optim.Adam)', lr: TUTORIAL.lr, mean_loss: last.epochs[0].loss,
       mean_accuracy: last.epochs[0].accuracy },
-    infer: figures.infer, fgsm: figures.fgsm, pgd: figures.pgd, adv_train: figures.adv_train, live: figures.live,
+    infer: figures.infer, fgsm: figures.fgsm, pgd: figures.pgd, adv_train: figures.adv_train,
+    live: figures.live,
     wall_seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -304,12 +308,14 @@ function summarise(doc) {
     const measured = valueOf(chromium, fig);
     const node = valueOf(wasm, fig);
     const met = (v) => (v == null ? null : t.maxMs != null ? v < t.maxMs : v >= t.min);
-    return { ...t, label: fig.label, chromium: measured, met: met(measured), wasm_node: node, met_in_node: met(node) };
+    return { ...t, label: fig.label, chromium: measured, met: met(measured), wasm_node: node,
+      met_in_node: met(node) };
   });
   const mem = chromium?.memory;
   const memory = mem ? {
     worker_peak_bytes: mem.worker_peak_bytes, renderer_peak_rss_bytes: mem.renderer_peak_rss_bytes,
-    target_bytes: MEMORY_TARGET_BYTES, met: mem.worker_peak_bytes != null ? mem.worker_peak_bytes < MEMORY_TARGET_BYTES : null,
+    target_bytes: MEMORY_TARGET_BYTES,
+    met: mem.worker_peak_bytes != null ? mem.worker_peak_bytes < MEMORY_TARGET_BYTES : null,
   } : null;
   return { rows, peaks_gflops: peaks, ceilings_at_peak: ceilings, targets, memory };
 }
@@ -324,14 +330,16 @@ const mb = (v) => (v == null ? '-' : `${(v / 2 ** 20).toFixed(1)} MB`);
 
 function table(rows, header) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+  const line = (cells) => cells
+    .map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
     .join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 // One table of the rows: a cell per figure, from cell(row, figure, its summary).
 function figureTable(rows, cell) {
-  return table(rows.map((r) => [r.engine, ...FIGURES.map((fig) => cell(r, fig, r.figures[fig.key]))]),
+  return table(
+    rows.map((r) => [r.engine, ...FIGURES.map((fig) => cell(r, fig, r.figures[fig.key]))]),
     ['engine', ...FIGURES.map((f) => f.label)]);
 }
 
@@ -364,7 +372,8 @@ function render(doc) {
       if (e) out.push(`  ${r.engine}: ${fig.label} failed: ${e}`);
     }
   }
-  const pgdImages = Object.entries(doc.peers).filter(([, p]) => p.pgd?.images && p.pgd.images !== MODES[doc.mode].attackImages)
+  const pgdImages = Object.entries(doc.peers)
+    .filter(([, p]) => p.pgd?.images && p.pgd.images !== MODES[doc.mode].attackImages)
     .map(([k, p]) => `${k} ${p.pgd.images}`);
   if (pgdImages.length) out.push(`  PGD-40 images per call for the slow peers: ${pgdImages.join(', ')}.`);
   const cj = doc.peers.convnetjs;
@@ -447,7 +456,9 @@ function render(doc) {
   }
   out.push('');
   out.push('the issue\'s peer figures, measured earlier on this machine (not re-measured; this run\'s are above):');
-  out.push(table(REFERENCE.map((r) => [r.engine, r.train === null ? r.note : int(r.train), int(r.infer), int(r.fgsm)]),
+  out.push(table(
+    REFERENCE.map((r) => [r.engine, r.train === null ? r.note : int(r.train), int(r.infer),
+      int(r.fgsm)]),
     ['engine', 'train img/s', 'infer img/s', 'FGSM img/s']));
   return out.join('\n');
 }
@@ -494,7 +505,8 @@ async function main() {
   }
   doc.machine.loadavg_at_end = os.loadavg();
   doc.summary = summarise(doc);
-  doc.reference = { figures: REFERENCE, targets: TARGETS, memory_target_bytes: MEMORY_TARGET_BYTES };
+  doc.reference = { figures: REFERENCE, targets: TARGETS,
+    memory_target_bytes: MEMORY_TARGET_BYTES };
   doc.wall_seconds = (performance.now() - t0) / 1000;
 
   const json = JSON.stringify(doc, null, 2);

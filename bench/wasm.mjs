@@ -41,8 +41,8 @@ async function main() {
   train.free();
   // The process's peak: the MNIST bytes read by Node, wasm memory and V8's heap.
   const usage = process.memoryUsage();
-  out.memory = { ...out.memory, max_rss_bytes: process.resourceUsage().maxRSS * 1024, heap_used_bytes: usage.heapUsed,
-    array_buffers_bytes: usage.arrayBuffers };
+  out.memory = { ...out.memory, max_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    heap_used_bytes: usage.heapUsed, array_buffers_bytes: usage.arrayBuffers };
   emit(out);
 }
 

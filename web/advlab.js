@@ -287,7 +287,10 @@ class Core {
     }
   }
 
-  /** Runs fn(ptr, len) with a temporary copy of bytes in wasm memory; `what` names them in errors. */
+  /**
+   * Runs fn(ptr, len) with a temporary copy of bytes in wasm memory; `what` names
+   * them in errors.
+   */
   withBytes(bytes, fn, what = 'bytes') {
     const u8 = toBytes(bytes);
     const p = this.alloc(u8.length, what);
@@ -359,8 +362,8 @@ class Core {
   /**
    * Runs fn(ptr) with a heap config of `type` (train, adv, attack, preprocess, postprocess,
    * experiment) made with the defaults of kind `name` (ignored by the types without kinds), then
-   * set key by key through its C field table: numbers and booleans as numbers, names ('sgd', 'inf') as text, seeds as u64 halves.
-   * Keys may be camelCase. Freed after fn.
+   * set key by key through its C field table: numbers and booleans as numbers, names ('sgd',
+   * 'inf') as text, seeds as u64 halves. Keys may be camelCase. Freed after fn.
    */
   withConfig(type, name, settings, fn) {
     const c = this.c;

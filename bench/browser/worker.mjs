@@ -46,7 +46,8 @@ const ops = {
     const train = await mnist(lab, 'train');
     const test = await mnist(lab, 't10k');
     const result = await trainForMemory({ lab, train, test, batches: MODES[mode].memoryBatches,
-      onProgress: (p) => postMessage({ progress: { epoch: p.epoch, batchInEpoch: p.batchInEpoch } }) });
+      onProgress: (p) =>
+        postMessage({ progress: { epoch: p.epoch, batchInEpoch: p.batchInEpoch } }) });
     train.free();
     test.free();
     return result;

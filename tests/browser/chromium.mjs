@@ -15,7 +15,8 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 
 /**
  * Launches Chromium with extra playwright context options (viewport, ...).
- * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
+ * @returns {Promise<{context: import('playwright-core').BrowserContext,
+ *   close: () => Promise<void>}>}
  */
 export async function launchChromium(options = {}) {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);

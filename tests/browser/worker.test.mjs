@@ -57,7 +57,8 @@ test('a worker trains bit-identically to the native CLI', async () => {
   const reply = await page.evaluate(async ({ seed, config }) => {
     const r = await window.call('train', { arch: 'tutorial', seed, config });
     if (!r.ok) return r;
-    return { ok: true, accuracy: r.result.accuracy, params: Array.from(new Uint32Array(r.result.params)) };
+    return { ok: true, accuracy: r.result.accuracy,
+      params: Array.from(new Uint32Array(r.result.params)) };
   }, { seed: SEED, config: CONFIG });
   assert.ok(reply.ok, `worker failed: ${reply.error}`);
   assert.equal(reply.params.length, nativeParams.length);

@@ -15,8 +15,8 @@ before(async () => {
   lab = await createLab();
   net = lab.createNet({ arch: 'tutorial', maxBatch: 8, seed: 1 });
   const pixels = new Uint8Array(16 * 784).map((_, i) => (i * 37) % 256);
-  data = lab.loadDataset(idx([16, 28, 28], pixels), idx([16], new Uint8Array(16).map((_, i) => i % 10)),
-    'sixteen');
+  data = lab.loadDataset(idx([16, 28, 28], pixels),
+    idx([16], new Uint8Array(16).map((_, i) => i % 10)), 'sixteen');
 });
 
 /** Asserts fn throws an advlab Error with this code and a message containing every needle. */

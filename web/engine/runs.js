@@ -59,9 +59,9 @@ function startSlot(slot, settings, train, from) {
   }
 }
 
-// Trains one slot's model through the one training loop, checkpointing when it starts, after every epoch but
-// the last and on pause; returns the net, or null when cancelled. `from` is the checkpoint to go
-// on from, if any.
+// Trains one slot's model through the one training loop, checkpointing when it starts, after
+// every epoch but the last and on pause; returns the net, or null when cancelled. `from` is the
+// checkpoint to go on from, if any.
 async function trainSlot(id, run, slot, train, subset, plan, from) {
   const { settings } = run;
   const { net, trainer } = startSlot(slot, settings, train, from);
