@@ -41,6 +41,7 @@ expect_ok() {
 expect_error 2 'unknown command "fly"' -- "$advlab" fly
 expect_error 2 '--frobnicate: train config: unknown key "frobnicate"; valid keys: optimizer, lr' -- "$advlab" train --frobnicate 1
 expect_error 2 'unknown option --eps (see advlab eval --help)' -- "$advlab" eval --eps 1
+expect_error 2 'unknown option --beta (see advlab predict --help)' -- "$advlab" predict --beta 1
 expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$advlab" defend --frobnicate 1 --out x
 
 # ---- help: every command's usage on stdout, exit 0; the defaults come from the configs' tables

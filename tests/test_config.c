@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/error.h"
 #include "check.h"
 
 typedef enum { SHAPE_SQUARE, SHAPE_ROUND } shape_kind;
@@ -28,20 +29,20 @@ static const char *const kinds[] = {"square", "round", NULL};
 static const char *const colours[] = {"red", "green", "blue", NULL};
 
 static const advlab__cfg_field fields[] = {
-    {"size", ADVLAB__CFG_FLOAT, offsetof(shape, size), 0, INFINITY, ADVLAB__CFG_MIN_OPEN, 0, NULL,
-     "side"},
-    {"ratio", ADVLAB__CFG_FLOAT, offsetof(shape, ratio), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+    {"size", ADVLAB__CFG_FLOAT, offsetof(shape, size), 1, 0, INFINITY, ADVLAB__CFG_MIN_OPEN, 0,
+     NULL, "side"},
+    {"ratio", ADVLAB__CFG_FLOAT, offsetof(shape, ratio), 0.5, 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
      "aspect"},
-    {"count", ADVLAB__CFG_INT, offsetof(shape, count), 1, 2147483647.0, 0, 0, NULL, "how many"},
-    {"sides", ADVLAB__CFG_INT, offsetof(shape, sides), 3, 12, 0, 1u << SHAPE_SQUARE, NULL,
+    {"count", ADVLAB__CFG_INT, offsetof(shape, count), 2, 1, 2147483647.0, 0, 0, NULL, "how many"},
+    {"sides", ADVLAB__CFG_INT, offsetof(shape, sides), 4, 3, 12, 0, 1u << SHAPE_SQUARE, NULL,
      "corners"},
-    {"filled", ADVLAB__CFG_FLAG, offsetof(shape, filled), 0, 1, 0, 0, NULL, "fill it"},
-    {"norm", ADVLAB__CFG_NORM, offsetof(shape, norm), 0, 0, 0, 0, NULL, "the ball"},
-    {"colour", ADVLAB__CFG_CHOICE, offsetof(shape, colour), 0, 0, 0, 0, colours, "paint"},
-    {"seed", ADVLAB__CFG_SEED, offsetof(shape, seed), 0, 0, 0, 0, NULL, "jitter"},
+    {"filled", ADVLAB__CFG_FLAG, offsetof(shape, filled), 0, 0, 1, 0, 0, NULL, "fill it"},
+    {"norm", ADVLAB__CFG_NORM, offsetof(shape, norm), INFINITY, 0, 0, 0, 0, NULL, "the ball"},
+    {"colour", ADVLAB__CFG_CHOICE, offsetof(shape, colour), 1, 0, 0, 0, 0, colours, "paint"},
+    {"seed", ADVLAB__CFG_SEED, offsetof(shape, seed), 7, 0, 0, 0, 0, NULL, "jitter"},
 };
 static const advlab__cfg_spec spec =
-    ADVLAB__CFG_SPEC("shape", kinds, offsetof(shape, kind), fields);
+    ADVLAB__CFG_SPEC("shape", shape, kinds, offsetof(shape, kind), fields, NULL);
 
 static shape square(void) { return (shape){SHAPE_SQUARE, 1.0f, 0.5f, 2, 4, 0, INFINITY, 1, 7}; }
 
@@ -130,11 +131,27 @@ static void test_check(void)
     CHECK(advlab__cfg_check(&spec, &s) == ADVLAB_OK, "a field of another kind is not checked");
 }
 
+static void test_defaults(void)
+{
+    shape s, want = square();
+    memset(&s, 0xAB, sizeof s);
+
+    CHECK(spec.size == sizeof(shape), "the spec's size");
+    CHECK(advlab__cfg_defaults(&spec, "square", &s) == ADVLAB_OK &&
+              memcmp(&s, &want, sizeof s) == 0,
+          "the table's defaults are square()'s");
+    CHECK(advlab__cfg_defaults(&spec, "round", &s) == ADVLAB_OK && s.kind == SHAPE_ROUND &&
+              s.sides == 4,
+          "a kind gets every field's default, even one that does not apply to it");
+    CHECK_FAILS(advlab__cfg_defaults(&spec, "oval", &s), ADVLAB_E_ARG,
+                "shape \"oval\" is unknown; known: square, round");
+}
+
 static void test_usage_and_json(void)
 {
     shape s = square();
     advlab_strbuf b = {0};
-    advlab__cfg_usage(&spec, &s, 1, &b);
+    advlab__cfg_usage(&spec, 1, &b);
     CHECK(b.data && strstr(b.data, "  --sides X                  corners [square] (default 4)\n"),
           "a kind-only flag names its kinds: %s", b.data ? b.data : "(null)");
     CHECK(b.data && strstr(b.data, "--colour X                 paint (default green)\n"),
@@ -142,7 +159,7 @@ static void test_usage_and_json(void)
     CHECK(b.data && strstr(b.data, "--seed X                   jitter (default 7)\n"),
           "a seed's default");
     advlab__sb_free(&b);
-    advlab__cfg_usage(&spec, &s, 0, &b);
+    advlab__cfg_usage(&spec, 0, &b);
     CHECK(b.data && strstr(b.data, "  sides=X "), "the key=value form");
     advlab__sb_free(&b);
     advlab__cfg_json(&spec, &s, &b);
@@ -159,6 +176,7 @@ int main(void)
 {
     test_set();
     test_check();
+    test_defaults();
     test_usage_and_json();
     return check_finish("test_config");
 }

@@ -27,38 +27,38 @@ static const char *const kind_names[] = {"fgsm",       "bim", "pgd", "deepfool",
 /* The settable fields, in struct order, with the kinds each applies to. The
  * seed applies to every kind so that one --seed can be passed to any attack. */
 static const advlab__cfg_field fields[] = {
-    {"norm", ADVLAB__CFG_NORM, offsetof(advlab_attack_config, norm), 0, 0, 0, GRADIENT_KINDS, NULL,
-     "the ball: inf, 1 (fgsm) or 2"},
-    {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps), 0, INFINITY, 0, GRADIENT_KINDS,
-     NULL, "radius of the allowed ball"},
-    {"eps_step", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps_step), 0, INFINITY,
+    {"norm", ADVLAB__CFG_NORM, offsetof(advlab_attack_config, norm), INFINITY, 0, 0, 0,
+     GRADIENT_KINDS, NULL, "the ball: inf, 1 (fgsm) or 2"},
+    {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps), 0.3, 0, INFINITY, 0,
+     GRADIENT_KINDS, NULL, "radius of the allowed ball"},
+    {"eps_step", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps_step), 0.1, 0, INFINITY,
      ADVLAB__CFG_MIN_OPEN, GRADIENT_KINDS, NULL, "step size (fgsm: of the minimal search)"},
-    {"max_iter", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_iter), 1, INT_MAX, 0,
+    {"max_iter", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_iter), 100, 1, INT_MAX, 0,
      ITERATIVE_KINDS, NULL, "iterations"},
-    {"targeted", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, targeted), 0, 1, 0,
+    {"targeted", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, targeted), 0, 0, 1, 0,
      GRADIENT_KINDS | KIND(CW), NULL, "1: labels are the targets to reach"},
-    {"num_random_init", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_random_init), 0,
+    {"num_random_init", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_random_init), 0, 0,
      INT_MAX, 0, KIND(FGSM) | KIND(PGD), NULL, "restarts from a random point in the ball"},
-    {"minimal", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, minimal), 0, 1, 0, KIND(FGSM),
+    {"minimal", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, minimal), 0, 0, 1, 0, KIND(FGSM),
      NULL, "1: the smallest k*eps_step <= eps that flips each image"},
-    {"overshoot", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, overshoot), 0, INFINITY, 0,
-     KIND(DEEPFOOL), NULL, "ART's epsilon: x + (1+overshoot)(x_df - x)"},
-    {"eta", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eta), 0, INFINITY,
+    {"overshoot", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, overshoot), 0.02, 0, INFINITY,
+     0, KIND(DEEPFOOL), NULL, "ART's epsilon: x + (1+overshoot)(x_df - x)"},
+    {"eta", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eta), 0.01, 0, INFINITY,
      ADVLAB__CFG_MIN_OPEN, KIND(NEWTONFOOL), NULL, "step strength"},
-    {"confidence", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, confidence), 0, INFINITY, 0,
+    {"confidence", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, confidence), 0, 0, INFINITY, 0,
      KIND(CW), NULL, "margin kappa"},
-    {"learning_rate", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, learning_rate), 0, INFINITY,
-     ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "Adam's step in tanh space"},
-    {"initial_const", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, initial_const), 0, INFINITY,
-     ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
-    {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps), 1,
-     INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
-    {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 0, 0, 0, 0, NULL,
+    {"learning_rate", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, learning_rate), 0.1, 0,
+     INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "Adam's step in tanh space"},
+    {"initial_const", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, initial_const), 0.01, 0,
+     INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
+    {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps),
+     10, 1, INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
+    {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 1, 0, 0, 0, 0, NULL,
      "random starts"},
 };
 
-const advlab__cfg_spec advlab__attack_spec =
-    ADVLAB__CFG_SPEC("attack", kind_names, offsetof(advlab_attack_config, kind), fields);
+const advlab__cfg_spec advlab__attack_spec = ADVLAB__CFG_SPEC(
+    "attack", advlab_attack_config, kind_names, offsetof(advlab_attack_config, kind), fields, NULL);
 
 const char *advlab_attack_name(advlab_attack_kind kind)
 {
@@ -67,31 +67,13 @@ const char *advlab_attack_name(advlab_attack_kind kind)
 
 /* ------------------------------------------------------------- config */
 
+/* ART's defaults, in the field table, for every kind. C&W departs from ART's
+ * 10 iterations at learning rate 0.01, which suit ART's line-search
+ * optimiser: with the paper's Adam they flip about 3% of MNIST digits, and
+ * 100 iterations at 0.1 flip them all (docs/ATTACKS.md). */
 advlab_status advlab_attack_config_default(const char *name, advlab_attack_config *cfg)
 {
-    int kind;
-    TRY(advlab__cfg_find_kind(&advlab__attack_spec, name, &kind));
-    /* Every field gets ART's default even where the kind ignores it, so a
-     * config switched to another kind by hand still holds sane values. C&W
-     * departs from ART's 10 iterations at learning rate 0.01, which suit
-     * ART's line-search optimiser: with the paper's Adam they flip about 3%
-     * of MNIST digits, and 100 iterations at 0.1 flip them all
-     * (docs/ATTACKS.md). */
-    *cfg = (advlab_attack_config){
-        .kind = (advlab_attack_kind)kind,
-        .norm = INFINITY,
-        .eps = 0.3f,
-        .eps_step = 0.1f,
-        .max_iter = 100,
-        .overshoot = 0.02f,
-        .eta = 0.01f,
-        .confidence = 0.0f,
-        .learning_rate = 0.1f,
-        .initial_const = 0.01f,
-        .binary_search_steps = 10,
-        .seed = 1,
-    };
-    return ADVLAB_OK;
+    return advlab__cfg_defaults(&advlab__attack_spec, name, cfg);
 }
 
 advlab_status advlab_attack_config_set(advlab_attack_config *cfg, const char *key, double value)
@@ -220,11 +202,7 @@ static advlab_status check_run(const advlab_attack *a, const float *x, const int
     if (x0 < a0 + bytes && a0 < x0 + bytes)
         return advlab__fail(ADVLAB_E_ARG,
                             "attack %s: x_adv overlaps x; pass a separate output buffer", name);
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "attack %s: input image %zu, pixel %zu is %s",
-                                name, i / a->in_size, i % a->in_size,
-                                isnan(x[i]) ? "NaN" : "infinite");
+    TRY(advlab__check_finite(x, n, a->in_size, "attack %s: input", name));
     if (a->cfg.targeted && !y)
         return advlab__fail(ADVLAB_E_ARG, "attack %s: targeted needs target labels y, got NULL",
                             name);

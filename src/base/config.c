@@ -47,6 +47,35 @@ advlab_status advlab__cfg_find_kind(const advlab__cfg_spec *s, const char *name,
                         name ? name : "(null)", join(s->kinds, known, sizeof known));
 }
 
+/* Stores v in the field as its type has it; a norm of 0 means inf. */
+static void put(const advlab__cfg_field *f, void *cfg, double v)
+{
+    void *field = (char *)cfg + f->offset;
+    switch (f->type) {
+    case ADVLAB__CFG_FLOAT: *(float *)field = (float)v; break;
+    case ADVLAB__CFG_NORM: *(float *)field = v == 0.0 ? INFINITY : (float)v; break;
+    case ADVLAB__CFG_SEED: *(uint64_t *)field = (uint64_t)v; break;
+    case ADVLAB__CFG_INT:
+    case ADVLAB__CFG_FLAG:
+    case ADVLAB__CFG_CHOICE: *(int *)field = (int)v; break;
+    }
+}
+
+advlab_status advlab__cfg_defaults(const advlab__cfg_spec *s, const char *kind, void *cfg)
+{
+    int k = 0;
+    if (s->kinds)
+        TRY(advlab__cfg_find_kind(s, kind, &k));
+    memset(cfg, 0, s->size);
+    if (s->kinds)
+        *(int *)((char *)cfg + s->kind_offset) = k;
+    for (int i = 0; i < s->n_fields; i++)
+        put(&s->fields[i], cfg, s->fields[i].def);
+    if (s->finish)
+        s->finish(cfg);
+    return ADVLAB_OK;
+}
+
 /* cfg's kind, or -1 for a spec without kinds. */
 static int kind_of(const advlab__cfg_spec *s, const void *cfg)
 {
@@ -149,36 +178,32 @@ advlab_status advlab__cfg_set(const advlab__cfg_spec *s, void *cfg, const char *
     if (!f)
         return ADVLAB_E_ARG;
     const char *name = who(s, kind, prefix, sizeof prefix);
-    void *field = (char *)cfg + f->offset;
     int whole = value == floor(value);
     char names[256];
     switch (f->type) {
-    case ADVLAB__CFG_FLOAT: *(float *)field = (float)value; return ADVLAB_OK;
+    case ADVLAB__CFG_FLOAT: break;
     case ADVLAB__CFG_INT:
     case ADVLAB__CFG_FLAG:
         if (!(whole && value >= INT_MIN && value <= INT_MAX))
             return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not an integer", name, key, value);
-        *(int *)field = (int)value;
-        return ADVLAB_OK;
+        break;
     case ADVLAB__CFG_SEED:
         if (!(whole && value >= 0.0 && value < SEED_LIMIT))
             return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not an integer in 0..2^53-1", name, key,
                                 value);
-        *(uint64_t *)field = (uint64_t)value;
-        return ADVLAB_OK;
+        break;
     case ADVLAB__CFG_NORM:
         if (!(value == 0.0 || value == 1.0 || value == 2.0 || value == INFINITY))
             return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not inf (or 0), 1 or 2", name, key,
                                 value);
-        *(float *)field = value == 0.0 ? INFINITY : (float)value;
-        return ADVLAB_OK;
+        break;
     case ADVLAB__CFG_CHOICE:
         if (!(whole && value >= 0 && value < choice_count(f)))
             return advlab__fail(ADVLAB_E_ARG, "%s: %s %g is not one of %s", name, key, value,
                                 numbered(f, names, sizeof names));
-        *(int *)field = (int)value;
-        return ADVLAB_OK;
+        break;
     }
+    put(f, cfg, value);
     return ADVLAB_OK;
 }
 
@@ -352,8 +377,7 @@ static void kinds_note(const advlab__cfg_spec *s, const advlab__cfg_field *f, ad
     advlab__sb_printf(out, "]");
 }
 
-void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_flags,
-                       advlab_strbuf *out)
+void advlab__cfg_usage(const advlab__cfg_spec *s, int as_flags, advlab_strbuf *out)
 {
     for (int i = 0; i < s->n_fields; i++) {
         const advlab__cfg_field *f = &s->fields[i];
@@ -364,13 +388,11 @@ void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_f
                 *c = '-';
         advlab__sb_printf(out, "  %-26s %s", name, f->doc);
         kinds_note(s, f, out);
-        const void *field = (const char *)defaults + f->offset;
         if (f->type == ADVLAB__CFG_CHOICE)
-            advlab__sb_printf(out, " (default %s)\n", f->choices[*(const int *)field]);
-        else if (f->type == ADVLAB__CFG_SEED)
-            advlab__sb_printf(out, " (default %llu)\n",
-                              (unsigned long long)*(const uint64_t *)field);
+            advlab__sb_printf(out, " (default %s)\n", f->choices[(int)f->def]);
+        else if (f->type == ADVLAB__CFG_NORM && f->def == INFINITY)
+            advlab__sb_printf(out, " (default inf)\n");
         else
-            advlab__sb_printf(out, " (default %g)\n", get(f, defaults));
+            advlab__sb_printf(out, " (default %g)\n", f->def);
     }
 }

@@ -37,6 +37,7 @@ typedef struct {
     const char *key; /* the struct field's name, as the CLI (with dashes) and JS spell it */
     advlab__cfg_type type;
     size_t offset; /* offsetof(config struct, field) */
+    double def;    /* the default (a choice's index), which every kind gets */
     double min, max;
     int open;                   /* ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN */
     unsigned kinds;             /* bit k set: applies to kind k; 0: to every kind */
@@ -50,11 +51,16 @@ typedef struct {
     size_t kind_offset;       /* offsetof the kind enum, when there are kinds */
     const advlab__cfg_field *fields;
     int n_fields;
+    size_t size; /* sizeof the config struct */
+    /* After the table's defaults, sets what is not a field (adversarial
+     * training's attack); NULL when there is nothing. */
+    void (*finish)(void *cfg);
 } advlab__cfg_spec;
 
-#define ADVLAB__CFG_SPEC(what, kinds, kind_offset, fields)                        \
-    {                                                                             \
-        what, kinds, kind_offset, fields, (int)(sizeof fields / sizeof fields[0]) \
+#define ADVLAB__CFG_SPEC(what, type, kinds, kind_offset, fields, finish)                         \
+    {                                                                                            \
+        what, kinds, kind_offset, fields, (int)(sizeof fields / sizeof fields[0]), sizeof(type), \
+            finish                                                                               \
     }
 
 /* How many kinds the spec has (0 without kinds). */
@@ -63,6 +69,12 @@ int advlab__cfg_kind_count(const advlab__cfg_spec *s);
 const char *advlab__cfg_kind_name(const advlab__cfg_spec *s, int kind);
 /* The kind named `name`; an unknown name fails, listing the known ones. */
 advlab_status advlab__cfg_find_kind(const advlab__cfg_spec *s, const char *name, int *kind);
+
+/* Makes cfg the defaults of kind `kind` (ignored by a spec without kinds;
+ * an unknown kind fails, listing the known ones): zero, then every field's
+ * default whatever the kind, so a config switched to another kind by hand
+ * still holds sane values, then the spec's finish. */
+advlab_status advlab__cfg_defaults(const advlab__cfg_spec *s, const char *kind, void *cfg);
 
 /* Sets one field by key after checking its type (a whole number, a seed, a
  * norm, a choice); ranges are left to advlab__cfg_check, so that a config
@@ -86,12 +98,11 @@ advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg);
 /* Whether cfg takes `key` (it exists and applies to cfg's kind). */
 int advlab__cfg_takes(const advlab__cfg_spec *s, const void *cfg, const char *key);
 
-/* Appends one usage line per field, with the default read from `defaults`
- * and, where a field applies to some kinds only, those kinds:
+/* Appends one usage line per field, with its default and, where a field
+ * applies to some kinds only, those kinds:
  *   as_flags 1: "  --eps-step X          step size [bim, pgd] (default 0.1)"
  *   as_flags 0: "  eps_step=X            ..." (the "name:key=value" spec form) */
-void advlab__cfg_usage(const advlab__cfg_spec *s, const void *defaults, int as_flags,
-                       advlab_strbuf *out);
+void advlab__cfg_usage(const advlab__cfg_spec *s, int as_flags, advlab_strbuf *out);
 /* Appends cfg as a JSON object keyed by field (a choice by its name, a seed
  * as a number, exact below 2^53), every field whatever the kind. */
 void advlab__cfg_json(const advlab__cfg_spec *s, const void *cfg, advlab_strbuf *out);

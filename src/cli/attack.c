@@ -115,8 +115,7 @@ int cli_attack(const cli_options *o)
     if (!o->model)
         return cli_fail("attack: --model FILE is required (see advlab attack --help)");
     advlab_attack_config cfg;
-    if (cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg,
-                       cli_default_attack))
+    if (cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg))
         return 2;
     const cli_config configs[] = {{&advlab__attack_spec, &cfg}};
     int rc = cli_apply_settings(o, configs, 1);
@@ -142,8 +141,7 @@ int cli_attack(const cli_options *o)
         goto done;
     }
     if (o->defence) {
-        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg,
-                           cli_default_pre)) {
+        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg)) {
             rc = 2;
             goto done;
         }
@@ -239,37 +237,23 @@ typedef struct {
 static const char *const detector_kinds[] = {"squeeze", "binary", NULL};
 
 static const advlab__cfg_field detector_fields[] = {
-    {"bit_depth", ADVLAB__CFG_INT, offsetof(detector_config, bit_depth), 0, 8, 0,
+    {"bit_depth", ADVLAB__CFG_INT, offsetof(detector_config, bit_depth), 1, 0, 8, 0,
      1u << DETECTOR_SQUEEZE, NULL, "the bit-depth squeezer's bits; 0: off"},
-    {"median_window", ADVLAB__CFG_INT, offsetof(detector_config, median_window), 0, 4096, 0,
+    {"median_window", ADVLAB__CFG_INT, offsetof(detector_config, median_window), 2, 0, 4096, 0,
      1u << DETECTOR_SQUEEZE, NULL, "the median squeezer's window; 0: off"},
-    {"epochs", ADVLAB__CFG_INT, offsetof(detector_config, epochs), 1, 10000, 0,
+    {"epochs", ADVLAB__CFG_INT, offsetof(detector_config, epochs), 3, 1, 10000, 0,
      1u << DETECTOR_BINARY, NULL, "training epochs"},
-    {"fpr", ADVLAB__CFG_FLOAT, offsetof(detector_config, fpr), 0, 1, 0, 0, NULL,
+    {"fpr", ADVLAB__CFG_FLOAT, offsetof(detector_config, fpr), 0.05, 0, 1, 0, 0, NULL,
      "squeeze: the false-positive rate its threshold is calibrated to"},
 };
 
 static const advlab__cfg_spec detector_spec =
-    ADVLAB__CFG_SPEC("detector", detector_kinds, offsetof(detector_config, kind), detector_fields);
+    ADVLAB__CFG_SPEC("detector", detector_config, detector_kinds, offsetof(detector_config, kind),
+                     detector_fields, NULL);
 
-static advlab_status default_detector(const char *name, void *cfg)
-{
-    int kind;
-    if (advlab__cfg_find_kind(&detector_spec, name, &kind))
-        return ADVLAB_E_ARG;
-    *(detector_config *)cfg = (detector_config){
-        .kind = (detector_kind)kind, .bit_depth = 1, .median_window = 2, .epochs = 3, .fpr = 0.05f};
-    return ADVLAB_OK;
-}
-
-void cli_usage_detector(advlab_strbuf *out)
-{
-    detector_config cfg;
-    default_detector("squeeze", &cfg);
-    cli_usage_section(
-        out, "detector settings ([...]: the detectors a setting applies to), for --detector",
-        &detector_spec, &cfg, 1);
-}
+const cli_help_section cli_detector_help = {
+    "detector settings ([...]: the detectors a setting applies to), for --detector", &detector_spec,
+    1};
 
 /* The first *n training images (fewer if the set is smaller: *n becomes the
  * count), clean, and their adversarial versions. */
@@ -307,10 +291,9 @@ int cli_detect(const cli_options *o)
         return cli_fail("detect: --model FILE is required (see advlab detect --help)");
     detector_config spec;
     advlab_attack_config cfg;
-    if (cli_parse_spec("--detector", o->detector ? o->detector : "squeeze", &detector_spec, &spec,
-                       default_detector) ||
-        cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg,
-                       cli_default_attack))
+    if (cli_parse_spec("--detector", o->detector ? o->detector : "squeeze", &detector_spec,
+                       &spec) ||
+        cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg))
         return 2;
     const cli_config configs[] = {{&detector_spec, &spec}, {&advlab__attack_spec, &cfg}};
     int rc = cli_apply_settings(o, configs, 2);

@@ -45,15 +45,9 @@ int cli_parse_args(int argc, char **argv, cli_options *o);
  * unknown key or a malformed value is a usage error: reported, returns 2.
  * Ranges are checked later, by the library's *_create. */
 int cli_apply_settings(const cli_options *o, const cli_config *configs, int n);
-/* Parses "name" or "name:key=value,key=value" into cfg: def(name, cfg)
- * makes the defaults, then each key=value goes through spec. */
-typedef advlab_status (*cli_defaulter)(const char *name, void *cfg);
-int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *spec, void *cfg,
-                   cli_defaulter def);
-/* The library's default makers in cli_defaulter's shape. */
-advlab_status cli_default_attack(const char *name, void *cfg);
-advlab_status cli_default_pre(const char *name, void *cfg);
-advlab_status cli_default_post(const char *name, void *cfg);
+/* Parses "name" or "name:key=value,key=value" into cfg: the spec's defaults
+ * for kind `name`, then each key=value through the spec. */
+int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *spec, void *cfg);
 
 /* Prints "advlab: <message>" to stderr and returns 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -73,13 +67,16 @@ int cli_save_model(const advlab_net *net, const char *path);
  * *n becomes the count. Freed with free(). */
 int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, int32_t **y);
 
-/* One section of a command's --help: its title (followed by the kinds,
- * "fgsm|bim|pgd", when the config has kinds), then a line per field with its
- * default read from `defaults`, as --flags or (as_flags 0) key=value. */
-void cli_usage_section(advlab_strbuf *out, const char *title, const advlab__cfg_spec *spec,
-                       const void *defaults, int as_flags);
-/* The detect command's detector section. */
-void cli_usage_detector(advlab_strbuf *out);
+/* A config a command takes, as its --help shows it: the title, then every
+ * field with its default, as --flags or (as_flags 0) as the key=value of a
+ * NAME:key=value spec. */
+typedef struct {
+    const char *title;
+    const advlab__cfg_spec *spec;
+    int as_flags;
+} cli_help_section;
+/* The detect command's detector (cli/attack.c). */
+extern const cli_help_section cli_detector_help;
 
 int cli_train(const cli_options *o);
 int cli_eval(const cli_options *o);

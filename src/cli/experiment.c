@@ -125,8 +125,7 @@ int cli_defend(const cli_options *o)
     train_cfg.limit = o->limit;
     advlab_adv_config adv;
     advlab_adv_config_default(&adv);
-    if (o->attack && cli_parse_spec("--attack", o->attack, &advlab__attack_spec, &adv.attack,
-                                    cli_default_attack))
+    if (o->attack && cli_parse_spec("--attack", o->attack, &advlab__attack_spec, &adv.attack))
         return 2;
     /* The training takes --seed and --epochs; the attack keeps its own. */
     const cli_config configs[] = {{&advlab__train_spec, &train_cfg},

@@ -50,19 +50,6 @@ double cli_now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-advlab_status cli_default_attack(const char *name, void *cfg)
-{
-    return advlab_attack_config_default(name, cfg);
-}
-advlab_status cli_default_pre(const char *name, void *cfg)
-{
-    return advlab_preprocess_config_default(name, cfg);
-}
-advlab_status cli_default_post(const char *name, void *cfg)
-{
-    return advlab_postprocess_config_default(name, cfg);
-}
-
 int cli_load_split(const char *dir, const char *prefix, advlab_dataset **out)
 {
     char images[1024], labels[1024];
@@ -134,118 +121,77 @@ int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, 
 
 /* ---------------------------------------------------------------- help */
 
-void cli_usage_section(advlab_strbuf *out, const char *title, const advlab__cfg_spec *spec,
-                       const void *defaults, int as_flags)
+static const cli_help_section train_help = {"training settings", &advlab__train_spec, 1};
+static const cli_help_section adv_help = {"adversarial training settings", &advlab__adv_spec, 1};
+static const cli_help_section attack_help = {
+    "attack settings ([...]: the attacks a setting applies to), for --attack", &advlab__attack_spec,
+    1};
+static const cli_help_section pre_help = {
+    "pre-processors, --defence NAME[:key=value,...] with NAME", &advlab__preprocess_spec, 0};
+static const cli_help_section post_help = {
+    "post-processors, --postprocess NAME[:key=value,...] with NAME", &advlab__postprocess_spec, 0};
+static const cli_help_section experiment_help = {"experiment settings", &advlab__experiment_spec,
+                                                 1};
+
+/* One section of --help: its title (followed by the kinds, "fgsm|bim|pgd",
+ * when the config has kinds), then a line per field with its default. */
+static void print_section(advlab_strbuf *out, const cli_help_section *section)
 {
-    advlab__sb_printf(out, "\n%s", title);
-    for (int k = 0; k < advlab__cfg_kind_count(spec); k++)
-        advlab__sb_printf(out, "%s%s", k ? "|" : " ", spec->kinds[k]);
+    advlab__sb_printf(out, "\n%s", section->title);
+    for (int k = 0; k < advlab__cfg_kind_count(section->spec); k++)
+        advlab__sb_printf(out, "%s%s", k ? "|" : " ", section->spec->kinds[k]);
     advlab__sb_printf(out, ":\n");
-    advlab__cfg_usage(spec, defaults, as_flags, out);
-}
-
-static void usage_train(advlab_strbuf *out)
-{
-    advlab_train_config train;
-    advlab_train_config_default(&train);
-    cli_usage_section(out, "training settings", &advlab__train_spec, &train, 1);
-}
-
-static void usage_attack(advlab_strbuf *out)
-{
-    advlab_attack_config attack;
-    advlab_attack_config_default("fgsm", &attack);
-    cli_usage_section(out,
-                      "attack settings ([...]: the attacks a setting applies to), for --attack",
-                      &advlab__attack_spec, &attack, 1);
-}
-
-static void usage_pre(advlab_strbuf *out)
-{
-    advlab_preprocess_config pre;
-    advlab_preprocess_config_default("squeeze", &pre);
-    cli_usage_section(out, "pre-processors, --defence NAME[:key=value,...] with NAME",
-                      &advlab__preprocess_spec, &pre, 0);
-}
-
-static void usage_predict(advlab_strbuf *out)
-{
-    advlab_postprocess_config post;
-    advlab_postprocess_config_default("reverse_sigmoid", &post);
-    cli_usage_section(out, "post-processors, --postprocess NAME[:key=value,...] with NAME",
-                      &advlab__postprocess_spec, &post, 0);
-}
-
-static void usage_attack_command(advlab_strbuf *out)
-{
-    usage_attack(out);
-    usage_pre(out);
-}
-
-static void usage_defend(advlab_strbuf *out)
-{
-    advlab_adv_config adv;
-    advlab_adv_config_default(&adv);
-    usage_train(out);
-    cli_usage_section(out, "adversarial training settings", &advlab__adv_spec, &adv, 1);
-    usage_attack(out);
-}
-
-static void usage_detect(advlab_strbuf *out)
-{
-    cli_usage_detector(out);
-    usage_attack(out);
-}
-
-static void usage_experiment(advlab_strbuf *out)
-{
-    advlab_experiment_config cfg;
-    advlab_experiment_config_default(&cfg);
-    cli_usage_section(out, "experiment settings", &advlab__experiment_spec, &cfg, 1);
+    advlab__cfg_usage(section->spec, section->as_flags, out);
 }
 
 typedef struct {
     const char *name;
     int (*run)(const cli_options *);
-    const char *synopsis; /* the command's own flags, one per line */
-    void (*settings)(advlab_strbuf *out);
+    const char *synopsis;                /* the command's own flags, one per line */
+    const cli_help_section *settings[4]; /* the configs it takes, for --help */
 } command;
 
 static const command commands[] = {
-    {"train", cli_train,
+    {"train",
+     cli_train,
      "--out FILE [--arch tutorial] [--limit N] [training settings]\n"
      "trains on MNIST, then prints the clean test accuracy",
-     usage_train},
-    {"eval", cli_eval, "--model FILE [--limit N]\ntest accuracy and confusion matrix", NULL},
-    {"predict", cli_predict,
+     {&train_help}},
+    {"eval", cli_eval, "--model FILE [--limit N]\ntest accuracy and confusion matrix", {NULL}},
+    {"predict",
+     cli_predict,
      "--model FILE [--limit 100] --inputs-out FILE --probs-out FILE [--postprocess NAME[:k=v,...]]\n"
      "    writes test images and the model's probabilities as raw float32\n"
      "--model FILE --image FILE.png|jpg\n"
      "    the digit in an image (dark on light or light on dark) and its class",
-     usage_predict},
-    {"experiment", cli_experiment,
+     {&post_help}},
+    {"experiment",
+     cli_experiment,
      "[--arch tutorial] [--save-dir DIR] [experiment settings]\n"
      "the tutorial loop: train, FGSM, adversarial training, transfer, fresh FGSM, PGD,\n"
      "pre-processors (plain vs BPDA), detector, curves",
-     usage_experiment},
-    {"attack", cli_attack,
+     {&experiment_help}},
+    {"attack",
+     cli_attack,
      "--model FILE [--attack fgsm] [--limit 1000] [--target K|next] [--defence NAME[:k=v,...]]\n"
      "[--out FILE.idx|FILE.png] [attack settings]\n"
      "attacks test images and reports accuracy, success rate and norms; with --defence, the\n"
      "defended model under the attack made on the bare model, the naive one through the\n"
      "defence's true gradient, and the adaptive one (BPDA)",
-     usage_attack_command},
-    {"defend", cli_defend,
+     {&attack_help, &pre_help}},
+    {"defend",
+     cli_defend,
      "--out FILE [--model FILE | --arch tutorial] [--attack fgsm] [--static FILE ...] [--limit N]\n"
      "[training, adversarial training and attack settings]\n"
      "adversarial training (ART's AdversarialTrainer; --attack pgd --ratio 1 is Madry's; --static\n"
      "models make it ensemble adversarial training)",
-     usage_defend},
-    {"detect", cli_detect,
+     {&train_help, &adv_help, &attack_help}},
+    {"detect",
+     cli_detect,
      "--model FILE [--detector squeeze|binary] [--attack fgsm] [--limit 1000]\n"
      "[detector and attack settings]\n"
      "detection rate and false-positive rate of a detector",
-     usage_detect},
+     {&cli_detector_help, &attack_help}},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 
@@ -286,8 +232,8 @@ static int print_help(const command *c)
     printf("usage: advlab %s ", c->name);
     print_synopsis(stdout, c->synopsis, "    ");
     advlab_strbuf b = {0};
-    if (c->settings)
-        c->settings(&b);
+    for (int i = 0; i < 4 && c->settings[i]; i++)
+        print_section(&b, c->settings[i]);
     fputs(b.failed ? "(out of memory for the settings)\n" : b.data ? b.data : "", stdout);
     advlab__sb_free(&b);
     fputs(common_usage, stdout);
@@ -309,6 +255,8 @@ int main(int argc, char **argv)
             return 2;
         if (o.help)
             return print_help(&commands[i]);
+        if (!commands[i].settings[0] && cli_apply_settings(&o, NULL, 0)) /* it takes none */
+            return 2;
         return commands[i].run(&o);
     }
     cli_fail("unknown command \"%s\" (see advlab --help)", argv[1]);

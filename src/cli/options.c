@@ -182,8 +182,7 @@ int cli_apply_settings(const cli_options *o, const cli_config *configs, int n)
     return 0;
 }
 
-int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *spec, void *cfg,
-                   cli_defaulter def)
+int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *spec, void *cfg)
 {
     char name[64];
     size_t len = strcspn(text, ":");
@@ -191,7 +190,7 @@ int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *s
         return cli_fail("%s: \"%s\" is too long", flag, text);
     memcpy(name, text, len);
     name[len] = 0;
-    if (def(name, cfg))
+    if (advlab__cfg_defaults(spec, name, cfg))
         return cli_fail("%s: %s", flag, advlab_last_error());
     const char *p = text[len] == ':' ? text + len + 1 : NULL;
     while (p && *p) {

@@ -103,8 +103,6 @@ done:
 
 int cli_eval(const cli_options *o)
 {
-    if (cli_apply_settings(o, NULL, 0)) /* eval takes no settings */
-        return 2;
     if (!o->model)
         return cli_fail("eval: --model FILE is required (see advlab eval --help)");
     advlab_dataset *test = NULL;
@@ -159,7 +157,7 @@ done:
 
 int cli_predict(const cli_options *o)
 {
-    if (cli_apply_settings(o, NULL, 0)) /* predict takes no settings */
+    if (cli_apply_settings(o, NULL, 0)) /* only --postprocess's spec has keys */
         return 2;
     if (o->image)
         return cli_predict_image(o);
@@ -189,8 +187,8 @@ int cli_predict(const cli_options *o)
         idx[i] = i;
     advlab_dataset_gather(test, idx, n, x, y);
     advlab_postprocess_config post;
-    if (o->postprocess && cli_parse_spec("--postprocess", o->postprocess, &advlab__postprocess_spec,
-                                         &post, cli_default_post))
+    if (o->postprocess &&
+        cli_parse_spec("--postprocess", o->postprocess, &advlab__postprocess_spec, &post))
         goto done;
     if (advlab_net_predict(net, x, n, probs) ||
         (o->postprocess && advlab_postprocess(&post, probs, n, k, probs)) ||

@@ -28,19 +28,20 @@ static const char *const post_names[] = {"reverse_sigmoid", "high_confidence", "
  * exact 1) and allow 0 decimals (integers), with at most 9, the last a
  * float can carry. */
 static const advlab__cfg_field post_fields[] = {
-    {"beta", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, beta), 0, INFINITY,
+    {"beta", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, beta), 1, 0, INFINITY,
      ADVLAB__CFG_MIN_OPEN, POST(REVERSE_SIGMOID), NULL, "the perturbation's size"},
-    {"gamma", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, gamma), 0, INFINITY,
+    {"gamma", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, gamma), 0.1, 0, INFINITY,
      ADVLAB__CFG_MIN_OPEN, POST(REVERSE_SIGMOID), NULL, "the reverse sigmoid's slope"},
-    {"cutoff", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, cutoff), 0, 1,
+    {"cutoff", ADVLAB__CFG_FLOAT, offsetof(advlab_postprocess_config, cutoff), 0.25, 0, 1,
      ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, POST(HIGH_CONFIDENCE), NULL,
      "probabilities below it become 0"},
-    {"decimals", ADVLAB__CFG_INT, offsetof(advlab_postprocess_config, decimals), 0, 9, 0,
+    {"decimals", ADVLAB__CFG_INT, offsetof(advlab_postprocess_config, decimals), 3, 0, 9, 0,
      POST(ROUNDED), NULL, "decimal places kept"},
 };
 
-const advlab__cfg_spec advlab__postprocess_spec = ADVLAB__CFG_SPEC(
-    "post-processor", post_names, offsetof(advlab_postprocess_config, kind), post_fields);
+const advlab__cfg_spec advlab__postprocess_spec =
+    ADVLAB__CFG_SPEC("post-processor", advlab_postprocess_config, post_names,
+                     offsetof(advlab_postprocess_config, kind), post_fields, NULL);
 
 const char *advlab_postprocess_name(advlab_postprocess_kind kind)
 {
@@ -50,14 +51,7 @@ const char *advlab_postprocess_name(advlab_postprocess_kind kind)
 /* ART's defaults for every kind. */
 advlab_status advlab_postprocess_config_default(const char *name, advlab_postprocess_config *cfg)
 {
-    int kind;
-    TRY(advlab__cfg_find_kind(&advlab__postprocess_spec, name, &kind));
-    *cfg = (advlab_postprocess_config){.kind = (advlab_postprocess_kind)kind,
-                                       .beta = 1.0f,
-                                       .gamma = 0.1f,
-                                       .cutoff = 0.25f,
-                                       .decimals = 3};
-    return ADVLAB_OK;
+    return advlab__cfg_defaults(&advlab__postprocess_spec, name, cfg);
 }
 
 advlab_status advlab_postprocess_config_set(advlab_postprocess_config *cfg, const char *key,

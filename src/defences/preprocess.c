@@ -132,20 +132,21 @@ static const char *const pre_names[] = {"squeeze", "median", "jpeg", "noise", NU
 /* The settable fields and the kind each applies to. The median's window is
  * also bounded by the image, which only create knows. */
 static const advlab__cfg_field pre_fields[] = {
-    {"bit_depth", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, bit_depth), 1, 8, 0,
+    {"bit_depth", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, bit_depth), 1, 1, 8, 0,
      PRE(SQUEEZE), NULL, "bits kept per pixel"},
-    {"window", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, window), 1, MAX_SIDE, 0,
+    {"window", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, window), 2, 1, MAX_SIDE, 0,
      PRE(MEDIAN), NULL, "side of the median's window"},
-    {"quality", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, quality), 1, 100, 0, PRE(JPEG),
-     NULL, "JPEG quality"},
-    {"sigma", ADVLAB__CFG_FLOAT, offsetof(advlab_preprocess_config, sigma), 0, INFINITY, 0,
+    {"quality", ADVLAB__CFG_INT, offsetof(advlab_preprocess_config, quality), 50, 1, 100, 0,
+     PRE(JPEG), NULL, "JPEG quality"},
+    {"sigma", ADVLAB__CFG_FLOAT, offsetof(advlab_preprocess_config, sigma), 0.1, 0, INFINITY, 0,
      PRE(NOISE), NULL, "the noise's standard deviation"},
-    {"seed", ADVLAB__CFG_SEED, offsetof(advlab_preprocess_config, seed), 0, 0, 0, PRE(NOISE), NULL,
-     "the noise's generator"},
+    {"seed", ADVLAB__CFG_SEED, offsetof(advlab_preprocess_config, seed), 1, 0, 0, 0, PRE(NOISE),
+     NULL, "the noise's generator"},
 };
 
-const advlab__cfg_spec advlab__preprocess_spec = ADVLAB__CFG_SPEC(
-    "pre-processor", pre_names, offsetof(advlab_preprocess_config, kind), pre_fields);
+const advlab__cfg_spec advlab__preprocess_spec =
+    ADVLAB__CFG_SPEC("pre-processor", advlab_preprocess_config, pre_names,
+                     offsetof(advlab_preprocess_config, kind), pre_fields, NULL);
 
 const char *advlab_preprocess_name(advlab_preprocess_kind kind)
 {
@@ -158,15 +159,7 @@ const char *advlab_preprocess_name(advlab_preprocess_kind kind)
  * would drown the digit, so sigma is 0.1. Quality 50 is ART's. */
 advlab_status advlab_preprocess_config_default(const char *name, advlab_preprocess_config *cfg)
 {
-    int kind;
-    TRY(advlab__cfg_find_kind(&advlab__preprocess_spec, name, &kind));
-    *cfg = (advlab_preprocess_config){.kind = (advlab_preprocess_kind)kind,
-                                      .bit_depth = 1,
-                                      .window = 2,
-                                      .quality = 50,
-                                      .sigma = 0.1f,
-                                      .seed = 1};
-    return ADVLAB_OK;
+    return advlab__cfg_defaults(&advlab__preprocess_spec, name, cfg);
 }
 
 advlab_status advlab_preprocess_config_set(advlab_preprocess_config *cfg, const char *key,
@@ -404,11 +397,7 @@ advlab_status advlab_preprocessor_apply(advlab_preprocessor *p, const float *x, 
         return advlab__fail(ADVLAB_E_ARG, "pre-processor %s: %s is NULL", kind,
                             x ? "out" : "input images");
     size_t size = (size_t)p->height * p->width;
-    for (size_t i = 0; i < (size_t)n * size; i++)
-        if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC,
-                                "pre-processor %s: input image %zu, pixel %zu is %s", kind,
-                                i / size, i % size, isnan(x[i]) ? "NaN" : "infinite");
+    TRY(advlab__check_finite(x, n, (int)size, "pre-processor %s: input", kind));
     p->last_noise = p->noise;
     p->last_n = n;
     for (int b = 0; b < n; b++) {

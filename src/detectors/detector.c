@@ -130,12 +130,7 @@ static advlab_status check_images(const advlab_detector *d, const char *what, co
                             what);
     if (!x)
         return advlab__fail(ADVLAB_E_ARG, "detector: %s images: NULL", what);
-    size_t count = (size_t)n * d->in_size;
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "detector: %s image %zu, pixel %zu is %s", what,
-                                i / d->in_size, i % d->in_size, isnan(x[i]) ? "NaN" : "infinite");
-    return ADVLAB_OK;
+    return advlab__check_finite(x, n, d->in_size, "detector: %s", what);
 }
 
 /* scores[b] = max over squeezers of sum_c |p(x_b)_c - p(s(x_b))_c|, for

@@ -58,23 +58,7 @@ advlab_status advlab_experiment_tutorial(const advlab_experiment_config *cfg, in
 
 void advlab_experiment_config_default(advlab_experiment_config *cfg)
 {
-    *cfg = (advlab_experiment_config){.seed = 1234,
-                                      .train_limit = 0,
-                                      .test_limit = 0,
-                                      .epochs = 20,
-                                      .batch = 64,
-                                      .lr = 0.01f,
-                                      .eps = 0.2f,
-                                      .ratio = 0.5f,
-                                      .adv_epochs = 20,
-                                      .adv_from_scratch = 0,
-                                      .adv_fresh_optimizer = 0,
-                                      .pgd_eps = 0.3f,
-                                      .pgd_eps_step = 0.01f,
-                                      .pgd_iter = 40,
-                                      .pgd_limit = 1000,
-                                      .curve = 1,
-                                      .defences = 1};
+    advlab__cfg_defaults(&advlab__experiment_spec, NULL, cfg); /* cannot fail: no kinds */
 }
 
 #define FIELD(key) offsetof(advlab_experiment_config, key)
@@ -82,36 +66,39 @@ void advlab_experiment_config_default(advlab_experiment_config *cfg)
 /* Ranges the trainers and attacks would also check, written here too so
  * that a bad setting fails at create, named as the experiment's. */
 static const advlab__cfg_field fields[] = {
-    {"seed", ADVLAB__CFG_SEED, FIELD(seed), 0, 0, 0, 0, NULL, "net init, shuffling and attacks"},
-    {"train_limit", ADVLAB__CFG_INT, FIELD(train_limit), 0, INT_MAX, 0, 0, NULL,
+    {"seed", ADVLAB__CFG_SEED, FIELD(seed), 1234, 0, 0, 0, 0, NULL,
+     "net init, shuffling and attacks"},
+    {"train_limit", ADVLAB__CFG_INT, FIELD(train_limit), 0, 0, INT_MAX, 0, 0, NULL,
      "training images used; 0: all"},
-    {"test_limit", ADVLAB__CFG_INT, FIELD(test_limit), 0, INT_MAX, 0, 0, NULL,
+    {"test_limit", ADVLAB__CFG_INT, FIELD(test_limit), 0, 0, INT_MAX, 0, 0, NULL,
      "test images for clean, FGSM and curves; 0: all"},
-    {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 1, 10000, 0, 0, NULL, "clean training epochs"},
-    {"batch", ADVLAB__CFG_INT, FIELD(batch), 1, 65536, 0, 0, NULL, "batch size"},
-    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL,
+    {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 20, 1, 10000, 0, 0, NULL, "clean training epochs"},
+    {"batch", ADVLAB__CFG_INT, FIELD(batch), 64, 1, 65536, 0, 0, NULL, "batch size"},
+    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0.01, 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL,
      "Adam's learning rate"},
-    {"eps", ADVLAB__CFG_FLOAT, FIELD(eps), 0, 1, 0, 0, NULL, "FGSM's eps"},
-    {"ratio", ADVLAB__CFG_FLOAT, FIELD(ratio), 0, 1, 0, 0, NULL, "the AdversarialTrainer's ratio"},
-    {"adv_epochs", ADVLAB__CFG_INT, FIELD(adv_epochs), 1, 10000, 0, 0, NULL,
+    {"eps", ADVLAB__CFG_FLOAT, FIELD(eps), 0.2, 0, 1, 0, 0, NULL, "FGSM's eps"},
+    {"ratio", ADVLAB__CFG_FLOAT, FIELD(ratio), 0.5, 0, 1, 0, 0, NULL,
+     "the AdversarialTrainer's ratio"},
+    {"adv_epochs", ADVLAB__CFG_INT, FIELD(adv_epochs), 20, 1, 10000, 0, 0, NULL,
      "adversarial training epochs"},
-    {"adv_from_scratch", ADVLAB__CFG_FLAG, FIELD(adv_from_scratch), 0, 1, 0, 0, NULL,
+    {"adv_from_scratch", ADVLAB__CFG_FLAG, FIELD(adv_from_scratch), 0, 0, 1, 0, 0, NULL,
      "1: the defended model starts from new weights, not the standard ones"},
-    {"adv_fresh_optimizer", ADVLAB__CFG_FLAG, FIELD(adv_fresh_optimizer), 0, 1, 0, 0, NULL,
+    {"adv_fresh_optimizer", ADVLAB__CFG_FLAG, FIELD(adv_fresh_optimizer), 0, 0, 1, 0, 0, NULL,
      "1: a new Adam instead of ART's continued one"},
-    {"pgd_eps", ADVLAB__CFG_FLOAT, FIELD(pgd_eps), 0, 1, 0, 0, NULL, "PGD's eps"},
-    {"pgd_eps_step", ADVLAB__CFG_FLOAT, FIELD(pgd_eps_step), 0, 1, ADVLAB__CFG_MIN_OPEN, 0, NULL,
-     "PGD's step"},
-    {"pgd_iter", ADVLAB__CFG_INT, FIELD(pgd_iter), 1, INT_MAX, 0, 0, NULL, "PGD's iterations"},
-    {"pgd_limit", ADVLAB__CFG_INT, FIELD(pgd_limit), 0, INT_MAX, 0, 0, NULL,
+    {"pgd_eps", ADVLAB__CFG_FLOAT, FIELD(pgd_eps), 0.3, 0, 1, 0, 0, NULL, "PGD's eps"},
+    {"pgd_eps_step", ADVLAB__CFG_FLOAT, FIELD(pgd_eps_step), 0.01, 0, 1, ADVLAB__CFG_MIN_OPEN, 0,
+     NULL, "PGD's step"},
+    {"pgd_iter", ADVLAB__CFG_INT, FIELD(pgd_iter), 40, 1, INT_MAX, 0, 0, NULL, "PGD's iterations"},
+    {"pgd_limit", ADVLAB__CFG_INT, FIELD(pgd_limit), 1000, 0, INT_MAX, 0, 0, NULL,
      "test images under PGD and for empirical robustness; 0: all"},
-    {"curve", ADVLAB__CFG_FLAG, FIELD(curve), 0, 1, 0, 0, NULL,
+    {"curve", ADVLAB__CFG_FLAG, FIELD(curve), 1, 0, 1, 0, 0, NULL,
      "1: FGSM accuracy at eps 0, 0.05, ... 0.3 for both models"},
-    {"defences", ADVLAB__CFG_FLAG, FIELD(defences), 0, 1, 0, 0, NULL,
+    {"defences", ADVLAB__CFG_FLAG, FIELD(defences), 1, 0, 1, 0, 0, NULL,
      "1: pre-processors (plain vs BPDA) and the squeeze detector"},
 };
 
-const advlab__cfg_spec advlab__experiment_spec = ADVLAB__CFG_SPEC("experiment", NULL, 0, fields);
+const advlab__cfg_spec advlab__experiment_spec =
+    ADVLAB__CFG_SPEC("experiment", advlab_experiment_config, NULL, 0, fields, NULL);
 
 advlab_status advlab_experiment_config_set(advlab_experiment_config *cfg, const char *key,
                                            double value)
@@ -144,6 +131,23 @@ static task *add_pass(advlab_experiment *e, const char *name, int model, const c
             t->atk.max_iter = e->cfg.pgd_iter;
         }
     }
+    return t;
+}
+
+/* A pass of the standard model behind pre-processor d, named "<pre>_<what>"
+ * and labelled "<its label>: <how>", how holding at most one %g for how_eps. */
+static task *add_defence_pass(advlab_experiment *e, int d, const char *what, const char *attack,
+                              float eps, int n, const char *how, double how_eps)
+{
+    char name[48], text[96];
+    snprintf(name, sizeof name, "%s_%s", advlab_preprocess_name(e->pre_cfg[d].kind), what);
+    snprintf(text, sizeof text, how, how_eps);
+    task *t = add_pass(e, name, 0, attack, eps, n);
+    /* Through a copy: gcc cannot tell t->label from e->pre_label, both in e. */
+    char label[sizeof t->label];
+    snprintf(label, sizeof label, "%s: %s", e->pre_label[d], text);
+    memcpy(t->label, label, sizeof label);
+    t->defence = d;
     return t;
 }
 
@@ -216,37 +220,20 @@ static void plan_tasks(advlab_experiment *e)
             }
     if (c->defences) {
         for (int d = 0; d < N_DEFENCES; d++) {
-            const char *pre = advlab_preprocess_name(e->pre_cfg[d].kind);
-            char name[48];
-            snprintf(name, sizeof name, "%s_clean", pre);
-            t = add_pass(e, name, 0, NULL, 0, e->n_test);
-            snprintf(t->label, sizeof t->label, "%s: clean", e->pre_label[d]);
-            t->defence = d;
-            snprintf(name, sizeof name, "%s_fgsm_plain", pre);
-            t = add_pass(e, name, 0, NULL, 0, e->n_test);
-            snprintf(t->label, sizeof t->label, "%s: FGSM %g made on the bare model",
-                     e->pre_label[d], (double)c->eps);
-            t->defence = d;
+            add_defence_pass(e, d, "clean", NULL, 0, e->n_test, "clean", 0);
+            t = add_defence_pass(e, d, "fgsm_plain", NULL, 0, e->n_test,
+                                 "FGSM %g made on the bare model", c->eps);
             t->from_old = OLD_FGSM;
             if (e->n_pgd == 0)
                 continue;
-            snprintf(name, sizeof name, "%s_pgd_naive", pre);
-            t = add_pass(e, name, 0, "pgd", c->pgd_eps, e->n_pgd);
-            snprintf(t->label, sizeof t->label, "%s: naive PGD %g, true gradient through it",
-                     e->pre_label[d], (double)c->pgd_eps);
-            t->defence = d;
+            t = add_defence_pass(e, d, "pgd_naive", "pgd", c->pgd_eps, e->n_pgd,
+                                 "naive PGD %g, true gradient through it", c->pgd_eps);
             t->through_defence = t->grad_exact = 1;
-            snprintf(name, sizeof name, "%s_pgd_plain", pre);
-            t = add_pass(e, name, 0, NULL, 0, e->n_pgd);
-            snprintf(t->label, sizeof t->label, "%s: PGD %g made on the bare model",
-                     e->pre_label[d], (double)c->pgd_eps);
-            t->defence = d;
+            t = add_defence_pass(e, d, "pgd_plain", NULL, 0, e->n_pgd,
+                                 "PGD %g made on the bare model", c->pgd_eps);
             t->from_old = OLD_PGD;
-            snprintf(name, sizeof name, "%s_pgd_bpda", pre);
-            t = add_pass(e, name, 0, "pgd", c->pgd_eps, e->n_pgd);
-            snprintf(t->label, sizeof t->label, "%s: adaptive PGD %g (BPDA)", e->pre_label[d],
-                     (double)c->pgd_eps);
-            t->defence = d;
+            t = add_defence_pass(e, d, "pgd_bpda", "pgd", c->pgd_eps, e->n_pgd,
+                                 "adaptive PGD %g (BPDA)", c->pgd_eps);
             t->through_defence = 1;
         }
         t = add_task(e, TASK_DETECTOR, "detector", 0);

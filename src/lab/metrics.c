@@ -12,13 +12,7 @@ static advlab_status check_images(const advlab_net *net, const char *what, const
 {
     if (!x)
         return advlab__fail(ADVLAB_E_ARG, "%s: NULL", what);
-    size_t count = (size_t)n * net->in_size;
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "%s image %zu, pixel %zu is %s", what,
-                                i / net->in_size, i % net->in_size,
-                                isnan(x[i]) ? "NaN" : "infinite");
-    return ADVLAB_OK;
+    return advlab__check_finite(x, n, net->in_size, "%s", what);
 }
 
 /* who: the call, for the message; what: "label" or "target" */

@@ -264,12 +264,7 @@ static advlab_status check_inputs(const advlab_net *net, const float *x, const i
         return advlab__fail(ADVLAB_E_ARG, "batch of %d images is out of range 1..%d", n, max_n);
     if (!x)
         return advlab__fail(ADVLAB_E_ARG, "input images: NULL");
-    size_t count = (size_t)n * net->in_size;
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(x[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "input image %zu, pixel %zu is %s",
-                                i / net->in_size, i % net->in_size,
-                                isnan(x[i]) ? "NaN" : "infinite");
+    TRY(advlab__check_finite(x, n, net->in_size, "input"));
     if (y)
         for (int b = 0; b < n; b++)
             if (y[b] < 0 || y[b] >= net->classes)

@@ -48,21 +48,26 @@ struct advlab_adv_state {
 
 void advlab_adv_config_default(advlab_adv_config *cfg)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->ratio = 0.5f;
-    advlab_attack_config_default("fgsm", &cfg->attack);
-    cfg->attack.eps = 0.2f;
+    advlab__cfg_defaults(&advlab__adv_spec, NULL, cfg); /* cannot fail: no kinds */
 }
 
 /* The scalar settings; the attack is an advlab_attack_config of its own and
  * the static nets are handles, so neither is a key here. */
 static const advlab__cfg_field adv_fields[] = {
-    {"ratio", ADVLAB__CFG_FLOAT, offsetof(advlab_adv_config, ratio), 0, 1, 0, 0, NULL,
+    {"ratio", ADVLAB__CFG_FLOAT, offsetof(advlab_adv_config, ratio), 0.5, 0, 1, 0, 0, NULL,
      "fraction of each batch replaced by adversarial examples"},
 };
 
-const advlab__cfg_spec advlab__adv_spec =
-    ADVLAB__CFG_SPEC("adversarial training", NULL, 0, adv_fields);
+/* The tutorial's attack: FGSM at eps 0.2, with ART's other defaults. */
+static void finish_defaults(void *cfg)
+{
+    advlab_adv_config *adv = cfg;
+    advlab_attack_config_default("fgsm", &adv->attack);
+    adv->attack.eps = 0.2f;
+}
+
+const advlab__cfg_spec advlab__adv_spec = ADVLAB__CFG_SPEC(
+    "adversarial training", advlab_adv_config, NULL, 0, adv_fields, finish_defaults);
 
 advlab_status advlab_adv_config_set(advlab_adv_config *cfg, const char *key, double value)
 {

@@ -20,40 +20,34 @@ static const char *const optimizers[] = {"adam", "sgd", NULL};
 #define FIELD(key) offsetof(advlab_train_config, key)
 
 static const advlab__cfg_field train_fields[] = {
-    {"optimizer", ADVLAB__CFG_CHOICE, FIELD(optimizer), 0, 0, 0, 0, optimizers, "adam or sgd"},
-    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL, "learning rate"},
-    {"momentum", ADVLAB__CFG_FLOAT, FIELD(momentum), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+    {"optimizer", ADVLAB__CFG_CHOICE, FIELD(optimizer), ADVLAB_OPT_ADAM, 0, 0, 0, 0, optimizers,
+     "adam or sgd"},
+    {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0.01, 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL,
+     "learning rate"},
+    {"momentum", ADVLAB__CFG_FLOAT, FIELD(momentum), 0.9, 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
      "SGD's momentum"},
-    {"beta1", ADVLAB__CFG_FLOAT, FIELD(beta1), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+    {"beta1", ADVLAB__CFG_FLOAT, FIELD(beta1), 0.9, 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
      "Adam's first-moment decay"},
-    {"beta2", ADVLAB__CFG_FLOAT, FIELD(beta2), 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
+    {"beta2", ADVLAB__CFG_FLOAT, FIELD(beta2), 0.999, 0, 1, ADVLAB__CFG_MAX_OPEN, 0, NULL,
      "Adam's second-moment decay"},
-    {"epsilon", ADVLAB__CFG_FLOAT, FIELD(epsilon), 0, 1,
+    {"epsilon", ADVLAB__CFG_FLOAT, FIELD(epsilon), 1e-7, 0, 1,
      ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, 0, NULL, "Adam's epsilon"},
-    {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 1, 10000, 0, 0, NULL, "passes over the data"},
-    {"batch", ADVLAB__CFG_INT, FIELD(batch), 1, 65536, 0, 0, NULL,
+    {"epochs", ADVLAB__CFG_INT, FIELD(epochs), 20, 1, 10000, 0, 0, NULL, "passes over the data"},
+    {"batch", ADVLAB__CFG_INT, FIELD(batch), 64, 1, 65536, 0, 0, NULL,
      "images per step (at most the net's max_batch)"},
-    {"seed", ADVLAB__CFG_SEED, FIELD(seed), 0, 0, 0, 0, NULL, "shuffling"},
-    {"limit", ADVLAB__CFG_INT, FIELD(limit), 0, INT_MAX, 0, 0, NULL,
+    {"seed", ADVLAB__CFG_SEED, FIELD(seed), 1, 0, 0, 0, 0, NULL, "shuffling"},
+    {"limit", ADVLAB__CFG_INT, FIELD(limit), 0, 0, INT_MAX, 0, 0, NULL,
      "train on the first N samples; 0: all"},
 };
 
-const advlab__cfg_spec advlab__train_spec = ADVLAB__CFG_SPEC("train config", NULL, 0, train_fields);
+const advlab__cfg_spec advlab__train_spec =
+    ADVLAB__CFG_SPEC("train config", advlab_train_config, NULL, 0, train_fields, NULL);
 /* PCG stream of the dataset trainer's shuffle (the net's init is stream 1). */
 #define SHUFFLE_STREAM 2
 
 void advlab_train_config_default(advlab_train_config *cfg)
 {
-    *cfg = (advlab_train_config){.optimizer = ADVLAB_OPT_ADAM,
-                                 .lr = 0.01f,
-                                 .momentum = 0.9f,
-                                 .beta1 = 0.9f,
-                                 .beta2 = 0.999f,
-                                 .epsilon = 1e-7f,
-                                 .epochs = 20,
-                                 .batch = 64,
-                                 .seed = 1,
-                                 .limit = 0};
+    advlab__cfg_defaults(&advlab__train_spec, NULL, cfg); /* cannot fail: no kinds */
 }
 
 advlab_status advlab_train_config_set(advlab_train_config *cfg, const char *key, double value)

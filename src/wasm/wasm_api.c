@@ -422,49 +422,16 @@ EXPORT advlab_status advlab_wasm_trainer_state_restore(wasm_trainer *t, const ui
  * and messages are the only ones. Numbers go through _set, names ("sgd",
  * "inf") through _set_text, and seeds as two u32 halves through _set_seed. */
 
-static advlab_status default_train(const char *name, void *cfg)
-{
-    (void)name;
-    advlab_train_config_default(cfg);
-    return ADVLAB_OK;
-}
-static advlab_status default_adv(const char *name, void *cfg)
-{
-    (void)name;
-    advlab_adv_config_default(cfg);
-    return ADVLAB_OK;
-}
-static advlab_status default_attack(const char *name, void *cfg)
-{
-    return advlab_attack_config_default(name, cfg);
-}
-static advlab_status default_pre(const char *name, void *cfg)
-{
-    return advlab_preprocess_config_default(name, cfg);
-}
-static advlab_status default_post(const char *name, void *cfg)
-{
-    return advlab_postprocess_config_default(name, cfg);
-}
-static advlab_status default_experiment(const char *name, void *cfg)
-{
-    (void)name;
-    advlab_experiment_config_default(cfg);
-    return ADVLAB_OK;
-}
-
 static const struct {
     const char *type; /* as advlab.js names it */
     const advlab__cfg_spec *spec;
-    size_t size;
-    advlab_status (*defaults)(const char *name, void *cfg); /* name: the kind, if any */
 } config_types[] = {
-    {"train", &advlab__train_spec, sizeof(advlab_train_config), default_train},
-    {"adv", &advlab__adv_spec, sizeof(advlab_adv_config), default_adv},
-    {"attack", &advlab__attack_spec, sizeof(advlab_attack_config), default_attack},
-    {"preprocess", &advlab__preprocess_spec, sizeof(advlab_preprocess_config), default_pre},
-    {"postprocess", &advlab__postprocess_spec, sizeof(advlab_postprocess_config), default_post},
-    {"experiment", &advlab__experiment_spec, sizeof(advlab_experiment_config), default_experiment},
+    {"train", &advlab__train_spec},
+    {"adv", &advlab__adv_spec},
+    {"attack", &advlab__attack_spec},
+    {"preprocess", &advlab__preprocess_spec},
+    {"postprocess", &advlab__postprocess_spec},
+    {"experiment", &advlab__experiment_spec},
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 
@@ -487,7 +454,7 @@ static advlab_status unknown_type(const char *type)
 EXPORT advlab_status advlab_wasm_config_default(const char *type, const char *name, void *cfg)
 {
     int t = config_type(type);
-    return t < 0 ? unknown_type(type) : config_types[t].defaults(name, cfg);
+    return t < 0 ? unknown_type(type) : advlab__cfg_defaults(config_types[t].spec, name, cfg);
 }
 
 /* A new heap config of `type` with the defaults of kind `name`. */
@@ -496,10 +463,10 @@ EXPORT advlab_status advlab_wasm_config_new(const char *type, const char *name, 
     int t = config_type(type);
     if (t < 0)
         return unknown_type(type);
-    void *cfg = calloc(1, config_types[t].size);
+    void *cfg = calloc(1, config_types[t].spec->size);
     if (!cfg)
         return advlab__fail(ADVLAB_E_NOMEM, "out of memory for a %s config", type);
-    advlab_status s = config_types[t].defaults(name, cfg);
+    advlab_status s = advlab__cfg_defaults(config_types[t].spec, name, cfg);
     if (s) {
         free(cfg);
         return s;
