@@ -36,7 +36,8 @@ test('npm pack holds the module, wasm, widget, CSS, strings, weights and NOTICE'
     'web/widget/element.js', 'web/widget/widget.css', 'web/index.html', 'web/lab/app.js',
     'web/i18n/en.js', 'web/i18n/ko.js', 'web/ui/render.js', 'data/weights/manifest.json', 'data/weights/standard.safetensors',
     'data/weights/fgsm.safetensors', 'data/weights/pgd.safetensors',
-    'data/mnist/t10k-images-idx3-ubyte.gz', 'docs/embedding.md', 'NOTICE', 'web/ui/lang.js']) {
+    'data/mnist/t10k-images-idx3-ubyte.gz', 'docs/embedding.md', 'NOTICE', 'web/ui/lang.js',
+    'types/advlab.d.ts', 'types/advlab-demo.d.ts', 'types/widget/element.d.ts']) {
     assert.ok(files.has(path), `the package lacks ${path}`);
   }
   const stray = [...files].filter((p) => /^(src|tests|include|bench|\.ci)\/|\.c$|\.h$/.test(p) ||
@@ -45,7 +46,7 @@ test('npm pack holds the module, wasm, widget, CSS, strings, weights and NOTICE'
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   assert.equal(manifest.license, 'MIT');
   assert.ok(manifest.engines?.node, 'package.json sets engines.node');
-  assert.equal(manifest.exports['.'], './web/advlab.js');
+  assert.equal(manifest.exports['.'].default, './web/advlab.js');
   // What the lead reports: the packed and unpacked size.
   console.log(`# npm pack: ${packed.filename}, ${packed.size} bytes packed, ` +
     `${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
