@@ -13,18 +13,15 @@ import { after, before, test } from 'node:test';
 
 import { createLab } from '../../web/advlab.js';
 import { repoRoot } from './helpers.mjs';
+import { installPacked, pack } from './packed.mjs';
 
 const IMAGES = 100;
 let dir;
 let packed;
 
-function npm(args, cwd) {
-  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'advlab-pack-'));
-  [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], repoRoot));
+  packed = pack(dir);
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,10 +73,7 @@ test('every file a packaged script or page refers to is in the package', () => {
 
 test("installed offline, import { createLab } from 'advlab' classifies MNIST as this checkout does",
   async () => {
-    const project = join(dir, 'project');
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(join(project, 'package.json'), '{"name": "uses-advlab", "private": true}\n');
-    npm(['install', '--offline', '--no-audit', '--no-fund', join(dir, packed.filename)], project);
+    const project = installPacked(dir, packed);
     writeFileSync(join(project, 'predict.mjs'), `
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
