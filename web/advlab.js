@@ -428,12 +428,15 @@ class Core {
 export class Lab {
   #core;
 
-  /** @internal */
+  /** @private made by createLab */
   constructor(core) {
     this.#core = core;
     /** @type {string} the engine version, e.g. "0.1.0" */
     this.version = core.string(core.c.version());
-    /** The defaults of a train config, from advlab_train_config_default. */
+    /**
+     * The defaults of a train config, from advlab_train_config_default.
+     * @type {Readonly<Required<TrainConfig>>}
+     */
     this.trainDefaults = core.trainDefaults;
   }
 
@@ -488,8 +491,8 @@ export class Lab {
   /**
    * Creates an attack on a net (borrowed: freeing the net frees the attack).
    * @param {Net} net
-   * @param {object} config {name, ...keys of advlab_attack_config}: name is one of fgsm, bim, pgd,
-   *   deepfool, newtonfool, cw; missing keys take ART's defaults for that attack.
+   * @param {AttackConfig} config {name, ...keys of advlab_attack_config}: missing keys take ART's
+   *   defaults for that attack.
    * @returns {Attack}
    */
   createAttack(net, { name, ...settings } = {}) {
@@ -502,7 +505,8 @@ export class Lab {
 
   /**
    * Creates a pre-processor (a defence applied to the input) for height x width images.
-   * @param {object} config {name, height = 28, width = 28, ...keys}: squeeze (bit_depth), median
+   * @param {{name: 'squeeze'|'median'|'jpeg'|'noise', height?: number, width?: number}
+   *   & ConfigKeys} config {name, height = 28, width = 28, ...keys}: squeeze (bit_depth), median
    *   (window), jpeg (quality), noise (sigma, seed).
    * @returns {Preprocessor}
    */
@@ -517,8 +521,9 @@ export class Lab {
 
   /**
    * Applies a post-processor to probabilities.
-   * @param {object} config {name, ...keys}: reverse_sigmoid (beta, gamma), high_confidence
-   *   (cutoff), rounded (decimals), class_labels.
+   * @param {{name: 'reverse_sigmoid'|'high_confidence'|'rounded'|'class_labels'} & ConfigKeys}
+   *   config {name, ...keys}: reverse_sigmoid (beta, gamma), high_confidence (cutoff), rounded
+   *   (decimals), class_labels.
    * @param {Float32Array|number[]} probs n*classes probabilities, row after row
    * @param {number} classes
    * @returns {Float32Array} the processed probabilities (a copy)
@@ -608,7 +613,7 @@ export class Lab {
    * mean of ||xAdv - x|| / ||x|| over the images whose prediction flipped; 0 when none did.
    * @param {Net} net
    * @param {Float32Array} x n*inputSize images
-   * @param {object} [config] FGSM keys: eps, eps_step, norm (ART's defaults 0.3, 0.1, inf)
+   * @param {ConfigKeys} [config] FGSM keys: eps, eps_step, norm (ART's defaults 0.3, 0.1, inf)
    * @returns {number}
    */
   empiricalRobustness(net, x, config = {}) {
@@ -658,16 +663,17 @@ export class Lab {
    * event loop between them.
    * @param {Dataset} train
    * @param {Dataset} test
-   * @param {object} [settings] {arch = 'tutorial', ...keys of advlab_experiment_config}, e.g.
-   *   train_limit, test_limit, epochs, adv_epochs, pgd_limit, pgd_iter, curve, defences, seed
+   * @param {{arch?: string} & ConfigKeys} [settings] {arch = 'tutorial', ...keys of
+   *   advlab_experiment_config}, e.g. train_limit, test_limit, epochs, adv_epochs, pgd_limit,
+   *   pgd_iter, curve, defences, seed
    * @param {object} [hooks]
    * @param {(p: ExperimentProgress) => void} [hooks.onProgress] after each chunk
    * @param {number} [hooks.chunk] units (a training batch, or 256 attacked images) per chunk
    * @param {AbortSignal} [hooks.signal] stops the experiment (rejects with the signal's reason)
-   * @returns {Promise<object>} the report (JSON.parse of advlab_experiment_report_json) plus
-   *   `nets: {standard, defended}`: new Nets (maxBatch 64) holding copies of the two models'
-   *   weights. They are the caller's to free; the experiment itself is freed before this
-   *   resolves.
+   * @returns {Promise<ExperimentReport>} the report (JSON.parse of
+   *   advlab_experiment_report_json) plus `nets: {standard, defended}`: new Nets (maxBatch 64)
+   *   holding copies of the two models' weights. They are the caller's to free; the experiment
+   *   itself is freed before this resolves.
    */
   async experiment(train, test, settings = {}, { onProgress, chunk = 8, signal } = {}) {
     const { arch = 'tutorial', ...config } = settings;
@@ -714,9 +720,9 @@ export class Lab {
    * The tutorial's measurements as the experiment plans them (advlab_experiment_tutorial), in
    * its order: each is the accuracy of `model` on the clean test images (attack null) or on
    * images that `attack` (with its defaults, at eps) made against `craftedOn`.
-   * @param {object} [settings] keys of advlab_experiment_config, e.g. {eps: 0.3}
-   * @returns {{name: string, model: string, craftedOn: string|null, attack: string|null,
-   *   eps: number}[]} models are 'standard' or 'defended'; name as in the experiment's report
+   * @param {ConfigKeys} [settings] keys of advlab_experiment_config, e.g. {eps: 0.3}
+   * @returns {{name: string, model: ExperimentModel, craftedOn: ExperimentModel|null,
+   *   attack: string|null, eps: number}[]} name as in the experiment's report
    */
   tutorialMeasurements(settings = {}) {
     const core = this.#core;
@@ -792,6 +798,13 @@ export class Lab {
  * @property {number} fraction of the whole experiment's estimated work, 0..1
  */
 
+/** @typedef {'standard'|'defended'} ExperimentModel */
+
+/**
+ * @typedef {{nets: {standard: Net, defended: Net}} & {[key: string]: unknown}} ExperimentReport
+ *   advlab_experiment_report_json's fields (see advlab.h), and the two trained models
+ */
+
 // The experiment's models by their number (advlab_experiment_net).
 const EXPERIMENT_MODELS = ['standard', 'defended'];
 
@@ -831,28 +844,33 @@ class Owned {
   #ptr;
   #name;
   #borrowed = new Set();
-  /** @internal handles that borrow this one */ dependents = new Set();
+  /** @internal handles that borrow this one @type {Set<Owned>} */ dependents = new Set();
+  /**
+   * @param {number} ptr the C handle
+   * @param {string} name what it is, in errors
+   * @param {Owned[]} [borrowed]
+   */
   constructor(ptr, name, borrowed = []) {
     this.#ptr = ptr;
     this.#name = name;
     for (const h of borrowed) this.borrow(h);
   }
-  /** @internal The C handle; throws once freed. */
+  /** @internal The C handle; throws once freed. @returns {number} */
   get ptr() {
     if (!this.#ptr) throw new Error(`${this.#name} has been freed`);
     return this.#ptr;
   }
-  /** @internal Starts borrowing h: freeing h will free this. */
+  /** @internal Starts borrowing h: freeing h will free this. @param {Owned} h */
   borrow(h) {
     this.#borrowed.add(h);
     h.dependents.add(this);
   }
-  /** @internal Stops borrowing h. */
+  /** @internal Stops borrowing h. @param {Owned} h */
   unborrow(h) {
     this.#borrowed.delete(h);
     h.dependents.delete(this);
   }
-  /** @internal Frees the dependents, forgets the borrowed, returns the C handle. */
+  /** @internal Frees the dependents, forgets the borrowed. @returns {number} the C handle */
   release() {
     for (const d of this.dependents) d.free();
     for (const h of this.#borrowed) this.unborrow(h);
@@ -867,7 +885,7 @@ class Owned {
 /** MNIST-style images and labels held in wasm memory. */
 export class Dataset extends Owned {
   #core;
-  /** @internal */
+  /** @private made by Lab#loadDataset */
   constructor(core, ptr) {
     super(ptr, 'Dataset');
     this.#core = core;
@@ -899,7 +917,7 @@ export class Dataset extends Owned {
  */
 export class Net extends Owned {
   #core;
-  /** @internal */
+  /** @private made by Lab#createNet and Lab#netFromWeights */
   constructor(core, ptr) {
     super(ptr, 'Net');
     this.#core = core;
@@ -950,7 +968,10 @@ export class Net extends Owned {
     return out;
   }
 
-  /** Re-initialises the weights from seed, exactly as createNet does. */
+  /**
+   * Re-initialises the weights from seed, exactly as createNet does.
+   * @param {number|bigint} seed u64
+   */
   init(seed) {
     const [lo, hi] = seedHalves(seed, 'init');
     this.#core.c.net_init(this.ptr, lo, hi);
@@ -1019,11 +1040,7 @@ export class Net extends Owned {
    * in turn, against each static net (ensemble adversarial training). Run it like a Trainer.
    * @param {Dataset} dataset
    * @param {TrainConfig} [config]
-   * @param {object} [adversarial]
-   * @param {number} [adversarial.ratio] fraction of each batch replaced, 0..1 (0.5)
-   * @param {object} [adversarial.attack] {name, ...keys} as for createAttack, untargeted
-   *   (default: FGSM eps 0.2, the tutorial's); a given attack starts from ART's defaults
-   * @param {Net[]} [adversarial.staticNets] up to 4 fixed pre-trained nets, borrowed
+   * @param {AdversarialOptions} [adversarial]
    * @returns {Trainer}
    */
   adversarialTrainer(dataset, config = {}, adversarial = {}) {
@@ -1062,7 +1079,7 @@ export class Net extends Owned {
    * Adversarial training (see adversarialTrainer), run as train runs.
    * @param {Dataset} dataset
    * @param {TrainConfig} [config]
-   * @param {object} [adversarial] {ratio, attack, staticNets}, as for adversarialTrainer
+   * @param {AdversarialOptions} [adversarial] as for adversarialTrainer
    * @param {TrainHooks} [hooks]
    * @returns {Promise<Progress>} the report of the last epoch
    */
@@ -1085,13 +1102,20 @@ export class Net extends Owned {
       this.#core.check(this.#core.c.weights_load(this.ptr, n, p, len)), name));
   }
 
-  /** Sets a metadata string carried into saved weights. */
+  /**
+   * Sets a metadata string carried into saved weights.
+   * @param {string} key
+   * @param {string} value
+   */
   setMeta(key, value) {
     this.#core.withString(key, (k) => this.#core.withString(value, (v) =>
       this.#core.check(this.#core.c.net_set_meta(this.ptr, k, v))));
   }
 
-  /** @returns {string|null} a metadata value, or null. */
+  /**
+   * @param {string} key
+   * @returns {string|null} a metadata value, or null.
+   */
   meta(key) {
     return this.#core.withString(key, (k) => this.#core.string(this.#core.c.net_meta(this.ptr, k)));
   }
@@ -1104,7 +1128,27 @@ export class Net extends Owned {
 }
 
 /**
- * @typedef {object} TrainConfig Mirrors advlab_train_config; missing keys take core.trainDefaults.
+ * @typedef {{[key: string]: number|boolean|string|bigint|undefined}} ConfigKeys Keys of a C config
+ *   (snake_case or camelCase), each set through its C setter: numbers, booleans (1/0), names
+ *   ('sgd', 'inf') and seeds (u64).
+ */
+
+/** @typedef {'fgsm'|'bim'|'pgd'|'deepfool'|'newtonfool'|'cw'} AttackName */
+
+/**
+ * @typedef {{name: AttackName} & ConfigKeys} AttackConfig {name, ...keys of advlab_attack_config}
+ */
+
+/**
+ * @typedef {object} AdversarialOptions ART's AdversarialTrainer, for Net#adversarialTrainer
+ * @property {number} [ratio] fraction of each batch replaced, 0..1 (0.5)
+ * @property {AttackConfig} [attack] as for createAttack, untargeted (default: FGSM eps 0.2, the
+ *   tutorial's); a given attack starts from ART's defaults
+ * @property {Net[]} [staticNets] up to 4 fixed pre-trained nets, borrowed
+ */
+
+/**
+ * @typedef {object} TrainConfig Mirrors advlab_train_config; missing keys take Lab#trainDefaults.
  * @property {'adam'|'sgd'} [optimizer]
  * @property {number} [lr]
  * @property {number} [momentum] SGD only
@@ -1157,7 +1201,7 @@ async function runTrainer(t, { onEpoch, onProgress, chunk = 50, signal } = {}) {
 /** Training of a net on a dataset, run in chunks of batches. */
 export class Trainer extends Owned {
   #core;
-  /** @internal ptr from trainer_create or adv_trainer_create; borrowed: net, dataset, ... */
+  /** @private ptr from trainer_create or adv_trainer_create; borrowed: net, dataset, ... */
   constructor(core, ptr, borrowed) {
     super(ptr, 'Trainer', borrowed);
     this.#core = core;
@@ -1222,7 +1266,7 @@ export class Attack extends Owned {
   #core;
   #net;
   #defence = null;
-  /** @internal */
+  /** @private made by Lab#createAttack */
   constructor(core, ptr, net, name, targeted) {
     super(ptr, 'Attack', [net]);
     this.#core = core;
@@ -1296,7 +1340,7 @@ export class Attack extends Owned {
 /** A pre-processor defence, made by Lab#createPreprocessor. */
 export class Preprocessor extends Owned {
   #core;
-  /** @internal */
+  /** @private made by Lab#createPreprocessor */
   constructor(core, ptr, name, imageSize) {
     super(ptr, 'Preprocessor');
     this.#core = core;
@@ -1333,7 +1377,7 @@ export class Preprocessor extends Owned {
 export class Detector extends Owned {
   #core;
   #inputSize;
-  /** @internal */
+  /** @private made by Lab#squeezeDetector and Lab#binaryDetector */
   constructor(core, ptr, net, kind) {
     super(ptr, 'Detector', [net]);
     this.#core = core;

@@ -13,18 +13,15 @@ import { after, before, test } from 'node:test';
 
 import { createLab } from '../../web/advlab.js';
 import { repoRoot } from './helpers.mjs';
+import { installPacked, pack } from './packed.mjs';
 
 const IMAGES = 100;
 let dir;
 let packed;
 
-function npm(args, cwd) {
-  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'advlab-pack-'));
-  [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], repoRoot));
+  packed = pack(dir);
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +33,8 @@ test('npm pack holds the module, wasm, widget, CSS, strings, weights and NOTICE'
     'web/widget/element.js', 'web/widget/widget.css', 'web/index.html', 'web/lab/app.js',
     'web/i18n/en.js', 'web/i18n/ko.js', 'web/ui/render.js', 'data/weights/manifest.json', 'data/weights/standard.safetensors',
     'data/weights/fgsm.safetensors', 'data/weights/pgd.safetensors',
-    'data/mnist/t10k-images-idx3-ubyte.gz', 'docs/embedding.md', 'NOTICE', 'web/ui/lang.js']) {
+    'data/mnist/t10k-images-idx3-ubyte.gz', 'docs/embedding.md', 'NOTICE', 'web/ui/lang.js',
+    'types/advlab.d.ts', 'types/advlab-demo.d.ts', 'types/widget/element.d.ts']) {
     assert.ok(files.has(path), `the package lacks ${path}`);
   }
   const stray = [...files].filter((p) => /^(src|tests|include|bench|\.ci)\/|\.c$|\.h$/.test(p) ||
@@ -45,7 +43,7 @@ test('npm pack holds the module, wasm, widget, CSS, strings, weights and NOTICE'
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   assert.equal(manifest.license, 'MIT');
   assert.ok(manifest.engines?.node, 'package.json sets engines.node');
-  assert.equal(manifest.exports['.'], './web/advlab.js');
+  assert.equal(manifest.exports['.'].default, './web/advlab.js');
   // What the lead reports: the packed and unpacked size.
   console.log(`# npm pack: ${packed.filename}, ${packed.size} bytes packed, ` +
     `${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
@@ -75,10 +73,7 @@ test('every file a packaged script or page refers to is in the package', () => {
 
 test("installed offline, import { createLab } from 'advlab' classifies MNIST as this checkout does",
   async () => {
-    const project = join(dir, 'project');
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(join(project, 'package.json'), '{"name": "uses-advlab", "private": true}\n');
-    npm(['install', '--offline', '--no-audit', '--no-fund', join(dir, packed.filename)], project);
+    const project = installPacked(dir, packed);
     writeFileSync(join(project, 'predict.mjs'), `
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';

@@ -26,6 +26,7 @@ const TRAINING = { epochs: 1, batch: 64, lr: 0.01, attack: 'fgsm', ratio: 0.5, s
 const percent = (p) => `${(100 * p).toFixed(0)}%`;
 
 export class AdvlabDemo extends HTMLElement {
+  /** @type {string[]} */
   static observedAttributes = ATTRIBUTES;
 
   #root = this.attachShadow({ mode: 'open' });
@@ -53,6 +54,11 @@ export class AdvlabDemo extends HTMLElement {
     this.#applyAll();
   }
 
+  /**
+   * @param {string} name
+   * @param {string|null} before
+   * @param {string|null} after
+   */
   attributeChangedCallback(name, before, after) {
     if (!this.#connected || before === after) return;
     const previous = this.#settings;

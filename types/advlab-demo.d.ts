@@ -1,0 +1,1 @@
+export { AdvlabDemo } from "./widget/element.js";

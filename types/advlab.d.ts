@@ -1,0 +1,670 @@
+/**
+ * Loads the WebAssembly module and returns a lab.
+ * @param {object} [options]
+ * @param {ArrayBuffer|Uint8Array} [options.wasmBinary] the bytes of advlab_core.wasm; by default
+ *   read from the file next to this module (Node) or fetched from that URL (browser, worker).
+ * @param {string|URL} [options.wasmUrl] where to find advlab_core.wasm instead.
+ * @returns {Promise<Lab>}
+ */
+export function createLab(options?: {
+    wasmBinary?: ArrayBuffer | Uint8Array;
+    wasmUrl?: string | URL;
+}): Promise<Lab>;
+/** The most memory the wasm module may grow to, in MiB (-sMAXIMUM_MEMORY in CMakeLists.txt). */
+export const MAX_MEMORY_MIB: 1024;
+/**
+ * The engine: creates datasets, nets, attacks and defences, measures attacks and runs the
+ * tutorial experiment. One per module instance; made by createLab().
+ */
+export class Lab {
+    /** @private made by createLab */
+    private constructor();
+    /** @type {string} the engine version, e.g. "0.1.0" */
+    version: string;
+    /**
+     * The defaults of a train config, from advlab_train_config_default.
+     * @type {Readonly<Required<TrainConfig>>}
+     */
+    trainDefaults: Readonly<Required<TrainConfig>>;
+    /**
+     * Builds a dataset from the bytes of an IDX image file and an IDX label file (uncompressed).
+     * @param {Uint8Array|ArrayBuffer} imagesBytes
+     * @param {Uint8Array|ArrayBuffer} labelsBytes
+     * @param {string} [name] used in error messages, e.g. 'train-images-idx3-ubyte'
+     * @returns {Dataset}
+     */
+    loadDataset(imagesBytes: Uint8Array | ArrayBuffer, labelsBytes: Uint8Array | ArrayBuffer, name?: string): Dataset;
+    /**
+     * Creates and initialises a network.
+     * @param {object} [opts]
+     * @param {string} [opts.arch] a preset ('tutorial', 'madry') or a spec like 'c4k5-p2-d10'
+     * @param {number} [opts.maxBatch] images per call of predict / lossGrad / inputGradient
+     * @param {number|bigint} [opts.seed] weight initialisation seed (u64)
+     * @returns {Net}
+     */
+    createNet({ arch, maxBatch, seed }?: {
+        arch?: string;
+        maxBatch?: number;
+        seed?: number | bigint;
+    }): Net;
+    /**
+     * Creates a network from a safetensors file; its arch comes from the file's metadata.
+     * @param {Uint8Array|ArrayBuffer} bytes
+     * @param {string} [name] used in error messages
+     * @param {number} [maxBatch]
+     * @returns {Net}
+     */
+    netFromWeights(bytes: Uint8Array | ArrayBuffer, name?: string, maxBatch?: number): Net;
+    /**
+     * Creates an attack on a net (borrowed: freeing the net frees the attack).
+     * @param {Net} net
+     * @param {AttackConfig} config {name, ...keys of advlab_attack_config}: missing keys take ART's
+     *   defaults for that attack.
+     * @returns {Attack}
+     */
+    createAttack(net: Net, { name, ...settings }?: AttackConfig): Attack;
+    /**
+     * Creates a pre-processor (a defence applied to the input) for height x width images.
+     * @param {{name: 'squeeze'|'median'|'jpeg'|'noise', height?: number, width?: number}
+     *   & ConfigKeys} config {name, height = 28, width = 28, ...keys}: squeeze (bit_depth), median
+     *   (window), jpeg (quality), noise (sigma, seed).
+     * @returns {Preprocessor}
+     */
+    createPreprocessor({ name, height, width, ...settings }?: {
+        name: "squeeze" | "median" | "jpeg" | "noise";
+        height?: number;
+        width?: number;
+    } & ConfigKeys): Preprocessor;
+    /**
+     * Applies a post-processor to probabilities.
+     * @param {{name: 'reverse_sigmoid'|'high_confidence'|'rounded'|'class_labels'} & ConfigKeys}
+     *   config {name, ...keys}: reverse_sigmoid (beta, gamma), high_confidence (cutoff), rounded
+     *   (decimals), class_labels.
+     * @param {Float32Array|number[]} probs n*classes probabilities, row after row
+     * @param {number} classes
+     * @returns {Float32Array} the processed probabilities (a copy)
+     */
+    postprocess({ name, ...settings }: {
+        name: "reverse_sigmoid" | "high_confidence" | "rounded" | "class_labels";
+    } & ConfigKeys, probs: Float32Array | number[], classes: number): Float32Array;
+    /**
+     * The feature-squeezing detector (Xu et al.) on a net (borrowed). A squeezer set to 0 is off.
+     * @param {Net} net
+     * @param {{bitDepth?: number, window?: number}} [opts] defaults: 1 bit and a 2x2 median
+     *   filter, Xu et al.'s squeezers for MNIST.
+     * @returns {Detector}
+     */
+    squeezeDetector(net: Net, opts?: {
+        bitDepth?: number;
+        window?: number;
+    }): Detector;
+    /**
+     * ART's BinaryInputDetector: detectorNet (borrowed) is a 2-class net, 0 clean and 1
+     * adversarial; the score is its probability of class 1. Train it with Detector#train.
+     * @param {Net} detectorNet
+     * @returns {Detector}
+     */
+    binaryDetector(detectorNet: Net): Detector;
+    /**
+     * How an attack did on a net, behind an optional defence.
+     * @param {Net} net
+     * @param {Float32Array} x clean images, n*inputSize
+     * @param {Float32Array} xAdv their adversarial versions
+     * @param {Int32Array|number[]} labels the true classes
+     * @param {{targets?: Int32Array|number[], defence?: Preprocessor|null}} [opts] with targets,
+     *   success means reaching the target (ART)
+     * @returns {{n: number, cleanAccuracy: number, advAccuracy: number, successRate: number,
+     *   meanL0: number, meanL2: number, meanLinf: number, confusion: Int32Array}} confusion is
+     *   classes*classes on xAdv, row = true class, col = predicted.
+     */
+    attackMetrics(net: Net, x: Float32Array, xAdv: Float32Array, labels: Int32Array | number[], opts?: {
+        targets?: Int32Array | number[];
+        defence?: Preprocessor | null;
+    }): {
+        n: number;
+        cleanAccuracy: number;
+        advAccuracy: number;
+        successRate: number;
+        meanL0: number;
+        meanL2: number;
+        meanLinf: number;
+        confusion: Int32Array;
+    };
+    /**
+     * ART's empirical_robustness: minimal FGSM (steps of eps_step up to eps, in `norm`), then the
+     * mean of ||xAdv - x|| / ||x|| over the images whose prediction flipped; 0 when none did.
+     * @param {Net} net
+     * @param {Float32Array} x n*inputSize images
+     * @param {ConfigKeys} [config] FGSM keys: eps, eps_step, norm (ART's defaults 0.3, 0.1, inf)
+     * @returns {number}
+     */
+    empiricalRobustness(net: Net, x: Float32Array, config?: ConfigKeys): number;
+    /**
+     * MNIST's normalisation of a drawn or uploaded digit (advlab_image_to_mnist): the ink's bounding
+     * box scaled to 20 pixels on its longer side keeping the aspect ratio (area-averaged), then
+     * shifted whole pixels so its centre of mass lands on pixel (14,14) of 28x28. No ink gives
+     * zeros. Like the attack API, it copies its input into wasm memory allocated for the call.
+     * @param {Uint8Array|Uint8ClampedArray|Float32Array|number[]} alpha width*height ink values,
+     *   row after row, ink = 1: bytes are read as p/255, floats must be in [0,1]
+     * @param {number} width 1..4096
+     * @param {number} height 1..4096
+     * @returns {Float32Array} 784 floats in [0,1], ink = 1 (a copy)
+     */
+    preprocessDrawing(alpha: Uint8Array | Uint8ClampedArray | Float32Array | number[], width: number, height: number): Float32Array;
+    /**
+     * The tutorial experiment end to end (see advlab.h, "experiment"), in chunks that yield to the
+     * event loop between them.
+     * @param {Dataset} train
+     * @param {Dataset} test
+     * @param {{arch?: string} & ConfigKeys} [settings] {arch = 'tutorial', ...keys of
+     *   advlab_experiment_config}, e.g. train_limit, test_limit, epochs, adv_epochs, pgd_limit,
+     *   pgd_iter, curve, defences, seed
+     * @param {object} [hooks]
+     * @param {(p: ExperimentProgress) => void} [hooks.onProgress] after each chunk
+     * @param {number} [hooks.chunk] units (a training batch, or 256 attacked images) per chunk
+     * @param {AbortSignal} [hooks.signal] stops the experiment (rejects with the signal's reason)
+     * @returns {Promise<ExperimentReport>} the report (JSON.parse of
+     *   advlab_experiment_report_json) plus `nets: {standard, defended}`: new Nets (maxBatch 64)
+     *   holding copies of the two models' weights. They are the caller's to free; the experiment
+     *   itself is freed before this resolves.
+     */
+    experiment(train: Dataset, test: Dataset, settings?: {
+        arch?: string;
+    } & ConfigKeys, { onProgress, chunk, signal }?: {
+        onProgress?: (p: ExperimentProgress) => void;
+        chunk?: number;
+        signal?: AbortSignal;
+    }): Promise<ExperimentReport>;
+    /**
+     * The FGSM eps of the experiment's accuracy curve (advlab_experiment_curve_eps), increasing.
+     * @returns {number[]} e.g. [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+     */
+    get curveEps(): number[];
+    /**
+     * The tutorial's measurements as the experiment plans them (advlab_experiment_tutorial), in
+     * its order: each is the accuracy of `model` on the clean test images (attack null) or on
+     * images that `attack` (with its defaults, at eps) made against `craftedOn`.
+     * @param {ConfigKeys} [settings] keys of advlab_experiment_config, e.g. {eps: 0.3}
+     * @returns {{name: string, model: ExperimentModel, craftedOn: ExperimentModel|null,
+     *   attack: string|null, eps: number}[]} name as in the experiment's report
+     */
+    tutorialMeasurements(settings?: ConfigKeys): {
+        name: string;
+        model: ExperimentModel;
+        craftedOn: ExperimentModel | null;
+        attack: string | null;
+        eps: number;
+    }[];
+    /**
+     * How many of the images x the net classifies as labels (advlab_net_count_correct).
+     * @param {Net} net
+     * @param {Float32Array} x n*inputSize images
+     * @param {Int32Array|number[]} labels n classes
+     * @returns {number}
+     */
+    countCorrect(net: Net, x: Float32Array, labels: Int32Array | number[]): number;
+    /**
+     * The size of xAdv - x for one image (advlab_perturbation_norms): values changed, Euclidean
+     * length and largest change, as attackMetrics averages them.
+     * @param {Float32Array} x one image
+     * @param {Float32Array} xAdv the same image changed
+     * @returns {{l0: number, l2: number, linf: number}}
+     */
+    perturbationNorms(x: Float32Array, xAdv: Float32Array): {
+        l0: number;
+        l2: number;
+        linf: number;
+    };
+    #private;
+}
+/** MNIST-style images and labels held in wasm memory. */
+export class Dataset extends Owned {
+    /** @private made by Lab#loadDataset */
+    private constructor();
+    /** @type {number} */ count: number;
+    /** @type {number} */ height: number;
+    /** @type {number} */ width: number;
+    /** @returns {Uint8Array} the labels, a view (see "Memory views"). */
+    get labels(): Uint8Array;
+    /** @returns {Uint8Array} count*height*width pixel bytes (0..255), a view. */
+    get pixels(): Uint8Array;
+    /** Frees the dataset and any trainer or experiment using it. Idempotent. */
+    free(): void;
+    #private;
+}
+/**
+ * A network plus io buffers for maxBatch images in wasm memory. Write images
+ * into `input` (and labels into `labels`), call predict / inputGradient /
+ * lossGrad with the number of images n, read `probs` / `grad`.
+ */
+export class Net extends Owned {
+    /** @private made by Lab#createNet and Lab#netFromWeights */
+    private constructor();
+    /** @type {string} the canonical arch spec */ arch: string;
+    /** @type {number} */ classes: number;
+    /** @type {number} values per image (C*H*W) */ inputSize: number;
+    /** @type {number} */ maxBatch: number;
+    /** @type {number} */ paramCount: number;
+    /** @returns {Float32Array} inputs, maxBatch*inputSize floats in [0,1], NCHW (a view). */
+    get input(): Float32Array;
+    /** @returns {Int32Array} labels, maxBatch class indices (a view). */
+    get labels(): Int32Array;
+    /** @returns {Float32Array} probabilities from predict, maxBatch*classes (a view). */
+    get probs(): Float32Array;
+    /** @returns {Float32Array} input gradients from inputGradient, maxBatch*inputSize (a view). */
+    get grad(): Float32Array;
+    /** @returns {Float32Array} all parameters, flat, tensor after tensor (a view; writable). */
+    params(): Float32Array;
+    /** @returns {Float32Array} the parameter gradients from the last lossGrad (a view). */
+    grads(): Float32Array;
+    /**
+     * The parameter tensors with PyTorch names and shapes.
+     * @returns {{name: string, shape: number[], data: Float32Array}[]} data are views.
+     */
+    tensors(): {
+        name: string;
+        shape: number[];
+        data: Float32Array;
+    }[];
+    /**
+     * Re-initialises the weights from seed, exactly as createNet does.
+     * @param {number|bigint} seed u64
+     */
+    init(seed: number | bigint): void;
+    /**
+     * Softmax probabilities of the first n images of `input`, into `probs`.
+     * @param {number} n 1..maxBatch
+     */
+    predict(n: number): void;
+    /**
+     * Mean cross-entropy of the first n images of `input` against `labels`, and its gradient with
+     * respect to every parameter (into grads()).
+     * @param {number} n 1..maxBatch
+     * @returns {number} the mean loss
+     */
+    lossGrad(n: number): number;
+    /**
+     * The gradient of each image's own loss with respect to that image, into `grad`.
+     * @param {number} n 1..maxBatch
+     * @returns {number} the mean loss
+     */
+    inputGradient(n: number): number;
+    /**
+     * Accuracy over the first `limit` samples of a dataset (all when limit <= 0).
+     * @param {Dataset} dataset
+     * @param {number} [limit]
+     * @returns {{accuracy: number, confusion: Int32Array}} confusion is classes*classes, row = true
+     *   class, col = predicted; a copy.
+     */
+    evaluate(dataset: Dataset, limit?: number): {
+        accuracy: number;
+        confusion: Int32Array;
+    };
+    /**
+     * Prepares training on a dataset; run it in chunks with Trainer#run.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @returns {Trainer}
+     */
+    trainer(dataset: Dataset, config?: TrainConfig): Trainer;
+    /**
+     * Prepares ART's AdversarialTrainer: each batch has ceil(ratio*batch) samples replaced by
+     * adversarial examples crafted (with the true labels) against the weights of that moment, or,
+     * in turn, against each static net (ensemble adversarial training). Run it like a Trainer.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {AdversarialOptions} [adversarial]
+     * @returns {Trainer}
+     */
+    adversarialTrainer(dataset: Dataset, config?: TrainConfig, adversarial?: AdversarialOptions): Trainer;
+    /**
+     * Trains for config.epochs, yielding to the event loop every `chunk` batches.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {TrainHooks} [hooks]
+     * @returns {Promise<Progress>} the report of the last epoch
+     */
+    train(dataset: Dataset, config?: TrainConfig, hooks?: TrainHooks): Promise<Progress>;
+    /**
+     * Adversarial training (see adversarialTrainer), run as train runs.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {AdversarialOptions} [adversarial] as for adversarialTrainer
+     * @param {TrainHooks} [hooks]
+     * @returns {Promise<Progress>} the report of the last epoch
+     */
+    trainAdversarial(dataset: Dataset, config?: TrainConfig, adversarial?: AdversarialOptions, hooks?: TrainHooks): Promise<Progress>;
+    /** @returns {Uint8Array} the weights as safetensors (a copy). */
+    saveWeights(): Uint8Array;
+    /**
+     * Replaces the parameters and metadata from a safetensors file of the same arch.
+     * @param {Uint8Array|ArrayBuffer} bytes
+     * @param {string} [name] used in error messages
+     */
+    loadWeights(bytes: Uint8Array | ArrayBuffer, name?: string): void;
+    /**
+     * Sets a metadata string carried into saved weights.
+     * @param {string} key
+     * @param {string} value
+     */
+    setMeta(key: string, value: string): void;
+    /**
+     * @param {string} key
+     * @returns {string|null} a metadata value, or null.
+     */
+    meta(key: string): string | null;
+    /** Frees the net, its io buffers and every trainer, attack or detector using it. Idempotent. */
+    free(): void;
+    #private;
+}
+/**
+ * @typedef {object} Progress
+ * @property {number} epoch 1-based epoch this report is about
+ * @property {number} epochs
+ * @property {number} batchInEpoch batches done in this epoch
+ * @property {number} batchesPerEpoch
+ * @property {boolean} epochDone true once the epoch has finished
+ * @property {number} loss mean training loss over the epoch so far
+ * @property {number} accuracy training accuracy over the epoch so far
+ * @property {number} imagesPerSec
+ */
+/** Training of a net on a dataset, run in chunks of batches. */
+export class Trainer extends Owned {
+    /** @private ptr from trainer_create or adv_trainer_create; borrowed: net, dataset, ... */
+    private constructor();
+    /**
+     * Runs at most maxBatches batches, stopping early at the end of an epoch.
+     * @param {number} [maxBatches]
+     * @returns {Progress}
+     */
+    run(maxBatches?: number): Progress;
+    /** @returns {boolean} true once every epoch has run. */
+    get finished(): boolean;
+    /**
+     * The trainer's checkpoint state: everything but the weights that the run needs to continue
+     * exactly where it stopped (optimizer moments and step, epoch and batch, shuffle RNG, settings).
+     * Save the weights with Net#saveWeights alongside.
+     * @returns {Uint8Array} a copy
+     */
+    saveState(): Uint8Array;
+    /**
+     * Continues from a state saved by a trainer with the same settings on a net holding the saved
+     * weights; then the run finishes bit-identically to one that never stopped. Bytes from another
+     * arch or settings, of the wrong size, or with NaNs throw, and the trainer is left as it was.
+     * @param {Uint8Array|ArrayBuffer} bytes
+     */
+    restoreState(bytes: Uint8Array | ArrayBuffer): void;
+    /** Frees the trainer (its optimizer state). Idempotent. */
+    free(): void;
+    #private;
+}
+/**
+ * An attack on a net, made by Lab#createAttack. Its random stream (random starts) continues
+ * across runs, so a fixed seed and sequence of calls give fixed results.
+ */
+export class Attack extends Owned {
+    /** @private made by Lab#createAttack */
+    private constructor();
+    /** @type {string} 'fgsm', 'pgd', ... */ name: string;
+    /** @type {boolean} whether run takes targets instead of labels */ targeted: boolean;
+    /**
+     * Adversarial versions of n images.
+     * @param {Float32Array|number[]} x n*inputSize floats in [0,1]
+     * @param {object} [opts]
+     * @param {Int32Array|number[]} [opts.labels] untargeted: the true classes; by default the
+     *   model's own predictions (ART)
+     * @param {Int32Array|number[]} [opts.targets] targeted attacks: the classes to reach (required)
+     * @returns {Float32Array} n*inputSize adversarial images (a copy)
+     */
+    run(x: Float32Array | number[], opts?: {
+        labels?: Int32Array | number[];
+        targets?: Int32Array | number[];
+    }): Float32Array;
+    /**
+     * Attacks the defended model net(pre(x)) instead; null restores the plain model. pre is
+     * borrowed: freeing it frees this attack.
+     * @param {Preprocessor|null} pre
+     * @param {{gradient?: 'bpda'|'exact'}} [options] how the gradient crosses pre: 'bpda' (straight
+     *   through, the adaptive attack; the default) or 'exact' (its true derivative: zero for
+     *   squeezing and JPEG, so the naive attack is fooled by gradient masking)
+     */
+    setDefence(pre: Preprocessor | null, { gradient }?: {
+        gradient?: "bpda" | "exact";
+    }): void;
+    /** @returns {Preprocessor|null} the defence set by setDefence. */
+    get defence(): Preprocessor | null;
+    /** Frees the attack's scratch. Idempotent. */
+    free(): void;
+    #private;
+}
+/** A pre-processor defence, made by Lab#createPreprocessor. */
+export class Preprocessor extends Owned {
+    /** @private made by Lab#createPreprocessor */
+    private constructor();
+    /** @type {string} 'squeeze', 'median', 'jpeg' or 'noise' */ name: string;
+    /** @type {number} values per image (height*width) */ imageSize: number;
+    /**
+     * @param {Float32Array|number[]} x n*imageSize floats in [0,1]
+     * @returns {Float32Array} pre(x), the same shape (a copy)
+     */
+    apply(x: Float32Array | number[]): Float32Array;
+    /** Frees the pre-processor and every attack using it as its defence. Idempotent. */
+    free(): void;
+    #private;
+}
+/**
+ * A detector of adversarial inputs, made by Lab#squeezeDetector or Lab#binaryDetector: it scores
+ * each image, and flags those scoring above its threshold.
+ */
+export class Detector extends Owned {
+    /** @private made by Lab#squeezeDetector and Lab#binaryDetector */
+    private constructor();
+    /** @type {'squeeze'|'binary'} */ kind: "squeeze" | "binary";
+    /**
+     * @param {Float32Array} x n*inputSize images
+     * @returns {Float32Array} n scores (a copy)
+     */
+    score(x: Float32Array): Float32Array;
+    /**
+     * Sets the threshold so that at most a fraction fpr of these clean images score above it.
+     * @param {Float32Array} clean n*inputSize images
+     * @param {number} fpr 0..1
+     * @returns {number} the new threshold
+     */
+    calibrate(clean: Float32Array, fpr: number): number;
+    set threshold(value: number);
+    /** @returns {number} the score above which an image is flagged. */
+    get threshold(): number;
+    /**
+     * @param {Float32Array} x n*inputSize images
+     * @returns {Uint8Array} n flags, 1 where the image scores above the threshold (a copy)
+     */
+    detect(x: Float32Array): Uint8Array;
+    /**
+     * Trains a binary detector on n clean and n adversarial images, shuffled together.
+     * @param {Float32Array} clean n*inputSize images (class 0)
+     * @param {Float32Array} adv n*inputSize images (class 1)
+     * @param {TrainConfig} [config] optimizer, epochs, batch and seed (limit is ignored)
+     */
+    train(clean: Float32Array, adv: Float32Array, config?: TrainConfig): void;
+    /** Frees the detector. Idempotent. */
+    free(): void;
+    #private;
+}
+/**
+ * Keys of a C config
+ *   (snake_case or camelCase), each set through its C setter: numbers, booleans (1/0), names
+ *   ('sgd', 'inf') and seeds (u64).
+ */
+export type ConfigKeys = {
+    [key: string]: number | boolean | string | bigint | undefined;
+};
+export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw";
+/**
+ * {name, ...keys of advlab_attack_config}
+ */
+export type AttackConfig = {
+    name: AttackName;
+} & ConfigKeys;
+/**
+ * ART's AdversarialTrainer, for Net#adversarialTrainer
+ */
+export type AdversarialOptions = {
+    /**
+     * fraction of each batch replaced, 0..1 (0.5)
+     */
+    ratio?: number;
+    /**
+     * as for createAttack, untargeted (default: FGSM eps 0.2, the
+     * tutorial's); a given attack starts from ART's defaults
+     */
+    attack?: AttackConfig;
+    /**
+     * up to 4 fixed pre-trained nets, borrowed
+     */
+    staticNets?: Net[];
+};
+/**
+ * Mirrors advlab_train_config; missing keys take Lab#trainDefaults.
+ */
+export type TrainConfig = {
+    optimizer?: "adam" | "sgd";
+    lr?: number;
+    /**
+     * SGD only
+     */
+    momentum?: number;
+    /**
+     * Adam
+     */
+    beta1?: number;
+    /**
+     * Adam
+     */
+    beta2?: number;
+    /**
+     * Adam
+     */
+    epsilon?: number;
+    epochs?: number;
+    /**
+     * <= the net's maxBatch
+     */
+    batch?: number;
+    /**
+     * shuffling seed (u64)
+     */
+    seed?: number | bigint;
+    /**
+     * train on the first `limit` samples; all when <= 0
+     */
+    limit?: number;
+};
+export type TrainHooks = {
+    /**
+     * after each epoch
+     */
+    onEpoch?: (p: Progress) => void;
+    /**
+     * after each chunk
+     */
+    onProgress?: (p: Progress) => void;
+    /**
+     * batches between yields (50)
+     */
+    chunk?: number;
+    /**
+     * stops training (rejects with the signal's reason)
+     */
+    signal?: AbortSignal;
+};
+export type ExperimentProgress = {
+    /**
+     * 0-based stage in progress
+     */
+    stage: number;
+    stages: number;
+    /**
+     * 'train', 'fgsm_standard', 'adv_train', ...
+     */
+    stageName: string;
+    /**
+     * units (batches or chunks of images) of this stage done
+     */
+    done: number;
+    /**
+     * units of this stage
+     */
+    total: number;
+    /**
+     * training stages; 0 otherwise
+     */
+    epoch: number;
+    epochs: number;
+    /**
+     * training stages: the epoch loss so far
+     */
+    loss: number;
+    /**
+     * of the whole experiment's estimated work, 0..1
+     */
+    fraction: number;
+};
+export type ExperimentModel = "standard" | "defended";
+/**
+ * advlab_experiment_report_json's fields (see advlab.h), and the two trained models
+ */
+export type ExperimentReport = {
+    nets: {
+        standard: Net;
+        defended: Net;
+    };
+} & {
+    [key: string]: unknown;
+};
+export type Progress = {
+    /**
+     * 1-based epoch this report is about
+     */
+    epoch: number;
+    epochs: number;
+    /**
+     * batches done in this epoch
+     */
+    batchInEpoch: number;
+    batchesPerEpoch: number;
+    /**
+     * true once the epoch has finished
+     */
+    epochDone: boolean;
+    /**
+     * mean training loss over the epoch so far
+     */
+    loss: number;
+    /**
+     * training accuracy over the epoch so far
+     */
+    accuracy: number;
+    imagesPerSec: number;
+};
+declare class Owned {
+    /**
+     * @param {number} ptr the C handle
+     * @param {string} name what it is, in errors
+     * @param {Owned[]} [borrowed]
+     */
+    constructor(ptr: number, name: string, borrowed?: Owned[]);
+    /** @internal handles that borrow this one @type {Set<Owned>} */ dependents: Set<Owned>;
+    /** @internal The C handle; throws once freed. @returns {number} */
+    get ptr(): number;
+    /** @internal Starts borrowing h: freeing h will free this. @param {Owned} h */
+    borrow(h: Owned): void;
+    /** @internal Stops borrowing h. @param {Owned} h */
+    unborrow(h: Owned): void;
+    /** @internal Frees the dependents, forgets the borrowed. @returns {number} the C handle */
+    release(): number;
+    /** True once free() has been called. */
+    get freed(): boolean;
+    #private;
+}
+export {};
