@@ -29,7 +29,7 @@ const engineOptions = advlab.then(async ({ wasmUrl, wasmVariant }) => {
   return { variant, wasmBinary: await fetchBytes(wasmUrl(variant).href) };
 });
 
-/** The engine's bytes, also handed to the evaluation pool's workers (which detect the same build). */
+/** The engine's bytes, also handed to the pool's workers (which detect the same build). */
 export const wasmBytes = engineOptions.then(({ wasmBinary }) => wasmBinary);
 
 export const engineReady = Promise.all([advlab, engineOptions])
