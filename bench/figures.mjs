@@ -320,10 +320,16 @@ const errorText = (e) => String(e?.message ?? e).split('\n')[0];
  * @param {keyof MODES} args.mode
  * @returns {Promise<object>} the figures; `error` or `peak_error` says what failed
  */
-export async function measureWasm({ lab, train, images, loadPeak, mode }) {
+// The figures measureWasm takes, in the order it measures them.
+export const WASM_FIGURES = ['train', 'infer', 'fgsm', 'pgd', 'adv_train', 'live'];
+
+// figures: which of WASM_FIGURES to measure; loadPeak null measures no peak.
+export async function measureWasm({ lab, train, images, loadPeak, mode,
+  figures: wanted = WASM_FIGURES }) {
   const o = MODES[mode];
+  const want = (k) => wanted.includes(k);
   const out = { seconds_per_repeat: o.seconds, repeats: o.repeats,
-    rounds: 'train, infer, fgsm, pgd, adv_train, live, peak' };
+    rounds: [...wanted, ...(loadPeak ? ['peak'] : [])].join(', ') };
   const created = [];
   const keep = (x) => { created.push(x); return x; };
   const stages = {};
@@ -331,19 +337,21 @@ export async function measureWasm({ lab, train, images, loadPeak, mode }) {
     const net = keep(lab.createNet({ arch: 'tutorial', maxBatch: TUTORIAL.batch, seed: 1 }));
     const advNet = keep(lab.createNet({ arch: 'tutorial', maxBatch: TUTORIAL.batch, seed: 2 }));
     out.arch = net.arch;
-    stages.train = keep(trainStage(net, train, o));
-    stages.infer = keep(inferStage(trainedCopy(lab, net, TUTORIAL.inferBatch, keep), images, o));
+    if (want('train')) stages.train = keep(trainStage(net, train, o));
+    if (want('infer')) {
+      stages.infer = keep(inferStage(trainedCopy(lab, net, TUTORIAL.inferBatch, keep), images, o));
+    }
     const attacked = trainedCopy(lab, net, o.attackImages, keep);
-    stages.fgsm = keep(attackStage(lab, attacked, images, o, ATTACKS.fgsm));
-    stages.pgd = keep(attackStage(lab, attacked, images, o, ATTACKS.pgd));
-    stages.adv_train = keep(trainStage(advNet, train, o, ATTACKS.adv));
-    stages.live = keep(liveStage(lab, net, advNet, images, o));
+    if (want('fgsm')) stages.fgsm = keep(attackStage(lab, attacked, images, o, ATTACKS.fgsm));
+    if (want('pgd')) stages.pgd = keep(attackStage(lab, attacked, images, o, ATTACKS.pgd));
+    if (want('adv_train')) stages.adv_train = keep(trainStage(advNet, train, o, ATTACKS.adv));
+    if (want('live')) stages.live = keep(liveStage(lab, net, advNet, images, o));
   } catch (e) {
     out.error = errorText(e);
   }
   let peak = null;
   try {
-    peak = peakStage(await loadPeak(), o.seconds / 4);
+    if (loadPeak) peak = peakStage(await loadPeak(), o.seconds / 4);
   } catch (e) {
     out.peak_error = errorText(e);
   }

@@ -163,6 +163,20 @@ async function wasmStage() {
   return nodeStage('wasm.mjs', []);
 }
 
+// The fallback module for browsers without WebAssembly SIMD: its training and FGSM speed only.
+const SCALAR_FIGURES = ['train', 'fgsm'];
+
+async function wasmScalarStage() {
+  const wasm = join(repoRoot, 'web', 'gen', 'advlab_core_scalar.wasm');
+  if (!existsSync(wasm)) {
+    const msg = `advlab scalar WASM not built: ${wasm} is missing (emcmake cmake -S . -B build/wasm && cmake --build build/wasm -j2)`;
+    note(msg);
+    return { status: 'not built', error: msg };
+  }
+  note('running advlab scalar WASM (no SIMD) in Node ...');
+  return nodeStage('wasm.mjs', ['--variant', 'scalar']);
+}
+
 async function chromiumStage() {
   const missing = ['/usr/bin/chromium', join(repoRoot, 'node_modules', 'playwright-core')].filter((f) => !existsSync(f));
   if (missing.length) {
@@ -290,6 +304,8 @@ function summarise(doc) {
   };
   add('advlab_native', 'advlab native (gcc, SIMDe -> SSE4.1)', native, 'native');
   add('advlab_wasm', 'advlab WASM simd128 in Node', wasm, 'wasm');
+  add('advlab_wasm_scalar', 'advlab WASM scalar fallback (no SIMD) in Node', doc.advlab.wasm_scalar,
+    'wasm');
   if (chromium) add('advlab_chromium', 'advlab WASM simd128, Chromium worker', chromium, 'chromium');
   for (const peer of PEERS) {
     const p = doc.peers[peer.key];
@@ -471,8 +487,13 @@ function smokeFailures(doc) {
   for (const [name, stage] of Object.entries(doc.advlab)) {
     if (stage.status !== 'ok') problems.push(`${name}: ${stage.status}${stage.error ? `: ${stage.error}` : ''}`);
     else {
-      for (const fig of FIGURES) if (valueOf(stage, fig) == null) problems.push(`${name}: no ${fig.key} figure`);
-      if (!stage.peak) problems.push(`${name}: no peak${stage.peak_error ? `: ${stage.peak_error}` : ''}`);
+      const scalar = name === 'wasm_scalar'; // measures SCALAR_FIGURES and no peak
+      for (const fig of FIGURES) {
+        if ((!scalar || SCALAR_FIGURES.includes(fig.key)) && valueOf(stage, fig) == null) {
+          problems.push(`${name}: no ${fig.key} figure`);
+        }
+      }
+      if (!scalar && !stage.peak) problems.push(`${name}: no peak${stage.peak_error ? `: ${stage.peak_error}` : ''}`);
     }
   }
   if (doc.pool && doc.pool.status !== 'ok') problems.push(`pool: ${doc.pool.status}: ${doc.pool.error}`);
@@ -496,6 +517,7 @@ async function main() {
   };
   doc.advlab.native = await nativeStage();
   doc.advlab.wasm = await wasmStage();
+  doc.advlab.wasm_scalar = await wasmScalarStage();
   if (opts.chromium) {
     doc.advlab.chromium = await chromiumStage();
     if (doc.advlab.chromium.status === 'ok') doc.pool = await poolStage();

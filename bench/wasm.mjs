@@ -2,12 +2,14 @@
 // advlab's real module through web/advlab.js, measured by figures.mjs (the
 // same code the Chromium worker runs), plus the SIMD128 peak kernel of
 // bench/peak.c from its own tiny module (bench/gen/advlab_peak.{mjs,wasm}).
-//   node wasm.mjs [--quick|--smoke]
+// --variant scalar measures the fallback module built without SIMD
+// (web/gen/advlab_core_scalar.wasm), training and FGSM only, with no peak.
+//   node wasm.mjs [--quick|--smoke] [--variant simd|scalar]
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { measureWasm } from './figures.mjs';
+import { measureWasm, WASM_FIGURES } from './figures.mjs';
 import { benchDir, emit, errorText, readMnist, stageOptions, TUTORIAL } from './lib.mjs';
 import { createLab } from '../web/advlab.js';
 
@@ -31,12 +33,17 @@ function testImages() {
 
 async function main() {
   const { mode } = stageOptions();
-  const lab = await createLab();
+  const argv = process.argv.slice(2);
+  const variant = argv.includes('--variant') ? argv[argv.indexOf('--variant') + 1] : 'simd';
+  const lab = await createLab({ variant });
   const data = readMnist('train');
   const train = lab.loadDataset(data.images, data.labels, data.name);
+  const scalar = variant === 'scalar';
   const out = {
-    engine: `advlab ${lab.version} WASM (simd128) in Node ${process.versions.node}`, threads: 1,
-    ...(await measureWasm({ lab, train, images: testImages(), loadPeak, mode })),
+    engine: `advlab ${lab.version} WASM (${scalar ? 'scalar, no SIMD' : 'simd128'}) in Node ` +
+      `${process.versions.node}`, threads: 1,
+    ...(await measureWasm({ lab, train, images: testImages(), mode,
+      loadPeak: scalar ? null : loadPeak, figures: scalar ? ['train', 'fgsm'] : WASM_FIGURES })),
   };
   train.free();
   // The process's peak: the MNIST bytes read by Node, wasm memory and V8's heap.

@@ -11,6 +11,10 @@
 //   net.predict(1);
 //   console.log(net.probs.subarray(0, net.classes));
 //
+// Two builds: createLab loads the WebAssembly SIMD engine where the JavaScript engine supports
+// SIMD and a scalar build of the same C elsewhere, with the same results to the bit;
+// createLab({ variant: 'scalar' }) forces one, and lab.variant says which runs.
+//
 // Errors: every failing C call throws an Error whose message is
 // advlab_last_error(), with `status` (the advlab_status number) and `code`
 // (its name, e.g. 'ADVLAB_E_FORMAT'). A failed call leaves the module usable.
@@ -75,7 +79,32 @@
 // squeeze, median, jpeg, noise. Post-processors: reverse_sigmoid,
 // high_confidence, rounded, class_labels. include/advlab.h lists every key.
 
-import createAdvlabCore from './gen/advlab_core.mjs';
+// The engine comes in two builds of the same C (CMakeLists.txt): 'simd' uses WebAssembly SIMD,
+// 'scalar' is for browsers without it (Safari < 16.4, Firefox < 89, Chrome < 91), where SIMDe
+// lowers the same vector helpers to scalar code in the same order, so both give the same bits.
+// The literal paths let bundlers and the package's file list see both.
+const VARIANTS = {
+  simd: {
+    core: () => import('./gen/advlab_core.mjs'),
+    wasm: new URL('./gen/advlab_core.wasm', import.meta.url),
+  },
+  scalar: {
+    core: () => import('./gen/advlab_core_scalar.mjs'),
+    wasm: new URL('./gen/advlab_core_scalar.wasm', import.meta.url),
+  },
+};
+
+// The smallest module that uses a SIMD instruction: WebAssembly.validate accepts it only where
+// WebAssembly SIMD is supported (the same probe as wasm-feature-detect's simd()).
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
+  0x0a, 0x0a, 0x01, 0x08, 0x00, //                   code section: one body of 8 bytes, no locals
+  0x41, 0x00, 0xfd, 0x0f, //                         i32.const 0; i8x16.splat
+  0xfd, 0x62, //                                     i8x16.popcnt
+  0x0b, //                                           end
+]);
 
 /** The most memory the wasm module may grow to, in MiB (-sMAXIMUM_MEMORY in CMakeLists.txt). */
 export const MAX_MEMORY_MIB = 1024;
@@ -208,17 +237,47 @@ function nextTurn() {
 }
 
 /**
- * Loads the WebAssembly module and returns a lab.
+ * The engine build this JavaScript engine can run: 'simd' where it supports WebAssembly SIMD,
+ * else 'scalar'.
+ * @returns {'simd'|'scalar'}
+ */
+export function wasmVariant() {
+  return WebAssembly.validate(SIMD_PROBE) ? 'simd' : 'scalar';
+}
+
+/**
+ * Where a variant's .wasm file is: web/gen/advlab_core.wasm or web/gen/advlab_core_scalar.wasm.
+ * @param {'simd'|'scalar'} [variant] by default wasmVariant()
+ * @returns {URL}
+ */
+export function wasmUrl(variant = wasmVariant()) {
+  return variantOf(variant).wasm;
+}
+
+function variantOf(name) {
+  if (!Object.hasOwn(VARIANTS, name)) {
+    throw new Error(`createLab: variant must be 'simd' or 'scalar', got ${String(name)}`);
+  }
+  return VARIANTS[name];
+}
+
+/**
+ * Loads the WebAssembly module and returns a lab. Which build runs is chosen here (see
+ * wasmVariant) unless options.variant forces one; lab.variant says which it is.
  * @param {object} [options]
- * @param {ArrayBuffer|Uint8Array} [options.wasmBinary] the bytes of advlab_core.wasm; by default
- *   read from the file next to this module (Node) or fetched from that URL (browser, worker).
- * @param {string|URL} [options.wasmUrl] where to find advlab_core.wasm instead.
+ * @param {'simd'|'scalar'} [options.variant] the build to run; by default wasmVariant()
+ * @param {ArrayBuffer|Uint8Array} [options.wasmBinary] the bytes of the chosen variant's .wasm
+ *   (wasmUrl(variant)); by default read from the file next to this module (Node) or fetched from
+ *   that URL (browser, worker).
+ * @param {string|URL} [options.wasmUrl] where to find the chosen variant's .wasm instead.
  * @returns {Promise<Lab>}
  */
 export async function createLab(options = {}) {
-  const url = options.wasmUrl ?? new URL('./gen/advlab_core.wasm', import.meta.url);
-  const wasmBinary = options.wasmBinary ?? (await defaultWasmBinary(url));
-  return new Lab(new Core(await createAdvlabCore({ wasmBinary })));
+  const variant = options.variant ?? wasmVariant();
+  const { core, wasm } = variantOf(variant);
+  const [{ default: createAdvlabCore }, wasmBinary] = await Promise.all([core(),
+    options.wasmBinary ?? defaultWasmBinary(options.wasmUrl ?? wasm)]);
+  return new Lab(new Core(await createAdvlabCore({ wasmBinary })), variant);
 }
 
 // The module and the helpers Lab, Dataset, Net and Trainer share; not exported.
@@ -429,10 +488,12 @@ export class Lab {
   #core;
 
   /** @private made by createLab */
-  constructor(core) {
+  constructor(core, variant) {
     this.#core = core;
     /** @type {string} the engine version, e.g. "0.1.0" */
     this.version = core.string(core.c.version());
+    /** @type {'simd'|'scalar'} which build of the engine runs (see wasmVariant) */
+    this.variant = variant;
     /**
      * The defaults of a train config, from advlab_train_config_default.
      * @type {Readonly<Required<TrainConfig>>}

@@ -87,6 +87,8 @@ test('the page loads without console errors and answers from the pretrained mode
   assert.ok(label, `no MNIST label in "${note}"`);
   assert.equal((await answer(page, 'standard')).clean, label, 'standard model, start digit');
   assert.equal((await answer(page, 'defended')).clean, label, 'defended model, start digit');
+  // Chromium has WebAssembly SIMD, so the worker runs that build and the footer says so.
+  assert.equal(await page.textContent('#engine-variant'), 'Engine: WebAssembly with SIMD.');
   t.diagnostic(await page.textContent('#status'));
   assert.deepEqual(lab.consoleErrors, []);
 });

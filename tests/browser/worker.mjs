@@ -3,7 +3,12 @@
 // the way the page will: the .gz copies, inflated by DecompressionStream.
 import { createLab } from '../../web/advlab.js';
 
-const labReady = createLab();
+// One engine per build asked for: 'auto' is createLab()'s choice, 'simd' and 'scalar' force one.
+const labs = new Map();
+function labFor(variant = 'auto') {
+  if (!labs.has(variant)) labs.set(variant, createLab(variant === 'auto' ? {} : { variant }));
+  return labs.get(variant);
+}
 const datasets = new Map();
 
 async function fetchIdx(url) {
@@ -14,21 +19,23 @@ async function fetchIdx(url) {
 }
 
 async function mnist(lab, prefix) {
-  if (!datasets.has(prefix)) {
+  const key = `${lab.variant}/${prefix}`;
+  if (!datasets.has(key)) {
     const base = '../../data/mnist/';
     const [images, labels] = await Promise.all([
       fetchIdx(`${base}${prefix}-images-idx3-ubyte.gz`),
       fetchIdx(`${base}${prefix}-labels-idx1-ubyte.gz`),
     ]);
-    datasets.set(prefix, lab.loadDataset(images, labels, `${prefix}-images-idx3-ubyte.gz`));
+    datasets.set(key, lab.loadDataset(images, labels, `${prefix}-images-idx3-ubyte.gz`));
   }
-  return datasets.get(prefix);
+  return datasets.get(key);
 }
 
 const ops = {
-  // Trains a fresh net and returns its parameters (as a transferred buffer).
-  async train({ arch, seed, config }) {
-    const lab = await labReady;
+  // Trains a fresh net and returns its parameters (as a transferred buffer) and the build that
+  // trained it.
+  async train({ arch, seed, config, variant }) {
+    const lab = await labFor(variant);
     const train = await mnist(lab, 'train');
     const net = lab.createNet({ arch, maxBatch: config.batch, seed });
     try {
@@ -37,13 +44,14 @@ const ops = {
       });
       const accuracy = net.evaluate(await mnist(lab, 't10k'), 1000).accuracy;
       const params = net.params().slice();
-      return { result: { params: params.buffer, accuracy }, transfer: [params.buffer] };
+      return { result: { params: params.buffer, accuracy, variant: lab.variant },
+        transfer: [params.buffer] };
     } finally {
       net.free();
     }
   },
   async createNet({ arch }) {
-    const lab = await labReady;
+    const lab = await labFor();
     lab.createNet({ arch }).free();
     return { result: true };
   },

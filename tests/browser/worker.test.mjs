@@ -1,7 +1,8 @@
 // advlab.js in a real module Web Worker in Chromium (Debian's, driven by
 // playwright-core): MNIST arrives as the .gz copies and is inflated by
 // DecompressionStream, training runs in the worker with progress events, and
-// the weights come out bit-identical to the native CLI's. C errors cross the
+// the weights come out bit-identical to the native CLI's, from the SIMD build and from the
+// scalar fallback forced (createLab({ variant: 'scalar' })). C errors cross the
 // worker protocol as messages. The page must log no console errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -38,7 +39,7 @@ after(async () => {
   await server?.close();
 });
 
-test('a worker trains bit-identically to the native CLI', async () => {
+test('a worker trains bit-identically to the native CLI, with either build', async () => {
   assert.ok(existsSync(native), `native CLI not found at ${native}`);
   const dir = mkdtempSync(join(tmpdir(), 'advlab-browser-'));
   let nativeParams;
@@ -54,17 +55,22 @@ test('a worker trains bit-identically to the native CLI', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const reply = await page.evaluate(async ({ seed, config }) => {
-    const r = await window.call('train', { arch: 'tutorial', seed, config });
-    if (!r.ok) return r;
-    return { ok: true, accuracy: r.result.accuracy,
-      params: Array.from(new Uint32Array(r.result.params)) };
-  }, { seed: SEED, config: CONFIG });
-  assert.ok(reply.ok, `worker failed: ${reply.error}`);
-  assert.equal(reply.params.length, nativeParams.length);
-  const differing = reply.params.filter((bits, i) => bits !== nativeParams[i]).length;
-  assert.equal(differing, 0, `${differing} of ${nativeParams.length} parameters differ from native`);
-  assert.ok(reply.accuracy > 0.7, `accuracy ${reply.accuracy} after training in the worker`);
+  // The build createLab picks (Chromium has SIMD), then the scalar fallback forced.
+  for (const [variant, expected] of [[undefined, 'simd'], ['scalar', 'scalar']]) {
+    const reply = await page.evaluate(async ({ seed, config, variant }) => {
+      const r = await window.call('train', { arch: 'tutorial', seed, config, variant });
+      if (!r.ok) return r;
+      return { ok: true, accuracy: r.result.accuracy, variant: r.result.variant,
+        params: Array.from(new Uint32Array(r.result.params)) };
+    }, { seed: SEED, config: CONFIG, variant });
+    assert.ok(reply.ok, `worker failed: ${reply.error}`);
+    assert.equal(reply.variant, expected);
+    assert.equal(reply.params.length, nativeParams.length);
+    const differing = reply.params.filter((bits, i) => bits !== nativeParams[i]).length;
+    assert.equal(differing, 0,
+      `${expected}: ${differing} of ${nativeParams.length} parameters differ from native`);
+    assert.ok(reply.accuracy > 0.7, `accuracy ${reply.accuracy} after training in the worker`);
+  }
   assert.ok(await page.evaluate(() => window.progressEvents) > 0, 'no progress events');
 });
 

@@ -4,7 +4,6 @@
 
 export const WEIGHTS = new URL('../../data/weights/', import.meta.url).href;
 export const MNIST = new URL('../../data/mnist/', import.meta.url).href;
-export const WASM = new URL('../gen/advlab_core.wasm', import.meta.url).href;
 
 async function fetchOk(url) {
   const response = await fetch(url);

@@ -19,7 +19,8 @@ if (state.forLabPage) {
 }
 
 /**
- * The op: {models, slots, version, digit, checkpoint, trainingElsewhere}. checkpoint is the
+ * The op: {models, slots, version, variant, digit, checkpoint, trainingElsewhere}. variant is the
+ * engine's build ('simd' | 'scalar', advlab.js's lab.variant). checkpoint is the
  * interrupted run's (null without one); trainingElsewhere says a run holds the training lock now
  * (another tab's, whose checkpoint is then not an interrupted run).
  */
@@ -29,8 +30,10 @@ export async function init() {
   const checkpoint = await interruptedRun();
   const trainingElsewhere = await trainingLockHeld();
   return {
-    result: { models: await modelList(), slots, version: state.lab.version, digit, checkpoint,
-      trainingElsewhere },
+    result: {
+      models: await modelList(), slots, version: state.lab.version, variant: state.lab.variant,
+      digit, checkpoint, trainingElsewhere,
+    },
     transfer: [digit.x.buffer],
   };
 }

@@ -2,7 +2,7 @@
 // `state.x`, and what one module alone keeps (IndexedDB, the pool, the training run, the widgets'
 // nets) stays in that module. The engine and the manifest of pretrained models start loading as
 // soon as the worker does, in parallel.
-import { WASM, WEIGHTS, fetchBytes, fetchJson } from './fetch.js';
+import { WEIGHTS, fetchBytes, fetchJson } from './fetch.js';
 
 // The name web/widget/engine.js gives the widgets' worker: it skips the lab page's prefetch.
 const WIDGET_WORKER = 'advlab-widgets';
@@ -21,12 +21,19 @@ export const state = {
   slots: {},
 };
 
-/** The engine's bytes, also handed to the evaluation pool's workers. */
-export const wasmBytes = fetchBytes(WASM);
+// Imported dynamically, so that it downloads in parallel with the manifest. It says which build
+// of the engine this browser runs (SIMD or scalar), and then only that build's bytes download.
+const advlab = import('../advlab.js');
+const engineOptions = advlab.then(async ({ wasmUrl, wasmVariant }) => {
+  const variant = wasmVariant();
+  return { variant, wasmBinary: await fetchBytes(wasmUrl(variant).href) };
+});
 
-// Imported dynamically, so that advlab.js and the wasm bytes download together.
-export const engineReady = Promise.all([import('../advlab.js'), wasmBytes])
-  .then(([{ createLab }, wasmBinary]) => createLab({ wasmBinary }))
+/** The engine's bytes, also handed to the pool's workers (which detect the same build). */
+export const wasmBytes = engineOptions.then(({ wasmBinary }) => wasmBinary);
+
+export const engineReady = Promise.all([advlab, engineOptions])
+  .then(([{ createLab }, options]) => createLab(options))
   .then((lab) => { state.lab = lab; });
 
 /** data/weights/manifest.json: {models: [{id, label, file, ...}]}. */

@@ -237,4 +237,8 @@ export default {
   'lab.row.cleanDefended': 'clean accuracy, defended model',
   'lab.colophon': 'advlab: attacks and defences with the semantics of IBM\'s Adversarial ' +
     'Robustness Toolbox. Weights export as safetensors, loadable by PyTorch.',
+  // Which build of the engine runs (advlab.js's lab.variant).
+  'lab.engineSimd': 'Engine: WebAssembly with SIMD.',
+  'lab.engineScalar': 'Engine: WebAssembly without SIMD (this browser lacks it), slower, same ' +
+    'results.',
 };

@@ -237,4 +237,7 @@ export default {
   'lab.row.cleanDefended': '원본 정확도, 방어 모델',
   'lab.colophon': 'advlab: IBM Adversarial Robustness Toolbox(ART)와 같은 의미로 동작하는 ' +
     '공격과 방어. 가중치는 PyTorch에서 불러올 수 있는 safetensors로 내보냅니다.',
+  'lab.engineSimd': '엔진: SIMD를 쓰는 WebAssembly.',
+  'lab.engineScalar': '엔진: SIMD 없는 WebAssembly(이 브라우저는 SIMD를 지원하지 않음). 더 ' +
+    '느리지만 결과는 같습니다.',
 };

@@ -30,6 +30,7 @@ for (const draw of Object.values(charts)) draw([], 1);
 async function start() {
   syncAttackControls();
   const init = await call('init');
+  say($('#engine-variant'), init.variant === 'simd' ? 'lab.engineSimd' : 'lab.engineScalar');
   state.models = init.models;
   for (const info of init.slots) showSlot(info);
   state.ready = true;
