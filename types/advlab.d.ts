@@ -1,12 +1,28 @@
 /**
- * Loads the WebAssembly module and returns a lab.
+ * The engine build this JavaScript engine can run: 'simd' where it supports WebAssembly SIMD,
+ * else 'scalar'.
+ * @returns {'simd'|'scalar'}
+ */
+export function wasmVariant(): "simd" | "scalar";
+/**
+ * Where a variant's .wasm file is: web/gen/advlab_core.wasm or web/gen/advlab_core_scalar.wasm.
+ * @param {'simd'|'scalar'} [variant] by default wasmVariant()
+ * @returns {URL}
+ */
+export function wasmUrl(variant?: "simd" | "scalar"): URL;
+/**
+ * Loads the WebAssembly module and returns a lab. Which build runs is chosen here (see
+ * wasmVariant) unless options.variant forces one; lab.variant says which it is.
  * @param {object} [options]
- * @param {ArrayBuffer|Uint8Array} [options.wasmBinary] the bytes of advlab_core.wasm; by default
- *   read from the file next to this module (Node) or fetched from that URL (browser, worker).
- * @param {string|URL} [options.wasmUrl] where to find advlab_core.wasm instead.
+ * @param {'simd'|'scalar'} [options.variant] the build to run; by default wasmVariant()
+ * @param {ArrayBuffer|Uint8Array} [options.wasmBinary] the bytes of the chosen variant's .wasm
+ *   (wasmUrl(variant)); by default read from the file next to this module (Node) or fetched from
+ *   that URL (browser, worker).
+ * @param {string|URL} [options.wasmUrl] where to find the chosen variant's .wasm instead.
  * @returns {Promise<Lab>}
  */
 export function createLab(options?: {
+    variant?: "simd" | "scalar";
     wasmBinary?: ArrayBuffer | Uint8Array;
     wasmUrl?: string | URL;
 }): Promise<Lab>;
@@ -21,6 +37,8 @@ export class Lab {
     private constructor();
     /** @type {string} the engine version, e.g. "0.1.0" */
     version: string;
+    /** @type {'simd'|'scalar'} which build of the engine runs (see wasmVariant) */
+    variant: "simd" | "scalar";
     /**
      * The defaults of a train config, from advlab_train_config_default.
      * @type {Readonly<Required<TrainConfig>>}
