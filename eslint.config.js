@@ -41,16 +41,21 @@ export default [
       globals: { ...globals.worker, process: 'readonly', setImmediate: 'readonly' },
     },
   },
+  // A classic script the cross-engine tests put first into every page (tests/browser/serve.mjs).
+  {
+    files: ['tests/browser/probe.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, probe: 'writable' } },
+  },
   // A classic (not module) service worker script.
   {
     files: ['web/sw.js'],
     languageOptions: { sourceType: 'script', globals: globals.serviceworker },
   },
   // Browser tests and benchmarks drive Chromium from Node; the callbacks they hand to
-  // page.evaluate() run in the page.
+  // page.evaluate() run in the page, where the probe (tests/browser/probe.js) may be.
   {
     files: ['tests/browser/**/*.mjs', 'bench/**/*.mjs'],
     ignores: WORKERS,
-    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    languageOptions: { globals: { ...globals.node, ...globals.browser, probe: 'readonly' } },
   },
 ];

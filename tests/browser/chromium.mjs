@@ -14,15 +14,16 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
- * Launches Chromium with extra playwright context options (viewport, ...).
+ * Launches Chromium with extra playwright context options (viewport, ...) and extra command-line
+ * flags (extraArgs, e.g. ['--js-flags=--noexpose_wasm']).
  * @returns {Promise<{context: import('playwright-core').BrowserContext,
  *   close: () => Promise<void>}>}
  */
-export async function launchChromium(options = {}) {
+export async function launchChromium({ extraArgs = [], ...options } = {}) {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'advlab-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, args: FLAGS, ...options,
+    executablePath: CHROMIUM, args: [...FLAGS, ...extraArgs], ...options,
   });
   return {
     context,

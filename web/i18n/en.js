@@ -7,6 +7,16 @@ export default {
   loading: 'Loading the engine and the models…',
   ready: 'Ready.',
   error: 'Something went wrong: {message}',
+  needsWasm: 'This browser has WebAssembly switched off, and the lab\'s engine runs on it. Open ' +
+    'this page in another browser, or allow WebAssembly for this site (on an iPhone or iPad in ' +
+    'Lockdown Mode: Settings, Privacy & Security, Lockdown Mode, Configure Web Browsing).',
+  needsWorker: 'This browser cannot run Web Workers, and the lab\'s engine runs in one. Open ' +
+    'this page in another browser, or ask whoever manages this one to allow workers.',
+  needsModuleWorker: 'This browser is too old for the lab: its engine runs in a module worker ' +
+    '(Firefox 114, Safari 15, Chrome 80 or newer). Update the browser, or open another one.',
+  needsDecompression: 'This browser is too old for the lab: it cannot unpack the MNIST digits ' +
+    '(DecompressionStream: Firefox 113, Safari 16.4, Chrome 80 or newer). Update it, or open ' +
+    'another one.',
   attack: 'Attack',
   attack_fgsm: 'FGSM (one step)',
   attack_bim: 'BIM (20 steps)',

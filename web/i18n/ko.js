@@ -7,6 +7,17 @@ export default {
   loading: '엔진과 모델을 불러오는 중…',
   ready: '준비되었습니다.',
   error: '문제가 발생했습니다: {message}',
+  needsWasm: '이 브라우저는 WebAssembly가 꺼져 있는데, 실험실의 엔진은 WebAssembly로 돌아갑니다. ' +
+    '다른 브라우저로 이 페이지를 열거나, 이 사이트에 WebAssembly를 허용하세요(iPhone이나 iPad의 ' +
+    '차단 모드라면: 설정, 개인정보 보호 및 보안, 차단 모드, 웹 브라우징 구성).',
+  needsWorker: '이 브라우저는 Web Worker를 실행할 수 없는데, 실험실의 엔진은 워커에서 돌아갑니다. ' +
+    '다른 브라우저로 이 페이지를 열거나, 브라우저 관리자에게 워커를 허용해 달라고 요청하세요.',
+  needsModuleWorker: '이 브라우저는 실험실을 쓰기에 너무 오래되었습니다. 엔진이 모듈 워커에서 ' +
+    '돌아갑니다(Firefox 114, Safari 15, Chrome 80 이상). 브라우저를 업데이트하거나 다른 ' +
+    '브라우저를 여세요.',
+  needsDecompression: '이 브라우저는 실험실을 쓰기에 너무 오래되었습니다. MNIST 숫자의 압축을 풀 수 ' +
+    '없습니다(DecompressionStream: Firefox 113, Safari 16.4, Chrome 80 이상). 브라우저를 ' +
+    '업데이트하거나 다른 브라우저를 여세요.',
   attack: '공격',
   attack_fgsm: 'FGSM (1단계)',
   attack_bim: 'BIM (20단계)',

@@ -9,7 +9,7 @@
 import { onLanguage, say, startLanguage } from '../ui/lang.js';
 import { showAnalysis, syncAttackControls } from './analysis.js';
 import { charts, labelCharts } from './charts.js';
-import { call } from './engine.js';
+import { call, missing } from './engine.js';
 import { showDigit } from './input.js';
 import { showSlot } from './models.js';
 import './recover.js';
@@ -49,4 +49,11 @@ onLanguage(() => {
   syncAttackControls();
 });
 
-start().catch((error) => setStatus('lab.startFailed', failed(error), true));
+// Without an engine the page stays readable, its controls inert, and says what to do.
+if (missing) {
+  setStatus(missing, {}, true);
+  document.body.dataset.unsupported = missing;
+  $('main').inert = true;
+} else {
+  start().catch((error) => setStatus('lab.startFailed', failed(error), true));
+}

@@ -7,6 +7,7 @@
 // advlab-prediction, advlab-attack, advlab-training, advlab-change (the reader moved a control).
 import { lineChart } from '../ui/chart.js';
 import { LiveRequests } from '../ui/live.js';
+import { missingFeature } from '../ui/needs.js';
 import { Pad } from '../ui/pad.js';
 import { argmax, drawDigit, drawPerturbation, probabilityBars } from '../ui/render.js';
 import { pickLanguage, translator } from '../i18n/index.js';
@@ -50,6 +51,8 @@ export class AdvlabDemo extends HTMLElement {
     this.#connected = true;
     this.#build();
     this.#settings = readSettings(this);
+    const missing = missingFeature();
+    if (missing) this.dataset.unsupported = missing;
     this.#ui.status.textContent = this.#t('loading');
     this.#applyAll();
   }
@@ -222,6 +225,7 @@ export class AdvlabDemo extends HTMLElement {
       if (this.#last) this.#render(this.#last);
       this.#drawCurve();
     }
+    if (this.dataset.unsupported) this.#setStatus('');
   }
 
   #modelName(id, length = 'model') {
@@ -485,6 +489,12 @@ export class AdvlabDemo extends HTMLElement {
 
   // An empty text restores the standing message: what is wrong with the attributes, or 'Ready.'.
   #setStatus(text, isError = false) {
+    // Without an engine, what the browser lacks is the only news (ui/needs.js).
+    if (this.dataset.unsupported) {
+      this.#ui.status.textContent = this.#t(this.dataset.unsupported);
+      this.#ui.status.classList.add('is-error');
+      return;
+    }
     const problems = this.#settings?.problems.join(' ');
     const standing = problems || (this.dataset.ready ? this.#t('ready') : '');
     this.#ui.status.textContent = text || standing;

@@ -5,6 +5,7 @@
 // a worker from any URL. There the worker starts from a data: URL and imports
 // web/engine/worker.js, which needs the server to allow cross-origin reads (GitHub Pages does);
 // messages that arrive before the import has finished are replayed to it.
+import { missingFeature } from '../ui/needs.js';
 import { connect } from '../ui/rpc.js';
 
 const WORKER_URL = new URL('../engine/worker.js', import.meta.url).href;
@@ -31,8 +32,13 @@ function startWorker() {
   }
 }
 
-/** call(op, args, {onProgress, transfer}) on the shared worker, started on first use. */
+/**
+ * call(op, args, {onProgress, transfer}) on the shared worker, started on first use. In a browser
+ * that cannot run the engine every call fails with what it lacks (an i18n key of ui/needs.js).
+ */
 export function engine() {
+  const missing = missingFeature();
+  if (missing) return () => Promise.reject(new Error(missing));
   shared ??= connect(startWorker());
   return shared;
 }
