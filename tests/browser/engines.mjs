@@ -18,8 +18,9 @@ const POLL_MS = 100;
  * @property {(url: string) => Promise<void>} goto
  * @property {(fn: Function, arg?: unknown) => Promise<any>} evaluate runs fn(arg) in the page
  *   (it may be async); arg and the result must be JSON values
- * @property {(fn: Function, arg?: unknown, options?: {timeout?: number, what?: string})
- *   => Promise<any>} waitFor polls fn(arg) until it is truthy, and returns it
+ * @property {(fn: Function, arg?: unknown, options?: {timeout?: number, what?: string,
+ *   show?: Function}) => Promise<any>} waitFor polls fn(arg) until it is truthy, and returns it;
+ *   on a timeout its error says `what` was awaited and what show() returns in the page then
  * @property {(selector: string, points: number[][]) => Promise<void>} drag presses the mouse at
  *   the first point and moves through the rest; points are [u, v] fractions of the element
  * @property {(width: number, height: number) => Promise<void>} resize the viewport
@@ -40,12 +41,15 @@ export async function openTab(engine, options = {}) {
   if (!open) throw new Error(`unknown engine "${engine}" (one of ${ENGINES.join(', ')})`);
   const tab = await open(options, { width, height });
   tab.engine = engine;
-  tab.waitFor = async (fn, arg, { timeout = 30000, what = String(fn) } = {}) => {
+  tab.waitFor = async (fn, arg, { timeout = 30000, what = String(fn), show } = {}) => {
     const deadline = Date.now() + timeout;
     for (;;) {
       const value = await tab.evaluate(fn, arg);
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`${engine}: timed out after ${timeout} ms: ${what}`);
+      if (Date.now() > deadline) {
+        const seen = show ? `; the page: ${JSON.stringify(await tab.evaluate(show))}` : '';
+        throw new Error(`${engine}: timed out after ${timeout} ms: ${what}${seen}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   };
