@@ -15,7 +15,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 
 /**
  * Launches Chromium with extra playwright context options (viewport, ...) and extra command-line
- * flags (extraArgs, e.g. ['--js-flags=--noexpose_wasm']).
+ * flags (extraArgs, e.g. ['--js-flags=--jitless']).
  * @returns {Promise<{context: import('playwright-core').BrowserContext,
  *   close: () => Promise<void>}>}
  */

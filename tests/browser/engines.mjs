@@ -128,7 +128,12 @@ async function openWebKit(_, { width, height }) {
       return reply.value;
     },
     resize,
-    screenshot: async (path) => writeFileSync(path, await driver.takeScreenshot(), 'base64'),
+    // WebKitGTK's snapshot is of the last frame painted: let one more be painted first.
+    screenshot: async (path) => {
+      await tab.evaluate(() => new Promise((painted) =>
+        requestAnimationFrame(() => requestAnimationFrame(painted))));
+      writeFileSync(path, await driver.takeScreenshot(), 'base64');
+    },
     close,
   };
   tab.drag = async (selector, points) => {
