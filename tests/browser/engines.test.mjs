@@ -333,3 +333,29 @@ for (const engine of CHOSEN.filter((e) => WITHOUT_WASM[e])) {
     });
   });
 }
+
+// ------------------------------------------------------------ a private window without storage
+
+// Firefox's private windows could once not open IndexedDB; the lab then works on and says that
+// nothing outlives a reload. (No engine here can switch Web Locks off, so the page's notice for
+// a browser without them, lab.noLocks, has no test.)
+if (CHOSEN.includes('firefox')) {
+  test('firefox, a private window without IndexedDB: the lab works and says so', async () => {
+    const tab = await openTab('firefox', { firefoxPrefs: { 'browser.privatebrowsing.autostart': true,
+      'dom.indexedDB.privateBrowsing.enabled': false } });
+    try {
+      await tab.goto(`${probed.url}/web/index.html`);
+      await tab.waitFor(() => document.body.dataset.ready === 'true', undefined,
+        { timeout: 60000, what: 'the page to be ready' });
+      await settled(tab);
+      assert.match((await answer(tab, 'standard')).clean, /^\d$/);
+      assert.match(await tab.evaluate(() => document.querySelector('#notice-text').textContent),
+        /lets the lab keep nothing/);
+      assert.equal(await tab.evaluate(() => document.querySelector('#notice').hidden), false);
+      await tab.screenshot(join(SHOTS, 'firefox-private-no-storage.png'));
+      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+    } finally {
+      await tab.close();
+    }
+  });
+}

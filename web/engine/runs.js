@@ -122,6 +122,9 @@ async function withTrainingLock(run) {
   }
 }
 
+/** Whether runs are kept apart across tabs: false without Web Locks, which the page then says. */
+export const tabsKeptApart = () => Boolean(navigator.locks);
+
 /**
  * Whether a run holds the lock now: at start, another tab's (its checkpoint is then not an
  * interrupted run); after a crash, perhaps still the dead worker's.

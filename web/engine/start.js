@@ -4,8 +4,9 @@
 // interrupted training run.
 import { mnist, testDigit } from './data.js';
 import { DEFAULT_MODEL, modelList, pretrained, restore, weightBytes } from './models.js';
-import { interruptedRun, trainingLockHeld } from './runs.js';
+import { interruptedRun, tabsKeptApart, trainingLockHeld } from './runs.js';
 import { SLOTS, state } from './state.js';
+import { storageWorks } from './store.js';
 
 // MNIST test image #7, a 9: FGSM at the tutorial's eps 0.2 fools the pretrained standard model
 // on it and not the defended one, so the page opens on the lab's point.
@@ -19,10 +20,11 @@ if (state.forLabPage) {
 }
 
 /**
- * The op: {models, slots, version, variant, digit, checkpoint, trainingElsewhere}. variant is the
- * engine's build ('simd' | 'scalar', advlab.js's lab.variant). checkpoint is the
- * interrupted run's (null without one); trainingElsewhere says a run holds the training lock now
- * (another tab's, whose checkpoint is then not an interrupted run).
+ * The op: {models, slots, version, variant, digit, checkpoint, trainingElsewhere, storage,
+ * tabsApart}. variant is the engine's build ('simd' | 'scalar', advlab.js's lab.variant).
+ * checkpoint is the interrupted run's (null without one); trainingElsewhere says a run holds the
+ * training lock now (another tab's, whose checkpoint is then not an interrupted run). storage and
+ * tabsApart are false where IndexedDB or Web Locks are missing.
  */
 export async function init() {
   const [digit, ...slots] = await Promise.all([openingDigit, ...SLOTS.map(restore)]);
@@ -32,7 +34,8 @@ export async function init() {
   return {
     result: {
       models: await modelList(), slots, version: state.lab.version, variant: state.lab.variant,
-      digit, checkpoint, trainingElsewhere,
+      digit, checkpoint, trainingElsewhere, storage: await storageWorks(),
+      tabsApart: tabsKeptApart(),
     },
     transfer: [digit.x.buffer],
   };

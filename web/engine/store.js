@@ -8,6 +8,7 @@ const KEPT_MODELS = 8;
 let dbPromise;
 function db() {
   dbPromise ??= new Promise((resolve, reject) => {
+    if (typeof indexedDB === 'undefined') throw new Error('this browser has no IndexedDB');
     const req = indexedDB.open('advlab-lab', 2);
     req.onupgradeneeded = () => {
       const keys = { models: 'id', slots: 'slot', checkpoints: 'run' };
@@ -27,6 +28,14 @@ function db() {
     req.onerror = () => reject(req.error);
   });
   return dbPromise;
+}
+
+/**
+ * Whether this browser lets the lab keep anything: false without IndexedDB (switched off, or in
+ * some private windows), and the page then says that nothing outlives a reload.
+ */
+export function storageWorks() {
+  return db().then(() => true, () => false);
 }
 
 /** Runs fn(objectStore) in a transaction on one store; resolves with its request's result. */

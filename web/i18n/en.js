@@ -190,6 +190,11 @@ export default {
   'lab.training': 'Training',
   'lab.trainProgress': '{model} model: epoch {epoch}/{epochs}, batch {batch}/{batches}, loss ' +
     '{loss}, train accuracy {accuracy}, {speed} images/s',
+  'lab.noStorage': 'This browser lets the lab keep nothing (no IndexedDB, as in some private ' +
+    'windows): models trained or imported here, and a training run to resume, are lost on reload. ' +
+    'Export a model to keep it.',
+  'lab.noLocks': 'This browser has no Web Locks, so two tabs of the lab could train at once over ' +
+    'one checkpoint: train in one tab at a time.',
   'lab.trainingElsewhere': 'Another tab of this lab is training; train here once it is done.',
   'lab.resuming': 'Resuming from the checkpoint…',
   'lab.loadingMnist': 'Loading MNIST…',

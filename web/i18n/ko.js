@@ -191,6 +191,11 @@ export default {
   'lab.training': '훈련',
   'lab.trainProgress': '{model} 모델: 에포크 {epoch}/{epochs}, 배치 {batch}/{batches}, 손실 ' +
     '{loss}, 훈련 정확도 {accuracy}, 초당 이미지 {speed}장',
+  'lab.noStorage': '이 브라우저에서는 실험실이 아무것도 저장할 수 없습니다(IndexedDB 없음, 일부 ' +
+    '사생활 보호 창처럼). 여기서 훈련하거나 가져온 모델과 이어서 할 훈련은 새로 고치면 ' +
+    '사라집니다. 모델을 남기려면 내보내세요.',
+  'lab.noLocks': '이 브라우저에는 Web Locks가 없어서 실험실 탭 두 개가 체크포인트 하나를 두고 ' +
+    '동시에 훈련할 수 있습니다. 한 번에 한 탭에서만 훈련하세요.',
   'lab.trainingElsewhere': '이 실험실의 다른 탭에서 훈련 중입니다. 그 훈련이 끝나면 여기서 훈련하세요.',
   'lab.resuming': '체크포인트에서 이어 가는 중…',
   'lab.loadingMnist': 'MNIST를 불러오는 중…',

@@ -15,7 +15,7 @@ import { showSlot } from './models.js';
 import './recover.js';
 import { showMeasurements } from './robustness.js';
 import { $, SLOTS, state } from './state.js';
-import { failed, setStatus } from './status.js';
+import { failed, setNotice, setStatus } from './status.js';
 import { showPrompt } from './training.js';
 
 startLanguage($('#lang'));
@@ -35,6 +35,9 @@ async function start() {
   for (const info of init.slots) showSlot(info);
   state.ready = true;
   // Another tab's run writes the checkpoint as it goes: that run is not interrupted.
+  // What this browser lacks and the lab can do without, said once: storage before tab safety.
+  if (!init.storage) setNotice('lab.noStorage');
+  else if (!init.tabsApart) setNotice('lab.noLocks');
   if (init.checkpoint && !init.trainingElsewhere) showPrompt(init.checkpoint);
   else if (init.trainingElsewhere) say($('#train-status'), 'lab.trainingElsewhere');
   showDigit(init.digit);
