@@ -688,8 +688,8 @@ advlab_status advlab_poison_measure(advlab_net *net, const advlab_dataset *test,
 /* The defences that cleanse a training set, from the training rows' last
  * hidden layer activations in `net` (the model trained on that set):
  *   "ac"        ActivationDefence (Chen et al.): per class, PCA to nb_dims,
- *               2-means; a cluster is poison by `analysis`:
- *               smaller (ART's default), relative_size, silhouette
+ *               2-means; a cluster is poison by `analysis`: smaller
+ *               (ART's default), relative_size, silhouette (ours)
  *   "spectral"  SpectralSignatureDefense (Tran et al.): per class, the
  *               squared projection on the top singular vector of the
  *               centred activations; the top eps_multiplier *
@@ -705,7 +705,7 @@ typedef enum {
 typedef struct {
     advlab_cleanse_kind kind;
     int nb_dims;                 /* ac: 10 */
-    advlab_ac_analysis analysis; /* ac: smaller */
+    advlab_ac_analysis analysis; /* ac: silhouette */
     float size_threshold;        /* ac relative_size, silhouette: 0.35 */
     float silhouette_threshold;  /* ac silhouette: 0.1 */
     int restarts;                /* ac: k-means++ runs, scikit-learn's n_init 10 */

@@ -21,9 +21,6 @@
 #ifndef TRAIN_EPOCHS
 #define TRAIN_EPOCHS 5
 #endif
-#ifndef AC_ANALYSIS
-#define AC_ANALYSIS ADVLAB_AC_SILHOUETTE
-#endif
 
 static advlab_poison_config config(const char *trigger)
 {
@@ -310,7 +307,6 @@ static void test_mnist(const char *dir)
 
     advlab_cleanse_config cc;
     advlab_cleanse_config_default("ac", &cc);
-    cc.analysis = AC_ANALYSIS;
     advlab_cleanse *c = NULL;
     CHECK(advlab_cleanse_create(net, dirty, &cc, &c) == ADVLAB_OK, "%s", advlab_last_error());
     while (c && !advlab_cleanse_finished(c))

@@ -24,7 +24,9 @@ static const char *const analysis_names[] = {"smaller", "relative_size", "silhou
 static const advlab__cfg_field fields[] = {
     {"nb_dims", ADVLAB__CFG_INT, offsetof(advlab_cleanse_config, nb_dims), 10, 1, 1024, 0, AC, NULL,
      "PCA dimensions"},
-    {"analysis", ADVLAB__CFG_CHOICE, offsetof(advlab_cleanse_config, analysis), 0, 0, 0, 0, AC,
+    /* Not ART's default, smaller: that flags a cluster in every class, so with
+     * one class poisoned most of what it flags is clean (docs/ATTACKS.md). */
+    {"analysis", ADVLAB__CFG_CHOICE, offsetof(advlab_cleanse_config, analysis), 2, 0, 0, 0, AC,
      analysis_names, "which cluster is poison: smaller, relative_size, silhouette"},
     {"size_threshold", ADVLAB__CFG_FLOAT, offsetof(advlab_cleanse_config, size_threshold), 0.35, 0,
      1, 0, AC, NULL, "relative_size, silhouette: a poison cluster holds less of its class"},
