@@ -216,8 +216,9 @@ static const command commands[] = {
      cli_strip,
      "--model FILE [--image FILE.png | --limit 100] [--trigger pattern|pixel|FILE.png]\n"
      "[STRIP settings]\n"
-     "STRIP's verdict on an image, or on the first test images, with the trigger added\n"
-     "when --trigger is given; the last 1000 test images are the clean pool",
+     "STRIP's verdict on an image, or on the first test images (with --trigger: those of\n"
+     "the source classes, not of their target, with the trigger added); the last 1000 test\n"
+     "images are the clean pool",
      {&cli_strip_help, &cli_poison_help}},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])

@@ -540,10 +540,14 @@ int cli_strip(const cli_options *o)
         }
         advlab_buffer_free(bytes);
     } else {
-        /* The first --limit test images (100), not of the target class. */
-        n = o->limit > 0 ? o->limit : 100;
-        if (n > n_all - n_pool)
-            n = n_all - n_pool;
+        /* The first --limit test images (100) before the pool; with --trigger,
+         * only those the poisoning targets (its source classes, not already of
+         * their target), gathered to the front. */
+        int want = o->limit > 0 ? o->limit : 100;
+        n = 0;
+        for (int i = 0; i < n_all - n_pool && n < want; i++)
+            if (!o->trigger || advlab__poison_eligible(&pc, y[i]))
+                memmove(pool + (size_t)n++ * size, pool + (size_t)i * size, sizeof(float) * size);
         x = pool;
         pool = NULL;
     }
