@@ -325,6 +325,8 @@ assert r["trigger"] == "mask" and r["poisoned_by_label"][8] == r["poisoned"] > 0
 assert len(rows) == r["poisoned"] and rows == sorted(set(rows)), "rows"
 assert mask.count("1") == 9 and mask[22 * 28 + 22] == "1", "mask"
 PY
+# train --data works on the poisoned set.
+expect_ok "$advlab" train --data "$work/p" --limit 500 --epochs 1 --out "$work/poisoned.safetensors"
 # A rows file that does not match the data.
 { echo "count 100"; echo "trigger pattern"; echo "rows 1"; echo 5; } >"$work/short.txt"
 expect_error 1 'short.txt: written for 100 rows, but the data has 60000' -- \
