@@ -602,6 +602,180 @@ advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t l
 advlab_status advlab_image_file_to_mnist(const char *name, const uint8_t *bytes, size_t len,
                                          float *out);
 
+/* ---------------------------------------------------------- poisoning
+ * The data-collection and training stages (issue 15): a backdoor planted in
+ * the training set, and the defences that find it again. Names and defaults
+ * follow ART; docs/ATTACKS.md ("Poisoning") lists every departure.
+ *   triggers: "pattern"  ART's add_pattern_bd: four pixels near the
+ *                        bottom-right corner, `distance` from it
+ *             "pixel"    ART's add_single_bd: one pixel
+ *             "mask"     any 28x28 mask (cfg.mask), drawn by the user */
+
+#define ADVLAB_TRIGGER_SIDE 28
+#define ADVLAB_TRIGGER_PIXELS (ADVLAB_TRIGGER_SIDE * ADVLAB_TRIGGER_SIDE)
+
+typedef enum {
+    ADVLAB_TRIGGER_PATTERN = 0,
+    ADVLAB_TRIGGER_PIXEL = 1,
+    ADVLAB_TRIGGER_MASK = 2,
+} advlab_trigger_kind;
+
+typedef struct {
+    advlab_trigger_kind trigger;
+    int distance;    /* pattern, pixel: from the bottom-right walls, ART's 2 */
+    float value;     /* the trigger pixels' value, ART's pixel_value 1 */
+    int source;      /* the class poisoned; -1: every class */
+    int target;      /* the poisoned rows' label; -1: the next class, (y+1) mod 10 */
+    float fraction;  /* of the eligible rows, poisoned: round(fraction * eligible) */
+    int clean_label; /* 1: Turner et al.: rows OF the target class, pushed away from it
+                        by PGD on a proxy model, then triggered; no label changes */
+    float eps;       /* clean label's PGD (inf norm): ART's 0.3, */
+    float eps_step;  /* 0.1 */
+    int max_iter;    /* and 100 */
+    uint64_t seed;   /* which rows */
+    uint8_t mask[ADVLAB_TRIGGER_PIXELS]; /* mask: non-zero where the trigger is */
+} advlab_poison_config;
+
+/* The defaults of a trigger kind ("pattern", "pixel", "mask"; the mask all
+ * zero): ART's distance 2 and value 1, every source class, the next class
+ * as target, 10%, seed 1. */
+advlab_status advlab_poison_config_default(const char *trigger, advlab_poison_config *cfg);
+advlab_status advlab_poison_config_set(advlab_poison_config *cfg, const char *key, double value);
+
+/* Writes the trigger into n images x (n, 784) in place. */
+advlab_status advlab_trigger_apply(const advlab_poison_config *cfg, float *x, int n);
+
+/* Poisons a copy of `clean` (28x28 images, 10 classes): the eligible rows
+ * are those of the source class(es) whose label differs from their target
+ * (clean label: the rows of the target class); round(fraction * eligible)
+ * of them, drawn without replacement by the seed, get the trigger and the
+ * target label (clean label: PGD on `proxy` first, labels unchanged; proxy
+ * is needed then and ignored otherwise). Pixels are stored as bytes, so a
+ * clean-label perturbation is rounded to whole 1/255 steps inside the eps
+ * ball. *out is the caller's (advlab_dataset_free); *rows (ascending, the
+ * poisoned rows' indices) is freed with advlab_buffer_free. */
+advlab_status advlab_poison_dataset(const advlab_dataset *clean, const advlab_poison_config *cfg,
+                                    advlab_net *proxy, advlab_dataset **out, int32_t **rows,
+                                    int *n_rows);
+/* The poisoning's report as JSON (settings, rows, eligible, per-class
+ * counts), a buffer freed with advlab_buffer_free. */
+advlab_status advlab_poison_report_json(const advlab_poison_config *cfg,
+                                        const advlab_dataset *poisoned, const int32_t *rows,
+                                        int n_rows, char **json);
+/* Checks that rows[0..n_rows) are ascending row indices of ds, naming
+ * `name` (a poisoned-rows file) in the message if not. */
+advlab_status advlab_poison_rows_check(const char *name, const int32_t *rows, int n_rows,
+                                       const advlab_dataset *ds);
+/* An IDX image file and an IDX label file of ds, each a buffer freed with
+ * advlab_buffer_free: the poisoned set written back as MNIST's files. */
+advlab_status advlab_dataset_to_idx(const advlab_dataset *ds, uint8_t **images, size_t *images_len,
+                                    uint8_t **labels, size_t *labels_len);
+
+typedef struct {
+    double clean_accuracy; /* on the clean test images */
+    int clean_n;
+    double attack_success; /* triggered test images of the source classes whose label is
+                              not their target, classified as their target */
+    int attack_n;
+} advlab_poison_metrics;
+
+/* Clean accuracy and attack success rate over the first `limit` test
+ * images (all when limit <= 0). */
+advlab_status advlab_poison_measure(advlab_net *net, const advlab_dataset *test,
+                                    const advlab_poison_config *cfg, int limit,
+                                    advlab_poison_metrics *out);
+
+/* The defences that cleanse a training set, from the training rows' last
+ * hidden layer activations in `net` (the model trained on that set):
+ *   "ac"        ActivationDefence (Chen et al.): per class, PCA to nb_dims,
+ *               2-means; a cluster is poison by `analysis`: smaller
+ *               (ART's default), relative_size, silhouette (ours)
+ *   "spectral"  SpectralSignatureDefense (Tran et al.): per class, the
+ *               squared projection on the top singular vector of the
+ *               centred activations; the top eps_multiplier *
+ *               expected_fraction of each class is flagged */
+
+typedef enum { ADVLAB_CLEANSE_AC = 0, ADVLAB_CLEANSE_SPECTRAL = 1 } advlab_cleanse_kind;
+typedef enum {
+    ADVLAB_AC_SMALLER = 0,
+    ADVLAB_AC_RELATIVE_SIZE = 1,
+    ADVLAB_AC_SILHOUETTE = 2,
+} advlab_ac_analysis;
+
+typedef struct {
+    advlab_cleanse_kind kind;
+    int nb_dims;                 /* ac: 10 */
+    advlab_ac_analysis analysis; /* ac: silhouette */
+    float size_threshold;        /* ac relative_size, silhouette: 0.35 */
+    float silhouette_threshold;  /* ac silhouette: 0.1 */
+    int restarts;                /* ac: k-means++ runs, scikit-learn's n_init 10 */
+    float expected_fraction;     /* spectral: ART's expected_pp_poison 0.33 */
+    float eps_multiplier;        /* spectral: 1.5 */
+    uint64_t seed;               /* ac: k-means++ */
+} advlab_cleanse_config;
+
+advlab_status advlab_cleanse_config_default(const char *name, advlab_cleanse_config *cfg);
+advlab_status advlab_cleanse_config_set(advlab_cleanse_config *cfg, const char *key, double value);
+
+typedef struct advlab_cleanse advlab_cleanse;
+
+/* Prepares the defence; net and ds are borrowed for its lifetime. */
+advlab_status advlab_cleanse_create(advlab_net *net, const advlab_dataset *ds,
+                                    const advlab_cleanse_config *cfg, advlab_cleanse **out);
+void advlab_cleanse_free(advlab_cleanse *c);
+/* Does at most max_units units (a batch of activations, or a class's
+ * analysis); *done and *total (may be NULL) report the units so far. */
+advlab_status advlab_cleanse_run(advlab_cleanse *c, int max_units, int *done, int *total);
+int advlab_cleanse_finished(const advlab_cleanse *c);
+/* Once finished, views valid for the handle lifetime, one per row:
+ * flags (1: flagged as poison), and points (rows, 2): ac: the row's first
+ * two reduced coordinates, cluster in clusters; spectral: (score, 0),
+ * clusters = flags. */
+const uint8_t *advlab_cleanse_flags(const advlab_cleanse *c);
+const float *advlab_cleanse_points(const advlab_cleanse *c);
+const uint8_t *advlab_cleanse_clusters(const advlab_cleanse *c);
+/* The truly poisoned rows (ascending), for precision and recall. */
+advlab_status advlab_cleanse_set_truth(advlab_cleanse *c, const int32_t *rows, int n_rows);
+/* A new dataset of the rows not flagged (the caller's). */
+advlab_status advlab_cleanse_dataset(const advlab_cleanse *c, advlab_dataset **out);
+/* Adds measurement `name` ("poisoned", "retrained") to the report. */
+advlab_status advlab_cleanse_add_metrics(advlab_cleanse *c, const char *name,
+                                         const advlab_poison_metrics *m);
+/* The report as JSON (settings, flagged, per class, precision and recall
+ * when the truth is set, measurements); valid until the next call on c.
+ * NULL until finished. */
+const char *advlab_cleanse_report_json(advlab_cleanse *c);
+
+/* STRIP (Gao et al. 2019): superimpose num_samples clean images on an
+ * input, (x + clean) / 2 as ART's combine_images, and flag it when the mean
+ * entropy (bits) of the predictions is at most the threshold: the
+ * false_acceptance_rate quantile of a normal fitted to the clean images'
+ * own entropies. */
+typedef struct {
+    int num_samples;             /* 20 */
+    float false_acceptance_rate; /* 0.01 */
+    uint64_t seed;               /* which clean images */
+} advlab_strip_config;
+
+void advlab_strip_config_default(advlab_strip_config *cfg);
+advlab_status advlab_strip_config_set(advlab_strip_config *cfg, const char *key, double value);
+
+typedef struct advlab_strip advlab_strip;
+
+/* Copies n clean images (the pool superimposed, and whose entropies set the
+ * threshold) and calibrates; net is borrowed for the handle's lifetime. */
+advlab_status advlab_strip_create(advlab_net *net, const float *clean, int n,
+                                  const advlab_strip_config *cfg, advlab_strip **out);
+void advlab_strip_free(advlab_strip *s);
+double advlab_strip_threshold(const advlab_strip *s);
+/* entropy (n) and flags (n, may be NULL) for n images. */
+advlab_status advlab_strip_entropy(advlab_strip *s, const float *x, int n, float *entropy,
+                                   uint8_t *flags);
+/* The verdicts on n images as JSON (threshold, the clean entropies' mean
+ * and deviation, then per image its prediction, entropy and flag), a buffer
+ * freed with advlab_buffer_free. */
+advlab_status advlab_strip_report_json(advlab_strip *s, const float *x, int n, char **json);
+
 #ifdef __cplusplus
 }
 #endif

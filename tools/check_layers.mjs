@@ -22,7 +22,8 @@ const C_LAYERS = {
   attacks: ['defences'],
   train: ['attacks'],
   detectors: ['train'],
-  lab: ['detectors'],
+  poison: ['train'], // the poisoning family: PGD for clean labels, beside the detectors
+  lab: ['detectors', 'poison'],
   // The faces: none reaches another, except that the CLI uses the native file readers.
   native: ['lab'],
   wasm: ['lab'],

@@ -194,6 +194,67 @@ export class Lab {
         signal?: AbortSignal;
     }): Promise<ExperimentReport>;
     /**
+     * Poisons a copy of a training set (ART's PoisoningAttackBackdoor, or with cleanLabel its
+     * PoisoningAttackCleanLabelBackdoor): round(fraction * eligible) of the eligible rows get the
+     * trigger and their target label (clean label: PGD on `proxy` first, labels kept).
+     * @param {Dataset} dataset 28x28 images, 10 classes
+     * @param {PoisonSettings} [settings]
+     * @param {{proxy?: Net}} [opts] the clean label's proxy model
+     * @returns {{dataset: Dataset, rows: Int32Array, report: object}} the poisoned copy (the
+     *   caller's to free), the poisoned rows ascending, and the report `advlab poison --json` prints
+     */
+    poison(dataset: Dataset, settings?: PoisonSettings, { proxy }?: {
+        proxy?: Net;
+    }): {
+        dataset: Dataset;
+        rows: Int32Array;
+        report: object;
+    };
+    /**
+     * The images with the trigger of `settings` written in (advlab_trigger_apply): a copy.
+     * @param {Float32Array} x n*784 images
+     * @param {PoisonSettings} [settings] trigger, mask, distance and value are used
+     * @returns {Float32Array}
+     */
+    addTrigger(x: Float32Array, settings?: PoisonSettings): Float32Array;
+    /**
+     * A model's clean accuracy and the attack's success rate: triggered test images of the source
+     * classes (not already of their target) classified as their target (advlab_poison_measure).
+     * @param {Net} net
+     * @param {Dataset} test
+     * @param {PoisonSettings} [settings] the poisoning whose trigger and targets are measured
+     * @param {{limit?: number}} [opts] the first `limit` test images (all by default)
+     * @returns {PoisonMetrics}
+     */
+    poisonMetrics(net: Net, test: Dataset, settings?: PoisonSettings, { limit }?: {
+        limit?: number;
+    }): PoisonMetrics;
+    /**
+     * Finds the poison in a training set from the last hidden layer of the model trained on it:
+     * ART's ActivationDefence ('ac') or SpectralSignatureDefense ('spectral'), in chunks. With the
+     * poisoned rows, the report has precision and recall; with test and poison, the model's clean
+     * accuracy and attack success ("poisoned"); with retrain, a new model of the same arch
+     * (maxBatch = the batch, seeded by the training's seed) is trained on the rows left and
+     * measured ("retrained"), as `advlab cleanse --retrain --json` does.
+     * @param {Net} net the model trained on `dataset`
+     * @param {Dataset} dataset the (poisoned) training set
+     * @param {CleanseSettings} [settings]
+     * @param {CleanseOptions} [opts]
+     * @returns {Promise<CleanseResult>}
+     */
+    cleanse(net: Net, dataset: Dataset, settings?: CleanseSettings, opts?: CleanseOptions): Promise<CleanseResult>;
+    /**
+     * STRIP (Gao et al.): each input is superimposed with numSamples of the clean images,
+     * (x + clean) / 2, and flagged when its predictions' mean entropy is at most the threshold
+     * the clean images' own entropies set at the false acceptance rate.
+     * @param {Net} net
+     * @param {Float32Array} clean n*784 clean images: the pool, and the calibration
+     * @param {Float32Array} x m*784 inputs to judge
+     * @param {ConfigKeys} [settings] numSamples (20), falseAcceptanceRate (0.01), seed
+     * @returns {StripReport} the report `advlab strip --json` prints
+     */
+    strip(net: Net, clean: Float32Array, x: Float32Array, settings?: ConfigKeys): StripReport;
+    /**
      * The FGSM eps of the experiment's accuracy curve (advlab_experiment_curve_eps), increasing.
      * @returns {number[]} e.g. [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
      */
@@ -664,6 +725,204 @@ export type Progress = {
      */
     accuracy: number;
     imagesPerSec: number;
+};
+/**
+ * A poisoning (keys of advlab_poison_config, camelCase or snake_case).
+ */
+export type PoisonSettings = {
+    /**
+     * ART's add_pattern_bd (default), add_single_bd,
+     * or a drawn mask
+     */
+    trigger?: "pattern" | "pixel" | "mask";
+    /**
+     * trigger 'mask': 784 values row by row, non-zero where the
+     * trigger is
+     */
+    mask?: ArrayLike<number>;
+    /**
+     * the class poisoned ('all', the default)
+     */
+    source?: number | "all";
+    /**
+     * the poisoned label ('next', the default: (y + 1) mod 10)
+     */
+    target?: number | "next";
+    /**
+     * of the eligible rows, poisoned (0.1)
+     */
+    fraction?: number;
+    /**
+     * Turner et al.'s clean-label backdoor (needs a proxy and
+     * a fixed target)
+     */
+    cleanLabel?: boolean | number;
+    /**
+     * clean label: PGD's radius (0.3)
+     */
+    eps?: number;
+    /**
+     * clean label: PGD's step (0.1)
+     */
+    epsStep?: number;
+    /**
+     * clean label: PGD's iterations (100)
+     */
+    maxIter?: number;
+    /**
+     * pattern, pixel: from the bottom-right walls (2)
+     */
+    distance?: number;
+    /**
+     * the trigger pixels' value (1)
+     */
+    value?: number;
+    /**
+     * which rows (1)
+     */
+    seed?: number | bigint;
+};
+export type PoisonMetrics = {
+    /**
+     * on the clean test images
+     */
+    cleanAccuracy: number;
+    /**
+     * images measured
+     */
+    cleanN: number;
+    /**
+     * triggered images classified as their target
+     */
+    attackSuccess: number;
+    /**
+     * triggered images measured
+     */
+    attackN: number;
+};
+/**
+ * A cleansing (keys of advlab_cleanse_config).
+ */
+export type CleanseSettings = {
+    /**
+     * activation clustering (default) or spectral signatures
+     */
+    defence?: "ac" | "spectral";
+    /**
+     * ac: PCA dimensions (10)
+     */
+    nbDims?: number;
+    /**
+     * ac: which cluster is poison
+     * ('silhouette')
+     */
+    analysis?: "smaller" | "relative_size" | "silhouette";
+    /**
+     * ac: 0.35
+     */
+    sizeThreshold?: number;
+    /**
+     * ac: 0.1
+     */
+    silhouetteThreshold?: number;
+    /**
+     * ac: k-means++ runs (10)
+     */
+    restarts?: number;
+    /**
+     * spectral: the poison expected in a class (0.33)
+     */
+    expectedFraction?: number;
+    /**
+     * spectral: 1.5
+     */
+    epsMultiplier?: number;
+    /**
+     * ac: k-means++ (1)
+     */
+    seed?: number | bigint;
+};
+export type CleanseOptions = {
+    /**
+     * the truly poisoned rows (ascending): precision and recall
+     */
+    rows?: ArrayLike<number>;
+    /**
+     * with poison: measure the models
+     */
+    test?: Dataset;
+    /**
+     * the poisoning to measure
+     */
+    poison?: PoisonSettings;
+    /**
+     * train a new model on the rows left
+     */
+    retrain?: TrainConfig | boolean;
+    /**
+     * cleanse: {done,
+     * total} units; retrain: the training's Progress
+     */
+    onProgress?: (p: {
+        stage: "cleanse" | "retrain";
+    } & object) => void;
+    /**
+     * cleanse units between yields (4)
+     */
+    chunk?: number;
+    signal?: AbortSignal;
+};
+export type CleanseResult = {
+    /**
+     * as `advlab cleanse --json` prints it
+     */
+    report: object;
+    /**
+     * one per row, 1 where flagged as poison
+     */
+    flags: Uint8Array;
+    /**
+     * one per row: ac's cluster, spectral's flag
+     */
+    clusters: Uint8Array;
+    /**
+     * two per row: ac's first two reduced coordinates (within the
+     * row's class), spectral's (score, 0)
+     */
+    points: Float32Array;
+    /**
+     * retrain: the new model (the caller's to free)
+     */
+    net?: Net;
+    /**
+     * retrain: the rows left (the caller's to free)
+     */
+    cleaned?: Dataset;
+};
+export type StripReport = {
+    defence: "strip";
+    /**
+     * num_samples, false_acceptance_rate, seed
+     */
+    settings: object;
+    clean_images: number;
+    /**
+     * the clean images' mean entropy (bits)
+     */
+    clean_mean: number;
+    /**
+     * and its deviation
+     */
+    clean_std: number;
+    /**
+     * entropy at or below which an input is flagged
+     */
+    threshold: number;
+    images: {
+        prediction: number;
+        entropy: number;
+        flagged: boolean;
+    }[];
 };
 declare class Owned {
     /**

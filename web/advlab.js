@@ -142,13 +142,21 @@ const EXPORTS = [
   // The lab page's measures (the last section of wasm_api.c).
   'curve_eps_count', 'curve_eps', 'tutorial_count', 'tutorial', 'count_correct',
   'perturbation_norms',
+  // The poisoning family (src/wasm/wasm_poison.c).
+  'poison_config_mask', 'poison_dataset', 'poison_report_json', 'trigger_apply', 'poison_measure',
+  'dataset_to_idx', 'cleanse_create', 'cleanse_free', 'cleanse_run', 'cleanse_finished',
+  'cleanse_flags', 'cleanse_points', 'cleanse_clusters', 'cleanse_set_truth', 'cleanse_dataset',
+  'cleanse_add_metrics', 'cleanse_report_json', 'strip_create', 'strip_free', 'strip_report_json',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
 const CONFIG_WHAT = {
   train: 'train config', adv: 'adversarial training', attack: 'attack',
   preprocess: 'pre-processor', postprocess: 'post-processor', experiment: 'experiment',
+  poison: 'poison', cleanse: 'cleanse', strip: 'strip',
 };
+// The side of a trigger's square image (ADVLAB_TRIGGER_SIDE).
+const TRIGGER_SIDE = 28;
 // advlab_grad_mode, by index.
 const GRAD_MODES = ['bpda', 'exact'];
 
@@ -764,6 +772,226 @@ export class Lab {
     } finally {
       e.free();
     }
+  }
+
+  // ------------------------------------------------ poisoning (issue 15)
+  //
+  //   const { dataset: poisoned, rows, report } = lab.poison(train, { source: 0, fraction: 0.1 });
+  //   const net = lab.createNet({ arch: 'tutorial' });
+  //   await net.train(poisoned, { epochs: 5 }, { onProgress });
+  //   lab.poisonMetrics(net, test, { source: 0 })          // {cleanAccuracy, attackSuccess, ...}
+  //   const found = await lab.cleanse(net, poisoned, { defence: 'ac' },
+  //     { rows, test, poison: { source: 0 }, retrain: { epochs: 5 }, onProgress });
+  //   found.report.recall; found.flags; found.points; found.net.free(); found.cleaned.free();
+  //   lab.strip(net, cleanImages, lab.addTrigger(drawing, { trigger: 'pattern' }))
+
+  /**
+   * Poisons a copy of a training set (ART's PoisoningAttackBackdoor, or with cleanLabel its
+   * PoisoningAttackCleanLabelBackdoor): round(fraction * eligible) of the eligible rows get the
+   * trigger and their target label (clean label: PGD on `proxy` first, labels kept).
+   * @param {Dataset} dataset 28x28 images, 10 classes
+   * @param {PoisonSettings} [settings]
+   * @param {{proxy?: Net}} [opts] the clean label's proxy model
+   * @returns {{dataset: Dataset, rows: Int32Array, report: object}} the poisoned copy (the
+   *   caller's to free), the poisoned rows ascending, and the report `advlab poison --json` prints
+   */
+  poison(dataset, settings = {}, { proxy } = {}) {
+    const core = this.#core;
+    const { c } = core;
+    return this.#poisonConfig(settings, (cfg) => core.withScratch([4, 4, 4, 4], (pOut, pRows, pN,
+      pJson) => {
+      core.check(c.poison_dataset(dataset.ptr, cfg, proxy ? proxy.ptr : 0, pOut, pRows, pN));
+      const poisoned = new Dataset(core, core.i32(pOut, 1)[0]);
+      const rowsPtr = core.i32(pRows, 1)[0];
+      const n = core.i32(pN, 1)[0];
+      try {
+        const rows = core.i32(rowsPtr, n).slice();
+        core.check(c.poison_report_json(cfg, poisoned.ptr, rowsPtr, n, pJson));
+        const json = core.i32(pJson, 1)[0];
+        try {
+          return { dataset: poisoned, rows, report: JSON.parse(core.string(json)) };
+        } finally {
+          c.buffer_free(json);
+        }
+      } catch (err) {
+        poisoned.free();
+        throw err;
+      } finally {
+        c.buffer_free(rowsPtr);
+      }
+    }, 'poison'));
+  }
+
+  /**
+   * The images with the trigger of `settings` written in (advlab_trigger_apply): a copy.
+   * @param {Float32Array} x n*784 images
+   * @param {PoisonSettings} [settings] trigger, mask, distance and value are used
+   * @returns {Float32Array}
+   */
+  addTrigger(x, settings = {}) {
+    const core = this.#core;
+    const xs = core.floats(x, 'addTrigger');
+    const n = imageCount(xs, TRIGGER_SIDE * TRIGGER_SIDE, 'addTrigger');
+    return this.#poisonConfig(settings, (cfg) => core.withScratch([xs.byteLength], (px) => {
+      core.f32(px, xs.length).set(xs);
+      core.check(core.c.trigger_apply(cfg, px, n));
+      return core.f32(px, xs.length).slice();
+    }, 'addTrigger'));
+  }
+
+  /**
+   * A model's clean accuracy and the attack's success rate: triggered test images of the source
+   * classes (not already of their target) classified as their target (advlab_poison_measure).
+   * @param {Net} net
+   * @param {Dataset} test
+   * @param {PoisonSettings} [settings] the poisoning whose trigger and targets are measured
+   * @param {{limit?: number}} [opts] the first `limit` test images (all by default)
+   * @returns {PoisonMetrics}
+   */
+  poisonMetrics(net, test, settings = {}, { limit = 0 } = {}) {
+    intArg(limit, 'poisonMetrics: limit');
+    const core = this.#core;
+    return this.#poisonConfig(settings, (cfg) => core.withScratch([core.sizeOf('poison_metrics')],
+      (out) => {
+        core.check(core.c.poison_measure(net.ptr, test.ptr, cfg, limit, out));
+        return core.read('poison_metrics', out);
+      }));
+  }
+
+  /**
+   * Finds the poison in a training set from the last hidden layer of the model trained on it:
+   * ART's ActivationDefence ('ac') or SpectralSignatureDefense ('spectral'), in chunks. With the
+   * poisoned rows, the report has precision and recall; with test and poison, the model's clean
+   * accuracy and attack success ("poisoned"); with retrain, a new model of the same arch
+   * (maxBatch = the batch, seeded by the training's seed) is trained on the rows left and
+   * measured ("retrained"), as `advlab cleanse --retrain --json` does.
+   * @param {Net} net the model trained on `dataset`
+   * @param {Dataset} dataset the (poisoned) training set
+   * @param {CleanseSettings} [settings]
+   * @param {CleanseOptions} [opts]
+   * @returns {Promise<CleanseResult>}
+   */
+  async cleanse(net, dataset, settings = {}, opts = {}) {
+    checkKeys(opts, ['rows', 'test', 'poison', 'retrain', 'onProgress', 'chunk', 'signal'],
+      'cleanse');
+    const { rows, test, poison, retrain, onProgress, chunk = 4, signal } = opts;
+    intArg(chunk, 'cleanse: chunk');
+    const { defence = 'ac', ...keys } = settings;
+    const core = this.#core;
+    const { c } = core;
+    const ptr = core.withConfig('cleanse', defence, keys, (cfg) =>
+      core.out((o) => c.cleanse_create(net.ptr, dataset.ptr, cfg, o)));
+    const h = new Cleanse(core, ptr, [net, dataset]);
+    const made = [];
+    try {
+      while (!c.cleanse_finished(h.ptr)) {
+        signal?.throwIfAborted();
+        const [done, total] = core.out2((d, t) => c.cleanse_run(h.ptr, chunk, d, t));
+        onProgress?.({ stage: 'cleanse', done, total });
+        await nextTurn();
+      }
+      if (rows !== undefined) {
+        const r = Int32Array.from(rows);
+        core.withScratch([r.byteLength], (p) => {
+          core.i32(p, r.length).set(r);
+          core.check(c.cleanse_set_truth(h.ptr, p, r.length));
+        }, 'cleanse: rows');
+      }
+      const measure = (model, name) => {
+        if (!test || !poison) return;
+        this.#poisonConfig(poison, (cfg) => core.withScratch([core.sizeOf('poison_metrics')],
+          (m) => {
+            core.check(c.poison_measure(model.ptr, test.ptr, cfg, 0, m));
+            core.withString(name, (n) => core.check(c.cleanse_add_metrics(h.ptr, n, m)));
+          }));
+      };
+      measure(net, 'poisoned');
+      const result = {};
+      if (retrain) {
+        const config = retrain === true ? {} : retrain;
+        const { batch, seed } = { ...core.trainDefaults, ...config };
+        result.cleaned = new Dataset(core, core.out((o) => c.cleanse_dataset(h.ptr, o)));
+        made.push(result.cleaned);
+        result.net = this.createNet({ arch: net.arch, maxBatch: batch, seed });
+        made.push(result.net);
+        await result.net.train(result.cleaned, config, {
+          onProgress: (p) => onProgress?.({ stage: 'retrain', ...p }), signal,
+        });
+        measure(result.net, 'retrained');
+      }
+      const json = core.string(c.cleanse_report_json(h.ptr));
+      if (json === null) throw new Error('cleanse: the report could not be built');
+      const n = dataset.count;
+      result.report = JSON.parse(json);
+      result.flags = new Uint8Array(core.memory, c.cleanse_flags(h.ptr), n).slice();
+      result.clusters = new Uint8Array(core.memory, c.cleanse_clusters(h.ptr), n).slice();
+      result.points = core.f32(c.cleanse_points(h.ptr), 2 * n).slice();
+      made.length = 0;
+      return result;
+    } finally {
+      for (const m of made) m.free();
+      h.free();
+    }
+  }
+
+  /**
+   * STRIP (Gao et al.): each input is superimposed with numSamples of the clean images,
+   * (x + clean) / 2, and flagged when its predictions' mean entropy is at most the threshold
+   * the clean images' own entropies set at the false acceptance rate.
+   * @param {Net} net
+   * @param {Float32Array} clean n*784 clean images: the pool, and the calibration
+   * @param {Float32Array} x m*784 inputs to judge
+   * @param {ConfigKeys} [settings] numSamples (20), falseAcceptanceRate (0.01), seed
+   * @returns {StripReport} the report `advlab strip --json` prints
+   */
+  strip(net, clean, x, settings = {}) {
+    const core = this.#core;
+    const { c } = core;
+    const pool = core.floats(clean, 'strip: clean');
+    const xs = core.floats(x, 'strip');
+    const nPool = imageCount(pool, net.inputSize, 'strip: clean');
+    const n = imageCount(xs, net.inputSize, 'strip');
+    return core.withConfig('strip', undefined, settings, (cfg) =>
+      core.withScratch([pool.byteLength, xs.byteLength, 4], (pp, px, pJson) => {
+        core.f32(pp, pool.length).set(pool);
+        core.f32(px, xs.length).set(xs);
+        const s = core.out((o) => c.strip_create(net.ptr, pp, nPool, cfg, o));
+        try {
+          core.check(c.strip_report_json(s, px, n, pJson));
+          const json = core.i32(pJson, 1)[0];
+          try {
+            return JSON.parse(core.string(json));
+          } finally {
+            c.buffer_free(json);
+          }
+        } finally {
+          c.strip_free(s);
+        }
+      }, 'strip'));
+  }
+
+  /**
+   * Runs fn(cfg) with a heap poison config from settings: the trigger kind, a drawn mask,
+   * 'all' and 'next' for source and target, the rest set by key.
+   */
+  #poisonConfig(settings, fn) {
+    const core = this.#core;
+    const { trigger = 'pattern', mask, source, target, ...keys } = settings;
+    if (source !== undefined) keys.source = source === 'all' ? -1 : source;
+    if (target !== undefined) keys.target = target === 'next' ? -1 : target;
+    return core.withConfig('poison', trigger, keys, (cfg) => {
+      if (mask !== undefined) {
+        if (trigger !== 'mask') throw new Error(`poison ${trigger}: a mask needs trigger 'mask'`);
+        const size = TRIGGER_SIDE * TRIGGER_SIDE;
+        if (mask?.length !== size) {
+          throw new Error(`poison mask: ${mask?.length} values, a trigger is ` +
+            `${TRIGGER_SIDE}x${TRIGGER_SIDE} = ${size}`);
+        }
+        const bytes = new Uint8Array(core.memory, core.c.poison_config_mask(cfg), size);
+        for (let i = 0; i < size; i++) bytes[i] = Number(mask[i]) !== 0 ? 1 : 0;
+      }
+      return fn(cfg);
+    });
   }
 
   // ------------------------------------------------ the lab page's measures
@@ -1563,3 +1791,94 @@ class Experiment extends Owned {
     this.#core.c.experiment_free(this.release());
   }
 }
+
+// The C cleanse behind Lab#cleanse; it borrows the net and the dataset.
+class Cleanse extends Owned {
+  #core;
+  constructor(core, ptr, borrowed) {
+    super(ptr, 'Cleanse', borrowed);
+    this.#core = core;
+  }
+
+  free() {
+    if (this.freed) return;
+    this.#core.c.cleanse_free(this.release());
+  }
+}
+
+/**
+ * A poisoning (keys of advlab_poison_config, camelCase or snake_case).
+ * @typedef {object} PoisonSettings
+ * @property {'pattern'|'pixel'|'mask'} [trigger] ART's add_pattern_bd (default), add_single_bd,
+ *   or a drawn mask
+ * @property {ArrayLike<number>} [mask] trigger 'mask': 784 values row by row, non-zero where the
+ *   trigger is
+ * @property {number|'all'} [source] the class poisoned ('all', the default)
+ * @property {number|'next'} [target] the poisoned label ('next', the default: (y + 1) mod 10)
+ * @property {number} [fraction] of the eligible rows, poisoned (0.1)
+ * @property {boolean|number} [cleanLabel] Turner et al.'s clean-label backdoor (needs a proxy and
+ *   a fixed target)
+ * @property {number} [eps] clean label: PGD's radius (0.3)
+ * @property {number} [epsStep] clean label: PGD's step (0.1)
+ * @property {number} [maxIter] clean label: PGD's iterations (100)
+ * @property {number} [distance] pattern, pixel: from the bottom-right walls (2)
+ * @property {number} [value] the trigger pixels' value (1)
+ * @property {number|bigint} [seed] which rows (1)
+ */
+
+/**
+ * @typedef {object} PoisonMetrics
+ * @property {number} cleanAccuracy on the clean test images
+ * @property {number} cleanN images measured
+ * @property {number} attackSuccess triggered images classified as their target
+ * @property {number} attackN triggered images measured
+ */
+
+/**
+ * A cleansing (keys of advlab_cleanse_config).
+ * @typedef {object} CleanseSettings
+ * @property {'ac'|'spectral'} [defence] activation clustering (default) or spectral signatures
+ * @property {number} [nbDims] ac: PCA dimensions (10)
+ * @property {'smaller'|'relative_size'|'silhouette'} [analysis] ac: which cluster is poison
+ *   ('silhouette')
+ * @property {number} [sizeThreshold] ac: 0.35
+ * @property {number} [silhouetteThreshold] ac: 0.1
+ * @property {number} [restarts] ac: k-means++ runs (10)
+ * @property {number} [expectedFraction] spectral: the poison expected in a class (0.33)
+ * @property {number} [epsMultiplier] spectral: 1.5
+ * @property {number|bigint} [seed] ac: k-means++ (1)
+ */
+
+/**
+ * @typedef {object} CleanseOptions
+ * @property {ArrayLike<number>} [rows] the truly poisoned rows (ascending): precision and recall
+ * @property {Dataset} [test] with poison: measure the models
+ * @property {PoisonSettings} [poison] the poisoning to measure
+ * @property {TrainConfig|boolean} [retrain] train a new model on the rows left
+ * @property {(p: {stage: 'cleanse'|'retrain'} & object) => void} [onProgress] cleanse: {done,
+ *   total} units; retrain: the training's Progress
+ * @property {number} [chunk] cleanse units between yields (4)
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * @typedef {object} CleanseResult
+ * @property {object} report as `advlab cleanse --json` prints it
+ * @property {Uint8Array} flags one per row, 1 where flagged as poison
+ * @property {Uint8Array} clusters one per row: ac's cluster, spectral's flag
+ * @property {Float32Array} points two per row: ac's first two reduced coordinates (within the
+ *   row's class), spectral's (score, 0)
+ * @property {Net} [net] retrain: the new model (the caller's to free)
+ * @property {Dataset} [cleaned] retrain: the rows left (the caller's to free)
+ */
+
+/**
+ * @typedef {object} StripReport
+ * @property {'strip'} defence
+ * @property {object} settings num_samples, false_acceptance_rate, seed
+ * @property {number} clean_images
+ * @property {number} clean_mean the clean images' mean entropy (bits)
+ * @property {number} clean_std and its deviation
+ * @property {number} threshold entropy at or below which an input is flagged
+ * @property {{prediction: number, entropy: number, flagged: boolean}[]} images
+ */

@@ -16,9 +16,10 @@
 typedef struct {
     const char *command, *arch, *out, *model, *data, *inputs_out, *probs_out;
     const char *attack, *defence, *postprocess, *detector, *target, *save_dir, *image;
+    const char *trigger, *source, *threat, *rows; /* poisoning (cli/poison.c) */
     const char *statics[CLI_MAX_STATIC];
     int n_static;
-    int limit, json, help;
+    int limit, json, help, retrain;
     /* argv joined with spaces, shell-quoted where needed (at most 1023
      * bytes, longer ends in "..."): the weights' "command" metadata. */
     const char *command_line;
@@ -87,5 +88,13 @@ int cli_attack(const cli_options *o);
 int cli_detect(const cli_options *o);
 int cli_defend(const cli_options *o);
 int cli_experiment(const cli_options *o);
+/* The poisoning commands (cli/poison.c). */
+int cli_poison(const cli_options *o);
+int cli_cleanse(const cli_options *o);
+int cli_strip(const cli_options *o);
+/* experiment --threat poison: poison, train, measure, cleanse, retrain, measure. */
+int cli_poison_experiment(const cli_options *o);
+/* The poisoning configs, for --help. */
+extern const cli_help_section cli_poison_help, cli_cleanse_help, cli_strip_help;
 
 #endif

@@ -56,6 +56,10 @@ static int save_models(advlab_experiment *e, const char *dir, const char *datase
 
 int cli_experiment(const cli_options *o)
 {
+    if (o->threat && strcmp(o->threat, "poison") == 0)
+        return cli_poison_experiment(o);
+    if (o->threat && strcmp(o->threat, "evasion") != 0)
+        return cli_fail("--threat: \"%s\" is not evasion (the tutorial) or poison", o->threat), 2;
     advlab_experiment_config cfg;
     advlab_experiment_config_default(&cfg);
     const cli_config configs[] = {{&advlab__experiment_spec, &cfg}};

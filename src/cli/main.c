@@ -169,8 +169,12 @@ static const command commands[] = {
      cli_experiment,
      "[--arch tutorial] [--save-dir DIR] [experiment settings]\n"
      "the tutorial loop: train, FGSM, adversarial training, transfer, fresh FGSM, PGD,\n"
-     "pre-processors (plain vs BPDA), detector, curves",
-     {&experiment_help}},
+     "pre-processors (plain vs BPDA), detector, curves\n"
+     "--threat poison [--trigger pattern|pixel|FILE.png] [--target next|N] [--source all|N]\n"
+     "[--defence ac|spectral] [--limit N] [training, poisoning and cleansing settings]\n"
+     "    the poisoning loop: train a clean model, poison, train, measure, cleanse, retrain,\n"
+     "    measure (--limit: the first N training rows)",
+     {&experiment_help, &train_help, &cli_poison_help, &cli_cleanse_help}},
     {"attack",
      cli_attack,
      "--model FILE [--attack fgsm] [--limit 1000] [--target K|next] [--defence NAME[:k=v,...]]\n"
@@ -192,6 +196,30 @@ static const command commands[] = {
      "[detector and attack settings]\n"
      "detection rate and false-positive rate of a detector",
      {&cli_detector_help, &attack_help}},
+    {"poison",
+     cli_poison,
+     "--out DIR [--trigger pattern|pixel|FILE.png] [--target next|N] [--source all|N]\n"
+     "[--fraction F] [--clean-label 1 --model PROXY] [poisoning settings]\n"
+     "a backdoored copy of the training set (ART's PoisoningAttackBackdoor, or with\n"
+     "--clean-label 1 PoisoningAttackCleanLabelBackdoor): DIR gets the IDX files and\n"
+     "poisoned-rows.txt; FILE.png is a 28x28 mask (light pixels are the trigger)",
+     {&cli_poison_help}},
+    {"cleanse",
+     cli_cleanse,
+     "--model FILE --data POISONED [--defence ac|spectral] [--rows FILE] [--retrain [--out FILE]]\n"
+     "[cleansing and training settings]\n"
+     "finds the poison from the model's activations (ART's ActivationDefence or\n"
+     "SpectralSignatureDefense); with the data's poisoned-rows.txt (or --rows), precision,\n"
+     "recall and the attack's success; --retrain trains a new model on the rows left",
+     {&cli_cleanse_help, &train_help}},
+    {"strip",
+     cli_strip,
+     "--model FILE [--image FILE.png | --limit 100] [--trigger pattern|pixel|FILE.png]\n"
+     "[STRIP settings]\n"
+     "STRIP's verdict on an image, or on the first test images (with --trigger: those of\n"
+     "the source classes, not of their target, with the trigger added); the last 1000 test\n"
+     "images are the clean pool",
+     {&cli_strip_help, &cli_poison_help}},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -30,6 +30,10 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--target", &o->target},
         {"--save-dir", &o->save_dir},
         {"--image", &o->image},
+        {"--trigger", &o->trigger},
+        {"--source", &o->source},
+        {"--threat", &o->threat},
+        {"--rows", &o->rows},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)
@@ -127,6 +131,10 @@ int cli_parse_args(int argc, char **argv, cli_options *o)
         const char *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(flag, "--json") == 0) {
             o->json = 1;
+            continue;
+        }
+        if (strcmp(flag, "--retrain") == 0) {
+            o->retrain = 1;
             continue;
         }
         if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {

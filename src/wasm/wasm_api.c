@@ -36,8 +36,10 @@
 #include "defences/postprocess.h"
 #include "defences/preprocess.h"
 #include "lab/experiment.h"
+#include "poison/poison.h"
 #include "train/adv_train.h"
 #include "train/trainer.h"
+#include "wasm/wasm_net.h"
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
@@ -87,6 +89,14 @@ static const layout_field attack_metrics[] = {
     F(advlab_attack_metrics, mean_linf, "f64"),
 };
 
+/* The poisoning family's (wasm_poison.c). */
+static const layout_field poison_metrics[] = {
+    F(advlab_poison_metrics, clean_accuracy, "f64"),
+    F(advlab_poison_metrics, clean_n, "i32"),
+    F(advlab_poison_metrics, attack_success, "f64"),
+    F(advlab_poison_metrics, attack_n, "i32"),
+};
+
 #undef F
 
 static const struct {
@@ -101,6 +111,8 @@ static const struct {
      (int)(sizeof experiment_progress / sizeof experiment_progress[0])},
     {"attack_metrics", sizeof(advlab_attack_metrics), attack_metrics,
      (int)(sizeof attack_metrics / sizeof attack_metrics[0])},
+    {"poison_metrics", sizeof(advlab_poison_metrics), poison_metrics,
+     (int)(sizeof poison_metrics / sizeof poison_metrics[0])},
 };
 
 /* {"train_progress": {"size": 48, "fields": {"epoch": [0, "i32"], ...}}, ...},
@@ -164,21 +176,6 @@ EXPORT const uint8_t *advlab_wasm_dataset_labels(const advlab_dataset *ds)
 }
 
 /* ---------------------------------------------------------------- net */
-
-typedef struct {
-    advlab_net *net;
-    int max_batch, input_size, classes;
-    /* io buffers, carved from one allocation; valid for the handle lifetime */
-    float *x;           /* (max_batch, input_size) images in */
-    float *grad;        /* (max_batch, input_size) input gradients out */
-    float *probs;       /* (max_batch, classes) probabilities out */
-    int32_t *y;         /* (max_batch) labels in */
-    int32_t *confusion; /* (classes, classes) from evaluate */
-    void *io;
-    float loss;           /* from loss_grad / input_grad */
-    double accuracy;      /* from evaluate */
-    advlab_tensor tensor; /* filled by advlab_wasm_net_tensor */
-} wasm_net;
 
 /* Takes ownership of net: on failure it is freed. */
 static advlab_status wrap_net(advlab_net *net, wasm_net **out)
@@ -432,6 +429,9 @@ static const struct {
     {"preprocess", &advlab__preprocess_spec},
     {"postprocess", &advlab__postprocess_spec},
     {"experiment", &advlab__experiment_spec},
+    {"poison", &advlab__poison_spec},
+    {"cleanse", &advlab__cleanse_spec},
+    {"strip", &advlab__strip_spec},
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 
