@@ -1,6 +1,7 @@
 // Live analysis: one input, clean and attacked, through the models on show (the lab page's two
 // slots, or the widgets' models), optionally behind a pre-processor and watched by the detector.
 import { firstImages, mnist } from './data.js';
+import { stripVerdict, withTrigger } from './poisoning.js';
 import { state } from './state.js';
 
 const DETECTOR_IMAGES = 1000;
@@ -80,10 +81,14 @@ export function inputOf({ x, alpha, width, height }) {
   return x ?? state.lab.preprocessDrawing(alpha, width, height);
 }
 
-/** The op: both slots' models on one input, clean and attacked: {x, standard, defended}. */
+/**
+ * The op: both slots' models on one input, clean and attacked: {x, standard, defended}. With
+ * `trigger` (the Poison panel's settings) the input carries that backdoor trigger; with `strip`,
+ * `strip` is STRIP's verdict on it for the standard model.
+ */
 export async function analyze(args) {
-  const { attack, target, mode, pre: preName, gradient, detect } = args;
-  const x = inputOf(args);
+  const { attack, target, mode, pre: preName, gradient, detect, trigger, strip } = args;
+  const x = trigger ? withTrigger(inputOf(args), trigger) : inputOf(args);
   const pre = preprocessor(preName);
   const std = state.slots.standard.net;
   const def = state.slots.defended.net;
@@ -100,5 +105,6 @@ export async function analyze(args) {
     defended.flagged = { clean: clean === 1, adv: adv === 1 };
   }
   const buffers = [x, standard.xAdv, defended.xAdv, defended.seen].map((a) => a.buffer);
-  return { result: { x, standard, defended }, transfer: [...new Set(buffers)] };
+  const stripped = strip ? await stripVerdict(x) : null;
+  return { result: { x, standard, defended, strip: stripped }, transfer: [...new Set(buffers)] };
 }

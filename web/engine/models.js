@@ -38,7 +38,8 @@ export function netFrom(bytes, name) {
  * Every model the page can choose: the pretrained ones, then those kept here. Each has an English
  * label (for messages, and for models kept before `about` existed). The page names a pretrained
  * model by its id, and one kept here by `about`, in its own language: {kind: 'trained', slot,
- * epochs, attack, eps, ratio} (when: `created`) or {kind: 'imported', name}.
+ * epochs, attack, eps, ratio} (when: `created`), {kind: 'imported', name}, {kind: 'poisoned', slot,
+ * epochs, poison} (poison: the Poison panel's settings) or {kind: 'cleansed', defence, epochs}.
  */
 export async function modelList() {
   const { models } = await manifestReady;

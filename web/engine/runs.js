@@ -4,6 +4,7 @@
 import { mnist } from './data.js';
 import { adopt, modelList } from './models.js';
 import { MAX_BATCH, SLOTS, state } from './state.js';
+import { poisonedTrain } from './poisoning.js';
 import { checkpointSummary, dropCheckpoint, loadCheckpoint, saveCheckpoint } from './store.js';
 import { batchPlan, evalSubset, trainLoop, trainerFor } from './training.js';
 
@@ -96,8 +97,12 @@ async function trainSlot(id, run, slot, train, subset, plan, from) {
 }
 
 // A model trained here: its English label and what the page names it by (see modelList).
-function trainedName(slot, { epochs, attack, eps, ratio }) {
+function trainedName(slot, { epochs, attack, eps, ratio, poison }) {
   const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (poison) {
+    return { label: `poisoned (backdoor), trained here ${time} (${epochs} epochs)`,
+      about: { kind: 'poisoned', slot, epochs, poison } };
+  }
   const how = slot === 'standard' ? `${epochs} epochs`
     : `${attack.toUpperCase()} eps ${eps} ratio ${ratio}, ${epochs} epochs`;
   return { label: `${slot}, trained here ${time} (${how})`,
@@ -145,7 +150,11 @@ async function trainRun({ which, settings, resume }, id) {
   const from = resume ? await loadCheckpoint() : null;
   if (resume && !from) throw new Error('there is no interrupted training run to resume');
   const run = from ? { which: from.which, settings: from.settings } : { which, settings };
-  const [train] = await Promise.all([mnist('train', id), mnist('t10k', id)]);
+  // A poisoned run (the Poison panel's) trains on the backdoored copy its settings make again.
+  const { poison } = run.settings;
+  const [train] = await Promise.all([
+    poison ? poisonedTrain(poison, id).then((p) => p.dataset) : mnist('train', id),
+    mnist('t10k', id)]);
   const subset = await evalSubset();
   const order = run.which === 'both' ? SLOTS : [run.which];
   const { perEpoch, perModel } = batchPlan(train, run.settings);

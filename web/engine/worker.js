@@ -12,6 +12,7 @@
 import { analyze } from './analyze.js';
 import { digit } from './data.js';
 import { exportModel, importModel, setModel } from './models.js';
+import { cleanse, poison } from './poisoning.js';
 import { curves, measure } from './robustness.js';
 import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
 import { init } from './start.js';
@@ -23,7 +24,7 @@ const HEARTBEAT_MS = 1000;
 const ops = {
   // the lab page
   init, digit, analyze, setModel, exportModel, importModel,
-  train, pause, resume, cancel, discardCheckpoint, curves, measure,
+  train, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
   // the widgets
   widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain,
 };

@@ -253,6 +253,55 @@ export default {
   'lab.colophon': 'advlab: attacks and defences with the semantics of IBM\'s Adversarial ' +
     'Robustness Toolbox. Weights export as safetensors, loadable by PyTorch.',
   // Which build of the engine runs (advlab.js's lab.variant).
+  'lab.poison.title': 'Poison the training data',
+  'lab.poison.hint': 'A backdoor (BadNets; ART\'s PoisoningAttackBackdoor): a small trigger is ' +
+    'stamped on a fraction of the training digits, which are relabelled to the target. A model ' +
+    'trained on them is as accurate as ever on clean digits, and obeys the trigger.',
+  'lab.poison.trigger': 'Trigger',
+  'lab.poison.pattern': 'ART\'s pattern',
+  'lab.poison.pixel': 'ART\'s single pixel',
+  'lab.poison.mask': 'drawn here',
+  'lab.poison.padLabel': 'The trigger, 28 by 28 pixels: click or drag to draw it',
+  'lab.poison.clearTrigger': 'Clear the trigger',
+  'lab.poison.source': 'Source class',
+  'lab.poison.all': 'every class',
+  'lab.poison.target': 'Target',
+  'lab.poison.next': 'the next class (y+1)',
+  'lab.poison.fraction': 'Fraction poisoned',
+  'lab.poison.run': 'Poison MNIST',
+  'lab.poison.train': 'Train the poisoned model',
+  'lab.poison.poisoning': 'Poisoning the 60,000 training digits…',
+  'lab.poison.report': '{poisoned} of {rows} training digits now carry the trigger and the ' +
+    'target\'s label. Some of them:',
+  'lab.poison.trainHint': 'The poisoned model trains as the standard model, with the training ' +
+    'panel\'s epochs, batch, learning rate, seed and images.',
+  'lab.poison.live': 'Add the trigger to the input',
+  'lab.poison.strip': 'STRIP on the input (standard model)',
+  'lab.poison.stripFlagged': 'STRIP: poisoned. Blended with clean digits, the input still gets ' +
+    'one answer (entropy {entropy}, at or below the threshold {threshold}).',
+  'lab.poison.stripClean': 'STRIP: clean. Blended with clean digits, the answers scatter ' +
+    '(entropy {entropy}, above the threshold {threshold}).',
+  'lab.poison.findTitle': 'Find the poison, then retrain without it',
+  'lab.poison.defence': 'Defence',
+  'lab.poison.ac': 'activation clustering',
+  'lab.poison.spectral': 'spectral signatures',
+  'lab.poison.retrain': 'retrain on the rest (defended model)',
+  'lab.poison.find': 'Find the poison',
+  'lab.poison.searching': 'Reading the last hidden layer of every training digit…',
+  'lab.poison.retraining': 'Retraining on the digits left: epoch {epoch} of {epochs}…',
+  'lab.poison.found': 'Flagged {flagged} of {rows} training digits: precision {precision}, ' +
+    'recall {recall} of the {poisoned} poisoned.',
+  'lab.poison.scatter': 'the reduced activations of one class',
+  'lab.poison.scatterCaption': 'label {label}: the last hidden layer in 2-D, coloured by ' +
+    'cluster; red rings were poisoned',
+  'lab.poison.cleanAccuracy': 'clean accuracy',
+  'lab.poison.attackSuccess': 'attack success',
+  'lab.poison.rowPoisoned': 'trained on the poisoned data',
+  'lab.poison.rowRetrained': 'retrained on the rest',
+  'lab.poison.wasPoisoned': 'poisoned',
+  'lab.poison.wasClean': 'clean',
+  'lab.modelName.poisoned': 'poisoned, trained here {time} ({epochs} epochs)',
+  'lab.modelName.cleansed': 'retrained after {defence}, here {time} ({epochs} epochs)',
   'lab.engineSimd': 'Engine: WebAssembly with SIMD.',
   'lab.engineScalar': 'Engine: WebAssembly without SIMD (this browser lacks it), slower, same ' +
     'results.',

@@ -253,6 +253,55 @@ export default {
   'lab.row.cleanDefended': '원본 정확도, 방어 모델',
   'lab.colophon': 'advlab: IBM Adversarial Robustness Toolbox(ART)와 같은 의미로 동작하는 ' +
     '공격과 방어. 가중치는 PyTorch에서 불러올 수 있는 safetensors로 내보냅니다.',
+  'lab.poison.title': '훈련 데이터 오염시키기',
+  'lab.poison.hint': '백도어(BadNets, ART의 PoisoningAttackBackdoor): 훈련 숫자 일부에 작은 ' +
+    '트리거를 찍고 레이블을 목표 클래스로 바꿉니다. 이 데이터로 훈련한 모델은 깨끗한 숫자에서는 ' +
+    '여전히 정확하지만, 트리거를 보면 그 명령을 따릅니다.',
+  'lab.poison.trigger': '트리거',
+  'lab.poison.pattern': 'ART의 패턴',
+  'lab.poison.pixel': 'ART의 픽셀 하나',
+  'lab.poison.mask': '여기에 직접 그리기',
+  'lab.poison.padLabel': '트리거, 28×28 픽셀: 클릭하거나 끌어서 그리세요',
+  'lab.poison.clearTrigger': '트리거 지우기',
+  'lab.poison.source': '원본 클래스',
+  'lab.poison.all': '모든 클래스',
+  'lab.poison.target': '목표',
+  'lab.poison.next': '다음 클래스 (y+1)',
+  'lab.poison.fraction': '오염 비율',
+  'lab.poison.run': 'MNIST 오염시키기',
+  'lab.poison.train': '오염된 모델 훈련',
+  'lab.poison.poisoning': '훈련 숫자 60,000개를 오염시키는 중…',
+  'lab.poison.report': '훈련 숫자 {rows}개 중 {poisoned}개에 트리거와 목표 레이블이 들어갔습니다. ' +
+    '그중 몇 개:',
+  'lab.poison.trainHint': '오염된 모델은 표준 모델 자리에서, 훈련 패널의 에포크, 배치, ' +
+    '학습률, 시드, 이미지 수로 훈련합니다.',
+  'lab.poison.live': '입력에 트리거 넣기',
+  'lab.poison.strip': '입력에 STRIP 적용 (표준 모델)',
+  'lab.poison.stripFlagged': 'STRIP: 오염됨. 깨끗한 숫자와 섞어도 답이 하나로 모입니다 ' +
+    '(엔트로피 {entropy}, 임계값 {threshold} 이하).',
+  'lab.poison.stripClean': 'STRIP: 깨끗함. 깨끗한 숫자와 섞으면 답이 흩어집니다 ' +
+    '(엔트로피 {entropy}, 임계값 {threshold} 초과).',
+  'lab.poison.findTitle': '오염을 찾아내고, 빼고 다시 훈련하기',
+  'lab.poison.defence': '방어',
+  'lab.poison.ac': '활성화 군집화',
+  'lab.poison.spectral': '스펙트럼 시그니처',
+  'lab.poison.retrain': '남은 데이터로 다시 훈련 (방어 모델)',
+  'lab.poison.find': '오염 찾기',
+  'lab.poison.searching': '모든 훈련 숫자의 마지막 은닉층을 읽는 중…',
+  'lab.poison.retraining': '남은 숫자로 다시 훈련하는 중: 에포크 {epoch}/{epochs}…',
+  'lab.poison.found': '훈련 숫자 {rows}개 중 {flagged}개를 찾아냈습니다. 정밀도 {precision}, ' +
+    '오염된 {poisoned}개에 대한 재현율 {recall}.',
+  'lab.poison.scatter': '한 클래스의 축소된 활성화',
+  'lab.poison.scatterCaption': '레이블 {label}: 마지막 은닉층을 2차원으로, 군집별 색. 빨간 ' +
+    '고리는 오염된 숫자',
+  'lab.poison.cleanAccuracy': '깨끗한 정확도',
+  'lab.poison.attackSuccess': '공격 성공률',
+  'lab.poison.rowPoisoned': '오염된 데이터로 훈련',
+  'lab.poison.rowRetrained': '나머지로 다시 훈련',
+  'lab.poison.wasPoisoned': '오염',
+  'lab.poison.wasClean': '깨끗함',
+  'lab.modelName.poisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
+  'lab.modelName.cleansed': '{defence} 후 {time}에 여기서 다시 훈련 ({epochs} 에포크)',
   'lab.engineSimd': '엔진: SIMD를 쓰는 WebAssembly.',
   'lab.engineScalar': '엔진: SIMD 없는 WebAssembly(이 브라우저는 SIMD를 지원하지 않음). 더 ' +
     '느리지만 결과는 같습니다.',

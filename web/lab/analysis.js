@@ -20,6 +20,8 @@ function attackControls() {
     pre: $('#pre').value,
     gradient: $('#gradient').value,
     detect: $('#detect').checked,
+    // The Poison panel's: its trigger on the input, and STRIP's verdict on it.
+    ...state.poisonInput,
   };
 }
 
@@ -40,6 +42,7 @@ export function showAnalysis(result, controls) {
   state.lastControls = controls;
   drawDigit($('#seen'), result.x);
   for (const slot of SLOTS) showSide(slot, result[slot], result.x, controls);
+  showStrip(result.strip);
   if (!state.firstAnswerMs) {
     state.firstAnswerMs = performance.now();
     setStatus('lab.ready', { seconds: number(state.firstAnswerMs / 1000, 2) });
@@ -80,6 +83,18 @@ function showSide(slot, side, x, { target, pre }) {
     say($('.input-caption', root),
       pre === 'none' ? 'lab.caption.input' : 'lab.caption.preprocessed');
   }
+}
+
+// STRIP's verdict on the input (the Poison panel's line), when it was asked for.
+function showStrip(verdict) {
+  const line = $('#strip-verdict');
+  if (!verdict) {
+    show(line, '');
+    return;
+  }
+  say(line, verdict.flagged ? 'lab.poison.stripFlagged' : 'lab.poison.stripClean',
+    { entropy: number(verdict.entropy, 3), threshold: number(verdict.threshold, 3) });
+  line.classList.toggle('is-error', verdict.flagged);
 }
 
 function badge(el, good, key, values) {

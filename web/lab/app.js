@@ -13,6 +13,7 @@ import { call, missing } from './engine.js';
 import { showDigit } from './input.js';
 import { showSlot } from './models.js';
 import './recover.js';
+import { relabelPoison } from './poison.js';
 import { showMeasurements } from './robustness.js';
 import { $, SLOTS, state } from './state.js';
 import { failed, setNotice, setStatus } from './status.js';
@@ -49,6 +50,7 @@ onLanguage(() => {
   for (const slot of SLOTS) if (state.slots[slot]) showSlot(state.slots[slot]);
   if (state.last) showAnalysis(state.last, state.lastControls);
   if (state.measurements) showMeasurements(state.measurements);
+  relabelPoison();
   syncAttackControls();
 });
 

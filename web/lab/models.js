@@ -22,6 +22,13 @@ function modelName({ id, label, source, about, created }) {
       time: clock(created) });
   }
   if (about?.kind === 'imported') return text('lab.modelName.imported', { name: about.name });
+  if (about?.kind === 'poisoned') {
+    return text('lab.modelName.poisoned', { epochs: about.epochs, time: clock(created) });
+  }
+  if (about?.kind === 'cleansed') {
+    return text('lab.modelName.cleansed', { defence: text(`lab.poison.${about.defence}`),
+      epochs: about.epochs, time: clock(created) });
+  }
   return label;
 }
 
@@ -43,6 +50,8 @@ export function showSlot(info) {
   show($('.provenance', root), [['lab.provenance.defence', info.defence],
     ['lab.provenance.training', info.training]]
     .filter(([, value]) => value).map(([key, value]) => text(key, { value })).join(' · '));
+  // For the views that depend on what a slot shows (the Poison panel's search).
+  document.dispatchEvent(new CustomEvent('slotshown', { detail: info }));
 }
 
 /** A new list of models (after training or an import), with the slots that changed. */

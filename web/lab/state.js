@@ -13,6 +13,7 @@ export const state = {
   lastControls: null,
   firstAnswerMs: 0, // when the first analysis came, for the status line
   measurements: null, // the tutorial's rows, once measured
+  poisonInput: { trigger: null, strip: false }, // what the Poison panel asks of the analysis
 };
 
 // Each slot's card title, weights-menu label and name in a sentence.

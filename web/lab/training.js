@@ -72,7 +72,7 @@ function showSeconds(el, s) {
   else say(el, 'lab.minutes', { m: Math.floor(t / 60), s: t % 60 });
 }
 
-function trainSettings() {
+export function trainSettings() {
   const form = $('#train-form');
   if (!form.reportValidity()) return null;
   const f = Object.fromEntries(new FormData(form));
