@@ -56,10 +56,13 @@ export async function openTab(engine, options = {}) {
   return tab;
 }
 
-// The rectangle of an element in viewport pixels, and the point at fractions [u, v] of it.
+// The points at fractions [u, v] of an element, in viewport pixels, once it is scrolled into
+// view (the mouse reaches only what is on screen).
 async function pointsIn(tab, selector, points) {
   const box = await tab.evaluate((s) => {
-    const r = document.querySelector(s).getBoundingClientRect();
+    const el = document.querySelector(s);
+    el.scrollIntoView({ block: 'center' });
+    const r = el.getBoundingClientRect();
     return { x: r.left, y: r.top, w: r.width, h: r.height };
   }, selector);
   return points.map(([u, v]) => [Math.round(box.x + u * box.w), Math.round(box.y + v * box.h)]);

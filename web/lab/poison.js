@@ -3,7 +3,7 @@
 // run (checkpoints, pause, charts), put the trigger on the live input and ask STRIP about it, then
 // find the poison (activation clustering or spectral signatures) and retrain the defended model
 // without it. The worker does the work (web/engine/poisoning.js).
-import { formatPercent, message, number, percent, say } from '../ui/lang.js';
+import { formatPercent, number, percent, say, text } from '../ui/lang.js';
 import { drawDigit } from '../ui/render.js';
 import { live } from './analysis.js';
 import { call } from './engine.js';
@@ -58,28 +58,40 @@ function artMarks(kind) {
 }
 
 let drawing = null; // the value a drag paints: 1, or 0 to erase
+let lastCell = null; // [row, col] of the drag's last cell
+
 function cellAt(e) {
   const r = pad.getBoundingClientRect();
   const col = Math.floor(((e.clientX - r.left) / r.width) * SIDE);
   const row = Math.floor(((e.clientY - r.top) / r.height) * SIDE);
-  return row >= 0 && row < SIDE && col >= 0 && col < SIDE ? row * SIDE + col : -1;
+  return row >= 0 && row < SIDE && col >= 0 && col < SIDE ? [row, col] : null;
 }
+
+// Paints every cell on the segment from the last cell to `cell`, so a fast drag leaves no gaps.
+function paintTo(cell) {
+  const [r0, c0] = lastCell ?? cell;
+  const steps = Math.max(Math.abs(cell[0] - r0), Math.abs(cell[1] - c0), 1);
+  for (let i = 0; i <= steps; i++) {
+    const row = Math.round(r0 + ((cell[0] - r0) * i) / steps);
+    const col = Math.round(c0 + ((cell[1] - c0) * i) / steps);
+    mask[row * SIDE + col] = drawing;
+  }
+  lastCell = cell;
+  drawTrigger();
+}
+
 pad.addEventListener('pointerdown', (e) => {
   if ($('#poison-trigger').value !== 'mask') return;
   const cell = cellAt(e);
-  if (cell < 0) return;
+  if (!cell) return;
   pad.setPointerCapture(e.pointerId);
-  drawing = mask[cell] ? 0 : 1;
-  mask[cell] = drawing;
-  document.addEventListener('slotshown', syncPoison);
-drawTrigger();
+  drawing = mask[cell[0] * SIDE + cell[1]] ? 0 : 1;
+  lastCell = null;
+  paintTo(cell);
 });
 pad.addEventListener('pointermove', (e) => {
-  const cell = drawing === null ? -1 : cellAt(e);
-  if (cell < 0 || mask[cell] === drawing) return;
-  mask[cell] = drawing;
-  document.addEventListener('slotshown', syncPoison);
-drawTrigger();
+  const cell = drawing === null ? null : cellAt(e);
+  if (cell) paintTo(cell);
 });
 for (const type of ['pointerup', 'pointercancel']) {
   pad.addEventListener(type, () => {
@@ -197,7 +209,7 @@ function drawScatter({ label, points }) {
 
 function metricsRow(key, m) {
   const row = document.createElement('tr');
-  for (const value of [message(key), formatPercent(m.clean_accuracy, 2),
+  for (const value of [text(key), formatPercent(m.clean_accuracy, 2),
     formatPercent(m.attack_success, 2)]) {
     const cell = document.createElement('td');
     cell.textContent = value;
@@ -209,6 +221,9 @@ function metricsRow(key, m) {
 let found = null; // the last search's answer, drawn again after a language switch
 
 function showFound({ report, flagged, scatter }) {
+  // For tests and the curious: the figures, also as data attributes.
+  Object.assign($('#cleanse-report').dataset, { precision: report.precision,
+    recall: report.recall, flagged: report.flagged });
   say($('#cleanse-report'), 'lab.poison.found', { flagged: number(report.flagged),
     rows: number(report.rows), precision: percent(report.precision, 1),
     recall: percent(report.recall, 1), poisoned: number(report.poisoned) });
@@ -217,7 +232,7 @@ function showFound({ report, flagged, scatter }) {
     ...[['lab.poison.rowPoisoned', before], ['lab.poison.rowRetrained', after]]
       .filter(([, m]) => m).map(([key, m]) => metricsRow(key, m)));
   $('#cleanse-flagged').replaceChildren(...flagged.map((f) => {
-    const tile = digitTile(f.x, `${f.label} · ${message(f.poisoned ? 'lab.poison.wasPoisoned'
+    const tile = digitTile(f.x, `${f.label} · ${text(f.poisoned ? 'lab.poison.wasPoisoned'
       : 'lab.poison.wasClean')}`);
     tile.classList.toggle('true-positive', f.poisoned);
     return tile;
