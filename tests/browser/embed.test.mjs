@@ -1,4 +1,4 @@
-// <advlab-demo> in Debian's headless Chromium: the course-notes example renders three working
+// <advlab-demo> in Debian's headless Chromium: the course-notes example renders four working
 // widgets with no console error, follows an eps attribute, switches language, runs under a
 // strict Content-Security-Policy and from the keyboard alone, and embed.html works in an
 // iframe under a sub-path of a plain static server (python3 -m http.server) on a second port,
@@ -18,7 +18,7 @@ import { serveProxy, serveStatic } from './serve.mjs';
 const SCREENSHOTS = join(repoRoot, 'docs/screenshots');
 const NOTES = '/web/examples/course-notes.html';
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
-const WIDGETS = ['fgsm-explained', 'standard-vs-defended', 'accuracy-vs-eps'];
+const WIDGETS = ['fgsm-explained', 'standard-vs-defended', 'accuracy-vs-eps', 'backdoor'];
 const READY_MS = 60000;
 
 let server;
@@ -80,7 +80,7 @@ function pythonServer(root) {
 
 // ------------------------------------------------------------ the course notes
 
-test('the course notes render three working widgets', async () => {
+test('the course notes render four working widgets', async () => {
   await page.goto(`${server.url}${NOTES}?lang=en`);
   await allReady(page);
   const ids = await page.$$eval('advlab-demo', (ws) => ws.map((w) => w.id));
@@ -110,6 +110,19 @@ test('the course notes render three working widgets', async () => {
   assert.ok(pct.standard < pct['FGSM-trained'] && pct.standard < pct['PGD-trained'], at);
   // SVG y grows downwards: the standard line ends lower (larger y) than the others.
   assert.ok(lines[0][6] > lines[1][6] && lines[0][6] > lines[2][6], 'standard ends lowest');
+});
+
+test('the backdoor widget: the trigger moves the poisoned model to the next class', async () => {
+  const [poisoned, standard] = await cards(page, 'backdoor');
+  assert.deepEqual([poisoned.model, standard.model], ['poisoned', 'standard']);
+  assert.deepEqual([poisoned.clean, standard.clean], ['9', '9'], 'test image #7, clean');
+  await page.$eval('#backdoor', (w) => w.shadowRoot.querySelector('.trigger').click());
+  await idle(page, 'backdoor');
+  const [triggered, unmoved] = await cards(page, 'backdoor');
+  assert.equal(triggered.clean, '0', 'the poisoned model ignored the trigger');
+  assert.equal(unmoved.clean, '9', 'the standard model followed the trigger');
+  await page.$eval('#backdoor', (w) => w.shadowRoot.querySelector('.trigger').click());
+  await idle(page, 'backdoor');
 });
 
 test('an eps attribute change updates the widget', async () => {

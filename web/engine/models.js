@@ -43,7 +43,8 @@ export function netFrom(bytes, name) {
  */
 export async function modelList() {
   const { models } = await manifestReady;
-  const shipped = models.map(({ id, label }) => ({ id, label, source: 'pretrained' }));
+  const shipped = models.map(({ id, label, poison }) => ({ id, label, source: 'pretrained',
+    ...(poison ? { about: { kind: 'poisoned', poison } } : {}) }));
   return [...shipped, ...(await keptModels().catch(() => []))];
 }
 

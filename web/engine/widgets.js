@@ -3,6 +3,7 @@
 // nets are cached here by id, apart from the lab page's slots, and nothing is kept in IndexedDB.
 // Models trained in a widget live as long as the worker.
 import { attackImage, inputOf, preprocessor, side } from './analyze.js';
+import { withTrigger } from './poisoning.js';
 import { mnist } from './data.js';
 import { netFrom, pretrained, weightBytes } from './models.js';
 import { curveTasks, evaluateTasks } from './robustness.js';
@@ -27,11 +28,13 @@ function widgetModel(id) {
 
 /**
  * Each named model on one input, clean and attacked: {x, models: [side + {id}]}. With `pre`, the
- * models see the input through it and the attack follows `gradient`, as on the lab page.
+ * models see the input through it and the attack follows `gradient`, as on the lab page; with
+ * `trigger` (poisoning settings), the input carries that backdoor trigger.
  */
 export async function widgetAnalyze(args) {
-  const { models, attack, target = -1, pre: preName = 'none', gradient = 'unaware' } = args;
-  const x = inputOf(args);
+  const { models, attack, target = -1, pre: preName = 'none', gradient = 'unaware',
+    trigger = null } = args;
+  const x = trigger ? withTrigger(inputOf(args), trigger) : inputOf(args);
   const pre = preprocessor(preName);
   const results = [];
   for (const id of models) {

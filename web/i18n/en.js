@@ -44,11 +44,17 @@ export default {
   model_standard: 'Standard model',
   model_fgsm: 'Adversarially trained (FGSM)',
   model_pgd: 'Adversarially trained (PGD, Madry)',
+  model_poisoned: 'Poisoned (a backdoor in its training data)',
   model_trained: 'Trained here: {from} + FGSM ε {eps}',
   short_standard: 'standard',
   short_fgsm: 'FGSM-trained',
   short_pgd: 'PGD-trained',
+  short_poisoned: 'poisoned',
   short_trained: 'trained here',
+  trigger: 'Add the backdoor trigger (ART\'s pattern, bottom right)',
+  triggerNote: 'The poisoned model learnt from training digits of which one in ten carried this ' +
+    'trigger and the next class\'s label. Clean digits: as accurate as the standard model. With ' +
+    'the trigger: the next class.',
   input: 'input',
   clean: 'clean',
   adversarial: 'adversarial',
@@ -161,6 +167,7 @@ export default {
   'lab.modelName.standard': 'standard',
   'lab.modelName.fgsm': 'FGSM-trained (eps 0.2, ratio 0.5)',
   'lab.modelName.pgd': 'PGD-trained (Madry, eps 0.3)',
+  'lab.modelName.poisonedPretrained': 'poisoned (backdoor: ART\'s pattern, 10%, next class)',
   'lab.modelName.trainedStandard': 'standard, trained here {time} ({epochs} epochs)',
   'lab.modelName.trainedDefended':
     'defended, trained here {time} ({attack} eps {eps} ratio {ratio}, {epochs} epochs)',

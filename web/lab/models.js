@@ -9,7 +9,7 @@ import { failed } from './status.js';
 
 // The pretrained models' names, by manifest id; a model the page does not know keeps its label.
 const PRETRAINED_NAMES = { standard: 'lab.modelName.standard', fgsm: 'lab.modelName.fgsm',
-  pgd: 'lab.modelName.pgd' };
+  pgd: 'lab.modelName.pgd', poisoned: 'lab.modelName.poisonedPretrained' };
 const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
   defended: 'lab.modelName.trainedDefended' };
 

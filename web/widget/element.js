@@ -92,7 +92,8 @@ export class AdvlabDemo extends HTMLElement {
     const ui = this.#ui;
     for (const name of ['widget', 'status', 'attack', 'eps-range', 'eps-value', 'defence', 'pad',
       'digit', 'digit-note', 'models', 'announce', 'curve-chart', 'curve-title', 'curve-at',
-      'curve-progress', 'train-hint', 'train-button', 'train-progress', 'train-status']) {
+      'curve-progress', 'train-hint', 'train-button', 'train-progress', 'train-status',
+      'trigger']) {
       ui[name.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = $(`.${name}`);
     }
     // Shown once styled, so the reader never sees the bare markup.
@@ -117,6 +118,7 @@ export class AdvlabDemo extends HTMLElement {
     $('.next').addEventListener('click', () => this.#stepDigit(1));
     $('.random').addEventListener('click', () => this.#loadDigit(Math.floor(Math.random() * 1e4)));
     ui.trainButton.addEventListener('click', () => this.#train());
+    ui.trigger.addEventListener('change', () => this.#onControl());
   }
 
   // ------------------------------------------------------------ settings
@@ -176,7 +178,12 @@ export class AdvlabDemo extends HTMLElement {
 
   #controls() {
     return { attack: this.#ui.attack.value, eps: Number(this.#ui.epsRange.value),
-      digit: this.#digit?.index ?? null };
+      digit: this.#digit?.index ?? null, trigger: this.#triggered() };
+  }
+
+  // Whether the poison panel's backdoor trigger (ART's pattern) is on the input.
+  #triggered() {
+    return this.#shown('poison') && this.#ui.trigger.checked;
   }
 
   #applyModels() {
@@ -313,7 +320,8 @@ export class AdvlabDemo extends HTMLElement {
     const { attack, eps } = this.#controls();
     const { defence, adaptive } = this.#settings;
     const request = { ...ink, models: this.#models, attack: { name: attack, eps }, target: -1,
-      pre: defence, gradient: adaptive ? 'bpda' : 'unaware' };
+      pre: defence, gradient: adaptive ? 'bpda' : 'unaware',
+      trigger: this.#triggered() ? { trigger: 'pattern' } : null };
     try {
       const result = await engine()('widgetAnalyze', request,
         { transfer: [(ink.alpha ?? ink.x).buffer] });

@@ -21,6 +21,11 @@ export const WIDGET = `
       <output class="eps-value"></output></label>
   </div>
   <p class="defence note" hidden></p>
+  <div class="poison" data-panel="poison">
+    <label class="check"><input class="trigger" type="checkbox">
+      <span data-t="trigger"></span></label>
+    <p class="note" data-t="triggerNote"></p>
+  </div>
   <div class="live">
     <div class="input-area">
       <div class="draw" data-panel="draw">
