@@ -21,8 +21,9 @@ const C_LAYERS = {
   defences: ['nn'],
   attacks: ['defences'],
   train: ['attacks'],
+  certify: ['train'], // IBP training is a trainer hook (issue 17)
   detectors: ['train'],
-  lab: ['detectors'],
+  lab: ['detectors', 'certify'],
   // The faces: none reaches another, except that the CLI uses the native file readers.
   native: ['lab'],
   wasm: ['lab'],
