@@ -662,6 +662,38 @@ typedef struct {
 advlab_status advlab_certify_dataset(advlab_certifier *c, const advlab_dataset *ds, int limit,
                                      advlab_certify_summary *out, advlab_certificate *certs);
 
+/* Training for certifiability, through the ordinary trainer (checkpoints,
+ * pause and progress work unchanged):
+ *   "ibp"    Gowal et al.: loss = kappa xent(z) + (1 - kappa) xent(z_hat),
+ *            z_hat_j = -(IBP's lower bound of z_y - z_j) at the current eps;
+ *            eps rises linearly from 0 to eps and kappa falls from 1 to kappa
+ *            over `ramp` epochs after `warmup` epochs of natural training
+ *   "noise"  Gaussian data augmentation of std sigma (no clipping), the base
+ *            classifier randomized smoothing needs (Cohen et al.) */
+typedef enum {
+    ADVLAB_CERTIFY_TRAIN_NONE = 0,
+    ADVLAB_CERTIFY_TRAIN_IBP = 1,
+    ADVLAB_CERTIFY_TRAIN_NOISE = 2,
+} advlab_certify_train_method;
+
+typedef struct {
+    advlab_certify_train_method certify;
+    float eps;    /* ibp: the training eps reached after the ramp */
+    float warmup; /* ibp: epochs of natural training first */
+    float ramp;   /* ibp: epochs over which eps and kappa move linearly */
+    float kappa;  /* ibp: the natural loss's final weight */
+    float sigma;  /* noise: the noise's std */
+} advlab_certify_train_config;
+
+void advlab_certify_train_config_default(advlab_certify_train_config *cfg);
+advlab_status advlab_certify_train_config_set(advlab_certify_train_config *cfg, const char *key,
+                                              double value);
+/* A trainer (advlab_trainer_run etc.) that trains net for certification. */
+advlab_status advlab_certify_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                            const advlab_train_config *train,
+                                            const advlab_certify_train_config *cfg,
+                                            advlab_trainer **out);
+
 /* Native only: whole-file helpers. */
 advlab_status advlab_file_read(const char *path, uint8_t **bytes, size_t *len);
 advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t len);

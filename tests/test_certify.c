@@ -19,6 +19,8 @@
 #include "kernels/kernels.h"
 #include "mnist_split.h"
 #include "nn/net.h"
+#include "synthetic.h"
+#include "train/trainer.h"
 
 #define PIXELS 784
 #define MAX_K 16
@@ -486,6 +488,70 @@ static int run_oracle(const char *path)
     return check_finish("test_certify --oracle");
 }
 
+/* ------------------------------------------------------ IBP training */
+
+/* The worst-case loss's gradient (kappa 0, full eps at once) against
+ * central differences in the parameters, on a small conv net: the bounds
+ * are piecewise linear, so a few points next to a kink may disagree. */
+static void test_ibp_training_gradient(void)
+{
+    advlab_dataset *ds = synthetic_dataset(8, 3);
+    advlab_net *net = NULL;
+    CHECK(ds && advlab_net_create("c2k5-p2-d6-d10", 8, 5, &net) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    if (!ds || !net) {
+        advlab_dataset_free(ds);
+        return;
+    }
+    advlab_train_config tc;
+    advlab_train_config_default(&tc);
+    tc.batch = 8, tc.epochs = 1;
+    advlab_certify_train_config cc;
+    advlab_certify_train_config_default(&cc);
+    cc.certify = ADVLAB_CERTIFY_TRAIN_IBP, cc.eps = 0.05f, cc.warmup = 0, cc.ramp = 0, cc.kappa = 0;
+    advlab_trainer *t = NULL;
+    CHECK(advlab_certify_trainer_create(net, ds, &tc, &cc, &t) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    if (!t) {
+        advlab_net_free(net);
+        advlab_dataset_free(ds);
+        return;
+    }
+    float x[8 * PIXELS];
+    int32_t idx[8], y[8], correct;
+    for (int i = 0; i < 8; i++)
+        idx[i] = i;
+    advlab_dataset_gather(ds, idx, 8, x, y);
+    t->hook.step(t->hook.self, net, x, y, 8, &correct);
+    size_t n = net->n_params;
+    float *grad = malloc(sizeof(float) * n);
+    memcpy(grad, net->grads, sizeof(float) * n);
+    advlab_rng rng;
+    advlab__rng_seed(&rng, 2, 1);
+    int agree = 0, tried = 0, nonzero = 0;
+    for (int q = 0; q < 60; q++) {
+        /* half of them in the conv layer, which is a small share of the net */
+        size_t k = q % 2 ? advlab__rng_below(&rng, (uint32_t)n)
+                         : net->w_off[0] + advlab__rng_below(&rng, 2 * 25 + 2);
+        float keep = net->params[k], h = 1e-3f;
+        net->params[k] = keep + h;
+        double up = t->hook.step(t->hook.self, net, x, y, 8, &correct);
+        net->params[k] = keep - h;
+        double down = t->hook.step(t->hook.self, net, x, y, 8, &correct);
+        net->params[k] = keep;
+        double fd = (up - down) / (2 * h);
+        tried++;
+        nonzero += grad[k] != 0.0f;
+        agree += fabs(fd - grad[k]) <= 2e-2 * fabs(fd) + 2e-3;
+    }
+    CHECK(agree >= tried * 9 / 10, "IBP loss gradient: %d of %d parameters agree", agree, tried);
+    CHECK(nonzero > tried / 4, "IBP loss gradient is mostly zero (%d of %d)", nonzero, tried);
+    free(grad);
+    advlab_trainer_free(t);
+    advlab_net_free(net);
+    advlab_dataset_free(ds);
+}
+
 /* ------------------------------------------------------------- bad input */
 
 static void test_bad_input(void)
@@ -549,6 +615,7 @@ int main(int argc, char **argv)
     test_sound_shipped(dir);
     test_radius(dir);
     test_smoothing(dir);
+    test_ibp_training_gradient();
     test_bad_input();
     return check_finish("test_certify");
 }

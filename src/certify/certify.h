@@ -3,7 +3,8 @@
  *   ibp.c        interval bound propagation of a batch of boxes
  *   crown.c      CROWN's backward linear relaxation of one image's margin
  *   smoothing.c  randomized smoothing's PREDICT and CERTIFY
- *   stats.c      the beta and normal quantiles smoothing needs */
+ *   stats.c      the beta and normal quantiles smoothing needs
+ *   certified_training.c  IBP and Gaussian-noise training, as trainer hooks */
 #ifndef ADVLAB_CERTIFY_H
 #define ADVLAB_CERTIFY_H
 
@@ -44,6 +45,8 @@ struct advlab_certifier {
 };
 
 extern const advlab__cfg_spec advlab__certify_spec;
+/* advlab_certify_train_config's fields (certified_training.c). */
+extern const advlab__cfg_spec advlab__certify_train_spec;
 
 /* IBP of images 0..n-1 (n <= CERTIFY_CHUNK) whose boxes are already in
  * x_lo, x_hi, from layer `from` on (0: all; later, when CROWN has tightened

@@ -30,6 +30,7 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--target", &o->target},
         {"--save-dir", &o->save_dir},
         {"--image", &o->image},
+        {"--method", &o->method},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)
