@@ -33,14 +33,14 @@ static int by_value(const void *a, const void *b)
 
 int cli_certify(const cli_options *o)
 {
-    if (!o->model)
-        return cli_fail("certify: --model FILE is required (see advlab certify --help)");
     advlab_certify_config cfg;
     if (advlab_certify_config_default(o->method ? o->method : "ibp", &cfg))
         return cli_fail_status();
     const cli_config configs[] = {{&advlab__certify_spec, &cfg}};
     if (cli_apply_settings(o, configs, 1))
         return 2;
+    if (!o->model)
+        return cli_fail("certify: --model FILE is required (see advlab certify --help)");
     advlab_dataset *test = NULL;
     advlab_net *net = NULL;
     advlab_certifier *c = NULL;
