@@ -626,9 +626,9 @@ typedef struct {
     int predicted; /* the net's class at x; smoothing: the smoothed class, -1 if it abstains */
     int label;     /* the class certified: the given label, else `predicted` */
     int certified; /* 1: the label is proved at eps (smoothing: radius > 0 and >= eps) */
-    float radius;  /* ibp, crown: the largest proved L-inf eps, by bisection to 1e-3 (0 if none;
+    double radius; /* ibp, crown: the largest proved L-inf eps, by bisection to 1e-3 (0 if none;
                       -1 when cfg.radius is 0); smoothing: the certified L2 radius (0 abstains) */
-    float bound;   /* ibp, crown: min over j != label of the lower bound of z_label - z_j at
+    double bound;  /* ibp, crown: min over j != label of the lower bound of z_label - z_j at
                       eps (> 0 proves it); smoothing: the lower confidence bound of pA */
 } advlab_certificate;
 

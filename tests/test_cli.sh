@@ -310,7 +310,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["method"] == sys.argv[2] and r["images"] == 12, r
 assert 0 <= r["verified_accuracy"] <= r["clean_accuracy"] <= 1, r
-radii = r["radius"]["per_image"]
+radii = [c[3] for c in r["certificates"]]
 assert len(radii) == 12 and all(x >= 0 for x in radii), radii
 curve = [a for _, a in r["radius"]["curve"]]
 assert all(a >= b for a, b in zip(curve, curve[1:])), curve

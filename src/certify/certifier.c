@@ -266,7 +266,7 @@ static void run_bounds(advlab_certifier *c, const float *x, const int32_t *y, in
     }
     bound_batch(c, x, labels, eps, n, ok, worst);
     for (int b = 0; b < n; b++)
-        out[b] = (advlab_certificate){predicted[b], labels[b], ok[b], -1.0f, worst[b]};
+        out[b] = (advlab_certificate){predicted[b], labels[b], ok[b], -1.0, worst[b]};
     if (!c->cfg.radius)
         return;
     for (int b = 0; b < n; b++)
@@ -289,13 +289,13 @@ static void run_smoothing(advlab_certifier *c, const float *x, const int32_t *y,
     for (int b = 0; b < n; b++) {
         int predicted, chosen;
         double p_lower;
-        float radius;
+        double radius;
         advlab__smoothing_run(c, x + b * in, &predicted, &chosen, &p_lower, &radius);
         int label = y ? y[b] : chosen;
         int holds = chosen >= 0 && chosen == label;
         out[b] =
-            (advlab_certificate){predicted, label, holds && radius > 0.0f && radius >= c->cfg.eps,
-                                 holds ? radius : 0.0f, (float)p_lower};
+            (advlab_certificate){predicted, label, holds && radius > 0.0 && radius >= c->cfg.eps,
+                                 holds ? radius : 0.0, p_lower};
     }
 }
 

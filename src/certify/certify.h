@@ -68,6 +68,6 @@ void advlab__crown_margin(advlab_certifier *c, int label);
  * abstains); CERTIFY's class, its pA lower bound and L2 radius (0 when it
  * abstains) go to *certified_class (-1: abstains), *p_lower, *radius. */
 void advlab__smoothing_run(advlab_certifier *c, const float *x, int *predicted,
-                           int *certified_class, double *p_lower, float *radius);
+                           int *certified_class, double *p_lower, double *radius);
 
 #endif

@@ -73,7 +73,7 @@ static int top_class(const int32_t *counts, int K, int *second)
 }
 
 void advlab__smoothing_run(advlab_certifier *c, const float *x, int *predicted,
-                           int *certified_class, double *p_lower, float *radius)
+                           int *certified_class, double *p_lower, double *radius)
 {
     const advlab_certify_config *cfg = &c->cfg;
     int K = c->net->classes, b;
@@ -88,9 +88,9 @@ void advlab__smoothing_run(advlab_certifier *c, const float *x, int *predicted,
     *p_lower = advlab__clopper_pearson_lower(c->counts[chosen], cfg->n, cfg->alpha);
     if (*p_lower < 0.5) {
         *certified_class = -1;
-        *radius = 0.0f;
+        *radius = 0.0;
     } else {
         *certified_class = chosen;
-        *radius = (float)(cfg->sigma * advlab__normal_quantile(*p_lower));
+        *radius = cfg->sigma * advlab__normal_quantile(*p_lower);
     }
 }

@@ -76,7 +76,7 @@ int cli_certify(const cli_options *o)
     /* radii of the right answers (0 for a wrong one), for the quantiles */
     double sum = 0.0;
     for (int i = 0; i < n; i++) {
-        radii[i] = holds_at(&certs[i], y[i], smoothing, 0.0f) ? certs[i].radius : 0.0f;
+        radii[i] = holds_at(&certs[i], y[i], smoothing, 0.0f) ? (float)certs[i].radius : 0.0f;
         sum += radii[i];
     }
     qsort(radii, n, sizeof *radii, by_value);
@@ -100,12 +100,14 @@ int cli_certify(const cli_options *o)
                     hits += holds_at(&certs[i], y[i], smoothing, curve[r]);
                 printf("%s[%g,%.6f]", r ? "," : "", (double)curve[r], (double)hits / n);
             }
-            printf("],\"per_image\":[");
-            for (int i = 0; i < n; i++)
-                printf("%s%.4f", i ? "," : "", (double)certs[i].radius);
             printf("]}");
         }
-        printf("}\n");
+        /* every certificate, exactly (%.17g round-trips a double) */
+        printf(",\"certificates\":[");
+        for (int i = 0; i < n; i++)
+            printf("%s[%d,%d,%d,%.17g,%.17g]", i ? "," : "", certs[i].predicted, certs[i].label,
+                   certs[i].certified, certs[i].radius, certs[i].bound);
+        printf("]}\n");
     } else {
         printf("%s (%s), %s", o->model, advlab_net_arch(net), method);
         if (smoothing)
