@@ -60,7 +60,7 @@ static const char *method_name(const advlab_certifier *c)
 
 /* ------------------------------------------------------------- create */
 
-/* The floats every buffer needs, in the order create carves them. */
+/* The size of the widest layer input or output. */
 static size_t widest(const advlab_net *net)
 {
     size_t w = (size_t)net->in_size;
