@@ -590,6 +590,110 @@ typedef struct {
 void advlab_perturbation_norms(const float *x, const float *x_adv, int size,
                                advlab_perturbation *out);
 
+/* ------------------------------------------------------- certification
+ * Proofs that no perturbation up to a radius changes the answer (issue 17):
+ *   "ibp"        interval bound propagation (Gowal et al. 2018), L-inf ball
+ *   "crown"      backward linear relaxation (Zhang et al. 2018), L-inf ball;
+ *                never looser than ibp (the better of the two is kept)
+ *   "smoothing"  randomized smoothing (Cohen et al. 2019): a Gaussian-noise
+ *                vote whose class is certified in an L2 ball, with
+ *                probability 1 - alpha
+ * The L-inf ball around x is intersected with the image range [0,1]. */
+
+typedef enum {
+    ADVLAB_CERTIFY_IBP = 0,
+    ADVLAB_CERTIFY_CROWN = 1,
+    ADVLAB_CERTIFY_SMOOTHING = 2,
+} advlab_certify_method;
+
+typedef struct {
+    advlab_certify_method method;
+    float eps;     /* the radius to prove: L-inf for ibp, crown; L2 for smoothing */
+    int radius;    /* ibp, crown: 1 also finds each image's largest provable eps */
+    float sigma;   /* smoothing: std of the Gaussian noise */
+    int n0, n;     /* smoothing: samples that choose the class, samples that bound it */
+    float alpha;   /* smoothing: failure probability of the certificate */
+    int batch;     /* smoothing: noisy images per forward pass */
+    uint64_t seed; /* smoothing: the noise; each advlab_certifier_run restarts it */
+} advlab_certify_config;
+
+/* The defaults of method `name` ("ibp", "crown" or "smoothing"). */
+advlab_status advlab_certify_config_default(const char *name, advlab_certify_config *cfg);
+advlab_status advlab_certify_config_set(advlab_certify_config *cfg, const char *key, double value);
+
+/* One image's certificate. */
+typedef struct {
+    int predicted; /* the net's class at x; smoothing: the smoothed class, -1 if it abstains */
+    int label;     /* the class certified: the given label, else `predicted` */
+    int certified; /* 1: the label is proved at eps (smoothing: radius > 0 and >= eps) */
+    double radius; /* ibp, crown: the largest proved L-inf eps, by bisection to 1e-3 (0 if none;
+                      -1 when cfg.radius is 0); smoothing: the certified L2 radius (0 abstains) */
+    double bound;  /* ibp, crown: min over j != label of the lower bound of z_label - z_j at
+                      eps (> 0 proves it); smoothing: the lower confidence bound of pA */
+} advlab_certificate;
+
+typedef struct advlab_certifier advlab_certifier;
+
+/* Checks cfg (and that the method can bound net's layers) and sizes the
+ * certifier's memory for net, which is borrowed for the certifier's life. */
+advlab_status advlab_certifier_create(advlab_net *net, const advlab_certify_config *cfg,
+                                      advlab_certifier **out);
+void advlab_certifier_free(advlab_certifier *c);
+/* ibp, crown: bounds over the ball of radius eps around ONE image x:
+ * lower, upper (classes each; either may be NULL) bound the logits, and
+ * margin (classes; may be NULL) bounds z_label - z_j from below for each j
+ * (margin[label] = 0). label < 0 takes the predicted class. crown improves
+ * the margin only; its logit bounds are ibp's. */
+advlab_status advlab_certifier_bounds(advlab_certifier *c, const float *x, int label, float eps,
+                                      float *lower, float *upper, float *margin);
+/* Certificates of n images x at cfg.eps; y (may be NULL: the predicted
+ * classes) are the labels to certify. */
+advlab_status advlab_certifier_run(advlab_certifier *c, const float *x, const int32_t *y, int n,
+                                   advlab_certificate *out);
+
+typedef struct {
+    int n;
+    double clean_accuracy;    /* predicted == label (smoothing: PREDICT, abstaining is wrong) */
+    double verified_accuracy; /* the true label certified (smoothing: at L2 radius eps) */
+} advlab_certify_summary;
+
+/* Verified accuracy over the first `limit` images of ds (0: all). certs
+ * (may be NULL) receives one certificate per image. */
+advlab_status advlab_certify_dataset(advlab_certifier *c, const advlab_dataset *ds, int limit,
+                                     advlab_certify_summary *out, advlab_certificate *certs);
+
+/* Training for certifiability, through the ordinary trainer (checkpoints,
+ * pause and progress work unchanged):
+ *   "ibp"    Gowal et al.: loss = kappa xent(z) + (1 - kappa) xent(z_hat),
+ *            z_hat_j = -(IBP's lower bound of z_y - z_j) at the current eps;
+ *            eps rises linearly from 0 to eps and kappa falls from 1 to kappa
+ *            over `ramp` epochs after `warmup` epochs of natural training
+ *   "noise"  Gaussian data augmentation of std sigma (no clipping), the base
+ *            classifier randomized smoothing needs (Cohen et al.) */
+typedef enum {
+    ADVLAB_CERTIFY_TRAIN_NONE = 0,
+    ADVLAB_CERTIFY_TRAIN_IBP = 1,
+    ADVLAB_CERTIFY_TRAIN_NOISE = 2,
+} advlab_certify_train_method;
+
+typedef struct {
+    advlab_certify_train_method certify;
+    float eps;    /* ibp: the training eps reached after the ramp */
+    float warmup; /* ibp: epochs of natural training first */
+    float ramp;   /* ibp: epochs over which eps and kappa move linearly */
+    float kappa;  /* ibp: the natural loss's final weight */
+    float sigma;  /* noise: the noise's std */
+} advlab_certify_train_config;
+
+void advlab_certify_train_config_default(advlab_certify_train_config *cfg);
+advlab_status advlab_certify_train_config_set(advlab_certify_train_config *cfg, const char *key,
+                                              double value);
+/* A trainer (advlab_trainer_run etc.) that trains net for certification. */
+advlab_status advlab_certify_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                            const advlab_train_config *train,
+                                            const advlab_certify_train_config *cfg,
+                                            advlab_trainer **out);
+
 /* Native only: whole-file helpers. */
 advlab_status advlab_file_read(const char *path, uint8_t **bytes, size_t *len);
 advlab_status advlab_file_write(const char *path, const uint8_t *bytes, size_t len);

@@ -39,7 +39,9 @@ expect_ok() {
 
 # ---- usage errors: exit 2
 expect_error 2 'unknown command "fly"' -- "$advlab" fly
-expect_error 2 '--frobnicate: train config: unknown key "frobnicate"; valid keys: optimizer, lr' -- "$advlab" train --frobnicate 1
+# train takes two configs (training, certified training): its --help lists the keys
+expect_error 2 'unknown option --frobnicate (see advlab train --help)' -- "$advlab" train --frobnicate 1
+expect_error 2 '--frobnicate: certify ibp: unknown key "frobnicate"; valid keys: eps, radius' -- "$advlab" certify --frobnicate 1
 expect_error 2 'unknown option --eps (see advlab eval --help)' -- "$advlab" eval --eps 1
 expect_error 2 'unknown option --beta (see advlab predict --help)' -- "$advlab" predict --beta 1
 expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$advlab" defend --frobnicate 1 --out x
@@ -47,7 +49,7 @@ expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$adv
 # ---- help: every command's usage on stdout, exit 0; the defaults come from the configs' tables
 expect_ok "$advlab" --help
 grep -q '^  experiment ' "$work/out" || fail "advlab --help does not list experiment"
-for command in train eval predict experiment attack defend detect poison cleanse strip; do
+for command in train eval predict experiment attack defend detect poison cleanse strip certify; do
     expect_ok "$advlab" "$command" --help
     grep -q "^usage: advlab $command " "$work/out" || fail "advlab $command --help: no usage line: $(head -2 "$work/out")"
 done
@@ -91,6 +93,7 @@ checks=$((checks + 1))
 # are not images, are too large, are damaged, or took stb_image out of bounds.
 images=$(dirname "$0")/fuzz/corpus/image_file
 standard=$(dirname "$0")/../data/weights/standard.safetensors
+pgd=$(dirname "$0")/../data/weights/pgd.safetensors
 for seven in seven-dark-on-light.png seven-gray16.png seven-rgba.png seven-small.jpg; do
     expect_ok "$advlab" predict --model "$standard" --image "$images/$seven" --json
     checks=$((checks + 1))
@@ -355,6 +358,47 @@ expect_ok "$advlab" strip --model "$standard" --limit 5 --trigger pattern --json
 checks=$((checks + 1))
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["images"])==5 and r["threshold"]>0, r' \
     "$work/out" || fail "strip --json: $(cat "$work/out")"
+# ---- certify (issue 17): verified accuracy, radii, their JSON, and bad input
+expect_ok "$advlab" certify --help
+grep -q -- '--sigma X .*\[smoothing\] (default 0.25)$' "$work/out" || fail "certify --help lacks --sigma's default 0.25"
+expect_ok "$advlab" train --help
+grep -q -- '--certify X .*(default none)$' "$work/out" || fail "train --help lacks --certify's default none"
+expect_error 1 'certify: --model FILE is required' -- "$advlab" certify
+expect_error 1 'certify ibp: eps -0.1 is out of range 0..100' -- "$advlab" certify --model "$standard" --eps -0.1 --data "$data"
+expect_error 2 '--eps: certify ibp: eps "nan" is not a number' -- "$advlab" certify --model "$standard" --eps nan
+expect_error 1 'certify smoothing: sigma 0 is out of range' -- "$advlab" certify --model "$standard" --method smoothing --sigma 0 --data "$data"
+expect_error 1 'n0 200 is larger than n 100' -- "$advlab" certify --model "$standard" --method smoothing --n0 200 --n 100 --data "$data"
+expect_error 1 'certify "zonotope" is unknown; known: ibp, crown, smoothing' -- "$advlab" certify --model "$standard" --method zonotope --data "$data"
+expect_error 2 '--sigma: certify ibp: key "sigma" does not apply' -- "$advlab" certify --model "$standard" --sigma 0.5
+for method in ibp crown smoothing; do
+    samples=""
+    [ "$method" = smoothing ] && samples="--n 100 --n0 20"
+    # shellcheck disable=SC2086 # $samples is two flags or none
+    expect_ok "$advlab" certify --model "$pgd" --method "$method" --limit 12 $samples --data "$data" --json
+    checks=$((checks + 1))
+    python3 - "$work/out" "$method" <<'PY' || fail "certify --method $method --json is not sound"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["method"] == sys.argv[2] and r["images"] == 12, r
+assert 0 <= r["verified_accuracy"] <= r["clean_accuracy"] <= 1, r
+radii = [c[3] for c in r["certificates"]]
+assert len(radii) == 12 and all(x >= 0 for x in radii), radii
+curve = [a for _, a in r["radius"]["curve"]]
+assert all(a >= b for a, b in zip(curve, curve[1:])), curve
+PY
+done
+expect_ok "$advlab" certify --model "$pgd" --method crown --limit 8 --radius 0 --data "$data"
+grep -q 'verified accuracy at Linf eps 0.1' "$work/out" || fail "certify prints no verified accuracy: $(cat "$work/out")"
+grep -q 'certified radius' "$work/out" && fail "certify --radius 0 still prints radii"
+expect_ok "$advlab" train --certify ibp --eps 0.1 --warmup 0 --ramp 0.5 --limit 256 --epochs 1 --seed 3 --data "$data" --out "$work/ibp.safetensors"
+expect_ok "$advlab" certify --model "$work/ibp.safetensors" --limit 20 --data "$data"
+grep -q 'clean accuracy' "$work/out" || fail "certify of an IBP-trained model printed nothing"
+checks=$((checks + 1))
+strings "$work/ibp.safetensors" | grep -q 'ibp eps=0.1 warmup=0 ramp=0.5 kappa=0.5' || fail "the IBP-trained weights do not record their defence"
+expect_ok "$advlab" train --certify noise --sigma 0.25 --limit 256 --epochs 1 --seed 3 --data "$data" --out "$work/noise.safetensors"
+checks=$((checks + 1))
+strings "$work/noise.safetensors" | grep -q 'gaussian noise sigma=0.25' || fail "the noise-trained weights do not record their defence"
+expect_error 1 'certified training: eps 2 is out of range' -- "$advlab" train --certify ibp --eps 2 --limit 64 --epochs 1 --data "$data" --out "$work/x"
 
 echo "test_cli: $checks checks, $failures failed"
 [ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]

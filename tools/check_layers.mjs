@@ -21,9 +21,10 @@ const C_LAYERS = {
   defences: ['nn'],
   attacks: ['defences'],
   train: ['attacks'],
+  certify: ['train'], // IBP training is a trainer hook (issue 17)
   detectors: ['train'],
   poison: ['train'], // the poisoning family: PGD for clean labels, beside the detectors
-  lab: ['detectors', 'poison'],
+  lab: ['detectors', 'poison', 'certify'],
   // The faces: none reaches another, except that the CLI uses the native file readers.
   native: ['lab'],
   wasm: ['lab'],

@@ -275,6 +275,39 @@ export class Lab {
         eps: number;
     }[];
     /**
+     * The certificate of ONE image, with the bounds behind it: whether `method` proves that no
+     * perturbation within eps changes the answer, and the largest eps it proves (eps*). Built for a
+     * page's worker: plain data in and out, and fast for ibp (a bisection of about ten interval
+     * passes). Copies x into wasm memory allocated for the call.
+     * @param {Net} net
+     * @param {Float32Array|number[]} x one image, inputSize floats in [0,1]
+     * @param {CertifyOptions} [opts]
+     * @returns {Certificate}
+     */
+    certify(net: Net, x: Float32Array | number[], opts?: CertifyOptions): Certificate;
+    /**
+     * Certificates of n images, as certify's without the bounds.
+     * @param {Net} net
+     * @param {Float32Array} x n*inputSize images
+     * @param {CertifyOptions & {labels?: Int32Array|number[]}} [opts] labels: the classes to
+     *   certify (default: the net's answers)
+     * @returns {Certificate[]}
+     */
+    certifyBatch(net: Net, x: Float32Array, opts?: CertifyOptions & {
+        labels?: Int32Array | number[];
+    }): Certificate[];
+    /**
+     * Verified accuracy at eps over the first `limit` images of a dataset: the share whose true
+     * label is proved (smoothing: certified at L2 radius eps), beside the clean accuracy.
+     * @param {Net} net
+     * @param {Dataset} dataset
+     * @param {CertifyOptions & {limit?: number}} [opts] limit: images (0, the default: all)
+     * @returns {VerifiedAccuracy}
+     */
+    verifiedAccuracy(net: Net, dataset: Dataset, opts?: CertifyOptions & {
+        limit?: number;
+    }): VerifiedAccuracy;
+    /**
      * How many of the images x the net classifies as labels (advlab_net_count_correct).
      * @param {Net} net
      * @param {Float32Array} x n*inputSize images
@@ -413,6 +446,24 @@ export class Net extends Owned {
      * @returns {Promise<Progress>} the report of the last epoch
      */
     trainAdversarial(dataset: Dataset, config?: TrainConfig, adversarial?: AdversarialOptions, hooks?: TrainHooks): Promise<Progress>;
+    /**
+     * Prepares training for certification (Gowal et al.'s IBP training, or Gaussian noise for
+     * randomized smoothing) through the ordinary trainer; run it like a Trainer.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {CertifiedTraining} [certified]
+     * @returns {Trainer}
+     */
+    certifiedTrainer(dataset: Dataset, config?: TrainConfig, certified?: CertifiedTraining): Trainer;
+    /**
+     * Certified training (see certifiedTrainer), run as train runs.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {CertifiedTraining} [certified]
+     * @param {TrainHooks} [hooks]
+     * @returns {Promise<Progress>} the report of the last epoch
+     */
+    trainCertified(dataset: Dataset, config?: TrainConfig, certified?: CertifiedTraining, hooks?: TrainHooks): Promise<Progress>;
     /** @returns {Uint8Array} the weights as safetensors (a copy). */
     saveWeights(): Uint8Array;
     /**
@@ -570,6 +621,142 @@ export class Detector extends Owned {
     free(): void;
     #private;
 }
+/**
+ * The method and the keys of advlab_certify_config.
+ */
+export type CertifyOptions = {
+    /**
+     * 'ibp' (default), 'crown' or 'smoothing'
+     */
+    method?: "ibp" | "crown" | "smoothing";
+    /**
+     * the radius to prove: L-inf for ibp and crown, L2 for smoothing (0.1)
+     */
+    eps?: number;
+    /**
+     * certify: the class to certify (default: the net's answer)
+     */
+    label?: number;
+    /**
+     * ibp, crown: also find eps* by bisection to 1e-3 (true)
+     */
+    radius?: boolean;
+    /**
+     * smoothing: the noise's std (0.25)
+     */
+    sigma?: number;
+    /**
+     * smoothing: samples that choose the class (100)
+     */
+    n0?: number;
+    /**
+     * smoothing: samples that bound its probability (1000)
+     */
+    n?: number;
+    /**
+     * smoothing: failure probability (0.001)
+     */
+    alpha?: number;
+    /**
+     * smoothing: noisy images per forward pass (100)
+     */
+    batch?: number;
+    /**
+     * smoothing: the noise (1); each call restarts it
+     */
+    seed?: number | bigint;
+};
+/**
+ * One image's certificate (advlab_certificate).
+ */
+export type Certificate = {
+    method: string;
+    /**
+     * the radius asked for
+     */
+    eps: number;
+    /**
+     * the net's class; smoothing: PREDICT's, -1 when it abstains
+     */
+    predicted: number;
+    /**
+     * the class certified
+     */
+    label: number;
+    /**
+     * the label is proved at eps
+     */
+    certified: boolean;
+    /**
+     * ibp, crown: eps*, the largest proved L-inf eps (0: none; -1 with
+     * radius false); smoothing: the certified L2 radius (0: abstains)
+     */
+    radius: number;
+    /**
+     * ibp, crown: the smallest lower bound of z_label - z_j at eps (> 0
+     * proves it); smoothing: the lower confidence bound of pA
+     */
+    bound: number;
+    /**
+     * certify, ibp and crown: lower bounds of the logits at eps
+     */
+    lower?: Float32Array | null;
+    /**
+     * upper bounds of the logits at eps
+     */
+    upper?: Float32Array | null;
+    /**
+     * lower bounds of z_label - z_j for each j (0 at label)
+     */
+    margin?: Float32Array | null;
+};
+export type VerifiedAccuracy = {
+    method: string;
+    eps: number;
+    /**
+     * images
+     */
+    n: number;
+    cleanAccuracy: number;
+    verifiedAccuracy: number;
+    /**
+     * each image's radius (see Certificate)
+     */
+    radii: Float64Array;
+    /**
+     * 1 where the true label is proved at eps
+     */
+    certified: Uint8Array;
+};
+/**
+ * advlab_certify_train_config, for Net#certifiedTrainer
+ */
+export type CertifiedTraining = {
+    /**
+     * ibp (Gowal et al.) or Gaussian noise (for smoothing)
+     */
+    certify: "ibp" | "noise";
+    /**
+     * ibp: the training eps after the ramp (0.1)
+     */
+    eps?: number;
+    /**
+     * ibp: epochs of natural training first (1)
+     */
+    warmup?: number;
+    /**
+     * ibp: epochs over which eps rises and kappa falls (5)
+     */
+    ramp?: number;
+    /**
+     * ibp: the natural loss's final weight (0.5)
+     */
+    kappa?: number;
+    /**
+     * noise: the noise's std (0.25)
+     */
+    sigma?: number;
+};
 /**
  * Keys of a C config
  *   (snake_case or camelCase), each set through its C setter: numbers, booleans (1/0), names

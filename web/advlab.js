@@ -147,6 +147,9 @@ const EXPORTS = [
   'dataset_to_idx', 'cleanse_create', 'cleanse_free', 'cleanse_run', 'cleanse_finished',
   'cleanse_flags', 'cleanse_points', 'cleanse_clusters', 'cleanse_set_truth', 'cleanse_dataset',
   'cleanse_add_metrics', 'cleanse_report_json', 'strip_create', 'strip_free', 'strip_report_json',
+  // Certification (wasm_certify.c).
+  'certifier_create', 'certifier_free', 'certifier_bounds', 'certifier_run', 'certify_dataset',
+  'certify_trainer_create',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -154,6 +157,7 @@ const CONFIG_WHAT = {
   train: 'train config', adv: 'adversarial training', attack: 'attack',
   preprocess: 'pre-processor', postprocess: 'post-processor', experiment: 'experiment',
   poison: 'poison', cleanse: 'cleanse', strip: 'strip',
+  certify: 'certify', certify_train: 'certified training',
 };
 // The side of a trigger's square image (ADVLAB_TRIGGER_SIDE).
 const TRIGGER_SIDE = 28;
@@ -1031,6 +1035,95 @@ export class Lab {
         })));
   }
 
+  // ---- certification (issue 17): one image live, a batch, or a test set
+
+  /**
+   * The certificate of ONE image, with the bounds behind it: whether `method` proves that no
+   * perturbation within eps changes the answer, and the largest eps it proves (eps*). Built for a
+   * page's worker: plain data in and out, and fast for ibp (a bisection of about ten interval
+   * passes). Copies x into wasm memory allocated for the call.
+   * @param {Net} net
+   * @param {Float32Array|number[]} x one image, inputSize floats in [0,1]
+   * @param {CertifyOptions} [opts]
+   * @returns {Certificate}
+   */
+  certify(net, x, opts = {}) {
+    const { method = 'ibp', label, ...settings } = opts;
+    const core = this.#core;
+    const xs = core.floats(x, 'certify');
+    if (xs.length !== net.inputSize) {
+      throw codedError(1, `certify: ${xs.length} values, one image is ${net.inputSize}`);
+    }
+    if (label !== undefined) intArg(label, 'certify: label');
+    const k = net.classes;
+    return withCertifier(core, net, method, settings, (c, cfg) =>
+      core.withScratch([xs.byteLength, 4, core.sizeOf('certificate'), 4 * k, 4 * k, 4 * k],
+        (px, py, pc, pl, pu, pm) => {
+          core.f32(px, xs.length).set(xs);
+          if (label !== undefined) core.i32(py, 1)[0] = label;
+          core.check(core.c.certifier_run(c, px, label === undefined ? 0 : py, 1, pc));
+          const cert = certificate(core.read('certificate', pc));
+          const out = { method, eps: cfg.eps, ...cert, lower: null, upper: null, margin: null };
+          if (method === 'smoothing') return out;
+          core.check(core.c.certifier_bounds(c, px, cert.label, cfg.eps, pl, pu, pm));
+          return { ...out, lower: core.f32(pl, k).slice(), upper: core.f32(pu, k).slice(),
+            margin: core.f32(pm, k).slice() };
+        }, 'certify'));
+  }
+
+  /**
+   * Certificates of n images, as certify's without the bounds.
+   * @param {Net} net
+   * @param {Float32Array} x n*inputSize images
+   * @param {CertifyOptions & {labels?: Int32Array|number[]}} [opts] labels: the classes to
+   *   certify (default: the net's answers)
+   * @returns {Certificate[]}
+   */
+  certifyBatch(net, x, opts = {}) {
+    const { method = 'ibp', labels, ...settings } = opts;
+    const core = this.#core;
+    const xs = core.floats(x, 'certifyBatch');
+    const n = imageCount(xs, net.inputSize, 'certifyBatch');
+    const y = labels === undefined ? null : labelArray(labels, n, 'certifyBatch');
+    const size = core.sizeOf('certificate');
+    return withCertifier(core, net, method, settings, (c, cfg) =>
+      core.withScratch([xs.byteLength, y ? 4 * n : null, size * n], (px, py, pc) => {
+        core.f32(px, xs.length).set(xs);
+        if (y) core.i32(py, n).set(y);
+        core.check(core.c.certifier_run(c, px, py, n, pc));
+        return Array.from({ length: n }, (_, i) =>
+          ({ method, eps: cfg.eps, ...certificate(core.read('certificate', pc + i * size)) }));
+      }, 'certifyBatch'));
+  }
+
+  /**
+   * Verified accuracy at eps over the first `limit` images of a dataset: the share whose true
+   * label is proved (smoothing: certified at L2 radius eps), beside the clean accuracy.
+   * @param {Net} net
+   * @param {Dataset} dataset
+   * @param {CertifyOptions & {limit?: number}} [opts] limit: images (0, the default: all)
+   * @returns {VerifiedAccuracy}
+   */
+  verifiedAccuracy(net, dataset, opts = {}) {
+    const { method = 'ibp', limit = 0, ...settings } = opts;
+    intArg(limit, 'verifiedAccuracy: limit');
+    const core = this.#core;
+    const n = limit > 0 ? Math.min(limit, dataset.count) : dataset.count;
+    const size = core.sizeOf('certificate');
+    return withCertifier(core, net, method, settings, (c, cfg) =>
+      core.withScratch([core.sizeOf('certify_summary'), size * n], (ps, pc) => {
+        core.check(core.c.certify_dataset(c, dataset.ptr, limit, ps, pc));
+        const summary = core.read('certify_summary', ps);
+        const radii = new Float64Array(n), certified = new Uint8Array(n);
+        for (let i = 0; i < n; i++) {
+          const cert = core.read('certificate', pc + i * size);
+          radii[i] = cert.radius;
+          certified[i] = cert.certified;
+        }
+        return { method, eps: cfg.eps, ...summary, radii, certified };
+      }, 'verifiedAccuracy'));
+  }
+
   /**
    * How many of the images x the net classifies as labels (advlab_net_count_correct).
    * @param {Net} net
@@ -1072,6 +1165,77 @@ export class Lab {
       return { l0: core.f64(p0, 1)[0], l2: core.f64(p2, 1)[0], linf: core.f64(pi, 1)[0] };
     }, 'perturbationNorms');
   }
+}
+
+/**
+ * @typedef {object} CertifyOptions The method and the keys of advlab_certify_config.
+ * @property {'ibp'|'crown'|'smoothing'} [method] 'ibp' (default), 'crown' or 'smoothing'
+ * @property {number} [eps] the radius to prove: L-inf for ibp and crown, L2 for smoothing (0.1)
+ * @property {number} [label] certify: the class to certify (default: the net's answer)
+ * @property {boolean} [radius] ibp, crown: also find eps* by bisection to 1e-3 (true)
+ * @property {number} [sigma] smoothing: the noise's std (0.25)
+ * @property {number} [n0] smoothing: samples that choose the class (100)
+ * @property {number} [n] smoothing: samples that bound its probability (1000)
+ * @property {number} [alpha] smoothing: failure probability (0.001)
+ * @property {number} [batch] smoothing: noisy images per forward pass (100)
+ * @property {number|bigint} [seed] smoothing: the noise (1); each call restarts it
+ */
+
+/**
+ * @typedef {object} Certificate One image's certificate (advlab_certificate).
+ * @property {string} method
+ * @property {number} eps the radius asked for
+ * @property {number} predicted the net's class; smoothing: PREDICT's, -1 when it abstains
+ * @property {number} label the class certified
+ * @property {boolean} certified the label is proved at eps
+ * @property {number} radius ibp, crown: eps*, the largest proved L-inf eps (0: none; -1 with
+ *   radius false); smoothing: the certified L2 radius (0: abstains)
+ * @property {number} bound ibp, crown: the smallest lower bound of z_label - z_j at eps (> 0
+ *   proves it); smoothing: the lower confidence bound of pA
+ * @property {Float32Array|null} [lower] certify, ibp and crown: lower bounds of the logits at eps
+ * @property {Float32Array|null} [upper] upper bounds of the logits at eps
+ * @property {Float32Array|null} [margin] lower bounds of z_label - z_j for each j (0 at label)
+ */
+
+/**
+ * @typedef {object} VerifiedAccuracy
+ * @property {string} method
+ * @property {number} eps
+ * @property {number} n images
+ * @property {number} cleanAccuracy
+ * @property {number} verifiedAccuracy
+ * @property {Float64Array} radii each image's radius (see Certificate)
+ * @property {Uint8Array} certified 1 where the true label is proved at eps
+ */
+
+/**
+ * @typedef {object} CertifiedTraining advlab_certify_train_config, for Net#certifiedTrainer
+ * @property {'ibp'|'noise'} certify ibp (Gowal et al.) or Gaussian noise (for smoothing)
+ * @property {number} [eps] ibp: the training eps after the ramp (0.1)
+ * @property {number} [warmup] ibp: epochs of natural training first (1)
+ * @property {number} [ramp] ibp: epochs over which eps rises and kappa falls (5)
+ * @property {number} [kappa] ibp: the natural loss's final weight (0.5)
+ * @property {number} [sigma] noise: the noise's std (0.25)
+ */
+
+// Runs fn(certifier, config) with a certifier of `method` for net, then frees it; config holds
+// the values that were set, as numbers (advlab__cfg_json).
+function withCertifier(core, net, method, settings, fn) {
+  return core.withConfig('certify', method, settings, (cfg) => {
+    const values = JSON.parse(core.withString('certify', (t) =>
+      core.string(core.c.config_json(t, cfg))));
+    const c = core.out((o) => core.c.certifier_create(net.ptr, cfg, o));
+    try {
+      return fn(c, values);
+    } finally {
+      core.c.certifier_free(c);
+    }
+  });
+}
+
+// A certificate as read through the layout, with certified as a boolean.
+function certificate(raw) {
+  return { ...raw, certified: raw.certified !== 0 };
 }
 
 /**
@@ -1374,6 +1538,34 @@ export class Net extends Owned {
    */
   async trainAdversarial(dataset, config = {}, adversarial = {}, hooks = {}) {
     return runTrainer(this.adversarialTrainer(dataset, config, adversarial), hooks);
+  }
+
+  /**
+   * Prepares training for certification (Gowal et al.'s IBP training, or Gaussian noise for
+   * randomized smoothing) through the ordinary trainer; run it like a Trainer.
+   * @param {Dataset} dataset
+   * @param {TrainConfig} [config]
+   * @param {CertifiedTraining} [certified]
+   * @returns {Trainer}
+   */
+  certifiedTrainer(dataset, config = {}, certified = { certify: 'ibp' }) {
+    const core = this.#core;
+    const ptr = core.withConfig('train', undefined, config, (train) =>
+      core.withConfig('certify_train', undefined, certified, (cert) =>
+        core.out((o) => core.c.certify_trainer_create(this.ptr, dataset.ptr, train, cert, o))));
+    return new Trainer(core, ptr, [this, dataset]);
+  }
+
+  /**
+   * Certified training (see certifiedTrainer), run as train runs.
+   * @param {Dataset} dataset
+   * @param {TrainConfig} [config]
+   * @param {CertifiedTraining} [certified]
+   * @param {TrainHooks} [hooks]
+   * @returns {Promise<Progress>} the report of the last epoch
+   */
+  async trainCertified(dataset, config = {}, certified = { certify: 'ibp' }, hooks = {}) {
+    return runTrainer(this.certifiedTrainer(dataset, config, certified), hooks);
   }
 
   /** @returns {Uint8Array} the weights as safetensors (a copy). */

@@ -17,6 +17,7 @@ typedef struct {
     const char *command, *arch, *out, *model, *data, *inputs_out, *probs_out;
     const char *attack, *defence, *postprocess, *detector, *target, *save_dir, *image;
     const char *trigger, *source, *threat, *rows; /* poisoning (cli/poison.c) */
+    const char *method; /* certify's --method */
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     int limit, json, help, retrain;
@@ -85,6 +86,7 @@ int cli_predict(const cli_options *o);
 /* predict --image: one image file's digit through the model. */
 int cli_predict_image(const cli_options *o);
 int cli_attack(const cli_options *o);
+int cli_certify(const cli_options *o);
 int cli_detect(const cli_options *o);
 int cli_defend(const cli_options *o);
 int cli_experiment(const cli_options *o);

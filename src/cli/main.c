@@ -16,6 +16,7 @@
 
 #include "attacks/attack.h"
 #include "base/strbuf.h"
+#include "certify/certify.h"
 #include "defences/postprocess.h"
 #include "defences/preprocess.h"
 #include "lab/experiment.h"
@@ -130,6 +131,11 @@ static const cli_help_section pre_help = {
     "pre-processors, --defence NAME[:key=value,...] with NAME", &advlab__preprocess_spec, 0};
 static const cli_help_section post_help = {
     "post-processors, --postprocess NAME[:key=value,...] with NAME", &advlab__postprocess_spec, 0};
+static const cli_help_section certify_train_help = {
+    "certified training settings (--certify ibp|noise)", &advlab__certify_train_spec, 1};
+static const cli_help_section certify_help = {
+    "certification settings ([...]: the methods a setting applies to), for --method",
+    &advlab__certify_spec, 1};
 static const cli_help_section experiment_help = {"experiment settings", &advlab__experiment_spec,
                                                  1};
 
@@ -154,9 +160,10 @@ typedef struct {
 static const command commands[] = {
     {"train",
      cli_train,
-     "--out FILE [--arch tutorial] [--limit N] [training settings]\n"
-     "trains on MNIST, then prints the clean test accuracy",
-     {&train_help}},
+     "--out FILE [--arch tutorial] [--limit N] [training settings] [--certify ibp|noise ...]\n"
+     "trains on MNIST, then prints the clean test accuracy; --certify ibp trains for IBP\n"
+     "certificates (Gowal et al.), --certify noise for randomized smoothing",
+     {&train_help, &certify_train_help}},
     {"eval", cli_eval, "--model FILE [--limit N]\ntest accuracy and confusion matrix", {NULL}},
     {"predict",
      cli_predict,
@@ -190,6 +197,13 @@ static const command commands[] = {
      "adversarial training (ART's AdversarialTrainer; --attack pgd --ratio 1 is Madry's; --static\n"
      "models make it ensemble adversarial training)",
      {&train_help, &adv_help, &attack_help}},
+    {"certify",
+     cli_certify,
+     "--model FILE [--method ibp|crown|smoothing] [--eps 0.1] [--sigma S] [--limit 1000]\n"
+     "[certification settings]\n"
+     "verified accuracy at eps (L-inf for ibp and crown, L2 for smoothing) and the\n"
+     "distribution of the per-image certified radius",
+     {&certify_help}},
     {"detect",
      cli_detect,
      "--model FILE [--detector squeeze|binary] [--attack fgsm] [--limit 1000]\n"

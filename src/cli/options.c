@@ -34,6 +34,7 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--source", &o->source},
         {"--threat", &o->threat},
         {"--rows", &o->rows},
+        {"--method", &o->method},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)

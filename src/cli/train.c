@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "certify/certify.h"
 #include "cli/cli.h"
 #include "defences/postprocess.h"
 #include "train/trainer.h"
@@ -27,8 +28,11 @@ int cli_train(const cli_options *o)
     advlab_train_config cfg;
     advlab_train_config_default(&cfg);
     cfg.limit = o->limit;
-    const cli_config configs[] = {{&advlab__train_spec, &cfg}};
-    if (cli_apply_settings(o, configs, 1))
+    advlab_certify_train_config certify;
+    advlab_certify_train_config_default(&certify);
+    const cli_config configs[] = {{&advlab__train_spec, &cfg},
+                                  {&advlab__certify_train_spec, &certify}};
+    if (cli_apply_settings(o, configs, 2))
         return 2;
     if (!o->out)
         return cli_fail("train: --out FILE is required (see advlab train --help)");
@@ -39,7 +43,9 @@ int cli_train(const cli_options *o)
     if (advlab_net_create(o->arch, cfg.batch, cfg.seed, &net) ||
         advlab_net_set_meta(net, "dataset", dataset) ||
         advlab_net_set_meta(net, "command", o->command_line) ||
-        advlab_trainer_create(net, train, &cfg, &t)) {
+        (certify.certify == ADVLAB_CERTIFY_TRAIN_NONE
+             ? advlab_trainer_create(net, train, &cfg, &t)
+             : advlab_certify_trainer_create(net, train, &cfg, &certify, &t))) {
         rc = cli_fail_status();
         goto done;
     }

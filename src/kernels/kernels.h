@@ -69,6 +69,25 @@ void k_sum_cols(float *db, const float *d, int R, int N);
 /* dst[i] += src[i]. */
 void k_add(float *dst, const float *src, size_t n);
 
+/* Interval arithmetic for certification (interval.c): images are boxes
+ * [lo, hi], and an affine map splits its weights into W+ = max(W, 0) and
+ * W- = min(W, 0), so lo' = W+ lo + W- hi + b and hi' = W+ hi + W- lo + b.
+ * Each output adds the two products of one weight in that order (the W+
+ * term first). Rounding is to nearest, not outward. */
+
+/* Dense: lo', hi' (n, out) from lo, hi (n, in), w (out, in), bias (out).
+ * Each output keeps four lane sums over i = lane (mod 4), reduces them
+ * (l0+l1)+(l2+l3), adds the in%4 tail in order, then the bias. */
+void k_interval_dense_fwd(float *lo_out, float *hi_out, const float *lo, const float *hi,
+                          const float *w, const float *bias, int n, int in, int out);
+/* Conv (shape s, as k_conv_fwd): lo', hi' (n, OC, OH, OW) from lo, hi (n, C,
+ * H, W). Each output sums over (c, ky, kx) in order from 0, then adds its
+ * bias. */
+void k_interval_conv_fwd(float *lo_out, float *hi_out, const float *lo, const float *hi,
+                         const float *w, const float *bias, int n, const k_conv_shape *s);
+/* [lo, hi] = [max(lo, 0), max(hi, 0)] (pmax), in place, n floats each. */
+void k_interval_relu(float *lo, float *hi, size_t n);
+
 /* Softmax cross-entropy over B rows of `classes` logits: probs (B, classes)
  * receives the softmax and, when dlogits is not NULL, dlogits = (probs -
  * onehot(y)) * scale. Returns the summed loss and counts argmax == y in

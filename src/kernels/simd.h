@@ -21,6 +21,8 @@ static inline v4f v4_mul(v4f a, v4f b) { return simde_wasm_f32x4_mul(a, b); }
 static inline v4f v4_madd(v4f acc, v4f a, v4f b) { return v4_add(acc, v4_mul(a, b)); }
 /* pmax(a, b) = a < b ? b : a, the same rule in both builds. */
 static inline v4f v4_max(v4f a, v4f b) { return simde_wasm_f32x4_pmax(a, b); }
+/* pmin(a, b) = b < a ? b : a. */
+static inline v4f v4_min(v4f a, v4f b) { return simde_wasm_f32x4_pmin(a, b); }
 /* Lanes where a > b keep x, the others become 0. */
 static inline v4f v4_keep_gt(v4f x, v4f a, v4f b)
 {

@@ -323,7 +323,8 @@ static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset
         return st;
     }
     advlab_batch_hook hook = {
-        s, adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore, adv_free};
+        s,        adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore,
+        adv_free, NULL};
     advlab__trainer_set_hook(t, &hook);
     advlab__trainer_record(t);
     *out = t;

@@ -221,7 +221,8 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
             return st;
         }
         int correct;
-        double loss = advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
+        double loss = t->hook.step ? t->hook.step(t->hook.self, t->net, t->x, t->y, m, &correct)
+                                   : advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
         if (!isfinite(loss)) {
             t->seconds += now_seconds() - start;
             return advlab__fail(

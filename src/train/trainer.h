@@ -39,6 +39,12 @@ typedef struct {
     void (*state_save)(const void *self, uint8_t *bytes);
     advlab_status (*state_restore)(void *self, const uint8_t *bytes);
     void (*free)(void *self);
+    /* When not NULL, replaces the ordinary training step on the rewritten
+     * batch: leaves the batch-mean gradient of its own loss in net's grads
+     * and returns that mean loss (certified training's worst-case loss);
+     * *correct counts right answers. */
+    double (*step)(void *self, advlab_net *net, const float *x, const int32_t *y, int m,
+                   int *correct);
 } advlab_batch_hook;
 
 /* advlab_trainer_create's work on any source (net, src and cfg not NULL):

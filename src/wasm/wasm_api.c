@@ -33,13 +33,14 @@
 #include "base/config.h"
 #include "base/error.h"
 #include "base/strbuf.h"
+#include "certify/certify.h"
 #include "defences/postprocess.h"
 #include "defences/preprocess.h"
 #include "lab/experiment.h"
 #include "poison/poison.h"
 #include "train/adv_train.h"
 #include "train/trainer.h"
-#include "wasm/wasm_net.h"
+#include "wasm/wasm_handles.h"
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
@@ -79,6 +80,16 @@ static const layout_field experiment_progress[] = {
     F(advlab_experiment_progress, epochs, "i32"),     F(advlab_experiment_progress, loss, "f64"),
     F(advlab_experiment_progress, fraction, "f64"),
 };
+static const layout_field certificate[] = {
+    F(advlab_certificate, predicted, "i32"), F(advlab_certificate, label, "i32"),
+    F(advlab_certificate, certified, "i32"), F(advlab_certificate, radius, "f64"),
+    F(advlab_certificate, bound, "f64"),
+};
+static const layout_field certify_summary[] = {
+    F(advlab_certify_summary, n, "i32"),
+    F(advlab_certify_summary, clean_accuracy, "f64"),
+    F(advlab_certify_summary, verified_accuracy, "f64"),
+};
 static const layout_field attack_metrics[] = {
     F(advlab_attack_metrics, n, "i32"),
     F(advlab_attack_metrics, clean_accuracy, "f64"),
@@ -113,6 +124,10 @@ static const struct {
      (int)(sizeof attack_metrics / sizeof attack_metrics[0])},
     {"poison_metrics", sizeof(advlab_poison_metrics), poison_metrics,
      (int)(sizeof poison_metrics / sizeof poison_metrics[0])},
+    {"certificate", sizeof(advlab_certificate), certificate,
+     (int)(sizeof certificate / sizeof certificate[0])},
+    {"certify_summary", sizeof(advlab_certify_summary), certify_summary,
+     (int)(sizeof certify_summary / sizeof certify_summary[0])},
 };
 
 /* {"train_progress": {"size": 48, "fields": {"epoch": [0, "i32"], ...}}, ...},
@@ -176,6 +191,23 @@ EXPORT const uint8_t *advlab_wasm_dataset_labels(const advlab_dataset *ds)
 }
 
 /* ---------------------------------------------------------------- net */
+
+struct wasm_net {
+    advlab_net *net;
+    int max_batch, input_size, classes;
+    /* io buffers, carved from one allocation; valid for the handle lifetime */
+    float *x;           /* (max_batch, input_size) images in */
+    float *grad;        /* (max_batch, input_size) input gradients out */
+    float *probs;       /* (max_batch, classes) probabilities out */
+    int32_t *y;         /* (max_batch) labels in */
+    int32_t *confusion; /* (classes, classes) from evaluate */
+    void *io;
+    float loss;           /* from loss_grad / input_grad */
+    double accuracy;      /* from evaluate */
+    advlab_tensor tensor; /* filled by advlab_wasm_net_tensor */
+};
+
+advlab_net *advlab__wasm_net(const wasm_net *h) { return h->net; }
 
 /* Takes ownership of net: on failure it is freed. */
 static advlab_status wrap_net(advlab_net *net, wasm_net **out)
@@ -341,10 +373,22 @@ EXPORT advlab_status advlab_wasm_weights_load(wasm_net *h, const char *name, con
 
 /* A trainer plus its last progress report, which JS reads by field name
  * through the layout that advlab_wasm_layout gives. */
-typedef struct {
+struct wasm_trainer {
     advlab_trainer *trainer;
     advlab_train_progress progress;
-} wasm_trainer;
+};
+
+advlab_status advlab__wasm_trainer_wrap(advlab_trainer *trainer, wasm_trainer **out)
+{
+    wasm_trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        advlab_trainer_free(trainer);
+        return advlab__fail(ADVLAB_E_NOMEM, "out of memory for the trainer handle");
+    }
+    t->trainer = trainer;
+    *out = t;
+    return ADVLAB_OK;
+}
 
 /* Wraps a trainer made by create (plain or adversarial) into a handle. */
 static advlab_status wrap_trainer(advlab_net *net, const advlab_dataset *ds,
@@ -432,6 +476,8 @@ static const struct {
     {"poison", &advlab__poison_spec},
     {"cleanse", &advlab__cleanse_spec},
     {"strip", &advlab__strip_spec},
+    {"certify", &advlab__certify_spec},
+    {"certify_train", &advlab__certify_train_spec},
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "advlab.h"
-#include "wasm/wasm_net.h"
+#include "wasm/wasm_handles.h"
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
@@ -25,7 +25,8 @@ EXPORT advlab_status advlab_wasm_poison_dataset(const advlab_dataset *clean,
                                                 const advlab_poison_config *cfg, wasm_net *proxy,
                                                 advlab_dataset **out, int32_t **rows, int *n_rows)
 {
-    return advlab_poison_dataset(clean, cfg, proxy ? proxy->net : NULL, out, rows, n_rows);
+    return advlab_poison_dataset(clean, cfg, proxy ? advlab__wasm_net(proxy) : NULL, out, rows,
+                                 n_rows);
 }
 
 EXPORT advlab_status advlab_wasm_poison_report_json(const advlab_poison_config *cfg,
@@ -45,7 +46,7 @@ EXPORT advlab_status advlab_wasm_poison_measure(wasm_net *h, const advlab_datase
                                                 const advlab_poison_config *cfg, int limit,
                                                 advlab_poison_metrics *out)
 {
-    return advlab_poison_measure(h->net, test, cfg, limit, out);
+    return advlab_poison_measure(advlab__wasm_net(h), test, cfg, limit, out);
 }
 
 EXPORT advlab_status advlab_wasm_dataset_to_idx(const advlab_dataset *ds, uint8_t **images,
@@ -61,7 +62,7 @@ EXPORT advlab_status advlab_wasm_cleanse_create(wasm_net *h, const advlab_datase
                                                 const advlab_cleanse_config *cfg,
                                                 advlab_cleanse **out)
 {
-    return advlab_cleanse_create(h->net, ds, cfg, out);
+    return advlab_cleanse_create(advlab__wasm_net(h), ds, cfg, out);
 }
 EXPORT void advlab_wasm_cleanse_free(advlab_cleanse *c) { advlab_cleanse_free(c); }
 EXPORT advlab_status advlab_wasm_cleanse_run(advlab_cleanse *c, int max_units, int *done,
@@ -110,7 +111,7 @@ EXPORT const char *advlab_wasm_cleanse_report_json(advlab_cleanse *c)
 EXPORT advlab_status advlab_wasm_strip_create(wasm_net *h, const float *clean, int n,
                                               const advlab_strip_config *cfg, advlab_strip **out)
 {
-    return advlab_strip_create(h->net, clean, n, cfg, out);
+    return advlab_strip_create(advlab__wasm_net(h), clean, n, cfg, out);
 }
 EXPORT void advlab_wasm_strip_free(advlab_strip *s) { advlab_strip_free(s); }
 EXPORT advlab_status advlab_wasm_strip_report_json(advlab_strip *s, const float *x, int n,
