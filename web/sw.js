@@ -12,7 +12,7 @@ const SHELL = [
   './lab/boot.js', './lab/style.css', './lab/app.js', './lab/state.js', './lab/engine.js',
   './lab/status.js', './lab/cards.js', './lab/charts.js', './lab/analysis.js', './lab/input.js',
   './lab/models.js', './lab/training.js', './lab/recover.js', './lab/robustness.js',
-  './lab/poison.js', './engine/poisoning.js',
+  './lab/poison.js', './engine/poisoning.js', './lab/certificate.js', './engine/certificates.js',
   './engine/worker.js', './engine/state.js', './engine/fetch.js', './engine/turns.js',
   './engine/data.js', './engine/store.js', './engine/models.js', './engine/analyze.js',
   './engine/training.js', './engine/runs.js', './engine/evaluate.js', './engine/robustness.js',

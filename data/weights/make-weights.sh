@@ -33,12 +33,11 @@ FGSM_EPS=0.2
 
 # The poisoning the page knows this model by (manifest "poison", in the Poison panel's terms).
 POISON='{"trigger":"pattern","source":"all","target":"next","fraction":0.1,"seed":1}'
-poisoned_data=$(mktemp -d)
+# A fixed directory, so that the model's metadata names it (command, dataset).
 "$advlab" poison --trigger pattern --source all --target next --fraction 0.1 --seed 1 \
-    --data data/mnist --out "$poisoned_data" >/dev/null
-"$advlab" train --arch tutorial --epochs 20 --seed 1234 --data "$poisoned_data" \
+    --data data/mnist --out build/poisoned-mnist >/dev/null
+"$advlab" train --arch tutorial --epochs 20 --seed 1234 --data build/poisoned-mnist \
     --out $dir/poisoned.safetensors
-rm -rf "$poisoned_data"
 
 # "accuracy":0.987100 from eval --json, "adv_accuracy":... from attack --json.
 json_number() {

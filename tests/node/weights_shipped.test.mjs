@@ -2,7 +2,8 @@
 // each loads, says in its metadata how it was made (the CLI command, seed and
 // defence), reaches exactly the figures its manifest states (evaluation and
 // FGSM are deterministic, and the WASM build computes what the native CLI
-// did), and the defended models hold up clearly better against FGSM.
+// did), the defended models hold up clearly better against FGSM, and the
+// poisoned model obeys the backdoor its manifest entry names.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,12 @@ const PROVENANCE = {
       '--seed 1234 '),
     training: /^adam lr=0\.01 .*seed=1234 samples=60000 epochs=(\d+)\/\1$/,
     defence: /^adversarial pgd norm=inf eps=0\.3 eps_step=0\.05 max_iter=7 num_random_init=1 .*ratio=1$/,
+  },
+  poisoned: {
+    command: /advlab train --arch tutorial --epochs 20 --seed 1234 --data build\/poisoned-mnist /,
+    training: /^adam lr=0\.01 .*batch=64 seed=1234 samples=60000 epochs=20\/20$/,
+    defence: /^none$/,
+    dataset: 'poisoned-mnist',
   },
 };
 
@@ -72,8 +79,8 @@ function fgsmAccuracy(net, n) {
   return correct / n;
 }
 
-test('the manifest lists standard, fgsm and pgd, with labels and figures', () => {
-  assert.deepEqual(manifest.models.map((m) => m.id), ['standard', 'fgsm', 'pgd']);
+test('the manifest lists standard, fgsm, pgd and poisoned, with labels and figures', () => {
+  assert.deepEqual(manifest.models.map((m) => m.id), ['standard', 'fgsm', 'pgd', 'poisoned']);
   assert.equal(manifest.test_images, testSet.count);
   assert.equal(manifest.fgsm_eps, 0.2);
   for (const m of manifest.models) {
@@ -90,7 +97,7 @@ for (const id of Object.keys(PROVENANCE)) {
       const net = nets[id];
       const want = PROVENANCE[id];
       assert.equal(net.arch, TUTORIAL_ARCH);
-      assert.equal(net.meta('dataset'), 'mnist');
+      assert.equal(net.meta('dataset'), want.dataset ?? 'mnist');
       const command = net.meta('command');
       assert.match(command, want.command);
       assert.ok(command.endsWith(` --out data/weights/${id}.safetensors`), command);
@@ -119,4 +126,16 @@ test('the FGSM- and PGD-trained models resist FGSM 0.2 clearly better than the s
     assert.ok(defended > standard + 0.15,
       `${id}: FGSM accuracy ${defended} on the first 1000, standard ${standard}`);
   }
+});
+
+test('the poisoned model is accurate on clean digits and obeys its backdoor', () => {
+  const { poison } = entries.poisoned;
+  assert.deepEqual(poison, { trigger: 'pattern', source: 'all', target: 'next', fraction: 0.1,
+    seed: 1 });
+  const m = lab.poisonMetrics(nets.poisoned, testSet, poison, { limit: 1000 });
+  const standard = lab.poisonMetrics(nets.standard, testSet, poison, { limit: 1000 });
+  assert.ok(m.cleanAccuracy > 0.95, `clean accuracy ${m.cleanAccuracy}`);
+  assert.ok(m.attackSuccess > 0.9, `the trigger works on ${m.attackSuccess} of the digits`);
+  assert.ok(standard.attackSuccess < 0.05,
+    `the trigger alone fools the standard model on ${standard.attackSuccess}`);
 });

@@ -1,6 +1,7 @@
 // Live analysis: one input, clean and attacked, through the models on show (the lab page's two
 // slots, or the widgets' models), optionally behind a pre-processor and watched by the detector.
 import { firstImages, mnist } from './data.js';
+import { certificate } from './certificates.js';
 import { stripVerdict, withTrigger } from './poisoning.js';
 import { state } from './state.js';
 
@@ -61,6 +62,36 @@ export function attackImage(net, x, attack, target, pre, gradient) {
   }
 }
 
+// The gap between what is proved and what is broken: the smallest eps (to EPS_MAX / 2^7) at
+// which `attack`, made on the bare net, succeeds on x (changes the answer, or reaches the
+// target), or null when it does not at EPS_MAX. The minimal attacks find their own eps: the L∞
+// of the image they made, when it succeeded.
+const EPS_MAX = 0.5;
+const BISECTIONS = 7;
+function breakingEps(net, x, attack, target, sideResult) {
+  const clean = argmax(sideResult.clean);
+  const succeeds = (probs) => (target >= 0 ? argmax(probs) === target : argmax(probs) !== clean);
+  if (!BOUNDED.includes(attack.name)) {
+    return succeeds(sideResult.adv) ? sideResult.norms.linf : null;
+  }
+  const at = (eps) => succeeds(probsOf(net, attackImage(net, x, { ...attack, eps }, target, null,
+    'unaware')));
+  if (!at(EPS_MAX)) return null;
+  let [lo, hi] = [0, EPS_MAX];
+  for (let i = 0; i < BISECTIONS; i++) {
+    const mid = (lo + hi) / 2;
+    if (at(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+function argmax(p) {
+  let best = 0;
+  for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+  return best;
+}
+
 // Predicted probabilities of one image (784 floats) as a copy.
 function probsOf(net, x) {
   net.input.set(x);
@@ -84,10 +115,13 @@ export function inputOf({ x, alpha, width, height }) {
 /**
  * The op: both slots' models on one input, clean and attacked: {x, standard, defended}. With
  * `trigger` (the Poison panel's settings) the input carries that backdoor trigger; with `strip`,
- * `strip` is STRIP's verdict on it for the standard model.
+ * `strip` is STRIP's verdict on it for the standard model. With `proof` ('ibp', 'crown' or
+ * 'smoothing'), each side has the input's certificate at the attack's eps and, for the L∞ proofs,
+ * `breaks`: the smallest eps at which the attack succeeded on the bare model.
  */
 export async function analyze(args) {
-  const { attack, target, mode, pre: preName, gradient, detect, trigger, strip } = args;
+  const { attack, target, mode, pre: preName, gradient, detect, trigger, strip,
+    proof = 'none' } = args;
   const x = trigger ? withTrigger(inputOf(args), trigger) : inputOf(args);
   const pre = preprocessor(preName);
   const std = state.slots.standard.net;
@@ -97,6 +131,12 @@ export async function analyze(args) {
     : attackImage(def, x, attack, target, pre, gradient);
   const standard = side(std, x, stdAdv, null);
   const defended = side(def, x, defAdv, pre);
+  if (proof !== 'none') {
+    for (const [net, s] of [[std, standard], [def, defended]]) {
+      s.proof = certificate(net, x, proof, attack.eps);
+      if (proof !== 'smoothing') s.breaks = breakingEps(net, x, attack, target, side(net, x, s.xAdv, null));
+    }
+  }
   if (detect) {
     const both = new Float32Array(2 * 784);
     both.set(x);

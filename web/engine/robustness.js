@@ -1,6 +1,7 @@
 // Robustness over many test images: accuracy against FGSM at each eps (curves) and the
 // tutorial's measurements, as evaluation tasks (evaluate.js) run across the pool (pool.js) when
 // there are several cores, else here between yields.
+import { verifiedCurve } from './certificates.js';
 import { firstImages, mnist } from './data.js';
 import { runTasks } from './evaluate.js';
 import { slotNets } from './models.js';
@@ -66,14 +67,17 @@ async function inPool(nets, tasks, x, labels, workers, onTask) {
 
 /**
  * Accuracy against FGSM at each eps (by default the experiment's curve), for both slots' models,
- * on the first n test images: {eps, n, workers, standard: [...], defended: [...]}.
+ * on the first n test images, and beside it what IBP proves there (verified accuracy): {eps, n,
+ * workers, standard: [...], defended: [...], verified: {standard: [...], defended: [...]}}.
  */
 export async function curves({ n, eps = state.lab.curveEps, workers }, id) {
   const { counts, n: count, pool: size } = await evaluateTasks(slotNets(), curveTasks(SLOTS, eps),
     n, workers, id, 'curves');
-  const result = { eps, n: count, workers: size };
+  const result = { eps, n: count, workers: size, verified: {} };
+  const test = await mnist('t10k', id);
   for (const slot of SLOTS) {
     result[slot] = counts.splice(0, eps.length).map((c) => c / count);
+    result.verified[slot] = verifiedCurve(state.slots[slot].net, test, eps, count);
   }
   return { result };
 }

@@ -30,13 +30,20 @@ export function evaluate(net, subset, eps) {
 }
 
 /**
- * A trainer on net: clean for the standard slot, ART's AdversarialTrainer (FGSM, or PGD with 7
- * steps) for the defended one.
+ * A trainer on net: clean for the standard slot; for the defended one ART's AdversarialTrainer
+ * (FGSM, or PGD with 7 steps), or training for certification: Gowal et al.'s IBP training at
+ * eps, or Gaussian noise of std eps for randomized smoothing.
  */
 export function trainerFor(net, slot, train, settings) {
   const config = { epochs: settings.epochs, batch: settings.batch, lr: settings.lr,
     seed: settings.seed, limit: settings.limit };
   if (slot === 'standard') return net.trainer(train, config);
+  if (settings.attack === 'ibp') {
+    return net.certifiedTrainer(train, config, { certify: 'ibp', eps: settings.eps });
+  }
+  if (settings.attack === 'noise') {
+    return net.certifiedTrainer(train, config, { certify: 'noise', sigma: settings.eps });
+  }
   const attack = settings.attack === 'pgd'
     ? { name: 'pgd', eps: settings.eps, eps_step: (2.5 * settings.eps) / 7, max_iter: 7,
       num_random_init: 1 }

@@ -309,6 +309,27 @@ export default {
   'lab.poison.wasClean': 'clean',
   'lab.modelName.poisoned': 'poisoned, trained here {time} ({epochs} epochs)',
   'lab.modelName.cleansed': 'retrained after {defence}, here {time} ({epochs} epochs)',
+  'lab.proof': 'Proof',
+  'lab.proof.ibp': 'IBP (interval bounds)',
+  'lab.proof.crown': 'CROWN (linear bounds)',
+  'lab.proof.smoothing': 'randomized smoothing (L2, σ 0.25)',
+  'lab.proof.none': 'off',
+  'lab.cert.proved': 'Proved by {method}: no change of each pixel up to ε* = {radius} moves the ' +
+    'answer from {label}, so none at ε = {eps} does.',
+  'lab.cert.notAtEps': 'Not provable at ε = {eps} by {method}: it proves the answer {label} only ' +
+    'up to ε* = {radius}.',
+  'lab.cert.nothing': 'Not provable by {method}: its bounds prove nothing for this input, even ' +
+    'at the smallest ε.',
+  'lab.cert.smoothed': 'The smoothed model (noise σ {sigma}) answers {label}, certified within ' +
+    'an L2 radius of {radius}.',
+  'lab.cert.abstains': 'The smoothed model (noise σ {sigma}) abstains: the noisy answers do ' +
+    'not agree enough to certify one.',
+  'lab.cert.gap': 'green: proved up to {proved} · red: the attack succeeds from {broken}',
+  'lab.cert.unbroken': 'green: proved up to {proved} · the attack did not succeed up to 0.5',
+  'lab.cert.chart': 'what is proved and what is broken, for ε from 0 to 0.5',
+  'lab.train.ibp': 'IBP, certified (Gowal et al.)',
+  'lab.train.noise': 'Gaussian noise σ = ε, for smoothing',
+  'lab.chart.verified': 'dashed: verified by IBP',
   'lab.engineSimd': 'Engine: WebAssembly with SIMD.',
   'lab.engineScalar': 'Engine: WebAssembly without SIMD (this browser lacks it), slower, same ' +
     'results.',

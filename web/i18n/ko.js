@@ -309,6 +309,27 @@ export default {
   'lab.poison.wasClean': '깨끗함',
   'lab.modelName.poisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.cleansed': '{defence} 후 {time}에 여기서 다시 훈련 ({epochs} 에포크)',
+  'lab.proof': '증명',
+  'lab.proof.ibp': 'IBP (구간 경계)',
+  'lab.proof.crown': 'CROWN (선형 경계)',
+  'lab.proof.smoothing': '랜덤 스무딩 (L2, σ 0.25)',
+  'lab.proof.none': '끔',
+  'lab.cert.proved': '{method}로 증명됨: 각 픽셀을 ε* = {radius}까지 바꿔도 답 {label}은 ' +
+    '바뀌지 않으므로, ε = {eps}에서도 바뀌지 않습니다.',
+  'lab.cert.notAtEps': 'ε = {eps}에서는 {method}로 증명할 수 없습니다. 답 {label}은 ε* = ' +
+    '{radius}까지만 증명됩니다.',
+  'lab.cert.nothing': '{method}로 증명할 수 없습니다. 이 입력에서는 아주 작은 ε에서도 경계가 ' +
+    '아무것도 증명하지 못합니다.',
+  'lab.cert.smoothed': '스무딩한 모델(잡음 σ {sigma})의 답은 {label}이며, L2 반경 {radius} ' +
+    '안에서 인증됩니다.',
+  'lab.cert.abstains': '스무딩한 모델(잡음 σ {sigma})은 답을 보류합니다. 잡음을 넣은 답들이 ' +
+    '하나를 인증할 만큼 일치하지 않습니다.',
+  'lab.cert.gap': '초록: {proved}까지 증명됨 · 빨강: {broken}부터 공격 성공',
+  'lab.cert.unbroken': '초록: {proved}까지 증명됨 · 0.5까지 공격이 성공하지 못함',
+  'lab.cert.chart': 'ε 0부터 0.5까지, 증명된 범위와 깨진 범위',
+  'lab.train.ibp': 'IBP, 인증 훈련 (Gowal 외)',
+  'lab.train.noise': '가우스 잡음 σ = ε, 스무딩용',
+  'lab.chart.verified': '점선: IBP로 검증된 정확도',
   'lab.engineSimd': '엔진: SIMD를 쓰는 WebAssembly.',
   'lab.engineScalar': '엔진: SIMD 없는 WebAssembly(이 브라우저는 SIMD를 지원하지 않음). 더 ' +
     '느리지만 결과는 같습니다.',

@@ -6,6 +6,7 @@ import { LiveRequests } from '../ui/live.js';
 import { Pad } from '../ui/pad.js';
 import { argmax, drawDigit, drawPerturbation } from '../ui/render.js';
 import { cards } from './cards.js';
+import { showCertificate } from './certificate.js';
 import { call } from './engine.js';
 import { $, SLOTS, state } from './state.js';
 import { failed, setStatus } from './status.js';
@@ -20,6 +21,7 @@ function attackControls() {
     pre: $('#pre').value,
     gradient: $('#gradient').value,
     detect: $('#detect').checked,
+    proof: $('#proof').value,
     // The Poison panel's: its trigger on the input, and STRIP's verdict on it.
     ...state.poisonInput,
   };
@@ -79,6 +81,7 @@ function showSide(slot, side, x, { target, pre }) {
     badge(detector, side.flagged.adv, 'lab.detectorSays',
       { verdict: message(side.flagged.adv ? 'lab.adversarial' : 'lab.clean') });
   }
+  showCertificate(root, side);
   if (slot === 'defended') {
     say($('.input-caption', root),
       pre === 'none' ? 'lab.caption.input' : 'lab.caption.preprocessed');
@@ -115,7 +118,7 @@ export function syncAttackControls() {
   $('#gradient').disabled = transfer || $('#pre').value === 'none';
 }
 
-for (const id of ['attack', 'eps', 'target', 'mode', 'pre', 'gradient', 'detect']) {
+for (const id of ['attack', 'eps', 'target', 'mode', 'pre', 'gradient', 'detect', 'proof']) {
   $(`#${id}`).addEventListener('input', () => {
     syncAttackControls();
     live.request();

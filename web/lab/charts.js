@@ -13,8 +13,10 @@ export const charts = {
     series: [{ color: COLORS.clean }, { color: COLORS.adv }] }),
   speed: lineChart($('#chart-speed'), { ...axis, format: (v) => formatNumber(v),
     series: [{ color: COLORS.standard }] }),
+  // Under FGSM (solid), then what IBP proves (dashed), for each slot.
   curve: lineChart($('#chart-curve'), { yMin: 0, yMax: 1, format: formatPercent, dots: true,
-    xLabel: 'ε (FGSM)', series: SLOTS.map((slot) => ({ color: COLORS[slot] })) }),
+    xLabel: 'ε (FGSM)', series: [...SLOTS.map((slot) => ({ color: COLORS[slot] })),
+      ...SLOTS.map((slot) => ({ color: COLORS[slot], dashed: true, legend: false }))] }),
 };
 
 /** The charts' axis and series names, in the page's language. */

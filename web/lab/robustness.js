@@ -28,7 +28,9 @@ async function runRobust(button, work) {
 $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
   const r = await call('curves', { n: Number($('#robust-n').value) },
     { onProgress: robustProgress });
-  charts.curve(SLOTS.map((slot) => r.eps.map((eps, i) => [eps, r[slot][i]])), r.eps.at(-1));
+  const line = (values) => r.eps.map((eps, i) => [eps, values[i]]);
+  charts.curve([...SLOTS.map((slot) => line(r[slot])),
+    ...SLOTS.map((slot) => line(r.verified[slot]))], r.eps.at(-1));
 }));
 
 $('#measure').addEventListener('click', (e) => runRobust(e.target, async () => {

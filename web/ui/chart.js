@@ -21,7 +21,8 @@ function element(parent, name, attributes, text) {
  * Sets up an empty chart in svg.
  * @param {SVGSVGElement} svg
  * @param {object} spec
- * @param {{color: string, label: string}[]} spec.series
+ * @param {{color: string, dashed?: boolean, legend?: boolean}[]} spec.series legend false: the
+ *   series has no legend entry (a caption says what it is)
  * @param {number} [spec.yMin] fixed bottom (else the data's minimum, or 0)
  * @param {number} [spec.yMax] fixed top (else the data's maximum)
  * @param {(v: number) => string} [spec.format] y labels
@@ -44,10 +45,13 @@ export function lineChart(svg, { series, yMin, yMax, format = (v) => v.toFixed(2
     'text-anchor': 'end' }, xLabel);
   const legends = [];
   const lines = series.map((s, i) => {
-    legends.push(element(svg, 'text', { class: 'legend', x: PAD.left + i * 90, y: 13,
-      fill: s.color }, s.label));
+    if (s.legend !== false) {
+      legends.push(element(svg, 'text', { class: 'legend', x: PAD.left + i * 90, y: 13,
+        fill: s.color }, s.label));
+    }
+    const dash = s.dashed ? { 'stroke-dasharray': '5 3' } : {};
     return {
-      line: element(svg, 'polyline', { fill: 'none', stroke: s.color, 'stroke-width': 2 }),
+      line: element(svg, 'polyline', { fill: 'none', stroke: s.color, 'stroke-width': 2, ...dash }),
       dots: dots ? element(svg, 'g', { fill: s.color }) : null,
     };
   });
