@@ -324,8 +324,8 @@ export default {
     'an L2 radius of {radius}.',
   'lab.cert.abstains': 'The smoothed model (noise σ {sigma}) abstains: the noisy answers do ' +
     'not agree enough to certify one.',
-  'lab.cert.gap': 'green: proved up to {proved} · red: the attack succeeds from {broken}',
-  'lab.cert.unbroken': 'green: proved up to {proved} · the attack did not succeed up to 0.5',
+  'lab.cert.gap': 'green: proved up to {proved} · red: the attack succeeds from {broken} · black: your ε',
+  'lab.cert.unbroken': 'green: proved up to {proved} · the attack did not succeed up to 0.5 · black: your ε',
   'lab.cert.chart': 'what is proved and what is broken, for ε from 0 to 0.5',
   'lab.train.ibp': 'IBP, certified (Gowal et al.)',
   'lab.train.noise': 'Gaussian noise σ = ε, for smoothing',

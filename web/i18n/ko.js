@@ -324,8 +324,8 @@ export default {
     '안에서 인증됩니다.',
   'lab.cert.abstains': '스무딩한 모델(잡음 σ {sigma})은 답을 보류합니다. 잡음을 넣은 답들이 ' +
     '하나를 인증할 만큼 일치하지 않습니다.',
-  'lab.cert.gap': '초록: {proved}까지 증명됨 · 빨강: {broken}부터 공격 성공',
-  'lab.cert.unbroken': '초록: {proved}까지 증명됨 · 0.5까지 공격이 성공하지 못함',
+  'lab.cert.gap': '초록: {proved}까지 증명됨 · 빨강: {broken}부터 공격 성공 · 검정: 고른 ε',
+  'lab.cert.unbroken': '초록: {proved}까지 증명됨 · 0.5까지 공격이 성공하지 못함 · 검정: 고른 ε',
   'lab.cert.chart': 'ε 0부터 0.5까지, 증명된 범위와 깨진 범위',
   'lab.train.ibp': 'IBP, 인증 훈련 (Gowal 외)',
   'lab.train.noise': '가우스 잡음 σ = ε, 스무딩용',

@@ -18,8 +18,9 @@ function shape(svg, name, attributes) {
 }
 
 // The scale: proved [0, eps*] in green, unknown in grey, broken from the attack's eps in red,
-// with the attack's eps marked. Ticks at 0, 0.1, ..., 0.5.
-function drawGap(svg, proved, broken) {
+// with where the attack first succeeds marked, and the eps asked about as a dark tick. Ticks at
+// 0, 0.1, ..., 0.5.
+function drawGap(svg, proved, broken, eps) {
   svg.replaceChildren();
   const x = (eps) => (Math.min(eps, EPS_MAX) / EPS_MAX) * W;
   shape(svg, 'rect', { class: 'gap-unknown', x: 0, y: BAR_Y, width: W, height: BAR_H });
@@ -32,6 +33,8 @@ function drawGap(svg, proved, broken) {
     shape(svg, 'line', { class: 'gap-mark', x1: x(broken), x2: x(broken), y1: BAR_Y - 4,
       y2: BAR_Y + BAR_H + 4 });
   }
+  shape(svg, 'line', { class: 'gap-eps', x1: x(eps), x2: x(eps), y1: BAR_Y - 2,
+    y2: BAR_Y + BAR_H + 2 });
   for (let i = 0; i <= 5; i++) {
     const tick = shape(svg, 'text', { class: 'tick', x: Math.min(W - 8, Math.max(8, x(i / 10))),
       y: 32, 'text-anchor': 'middle' });
@@ -63,7 +66,7 @@ export function showCertificate(root, side) {
   if (radius <= 0) say(line, 'lab.cert.nothing', values);
   else say(line, certified ? 'lab.cert.proved' : 'lab.cert.notAtEps', values);
   const broken = side.breaks ?? null;
-  drawGap(svg, Math.max(0, radius), broken);
+  drawGap(svg, Math.max(0, radius), broken, eps);
   const caption = $('.gap-caption', root);
   caption.hidden = false;
   if (broken === null) say(caption, 'lab.cert.unbroken', { proved: number(Math.max(0, radius), 3) });

@@ -221,6 +221,7 @@ function metricsRow(key, m) {
 let found = null; // the last search's answer, drawn again after a language switch
 
 function showFound({ report, flagged, scatter }) {
+  $('#cleanse-results').hidden = false;
   // For tests and the curious: the figures, also as data attributes.
   Object.assign($('#cleanse-report').dataset, { precision: report.precision,
     recall: report.recall, flagged: report.flagged });
