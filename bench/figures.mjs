@@ -266,6 +266,53 @@ function liveStage(lab, standard, defended, images, o) {
   };
 }
 
+// Certification (issue 17). `ibp`: verifying a batch of test images at eps 0.1 (no eps*), as the
+// Robustness panel's verified curve does; images/s. `certify_live` and `crown_live`: the card's
+// certificate for one new image, eps* by bisection to 1e-3, with IBP and with CROWN; median ms.
+export const CERTIFY = { eps: 0.1, batch: 1000 };
+
+function verifyStage(lab, net, images, o) {
+  const n = Math.min(CERTIFY.batch, Math.floor(images.length / net.inputSize));
+  const x = images.subarray(0, n * net.inputSize);
+  const verify = () => lab.certifyBatch(net, x, { method: 'ibp', eps: CERTIFY.eps, radius: false });
+  warmUp(o.seconds / 2, verify);
+  let calls = 0;
+  return {
+    repeat: () => timed(o.seconds, () => { verify(); calls++; return n; }),
+    report: () => ({ images: n, eps: CERTIFY.eps, method: 'ibp', timed_calls: calls }),
+    free() {},
+  };
+}
+
+function certifyLiveStage(lab, net, images, o, method) {
+  const d = net.inputSize;
+  const count = Math.floor(images.length / d);
+  let next = 0;
+  let radius = 0;
+  const samples = [];
+  const certify = () => {
+    const x = images.subarray(next * d, (next + 1) * d);
+    next = (next + 1) % count;
+    const t0 = performance.now();
+    radius += lab.certify(net, x, { method, eps: CERTIFY.eps }).radius;
+    return performance.now() - t0;
+  };
+  warmUp(o.seconds / 2, certify);
+  return {
+    latency: true,
+    repeat() {
+      const ms = [];
+      const t0 = performance.now();
+      while (performance.now() - t0 < 1000 * o.seconds || ms.length < 5) ms.push(certify());
+      samples.push(...ms);
+      return median(ms);
+    },
+    report: () => ({ method, p90_ms: quantile(samples, 0.9), samples: samples.length,
+      radius_sum: radius }),
+    free() {},
+  };
+}
+
 // The peak module (bench/peak.c): every chain-count variant, each run for about `seconds`.
 function peakStage(m, seconds) {
   let sink = 0;
@@ -321,7 +368,8 @@ const errorText = (e) => String(e?.message ?? e).split('\n')[0];
  * @returns {Promise<object>} the figures; `error` or `peak_error` says what failed
  */
 // The figures measureWasm takes, in the order it measures them.
-export const WASM_FIGURES = ['train', 'infer', 'fgsm', 'pgd', 'adv_train', 'live'];
+export const WASM_FIGURES = ['train', 'infer', 'fgsm', 'pgd', 'adv_train', 'live', 'ibp',
+  'certify_live', 'crown_live'];
 
 // figures: which of WASM_FIGURES to measure; loadPeak null measures no peak.
 export async function measureWasm({ lab, train, images, loadPeak, mode,
@@ -346,6 +394,13 @@ export async function measureWasm({ lab, train, images, loadPeak, mode,
     if (want('pgd')) stages.pgd = keep(attackStage(lab, attacked, images, o, ATTACKS.pgd));
     if (want('adv_train')) stages.adv_train = keep(trainStage(advNet, train, o, ATTACKS.adv));
     if (want('live')) stages.live = keep(liveStage(lab, net, advNet, images, o));
+    if (want('ibp')) stages.ibp = keep(verifyStage(lab, attacked, images, o));
+    if (want('certify_live')) {
+      stages.certify_live = keep(certifyLiveStage(lab, attacked, images, o, 'ibp'));
+    }
+    if (want('crown_live')) {
+      stages.crown_live = keep(certifyLiveStage(lab, attacked, images, o, 'crown'));
+    }
   } catch (e) {
     out.error = errorText(e);
   }
@@ -366,7 +421,7 @@ export async function measureWasm({ lab, train, images, loadPeak, mode,
   }
   if (!out.error) {
     for (const [k, stage] of Object.entries(stages)) {
-      out[k] = k === 'live'
+      out[k] = k === 'live' || stage.latency
         ? { median_ms: median(figures[k]), repeats_median_ms: figures[k], ...stage.report() }
         : { images_per_sec: median(figures[k]), repeats: figures[k], ...stage.report() };
     }

@@ -10,7 +10,7 @@ export const repoRoot = join(benchDir, '..');
 export { mnistDir };
 
 // The settings, the FLOP model and the statistics are shared with the browser worker.
-export { ATTACKS, flopModel, median, MODES, quantile, TUTORIAL } from './figures.mjs';
+export { ATTACKS, CERTIFY, flopModel, median, MODES, quantile, TUTORIAL } from './figures.mjs';
 
 // ---------------------------------------------------------------- MNIST
 

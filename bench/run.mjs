@@ -21,7 +21,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 
 import {
-  ATTACKS, benchDir, errorText, flopModel, median, mnistDir, MODES, repoRoot, RESULT_MARK, TUTORIAL,
+  ATTACKS, CERTIFY, benchDir, errorText, flopModel, median, mnistDir, MODES, repoRoot, RESULT_MARK,
+  TUTORIAL,
 } from './lib.mjs';
 
 // The issue's figures, measured earlier on this machine (not re-measured here).
@@ -459,6 +460,17 @@ function render(doc) {
   if (node?.max_rss_bytes) {
     out.push(`  Node (wasm.mjs, all stages): wasm heap ${mb(node.wasm_heap_bytes)}, process peak RSS ${mb(node.max_rss_bytes)}.`);
   }
+  out.push('');
+  out.push(`certification (issue 17), the tutorial net, IBP at eps ${CERTIFY.eps}; targets in a Chromium ` +
+    'worker: the 10,000 test images verified in under 2 s, a card\'s live certificate in under 16 ms:');
+  const certifyRows = [['advlab WASM, Chromium worker', doc.advlab.chromium], ['advlab WASM in Node', doc.advlab.wasm]]
+    .filter(([, stage]) => stage?.ibp).map(([name, stage]) => [name,
+      `${(10000 / stage.ibp.images_per_sec).toFixed(2)} s (${int(stage.ibp.images_per_sec)} img/s)`,
+      `${ms(stage.certify_live.median_ms)} ms`, `${ms(stage.crown_live.median_ms)} ms`,
+      times(stage.crown_live.median_ms / stage.certify_live.median_ms)]);
+  out.push(certifyRows.length
+    ? table(certifyRows, ['engine', '10k images verified', 'live eps* (IBP)', 'live eps* (CROWN)', 'CROWN / IBP'])
+    : '  not measured');
   const { pool } = doc;
   if (pool?.status === 'ok') {
     out.push('');
