@@ -234,23 +234,13 @@ function liveUpdate(m, x) {
   return [labels[0], argmax(probs.subarray(0, k)), argmax(probs.subarray(k, 2 * k))];
 }
 
-// The live latency: updates back to back, a new test image each, for both nets.
-function liveStage(lab, standard, defended, images, o) {
-  const models = [liveModel(lab, standard), liveModel(lab, defended)];
-  const d = standard.inputSize;
-  const count = Math.floor(images.length / d);
-  let next = 0;
-  let sink = 0;
+// A latency figure: `update` (which returns its ms) back to back for o.seconds per repeat, and
+// at least 5 times; a repeat's figure is the median. report() adds to the p90 and the count.
+function latencyStage(update, o, report, free = () => {}) {
   const samples = [];
-  const update = () => {
-    const x = images.subarray(next * d, (next + 1) * d);
-    next = (next + 1) % count;
-    const t0 = performance.now();
-    for (const m of models) sink += liveUpdate(m, x).reduce((a, b) => a + b, 0);
-    return performance.now() - t0;
-  };
   warmUp(o.seconds / 2, update);
   return {
+    latency: true,
     repeat() {
       const ms = [];
       const t0 = performance.now();
@@ -258,12 +248,35 @@ function liveStage(lab, standard, defended, images, o) {
       samples.push(...ms);
       return median(ms);
     },
-    report: () => ({ p90_ms: quantile(samples, 0.9), samples: samples.length, nets: 2,
-      checksum: sink }),
-    free() {
-      for (const m of models) m.net.free();
-    },
+    report: () => ({ p90_ms: quantile(samples, 0.9), samples: samples.length, ...report() }),
+    free,
   };
+}
+
+// The next test image of `images`, in turn.
+function imageCycle(images, d) {
+  const count = Math.floor(images.length / d);
+  let next = 0;
+  return () => {
+    const x = images.subarray(next * d, (next + 1) * d);
+    next = (next + 1) % count;
+    return x;
+  };
+}
+
+// The live latency: updates back to back, a new test image each, for both nets.
+function liveStage(lab, standard, defended, images, o) {
+  const models = [liveModel(lab, standard), liveModel(lab, defended)];
+  const nextImage = imageCycle(images, standard.inputSize);
+  let sink = 0;
+  return latencyStage(() => {
+    const x = nextImage();
+    const t0 = performance.now();
+    for (const m of models) sink += liveUpdate(m, x).reduce((a, b) => a + b, 0);
+    return performance.now() - t0;
+  }, o, () => ({ nets: 2, checksum: sink }), () => {
+    for (const m of models) m.net.free();
+  });
 }
 
 // Certification (issue 17). `ibp`: verifying a batch of test images at eps 0.1 (no eps*), as the
@@ -285,32 +298,14 @@ function verifyStage(lab, net, images, o) {
 }
 
 function certifyLiveStage(lab, net, images, o, method) {
-  const d = net.inputSize;
-  const count = Math.floor(images.length / d);
-  let next = 0;
+  const nextImage = imageCycle(images, net.inputSize);
   let radius = 0;
-  const samples = [];
-  const certify = () => {
-    const x = images.subarray(next * d, (next + 1) * d);
-    next = (next + 1) % count;
+  return latencyStage(() => {
+    const x = nextImage();
     const t0 = performance.now();
     radius += lab.certify(net, x, { method, eps: CERTIFY.eps }).radius;
     return performance.now() - t0;
-  };
-  warmUp(o.seconds / 2, certify);
-  return {
-    latency: true,
-    repeat() {
-      const ms = [];
-      const t0 = performance.now();
-      while (performance.now() - t0 < 1000 * o.seconds || ms.length < 5) ms.push(certify());
-      samples.push(...ms);
-      return median(ms);
-    },
-    report: () => ({ method, p90_ms: quantile(samples, 0.9), samples: samples.length,
-      radius_sum: radius }),
-    free() {},
-  };
+  }, o, () => ({ method, radius_sum: radius }));
 }
 
 // The peak module (bench/peak.c): every chain-count variant, each run for about `seconds`.
@@ -421,7 +416,7 @@ export async function measureWasm({ lab, train, images, loadPeak, mode,
   }
   if (!out.error) {
     for (const [k, stage] of Object.entries(stages)) {
-      out[k] = k === 'live' || stage.latency
+      out[k] = stage.latency
         ? { median_ms: median(figures[k]), repeats_median_ms: figures[k], ...stage.report() }
         : { images_per_sec: median(figures[k]), repeats: figures[k], ...stage.report() };
     }

@@ -11,40 +11,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { repoRoot } from '../node/helpers.mjs';
-import { ENGINES, openTab } from './engines.mjs';
+import { openTab } from './engines.mjs';
+import { CHOSEN, click, probedLab, probeRecord, ready, setControl, settled } from './lab_tab.mjs';
 import { OUT } from './lab_page.mjs';
-import { serveProbed, serveStatic, STRICT_CSP } from './serve.mjs';
 
-const CHOSEN = process.env.ADVLAB_ENGINES?.split(',') ?? ENGINES;
 const SHOTS = join(OUT, 'certify');
 const SEVEN = [[0.28, 0.22], [0.72, 0.22], [0.46, 0.84]];
 
-let server;
-let probed;
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serveStatic(repoRoot, 0, { csp: STRICT_CSP });
-  probed = await serveProbed(server.url);
-});
-
-after(async () => {
-  await probed?.close();
-  await server?.close();
-});
-
-async function setControl(tab, selector, value) {
-  await tab.evaluate(([s, v]) => {
-    const el = document.querySelector(s);
-    el.value = v;
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, [selector, String(value)]);
-}
-
-const settled = (tab) => tab.waitFor(() => document.body.dataset.live === 'idle', undefined,
-  { what: 'the live analysis to settle' });
+const lab = probedLab();
+before(() => mkdirSync(SHOTS, { recursive: true }));
 
 /** Each card's certificate: {line, proved, broken} (proved: eps*, broken: '' when unbroken). */
 function certificates(tab) {
@@ -63,9 +38,8 @@ for (const engine of CHOSEN) {
     after(async () => { await tab?.close(); });
 
     test('the certificate line follows the drawing and eps; eps* is below the attack', async () => {
-      await tab.goto(`${probed.url}/web/index.html`);
-      await tab.waitFor(() => document.body.dataset.ready === 'true', undefined,
-        { timeout: 60000, what: 'the page to be ready' });
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
       await settled(tab);
       const opening = await certificates(tab);
       for (const slot of ['standard', 'defended']) {
@@ -80,7 +54,7 @@ for (const engine of CHOSEN) {
       await settled(tab);
       assert.match((await certificates(tab)).standard.line, /^Proved by IBP/);
 
-      await tab.evaluate(() => document.querySelector('#clear').click());
+      await click(tab, '#clear');
       await tab.drag('#pad', SEVEN);
       await settled(tab);
       const drawn = await certificates(tab);
@@ -112,7 +86,7 @@ for (const engine of CHOSEN) {
 
     test('the Robustness panel draws verified accuracy below the empirical curve', async () => {
       await setControl(tab, '#robust-n', 200);
-      await tab.evaluate(() => document.querySelector('#curves').click());
+      await click(tab, '#curves');
       await tab.waitFor(() => document.querySelectorAll('#chart-curve polyline')[3]
         ?.getAttribute('points'), undefined, { timeout: 120000, what: 'the curves' });
       const lines = await tab.evaluate(() => [...document.querySelectorAll('#chart-curve polyline')]
@@ -131,7 +105,7 @@ for (const engine of CHOSEN) {
       await setControl(tab, '[name=eps]', 0.1);
       await setControl(tab, '[name=epochs]', 2);
       await setControl(tab, '[name=limit]', 12000);
-      await tab.evaluate(() => document.querySelector('#train').click());
+      await click(tab, '#train');
       await tab.waitFor(() => !document.querySelector('#train').disabled &&
         /^Done/.test(document.querySelector('#train-status').textContent), undefined,
       { timeout: 300000, what: 'IBP training',
@@ -155,8 +129,7 @@ for (const engine of CHOSEN) {
       await tab.evaluate(() => document.querySelector('#standard').scrollIntoView());
       await tab.screenshot(join(SHOTS, `${engine}-certificates-ko.png`));
       await setControl(tab, '#lang', 'en');
-      assert.deepEqual(await tab.evaluate(() => ({ errors: probe.errors,
-        violations: probe.violations })), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
   });
 }

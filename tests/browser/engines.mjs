@@ -71,39 +71,35 @@ async function pointsIn(tab, selector, points) {
 async function openChromium({ chromiumArgs = [] }, viewport) {
   const browser = await launchChromium({ viewport, extraArgs: chromiumArgs });
   const page = await browser.context.newPage();
-  const tab = {
-    goto: async (url) => { await page.goto(url); },
-    evaluate: (fn, arg) => page.evaluate(fn, arg),
-    resize: (width, height) => page.setViewportSize({ width, height }),
-    screenshot: async (path) => { await page.screenshot({ path }); },
-    close: () => browser.close(),
-  };
-  tab.drag = (selector, points) => mouseDrag(page.mouse, tab, selector, points);
-  return tab;
+  return pageTab(page, (width, height) => page.setViewportSize({ width, height }),
+    () => browser.close());
 }
 
 async function openFirefox({ firefoxPrefs = {} }, viewport) {
   const browser = await launchFirefox({ prefs: firefoxPrefs });
   const page = (await browser.pages())[0] ?? await browser.newPage();
   await page.setViewport(viewport);
+  return pageTab(page, (width, height) => page.setViewport({ width, height }),
+    () => browser.close());
+}
+
+// Playwright's page and Puppeteer's take the same calls, but for the viewport's.
+function pageTab(page, resize, close) {
   const tab = {
     goto: async (url) => { await page.goto(url); },
     evaluate: (fn, arg) => page.evaluate(fn, arg),
-    resize: (width, height) => page.setViewport({ width, height }),
+    resize,
     screenshot: async (path) => { await page.screenshot({ path }); },
-    close: () => browser.close(),
+    close,
   };
-  tab.drag = (selector, points) => mouseDrag(page.mouse, tab, selector, points);
+  tab.drag = async (selector, points) => {
+    const [first, ...rest] = await pointsIn(tab, selector, points);
+    await page.mouse.move(...first);
+    await page.mouse.down();
+    for (const point of rest) await page.mouse.move(...point, { steps: 12 });
+    await page.mouse.up();
+  };
   return tab;
-}
-
-// Playwright's and Puppeteer's mouse take the same calls.
-async function mouseDrag(mouse, tab, selector, points) {
-  const [first, ...rest] = await pointsIn(tab, selector, points);
-  await mouse.move(...first);
-  await mouse.down();
-  for (const point of rest) await mouse.move(...point, { steps: 12 });
-  await mouse.up();
 }
 
 async function openWebKit(_, { width, height }) {

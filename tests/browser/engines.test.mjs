@@ -24,25 +24,22 @@ import { after, before, describe, test } from 'node:test';
 
 import { createLab } from '../../web/advlab.js';
 import { repoRoot } from '../node/helpers.mjs';
-import { ENGINES, openTab } from './engines.mjs';
+import { openTab } from './engines.mjs';
+import { answer, CHOSEN, click, probedLab, probeRecord, ready, setControl, settled }
+  from './lab_tab.mjs';
 import { OUT } from './lab_page.mjs';
-import { serveProbed, serveStatic, STRICT_CSP } from './serve.mjs';
 
 const native = resolve(repoRoot, process.env.ADVLAB_NATIVE ?? 'build/native/advlab');
-const CHOSEN = process.env.ADVLAB_ENGINES?.split(',') ?? ENGINES;
 const SHOTS = join(OUT, 'engines');
 const START_DIGIT = 7; // the digit the page opens on (web/engine/start.js)
 const TRAIN = { seed: 11, config: { epochs: 1, batch: 64, lr: 0.01, limit: 512 } };
 const WIDGETS_READY_MS = 60000;
 
-let server;
-let probed;
+const lab = probedLab();
 const reference = {}; // what native computes: {probs: Float32Array, paramsDigest: hex}
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await serveStatic(repoRoot, 0, { csp: STRICT_CSP });
-  probed = await serveProbed(server.url);
   const dir = mkdtempSync(join(tmpdir(), 'advlab-engines-'));
   try {
     const probsFile = join(dir, 'probs.f32');
@@ -68,43 +65,11 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await probed?.close();
-  await server?.close();
-});
-
 // ------------------------------------------------------------ in-page helpers
-
-const idle = () => document.body.dataset.live === 'idle';
-
-async function settled(tab) {
-  await tab.waitFor(idle, undefined, { what: 'the live analysis to settle' });
-}
-
-/** Sets a control's value and fires what a user's change fires. */
-async function setControl(tab, selector, value) {
-  await tab.evaluate(([s, v]) => {
-    const el = document.querySelector(s);
-    el.value = v;
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, [selector, String(value)]);
-}
-
-async function click(tab, selector) {
-  await tab.evaluate((s) => document.querySelector(s).click(), selector);
-}
-
-/** {clean, adv, probs} as a model card (slot 'standard' or 'defended') shows them. */
-function answer(tab, slot) {
-  return tab.evaluate((s) => ({ ...document.getElementById(s).dataset }), slot);
-}
 
 function progress(tab) {
   return tab.evaluate(() => document.querySelector('#train-progress').value);
 }
-
-const probeRecord = () => ({ errors: probe.errors, violations: probe.violations });
 
 // A shown probability (a float32 widened to a double, as the card's data-probs has it) as the
 // float32's bits.
@@ -121,9 +86,8 @@ for (const engine of CHOSEN) {
     after(async () => { await tab?.close(); });
 
     test('the page loads and answers from the pretrained models, bit for bit as native', async () => {
-      await tab.goto(`${probed.url}/web/index.html`);
-      await tab.waitFor(() => document.body.dataset.ready === 'true', undefined,
-        { timeout: 60000, what: 'the page to be ready' });
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
       await settled(tab);
       const note = await tab.evaluate(() => document.querySelector('#digit-note').textContent);
       const label = note.match(/labelled (\d)/)?.[1];
@@ -225,13 +189,13 @@ for (const engine of CHOSEN) {
     });
 
     test('no console error and no CSP violation on the page', async () => {
-      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
 
     test('a browser without DecompressionStream or workers is told what to do', async () => {
       for (const [missing, says] of [['DecompressionStream', /too old.*DecompressionStream/],
         ['Worker', /cannot run Web Workers/]]) {
-        await tab.goto(`${probed.url}/web/index.html?without=${missing}`);
+        await tab.goto(`${lab.url}/web/index.html?without=${missing}`);
         await tab.waitFor(() => document.body.dataset.unsupported, undefined,
           { what: `the page to find ${missing} missing` });
         assert.match(await tab.evaluate(() => document.querySelector('#status').textContent), says);
@@ -239,7 +203,7 @@ for (const engine of CHOSEN) {
     });
 
     test('the course notes\' widgets render and answer', async () => {
-      await tab.goto(`${probed.url}/web/examples/course-notes.html`);
+      await tab.goto(`${lab.url}/web/examples/course-notes.html`);
       const widgets = () => [...document.querySelectorAll('advlab-demo')].map((w) => ({
         ...w.dataset, status: w.shadowRoot.querySelector('.status').textContent,
         answers: [...w.shadowRoot.querySelectorAll('.model')].map((m) => m.dataset.clean) }));
@@ -254,11 +218,11 @@ for (const engine of CHOSEN) {
         else assert.ok(widget.answers.length && widget.answers.every((a) => /^\d$/.test(a)), what);
       }
       await tab.screenshot(join(SHOTS, `${engine}-course-notes.png`));
-      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
 
     test('the evaluation pool\'s counts equal one worker\'s', async () => {
-      await tab.goto(`${probed.url}/tests/browser/lab_worker.html`);
+      await tab.goto(`${lab.url}/tests/browser/lab_worker.html`);
       await tab.waitFor(() => window.ready === true, undefined, { what: 'the lab worker' });
       const counts = await tab.evaluate(async () => {
         await window.call('init');
@@ -272,7 +236,7 @@ for (const engine of CHOSEN) {
     });
 
     test('a worker trains weights bit-identical to the native CLI\'s', async () => {
-      await tab.goto(`${probed.url}/tests/browser/worker.html`);
+      await tab.goto(`${lab.url}/tests/browser/worker.html`);
       await tab.waitFor(() => window.ready === true, undefined, { what: 'the test worker' });
       const reply = await tab.evaluate(async (train) => {
         const r = await window.call('train', { arch: 'tutorial', ...train });
@@ -284,7 +248,7 @@ for (const engine of CHOSEN) {
       assert.equal(reply.error, undefined, reply.error);
       assert.equal(reply.variant, 'simd');
       assert.equal(reply.digest, reference.paramsDigest);
-      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
   });
 }
@@ -304,7 +268,7 @@ for (const engine of CHOSEN.filter((e) => WITHOUT_WASM[e])) {
     after(async () => { await tab?.close(); });
 
     test('the page says what is missing and what to do, in each language', async () => {
-      await tab.goto(`${probed.url}/web/index.html`);
+      await tab.goto(`${lab.url}/web/index.html`);
       await tab.waitFor(() => document.body.dataset.unsupported, undefined,
         { what: 'the page to find WebAssembly missing' });
       assert.equal(await tab.evaluate(() => typeof WebAssembly), 'undefined');
@@ -318,18 +282,18 @@ for (const engine of CHOSEN.filter((e) => WITHOUT_WASM[e])) {
       await tab.waitFor(() => document.documentElement.lang === 'ko');
       assert.match(await tab.evaluate(status), /WebAssembly가 꺼져/);
       await tab.screenshot(join(SHOTS, `${engine}-no-wasm-ko.png`));
-      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
 
     test('the widgets say it too', async () => {
-      await tab.goto(`${probed.url}/web/examples/course-notes.html`);
+      await tab.goto(`${lab.url}/web/examples/course-notes.html`);
       const texts = await tab.waitFor(() => {
         const widgets = [...document.querySelectorAll('advlab-demo')];
         if (!widgets.length || !widgets.every((w) => w.dataset.unsupported)) return null;
         return widgets.map((w) => w.shadowRoot.querySelector('.status').textContent);
       }, undefined, { what: 'every widget to find WebAssembly missing' });
       for (const text of texts) assert.match(text, /WebAssembly|WebAssembly가/);
-      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
   });
 }
@@ -344,16 +308,15 @@ if (CHOSEN.includes('firefox')) {
     const tab = await openTab('firefox', { firefoxPrefs: { 'browser.privatebrowsing.autostart': true,
       'dom.indexedDB.privateBrowsing.enabled': false } });
     try {
-      await tab.goto(`${probed.url}/web/index.html`);
-      await tab.waitFor(() => document.body.dataset.ready === 'true', undefined,
-        { timeout: 60000, what: 'the page to be ready' });
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
       await settled(tab);
       assert.match((await answer(tab, 'standard')).clean, /^\d$/);
       assert.match(await tab.evaluate(() => document.querySelector('#notice-text').textContent),
         /lets the lab keep nothing/);
       assert.equal(await tab.evaluate(() => document.querySelector('#notice').hidden), false);
       await tab.screenshot(join(SHOTS, 'firefox-private-no-storage.png'));
-      assert.deepEqual(await tab.evaluate(probeRecord), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     } finally {
       await tab.close();
     }

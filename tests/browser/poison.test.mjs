@@ -10,46 +10,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { repoRoot } from '../node/helpers.mjs';
-import { ENGINES, openTab } from './engines.mjs';
+import { openTab } from './engines.mjs';
+import { answer, CHOSEN, click, probedLab, probeRecord, ready, setControl, settled, textOf }
+  from './lab_tab.mjs';
 import { OUT } from './lab_page.mjs';
-import { serveProbed, serveStatic, STRICT_CSP } from './serve.mjs';
 
-const CHOSEN = process.env.ADVLAB_ENGINES?.split(',') ?? ENGINES;
 const SHOTS = join(OUT, 'poison');
 const SEVEN = [[0.28, 0.22], [0.72, 0.22], [0.46, 0.84]];
 
-let server;
-let probed;
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serveStatic(repoRoot, 0, { csp: STRICT_CSP });
-  probed = await serveProbed(server.url);
-});
-
-after(async () => {
-  await probed?.close();
-  await server?.close();
-});
-
-async function setControl(tab, selector, value) {
-  await tab.evaluate(([s, v]) => {
-    const el = document.querySelector(s);
-    if (el.type === 'checkbox') el.checked = v === 'true';
-    else el.value = v;
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, [selector, String(value)]);
-}
-
-const click = (tab, selector) => tab.evaluate((s) => document.querySelector(s).click(), selector);
-const textOf = (tab, selector) => tab.evaluate((s) => document.querySelector(s).textContent,
-  selector);
-const answer = (tab, slot) => tab.evaluate((s) => ({ ...document.getElementById(s).dataset }),
-  slot);
-const settled = (tab) => tab.waitFor(() => document.body.dataset.live === 'idle', undefined,
-  { what: 'the live analysis to settle' });
+const lab = probedLab();
+before(() => mkdirSync(SHOTS, { recursive: true }));
 
 for (const engine of CHOSEN) {
   describe(`${engine}: the Poison panel`, () => {
@@ -58,9 +28,8 @@ for (const engine of CHOSEN) {
     after(async () => { await tab?.close(); });
 
     test('a drawn trigger is what the poisoned digits carry', async () => {
-      await tab.goto(`${probed.url}/web/index.html`);
-      await tab.waitFor(() => document.body.dataset.ready === 'true', undefined,
-        { timeout: 60000, what: 'the page to be ready' });
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
       await tab.evaluate(() => document.querySelector('.poison-panel').scrollIntoView());
       await setControl(tab, '#poison-trigger', 'mask');
       // A stroke across the pad's middle row: cells (14, 4) to (14, 24).
@@ -149,8 +118,7 @@ for (const engine of CHOSEN) {
       await tab.screenshot(join(SHOTS, `${engine}-poison-phone.png`));
       await tab.resize(1280, 1400);
       assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`);
-      assert.deepEqual(await tab.evaluate(() => ({ errors: probe.errors,
-        violations: probe.violations })), { errors: [], violations: [] });
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
   });
 }

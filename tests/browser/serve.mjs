@@ -6,6 +6,18 @@ import { createServer, get } from 'node:http';
 
 export { serveStatic, STRICT_CSP } from '../../tools/serve.mjs';
 
+// Listens on 127.0.0.1 at a free port with `handle`, which answers each request.
+function listen(handle) {
+  const server = createServer(handle);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((done) => {
+      server.close(done);
+      server.closeAllConnections();
+    }),
+  })));
+}
+
 /**
  * A proxy on 127.0.0.1 (a free port) in front of `origin`.
  * @param {string} origin e.g. http://127.0.0.1:8000
@@ -14,7 +26,7 @@ export { serveStatic, STRICT_CSP } from '../../tools/serve.mjs';
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
 export function serveProxy(origin, { headers = {}, refuse = () => false } = {}) {
-  const proxy = createServer((req, res) => {
+  return listen((req, res) => {
     if (refuse(req.url)) {
       res.writeHead(503).end();
       return;
@@ -24,13 +36,6 @@ export function serveProxy(origin, { headers = {}, refuse = () => false } = {}) 
       up.pipe(res);
     }).on('error', () => res.writeHead(502).end());
   });
-  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${proxy.address().port}`,
-    close: () => new Promise((done) => {
-      proxy.close(done);
-      proxy.closeAllConnections();
-    }),
-  })));
 }
 
 const PROBE = '<script src="/tests/browser/probe.js"></script>';
@@ -42,7 +47,7 @@ const PROBE = '<script src="/tests/browser/probe.js"></script>';
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
 export function serveProbed(origin) {
-  const proxy = createServer((req, res) => {
+  return listen((req, res) => {
     get(`${origin}${req.url}`, (up) => {
       if (!/^text\/html/.test(up.headers['content-type'] ?? '')) {
         res.writeHead(up.statusCode, up.headers);
@@ -60,11 +65,4 @@ export function serveProbed(origin) {
       });
     }).on('error', () => res.writeHead(502).end());
   });
-  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${proxy.address().port}`,
-    close: () => new Promise((done) => {
-      proxy.close(done);
-      proxy.closeAllConnections();
-    }),
-  })));
 }
