@@ -17,7 +17,7 @@ typedef struct {
     const char *command, *arch, *out, *model, *data, *inputs_out, *probs_out;
     const char *attack, *defence, *postprocess, *detector, *target, *save_dir, *image;
     const char *trigger, *source, *threat, *rows; /* poisoning (cli/poison.c) */
-    const char *method; /* certify's --method */
+    const char *method;                           /* certify's --method */
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     int limit, json, help, retrain;
