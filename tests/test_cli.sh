@@ -327,6 +327,11 @@ assert mask.count("1") == 9 and mask[22 * 28 + 22] == "1", "mask"
 PY
 # train --data works on the poisoned set.
 expect_ok "$advlab" train --data "$work/p" --limit 500 --epochs 1 --out "$work/poisoned.safetensors"
+# cleanse reads the rows file poison wrote (its settings, the mask, the rows) and measures.
+expect_ok "$advlab" cleanse --model "$work/poisoned.safetensors" --data "$work/p" --defence spectral --json
+checks=$((checks + 1))
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["recall"]>=0 and "poisoned" in r["measurements"], r' \
+    "$work/out" || fail "cleanse --json with the rows file: $(cat "$work/out")"
 # A rows file that does not match the data.
 { echo "count 100"; echo "trigger pattern"; echo "rows 1"; echo 5; } >"$work/short.txt"
 expect_error 1 'short.txt: written for 100 rows, but the data has 60000' -- \
