@@ -356,6 +356,10 @@ assert r["rows"] == 3000 and r["poison"]["poisoned"] > 0 and "clean_accuracy" in
 assert c["defence"] == "ac" and 0 <= c["recall"] <= 1 and len(c["classes"]) == 10, c
 assert set(c["measurements"]) == {"poisoned", "retrained"}, c["measurements"]
 PY
+expect_ok "$advlab" strip --model "$standard" --image "$images/seven-rgba.png" --json --data "$data"
+checks=$((checks + 1))
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [i["prediction"] for i in r["images"]]==[7], r' \
+    "$work/out" || fail "strip --image: $(cat "$work/out")"
 expect_ok "$advlab" strip --model "$standard" --limit 5 --trigger pattern --json --data "$data"
 checks=$((checks + 1))
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["images"])==5 and r["threshold"]>0, r' \
