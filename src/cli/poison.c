@@ -401,7 +401,7 @@ static int cleanse_and_measure(const cli_options *o, advlab_net *net, const advl
                                const int32_t *rows, int n, int tty, advlab_cleanse **out,
                                advlab_poison_metrics measured[2])
 {
-    advlab_poison_metrics m;
+    advlab_poison_metrics m = {0};
     if (run_cleanse(net, train, cc, tty, out))
         return 1;
     if ((rows && advlab_cleanse_set_truth(*out, rows, n)) ||
