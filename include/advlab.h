@@ -733,7 +733,8 @@ typedef struct {
     float fraction;  /* of the eligible rows, poisoned: round(fraction * eligible) */
     int clean_label; /* 1: Turner et al.: rows OF the target class, pushed away from it
                         by PGD on a proxy model, then triggered; no label changes */
-    float eps;       /* clean label's PGD (inf norm): ART's 0.3, */
+    float norm;      /* clean label's PGD: ART's inf (or 2), */
+    float eps;       /* 0.3, */
     float eps_step;  /* 0.1 */
     int max_iter;    /* and 100 */
     uint64_t seed;   /* which rows */
@@ -755,9 +756,9 @@ advlab_status advlab_trigger_apply(const advlab_poison_config *cfg, float *x, in
  * of them, drawn without replacement by the seed, get the trigger and the
  * target label (clean label: PGD on `proxy` first, labels unchanged; proxy
  * is needed then and ignored otherwise). Pixels are stored as bytes, so a
- * clean-label perturbation is rounded to whole 1/255 steps inside the eps
- * ball. *out is the caller's (advlab_dataset_free); *rows (ascending, the
- * poisoned rows' indices) is freed with advlab_buffer_free. */
+ * clean-label perturbation is cut to whole 1/255 steps toward the original,
+ * which keeps it inside the eps ball. *out is the caller's (advlab_dataset_free); *rows (ascending,
+ * the poisoned rows' indices) is freed with advlab_buffer_free. */
 advlab_status advlab_poison_dataset(const advlab_dataset *clean, const advlab_poison_config *cfg,
                                     advlab_net *proxy, advlab_dataset **out, int32_t **rows,
                                     int *n_rows);

@@ -330,6 +330,11 @@ assert mask.count("1") == 9 and mask[22 * 28 + 22] == "1", "mask"
 PY
 # train --data works on the poisoned set.
 expect_ok "$advlab" train --data "$work/p" --limit 500 --epochs 1 --out "$work/poisoned.safetensors"
+# cleanse reads the rows file poison wrote (its settings, the mask, the rows) and measures.
+expect_ok "$advlab" cleanse --model "$work/poisoned.safetensors" --data "$work/p" --defence spectral --json
+checks=$((checks + 1))
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["recall"]>=0 and "poisoned" in r["measurements"], r' \
+    "$work/out" || fail "cleanse --json with the rows file: $(cat "$work/out")"
 # A rows file that does not match the data.
 { echo "count 100"; echo "trigger pattern"; echo "rows 1"; echo 5; } >"$work/short.txt"
 expect_error 1 'short.txt: written for 100 rows, but the data has 60000' -- \
@@ -354,6 +359,10 @@ assert r["rows"] == 3000 and r["poison"]["poisoned"] > 0 and "clean_accuracy" in
 assert c["defence"] == "ac" and 0 <= c["recall"] <= 1 and len(c["classes"]) == 10, c
 assert set(c["measurements"]) == {"poisoned", "retrained"}, c["measurements"]
 PY
+expect_ok "$advlab" strip --model "$standard" --image "$images/seven-rgba.png" --json --data "$data"
+checks=$((checks + 1))
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [i["prediction"] for i in r["images"]]==[7], r' \
+    "$work/out" || fail "strip --image: $(cat "$work/out")"
 expect_ok "$advlab" strip --model "$standard" --limit 5 --trigger pattern --json --data "$data"
 checks=$((checks + 1))
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["images"])==5 and r["threshold"]>0, r' \

@@ -62,7 +62,7 @@ static void check_poisoned(const advlab_dataset *clean, const advlab_dataset *di
     CHECK(m == expect, "%s: %d rows poisoned, expected round(%g * %d) = %d", what, m,
           (double)cfg->fraction, eligible, expect);
     uint8_t byte = (uint8_t)lrintf(cfg->value * 255.0f);
-    int steps = (int)floorf(cfg->eps * 255.0f + 1e-4f), k = 0, bad_pixels = 0, bad_labels = 0;
+    int k = 0, bad_pixels = 0, bad_labels = 0, outside_ball = 0;
     for (int i = 0; i < n; i++) {
         int poisoned = k < m && rows[k] == i;
         if (k < m)
@@ -75,22 +75,27 @@ static void check_poisoned(const advlab_dataset *clean, const advlab_dataset *di
             CHECK(cfg->clean_label ? cl[i] == cfg->target
                                    : (cfg->source < 0 || cl[i] == cfg->source) && target != cl[i],
                   "%s: row %d (label %d) was not eligible", what, i, cl[i]);
+        double linf = 0, l2 = 0; /* of the clean label's change off the trigger */
         for (int j = 0; j < P; j++) {
             int c = cp[(size_t)i * P + j], d = dp[(size_t)i * P + j];
             if (!poisoned)
                 bad_pixels += c != d;
             else if (in_trigger(cfg, j))
                 bad_pixels += d != byte;
-            else if (cfg->clean_label)
-                bad_pixels += abs(d - c) > steps;
-            else
+            else if (cfg->clean_label) {
+                double t = fabs(d / 255.0 - c / 255.0);
+                linf = t > linf ? t : linf;
+                l2 += t * t;
+            } else
                 bad_pixels += c != d;
         }
+        outside_ball += (isinf(cfg->norm) ? linf : sqrt(l2)) > cfg->eps;
     }
     CHECK(k == m, "%s: %d of the rows were not rows of the data", what, m - k);
     CHECK(bad_labels == 0, "%s: %d labels differ from ART's", what, bad_labels);
     CHECK(bad_pixels == 0, "%s: %d pixels differ from the trigger's or the original's", what,
           bad_pixels);
+    CHECK(outside_ball == 0, "%s: %d rows left the eps ball", what, outside_ball);
 }
 
 static void run_case(const advlab_dataset *clean, const advlab_poison_config *cfg,
@@ -172,6 +177,11 @@ static void test_clean_label(const advlab_dataset *clean)
     cfg.eps_step = 0.05f;
     cfg.max_iter = 3;
     run_case(clean, &cfg, proxy, "clean label, target 4, eps 0.1");
+    advlab_poison_config l2 = cfg;
+    l2.norm = 2;
+    l2.eps = 1.5f;
+    l2.eps_step = 0.5f;
+    run_case(clean, &l2, proxy, "clean label, L2 eps 1.5");
     /* PGD moved the rows: some pixel off the trigger changed. */
     advlab_dataset *dirty = NULL;
     int32_t *rows = NULL;
@@ -218,6 +228,10 @@ static void test_bad_input(const advlab_dataset *clean)
     cfg = config("mask");
     CHECK_FAILS(advlab_poison_dataset(clean, &cfg, NULL, &out, &rows, &m), ADVLAB_E_ARG,
                 "sets no pixel");
+    cfg = config("pattern");
+    cfg.norm = 1;
+    CHECK_FAILS(advlab_poison_dataset(clean, &cfg, NULL, &out, &rows, &m), ADVLAB_E_ARG,
+                "norm 1 is not inf or 2");
     CHECK_FAILS(advlab_poison_config_default("checkers", &cfg), ADVLAB_E_ARG, "pattern");
     int32_t descending[] = {5, 3}, outside[] = {1, 1 << 20}, negative[] = {-1};
     CHECK_FAILS(advlab_poison_rows_check("rows.txt", descending, 2, clean), ADVLAB_E_FORMAT,

@@ -945,6 +945,10 @@ export type PoisonSettings = {
      */
     cleanLabel?: boolean | number;
     /**
+     * clean label: PGD's ball, 'inf' (default) or 2
+     */
+    norm?: number | "inf";
+    /**
      * clean label: PGD's radius (0.3)
      */
     eps?: number;

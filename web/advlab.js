@@ -2010,6 +2010,7 @@ class Cleanse extends Owned {
  * @property {number} [fraction] of the eligible rows, poisoned (0.1)
  * @property {boolean|number} [cleanLabel] Turner et al.'s clean-label backdoor (needs a proxy and
  *   a fixed target)
+ * @property {number|'inf'} [norm] clean label: PGD's ball, 'inf' (default) or 2
  * @property {number} [eps] clean label: PGD's radius (0.3)
  * @property {number} [epsStep] clean label: PGD's step (0.1)
  * @property {number} [maxIter] clean label: PGD's iterations (100)

@@ -107,15 +107,24 @@ static int write_rows(const char *path, const advlab_poison_config *cfg, int cou
     advlab_strbuf b = {0};
     advlab__sb_printf(&b, "# advlab poisoned rows\ncount %d\ntrigger %s\n", count,
                       advlab__cfg_kind_name(&advlab__poison_spec, (int)cfg->trigger));
-    /* The settings as the field table prints them, one per line. */
+    /* The settings the trigger's kind takes, as the field table prints them. */
     advlab_strbuf json = {0};
     advlab__cfg_json(&advlab__poison_spec, cfg, &json);
     for (char *p = json.data ? json.data + 1 : NULL; p && *p && *p != '}';) {
         char *colon = strchr(p, ':'), *end = strpbrk(colon ? colon : p, ",}");
         if (!colon || !end)
             break;
-        advlab__sb_printf(&b, "%.*s %.*s\n", (int)(colon - p - 2), p + 1, (int)(end - colon - 1),
-                          colon + 1);
+        /* A name ("inf") loses its quotes, as the setter reads it back. */
+        const char *value = colon + 1;
+        int len = (int)(end - value);
+        if (len >= 2 && value[0] == '"') {
+            value++;
+            len -= 2;
+        }
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(colon - p - 2), p + 1);
+        if (advlab__cfg_takes(&advlab__poison_spec, cfg, key)) /* mask has no distance */
+            advlab__sb_printf(&b, "%s %.*s\n", key, len, value);
         p = *end == ',' ? end + 1 : end;
     }
     advlab__sb_free(&json);
@@ -392,7 +401,7 @@ static int cleanse_and_measure(const cli_options *o, advlab_net *net, const advl
                                const int32_t *rows, int n, int tty, advlab_cleanse **out,
                                advlab_poison_metrics measured[2])
 {
-    advlab_poison_metrics m;
+    advlab_poison_metrics m = {0};
     if (run_cleanse(net, train, cc, tty, out))
         return 1;
     if ((rows && advlab_cleanse_set_truth(*out, rows, n)) ||

@@ -30,8 +30,10 @@ static const advlab__cfg_field fields[] = {
      "of the eligible rows, poisoned"},
     {"clean_label", ADVLAB__CFG_FLAG, offsetof(advlab_poison_config, clean_label), 0, 0, 1, 0, 0,
      NULL, "1: Turner et al.'s clean-label backdoor (PGD on a proxy model)"},
-    {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_poison_config, eps), 0.3, 0, 1, 0, 0, NULL,
-     "clean label: PGD's radius (inf norm)"},
+    {"norm", ADVLAB__CFG_NORM, offsetof(advlab_poison_config, norm), INFINITY, 0, 0, 0, 0, NULL,
+     "clean label: PGD's ball, inf or 2"},
+    {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_poison_config, eps), 0.3, 0, 28, 0, 0, NULL,
+     "clean label: PGD's radius"},
     {"eps_step", ADVLAB__CFG_FLOAT, offsetof(advlab_poison_config, eps_step), 0.1, 0, 1,
      ADVLAB__CFG_MIN_OPEN, 0, NULL, "clean label: PGD's step"},
     {"max_iter", ADVLAB__CFG_INT, offsetof(advlab_poison_config, max_iter), 100, 1, 100000, 0, 0,
@@ -63,6 +65,8 @@ advlab_status advlab__poison_check(const advlab_poison_config *cfg)
         return advlab__fail(ADVLAB_E_ARG,
                             "poison: a clean-label backdoor needs a fixed target class (target -1 "
                             "is the next class, which differs by row)");
+    if (cfg->norm == 1.0f)
+        return advlab__fail(ADVLAB_E_ARG, "poison: norm 1 is not inf or 2 (PGD's balls)");
     if (cfg->clean_label && cfg->eps_step > cfg->eps)
         return advlab__fail(ADVLAB_E_ARG, "poison: eps_step %g is larger than eps %g",
                             cfg->eps_step, cfg->eps);
@@ -202,6 +206,7 @@ static advlab_status clean_label_pgd(const advlab_poison_config *cfg, advlab_net
                             advlab_net_input_size(proxy), ADVLAB_TRIGGER_PIXELS);
     advlab_attack_config pgd;
     advlab_attack_config_default("pgd", &pgd);
+    pgd.norm = cfg->norm;
     pgd.eps = cfg->eps;
     pgd.eps_step = cfg->eps_step;
     pgd.max_iter = cfg->max_iter;
@@ -212,8 +217,6 @@ static advlab_status clean_label_pgd(const advlab_poison_config *cfg, advlab_net
     float *x = malloc(sizeof(float) * 2 * chunk * P);
     advlab_status st =
         x ? ADVLAB_OK : advlab__fail(ADVLAB_E_NOMEM, "poison: out of memory for PGD's images");
-    /* Whole steps: the largest k with k/255 <= eps (in float, as eps is). */
-    int steps = (int)floorf(cfg->eps * 255.0f + 1e-4f);
     for (int at = 0; st == ADVLAB_OK && at < m; at += chunk) {
         int n = m - at < chunk ? m - at : chunk;
         float *adv = x + (size_t)chunk * P;
@@ -224,8 +227,7 @@ static advlab_status clean_label_pgd(const advlab_poison_config *cfg, advlab_net
         for (int i = 0; st == ADVLAB_OK && i < n; i++)
             for (int j = 0; j < P; j++) {
                 uint8_t *p = &pixels[(size_t)rows[at + i] * P + j];
-                int delta = (int)lrintf((adv[(size_t)i * P + j] - x[(size_t)i * P + j]) * 255.0f);
-                delta = delta > steps ? steps : delta < -steps ? -steps : delta;
+                int delta = (int)((adv[(size_t)i * P + j] - x[(size_t)i * P + j]) * 255.0f);
                 int v = *p + delta;
                 *p = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }

@@ -75,8 +75,10 @@ struct advlab_cleanse {
     int32_t *order; /* row indices by label: class c's at [start[c], start[c+1]) */
     int start[POISON_CLASSES + 1];
     uint8_t *flags, *clusters, *truth;
-    float *points; /* (count, 2) */
-    float *x;      /* (max_batch, in_size) the batch gathered */
+    float *points;    /* (count, 2) */
+    float *x;         /* (max_batch, in_size) the batch gathered */
+    float *class_act; /* (largest class, hidden): one class's activations */
+    double *work;     /* the largest class's analysis (class_work) */
     int32_t *y;
     int done;       /* units done: batches, then classes */
     advlab_rng rng; /* k-means++, stream 12 */
@@ -90,6 +92,16 @@ struct advlab_cleanse {
     advlab_strbuf report;
 };
 
+/* The doubles a class of n rows needs for its analysis. */
+static size_t class_work(const advlab_cleanse_config *cfg, int n, int d)
+{
+    int dims = cfg->nb_dims < d ? cfg->nb_dims : d;
+    if (cfg->kind == ADVLAB_CLEANSE_AC)
+        return (size_t)n * dims + d + 3 * (size_t)d * d + 2 * (size_t)dims +
+               advlab__kmeans_work_bytes(n, dims, 2) / sizeof(double) + 1 + ((size_t)n + 1) / 2;
+    return 3 * (size_t)d + (size_t)d * d + 2 * (size_t)n;
+}
+
 void advlab_cleanse_free(advlab_cleanse *c)
 {
     if (!c)
@@ -99,6 +111,8 @@ void advlab_cleanse_free(advlab_cleanse *c)
     free(c->flags);
     free(c->truth);
     free(c->x);
+    free(c->class_act);
+    free(c->work);
     advlab__sb_free(&c->report);
     free(c);
 }
@@ -149,6 +163,18 @@ advlab_status advlab_cleanse_create(advlab_net *net, const advlab_dataset *ds,
         c->start[k + 1] += c->start[k];
     for (int i = 0; i < c->count; i++)
         c->order[c->start[labels[i]] + fill[labels[i]]++] = i;
+    /* Every class's analysis works in buffers sized here, for the largest. */
+    int largest = 0;
+    for (int k = 0; k < POISON_CLASSES; k++)
+        if (c->start[k + 1] - c->start[k] > largest)
+            largest = c->start[k + 1] - c->start[k];
+    c->class_act = malloc(sizeof(float) * ((size_t)largest * c->hidden + 1));
+    c->work = malloc(sizeof(double) * class_work(cfg, largest, c->hidden));
+    if (!c->class_act || !c->work) {
+        advlab_cleanse_free(c);
+        return advlab__fail(ADVLAB_E_NOMEM, "cleanse: out of memory for a class of %d rows",
+                            largest);
+    }
     advlab__rng_seed(&c->rng, cfg->seed, 12);
     *out = c;
     return ADVLAB_OK;
@@ -263,27 +289,11 @@ static advlab_status analyse_class(advlab_cleanse *c, int k)
     c->classes[k].rows = n;
     if (n == 0)
         return ADVLAB_OK;
-    int dims = c->cfg.nb_dims < d ? c->cfg.nb_dims : d;
-    size_t doubles = c->cfg.kind == ADVLAB_CLEANSE_AC
-                         ? (size_t)n * dims + d + 3 * (size_t)d * d + 2 * (size_t)dims +
-                               advlab__kmeans_work_bytes(n, dims, 2) / sizeof(double) + 1 +
-                               ((size_t)n + 1) / 2
-                         : 3 * (size_t)d + (size_t)d * d + 2 * (size_t)n;
-    float *a = malloc(sizeof(float) * (size_t)n * d);
-    double *work = malloc(sizeof(double) * doubles);
-    advlab_status st = ADVLAB_OK;
-    if (!a || !work) {
-        st = advlab__fail(ADVLAB_E_NOMEM, "cleanse: out of memory for class %d (%d rows)", k, n);
-    } else {
-        for (int i = 0; i < n; i++)
-            memcpy(a + (size_t)i * d, c->act + (size_t)c->order[c->start[k] + i] * d,
-                   sizeof(float) * d);
-        st = c->cfg.kind == ADVLAB_CLEANSE_AC ? ac_class(c, k, a, n, work)
-                                              : spectral_class(c, k, a, n, work);
-    }
-    free(a);
-    free(work);
-    return st;
+    for (int i = 0; i < n; i++)
+        memcpy(c->class_act + (size_t)i * d, c->act + (size_t)c->order[c->start[k] + i] * d,
+               sizeof(float) * d);
+    return c->cfg.kind == ADVLAB_CLEANSE_AC ? ac_class(c, k, c->class_act, n, c->work)
+                                            : spectral_class(c, k, c->class_act, n, c->work);
 }
 
 advlab_status advlab_cleanse_run(advlab_cleanse *c, int max_units, int *done, int *total)
