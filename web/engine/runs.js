@@ -103,8 +103,9 @@ function trainedName(slot, { epochs, attack, eps, ratio, poison }) {
     return { label: `poisoned (backdoor), trained here ${time} (${epochs} epochs)`,
       about: { kind: 'poisoned', slot, epochs, poison } };
   }
+  const certified = { ibp: `IBP eps ${eps}`, noise: `noise sigma ${eps}` }[attack];
   const how = slot === 'standard' ? `${epochs} epochs`
-    : `${attack.toUpperCase()} eps ${eps} ratio ${ratio}, ${epochs} epochs`;
+    : `${certified ?? `${attack.toUpperCase()} eps ${eps} ratio ${ratio}`}, ${epochs} epochs`;
   return { label: `${slot}, trained here ${time} (${how})`,
     about: { kind: 'trained', slot, epochs, attack, eps, ratio } };
 }

@@ -171,6 +171,8 @@ export default {
   'lab.modelName.trainedStandard': 'standard, trained here {time} ({epochs} epochs)',
   'lab.modelName.trainedDefended':
     'defended, trained here {time} ({attack} eps {eps} ratio {ratio}, {epochs} epochs)',
+  'lab.modelName.trainedCertified':
+    'defended, trained here {time} ({attack} {eps}, {epochs} epochs)',
   'lab.modelName.imported': '{name} (imported)',
   'lab.provenance.defence': 'defence: {value}',
   'lab.provenance.training': 'training: {value}',

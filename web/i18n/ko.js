@@ -172,6 +172,8 @@ export default {
   'lab.modelName.trainedStandard': '표준, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.trainedDefended':
     '방어, {time}에 여기서 훈련 ({attack} eps {eps}, 비율 {ratio}, {epochs} 에포크)',
+  'lab.modelName.trainedCertified':
+    '방어, {time}에 여기서 훈련 ({attack} {eps}, {epochs} 에포크)',
   'lab.modelName.imported': '{name} (가져옴)',
   'lab.provenance.defence': '방어: {value}',
   'lab.provenance.training': '훈련: {value}',

@@ -10,6 +10,8 @@ import { failed } from './status.js';
 // The pretrained models' names, by manifest id; a model the page does not know keeps its label.
 const PRETRAINED_NAMES = { standard: 'lab.modelName.standard', fgsm: 'lab.modelName.fgsm',
   pgd: 'lab.modelName.pgd', poisoned: 'lab.modelName.poisonedPretrained' };
+// Training for certification, as a defended model's name says it (engine/training.js).
+const CERTIFIED_TRAINING = { ibp: 'IBP eps', noise: 'noise σ' };
 const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
   defended: 'lab.modelName.trainedDefended' };
 
@@ -18,7 +20,10 @@ const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
 function modelName({ id, label, source, about, created }) {
   if (source === 'pretrained' && PRETRAINED_NAMES[id]) return text(PRETRAINED_NAMES[id]);
   if (about?.kind === 'trained') {
-    return text(TRAINED_NAMES[about.slot], { ...about, attack: about.attack.toUpperCase(),
+    // IBP and noise training have no ratio, and noise's eps is its sigma.
+    const certified = about.slot === 'defended' && CERTIFIED_TRAINING[about.attack];
+    const key = certified ? 'lab.modelName.trainedCertified' : TRAINED_NAMES[about.slot];
+    return text(key, { ...about, attack: certified ?? about.attack.toUpperCase(),
       time: clock(created) });
   }
   if (about?.kind === 'imported') return text('lab.modelName.imported', { name: about.name });
