@@ -16,7 +16,7 @@
 #             eps ramped 0 -> 0.15 over epochs 2-11 while kappa falls 1 -> 0.75, 30 epochs of
 #             Adam at lr 0.001. Not in manifest.json (the page's list) yet: the page shows
 #             certificates before it offers this model.
-# Takes about 6 minutes on one core. Run from anywhere, after the native
+# Takes about 11 minutes on one core (ibp about 5 of them). Run from anywhere, after the native
 # build (sh .ci/setup):  sh data/weights/make-weights.sh
 set -eu
 cd "$(dirname "$0")/../.."
