@@ -68,6 +68,8 @@ entry() {
     entry pgd "PGD-trained (Madry, eps 0.3)"
     printf ',\n'
     entry poisoned "poisoned (backdoor: ART's pattern, 10%, next class)" ",\"poison\":$POISON"
+    printf ',\n'
+    entry ibp "IBP-certified (Gowal et al., eps 0.15)"
     printf '\n  ]\n}\n'
 } >$dir/manifest.json.tmp
 mv $dir/manifest.json.tmp $dir/manifest.json

@@ -207,7 +207,8 @@ test('training runs in the worker: progress, charts, a responsive page, pause an
 test('robustness curves and the tutorial measurements', async () => {
   await page.selectOption('#robust-n', '200');
   await page.click('#curves');
-  await page.waitForFunction(() => document.querySelectorAll('#chart-curve polyline').length === 2);
+  await page.waitForFunction(() => [...document.querySelectorAll('#chart-curve polyline')]
+    .filter((l) => l.getAttribute('points')).length === 4);
   await page.click('#measure');
   await page.waitForFunction(() =>
     document.querySelectorAll('#measurements tbody tr').length === 5);

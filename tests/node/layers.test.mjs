@@ -129,11 +129,11 @@ test('a JS import up or across the layers fails; a worker started by URL does no
 
 test('a folder in no layer fails loudly', () => {
   const { status, out } = checkPlanted({
-    'src/poison/label_flip.c': '#include "base/error.h"\n',
+    'src/mystery/label_flip.c': '#include "base/error.h"\n',
     'web/extra/x.js': 'export const x = 1;\n',
   });
   assert.equal(status, 1, out);
-  has(out, 'src/poison/ is in no layer; add it to the table',
+  has(out, 'src/mystery/ is in no layer; add it to the table',
     'web/extra/ is in no layer; add it to the table');
 });
 

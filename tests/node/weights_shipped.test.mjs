@@ -42,6 +42,12 @@ const PROVENANCE = {
     defence: /^none$/,
     dataset: 'poisoned-mnist',
   },
+  ibp: {
+    command: new RegExp('advlab train --arch tutorial --certify ibp --eps 0\\.15 --kappa 0\\.75 ' +
+      '--warmup 1 --ramp 10 --epochs 30 --lr 0\\.001 --seed 1234 --data data/mnist '),
+    training: /^adam lr=0\.001 .*batch=64 seed=1234 samples=60000 epochs=30\/30$/,
+    defence: /^ibp eps=0\.15 warmup=1 ramp=10 kappa=0\.75$/,
+  },
 };
 
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
@@ -79,8 +85,9 @@ function fgsmAccuracy(net, n) {
   return correct / n;
 }
 
-test('the manifest lists standard, fgsm, pgd and poisoned, with labels and figures', () => {
-  assert.deepEqual(manifest.models.map((m) => m.id), ['standard', 'fgsm', 'pgd', 'poisoned']);
+test('the manifest lists standard, fgsm, pgd, poisoned and ibp, with labels and figures', () => {
+  assert.deepEqual(manifest.models.map((m) => m.id),
+    ['standard', 'fgsm', 'pgd', 'poisoned', 'ibp']);
   assert.equal(manifest.test_images, testSet.count);
   assert.equal(manifest.fgsm_eps, 0.2);
   for (const m of manifest.models) {

@@ -46,11 +46,13 @@ export default {
   model_fgsm: '적대적 훈련 모델 (FGSM)',
   model_pgd: '적대적 훈련 모델 (PGD, Madry)',
   model_poisoned: '오염된 모델 (훈련 데이터에 백도어)',
+  model_ibp: '인증 모델 (IBP 훈련)',
   model_trained: '여기서 훈련한 모델: {from} + FGSM ε {eps}',
   short_standard: '표준',
   short_fgsm: 'FGSM 훈련',
   short_pgd: 'PGD 훈련',
   short_poisoned: '오염됨',
+  short_ibp: 'IBP 훈련',
   trigger: '백도어 트리거 넣기 (ART의 패턴, 오른쪽 아래)',
   triggerNote: '오염된 모델은 열 개 중 하나꼴로 이 트리거와 다음 클래스의 레이블이 붙은 훈련 ' +
     '숫자로 배웠습니다. 깨끗한 숫자에서는 표준 모델만큼 정확하고, 트리거가 있으면 다음 클래스로 ' +
@@ -168,7 +170,8 @@ export default {
   'lab.modelName.standard': '표준',
   'lab.modelName.fgsm': 'FGSM 적대적 훈련 (eps 0.2, 비율 0.5)',
   'lab.modelName.pgd': 'PGD 적대적 훈련 (Madry, eps 0.3)',
-  'lab.modelName.poisonedPretrained': '오염됨 (백도어: ART의 패턴, 10%, 다음 클래스)',
+  'lab.modelName.poisoned': '오염됨 (백도어: ART의 패턴, 10%, 다음 클래스)',
+  'lab.modelName.ibp': 'IBP 인증 훈련 (Gowal 외, eps 0.15)',
   'lab.modelName.trainedStandard': '표준, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.trainedDefended':
     '방어, {time}에 여기서 훈련 ({attack} eps {eps}, 비율 {ratio}, {epochs} 에포크)',
@@ -309,7 +312,7 @@ export default {
   'lab.poison.rowRetrained': '나머지로 다시 훈련',
   'lab.poison.wasPoisoned': '오염',
   'lab.poison.wasClean': '깨끗함',
-  'lab.modelName.poisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
+  'lab.modelName.trainedPoisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.cleansed': '{defence} 후 {time}에 여기서 다시 훈련 ({epochs} 에포크)',
   'lab.proof': '증명',
   'lab.proof.ibp': 'IBP (구간 경계)',

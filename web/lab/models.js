@@ -9,7 +9,7 @@ import { failed } from './status.js';
 
 // The pretrained models' names, by manifest id; a model the page does not know keeps its label.
 const PRETRAINED_NAMES = { standard: 'lab.modelName.standard', fgsm: 'lab.modelName.fgsm',
-  pgd: 'lab.modelName.pgd', poisoned: 'lab.modelName.poisonedPretrained' };
+  pgd: 'lab.modelName.pgd', poisoned: 'lab.modelName.poisoned', ibp: 'lab.modelName.ibp' };
 // Training for certification, as a defended model's name says it (engine/training.js).
 const CERTIFIED_TRAINING = { ibp: 'IBP eps', noise: 'noise σ' };
 const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
@@ -28,7 +28,7 @@ function modelName({ id, label, source, about, created }) {
   }
   if (about?.kind === 'imported') return text('lab.modelName.imported', { name: about.name });
   if (about?.kind === 'poisoned') {
-    return text('lab.modelName.poisoned', { epochs: about.epochs, time: clock(created) });
+    return text('lab.modelName.trainedPoisoned', { epochs: about.epochs, time: clock(created) });
   }
   if (about?.kind === 'cleansed') {
     return text('lab.modelName.cleansed', { defence: text(`lab.poison.${about.defence}`),
