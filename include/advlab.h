@@ -880,6 +880,76 @@ advlab_status advlab_strip_entropy(advlab_strip *s, const float *x, int n, float
  * freed with advlab_buffer_free. */
 advlab_status advlab_strip_report_json(advlab_strip *s, const float *x, int n, char **json);
 
+/* ---------------------------------------------------------- extraction
+ * Stealing a model through its answers (issue 16), as ART's CopycatCNN and
+ * KnockoffNets: the thief picks images of a thief set, asks the victim for
+ * them through predict only (behind its post-processor, when it has one),
+ * labels each with the answer's argmax and trains a model of the tutorial
+ * arch on them. The victim answers at most `queries` images; the engine
+ * counts them.
+ *   "copycat"   Correia-Silva et al. 2018: a random choice of rows
+ *   "knockoff"  Orekondy et al. 2019: random, or adaptive sampling (a
+ *               gradient bandit over the thief set's classes, rewarded by
+ *               cert, div, loss or all of them) */
+
+typedef enum { ADVLAB_EXTRACT_COPYCAT = 0, ADVLAB_EXTRACT_KNOCKOFF = 1 } advlab_extract_kind;
+typedef enum { ADVLAB_SAMPLING_RANDOM = 0, ADVLAB_SAMPLING_ADAPTIVE = 1 } advlab_sampling;
+typedef enum {
+    ADVLAB_REWARD_CERT = 0,
+    ADVLAB_REWARD_DIV = 1,
+    ADVLAB_REWARD_LOSS = 2,
+    ADVLAB_REWARD_ALL = 3,
+} advlab_reward;
+
+typedef struct {
+    advlab_extract_kind kind;
+    int queries;              /* the budget: images the victim answers, 1000 */
+    advlab_sampling sampling; /* knockoff: random */
+    advlab_reward reward;     /* knockoff adaptive: all */
+    int epochs;               /* of the thieved model's training: ART's nb_epochs 10 */
+    int batch;                /* its batch: 64 */
+    float lr;                 /* its Adam step: 0.01, the tutorial's */
+    uint64_t seed;            /* the rows, the noise, the thief's init and shuffling */
+} advlab_extract_config;
+
+advlab_status advlab_extract_config_default(const char *name, advlab_extract_config *cfg);
+advlab_status advlab_extract_config_set(advlab_extract_config *cfg, const char *key, double value);
+const char *advlab_extract_name(advlab_extract_kind kind);
+
+typedef struct advlab_extraction advlab_extraction;
+
+/* Prepares the theft of victim, answering behind post (NULL: the raw
+ * probabilities), from the thief set thief (NULL: seeded uniform noise, a
+ * new image per query). Adaptive sampling groups the thief set by its
+ * labels, so it needs a thief set. The budget must not exceed the thief
+ * set. victim, post and thief are borrowed for the extraction's lifetime. */
+advlab_status advlab_extraction_create(advlab_net *victim, const advlab_postprocess_config *post,
+                                       const advlab_dataset *thief,
+                                       const advlab_extract_config *cfg, advlab_extraction **out);
+void advlab_extraction_free(advlab_extraction *e);
+/* Does at most max_units units (a batch of queries, one adaptive query, or
+ * one training batch); *done and *total (may be NULL) report the units. */
+advlab_status advlab_extraction_run(advlab_extraction *e, int max_units, int *done, int *total);
+int advlab_extraction_finished(const advlab_extraction *e);
+/* Images the victim has answered so far. */
+int advlab_extraction_queries(const advlab_extraction *e);
+/* The thieved model, valid for the handle lifetime (trained once finished). */
+advlab_net *advlab_extraction_thief(advlab_extraction *e);
+
+typedef struct {
+    int queries;            /* the victim's answers the thief used */
+    double victim_accuracy; /* the victim's, behind its post-processor */
+    double thief_accuracy;  /* the thieved model's test accuracy */
+    double fidelity;        /* how often the two agree on the test images */
+    double transfer_rate; /* FGSM made on the thief: share of the victim's right answers it flips */
+    double whitebox_rate; /* the same for FGSM made on the victim itself */
+} advlab_extract_report;
+
+/* Measures a finished extraction on the first limit test images (all when
+ * limit <= 0), with FGSM (L-inf, true labels) of radius eps. */
+advlab_status advlab_extraction_measure(advlab_extraction *e, const advlab_dataset *test, int limit,
+                                        float eps, advlab_extract_report *out);
+
 #ifdef __cplusplus
 }
 #endif
