@@ -950,6 +950,110 @@ typedef struct {
 advlab_status advlab_extraction_measure(advlab_extraction *e, const advlab_dataset *test, int limit,
                                         float eps, advlab_extract_report *out);
 
+/* ----------------------------------------------------------- inference
+ * What a model gives away about its training data (issue 16).
+ * Membership inference, as ART's attacks in art/attacks/inference/:
+ *   "rule"        MembershipInferenceBlackBoxRuleBased: a member iff the
+ *                 model predicts its true label
+ *   "blackbox"    MembershipInferenceBlackBox: a small net trained on the
+ *                 model's probabilities and the one-hot true label
+ *   "label_only"  LabelOnlyDecisionBoundary: a member iff its distance to
+ *                 the decision boundary (found from labels alone) is above
+ *                 a threshold calibrated as ART does
+ * The attack is fitted (blackbox) or calibrated (label_only) on the first
+ * half of the members and of the non-members and measured on the second. */
+
+typedef enum {
+    ADVLAB_MEMBERSHIP_RULE = 0,
+    ADVLAB_MEMBERSHIP_BLACKBOX = 1,
+    ADVLAB_MEMBERSHIP_LABEL_ONLY = 2,
+} advlab_membership_kind;
+
+typedef struct {
+    advlab_membership_kind kind;
+    int members;      /* members and as many non-members: 500 */
+    int epochs;       /* blackbox: the attack net's, ART's nb_epochs 100 */
+    float lr;         /* blackbox: its Adam step, 0.01 */
+    int starts;       /* label_only: seeded random starts of the boundary search, 8 */
+    int search_steps; /* label_only: bisection steps towards the boundary, 12 */
+    uint64_t seed;
+} advlab_membership_config;
+
+advlab_status advlab_membership_config_default(const char *name, advlab_membership_config *cfg);
+advlab_status advlab_membership_config_set(advlab_membership_config *cfg, const char *key,
+                                           double value);
+const char *advlab_membership_name(advlab_membership_kind kind);
+
+typedef struct {
+    int members, nonmembers; /* measured (the second halves) */
+    double threshold;        /* a member iff its score is above it */
+    double tpr, fpr;         /* members and non-members called members */
+    double advantage;        /* tpr - fpr */
+    double auc;              /* P(member's score > non-member's), ties half */
+    double balanced_accuracy;
+} advlab_membership_report;
+
+/* The report for n scores, is_member[i] telling the truth, at threshold.
+ * Both classes must be present. */
+advlab_status advlab_membership_metrics(const float *scores, const uint8_t *is_member, int n,
+                                        double threshold, advlab_membership_report *out);
+
+typedef struct advlab_membership advlab_membership;
+
+/* Prepares the attack on net: the first cfg->members rows of members (the
+ * net's training set) and of nonmembers (images it never saw). All are
+ * borrowed for the handle's lifetime. */
+advlab_status advlab_membership_create(advlab_net *net, const advlab_dataset *members,
+                                       const advlab_dataset *nonmembers,
+                                       const advlab_membership_config *cfg,
+                                       advlab_membership **out);
+void advlab_membership_free(advlab_membership *m);
+/* Does at most max_units units (a chunk of scores, or a training batch). */
+advlab_status advlab_membership_run(advlab_membership *m, int max_units, int *done, int *total);
+int advlab_membership_finished(const advlab_membership *m);
+/* Once finished: the report, and the measured scores, members first (the
+ * report's members + nonmembers), a view valid for the handle lifetime. */
+advlab_status advlab_membership_report_get(const advlab_membership *m,
+                                           advlab_membership_report *out);
+const float *advlab_membership_scores(const advlab_membership *m);
+
+/* Model inversion, ART's MIFace (Fredrikson et al. 2015): gradient ascent
+ * on the input of the target class's logit z_y,
+ * x <- clip(x + learning_rate * dz_y/dx, 0, 1), until the paper's rule
+ * stops the row: its cost 1 - p_y is at most threshold, or no lower than
+ * every one of the last window_length costs. (ART's code keeps a row going
+ * exactly when this rule says stop; docs/ATTACKS.md.) */
+typedef struct {
+    int max_iter;        /* 10000 */
+    int window_length;   /* 100 */
+    float threshold;     /* 0.99 */
+    float learning_rate; /* 0.1 */
+    float init;          /* the start's grey level without a start image: 0, ART's zeros */
+} advlab_invert_config;
+
+void advlab_invert_config_default(advlab_invert_config *cfg);
+advlab_status advlab_invert_config_set(advlab_invert_config *cfg, const char *key, double value);
+
+typedef struct advlab_inversion advlab_inversion;
+
+/* Prepares one reconstruction per class of net (borrowed), each from the
+ * image start (784 values in [0,1], copied; ART's notebook starts from the
+ * mean training image), or when start is NULL from grey cfg->init. A ReLU
+ * net can be flat around a uniform image (the tutorial model is, at every
+ * grey), where no step moves. */
+advlab_status advlab_inversion_create(advlab_net *net, const advlab_invert_config *cfg,
+                                      const float *start, advlab_inversion **out);
+void advlab_inversion_free(advlab_inversion *v);
+/* At most max_units steps of every still active class. */
+advlab_status advlab_inversion_run(advlab_inversion *v, int max_units, int *done, int *total);
+int advlab_inversion_finished(const advlab_inversion *v);
+/* Views valid for the handle lifetime: the images (classes, 784), each
+ * class's probability of its own image (classes), and which classes are
+ * still active (classes). */
+const float *advlab_inversion_images(const advlab_inversion *v);
+const float *advlab_inversion_scores(const advlab_inversion *v);
+const uint8_t *advlab_inversion_active(const advlab_inversion *v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,7 +25,8 @@ const C_LAYERS = {
   detectors: ['train'],
   poison: ['train'], // the poisoning family: PGD for clean labels, beside the detectors
   extract: ['train'], // model extraction: the victim behind its post-processor, FGSM transfer
-  lab: ['detectors', 'poison', 'certify', 'extract'],
+  infer: ['train'], // membership inference (an attack net through the trainer), model inversion
+  lab: ['detectors', 'poison', 'certify', 'extract', 'infer'],
   // The faces: none reaches another, except that the CLI uses the native file readers.
   native: ['lab'],
   wasm: ['lab'],

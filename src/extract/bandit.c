@@ -10,12 +10,14 @@
  *   all   the mean of the three, each standardised by its running mean and
  *         variance (clipped to [0,1] on the first query)
  * then h_a += (r - rbar) (1 - p_a) / pulls_a for the action and
- * h_b -= (r - rbar) p_b / pulls_a for the others. */
+ * h_b -= (r - rbar) p_b / pulls_a for the others. exp and log are our own
+ * (base/mathf.h), so native and wasm choose the same rows. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
+#include "base/mathf.h"
 #include "extract/extract.h"
 #include "nn/net.h"
 
@@ -118,7 +120,7 @@ static void softmax(const float *z, int classes, double *p)
 {
     double sum = 0.0;
     for (int k = 0; k < classes; k++)
-        sum += p[k] = exp(z[k]);
+        sum += p[k] = advlab__expf(z[k]);
     for (int k = 0; k < classes; k++)
         p[k] /= sum;
 }
@@ -129,7 +131,7 @@ static double reward_loss(const float *y, const float *y_hat, int classes)
     softmax(y, classes, p);
     softmax(y_hat, classes, q);
     for (int k = 0; k < classes; k++)
-        r -= p[k] * log(q[k]);
+        r -= p[k] * advlab__logf((float)q[k]);
     return r;
 }
 
@@ -174,7 +176,7 @@ static void update(advlab__bandit *b, int action, double r, int n)
         top = fmax(top, b->h[a]);
     /* exp(h - max h) / sum: softmax(h) without overflow. */
     for (int a = 0; a < b->actions; a++)
-        sum += b->probs[a] = exp(b->h[a] - top);
+        sum += b->probs[a] = advlab__expf((float)(b->h[a] - top));
     for (int a = 0; a < b->actions; a++)
         b->probs[a] /= sum;
 }
