@@ -909,6 +909,7 @@ typedef struct {
     int epochs;               /* of the thieved model's training: ART's nb_epochs 10 */
     int batch;                /* its batch: 64 */
     float lr;                 /* its Adam step: 0.01, the tutorial's */
+    float eps;                /* the transfer measure's FGSM radius: 0.2 */
     uint64_t seed;            /* the rows, the noise, the thief's init and shuffling */
 } advlab_extract_config;
 
@@ -946,9 +947,9 @@ typedef struct {
 } advlab_extract_report;
 
 /* Measures a finished extraction on the first limit test images (all when
- * limit <= 0), with FGSM (L-inf, true labels) of radius eps. */
+ * limit <= 0), with FGSM (L-inf, true labels) of radius cfg->eps. */
 advlab_status advlab_extraction_measure(advlab_extraction *e, const advlab_dataset *test, int limit,
-                                        float eps, advlab_extract_report *out);
+                                        advlab_extract_report *out);
 
 /* ----------------------------------------------------------- inference
  * What a model gives away about its training data (issue 16).

@@ -48,6 +48,8 @@ static const advlab__cfg_field extract_fields[] = {
     {"batch", ADVLAB__CFG_INT, FIELD(batch), 64, 1, 512, 0, 0, NULL, "the thief's batch"},
     {"lr", ADVLAB__CFG_FLOAT, FIELD(lr), 0.01, 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL,
      "the thief's Adam step"},
+    {"eps", ADVLAB__CFG_FLOAT, FIELD(eps), 0.2, 0, 1, 0, 0, NULL,
+     "FGSM's radius in the transfer measure"},
     {"seed", ADVLAB__CFG_SEED, FIELD(seed), 1, 0, 0, 0, 0, NULL,
      "the rows, the noise and the thief's training"},
 };

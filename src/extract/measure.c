@@ -84,7 +84,7 @@ static advlab_status measure(advlab_extraction *e, const advlab_dataset *test, i
 }
 
 advlab_status advlab_extraction_measure(advlab_extraction *e, const advlab_dataset *test, int limit,
-                                        float eps, advlab_extract_report *out)
+                                        advlab_extract_report *out)
 {
     if (!e || !test || !out)
         return advlab__fail(ADVLAB_E_ARG, "advlab_extraction_measure: %s is NULL",
@@ -110,7 +110,7 @@ advlab_status advlab_extraction_measure(advlab_extraction *e, const advlab_datas
     else {
         b.y = b.idx + CHUNK, b.victim = b.y + CHUNK, b.thief = b.victim + CHUNK;
         b.after = b.thief + CHUNK;
-        st = measure(e, test, n, eps, &b, &t);
+        st = measure(e, test, n, e->cfg.eps, &b, &t);
     }
     advlab_attack_free(b.on_thief);
     advlab_attack_free(b.on_victim);
