@@ -920,10 +920,10 @@ const char *advlab_extract_name(advlab_extract_kind kind);
 typedef struct advlab_extraction advlab_extraction;
 
 /* Prepares the theft of victim, answering behind post (NULL: the raw
- * probabilities), from the thief set thief (NULL: seeded uniform noise, a
- * new image per query). Adaptive sampling groups the thief set by its
- * labels, so it needs a thief set. The budget must not exceed the thief
- * set. victim, post and thief are borrowed for the extraction's lifetime. */
+ * probabilities; copied), from the thief set thief (NULL: seeded uniform
+ * noise, a new image per query). Adaptive sampling groups the thief set by
+ * its labels, so it needs a thief set. The budget must not exceed the thief
+ * set. victim and thief are borrowed for the extraction's lifetime. */
 advlab_status advlab_extraction_create(advlab_net *victim, const advlab_postprocess_config *post,
                                        const advlab_dataset *thief,
                                        const advlab_extract_config *cfg, advlab_extraction **out);

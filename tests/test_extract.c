@@ -88,7 +88,7 @@ static void test_class_labels(advlab_net *victim, const advlab_dataset *thief)
     advlab_postprocess_config post;
     CHECK(advlab_postprocess_config_default("class_labels", &post) == ADVLAB_OK, "%s",
           advlab_last_error());
-    advlab__victim v = {victim, &post, 40, 0};
+    advlab__victim v = {.net = victim, .post = &post, .budget = 40};
     float *x = malloc(sizeof(float) * 40 * 784), out[40 * 10];
     for (int i = 0; i < 40; i++)
         advlab__thief_image(thief, 1, i, x + i * 784);

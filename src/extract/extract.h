@@ -15,7 +15,8 @@ extern const advlab__cfg_spec advlab__extract_spec;
 /* The victim behind its API: predict, then the post-processor. */
 typedef struct {
     advlab_net *net;
-    const advlab_postprocess_config *post; /* NULL: raw probabilities */
+    const advlab_postprocess_config *post; /* NULL: raw probabilities, else &own_post */
+    advlab_postprocess_config own_post;
     int budget, queries;
 } advlab__victim;
 

@@ -157,7 +157,11 @@ advlab_status advlab_extraction_create(advlab_net *victim, const advlab_postproc
     advlab_extraction *e = calloc(1, sizeof *e);
     if (!e)
         return advlab__fail(ADVLAB_E_NOMEM, "extraction");
-    e->victim = (advlab__victim){victim, post, cfg->queries, 0};
+    e->victim = (advlab__victim){.net = victim, .budget = cfg->queries};
+    if (post) {
+        e->victim.own_post = *post;
+        e->victim.post = &e->victim.own_post;
+    }
     e->thief_set = thief;
     e->cfg = *cfg;
     advlab__rng_seed(&e->rng, cfg->seed, ROWS_STREAM);
