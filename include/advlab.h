@@ -1040,8 +1040,8 @@ typedef struct advlab_inversion advlab_inversion;
 /* Prepares one reconstruction per class of net (borrowed), each from the
  * image start (784 values in [0,1], copied; ART's notebook starts from the
  * mean training image), or when start is NULL from grey cfg->init. A ReLU
- * net can be flat around a uniform image (the tutorial model is, at every
- * grey), where no step moves. */
+ * net can be flat around a uniform image (the shipped tutorial model is, at
+ * black and mid-grey), where no step moves. */
 advlab_status advlab_inversion_create(advlab_net *net, const advlab_invert_config *cfg,
                                       const float *start, advlab_inversion **out);
 void advlab_inversion_free(advlab_inversion *v);

@@ -194,7 +194,7 @@ static void test_miface(advlab_net *net, float init)
 }
 
 /* The shipped tutorial model (data/weights, beside data/mnist), from a
- * test digit (its ReLUs make it flat around every uniform image). Its
+ * test digit (it is flat at black and at mid-grey). Its
  * gradients are large and its kinks many, so a fixed step can dip the logit
  * (the paper's window rule is there for that); over the run every class's
  * probability still rises. */

@@ -82,8 +82,8 @@ done:
     return rc;
 }
 
-/* ART's MIFace notebook starts from the mean training image: the tutorial
- * model is flat around every uniform one. */
+/* ART's MIFace notebook starts from the mean training image: the shipped
+ * tutorial model is flat at black and at mid-grey. */
 static int mean_image(const cli_options *o, float *mean)
 {
     advlab_dataset *train = NULL;
