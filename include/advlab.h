@@ -881,6 +881,181 @@ advlab_status advlab_strip_entropy(advlab_strip *s, const float *x, int n, float
  * freed with advlab_buffer_free. */
 advlab_status advlab_strip_report_json(advlab_strip *s, const float *x, int n, char **json);
 
+/* ---------------------------------------------------------- extraction
+ * Stealing a model through its answers (issue 16), as ART's CopycatCNN and
+ * KnockoffNets: the thief picks images of a thief set, asks the victim for
+ * them through predict only (behind its post-processor, when it has one),
+ * labels each with the answer's argmax and trains a model of the tutorial
+ * arch on them. The victim answers at most `queries` images; the engine
+ * counts them.
+ *   "copycat"   Correia-Silva et al. 2018: a random choice of rows
+ *   "knockoff"  Orekondy et al. 2019: random, or adaptive sampling (a
+ *               gradient bandit over the thief set's classes, rewarded by
+ *               cert, div, loss or all of them) */
+
+typedef enum { ADVLAB_EXTRACT_COPYCAT = 0, ADVLAB_EXTRACT_KNOCKOFF = 1 } advlab_extract_kind;
+typedef enum { ADVLAB_SAMPLING_RANDOM = 0, ADVLAB_SAMPLING_ADAPTIVE = 1 } advlab_sampling;
+typedef enum {
+    ADVLAB_REWARD_CERT = 0,
+    ADVLAB_REWARD_DIV = 1,
+    ADVLAB_REWARD_LOSS = 2,
+    ADVLAB_REWARD_ALL = 3,
+} advlab_reward;
+
+typedef struct {
+    advlab_extract_kind kind;
+    int queries;              /* the budget: images the victim answers, 1000 */
+    advlab_sampling sampling; /* knockoff: random */
+    advlab_reward reward;     /* knockoff adaptive: all */
+    int epochs;               /* of the thieved model's training: ART's nb_epochs 10 */
+    int batch;                /* its batch: 64 */
+    float lr;                 /* its Adam step: 0.01, the tutorial's */
+    float eps;                /* the transfer measure's FGSM radius: 0.2 */
+    uint64_t seed;            /* the rows, the noise, the thief's init and shuffling */
+} advlab_extract_config;
+
+advlab_status advlab_extract_config_default(const char *name, advlab_extract_config *cfg);
+advlab_status advlab_extract_config_set(advlab_extract_config *cfg, const char *key, double value);
+const char *advlab_extract_name(advlab_extract_kind kind);
+
+typedef struct advlab_extraction advlab_extraction;
+
+/* Prepares the theft of victim, answering behind post (NULL: the raw
+ * probabilities; copied), from the thief set thief (NULL: seeded uniform
+ * noise, a new image per query). Adaptive sampling groups the thief set by
+ * its labels, so it needs a thief set. The budget must not exceed the thief
+ * set. victim and thief are borrowed for the extraction's lifetime. */
+advlab_status advlab_extraction_create(advlab_net *victim, const advlab_postprocess_config *post,
+                                       const advlab_dataset *thief,
+                                       const advlab_extract_config *cfg, advlab_extraction **out);
+void advlab_extraction_free(advlab_extraction *e);
+/* Does at most max_units units (a batch of queries, one adaptive query, or
+ * one training batch); *done and *total (may be NULL) report the units. */
+advlab_status advlab_extraction_run(advlab_extraction *e, int max_units, int *done, int *total);
+int advlab_extraction_finished(const advlab_extraction *e);
+/* Images the victim has answered so far. */
+int advlab_extraction_queries(const advlab_extraction *e);
+/* The thieved model, valid for the handle lifetime (trained once finished). */
+advlab_net *advlab_extraction_thief(advlab_extraction *e);
+
+typedef struct {
+    int queries;            /* the victim's answers the thief used */
+    double victim_accuracy; /* the victim's, behind its post-processor */
+    double thief_accuracy;  /* the thieved model's test accuracy */
+    double fidelity;        /* how often the two agree on the test images */
+    double transfer_rate; /* FGSM made on the thief: share of the victim's right answers it flips */
+    double whitebox_rate; /* the same for FGSM made on the victim itself */
+} advlab_extract_report;
+
+/* Measures a finished extraction on the first limit test images (all when
+ * limit <= 0), with FGSM (L-inf, true labels) of radius cfg->eps. */
+advlab_status advlab_extraction_measure(advlab_extraction *e, const advlab_dataset *test, int limit,
+                                        advlab_extract_report *out);
+
+/* ----------------------------------------------------------- inference
+ * What a model gives away about its training data (issue 16).
+ * Membership inference, as ART's attacks in art/attacks/inference/:
+ *   "rule"        MembershipInferenceBlackBoxRuleBased: a member iff the
+ *                 model predicts its true label
+ *   "blackbox"    MembershipInferenceBlackBox: a small net trained on the
+ *                 model's probabilities and the one-hot true label
+ *   "label_only"  LabelOnlyDecisionBoundary: a member iff its distance to
+ *                 the decision boundary (found from labels alone) is above
+ *                 a threshold calibrated as ART does
+ * The attack is fitted (blackbox) or calibrated (label_only) on the first
+ * half of the members and of the non-members and measured on the second. */
+
+typedef enum {
+    ADVLAB_MEMBERSHIP_RULE = 0,
+    ADVLAB_MEMBERSHIP_BLACKBOX = 1,
+    ADVLAB_MEMBERSHIP_LABEL_ONLY = 2,
+} advlab_membership_kind;
+
+typedef struct {
+    advlab_membership_kind kind;
+    int members;      /* members and as many non-members: 500 */
+    int epochs;       /* blackbox: the attack net's, ART's nb_epochs 100 */
+    float lr;         /* blackbox: its Adam step, 0.01 */
+    int starts;       /* label_only: seeded random starts of the boundary search, 8 */
+    int search_steps; /* label_only: bisection steps towards the boundary, 12 */
+    uint64_t seed;
+} advlab_membership_config;
+
+advlab_status advlab_membership_config_default(const char *name, advlab_membership_config *cfg);
+advlab_status advlab_membership_config_set(advlab_membership_config *cfg, const char *key,
+                                           double value);
+const char *advlab_membership_name(advlab_membership_kind kind);
+
+typedef struct {
+    int members, nonmembers; /* measured (the second halves) */
+    double threshold;        /* a member iff its score is above it */
+    double tpr, fpr;         /* members and non-members called members */
+    double advantage;        /* tpr - fpr */
+    double auc;              /* P(member's score > non-member's), ties half */
+    double balanced_accuracy;
+} advlab_membership_report;
+
+/* The report for n scores, is_member[i] telling the truth, at threshold.
+ * Both classes must be present. */
+advlab_status advlab_membership_metrics(const float *scores, const uint8_t *is_member, int n,
+                                        double threshold, advlab_membership_report *out);
+
+typedef struct advlab_membership advlab_membership;
+
+/* Prepares the attack on net: the first cfg->members rows of members (the
+ * net's training set) and of nonmembers (images it never saw). All are
+ * borrowed for the handle's lifetime. */
+advlab_status advlab_membership_create(advlab_net *net, const advlab_dataset *members,
+                                       const advlab_dataset *nonmembers,
+                                       const advlab_membership_config *cfg,
+                                       advlab_membership **out);
+void advlab_membership_free(advlab_membership *m);
+/* Does at most max_units units (a chunk of scores, or a training batch). */
+advlab_status advlab_membership_run(advlab_membership *m, int max_units, int *done, int *total);
+int advlab_membership_finished(const advlab_membership *m);
+/* Once finished: the report, and the measured scores, members first (the
+ * report's members + nonmembers), a view valid for the handle lifetime. */
+advlab_status advlab_membership_report_get(const advlab_membership *m,
+                                           advlab_membership_report *out);
+const float *advlab_membership_scores(const advlab_membership *m);
+
+/* Model inversion, ART's MIFace (Fredrikson et al. 2015): gradient ascent
+ * on the input of the target class's logit z_y,
+ * x <- clip(x + learning_rate * dz_y/dx, 0, 1), until the paper's rule
+ * stops the row: its cost 1 - p_y is at most threshold, or no lower than
+ * every one of the last window_length costs. (ART's code keeps a row going
+ * exactly when this rule says stop; docs/ATTACKS.md.) */
+typedef struct {
+    int max_iter;        /* 10000 */
+    int window_length;   /* 100 */
+    float threshold;     /* 0.99 */
+    float learning_rate; /* 0.1 */
+    float init;          /* the start's grey level without a start image: 0, ART's zeros */
+} advlab_invert_config;
+
+void advlab_invert_config_default(advlab_invert_config *cfg);
+advlab_status advlab_invert_config_set(advlab_invert_config *cfg, const char *key, double value);
+
+typedef struct advlab_inversion advlab_inversion;
+
+/* Prepares one reconstruction per class of net (borrowed), each from the
+ * image start (784 values in [0,1], copied; ART's notebook starts from the
+ * mean training image), or when start is NULL from grey cfg->init. A ReLU
+ * net can be flat around a uniform image (the shipped tutorial model is, at
+ * black and mid-grey), where no step moves. */
+advlab_status advlab_inversion_create(advlab_net *net, const advlab_invert_config *cfg,
+                                      const float *start, advlab_inversion **out);
+void advlab_inversion_free(advlab_inversion *v);
+/* At most max_units steps of every still active class. */
+advlab_status advlab_inversion_run(advlab_inversion *v, int max_units, int *done, int *total);
+int advlab_inversion_finished(const advlab_inversion *v);
+/* Views valid for the handle lifetime: the images (classes, 784), each
+ * class's probability of its own image (classes), and which classes are
+ * still active (classes). */
+const float *advlab_inversion_images(const advlab_inversion *v);
+const float *advlab_inversion_scores(const advlab_inversion *v);
+const uint8_t *advlab_inversion_active(const advlab_inversion *v);
+
 #ifdef __cplusplus
 }
 #endif

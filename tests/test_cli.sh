@@ -49,7 +49,7 @@ expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$adv
 # ---- help: every command's usage on stdout, exit 0; the defaults come from the configs' tables
 expect_ok "$advlab" --help
 grep -q '^  experiment ' "$work/out" || fail "advlab --help does not list experiment"
-for command in train eval predict experiment attack defend detect poison cleanse strip certify; do
+for command in train eval predict experiment attack defend detect poison cleanse strip certify extract infer invert; do
     expect_ok "$advlab" "$command" --help
     grep -q "^usage: advlab $command " "$work/out" || fail "advlab $command --help: no usage line: $(head -2 "$work/out")"
 done
@@ -408,6 +408,40 @@ expect_ok "$advlab" train --certify noise --sigma 0.25 --limit 256 --epochs 1 --
 checks=$((checks + 1))
 strings "$work/noise.safetensors" | grep -q 'gaussian noise sigma=0.25' || fail "the noise-trained weights do not record their defence"
 expect_error 1 'certified training: eps 2 is out of range' -- "$advlab" train --certify ibp --eps 2 --limit 64 --epochs 1 --data "$data" --out "$work/x"
+
+# ---- extraction and inference (issue 16)
+expect_error 1 'queries 0 is out of range' -- "$advlab" extract --victim "$standard" --queries 0 --data "$data"
+expect_error 1 'queries 70000 is more than the thief set' -- "$advlab" extract --victim "$standard" --queries 70000 --data "$data"
+expect_error 1 'extraction "steal" is unknown; known: copycat, knockoff' -- "$advlab" extract --victim "$standard" --method steal --data "$data"
+expect_error 1 'unknown --thief cifar (expected mnist, fashion or noise)' -- "$advlab" extract --victim "$standard" --thief cifar --data "$data"
+expect_error 2 'lr "nan" is not a number' -- "$advlab" extract --victim "$standard" --lr nan
+expect_error 1 'adaptive sampling needs a labelled thief set' -- "$advlab" extract --victim "$standard" --thief noise --method knockoff --sampling adaptive --data "$data"
+expect_error 1 'extract: --victim FILE is required' -- "$advlab" extract
+expect_error 1 'membership inference "shadow" is unknown' -- "$advlab" infer --model "$standard" --method shadow
+expect_error 1 'members 20000 is more than the 10000 non-members' -- "$advlab" infer --model "$standard" --members 20000 --data "$data"
+expect_error 2 'members "nan" is not a number' -- "$advlab" infer --model "$standard" --members nan
+expect_error 1 'invert: --model FILE and --out FILE.png are required' -- "$advlab" invert --model "$standard"
+expect_ok "$advlab" extract --victim "$standard" --queries 256 --epochs 1 --limit 100 --data "$data" --json
+checks=$((checks + 1))
+python3 - "$work/out" <<'PY' || fail "extract --json is not sound"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["queries"] == 256 and r["images"] == 100 and r["method"] == "copycat", r
+assert all(0 <= r[k] <= 1 for k in ("victim_accuracy", "thief_accuracy", "fidelity", "transfer_rate", "whitebox_rate")), r
+PY
+expect_ok "$advlab" extract --victim "$standard" --postprocess class_labels --thief noise --queries 64 --epochs 1 --limit 50 --data "$data"
+grep -q 'behind class_labels' "$work/out" || fail "extract does not name its post-processor: $(cat "$work/out")"
+expect_ok "$advlab" infer --model "$standard" --method label-only --members 20 --data "$data" --json
+checks=$((checks + 1))
+python3 - "$work/out" <<'PY' || fail "infer --json is not sound"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["method"] == "label_only" and r["members"] == 10 and r["nonmembers"] == 10, r
+assert abs(r["advantage"] - (r["tpr"] - r["fpr"])) < 1e-12 and 0 <= r["auc"] <= 1, r
+PY
+expect_ok "$advlab" invert --model "$standard" --out "$work/inverted.png" --max-iter 5 --data "$data"
+checks=$((checks + 1))
+[ "$(head -c 4 "$work/inverted.png" | tail -c 3)" = PNG ] || fail "invert wrote no PNG"
 
 echo "test_cli: $checks checks, $failures failed"
 [ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]

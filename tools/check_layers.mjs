@@ -24,7 +24,9 @@ const C_LAYERS = {
   certify: ['train'], // IBP training is a trainer hook (issue 17)
   detectors: ['train'],
   poison: ['train'], // the poisoning family: PGD for clean labels, beside the detectors
-  lab: ['detectors', 'poison', 'certify'],
+  extract: ['train'], // model extraction: the victim behind its post-processor, FGSM transfer
+  infer: ['train'], // membership inference (an attack net through the trainer), model inversion
+  lab: ['detectors', 'poison', 'certify', 'extract', 'infer'],
   // The faces: none reaches another, except that the CLI uses the native file readers.
   native: ['lab'],
   wasm: ['lab'],

@@ -275,6 +275,59 @@ export class Lab {
         eps: number;
     }[];
     /**
+     * Steals `victim` through its answers (ART's CopycatCNN or KnockoffNets): the victim answers
+     * `queries` images of the thief set through predict, behind `postprocess`; the thief, a
+     * tutorial-arch net, trains on the answers' argmax. Then, on `test`, the report
+     * `advlab extract --json` prints: the victim's and the thief's accuracy, their fidelity, and
+     * FGSM (eps) made on the thief against the victim beside white-box FGSM.
+     * @param {Net} victim
+     * @param {Dataset|null} thief the thief set; null: seeded uniform noise
+     * @param {ExtractOptions} opts
+     * @returns {Promise<{report: ExtractReport, thief: Net}>} thief: the caller's to free
+     */
+    extract(victim: Net, thief: Dataset | null, opts: ExtractOptions): Promise<{
+        report: ExtractReport;
+        thief: Net;
+    }>;
+    /**
+     * Membership inference (ART's MembershipInferenceBlackBoxRuleBased 'rule',
+     * MembershipInferenceBlackBox 'blackbox', LabelOnlyDecisionBoundary 'label_only'): the first
+     * `members` rows of each set; the attack fits on the first half of each and is measured on
+     * the second, as `advlab infer --json` reports.
+     * @param {Net} net
+     * @param {Dataset} members the net's training set
+     * @param {Dataset} nonmembers images it never saw
+     * @param {MembershipOptions} [opts]
+     * @returns {Promise<{report: MembershipReport, scores: Float32Array}>} scores of the measured
+     *   rows, members first (for a ROC curve)
+     */
+    inferMembership(net: Net, members: Dataset, nonmembers: Dataset, opts?: MembershipOptions): Promise<{
+        report: MembershipReport;
+        scores: Float32Array;
+    }>;
+    /**
+     * The membership metrics of hand-made scores (advlab_membership_metrics): a row is called a
+     * member when its score is above the threshold.
+     * @param {Float32Array|number[]} scores
+     * @param {Uint8Array|boolean[]|number[]} isMember
+     * @param {number} threshold
+     * @returns {MembershipReport}
+     */
+    membershipMetrics(scores: Float32Array | number[], isMember: Uint8Array | boolean[] | number[], threshold: number): MembershipReport;
+    /**
+     * Model inversion (ART's MIFace): one image per class by gradient ascent on its logit, from
+     * `start` (one image; default: the grey `init`), until the paper's rule stops each class.
+     * @param {Net} net
+     * @param {InvertOptions} [opts]
+     * @returns {Promise<{images: Float32Array, scores: Float32Array, steps: number}>} images:
+     *   classes*inputSize; scores: each class's probability of its own image
+     */
+    invert(net: Net, opts?: InvertOptions): Promise<{
+        images: Float32Array;
+        scores: Float32Array;
+        steps: number;
+    }>;
+    /**
      * The certificate of ONE image, with the bounds behind it: whether `method` proves that no
      * perturbation within eps changes the answer, and the largest eps it proves (eps*). Built for a
      * page's worker: plain data in and out, and fast for ibp (a bisection of about ten interval
@@ -1032,6 +1085,132 @@ export type CleanseSettings = {
      * ac: k-means++ (1)
      */
     seed?: number | bigint;
+};
+export type ExtractOptions = {
+    /**
+     * the images the theft is measured on
+     */
+    test: Dataset;
+    /**
+     * test images (0, the default: all)
+     */
+    limit?: number;
+    method?: "copycat" | "knockoff";
+    /**
+     * the victim's post-processor
+     * ('reverse_sigmoid', 'high_confidence', 'rounded', 'class_labels'), with its keys
+     */
+    postprocess?: string | ({
+        name: string;
+    } & ConfigKeys);
+    /**
+     * the budget (1000); and any other key of advlab_extract_config:
+     * sampling ('random'|'adaptive'), reward ('cert'|'div'|'loss'|'all'), epochs, batch, lr, eps,
+     * seed
+     */
+    queries?: number;
+    onProgress?: (p: {
+        done: number;
+        total: number;
+        queries: number;
+    }) => void;
+    /**
+     * units between yields (16)
+     */
+    chunk?: number;
+    signal?: AbortSignal;
+};
+/**
+ * The theft measured (advlab_extract_report).
+ */
+export type ExtractReport = {
+    /**
+     * the victim's answers the thief used
+     */
+    queries: number;
+    /**
+     * the victim's, behind its post-processor
+     */
+    victimAccuracy: number;
+    thiefAccuracy: number;
+    /**
+     * how often thief and victim agree
+     */
+    fidelity: number;
+    /**
+     * FGSM made on the thief: share of the victim's right answers
+     * it flips
+     */
+    transferRate: number;
+    /**
+     * the same for FGSM made on the victim
+     */
+    whiteboxRate: number;
+};
+export type MembershipOptions = {
+    method?: "rule" | "blackbox" | "label_only" | "label-only";
+    /**
+     * members and as many non-members (500); and any other key of
+     * advlab_membership_config: epochs, lr (blackbox), starts, search_steps (label_only), seed
+     */
+    members?: number;
+    onProgress?: (p: {
+        done: number;
+        total: number;
+    }) => void;
+    /**
+     * units between yields (16)
+     */
+    chunk?: number;
+    signal?: AbortSignal;
+};
+/**
+ * (advlab_membership_report)
+ */
+export type MembershipReport = {
+    /**
+     * measured members
+     */
+    members: number;
+    /**
+     * measured non-members
+     */
+    nonmembers: number;
+    /**
+     * a member iff its score is above it
+     */
+    threshold: number;
+    tpr: number;
+    fpr: number;
+    /**
+     * tpr - fpr
+     */
+    advantage: number;
+    auc: number;
+    balancedAccuracy: number;
+};
+export type InvertOptions = {
+    /**
+     * the image every class starts from
+     */
+    start?: Float32Array | number[];
+    /**
+     * and the other keys of advlab_invert_config: window_length,
+     * threshold, learning_rate, init
+     */
+    max_iter?: number;
+    /**
+     * done: steps so far
+     */
+    onProgress?: (p: {
+        done: number;
+        total: number;
+    }) => void;
+    /**
+     * steps between yields (50)
+     */
+    chunk?: number;
+    signal?: AbortSignal;
 };
 export type CleanseOptions = {
     /**

@@ -150,6 +150,12 @@ const EXPORTS = [
   // Certification (wasm_certify.c).
   'certifier_create', 'certifier_free', 'certifier_bounds', 'certifier_run', 'certify_dataset',
   'certify_trainer_create',
+  // Extraction and inference (wasm_extract.c).
+  'extraction_create', 'extraction_free', 'extraction_run', 'extraction_finished',
+  'extraction_queries', 'extraction_thief_weights', 'extraction_measure', 'membership_create',
+  'membership_free', 'membership_run', 'membership_finished', 'membership_report',
+  'membership_scores', 'membership_metrics', 'inversion_create', 'inversion_free', 'inversion_run',
+  'inversion_finished', 'inversion_images', 'inversion_scores', 'inversion_active',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -158,6 +164,7 @@ const CONFIG_WHAT = {
   preprocess: 'pre-processor', postprocess: 'post-processor', experiment: 'experiment',
   poison: 'poison', cleanse: 'cleanse', strip: 'strip',
   certify: 'certify', certify_train: 'certified training',
+  extract: 'extraction', membership: 'membership inference', invert: 'inversion',
 };
 // The side of a trigger's square image (ADVLAB_TRIGGER_SIDE).
 const TRIGGER_SIDE = 28;
@@ -1033,6 +1040,158 @@ export class Lab {
             eps: shortestDecimal(core.f64(pEps, 1)[0]),
           };
         })));
+  }
+
+  // ---- extraction and inference (issue 16): steal a model, infer membership, invert it
+  //   const { report, thief } = await lab.extract(victim, train, { test, queries: 1000,
+  //     postprocess: 'reverse_sigmoid', onProgress });
+  //   const { report, scores } = await lab.inferMembership(net, train, test, { method: 'rule' });
+  //   const { images, scores } = await lab.invert(net, { start: meanImage, onProgress });
+
+  /**
+   * Steals `victim` through its answers (ART's CopycatCNN or KnockoffNets): the victim answers
+   * `queries` images of the thief set through predict, behind `postprocess`; the thief, a
+   * tutorial-arch net, trains on the answers' argmax. Then, on `test`, the report
+   * `advlab extract --json` prints: the victim's and the thief's accuracy, their fidelity, and
+   * FGSM (eps) made on the thief against the victim beside white-box FGSM.
+   * @param {Net} victim
+   * @param {Dataset|null} thief the thief set; null: seeded uniform noise
+   * @param {ExtractOptions} opts
+   * @returns {Promise<{report: ExtractReport, thief: Net}>} thief: the caller's to free
+   */
+  async extract(victim, thief, opts) {
+    const { test, limit = 0, postprocess, method = 'copycat', onProgress, chunk = 16, signal,
+      ...settings } = opts ?? {};
+    if (!test) throw new Error('extract: opts.test (a Dataset) is required');
+    intArg(limit, 'extract: limit');
+    intArg(chunk, 'extract: chunk');
+    const core = this.#core;
+    const { c } = core;
+    const post = typeof postprocess === 'string' ? { name: postprocess } : postprocess;
+    const { name: postName, ...postKeys } = post ?? {};
+    const withPost = (fn) => (post ? core.withConfig('postprocess', postName, postKeys, fn) : fn(0));
+    const ptr = core.withConfig('extract', method, settings, (cfg) => withPost((pc) =>
+      core.out((o) => c.extraction_create(victim.ptr, pc, thief ? thief.ptr : 0, cfg, o))));
+    const h = new Handle(core, ptr, 'Extraction', 'extraction_free',
+      thief ? [victim, thief, test] : [victim, test]);
+    try {
+      while (!c.extraction_finished(h.ptr)) {
+        signal?.throwIfAborted();
+        const [done, total] = core.out2((d, t) => c.extraction_run(h.ptr, chunk, d, t));
+        onProgress?.({ done, total, queries: c.extraction_queries(h.ptr) });
+        await nextTurn();
+      }
+      const report = core.withScratch([core.sizeOf('extract_report')], (out) => {
+        core.check(c.extraction_measure(h.ptr, test.ptr, limit, out));
+        return core.read('extract_report', out);
+      }, 'extract');
+      const bytes = core.bufferOut((b, l) => c.extraction_thief_weights(h.ptr, b, l));
+      return { report, thief: this.netFromWeights(bytes, 'thief.safetensors', victim.maxBatch) };
+    } finally {
+      h.free();
+    }
+  }
+
+  /**
+   * Membership inference (ART's MembershipInferenceBlackBoxRuleBased 'rule',
+   * MembershipInferenceBlackBox 'blackbox', LabelOnlyDecisionBoundary 'label_only'): the first
+   * `members` rows of each set; the attack fits on the first half of each and is measured on
+   * the second, as `advlab infer --json` reports.
+   * @param {Net} net
+   * @param {Dataset} members the net's training set
+   * @param {Dataset} nonmembers images it never saw
+   * @param {MembershipOptions} [opts]
+   * @returns {Promise<{report: MembershipReport, scores: Float32Array}>} scores of the measured
+   *   rows, members first (for a ROC curve)
+   */
+  async inferMembership(net, members, nonmembers, opts = {}) {
+    const { method = 'rule', onProgress, chunk = 16, signal, ...settings } = opts;
+    intArg(chunk, 'inferMembership: chunk');
+    const core = this.#core;
+    const { c } = core;
+    const ptr = core.withConfig('membership', method.replace('-', '_'), settings, (cfg) =>
+      core.out((o) => c.membership_create(net.ptr, members.ptr, nonmembers.ptr, cfg, o)));
+    const h = new Handle(core, ptr, 'Membership', 'membership_free', [net, members, nonmembers]);
+    try {
+      while (!c.membership_finished(h.ptr)) {
+        signal?.throwIfAborted();
+        const [done, total] = core.out2((d, t) => c.membership_run(h.ptr, chunk, d, t));
+        onProgress?.({ done, total });
+        await nextTurn();
+      }
+      const report = core.withScratch([core.sizeOf('membership_report')], (out) => {
+        core.check(c.membership_report(h.ptr, out));
+        return core.read('membership_report', out);
+      }, 'inferMembership');
+      const n = report.members + report.nonmembers;
+      return { report, scores: core.f32(c.membership_scores(h.ptr), n).slice() };
+    } finally {
+      h.free();
+    }
+  }
+
+  /**
+   * The membership metrics of hand-made scores (advlab_membership_metrics): a row is called a
+   * member when its score is above the threshold.
+   * @param {Float32Array|number[]} scores
+   * @param {Uint8Array|boolean[]|number[]} isMember
+   * @param {number} threshold
+   * @returns {MembershipReport}
+   */
+  membershipMetrics(scores, isMember, threshold) {
+    const core = this.#core;
+    const s = core.floats(scores, 'membershipMetrics');
+    const truth = Uint8Array.from(isMember, Number);
+    if (truth.length !== s.length) {
+      throw new Error(`membershipMetrics: ${truth.length} truths for ${s.length} scores`);
+    }
+    return core.withScratch([s.byteLength, truth.length, core.sizeOf('membership_report')],
+      (ps, pt, out) => {
+        core.f32(ps, s.length).set(s);
+        new Uint8Array(core.memory, pt, truth.length).set(truth);
+        core.check(core.c.membership_metrics(ps, pt, s.length, threshold, out));
+        return core.read('membership_report', out);
+      }, 'membershipMetrics');
+  }
+
+  /**
+   * Model inversion (ART's MIFace): one image per class by gradient ascent on its logit, from
+   * `start` (one image; default: the grey `init`), until the paper's rule stops each class.
+   * @param {Net} net
+   * @param {InvertOptions} [opts]
+   * @returns {Promise<{images: Float32Array, scores: Float32Array, steps: number}>} images:
+   *   classes*inputSize; scores: each class's probability of its own image
+   */
+  async invert(net, opts = {}) {
+    const { start, onProgress, chunk = 50, signal, ...settings } = opts;
+    intArg(chunk, 'invert: chunk');
+    const core = this.#core;
+    const { c } = core;
+    const xs = start === undefined ? null : core.floats(start, 'invert: start');
+    if (xs && xs.length !== net.inputSize) {
+      throw codedError(1, `invert: start has ${xs.length} values, one image is ${net.inputSize}`);
+    }
+    const ptr = core.withConfig('invert', undefined, settings, (cfg) =>
+      core.withScratch([xs ? xs.byteLength : 4], (px) => {
+        if (xs) core.f32(px, xs.length).set(xs);
+        return core.out((o) => c.inversion_create(net.ptr, cfg, xs ? px : 0, o));
+      }, 'invert'));
+    const h = new Handle(core, ptr, 'Inversion', 'inversion_free', [net]);
+    try {
+      let steps = 0;
+      while (!c.inversion_finished(h.ptr)) {
+        signal?.throwIfAborted();
+        const [done, total] = core.out2((d, t) => c.inversion_run(h.ptr, chunk, d, t));
+        steps = done;
+        onProgress?.({ done, total });
+        await nextTurn();
+      }
+      const k = net.classes;
+      return { images: core.f32(c.inversion_images(h.ptr), k * net.inputSize).slice(),
+        scores: core.f32(c.inversion_scores(h.ptr), k).slice(), steps };
+    } finally {
+      h.free();
+    }
   }
 
   // ---- certification (issue 17): one image live, a batch, or a test set
@@ -1985,6 +2144,22 @@ class Experiment extends Owned {
 }
 
 // The C cleanse behind Lab#cleanse; it borrows the net and the dataset.
+// A C handle of the extraction family, freed by its export `freeName`.
+class Handle extends Owned {
+  #core;
+  #freeName;
+  constructor(core, ptr, name, freeName, borrowed) {
+    super(ptr, name, borrowed);
+    this.#core = core;
+    this.#freeName = freeName;
+  }
+
+  free() {
+    if (this.freed) return;
+    this.#core.c[this.#freeName](this.release());
+  }
+}
+
 class Cleanse extends Owned {
   #core;
   constructor(core, ptr, borrowed) {
@@ -2040,6 +2215,64 @@ class Cleanse extends Owned {
  * @property {number} [expectedFraction] spectral: the poison expected in a class (0.33)
  * @property {number} [epsMultiplier] spectral: 1.5
  * @property {number|bigint} [seed] ac: k-means++ (1)
+ */
+
+/**
+ * @typedef {object} ExtractOptions
+ * @property {Dataset} test the images the theft is measured on
+ * @property {number} [limit] test images (0, the default: all)
+ * @property {'copycat'|'knockoff'} [method]
+ * @property {string|({name: string} & ConfigKeys)} [postprocess] the victim's post-processor
+ *   ('reverse_sigmoid', 'high_confidence', 'rounded', 'class_labels'), with its keys
+ * @property {number} [queries] the budget (1000); and any other key of advlab_extract_config:
+ *   sampling ('random'|'adaptive'), reward ('cert'|'div'|'loss'|'all'), epochs, batch, lr, eps,
+ *   seed
+ * @property {(p: {done: number, total: number, queries: number}) => void} [onProgress]
+ * @property {number} [chunk] units between yields (16)
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * @typedef {object} ExtractReport The theft measured (advlab_extract_report).
+ * @property {number} queries the victim's answers the thief used
+ * @property {number} victimAccuracy the victim's, behind its post-processor
+ * @property {number} thiefAccuracy
+ * @property {number} fidelity how often thief and victim agree
+ * @property {number} transferRate FGSM made on the thief: share of the victim's right answers
+ *   it flips
+ * @property {number} whiteboxRate the same for FGSM made on the victim
+ */
+
+/**
+ * @typedef {object} MembershipOptions
+ * @property {'rule'|'blackbox'|'label_only'|'label-only'} [method]
+ * @property {number} [members] members and as many non-members (500); and any other key of
+ *   advlab_membership_config: epochs, lr (blackbox), starts, search_steps (label_only), seed
+ * @property {(p: {done: number, total: number}) => void} [onProgress]
+ * @property {number} [chunk] units between yields (16)
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * @typedef {object} MembershipReport (advlab_membership_report)
+ * @property {number} members measured members
+ * @property {number} nonmembers measured non-members
+ * @property {number} threshold a member iff its score is above it
+ * @property {number} tpr
+ * @property {number} fpr
+ * @property {number} advantage tpr - fpr
+ * @property {number} auc
+ * @property {number} balancedAccuracy
+ */
+
+/**
+ * @typedef {object} InvertOptions
+ * @property {Float32Array|number[]} [start] the image every class starts from
+ * @property {number} [max_iter] and the other keys of advlab_invert_config: window_length,
+ *   threshold, learning_rate, init
+ * @property {(p: {done: number, total: number}) => void} [onProgress] done: steps so far
+ * @property {number} [chunk] steps between yields (50)
+ * @property {AbortSignal} [signal]
  */
 
 /**

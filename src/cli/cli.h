@@ -17,7 +17,8 @@ typedef struct {
     const char *command, *arch, *out, *model, *data, *inputs_out, *probs_out;
     const char *attack, *defence, *postprocess, *detector, *target, *save_dir, *image;
     const char *trigger, *source, *threat, *rows; /* poisoning (cli/poison.c) */
-    const char *method;                           /* certify's --method */
+    const char *method;                           /* certify's, extract's and infer's --method */
+    const char *victim, *thief;                   /* extract's (cli/extract.c) */
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     int limit, json, help, retrain;
@@ -96,6 +97,11 @@ int cli_cleanse(const cli_options *o);
 int cli_strip(const cli_options *o);
 /* experiment --threat poison: poison, train, measure, cleanse, retrain, measure. */
 int cli_poison_experiment(const cli_options *o);
+/* Extraction and inference (cli/extract.c, cli/infer.c). */
+int cli_extract(const cli_options *o);
+int cli_infer(const cli_options *o);
+int cli_invert(const cli_options *o);
+extern const cli_help_section cli_extract_help, cli_membership_help, cli_invert_help;
 /* The poisoning configs, for --help. */
 extern const cli_help_section cli_poison_help, cli_cleanse_help, cli_strip_help;
 

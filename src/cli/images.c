@@ -74,6 +74,39 @@ static void append_png(void *context, void *data, int size)
     b->len += (size_t)size;
 }
 
+/* The grid's pixels as a PNG file. */
+static int write_png(const char *path, const uint8_t *pixels, int width, int height)
+{
+    png_buffer png = {0};
+    int ok = stbi_write_png_to_func(append_png, &png, width, height, 1, pixels, width);
+    advlab_status st =
+        ok && png.data && !png.failed ? advlab_file_write(path, png.data, png.len) : ADVLAB_E_NOMEM;
+    free(png.data);
+    if (st == ADVLAB_E_NOMEM)
+        return cli_fail("%s: PNG encoding failed", path);
+    return st ? cli_fail_status() : 0;
+}
+
+int cli_write_row_png(const char *path, const float *x, int n, int h, int w)
+{
+    int cell_w = w * GRID_SCALE + GRID_GAP, width = n * cell_w + GRID_GAP;
+    int height = h * GRID_SCALE + 2 * GRID_GAP;
+    uint8_t *pixels = malloc((size_t)width * height);
+    if (!pixels)
+        return cli_fail("%s: out of memory for the grid", path);
+    memset(pixels, 255, (size_t)width * height);
+    for (int c = 0; c < n; c++)
+        for (int i = 0; i < h * GRID_SCALE; i++)
+            for (int j = 0; j < w * GRID_SCALE; j++) {
+                float v = x[(size_t)c * h * w + (i / GRID_SCALE) * w + j / GRID_SCALE];
+                pixels[(size_t)(GRID_GAP + i) * width + GRID_GAP + c * cell_w + j] =
+                    (uint8_t)lrintf(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f);
+            }
+    int rc = write_png(path, pixels, width, height);
+    free(pixels);
+    return rc;
+}
+
 /* Row 0: clean images; row 1: adversarial; row 2: the perturbation, mid
  * grey for zero and scaled so the largest change is black or white. */
 static int write_grid(const char *path, const float *x, const float *x_adv, int n, int h, int w)
@@ -101,15 +134,9 @@ static int write_grid(const char *path, const float *x, const float *x_adv, int 
                            j] = (uint8_t)lrintf(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f);
                 }
     }
-    png_buffer png = {0};
-    int ok = stbi_write_png_to_func(append_png, &png, width, height, 1, pixels, width);
+    int rc = write_png(path, pixels, width, height);
     free(pixels);
-    advlab_status st =
-        ok && png.data && !png.failed ? advlab_file_write(path, png.data, png.len) : ADVLAB_E_NOMEM;
-    free(png.data);
-    if (st == ADVLAB_E_NOMEM)
-        return cli_fail("%s: PNG encoding failed", path);
-    return st ? cli_fail_status() : 0;
+    return rc;
 }
 
 int cli_write_images(const char *path, const float *x, const float *x_adv, int n, int h, int w)

@@ -7,5 +7,7 @@
 /* Writes n images of h x w to path: ".png" gives the grid of the first 16,
  * anything else float32 IDX (type 0x0D, big-endian), lossless. */
 int cli_write_images(const char *path, const float *x, const float *x_adv, int n, int h, int w);
+/* Writes n images of h x w to path as one row of a PNG grid. */
+int cli_write_row_png(const char *path, const float *x, int n, int h, int w);
 
 #endif

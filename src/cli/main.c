@@ -234,6 +234,26 @@ static const command commands[] = {
      "the source classes, not of their target, with the trigger added); the last 1000 test\n"
      "images are the clean pool",
      {&cli_strip_help, &cli_poison_help}},
+    {"extract",
+     cli_extract,
+     "--victim FILE [--postprocess NAME[:k=v,...]] [--thief mnist|fashion|noise]\n"
+     "[--method copycat|knockoff] [--queries N] [--limit N] [--out FILE] [extraction settings]\n"
+     "steals the victim through its answers (ART's CopycatCNN or KnockoffNets): the thief's\n"
+     "test accuracy, its fidelity to the victim, and FGSM made on it against the victim beside\n"
+     "white-box FGSM",
+     {&cli_extract_help, &post_help}},
+    {"infer",
+     cli_infer,
+     "--model FILE [--method rule|blackbox|label-only] [--members N] [membership settings]\n"
+     "membership inference: the first N training images (members) against the first N test\n"
+     "images; the attack fits on half of each and is measured on the other half",
+     {&cli_membership_help}},
+    {"invert",
+     cli_invert,
+     "--model FILE --out FILE.png [inversion settings]\n"
+     "model inversion (ART's MIFace) from the mean training image: one reconstruction per\n"
+     "class, written as a row of images",
+     {&cli_invert_help}},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

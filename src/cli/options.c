@@ -35,6 +35,8 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--threat", &o->threat},
         {"--rows", &o->rows},
         {"--method", &o->method},
+        {"--victim", &o->victim},
+        {"--thief", &o->thief},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)

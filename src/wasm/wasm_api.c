@@ -36,6 +36,8 @@
 #include "certify/certify.h"
 #include "defences/postprocess.h"
 #include "defences/preprocess.h"
+#include "extract/extract.h"
+#include "infer/infer.h"
 #include "lab/experiment.h"
 #include "poison/poison.h"
 #include "train/adv_train.h"
@@ -108,6 +110,26 @@ static const layout_field poison_metrics[] = {
     F(advlab_poison_metrics, attack_n, "i32"),
 };
 
+/* Extraction and inference's (wasm_extract.c). */
+static const layout_field extract_report[] = {
+    F(advlab_extract_report, queries, "i32"),
+    F(advlab_extract_report, victim_accuracy, "f64"),
+    F(advlab_extract_report, thief_accuracy, "f64"),
+    F(advlab_extract_report, fidelity, "f64"),
+    F(advlab_extract_report, transfer_rate, "f64"),
+    F(advlab_extract_report, whitebox_rate, "f64"),
+};
+static const layout_field membership_report[] = {
+    F(advlab_membership_report, members, "i32"),
+    F(advlab_membership_report, nonmembers, "i32"),
+    F(advlab_membership_report, threshold, "f64"),
+    F(advlab_membership_report, tpr, "f64"),
+    F(advlab_membership_report, fpr, "f64"),
+    F(advlab_membership_report, advantage, "f64"),
+    F(advlab_membership_report, auc, "f64"),
+    F(advlab_membership_report, balanced_accuracy, "f64"),
+};
+
 #undef F
 
 static const struct {
@@ -128,6 +150,10 @@ static const struct {
      (int)(sizeof certificate / sizeof certificate[0])},
     {"certify_summary", sizeof(advlab_certify_summary), certify_summary,
      (int)(sizeof certify_summary / sizeof certify_summary[0])},
+    {"extract_report", sizeof(advlab_extract_report), extract_report,
+     (int)(sizeof extract_report / sizeof extract_report[0])},
+    {"membership_report", sizeof(advlab_membership_report), membership_report,
+     (int)(sizeof membership_report / sizeof membership_report[0])},
 };
 
 /* {"train_progress": {"size": 48, "fields": {"epoch": [0, "i32"], ...}}, ...},
@@ -478,6 +504,9 @@ static const struct {
     {"strip", &advlab__strip_spec},
     {"certify", &advlab__certify_spec},
     {"certify_train", &advlab__certify_train_spec},
+    {"extract", &advlab__extract_spec},
+    {"membership", &advlab__membership_spec},
+    {"invert", &advlab__invert_spec},
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 
