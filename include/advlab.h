@@ -911,6 +911,7 @@ typedef struct {
     int batch;                /* its batch: 64 */
     float lr;                 /* its Adam step: 0.01, the tutorial's */
     float eps;                /* the transfer measure's FGSM radius: 0.2 */
+    int use_probability;      /* 1: train on the answers themselves, not their argmax (0) */
     uint64_t seed;            /* the rows, the noise, the thief's init and shuffling */
 } advlab_extract_config;
 

@@ -1,8 +1,9 @@
 /* The extraction family's defining properties (issue 16): the victim
  * answers exactly the budget, through predict only (its weights and
  * gradients untouched); class labels leave the thief one-hot answers; a
- * thief trained on the victim's answers agrees with it; adaptive sampling
- * pulls one arm per query; every run is seeded. Then bad input, and a short
+ * thief trained on the victim's answers agrees with it, and reverse sigmoid
+ * costs a thief that learns the probabilities; adaptive sampling pulls one
+ * arm per query; every run is seeded. Then bad input, and a short
  * seeded MNIST run when the data is there. */
 #include <math.h>
 #include <stdlib.h>
@@ -79,6 +80,31 @@ static void test_budget_and_predict_only(advlab_net *victim, const advlab_datase
           "rates %.3f %.3f", r.transfer_rate, r.whitebox_rate);
     advlab_extraction_free(e);
     free(before);
+}
+
+/* use_probability: the thief learns the answers themselves. Behind
+ * reverse sigmoid, which leaves the victim's labels as they were, it learns
+ * far less than behind the raw probabilities. */
+static void test_soft_labels(advlab_net *victim, const advlab_dataset *thief,
+                             const advlab_dataset *test, int queries, int limit)
+{
+    advlab_extract_config cfg = config("copycat", queries, 6);
+    cfg.use_probability = 1;
+    advlab_postprocess_config rs;
+    CHECK(advlab_postprocess_config_default("reverse_sigmoid", &rs) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    advlab_extract_report plain, defended;
+    advlab_extraction *a = run(victim, NULL, thief, &cfg), *b = run(victim, &rs, thief, &cfg);
+    if (a && b && advlab_extraction_measure(a, test, limit, &plain) == ADVLAB_OK &&
+        advlab_extraction_measure(b, test, limit, &defended) == ADVLAB_OK) {
+        CHECK(plain.fidelity >= 0.9, "soft-label fidelity %.3f", plain.fidelity);
+        CHECK(defended.victim_accuracy == plain.victim_accuracy, "reverse sigmoid changed labels");
+        CHECK(defended.fidelity < plain.fidelity - 0.2, "reverse sigmoid: fidelity %.3f vs %.3f",
+              defended.fidelity, plain.fidelity);
+    } else
+        CHECK(0, "%s", advlab_last_error());
+    advlab_extraction_free(a);
+    advlab_extraction_free(b);
 }
 
 /* Behind class labels every answer is one label and nothing else; the
@@ -168,6 +194,9 @@ static void test_bad_input(advlab_net *victim, const advlab_dataset *thief)
     cfg.sampling = ADVLAB_SAMPLING_ADAPTIVE;
     CHECK_FAILS(advlab_extraction_create(victim, NULL, NULL, &cfg, &e), ADVLAB_E_ARG,
                 "needs a labelled thief set");
+    cfg.use_probability = 1;
+    CHECK_FAILS(advlab_extraction_create(victim, NULL, thief, &cfg, &e), ADVLAB_E_ARG,
+                "learns the answers' labels only");
     cfg = config("copycat", 100, 1);
     CHECK_FAILS(advlab_extract_config_set(&cfg, "sampling", 1), ADVLAB_E_ARG, "sampling");
     cfg.lr = NAN;
@@ -197,6 +226,7 @@ static void test_mnist(const char *dir)
     CHECK(r.whitebox_rate > r.transfer_rate && r.transfer_rate > 0.0,
           "white-box %.3f, transfer %.3f", r.whitebox_rate, r.transfer_rate);
     advlab_extraction_free(e);
+    test_soft_labels(victim, train, test, 3000, 1000);
     advlab_net_free(victim);
     advlab_dataset_free(train);
     advlab_dataset_free(test);

@@ -1106,7 +1106,7 @@ export type ExtractOptions = {
     /**
      * the budget (1000); and any other key of advlab_extract_config:
      * sampling ('random'|'adaptive'), reward ('cert'|'div'|'loss'|'all'), epochs, batch, lr, eps,
-     * seed
+     * use_probability (1: learn the answers themselves, not their argmax), seed
      */
     queries?: number;
     onProgress?: (p: {

@@ -2226,7 +2226,7 @@ class Cleanse extends Owned {
  *   ('reverse_sigmoid', 'high_confidence', 'rounded', 'class_labels'), with its keys
  * @property {number} [queries] the budget (1000); and any other key of advlab_extract_config:
  *   sampling ('random'|'adaptive'), reward ('cert'|'div'|'loss'|'all'), epochs, batch, lr, eps,
- *   seed
+ *   use_probability (1: learn the answers themselves, not their argmax), seed
  * @property {(p: {done: number, total: number, queries: number}) => void} [onProgress]
  * @property {number} [chunk] units between yields (16)
  * @property {AbortSignal} [signal]

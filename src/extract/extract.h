@@ -9,6 +9,7 @@
 #include "base/config.h"
 #include "base/rng.h"
 #include "nn/optim.h"
+#include "train/trainer.h"
 
 extern const advlab__cfg_spec advlab__extract_spec;
 
@@ -44,13 +45,20 @@ struct advlab_extraction {
     advlab_extract_config cfg;
     advlab_net *thief;
     advlab_rng rng;
-    int32_t *rows;   /* (queries) the thief set's rows asked, in order */
-    int32_t *labels; /* (queries) the argmax of each answer */
+    int32_t *rows;       /* (queries) the thief set's rows asked, in order */
+    int32_t *labels;     /* (queries) the argmax of each answer */
+    float *kept;         /* use_probability: (queries, classes) the answers themselves */
+    int32_t *batch_rows; /* (batch) the answers the trainer's last batch holds */
+    float *dlogits;      /* (batch, classes) use_probability's step */
     float *x, *answers;
     advlab__bandit bandit; /* adaptive only */
     advlab_trainer *trainer;
     int query_units, done_units;
 };
+
+/* use_probability's training step: cross-entropy against the kept answers
+ * of the rows the last gathered batch holds (a trainer batch hook). */
+void advlab__soft_labels_hook(advlab_extraction *e, advlab_batch_hook *hook);
 
 /* Adaptive sampling: sets up the bandit, then makes one query. */
 advlab_status advlab__bandit_init(advlab_extraction *e);

@@ -1,6 +1,7 @@
 /* CopycatCNN and KnockoffNets (ART's art/attacks/extraction/): choose rows
  * of the thief set, ask the victim for them through advlab__victim_query,
- * keep the argmax of each answer (ART's use_probability=False) and train
+ * keep the argmax of each answer (ART's use_probability=False; with
+ * use_probability the answers themselves, soft.c) and train
  * the thief, a tutorial-arch net, on those labels with the ordinary
  * trainer. Copycat and knockoff's random sampling choose `queries` rows
  * without replacement, as ART's _select_data does; adaptive sampling is in
@@ -50,6 +51,8 @@ static const advlab__cfg_field extract_fields[] = {
      "the thief's Adam step"},
     {"eps", ADVLAB__CFG_FLOAT, FIELD(eps), 0.2, 0, 1, 0, 0, NULL,
      "FGSM's radius in the transfer measure"},
+    {"use_probability", ADVLAB__CFG_FLAG, FIELD(use_probability), 0, 0, 1, 0, 0, NULL,
+     "1: the thief learns the answers themselves (ART's use_probability)"},
     {"seed", ADVLAB__CFG_SEED, FIELD(seed), 1, 0, 0, 0, 0, NULL,
      "the rows, the noise and the thief's training"},
 };
@@ -99,6 +102,9 @@ static advlab_status check(advlab_net *victim, const advlab_dataset *thief,
         return advlab__fail(ADVLAB_E_ARG,
                             "extraction: adaptive sampling needs a labelled thief set (noise has "
                             "no labels)");
+    if (adaptive(cfg) && cfg->use_probability)
+        return advlab__fail(ADVLAB_E_ARG, "extraction: adaptive sampling learns the answers' "
+                                          "labels only, as ART's does (use_probability 1)");
     if (cfg->batch > cfg->queries)
         return advlab__fail(ADVLAB_E_ARG, "extraction: batch %d is more than the %d queries",
                             cfg->batch, cfg->queries);
@@ -136,6 +142,9 @@ void advlab_extraction_free(advlab_extraction *e)
     advlab_net_free(e->thief);
     free(e->rows);
     free(e->labels);
+    free(e->kept);
+    free(e->batch_rows);
+    free(e->dlogits);
     free(e->x);
     free(e->answers);
     free(e);
@@ -170,7 +179,13 @@ advlab_status advlab_extraction_create(advlab_net *victim, const advlab_postproc
     e->labels = malloc(sizeof(int32_t) * (size_t)q);
     e->x = malloc(sizeof(float) * QUERY_BATCH * 784);
     e->answers = malloc(sizeof(float) * QUERY_BATCH * (size_t)classes);
-    advlab_status st = e->rows && e->labels && e->x && e->answers
+    if (cfg->use_probability) {
+        e->kept = malloc(sizeof(float) * (size_t)q * classes);
+        e->batch_rows = malloc(sizeof(int32_t) * (size_t)cfg->batch);
+        e->dlogits = malloc(sizeof(float) * (size_t)cfg->batch * classes);
+    }
+    advlab_status st = e->rows && e->labels && e->x && e->answers &&
+                               (!cfg->use_probability || (e->kept && e->batch_rows && e->dlogits))
                            ? advlab_net_create(THIEF_ARCH, cfg->batch, cfg->seed, &e->thief)
                            : advlab__fail(ADVLAB_E_NOMEM, "extraction buffers for %d queries", q);
     if (st == ADVLAB_OK && advlab_net_classes(e->thief) != classes)
@@ -199,13 +214,19 @@ static advlab_status query_batch(advlab_extraction *e)
     int classes = advlab_net_classes(e->victim.net);
     for (int i = 0; i < n; i++)
         e->labels[first + i] = advlab__argmax(e->answers + (size_t)i * classes, classes);
+    if (e->kept)
+        memcpy(e->kept + (size_t)first * classes, e->answers, sizeof(float) * n * classes);
     return ADVLAB_OK;
 }
 
 /* The thief's training set: the asked images with the victim's labels. */
 static void gather_answers(const void *data, const int32_t *idx, int n, float *x, int32_t *y)
 {
-    const advlab_extraction *e = data;
+    /* The source is the extraction's own: it notes the batch's rows for
+     * use_probability's step, which runs next on this batch. */
+    advlab_extraction *e = (advlab_extraction *)data;
+    if (e->batch_rows)
+        memcpy(e->batch_rows, idx, sizeof(int32_t) * n);
     for (int i = 0; i < n; i++) {
         advlab__thief_image(e->thief_set, e->cfg.seed, e->rows[idx[i]], x + (size_t)i * 784);
         y[i] = e->labels[idx[i]];
@@ -219,6 +240,11 @@ static advlab_status start_training(advlab_extraction *e)
     tc.epochs = e->cfg.epochs, tc.batch = e->cfg.batch, tc.lr = e->cfg.lr, tc.seed = e->cfg.seed;
     advlab_sample_source src = {e->cfg.queries, gather_answers, e};
     TRY(advlab__trainer_create(e->thief, &src, &tc, SHUFFLE_STREAM, &e->trainer));
+    if (e->cfg.use_probability) {
+        advlab_batch_hook hook;
+        advlab__soft_labels_hook(e, &hook);
+        advlab__trainer_set_hook(e->trainer, &hook);
+    }
     advlab__trainer_record(e->trainer);
     char text[96];
     snprintf(text, sizeof text, "%s, %d queries", advlab_extract_name(e->cfg.kind), e->cfg.queries);

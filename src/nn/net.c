@@ -344,6 +344,13 @@ const float *advlab__net_logits(advlab_net *net, const float *x, int n)
     return logits(net);
 }
 
+void advlab__net_backward_params(advlab_net *net, const float *x, int n, const float *dlogits)
+{
+    memcpy(dlogits_buffer(net), dlogits, sizeof(float) * (size_t)n * net->classes);
+    memset(net->grads, 0, sizeof(float) * net->n_params);
+    backward(net, x, n, 1, 0);
+}
+
 void advlab__net_backward_input(advlab_net *net, const float *x, int n, const float *dlogits,
                                 float *dx)
 {

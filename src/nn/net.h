@@ -41,6 +41,9 @@ double advlab__net_train_step_grad(advlab_net *net, const float *x, const int32_
  * may be called several times after one forward (DeepFool wants one per
  * class). Parameter gradients are left untouched. */
 const float *advlab__net_logits(advlab_net *net, const float *x, int n);
+/* After advlab__net_logits at the same x: grads receive d/dparams of
+ * sum_b dlogits_b . z_b(x_b) (a loss of the caller's own, soft targets). */
+void advlab__net_backward_params(advlab_net *net, const float *x, int n, const float *dlogits);
 void advlab__net_backward_input(advlab_net *net, const float *x, int n, const float *dlogits,
                                 float *dx);
 

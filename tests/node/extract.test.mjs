@@ -28,6 +28,9 @@ const THEFTS = [
     '--epochs', '1', '--postprocess', 'class_labels'],
   thief: 'mnist', opts: { method: 'knockoff', sampling: 'adaptive', reward: 'all', queries: 100,
     epochs: 1, postprocess: 'class_labels' } },
+  { flags: ['--queries', '200', '--epochs', '2', '--use-probability', '1', '--postprocess',
+    'reverse_sigmoid'], thief: 'mnist',
+  opts: { queries: 200, epochs: 2, use_probability: 1, postprocess: 'reverse_sigmoid' } },
   { flags: ['--queries', '128', '--epochs', '1', '--seed', '4'], thief: 'noise',
     opts: { queries: 128, epochs: 1, seed: 4 } },
 ];
