@@ -6,8 +6,8 @@
 // download, training, curves). Result buffers are transferred. Long work runs in chunks and
 // yields between them (turns.js), so pause, cancel and live attacks are answered meanwhile.
 //
-// Liveness: the worker posts {op: 'heartbeat'} every HEARTBEAT_MS, so a client can tell a busy
-// worker from a dead one, and {op: 'fatal'} before closing when the engine has aborted (a
+// Liveness: the worker posts {op: 'heartbeat'} every second (turns.js), so a client can tell a
+// busy worker from a dead one, and {op: 'fatal'} before closing when the engine has aborted (a
 // WebAssembly trap leaves the module unusable).
 import { analyze } from './analyze.js';
 import { digit } from './data.js';
@@ -16,10 +16,10 @@ import { cleanse, poison } from './poisoning.js';
 import { curves, measure } from './robustness.js';
 import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
 import { init } from './start.js';
+import { BEAT_MS, beat } from './turns.js';
 import { engineReady } from './state.js';
 import { widgetAnalyze, widgetCurve, widgetTrain } from './widgets.js';
 
-const HEARTBEAT_MS = 1000;
 
 const ops = {
   // the lab page
@@ -29,7 +29,7 @@ const ops = {
   widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain,
 };
 
-setInterval(() => postMessage({ op: 'heartbeat' }), HEARTBEAT_MS);
+setInterval(beat, BEAT_MS);
 
 onmessage = async ({ data: { id, op, args = {} } }) => {
   try {

@@ -60,9 +60,16 @@ export function connect(firstWorker, { onCrash } = {}) {
     };
   }
 
+  // A watch that comes late means this thread was busy itself, and the worker's beats may be
+  // waiting behind it in the queue: such a watch judges nothing, and the next one, on time,
+  // sees them.
+  let lastWatch = performance.now();
   setInterval(() => {
-    const silent = performance.now() - lastHeard;
-    if (worker && pending.size > 0 && silent > TIMEOUT_MS) {
+    const now = performance.now();
+    const late = now - lastWatch > 2 * WATCH_MS;
+    lastWatch = now;
+    const silent = now - lastHeard;
+    if (!late && worker && pending.size > 0 && silent > TIMEOUT_MS) {
       const seconds = Math.round(silent / 1000);
       crashed(`no word from it for ${seconds} s`, { kind: 'silent', seconds });
     }
