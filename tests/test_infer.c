@@ -43,6 +43,37 @@ static void test_metrics_by_hand(void)
                 "threshold");
 }
 
+/* The same scores' ROC by hand: highest first 0.9m 0.8m 0.7n 0.6m 0.3m|0.3n
+ * 0.2n 0.1n, the tie at 0.3 entering as one step; its area is the AUC. */
+static void test_roc_by_hand(void)
+{
+    const float scores[8] = {0.9f, 0.8f, 0.3f, 0.6f, 0.2f, 0.7f, 0.3f, 0.1f};
+    const uint8_t truth[8] = {1, 1, 1, 1, 0, 0, 0, 0};
+    const float want_fpr[8] = {0, 0, 0, 0.25f, 0.25f, 0.5f, 0.75f, 1};
+    const float want_tpr[8] = {0, 0.25f, 0.5f, 0.5f, 0.75f, 1, 1, 1};
+    float fpr[9], tpr[9];
+    int points = 0;
+    CHECK(advlab_membership_roc(scores, truth, 8, fpr, tpr, &points) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    CHECK(points == 8, "%d points", points);
+    double area = 0;
+    for (int i = 0; i < points && i < 8; i++) {
+        CHECK(fpr[i] == want_fpr[i] && tpr[i] == want_tpr[i], "point %d (%g, %g)", i, fpr[i],
+              tpr[i]);
+        if (i > 0)
+            area += (fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2.0;
+    }
+    CHECK(area == 13.5 / 16.0, "area %.17g", area);
+    const uint8_t all_members[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    CHECK_FAILS(advlab_membership_roc(scores, all_members, 8, fpr, tpr, &points), ADVLAB_E_ARG,
+                "0 non-members");
+    float bad[8];
+    memcpy(bad, scores, sizeof bad);
+    bad[2] = INFINITY;
+    CHECK_FAILS(advlab_membership_roc(bad, truth, 8, fpr, tpr, &points), ADVLAB_E_NUMERIC,
+                "score 2");
+}
+
 /* Members 2 3 4, non-members 1 0 5: tau steps by 5/100; the first tau that
  * calls 5 of 6 right is 20 steps (1.0: 1 is not above it). */
 static void test_calibration_by_hand(void)
@@ -267,6 +298,7 @@ static void test_overfitting(const char *dir)
 int main(int argc, char **argv)
 {
     test_metrics_by_hand();
+    test_roc_by_hand();
     test_calibration_by_hand();
     advlab_dataset *a = synthetic_dataset(600, 21), *b = synthetic_dataset(600, 22);
     advlab_net *net = train(a, 0, 2);

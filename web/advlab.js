@@ -118,7 +118,7 @@ const STATUS_NAMES = [
 const EXPORTS = [
   'version', 'last_error', 'alloc', 'free', 'buffer_free',
   'dataset_from_idx', 'dataset_free', 'dataset_count', 'dataset_height', 'dataset_width',
-  'dataset_pixels', 'dataset_labels',
+  'dataset_pixels', 'dataset_labels', 'dataset_mean',
   'net_create', 'net_from_weights', 'net_free', 'net_arch', 'net_classes', 'net_input_size',
   'net_max_batch', 'net_init', 'net_param_count', 'net_params', 'net_grads',
   'net_x', 'net_y', 'net_probs', 'net_grad', 'net_confusion', 'net_loss', 'net_accuracy',
@@ -154,7 +154,7 @@ const EXPORTS = [
   'extraction_create', 'extraction_free', 'extraction_run', 'extraction_finished',
   'extraction_queries', 'extraction_thief_weights', 'extraction_measure', 'membership_create',
   'membership_free', 'membership_run', 'membership_finished', 'membership_report',
-  'membership_scores', 'membership_metrics', 'inversion_create', 'inversion_free', 'inversion_run',
+  'membership_scores', 'membership_metrics', 'membership_roc', 'inversion_create', 'inversion_free', 'inversion_run',
   'inversion_finished', 'inversion_images', 'inversion_scores', 'inversion_active',
 ];
 
@@ -1155,6 +1155,31 @@ export class Lab {
   }
 
   /**
+   * The ROC curve of membership scores (advlab_membership_roc): one point per distinct score,
+   * from (0, 0) to (1, 1), the threshold falling.
+   * @param {Float32Array|number[]} scores
+   * @param {Uint8Array|boolean[]|number[]} isMember
+   * @returns {{fpr: Float32Array, tpr: Float32Array}}
+   */
+  membershipRoc(scores, isMember) {
+    const core = this.#core;
+    const s = core.floats(scores, 'membershipRoc');
+    const truth = Uint8Array.from(isMember, Number);
+    if (truth.length !== s.length) {
+      throw new Error(`membershipRoc: ${truth.length} truths for ${s.length} scores`);
+    }
+    const n = s.length + 1;
+    return core.withScratch([s.byteLength, truth.length, 4 * n, 4 * n, 4],
+      (ps, pt, pf, pr, pk) => {
+        core.f32(ps, s.length).set(s);
+        new Uint8Array(core.memory, pt, truth.length).set(truth);
+        core.check(core.c.membership_roc(ps, pt, s.length, pf, pr, pk));
+        const points = core.i32(pk, 1)[0];
+        return { fpr: core.f32(pf, points).slice(), tpr: core.f32(pr, points).slice() };
+      }, 'membershipRoc');
+  }
+
+  /**
    * Model inversion (ART's MIFace): one image per class by gradient ascent on its logit, from
    * `start` (one image; default: the grey `init`), until the paper's rule stops each class.
    * @param {Net} net
@@ -1514,6 +1539,19 @@ export class Dataset extends Owned {
   get pixels() {
     return new Uint8Array(this.#core.memory, this.#core.c.dataset_pixels(this.ptr),
       this.count * this.height * this.width);
+  }
+  /**
+   * The mean image (height*width floats in [0,1]; advlab_dataset_mean), where ART's MIFace
+   * notebook starts its reconstructions.
+   * @returns {Float32Array}
+   */
+  mean() {
+    const core = this.#core;
+    const size = this.height * this.width;
+    return core.withScratch([4 * size], (p) => {
+      core.check(core.c.dataset_mean(this.ptr, p));
+      return core.f32(p, size).slice();
+    }, 'Dataset.mean');
   }
   /** Frees the dataset and any trainer or experiment using it. Idempotent. */
   free() {
@@ -2143,7 +2181,6 @@ class Experiment extends Owned {
   }
 }
 
-// The C cleanse behind Lab#cleanse; it borrows the net and the dataset.
 // A C handle of the extraction family, freed by its export `freeName`.
 class Handle extends Owned {
   #core;
@@ -2160,6 +2197,7 @@ class Handle extends Owned {
   }
 }
 
+// The C cleanse behind Lab#cleanse; it borrows the net and the dataset.
 class Cleanse extends Owned {
   #core;
   constructor(core, ptr, borrowed) {

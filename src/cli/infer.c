@@ -89,16 +89,9 @@ static int mean_image(const cli_options *o, float *mean)
     advlab_dataset *train = NULL;
     if (cli_load_split(o->data, "train", &train))
         return 1;
-    int n = advlab_dataset_count(train);
-    const uint8_t *px = advlab_dataset_pixels(train);
-    double sum[784] = {0};
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < 784; j++)
-            sum[j] += px[(size_t)i * 784 + j];
-    for (int j = 0; j < 784; j++)
-        mean[j] = (float)(sum[j] / (255.0 * n));
+    int rc = advlab_dataset_mean(train, mean) ? cli_fail_status() : 0;
     advlab_dataset_free(train);
-    return 0;
+    return rc;
 }
 
 int cli_invert(const cli_options *o)

@@ -2,6 +2,7 @@
  * threshold calibration for label_only. Counting is exact (integers), so
  * hand-computed values match to the last bit. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "base/error.h"
 #include "infer/infer.h"
@@ -74,4 +75,57 @@ double advlab__calibrate_threshold(const float *members, int n_members, const fl
             best = right, best_tau = tau;
     }
     return best_tau;
+}
+
+typedef struct {
+    float score;
+    uint8_t member;
+} scored;
+
+/* Highest score first; ties in any order, since a tie's rows enter the
+ * curve together. */
+static int by_score_down(const void *a, const void *b)
+{
+    float x = ((const scored *)a)->score, y = ((const scored *)b)->score;
+    return (x < y) - (x > y);
+}
+
+advlab_status advlab_membership_roc(const float *scores, const uint8_t *is_member, int n,
+                                    float *fpr, float *tpr, int *points)
+{
+    if (!scores || !is_member || !fpr || !tpr || !points)
+        return advlab__fail(ADVLAB_E_ARG, "advlab_membership_roc: an argument is NULL");
+    long members = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(scores[i]))
+            return advlab__fail(ADVLAB_E_NUMERIC, "membership ROC: score %d is %g", i,
+                                (double)scores[i]);
+        members += is_member[i] != 0;
+    }
+    long nonmembers = n - members;
+    if (members == 0 || nonmembers == 0)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "membership ROC: %ld members and %ld non-members, expected both",
+                            members, nonmembers);
+    scored *rows = malloc(sizeof *rows * (size_t)n);
+    if (!rows)
+        return advlab__fail(ADVLAB_E_NOMEM, "membership ROC: out of memory");
+    for (int i = 0; i < n; i++)
+        rows[i] = (scored){scores[i], is_member[i] != 0};
+    qsort(rows, (size_t)n, sizeof *rows, by_score_down);
+    long tp = 0, fp = 0;
+    int k = 0;
+    fpr[k] = 0.0f, tpr[k] = 0.0f, k++;
+    for (int i = 0; i < n; i++) {
+        tp += rows[i].member;
+        fp += !rows[i].member;
+        if (i + 1 < n && rows[i + 1].score == rows[i].score)
+            continue;
+        fpr[k] = (float)((double)fp / nonmembers);
+        tpr[k] = (float)((double)tp / members);
+        k++;
+    }
+    free(rows);
+    *points = k;
+    return ADVLAB_OK;
 }

@@ -189,3 +189,22 @@ void advlab_dataset_gather(const advlab_dataset *ds, const int32_t *idx, int n, 
         y[i] = ds->labels[idx[i]];
     }
 }
+
+advlab_status advlab_dataset_mean(const advlab_dataset *ds, float *mean)
+{
+    if (!ds || !mean)
+        return advlab__fail(ADVLAB_E_ARG, "advlab_dataset_mean: %s is NULL", ds ? "mean" : "ds");
+    if (ds->count <= 0)
+        return advlab__fail(ADVLAB_E_ARG, "advlab_dataset_mean: the dataset is empty");
+    size_t size = (size_t)ds->height * ds->width;
+    double *sum = calloc(size, sizeof *sum);
+    if (!sum)
+        return advlab__fail(ADVLAB_E_NOMEM, "advlab_dataset_mean: out of memory");
+    for (int i = 0; i < ds->count; i++)
+        for (size_t j = 0; j < size; j++)
+            sum[j] += ds->pixels[(size_t)i * size + j];
+    for (size_t j = 0; j < size; j++)
+        mean[j] = (float)(sum[j] / (255.0 * ds->count));
+    free(sum);
+    return ADVLAB_OK;
+}

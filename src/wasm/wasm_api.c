@@ -215,6 +215,10 @@ EXPORT const uint8_t *advlab_wasm_dataset_labels(const advlab_dataset *ds)
 {
     return advlab_dataset_labels(ds);
 }
+EXPORT advlab_status advlab_wasm_dataset_mean(const advlab_dataset *ds, float *mean)
+{
+    return advlab_dataset_mean(ds, mean);
+}
 
 /* ---------------------------------------------------------------- net */
 

@@ -88,6 +88,11 @@ EXPORT advlab_status advlab_wasm_membership_metrics(const float *scores, const u
 {
     return advlab_membership_metrics(scores, is_member, n, threshold, out);
 }
+EXPORT advlab_status advlab_wasm_membership_roc(const float *scores, const uint8_t *is_member,
+                                                int n, float *fpr, float *tpr, int *points)
+{
+    return advlab_membership_roc(scores, is_member, n, fpr, tpr, points);
+}
 
 /* ----------------------------------------------------------- inversion */
 

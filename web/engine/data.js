@@ -1,20 +1,30 @@
 // MNIST in the worker: each split downloaded once and kept as a dataset, and single test digits
 // read from the head of the files before the whole set is there.
-import { MNIST, fetchGzip, gzipHead } from './fetch.js';
+import { FASHION, MNIST, fetchGzip, gzipHead } from './fetch.js';
 import { state } from './state.js';
 
 const PROGRESS_MS = 250;
 const SIZE = 784;
 const TEST_COUNT = 10000;
 
-const datasets = {}; // 'train' | 't10k' -> Promise<Dataset>
+const datasets = {}; // 'mnist/train' | 'mnist/t10k' | 'fashion/train' -> Promise<Dataset>
+const ROOTS = { mnist: MNIST, fashion: FASHION };
 
 /**
  * MNIST's 'train' or 't10k' split as a dataset, downloaded once; the download's progress (in
  * compressed bytes of both files) goes to request `id` as {kind: 'mnist', split, loaded, total}.
  */
 export function mnist(split, id) {
-  datasets[split] ??= (async () => {
+  return idxSet('mnist', split, id);
+}
+
+/** Fashion-MNIST's split, as mnist() gives MNIST's (progress kind: 'fashion'). */
+export function fashion(split, id) {
+  return idxSet('fashion', split, id);
+}
+
+function idxSet(kind, split, id) {
+  datasets[`${kind}/${split}`] ??= (async () => {
     const files = [`${split}-images-idx3-ubyte.gz`, `${split}-labels-idx1-ubyte.gz`];
     const loaded = [0, 0];
     const totals = [0, 0];
@@ -26,13 +36,13 @@ export function mnist(split, id) {
       const now = performance.now();
       if (id === undefined || (now - last < PROGRESS_MS && sum < size)) return;
       last = now;
-      postMessage({ id, op: 'progress', kind: 'mnist', split, loaded: sum, total: size });
+      postMessage({ id, op: 'progress', kind, split, loaded: sum, total: size });
     };
     const [pixels, labels] = await Promise.all(
-      files.map((f, i) => fetchGzip(MNIST + f, onBytes(i))));
-    return state.lab.loadDataset(pixels, labels, files[0]);
+      files.map((f, i) => fetchGzip(ROOTS[kind] + f, onBytes(i))));
+    return state.lab.loadDataset(pixels, labels, `${kind}/${files[0]}`);
   })();
-  return datasets[split];
+  return datasets[`${kind}/${split}`];
 }
 
 /** Images [start, end) of a dataset as floats in [0,1]. */
@@ -53,8 +63,8 @@ export function firstImages(ds, n) {
  */
 export async function testDigit(index) {
   const i = Math.max(0, Math.min(TEST_COUNT - 1, Math.trunc(index)));
-  if (datasets.t10k) {
-    const test = await datasets.t10k;
+  if (datasets['mnist/t10k']) {
+    const test = await datasets['mnist/t10k'];
     return { x: images(test, i, i + 1), label: test.labels[i], index: i };
   }
   const [pixels, labels] = await Promise.all([

@@ -4,6 +4,8 @@
 
 export const WEIGHTS = new URL('../../data/weights/', import.meta.url).href;
 export const MNIST = new URL('../../data/mnist/', import.meta.url).href;
+/** Fashion-MNIST (Debian's dataset-fashion-mnist, copied by data/get-mnist.sh): a thief's data. */
+export const FASHION = new URL('../../data/fashion-mnist/', import.meta.url).href;
 
 async function fetchOk(url) {
   const response = await fetch(url);

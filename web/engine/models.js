@@ -39,7 +39,8 @@ export function netFrom(bytes, name) {
  * label (for messages, and for models kept before `about` existed). The page names a pretrained
  * model by its id, and one kept here by `about`, in its own language: {kind: 'trained', slot,
  * epochs, attack, eps, ratio} (when: `created`), {kind: 'imported', name}, {kind: 'poisoned', slot,
- * epochs, poison} (poison: the Poison panel's settings) or {kind: 'cleansed', defence, epochs}.
+ * epochs, poison} (poison: the Poison panel's settings), {kind: 'cleansed', defence, epochs} or
+ * {kind: 'stolen', from, queries, thief, postprocess}.
  */
 export async function modelList() {
   const { models } = await manifestReady;

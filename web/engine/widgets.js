@@ -8,6 +8,7 @@ import { mnist } from './data.js';
 import { netFrom, pretrained, weightBytes } from './models.js';
 import { curveTasks, evaluateTasks } from './robustness.js';
 import { MAX_BATCH, state } from './state.js';
+import { theft } from './stealing.js';
 import { batchPlan, evalSubset, evaluate, trainLoop, trainerFor } from './training.js';
 
 const nets = new Map(); // model id -> Promise of {net, info}
@@ -89,4 +90,16 @@ export async function widgetTrain({ from, settings }, id) {
     test: evaluate(net, await evalSubset(), settings.eps) };
   nets.set(info.id, Promise.resolve({ net, info }));
   return { result: info };
+}
+
+/**
+ * Steals the widget model `victim` behind `postprocess` with `queries` answers of MNIST's
+ * training digits (CopycatCNN, seed 1): the report of lab.extract.
+ */
+export async function widgetSteal({ victim, postprocess, queries }, id) {
+  const { net } = await widgetModel(victim);
+  const { report, thief } = await theft(net, { postprocess, thief: 'mnist', queries, seed: 1 },
+    id);
+  thief.free();
+  return { result: report };
 }

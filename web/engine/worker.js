@@ -16,17 +16,19 @@ import { cleanse, poison } from './poisoning.js';
 import { curves, measure } from './robustness.js';
 import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
 import { init } from './start.js';
+import { infer, invert, steal } from './stealing.js';
 import { BEAT_MS, beat } from './turns.js';
 import { engineReady } from './state.js';
-import { widgetAnalyze, widgetCurve, widgetTrain } from './widgets.js';
+import { widgetAnalyze, widgetCurve, widgetSteal, widgetTrain } from './widgets.js';
 
 
 const ops = {
   // the lab page
   init, digit, analyze, setModel, exportModel, importModel,
   train, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
+  steal, infer, invert,
   // the widgets
-  widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain,
+  widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain, widgetSteal,
 };
 
 setInterval(beat, BEAT_MS);

@@ -74,6 +74,17 @@ export default {
   curveComputing: 'Attacking the test images… {percent}',
   curveAt: 'At ε {eps}: {values}.',
   curveNoPoint: 'ε {eps} is not one of the measured points ({points}).',
+  stealTitle: 'Steal this model',
+  stealHint: 'A thief sends unlabelled MNIST digits, labels them with this model\'s answers and ' +
+    'trains a copy (ART\'s CopycatCNN). Each point is a theft with that many queries.',
+  stealAxis: 'queries',
+  stealAccuracy: 'thief accuracy',
+  stealFidelity: 'fidelity',
+  stealRunning: 'Querying the model and training the thief…',
+  stealCounter: '{queries} of {budget} queries · {paid} paid in all',
+  stealReport: 'Behind "{post}", {queries} answers from {victim} buy a thief right on {thief} of ' +
+    'the test digits, agreeing with it on {fidelity}. FGSM at ε 0.2 made on the thief flips ' +
+    '{transfer} of the model\'s right answers; white-box, {whitebox}.',
   trainTitle: 'Adversarial training',
   trainHint: 'Adversarially train a copy of the first model ({model}) for one epoch on {n} ' +
     'MNIST training images (FGSM, ε {eps}, half of each batch attacked), then compare. ' +
@@ -314,6 +325,94 @@ export default {
   'lab.poison.wasClean': 'clean',
   'lab.modelName.trainedPoisoned': 'poisoned, trained here {time} ({epochs} epochs)',
   'lab.modelName.cleansed': 'retrained after {defence}, here {time} ({epochs} epochs)',
+  'lab.modelName.stolen': 'stolen here {time} ({queries} queries, {thief})',
+  'lab.steal.title': 'Steal the model, infer its training data',
+  'lab.steal.hint': 'In use, a model answers queries, and the answers give it away. A thief ' +
+    'sends its own images, labels them with the answers and trains a copy (ART\'s CopycatCNN and ' +
+    'KnockoffNets). The post-processors are the defences: they change what an answer reveals.',
+  'lab.steal.victim': 'Victim',
+  'lab.steal.victimStandard': 'the standard model',
+  'lab.steal.victimDefended': 'the defended model',
+  'lab.steal.postprocess': 'Its answers',
+  'lab.steal.post.none': 'probabilities',
+  'lab.steal.post.reverse_sigmoid': 'reverse sigmoid',
+  'lab.steal.post.high_confidence': 'high confidence only',
+  'lab.steal.post.rounded': 'rounded',
+  'lab.steal.post.class_labels': 'class labels only',
+  'lab.steal.thief': 'Thief\'s images',
+  'lab.steal.thief.mnist': 'MNIST training digits, unlabelled',
+  'lab.steal.thief.fashion': 'Fashion-MNIST (other images)',
+  'lab.steal.thief.noise': 'random noise',
+  'lab.steal.method': 'Method',
+  'lab.steal.method.copycat': 'CopycatCNN',
+  'lab.steal.method.knockoffRandom': 'KnockoffNets, random',
+  'lab.steal.method.knockoffAdaptive': 'KnockoffNets, adaptive',
+  'lab.steal.queries': 'Query budget',
+  'lab.steal.run': 'Steal it',
+  'lab.steal.compare': 'Steal it behind each post-processor',
+  'lab.steal.stealing': 'Querying the victim and training the thief…',
+  'lab.steal.counter': '{queries} of {budget} queries · {paid} paid in all',
+  'lab.steal.report': 'With {queries} answers from {victim}, the thief is right on ' +
+    '{thiefAccuracy} of the test digits (the victim on {victimAccuracy}) and agrees with the ' +
+    'victim on {fidelity}. FGSM at ε 0.2 made on the thief flips {transfer} of the victim\'s right ' +
+    'answers, white-box FGSM {whitebox}.',
+  'lab.steal.reportKept': 'With {queries} answers from {victim}, the thief is right on ' +
+    '{thiefAccuracy} of the test digits (the victim on {victimAccuracy}) and agrees with the ' +
+    'victim on {fidelity}. FGSM at ε 0.2 made on the thief flips {transfer} of the victim\'s right ' +
+    'answers, white-box FGSM {whitebox}. The thief is now the card beside its victim.',
+  'lab.steal.learn': 'The thief learns',
+  'lab.steal.learn.labels': 'the answers\' top class (ART\'s default)',
+  'lab.steal.learn.probabilities': 'the answers themselves',
+  'lab.steal.chart': 'the thief against the query budget',
+  'lab.steal.chartCaption': 'the thief\'s test accuracy and its agreement with the victim, ' +
+    'against the queries it paid for; each point is a theft of its own',
+  'lab.steal.queriesAxis': 'queries',
+  'lab.steal.victimAccuracy': 'victim accuracy',
+  'lab.steal.thiefAccuracy': 'thief accuracy',
+  'lab.steal.fidelity': 'fidelity',
+  'lab.steal.transfer': 'FGSM from the thief',
+  'lab.steal.whitebox': 'white-box FGSM',
+  'lab.infer.title': 'Was this digit in the training set?',
+  'lab.infer.hint': 'Membership inference (ART\'s rule-based, black-box and label-only attacks): ' +
+    'the first training images are the members, as many test images the non-members. Half of ' +
+    'each tunes the attack, the other half measures it. A model that overfits gives its members ' +
+    'away.',
+  'lab.infer.target': 'Model',
+  'lab.infer.overfit': 'overfit: the first 500 digits, 100 epochs (trained here)',
+  'lab.infer.standard': 'the standard model',
+  'lab.infer.rule': 'rule: members are answered right',
+  'lab.infer.blackbox': 'black-box: a net on the answers',
+  'lab.infer.labelOnly': 'label-only: distance to the boundary',
+  'lab.infer.members': 'Members',
+  'lab.infer.run': 'Infer membership',
+  'lab.infer.training': 'Training the overfit model on 500 digits…',
+  'lab.infer.inferring': 'Scoring members and non-members…',
+  'lab.infer.report': 'On {members} members and {nonmembers} non-members it never tuned on, the ' +
+    'attack says "member" of {tpr} of the members and of {fpr} of the non-members: an advantage ' +
+    'of {advantage} (0 is guessing), AUC {auc}, balanced accuracy {balanced}.',
+  'lab.infer.roc': 'the attack\'s ROC curve',
+  'lab.infer.rocCaption': 'the attack\'s ROC curve: members caught against non-members wrongly ' +
+    'accused; the dashed diagonal is guessing',
+  'lab.infer.fprAxis': 'non-members accused',
+  'lab.infer.tprAxis': 'members caught',
+  'lab.infer.pick': 'Pick a digit for the attack\'s verdict:',
+  'lab.infer.digits': 'measured digits',
+  'lab.infer.wasMember': 'member',
+  'lab.infer.wasNonmember': 'non-member',
+  'lab.infer.member': 'a member',
+  'lab.infer.nonmember': 'not a member',
+  'lab.infer.verdictRight': 'The attack says {verdict} (score {score}, threshold {threshold}), ' +
+    'and it is right: this digit is a {truth}.',
+  'lab.infer.verdictWrong': 'The attack says {verdict} (score {score}, threshold {threshold}), ' +
+    'and it is wrong: this digit is a {truth}.',
+  'lab.invert.title': 'What the model remembers of each class',
+  'lab.invert.hint': 'Model inversion (ART\'s MIFace): from the mean training digit, each ' +
+    'class\'s image climbs its own score, using nothing but the model.',
+  'lab.invert.run': 'Reconstruct the ten classes',
+  'lab.invert.running': 'Climbing each class\'s score…',
+  'lab.invert.report': 'Each image is what the model answers its class for most surely, from the ' +
+    'mean digit: the model\'s idea of the class, not a training digit.',
+  'lab.invert.tile': '{label} · {score}',
   'lab.proof': 'Proof',
   'lab.proof.ibp': 'IBP (interval bounds)',
   'lab.proof.crown': 'CROWN (linear bounds)',

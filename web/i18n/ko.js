@@ -75,6 +75,17 @@ export default {
   curveComputing: '테스트 이미지를 공격하는 중… {percent}',
   curveAt: 'ε {eps}에서: {values}.',
   curveNoPoint: 'ε {eps}: 측정한 지점이 아닙니다 (측정한 지점: {points}).',
+  stealTitle: '이 모델 훔치기',
+  stealHint: '도둑이 레이블 없는 MNIST 숫자를 보내 이 모델의 답을 레이블로 삼아 복제 모델을 ' +
+    '훈련합니다(ART의 CopycatCNN). 점 하나가 그만큼의 질의로 한 번 훔친 것입니다.',
+  stealAxis: '질의',
+  stealAccuracy: '도둑 모델 정확도',
+  stealFidelity: '일치율',
+  stealRunning: '모델에 질의하고 도둑 모델을 훈련하는 중…',
+  stealCounter: '질의 {budget}개 중 {queries}개 · 모두 {paid}개 사용',
+  stealReport: '"{post}" 뒤에서, {victim}의 답 {queries}개로 얻은 도둑 모델은 테스트 숫자의 ' +
+    '{thief}를 맞히고 {fidelity} 일치합니다. 도둑 모델로 만든 ε 0.2 FGSM은 이 모델이 맞힌 답의 ' +
+    '{transfer}를, 화이트박스는 {whitebox}를 뒤집습니다.',
   trainTitle: '적대적 훈련',
   trainHint: '첫 번째 모델({model})의 복사본을 MNIST 훈련 이미지 {n}장으로 1 에포크 동안 ' +
     '적대적 훈련합니다 (FGSM, ε {eps}, 배치마다 절반을 공격). 처음에는 MNIST(11 MB)를 ' +
@@ -314,6 +325,92 @@ export default {
   'lab.poison.wasClean': '깨끗함',
   'lab.modelName.trainedPoisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.cleansed': '{defence} 후 {time}에 여기서 다시 훈련 ({epochs} 에포크)',
+  'lab.modelName.stolen': '{time}에 여기서 훔침 (질의 {queries}개, {thief})',
+  'lab.steal.title': '모델 훔치기, 훈련 데이터 추론하기',
+  'lab.steal.hint': '서비스 중인 모델은 질의에 답하고, 그 답이 모델을 드러냅니다. 도둑은 자기 ' +
+    '이미지를 보내 답을 레이블로 삼아 복제 모델을 훈련합니다(ART의 CopycatCNN, KnockoffNets). ' +
+    '후처리기가 방어입니다: 답이 드러내는 것을 바꿉니다.',
+  'lab.steal.victim': '피해 모델',
+  'lab.steal.victimStandard': '표준 모델',
+  'lab.steal.victimDefended': '방어 모델',
+  'lab.steal.postprocess': '답의 형태',
+  'lab.steal.post.none': '확률',
+  'lab.steal.post.reverse_sigmoid': '역 시그모이드',
+  'lab.steal.post.high_confidence': '높은 확신만',
+  'lab.steal.post.rounded': '반올림',
+  'lab.steal.post.class_labels': '클래스 레이블만',
+  'lab.steal.thief': '도둑의 이미지',
+  'lab.steal.thief.mnist': '레이블 없는 MNIST 훈련 숫자',
+  'lab.steal.thief.fashion': 'Fashion-MNIST (다른 이미지)',
+  'lab.steal.thief.noise': '무작위 노이즈',
+  'lab.steal.method': '방법',
+  'lab.steal.method.copycat': 'CopycatCNN',
+  'lab.steal.method.knockoffRandom': 'KnockoffNets, 무작위',
+  'lab.steal.method.knockoffAdaptive': 'KnockoffNets, 적응형',
+  'lab.steal.queries': '질의 예산',
+  'lab.steal.run': '훔치기',
+  'lab.steal.compare': '후처리기마다 훔쳐 보기',
+  'lab.steal.stealing': '피해 모델에 질의하고 도둑 모델을 훈련하는 중…',
+  'lab.steal.counter': '질의 {budget}개 중 {queries}개 · 모두 {paid}개 사용',
+  'lab.steal.report': '{victim}의 답 {queries}개로, 도둑 모델은 테스트 숫자의 {thiefAccuracy}를 ' +
+    '맞히고(피해 모델은 {victimAccuracy}) 피해 모델과 {fidelity} 일치합니다. 도둑 모델로 만든 ' +
+    'ε 0.2 FGSM은 피해 모델이 맞힌 답의 {transfer}를, 화이트박스 FGSM은 {whitebox}를 뒤집습니다.',
+  'lab.steal.reportKept': '{victim}의 답 {queries}개로, 도둑 모델은 테스트 숫자의 {thiefAccuracy}를 ' +
+    '맞히고(피해 모델은 {victimAccuracy}) 피해 모델과 {fidelity} 일치합니다. 도둑 모델로 만든 ' +
+    'ε 0.2 FGSM은 피해 모델이 맞힌 답의 {transfer}를, 화이트박스 FGSM은 {whitebox}를 뒤집습니다. ' +
+    '도둑 모델은 이제 피해 모델 옆 카드에 있습니다.',
+  'lab.steal.learn': '도둑이 배우는 것',
+  'lab.steal.learn.labels': '답의 최상위 클래스 (ART 기본값)',
+  'lab.steal.learn.probabilities': '답 그 자체',
+  'lab.steal.chart': '질의 예산에 따른 도둑 모델',
+  'lab.steal.chartCaption': '도둑 모델의 테스트 정확도와 피해 모델과의 일치율, 사용한 질의 수에 ' +
+    '따라; 점 하나가 따로 한 번의 절도',
+  'lab.steal.queriesAxis': '질의',
+  'lab.steal.victimAccuracy': '피해 모델 정확도',
+  'lab.steal.thiefAccuracy': '도둑 모델 정확도',
+  'lab.steal.fidelity': '일치율',
+  'lab.steal.transfer': '도둑 모델의 FGSM',
+  'lab.steal.whitebox': '화이트박스 FGSM',
+  'lab.infer.title': '이 숫자는 훈련 데이터에 있었을까?',
+  'lab.infer.hint': '멤버십 추론(ART의 규칙 기반, 블랙박스, 레이블 전용 공격): 앞쪽 훈련 ' +
+    '이미지가 멤버, 같은 수의 테스트 이미지가 비멤버입니다. 각각의 절반으로 공격을 맞추고, 나머지 ' +
+    '절반으로 측정합니다. 과적합한 모델은 멤버를 드러냅니다.',
+  'lab.infer.target': '모델',
+  'lab.infer.overfit': '과적합: 앞쪽 숫자 500개, 100 에포크 (여기서 훈련)',
+  'lab.infer.standard': '표준 모델',
+  'lab.infer.rule': '규칙: 멤버는 맞게 답한다',
+  'lab.infer.blackbox': '블랙박스: 답을 보는 신경망',
+  'lab.infer.labelOnly': '레이블 전용: 경계까지의 거리',
+  'lab.infer.members': '멤버 수',
+  'lab.infer.run': '멤버십 추론',
+  'lab.infer.training': '숫자 500개로 과적합 모델을 훈련하는 중…',
+  'lab.infer.inferring': '멤버와 비멤버를 채점하는 중…',
+  'lab.infer.report': '공격을 맞출 때 쓰지 않은 멤버 {members}개와 비멤버 {nonmembers}개에서, ' +
+    '공격은 멤버의 {tpr}, 비멤버의 {fpr}를 멤버라고 합니다: 이득(advantage) {advantage} ' +
+    '(0이면 찍기), AUC {auc}, 균형 정확도 {balanced}.',
+  'lab.infer.roc': '공격의 ROC 곡선',
+  'lab.infer.rocCaption': '공격의 ROC 곡선: 잡아낸 멤버 대 잘못 지목한 비멤버; 점선 대각선은 ' +
+    '찍기',
+  'lab.infer.fprAxis': '잘못 지목한 비멤버',
+  'lab.infer.tprAxis': '잡아낸 멤버',
+  'lab.infer.pick': '숫자를 골라 공격의 판정을 보세요:',
+  'lab.infer.digits': '측정한 숫자',
+  'lab.infer.wasMember': '멤버',
+  'lab.infer.wasNonmember': '비멤버',
+  'lab.infer.member': '멤버',
+  'lab.infer.nonmember': '비멤버',
+  'lab.infer.verdictRight': '공격의 판정은 {verdict}(점수 {score}, 임계값 {threshold})이고, ' +
+    '맞았습니다: 이 숫자는 {truth}입니다.',
+  'lab.infer.verdictWrong': '공격의 판정은 {verdict}(점수 {score}, 임계값 {threshold})이고, ' +
+    '틀렸습니다: 이 숫자는 {truth}입니다.',
+  'lab.invert.title': '모델이 클래스마다 기억하는 것',
+  'lab.invert.hint': '모델 역전(ART의 MIFace): 평균 훈련 숫자에서 시작해, 클래스마다 그 ' +
+    '점수를 올리는 쪽으로 이미지를 바꿉니다. 모델 말고는 아무것도 쓰지 않습니다.',
+  'lab.invert.run': '열 개 클래스 재구성',
+  'lab.invert.running': '클래스마다 점수를 올리는 중…',
+  'lab.invert.report': '각 이미지는 평균 숫자에서 출발해 모델이 그 클래스라고 가장 확신하게 된 ' +
+    '것입니다: 훈련 숫자가 아니라 모델이 생각하는 그 클래스입니다.',
+  'lab.invert.tile': '{label} · {score}',
   'lab.proof': '증명',
   'lab.proof.ibp': 'IBP (구간 경계)',
   'lab.proof.crown': 'CROWN (선형 경계)',

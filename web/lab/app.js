@@ -14,6 +14,7 @@ import { showDigit } from './input.js';
 import { showSlot } from './models.js';
 import './recover.js';
 import { relabelPoison } from './poison.js';
+import { relabelSteal } from './steal.js';
 import { showMeasurements } from './robustness.js';
 import { $, SLOTS, state } from './state.js';
 import { failed, setNotice, setStatus } from './status.js';
@@ -51,6 +52,7 @@ onLanguage(() => {
   if (state.last) showAnalysis(state.last, state.lastControls);
   if (state.measurements) showMeasurements(state.measurements);
   relabelPoison();
+  relabelSteal();
   syncAttackControls();
 });
 

@@ -1,6 +1,6 @@
 // The models view: each card's menu of models, where the shown one came from, and its export,
 // import and adversarial-PNG buttons.
-import { clock, say, show, text } from '../ui/lang.js';
+import { clock, number, say, show, text } from '../ui/lang.js';
 import { live } from './analysis.js';
 import { cards } from './cards.js';
 import { call } from './engine.js';
@@ -29,6 +29,10 @@ function modelName({ id, label, source, about, created }) {
   if (about?.kind === 'imported') return text('lab.modelName.imported', { name: about.name });
   if (about?.kind === 'poisoned') {
     return text('lab.modelName.trainedPoisoned', { epochs: about.epochs, time: clock(created) });
+  }
+  if (about?.kind === 'stolen') {
+    return text('lab.modelName.stolen', { queries: number(about.queries),
+      thief: text(`lab.steal.thief.${about.thief}`), time: clock(created) });
   }
   if (about?.kind === 'cleansed') {
     return text('lab.modelName.cleansed', { defence: text(`lab.poison.${about.defence}`),

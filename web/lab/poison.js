@@ -102,13 +102,11 @@ for (const type of ['pointerup', 'pointercancel']) {
 }
 $('#trigger-clear').addEventListener('click', () => {
   mask.fill(0);
-  document.addEventListener('slotshown', syncPoison);
-drawTrigger();
+  drawTrigger();
   triggerChanged();
 });
 $('#poison-trigger').addEventListener('change', () => {
-  document.addEventListener('slotshown', syncPoison);
-drawTrigger();
+  drawTrigger();
   triggerChanged();
 });
 

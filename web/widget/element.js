@@ -4,7 +4,8 @@
 //
 // Attributes preset it (docs/embedding.md): attack, eps, defence, adaptive, models, panels,
 // digit, images, lang, compact. It fires bubbling, composed CustomEvents: advlab-ready,
-// advlab-prediction, advlab-attack, advlab-training, advlab-change (the reader moved a control).
+// advlab-prediction, advlab-attack, advlab-training, advlab-steal (a theft's curve),
+// advlab-change (the reader moved a control).
 import { lineChart } from '../ui/chart.js';
 import { LiveRequests } from '../ui/live.js';
 import { missingFeature } from '../ui/needs.js';
@@ -13,6 +14,7 @@ import { argmax, drawDigit, drawPerturbation, probabilityBars } from '../ui/rend
 import { pickLanguage, translator } from '../i18n/index.js';
 import { engine } from './engine.js';
 import { ATTRIBUTES, readSettings } from './settings.js';
+import { stealPanel } from './steal.js';
 import { MODEL, WIDGET } from './template.js';
 
 const STYLE_URL = new URL('./widget.css', import.meta.url).href;
@@ -45,6 +47,7 @@ export class AdvlabDemo extends HTMLElement {
   #curveRun = 0;
   #curveBusy = false;
   #connected = false;
+  #steal = null; // the steal panel's translate()
 
   connectedCallback() {
     if (this.#connected) return;
@@ -105,6 +108,9 @@ export class AdvlabDemo extends HTMLElement {
       this.#request();
     });
     this.#listen($);
+    this.#steal = stealPanel(this.#root, { t: () => this.#t, victim: () => this.#models[0],
+      victimName: () => this.#modelName(this.#models[0]),
+      emit: (type, detail) => this.#emit(type, detail) });
   }
 
   #listen($) {
@@ -231,6 +237,7 @@ export class AdvlabDemo extends HTMLElement {
       this.#showTrainHint();
       if (this.#last) this.#render(this.#last);
       this.#drawCurve();
+      this.#steal.translate();
     }
     if (this.dataset.unsupported) this.#setStatus('');
   }

@@ -6,7 +6,7 @@ export const ATTRIBUTES = ['attack', 'eps', 'defence', 'adaptive', 'models', 'pa
 export const FLAGS = ['adaptive', 'compact'];
 export const ATTACKS = ['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw'];
 export const DEFENCES = ['none', 'squeeze', 'median', 'jpeg'];
-export const PANELS = ['draw', 'bars', 'heatmap', 'curve', 'train', 'poison'];
+export const PANELS = ['draw', 'bars', 'heatmap', 'curve', 'train', 'poison', 'steal'];
 export const DEFAULTS = { attack: 'fgsm', eps: 0.2, defence: 'none', models: ['standard', 'fgsm'],
   panels: ['draw', 'bars', 'heatmap'], digit: 7, images: 500 };
 const EPS_MAX = 0.5;

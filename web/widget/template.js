@@ -57,6 +57,34 @@ export const WIDGET = `
     <p class="curve-at" aria-live="polite"></p>
     <progress class="curve-progress" max="1" value="0"></progress>
   </figure>
+  <div class="steal" data-panel="steal">
+    <h3 data-t="stealTitle"></h3>
+    <p class="steal-hint note" data-t="stealHint"></p>
+    <div class="controls">
+      <label><span data-t="lab.steal.postprocess"></span>
+        <select class="steal-post">
+          <option value="none" data-t="lab.steal.post.none"></option>
+          <option value="reverse_sigmoid" data-t="lab.steal.post.reverse_sigmoid"></option>
+          <option value="rounded" data-t="lab.steal.post.rounded"></option>
+          <option value="class_labels" data-t="lab.steal.post.class_labels"></option>
+        </select>
+      </label>
+      <label><span data-t="lab.steal.queries"></span>
+        <select class="steal-budget">
+          <option value="1000">1000</option>
+          <option value="2000" selected>2000</option>
+          <option value="5000">5000</option>
+        </select>
+      </label>
+    </div>
+    <div class="toolbar">
+      <button type="button" class="steal-button primary" data-t="lab.steal.run"></button>
+      <progress class="steal-progress" max="1" value="0"></progress>
+      <output class="steal-counter note"></output>
+    </div>
+    <figure class="curve"><svg class="steal-chart" role="img" data-t-label="lab.steal.chart"></svg></figure>
+    <p class="steal-status note" role="status"></p>
+  </div>
   <div class="train" data-panel="train">
     <h3 data-t="trainTitle"></h3>
     <p class="train-hint note"></p>
