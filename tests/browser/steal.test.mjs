@@ -3,7 +3,8 @@
 // CLI's `advlab extract`, the thief shown in the card beside its victim, the post-processors
 // measured as defences (reverse sigmoid costs a thief of probabilities), Fashion-MNIST as the
 // thief's data, membership inference (the overfit model leaks more than the shipped one; a
-// picked digit gets a verdict; the ROC curve), and the ten MIFace reconstructions. Screenshots in English, Korean and at phone width.
+// picked digit gets a verdict; the ROC curve), and the ten MIFace reconstructions. Screenshots
+// in English, Korean and at phone width.
 //
 // ADVLAB_NATIVE=build/native/advlab (the default) is the CLI compared with.
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
