@@ -315,6 +315,17 @@ export class Lab {
      */
     membershipMetrics(scores: Float32Array | number[], isMember: Uint8Array | boolean[] | number[], threshold: number): MembershipReport;
     /**
+     * The ROC curve of membership scores (advlab_membership_roc): one point per distinct score,
+     * from (0, 0) to (1, 1), the threshold falling.
+     * @param {Float32Array|number[]} scores
+     * @param {Uint8Array|boolean[]|number[]} isMember
+     * @returns {{fpr: Float32Array, tpr: Float32Array}}
+     */
+    membershipRoc(scores: Float32Array | number[], isMember: Uint8Array | boolean[] | number[]): {
+        fpr: Float32Array;
+        tpr: Float32Array;
+    };
+    /**
      * Model inversion (ART's MIFace): one image per class by gradient ascent on its logit, from
      * `start` (one image; default: the grey `init`), until the paper's rule stops each class.
      * @param {Net} net
@@ -393,6 +404,12 @@ export class Dataset extends Owned {
     get labels(): Uint8Array;
     /** @returns {Uint8Array} count*height*width pixel bytes (0..255), a view. */
     get pixels(): Uint8Array;
+    /**
+     * The mean image (height*width floats in [0,1]; advlab_dataset_mean), where ART's MIFace
+     * notebook starts its reconstructions.
+     * @returns {Float32Array}
+     */
+    mean(): Float32Array;
     /** Frees the dataset and any trainer or experiment using it. Idempotent. */
     free(): void;
     #private;

@@ -1,11 +1,11 @@
-// <advlab-demo> in Debian's headless Chromium: the course-notes example renders four working
+// <advlab-demo> in Debian's headless Chromium: the course-notes example renders five working
 // widgets with no console error, follows an eps attribute, switches language, runs under a
 // strict Content-Security-Policy and from the keyboard alone, and embed.html works in an
 // iframe under a sub-path of a plain static server (python3 -m http.server) on a second port,
 // reporting its height by postMessage, and in a sandboxed iframe (an opaque origin). The
 // screenshots of the notes in both languages go to docs/screenshots/.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ import { serveProxy, serveStatic } from './serve.mjs';
 const SCREENSHOTS = join(repoRoot, 'docs/screenshots');
 const NOTES = '/web/examples/course-notes.html';
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
-const WIDGETS = ['fgsm-explained', 'standard-vs-defended', 'accuracy-vs-eps', 'backdoor'];
+const WIDGETS = ['fgsm-explained', 'standard-vs-defended', 'accuracy-vs-eps', 'backdoor',
+  'steal'];
 const READY_MS = 60000;
 
 let server;
@@ -80,7 +81,7 @@ function pythonServer(root) {
 
 // ------------------------------------------------------------ the course notes
 
-test('the course notes render four working widgets', async () => {
+test('the course notes render five working widgets', async () => {
   await page.goto(`${server.url}${NOTES}?lang=en`);
   await allReady(page);
   const ids = await page.$$eval('advlab-demo', (ws) => ws.map((w) => w.id));
@@ -123,6 +124,33 @@ test('the backdoor widget: the trigger moves the poisoned model to the next clas
   assert.equal(unmoved.clean, '9', 'the standard model followed the trigger');
   await page.$eval('#backdoor', (w) => w.shadowRoot.querySelector('.trigger').click());
   await idle(page, 'backdoor');
+});
+
+test('the steal widget: a theft per budget, counted, as the CLI steals', async () => {
+  const native = JSON.parse(execFileSync(process.env.ADVLAB_NATIVE ?? 'build/native/advlab',
+    ['extract', '--victim', 'data/weights/standard.safetensors', '--thief', 'mnist',
+      '--queries', '1000', '--seed', '1', '--json'], { encoding: 'utf8', cwd: repoRoot }));
+  const stolen = page.evaluate(() => new Promise((resolve) => {
+    document.getElementById('steal').addEventListener('advlab-steal', (e) => resolve(e.detail),
+      { once: true });
+  }));
+  await page.$eval('#steal', (w) => {
+    const budget = w.shadowRoot.querySelector('.steal-budget');
+    budget.value = '1000';
+    w.shadowRoot.querySelector('.steal-button').click();
+  });
+  const detail = await stolen;
+  assert.deepEqual(detail.points.map((p) => p.queries), [125, 250, 500, 1000]);
+  const last = detail.points.at(-1);
+  assert.equal(last.thiefAccuracy, native.thief_accuracy);
+  assert.equal(last.fidelity, native.fidelity);
+  assert.equal(await shadowText(page, 'steal', '.steal-counter'),
+    '1000 of 1000 queries · 1875 paid in all');
+  assert.match(await shadowText(page, 'steal', '.steal-status'),
+    /^Behind "probabilities", 1000 answers from .* buy a thief right on \d+\.\d%/);
+  const points = await page.$eval('#steal', (w) => [...w.shadowRoot.querySelectorAll(
+    '.steal-chart polyline')].map((p) => p.getAttribute('points').trim().split(/\s+/).length));
+  assert.deepEqual(points, [4, 4]);
 });
 
 test('an eps attribute change updates the widget', async () => {

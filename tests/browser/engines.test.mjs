@@ -205,16 +205,20 @@ for (const engine of CHOSEN) {
     test('the course notes\' widgets render and answer', async () => {
       await tab.goto(`${lab.url}/web/examples/course-notes.html`);
       const widgets = () => [...document.querySelectorAll('advlab-demo')].map((w) => ({
-        ...w.dataset, status: w.shadowRoot.querySelector('.status').textContent,
+        ...w.dataset, panels: w.getAttribute('panels'),
+        stealReady: !w.shadowRoot.querySelector('.steal-button').disabled,
+        status: w.shadowRoot.querySelector('.status').textContent,
         answers: [...w.shadowRoot.querySelectorAll('.model')].map((m) => m.dataset.clean) }));
       await tab.waitFor(() => {
         const all = [...document.querySelectorAll('advlab-demo')];
         return all.length > 0 && all.every((w) => w.dataset.ready === 'true');
       }, undefined, { timeout: WIDGETS_READY_MS, what: 'every widget to be ready', show: widgets });
-      // Each widget shows live answers from its models, or its accuracy curve.
+      // Each widget shows live answers from its models, or its accuracy curve, or waits for the
+      // reader to start a theft.
       for (const widget of await tab.evaluate(widgets)) {
         const what = JSON.stringify(widget);
         if (widget.curve) assert.equal(widget.curve, 'ready', what);
+        else if (widget.panels === 'steal') assert.ok(widget.stealReady, what);
         else assert.ok(widget.answers.length && widget.answers.every((a) => /^\d$/.test(a)), what);
       }
       await tab.screenshot(join(SHOTS, `${engine}-course-notes.png`));

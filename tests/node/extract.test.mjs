@@ -124,7 +124,22 @@ test('membership metrics of hand-made scores, and bad input', async () => {
   assert.equal(r.advantage, 0.5);
   assert.equal(r.auc, 13.5 / 16);
   assert.equal(r.balancedAccuracy, 0.75);
+  // The ROC curve by hand (tests/test_infer.c has the same): the tie at 0.3 is one step.
+  const roc = lab.membershipRoc([0.9, 0.8, 0.3, 0.6, 0.2, 0.7, 0.3, 0.1],
+    [1, 1, 1, 1, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(roc.fpr), [0, 0, 0, 0.25, 0.25, 0.5, 0.75, 1]);
+  assert.deepEqual(Array.from(roc.tpr), [0, 0.25, 0.5, 0.5, 0.75, 1, 1, 1]);
+  assert.throws(() => lab.membershipRoc([0.5, NaN], [1, 0]), /score 1 is nan/i);
+  assert.throws(() => lab.membershipRoc([0.5, 0.2], [1]), /1 truths for 2 scores/);
   const testSet = loadMnist(lab, 't10k');
+  // The mean image, against the sum over the rows in double.
+  const mean = testSet.mean();
+  const px = testSet.pixels;
+  for (const j of [0, 300, 406, 783]) {
+    let sum = 0;
+    for (let i = 0; i < testSet.count; i++) sum += px[i * 784 + j];
+    assert.equal(mean[j], Math.fround(sum / (255 * testSet.count)), `pixel ${j}`);
+  }
   const net = lab.netFromWeights(readFileSync(standard), 'standard.safetensors', 64);
   try {
     await assert.rejects(lab.extract(net, testSet, { test: testSet, queries: 0 }),

@@ -210,8 +210,15 @@ export class AdvlabDemo extends HTMLElement {
     this.#root.querySelector('.live').hidden = !live;
     // The curve is FGSM's alone: without a live panel the attack has nothing to choose.
     this.#ui.attack.closest('label').hidden = !live;
+    // A theft or training alone has no eps to choose.
+    this.#ui.epsRange.closest('label').hidden = !live && !panels.includes('curve');
     if (live && !LIVE_PANELS.some((p) => before.includes(p))) this.#start();
     if (panels.includes('curve') && !this.#curve && !this.#curveBusy) this.#computeCurve();
+    // Panels that wait for the reader (train, poison, steal) alone: nothing to compute first.
+    if (!live && !panels.includes('curve') && !this.dataset.ready && !this.dataset.unsupported) {
+      this.dataset.ready = 'true';
+      this.#emit('advlab-ready', {});
+    }
   }
 
   #shown(panel) { return this.#settings.panels.includes(panel); }
