@@ -895,12 +895,8 @@ export class Lab {
     const h = new Cleanse(core, ptr, [net, dataset]);
     const made = [];
     try {
-      while (!c.cleanse_finished(h.ptr)) {
-        signal?.throwIfAborted();
-        const [done, total] = core.out2((d, t) => c.cleanse_run(h.ptr, chunk, d, t));
-        onProgress?.({ stage: 'cleanse', done, total });
-        await nextTurn();
-      }
+      await runToEnd(core, 'cleanse', h, chunk, signal,
+        (done, total) => onProgress?.({ stage: 'cleanse', done, total }));
       if (rows !== undefined) {
         const r = Int32Array.from(rows);
         core.withScratch([r.byteLength], (p) => {
@@ -1075,12 +1071,8 @@ export class Lab {
     const h = new Handle(core, ptr, 'Extraction', 'extraction_free',
       thief ? [victim, thief, test] : [victim, test]);
     try {
-      while (!c.extraction_finished(h.ptr)) {
-        signal?.throwIfAborted();
-        const [done, total] = core.out2((d, t) => c.extraction_run(h.ptr, chunk, d, t));
-        onProgress?.({ done, total, queries: c.extraction_queries(h.ptr) });
-        await nextTurn();
-      }
+      await runToEnd(core, 'extraction', h, chunk, signal,
+        (done, total) => onProgress?.({ done, total, queries: c.extraction_queries(h.ptr) }));
       const report = core.withScratch([core.sizeOf('extract_report')], (out) => {
         core.check(c.extraction_measure(h.ptr, test.ptr, limit, out));
         return core.read('extract_report', out);
@@ -1113,12 +1105,8 @@ export class Lab {
       core.out((o) => c.membership_create(net.ptr, members.ptr, nonmembers.ptr, cfg, o)));
     const h = new Handle(core, ptr, 'Membership', 'membership_free', [net, members, nonmembers]);
     try {
-      while (!c.membership_finished(h.ptr)) {
-        signal?.throwIfAborted();
-        const [done, total] = core.out2((d, t) => c.membership_run(h.ptr, chunk, d, t));
-        onProgress?.({ done, total });
-        await nextTurn();
-      }
+      await runToEnd(core, 'membership', h, chunk, signal,
+        (done, total) => onProgress?.({ done, total }));
       const report = core.withScratch([core.sizeOf('membership_report')], (out) => {
         core.check(c.membership_report(h.ptr, out));
         return core.read('membership_report', out);
@@ -1204,13 +1192,10 @@ export class Lab {
     const h = new Handle(core, ptr, 'Inversion', 'inversion_free', [net]);
     try {
       let steps = 0;
-      while (!c.inversion_finished(h.ptr)) {
-        signal?.throwIfAborted();
-        const [done, total] = core.out2((d, t) => c.inversion_run(h.ptr, chunk, d, t));
+      await runToEnd(core, 'inversion', h, chunk, signal, (done, total) => {
         steps = done;
         onProgress?.({ done, total });
-        await nextTurn();
-      }
+      });
       const k = net.classes;
       return { images: core.f32(c.inversion_images(h.ptr), k * net.inputSize).slice(),
         scores: core.f32(c.inversion_scores(h.ptr), k).slice(), steps };
@@ -2178,6 +2163,19 @@ class Experiment extends Owned {
   free() {
     if (this.freed) return;
     this.#core.c.experiment_free(this.release());
+  }
+}
+
+// Runs a C handle's chunked work to its end: `${family}_run(ptr, chunk, &done, &total)` until
+// `${family}_finished(ptr)`, telling report(done, total) after each chunk and yielding between
+// chunks, so that a worker answers other requests meanwhile.
+async function runToEnd(core, family, h, chunk, signal, report) {
+  const { c } = core;
+  while (!c[`${family}_finished`](h.ptr)) {
+    signal?.throwIfAborted();
+    const [done, total] = core.out2((d, t) => c[`${family}_run`](h.ptr, chunk, d, t));
+    report(done, total);
+    await nextTurn();
   }
 }
 
