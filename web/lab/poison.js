@@ -4,7 +4,7 @@
 // find the poison (activation clustering or spectral signatures) and retrain the defended model
 // without it. The worker does the work (web/engine/poisoning.js).
 import { formatPercent, number, percent, say, text } from '../ui/lang.js';
-import { drawDigit } from '../ui/render.js';
+import { digitFigure } from '../ui/render.js';
 import { live } from './analysis.js';
 import { call } from './engine.js';
 import { showModels } from './models.js';
@@ -117,22 +117,10 @@ function triggerChanged() {
 
 // ------------------------------------------------------------ poison, train
 
-function digitTile(x, caption) {
-  const figure = document.createElement('figure');
-  const canvas = document.createElement('canvas');
-  canvas.width = SIDE;
-  canvas.height = SIDE;
-  drawDigit(canvas, x);
-  const label = document.createElement('figcaption');
-  label.textContent = caption;
-  figure.append(canvas, label);
-  return figure;
-}
-
 function showPoisoned({ report, samples }) {
   say($('#poison-report'), 'lab.poison.report', { poisoned: number(report.poisoned),
     rows: number(report.rows) });
-  $('#poison-samples').replaceChildren(...samples.map((s) => digitTile(s.x, `${s.from} → ${s.to}`)));
+  $('#poison-samples').replaceChildren(...samples.map((s) => digitFigure(s.x, `${s.from} → ${s.to}`)));
 }
 
 $('#poison-run').addEventListener('click', async () => {
@@ -231,7 +219,7 @@ function showFound({ report, flagged, scatter }) {
     ...[['lab.poison.rowPoisoned', before], ['lab.poison.rowRetrained', after]]
       .filter(([, m]) => m).map(([key, m]) => metricsRow(key, m)));
   $('#cleanse-flagged').replaceChildren(...flagged.map((f) => {
-    const tile = digitTile(f.x, `${f.label} · ${text(f.poisoned ? 'lab.poison.wasPoisoned'
+    const tile = digitFigure(f.x, `${f.label} · ${text(f.poisoned ? 'lab.poison.wasPoisoned'
       : 'lab.poison.wasClean')}`);
     tile.classList.toggle('true-positive', f.poisoned);
     return tile;

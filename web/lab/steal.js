@@ -6,14 +6,13 @@
 import { budgetCurve } from '../ui/budgets.js';
 import { lineChart } from '../ui/chart.js';
 import { formatPercent, number, percent, say, text } from '../ui/lang.js';
-import { drawDigit } from '../ui/render.js';
+import { digitFigure } from '../ui/render.js';
 import { live } from './analysis.js';
 import { call } from './engine.js';
 import { showModels } from './models.js';
 import { $ } from './state.js';
 import { failed } from './status.js';
 
-const SIDE = 28;
 const COLORS = { accuracy: '#2563eb', fidelity: '#d97706', roc: '#7c3aed', chance: '#94a3b8' };
 // The budget curve's points: the budget, halved, down to a sixteenth.
 const CURVE_STEPS = 5;
@@ -149,18 +148,6 @@ $('#steal-defences').addEventListener('click', async () => {
 
 // ------------------------------------------------------------ membership
 
-function digitTile(x, caption) {
-  const figure = document.createElement('figure');
-  const canvas = document.createElement('canvas');
-  canvas.width = SIDE;
-  canvas.height = SIDE;
-  drawDigit(canvas, x);
-  const label = document.createElement('figcaption');
-  label.textContent = caption;
-  figure.append(canvas, label);
-  return figure;
-}
-
 function showVerdict() {
   const { report, digits } = shown.membership;
   const d = digits[shown.picked];
@@ -187,7 +174,7 @@ function showMembership() {
     members: number(report.members), nonmembers: number(report.nonmembers) });
   rocChart([Array.from(roc.fpr, (f, i) => [f, roc.tpr[i]]), [[0, 0], [1, 1]]], 1);
   $('#infer-digits').replaceChildren(...digits.map((d, i) => {
-    const tile = digitTile(d.x, text(d.member ? 'lab.infer.wasMember' : 'lab.infer.wasNonmember'));
+    const tile = digitFigure(d.x, text(d.member ? 'lab.infer.wasMember' : 'lab.infer.wasNonmember'));
     tile.tabIndex = 0;
     tile.setAttribute('role', 'option');
     const pick = () => {
@@ -235,7 +222,7 @@ function showInversion() {
   const { images, scores } = shown.inversion;
   say($('#invert-report'), 'lab.invert.report');
   $('#invert-grid').replaceChildren(...Array.from(scores, (p, k) =>
-    digitTile(images.subarray(k * 784, (k + 1) * 784),
+    digitFigure(images.subarray(k * 784, (k + 1) * 784),
       text('lab.invert.tile', { label: k, score: percent(p, 0) }))));
 }
 

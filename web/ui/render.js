@@ -10,6 +10,19 @@ export function drawDigit(canvas, x) {
   canvas.getContext('2d').putImageData(image, 0, 0);
 }
 
+/** A figure of one digit (784 values in [0,1]) drawn 28x28, with a caption under it. */
+export function digitFigure(x, caption) {
+  const figure = document.createElement('figure');
+  const canvas = document.createElement('canvas');
+  canvas.width = 28;
+  canvas.height = 28;
+  drawDigit(canvas, x);
+  const label = document.createElement('figcaption');
+  label.textContent = caption;
+  figure.append(canvas, label);
+  return figure;
+}
+
 // Diverging colours: blue where the attack removed ink, white for no change, red where it added.
 const ADDED = [178, 24, 43];
 const REMOVED = [33, 102, 172];
