@@ -326,6 +326,91 @@ export default {
   'lab.modelName.trainedPoisoned': 'poisoned, trained here {time} ({epochs} epochs)',
   'lab.modelName.cleansed': 'retrained after {defence}, here {time} ({epochs} epochs)',
   'lab.modelName.stolen': 'stolen here {time} ({queries} queries, {thief})',
+  'lab.study.title': 'Study: the tutorial, step by step',
+  'lab.study.hint': 'The study\'s loop, as in ART\'s get-started example: train and measure, ' +
+    'attack and measure, defend, attack again and measure. Then the threats of the other ' +
+    'stages. Each step runs here, on real MNIST, through the panels below, with short settings ' +
+    'you can change. Your progress is kept in this browser.',
+  'lab.study.hide': 'Free lab: hide the guide',
+  'lab.study.show': 'Show the guide',
+  'lab.study.counter': 'Step {n} of {count}',
+  'lab.study.back': 'Back',
+  'lab.study.run': 'Run this step',
+  'lab.study.next': 'Next step',
+  'lab.study.restart': 'Start again',
+  'lab.study.running': 'Running in the {panel}…',
+  'lab.study.stopped': 'The step stopped before it measured anything; the panel says why.',
+  'lab.study.control.epochs': 'Epochs',
+  'lab.study.control.images': 'Training images',
+  'lab.study.control.n': 'Test images',
+  'lab.study.control.eps': 'ε',
+  'lab.study.control.ratio': 'Ratio',
+  'lab.study.control.fraction': 'Fraction poisoned',
+  'lab.study.control.queries': 'Query budget',
+  'lab.study.train.title': 'Train and measure',
+  'lab.study.train.panel': 'training panel',
+  'lab.study.train.intro': 'First, a model worth attacking: ART\'s get-started CNN (two ' +
+    'convolutions, two dense layers), trained with Adam at lr 0.01 on MNIST\'s handwritten ' +
+    'digits. Then it is measured on test digits it never saw. Fewer epochs and images than the ' +
+    'tutorial\'s 20 and 60,000 keep this step to a minute.',
+  'lab.study.train.notice': 'Your standard model, trained for {epochs} epochs on {images} ' +
+    'digits, answers {clean} of {n} test digits right. Keep that number: the attack comes for it.',
+  'lab.study.attack.title': 'Attack and measure',
+  'lab.study.attack.panel': 'Robustness panel',
+  'lab.study.attack.intro': 'FGSM (Goodfellow et al.) moves every pixel by ε in the direction ' +
+    'that raises the model\'s loss: one gradient, one step. Each test digit gets its own ' +
+    'perturbation, and the model is measured again on the results.',
+  'lab.study.attack.notice': 'FGSM at ε {eps} (no pixel moves by more than {eps}) takes the ' +
+    'model from {clean} to {fgsm} on {n} test digits. Draw a digit above: the standard card ' +
+    'flips while the picture barely changes.',
+  'lab.study.defend.title': 'Defend',
+  'lab.study.defend.panel': 'training panel',
+  'lab.study.defend.intro': 'Three ways: remove the perturbation (a pre-processor in front of ' +
+    'the model), train it away, or detect it. This step trains it away, as the tutorial does: ' +
+    'ART\'s AdversarialTrainer goes on from the standard model with FGSM images in place of a ' +
+    'share (the ratio) of each batch. The other two are in the Attack panel: the pre-processor ' +
+    'and the feature-squeezing detector.',
+  'lab.study.defend.notice': 'The defended model, trained for {epochs} epochs with FGSM ' +
+    '(ε {eps}) on {ratio} of each batch, answers {clean} of the clean test digits right: ' +
+    'defending costs little accuracy here. Whether it holds is the next step\'s question.',
+  'lab.study.again.title': 'Attack again and measure',
+  'lab.study.again.panel': 'Robustness panel',
+  'lab.study.again.intro': 'The tutorial measures the defended model on the adversarial images ' +
+    'made for the standard model. A fair test also attacks the defended model itself, with fresh ' +
+    'FGSM made on it. This step measures both.',
+  'lab.study.again.notice': 'On the standard model\'s old adversarial images (the tutorial\'s ' +
+    'number) the defended model scores {transfer}; against fresh FGSM made on it, {fresh}. The ' +
+    'standard model had {standard}. The first number flatters: those images were made for ' +
+    'another model.',
+  'lab.study.poison.title': 'Poison the training data',
+  'lab.study.poison.panel': 'Poison panel',
+  'lab.study.poison.intro': 'The collection stage: whoever supplies training data can stamp a ' +
+    'small trigger on some digits and relabel them (BadNets). This step poisons MNIST, trains a ' +
+    'model on it, then looks for the poison with activation clustering and retrains without it.',
+  'lab.study.poison.notice': 'With {fraction} of the training digits poisoned, the model obeys ' +
+    'the trigger on {success} of triggered test digits while staying accurate on clean ones ' +
+    '({clean}). Activation clustering found the poison with precision {precision} and recall ' +
+    '{recall}; retrained without it, the trigger works on {after}.',
+  'lab.study.steal.title': 'Steal and infer',
+  'lab.study.steal.panel': 'Steal and infer panel',
+  'lab.study.steal.intro': 'The use stage: a model that answers queries gives itself away. A ' +
+    'thief labels its own images with the answers and trains a copy; a membership attack asks ' +
+    'whether a digit was in the training set.',
+  'lab.study.steal.notice': 'With {queries} queries the thief\'s copy answers {thief} of the ' +
+    'test digits right and agrees with the model on {fidelity}. A model overfit on 500 digits ' +
+    'gives its members away with an advantage of {advantage} (0 is guessing).',
+  'lab.study.certify.title': 'Prove it',
+  'lab.study.certify.panel': 'model cards',
+  'lab.study.certify.intro': 'Every number so far is an attack that failed, which may only mean ' +
+    'a weak attack. Interval bound propagation (IBP) proves instead: no change of each pixel up ' +
+    'to ε* can move the answer. This step puts the IBP-trained model in the defended card and ' +
+    'proves its answer on your drawing.',
+  'lab.study.certify.notice': 'IBP proves the IBP-trained model\'s answer on your drawing up ' +
+    'to ε* = {proved}; the live attack first succeeds at ε = {broken}. Between the two lies ' +
+    'what neither a proof nor an attack has settled.',
+  'lab.study.certify.noticeUnbroken': 'IBP proves the IBP-trained model\'s answer on your ' +
+    'drawing up to ε* = {proved}, and the live attack finds nothing up to ε = 0.5. Draw another ' +
+    'digit and run the step again.',
   'lab.steal.title': 'Steal the model, infer its training data',
   'lab.steal.hint': 'In use, a model answers queries, and the answers give it away. A thief ' +
     'sends its own images, labels them with the answers and trains a copy (ART\'s CopycatCNN and ' +

@@ -326,6 +326,86 @@ export default {
   'lab.modelName.trainedPoisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.cleansed': '{defence} 후 {time}에 여기서 다시 훈련 ({epochs} 에포크)',
   'lab.modelName.stolen': '{time}에 여기서 훔침 (질의 {queries}개, {thief})',
+  'lab.study.title': '스터디: 튜토리얼을 한 단계씩',
+  'lab.study.hint': 'ART 입문 예제와 같은 연구의 흐름: 훈련하고 측정, 공격하고 측정, 방어, 다시 ' +
+    '공격하고 측정. 그다음 다른 단계의 위협들. 각 단계는 여기서, 실제 MNIST로, 아래 패널들을 ' +
+    '통해, 바꿀 수 있는 짧은 설정으로 실행됩니다. 진행 상황은 이 브라우저에 저장됩니다.',
+  'lab.study.hide': '자유 실험: 안내 숨기기',
+  'lab.study.show': '안내 보기',
+  'lab.study.counter': '{count}단계 중 {n}단계',
+  'lab.study.back': '이전',
+  'lab.study.run': '이 단계 실행',
+  'lab.study.next': '다음 단계',
+  'lab.study.restart': '처음부터',
+  'lab.study.running': '{panel}에서 실행 중…',
+  'lab.study.stopped': '단계가 측정 전에 멈췄습니다. 이유는 해당 패널에 있습니다.',
+  'lab.study.control.epochs': '에포크',
+  'lab.study.control.images': '훈련 이미지',
+  'lab.study.control.n': '테스트 이미지',
+  'lab.study.control.eps': 'ε',
+  'lab.study.control.ratio': '비율',
+  'lab.study.control.fraction': '오염 비율',
+  'lab.study.control.queries': '질의 예산',
+  'lab.study.train.title': '훈련하고 측정하기',
+  'lab.study.train.panel': '훈련 패널',
+  'lab.study.train.intro': '먼저 공격할 만한 모델: ART 입문 예제의 CNN(합성곱 두 층, 완전연결 두 ' +
+    '층)을 MNIST 손글씨 숫자로 Adam, 학습률 0.01로 훈련합니다. 그리고 본 적 없는 테스트 숫자로 ' +
+    '측정합니다. 튜토리얼의 20 에포크, 60,000장보다 줄여서 이 단계는 1분 안팎입니다.',
+  'lab.study.train.notice': '{images}장으로 {epochs} 에포크 훈련한 표준 모델은 테스트 숫자 ' +
+    '{n}개 중 {clean}를 맞힙니다. 이 숫자를 기억하세요: 공격이 이것을 노립니다.',
+  'lab.study.attack.title': '공격하고 측정하기',
+  'lab.study.attack.panel': '강건성 패널',
+  'lab.study.attack.intro': 'FGSM(Goodfellow 외)은 모든 픽셀을 모델의 손실이 커지는 방향으로 ' +
+    'ε만큼 옮깁니다: 기울기 한 번, 한 걸음. 테스트 숫자마다 자기 교란을 받고, 그 결과로 모델을 ' +
+    '다시 측정합니다.',
+  'lab.study.attack.notice': 'ε {eps}의 FGSM(어떤 픽셀도 {eps}보다 더 움직이지 않음)이 테스트 ' +
+    '숫자 {n}개에서 모델의 정확도를 {clean}에서 {fgsm}로 떨어뜨립니다. 위에 숫자를 그려 보세요: ' +
+    '그림은 거의 그대로인데 표준 모델 카드의 답이 뒤집힙니다.',
+  'lab.study.defend.title': '방어하기',
+  'lab.study.defend.panel': '훈련 패널',
+  'lab.study.defend.intro': '세 가지 방법: 교란을 제거하기(모델 앞의 전처리기), 훈련으로 ' +
+    '없애기, 검출하기. 이 단계는 튜토리얼처럼 훈련으로 없앱니다: ART의 AdversarialTrainer가 ' +
+    '표준 모델에서 이어서, 배치마다 일부(비율)를 FGSM 이미지로 바꿔 훈련합니다. 나머지 둘은 ' +
+    '공격 패널에 있습니다: 전처리기와 feature squeezing 검출기.',
+  'lab.study.defend.notice': 'FGSM(ε {eps})을 배치의 {ratio}에 넣어 {epochs} 에포크 훈련한 ' +
+    '방어 모델은 깨끗한 테스트 숫자의 {clean}를 맞힙니다: 여기서는 방어의 정확도 비용이 ' +
+    '작습니다. 버티는지는 다음 단계에서 묻습니다.',
+  'lab.study.again.title': '다시 공격하고 측정하기',
+  'lab.study.again.panel': '강건성 패널',
+  'lab.study.again.intro': '튜토리얼은 방어 모델을 표준 모델용으로 만든 적대적 이미지로 ' +
+    '측정합니다. 공정한 시험은 방어 모델 자신도 공격합니다: 방어 모델에서 새로 만든 FGSM으로. ' +
+    '이 단계는 둘 다 잽니다.',
+  'lab.study.again.notice': '표준 모델의 예전 적대적 이미지(튜토리얼의 숫자)에서 방어 모델은 ' +
+    '{transfer}, 방어 모델에서 새로 만든 FGSM에는 {fresh}입니다. 표준 모델은 {standard}였습니다. ' +
+    '첫 번째 숫자는 후합니다: 그 이미지는 다른 모델을 위해 만든 것이니까요.',
+  'lab.study.poison.title': '훈련 데이터 오염시키기',
+  'lab.study.poison.panel': '오염 패널',
+  'lab.study.poison.intro': '데이터 수집 단계: 훈련 데이터를 대는 사람은 숫자 몇 개에 작은 ' +
+    '트리거를 찍고 레이블을 바꿀 수 있습니다(BadNets). 이 단계는 MNIST를 오염시키고, 그것으로 ' +
+    '모델을 훈련한 뒤, 활성화 군집화로 오염을 찾아 빼고 다시 훈련합니다.',
+  'lab.study.poison.notice': '훈련 숫자의 {fraction}를 오염시키자, 모델은 깨끗한 숫자에서는 ' +
+    '정확하면서({clean}) 트리거가 찍힌 테스트 숫자의 {success}에서 트리거를 따릅니다. 활성화 ' +
+    '군집화는 정밀도 {precision}, 재현율 {recall}로 오염을 찾았고, 오염을 빼고 다시 훈련하자 ' +
+    '트리거는 {after}에서만 통합니다.',
+  'lab.study.steal.title': '훔치고 추론하기',
+  'lab.study.steal.panel': '훔치기·추론 패널',
+  'lab.study.steal.intro': '활용 단계: 질의에 답하는 모델은 자신을 드러냅니다. 도둑은 자기 ' +
+    '이미지에 그 답을 레이블로 달아 복제 모델을 훈련하고, 멤버십 공격은 어떤 숫자가 훈련 ' +
+    '데이터에 있었는지 묻습니다.',
+  'lab.study.steal.notice': '질의 {queries}개로 만든 도둑의 복제 모델은 테스트 숫자의 ' +
+    '{thief}를 맞히고 원래 모델과 {fidelity} 일치합니다. 숫자 500개로 과적합한 모델은 이득 ' +
+    '{advantage}(0이면 찍기)로 멤버를 드러냅니다.',
+  'lab.study.certify.title': '증명하기',
+  'lab.study.certify.panel': '모델 카드',
+  'lab.study.certify.intro': '지금까지의 숫자는 모두 실패한 공격이고, 그것은 공격이 약했다는 ' +
+    '뜻일 수도 있습니다. 구간 경계 전파(IBP)는 대신 증명합니다: 픽셀마다 ε*까지의 어떤 변화도 ' +
+    '답을 바꿀 수 없다고. 이 단계는 IBP로 훈련한 모델을 방어 모델 카드에 놓고, 여러분이 그린 ' +
+    '숫자에 대한 답을 증명합니다.',
+  'lab.study.certify.notice': 'IBP는 IBP로 훈련한 모델의 답을 ε* = {proved}까지 증명하고, 실시간 ' +
+    '공격은 ε = {broken}에서 처음 성공합니다. 그 사이는 증명도 공격도 아직 가리지 못한 구간입니다.',
+  'lab.study.certify.noticeUnbroken': 'IBP는 IBP로 훈련한 모델의 답을 ε* = {proved}까지 ' +
+    '증명하고, 실시간 공격은 ε = 0.5까지 아무것도 찾지 못합니다. 다른 숫자를 그리고 다시 ' +
+    '실행해 보세요.',
   'lab.steal.title': '모델 훔치기, 훈련 데이터 추론하기',
   'lab.steal.hint': '서비스 중인 모델은 질의에 답하고, 그 답이 모델을 드러냅니다. 도둑은 자기 ' +
     '이미지를 보내 답을 레이블로 삼아 복제 모델을 훈련합니다(ART의 CopycatCNN, KnockoffNets). ' +

@@ -15,6 +15,7 @@ import { showSlot } from './models.js';
 import './recover.js';
 import { relabelPoison } from './poison.js';
 import { relabelSteal } from './steal.js';
+import { relabelStudy } from './study.js';
 import { showMeasurements } from './robustness.js';
 import { $, SLOTS, state } from './state.js';
 import { failed, setNotice, setStatus } from './status.js';
@@ -53,6 +54,7 @@ onLanguage(() => {
   if (state.measurements) showMeasurements(state.measurements);
   relabelPoison();
   relabelSteal();
+  relabelStudy();
   syncAttackControls();
 });
 

@@ -123,21 +123,25 @@ function showPoisoned({ report, samples }) {
   $('#poison-samples').replaceChildren(...samples.map((s) => digitFigure(s.x, `${s.from} → ${s.to}`)));
 }
 
-$('#poison-run').addEventListener('click', async () => {
+/** Poisons MNIST as the form says; answers the report ({poisoned, rows, ...}), or null. */
+export async function poisonMnist() {
   const settings = poisonSettings();
-  if (!settings) return;
+  if (!settings) return null;
   say($('#poison-report'), 'lab.poison.poisoning');
   try {
     const result = await call('poison', settings);
     poisoned = { settings, result };
     showPoisoned(result);
     $('#poison-train').disabled = training.running;
+    return result.report;
   } catch (error) {
     if (!error.crashed) say($('#poison-report'), 'lab.failed', failed(error));
+    return null;
   }
-});
+}
 
-$('#poison-train').addEventListener('click', async () => {
+/** Trains the standard model on what was last poisoned, with the training panel's settings. */
+export async function trainPoisoned() {
   const request = trainSettings();
   if (!request || !poisoned) return;
   $('#poison-train').disabled = true;
@@ -146,7 +150,10 @@ $('#poison-train').addEventListener('click', async () => {
     { order: ['standard'], epochs: request.settings.epochs });
   $('#poison-train').disabled = false;
   syncPoison();
-});
+}
+
+$('#poison-run').addEventListener('click', poisonMnist);
+$('#poison-train').addEventListener('click', trainPoisoned);
 
 // ------------------------------------------------------------ the live input
 
@@ -244,10 +251,14 @@ function standardPoison() {
   return shown?.about?.kind === 'poisoned' ? shown.about.poison : null;
 }
 
-$('#cleanse-run').addEventListener('click', async () => {
+/**
+ * Searches the standard model's poisoned training set for the poison, and retrains without it
+ * when asked; answers the report (precision, recall, the measurements), or null.
+ */
+export async function findPoison() {
   const request = trainSettings();
   const poison = standardPoison();
-  if (!request || !poison) return;
+  if (!request || !poison) return null;
   const { epochs, batch, lr, seed, limit } = request.settings;
   $('#cleanse-run').disabled = true;
   $('#cleanse-progress').value = 0;
@@ -263,12 +274,16 @@ $('#cleanse-run').addEventListener('click', async () => {
       showModels(result.models, result.slots);
       live.request();
     }
+    return result.report;
   } catch (error) {
     if (!error.crashed) say($('#cleanse-report'), 'lab.failed', failed(error));
+    return null;
   } finally {
     $('#cleanse-run').disabled = false;
   }
-});
+}
+
+$('#cleanse-run').addEventListener('click', findPoison);
 
 /** Redraws what is built from data, after a language switch. */
 export function relabelPoison() {

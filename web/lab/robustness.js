@@ -33,12 +33,19 @@ $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
     ...SLOTS.map((slot) => line(r.verified[slot]))], r.eps.at(-1));
 }));
 
-$('#measure').addEventListener('click', (e) => runRobust(e.target, async () => {
-  const { rows } = await call('measure', { n: Number($('#robust-n').value) },
-    { onProgress: robustProgress });
+/**
+ * The tutorial's measurements of both slots on the first n test images (FGSM at eps; the
+ * tutorial's 0.2 when undefined), shown in the table; answers the rows ({name, eps, value, n}).
+ */
+export async function measureTutorial(n, eps) {
+  const { rows } = await call('measure', { n, eps }, { onProgress: robustProgress });
   state.measurements = rows;
   showMeasurements(rows);
-}));
+  return rows;
+}
+
+$('#measure').addEventListener('click', (e) => runRobust(e.target,
+  () => measureTutorial(Number($('#robust-n').value))));
 
 export function showMeasurements(rows) {
   $('#measurements tbody').replaceChildren(...rows.map((r) => {

@@ -120,9 +120,14 @@ function showTheft(settings, { report, slots, models }) {
   }
 }
 
-$('#steal-run').addEventListener('click', async () => {
+/**
+ * Steals as the form says, at its budget and at each smaller one of the curve; the last thief
+ * takes the card beside its victim. Answers the reports, smallest budget first ([] when the form
+ * is not valid).
+ */
+export async function stealWithCurve() {
   const settings = theftSettings();
-  if (!settings) return;
+  if (!settings) return [];
   const list = budgetCurve(settings.queries, CURVE_STEPS);
   shown.curve = [];
   drawCurve();
@@ -132,7 +137,10 @@ $('#steal-run').addEventListener('click', async () => {
   // A point per finished theft, also when a later one failed.
   shown.curve = reports.map((report) => ({ queries: report.queries, report }));
   drawCurve();
-});
+  return reports;
+}
+
+$('#steal-run').addEventListener('click', stealWithCurve);
 
 $('#steal-defences').addEventListener('click', async () => {
   const settings = theftSettings();
@@ -190,9 +198,10 @@ function showMembership() {
   if (shown.picked !== null) showVerdict();
 }
 
-$('#infer-run').addEventListener('click', async () => {
+/** Membership inference as the form says; answers the report, or null (failed, or not valid). */
+export async function inferMembership() {
   const f = formValues($('#infer-form'));
-  if (!f) return;
+  if (!f) return null;
   setBusy(true);
   const progress = $('#infer-progress');
   progress.value = 0;
@@ -209,12 +218,16 @@ $('#infer-run').addEventListener('click', async () => {
     shown.picked = null;
     $('#infer-verdict').textContent = '';
     showMembership();
+    return result.report;
   } catch (error) {
     if (!error.crashed) say($('#infer-report'), 'lab.failed', failed(error));
+    return null;
   } finally {
     setBusy(false);
   }
-});
+}
+
+$('#infer-run').addEventListener('click', inferMembership);
 
 // ------------------------------------------------------------ inversion
 
