@@ -3,14 +3,14 @@
 // CLI's `advlab extract`, the thief shown in the card beside its victim, the post-processors
 // measured as defences (reverse sigmoid costs a thief of probabilities), Fashion-MNIST as the
 // thief's data, membership inference (the overfit model leaks more than the shipped one; a
-// picked digit gets a verdict; the ROC curve), and the ten MIFace reconstructions. Screenshots
-// in English, Korean and at phone width.
+// picked digit gets a verdict; the ROC curve), and the ten MIFace reconstructions. The exports of
+// a table and a chart (issue 18). Screenshots in English, Korean and at phone width.
 //
 // ADVLAB_NATIVE=build/native/advlab (the default) is the CLI compared with.
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -92,6 +92,56 @@ for (const engine of CHOSEN) {
       assert.ok(thief[1] < thief[0] - 30, `reverse sigmoid costs the thief: ${thief}`);
       await setControl(tab, '[name=learn]', 'labels');
     });
+
+    test('the table and the chart export as CSV, JSON, SVG and PNG, in the page\'s language',
+      async () => {
+        const exported = (format, bar) => tab.evaluate(async ([f, b]) => {
+          probe.downloads.length = 0;
+          document.querySelector(`[data-exports="${b}"] [data-format="${f}"]`).click();
+          for (let i = 0; i < 100 && !probe.downloads.length; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          const { name, blob } = probe.downloads[0];
+          if (f === 'png') {
+            const bitmap = await createImageBitmap(blob);
+            const bytes = new Uint8Array(await blob.arrayBuffer());
+            return { name, type: blob.type, width: bitmap.width, height: bitmap.height,
+              base64: btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')) };
+          }
+          const body = await blob.text();
+          if (f !== 'svg') return { name, body };
+          const doc = new DOMParser().parseFromString(body, 'image/svg+xml');
+          return { name, body, broken: doc.querySelector('parsererror') !== null,
+            texts: [...doc.querySelectorAll('text')].map((t) => t.textContent) };
+        }, [format, bar]);
+        const table = await tab.evaluate(() => [...document.querySelectorAll('#steal-table tr')]
+          .map((r) => [...r.cells].map((c) => c.textContent.trim())));
+        const csv = await exported('csv', 'post-processors-against-theft');
+        assert.equal(csv.name, 'advlab-post-processors-against-theft.csv');
+        assert.deepEqual(csv.body.trim().split('\r\n').map((line) => line.split(',')), table);
+        const json = JSON.parse((await exported('json', 'post-processors-against-theft')).body);
+        assert.deepEqual([json.header, ...json.rows], table);
+        assert.equal(json.settings.queries, BUDGET);
+        assert.match(json.advlab, /^\d+\.\d+\.\d+/);
+        assert.equal(json.language, 'en');
+        const svg = await exported('svg', 'theft-against-queries');
+        assert.ok(!svg.broken, 'the SVG does not parse');
+        assert.ok(svg.texts.includes('thief accuracy') && svg.texts.includes('queries'),
+          JSON.stringify(svg.texts));
+        const png = await exported('png', 'theft-against-queries');
+        assert.deepEqual([png.type, png.width, png.height], ['image/png', 960, 450]);
+        // Kept beside the screenshots, to be looked at.
+        writeFileSync(join(SHOTS, `${engine}-theft.png`), Buffer.from(png.base64, 'base64'));
+        writeFileSync(join(SHOTS, `${engine}-theft.svg`), svg.body);
+        const points = await exported('csv', 'theft-against-queries');
+        assert.equal(points.body.split('\r\n')[0], 'series,queries,value');
+        await setControl(tab, '#lang', 'ko');
+        await tab.waitFor(() => document.documentElement.lang === 'ko');
+        const korean = await exported('svg', 'theft-against-queries');
+        assert.ok(korean.texts.includes('도둑 모델 정확도'), JSON.stringify(korean.texts));
+        await setControl(tab, '#lang', 'en');
+        await tab.waitFor(() => document.documentElement.lang === 'en');
+      });
 
     test('Fashion-MNIST as the thief\'s data gives the CLI\'s figures', async () => {
       await setControl(tab, '[name=thief]', 'fashion');

@@ -326,6 +326,9 @@ export default {
   'lab.modelName.trainedPoisoned': 'poisoned, trained here {time} ({epochs} epochs)',
   'lab.modelName.cleansed': 'retrained after {defence}, here {time} ({epochs} epochs)',
   'lab.modelName.stolen': 'stolen here {time} ({queries} queries, {thief})',
+  'lab.export.as': 'Download as {format}',
+  'lab.export.series': 'series',
+  'lab.export.value': 'value',
   'lab.study.title': 'Study: the tutorial, step by step',
   'lab.study.hint': 'The study\'s loop, as in ART\'s get-started example: train and measure, ' +
     'attack and measure, defend, attack again and measure. Then the threats of the other ' +

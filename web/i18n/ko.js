@@ -326,6 +326,9 @@ export default {
   'lab.modelName.trainedPoisoned': '오염됨, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.cleansed': '{defence} 후 {time}에 여기서 다시 훈련 ({epochs} 에포크)',
   'lab.modelName.stolen': '{time}에 여기서 훔침 (질의 {queries}개, {thief})',
+  'lab.export.as': '{format}(으)로 내려받기',
+  'lab.export.series': '계열',
+  'lab.export.value': '값',
   'lab.study.title': '스터디: 튜토리얼을 한 단계씩',
   'lab.study.hint': 'ART 입문 예제와 같은 연구의 흐름: 훈련하고 측정, 공격하고 측정, 방어, 다시 ' +
     '공격하고 측정. 그다음 다른 단계의 위협들. 각 단계는 여기서, 실제 MNIST로, 아래 패널들을 ' +

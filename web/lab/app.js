@@ -10,6 +10,7 @@ import { onLanguage, say, startLanguage } from '../ui/lang.js';
 import { showAnalysis, syncAttackControls } from './analysis.js';
 import { charts, labelCharts } from './charts.js';
 import { call, missing } from './engine.js';
+import { labelExports } from './exports.js';
 import { showDigit } from './input.js';
 import { showSlot } from './models.js';
 import './recover.js';
@@ -34,6 +35,7 @@ async function start() {
   syncAttackControls();
   const init = await call('init');
   say($('#engine-variant'), init.variant === 'simd' ? 'lab.engineSimd' : 'lab.engineScalar');
+  state.engine = { version: init.version, variant: init.variant };
   state.models = init.models;
   for (const info of init.slots) showSlot(info);
   state.ready = true;
@@ -55,6 +57,7 @@ onLanguage(() => {
   relabelPoison();
   relabelSteal();
   relabelStudy();
+  labelExports();
   syncAttackControls();
 });
 

@@ -26,8 +26,9 @@ async function runRobust(button, work) {
 }
 
 $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
-  const r = await call('curves', { n: Number($('#robust-n').value) },
-    { onProgress: robustProgress });
+  const n = Number($('#robust-n').value);
+  const r = await call('curves', { n }, { onProgress: robustProgress });
+  $('#chart-curve').dataset.settings = JSON.stringify({ n, attack: 'fgsm', eps: r.eps });
   const line = (values) => r.eps.map((eps, i) => [eps, values[i]]);
   charts.curve([...SLOTS.map((slot) => line(r[slot])),
     ...SLOTS.map((slot) => line(r.verified[slot]))], r.eps.at(-1));
@@ -39,6 +40,8 @@ $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
  */
 export async function measureTutorial(n, eps) {
   const { rows } = await call('measure', { n, eps }, { onProgress: robustProgress });
+  $('#measurements').dataset.settings = JSON.stringify({ n: rows[0]?.n ?? n,
+    eps: rows.find((r) => r.eps > 0)?.eps ?? eps });
   state.measurements = rows;
   showMeasurements(rows);
   return rows;

@@ -13,6 +13,7 @@ export const state = {
   lastControls: null,
   firstAnswerMs: 0, // when the first analysis came, for the status line
   measurements: null, // the tutorial's rows, once measured
+  engine: null, // {version, variant} of the worker's engine, for exports
   poisonInput: { trigger: null, strip: false }, // what the Poison panel asks of the analysis
 };
 

@@ -21,7 +21,11 @@ const POSTPROCESSORS = ['none', 'reverse_sigmoid', 'high_confidence', 'rounded',
 const stealChart = lineChart($('#chart-steal'), { yMin: 0, yMax: 1, format: formatPercent,
   dots: true, series: [{ color: COLORS.accuracy }, { color: COLORS.fidelity }] });
 const rocChart = lineChart($('#chart-roc'), { yMin: 0, yMax: 1, format: formatPercent,
+  xFormat: formatPercent,
   series: [{ color: COLORS.roc }, { color: COLORS.chance, dashed: true, legend: false }] });
+
+/** The panel's charts, for their exports (exports.js). */
+export const stealCharts = { steal: stealChart, roc: rocChart };
 
 // What was last measured, drawn again after a language switch.
 const shown = { curve: [], rows: [], theft: null, membership: null, picked: null, inversion: null };
@@ -134,6 +138,7 @@ export async function stealWithCurve() {
   const runs = list.map((queries, i) => ({ ...settings, queries, keep: i === list.length - 1 }));
   say($('#steal-report'), 'lab.steal.stealing');
   const reports = await steal(runs);
+  $('#chart-steal').dataset.settings = JSON.stringify(settings);
   // A point per finished theft, also when a later one failed.
   shown.curve = reports.map((report) => ({ queries: report.queries, report }));
   drawCurve();
@@ -150,6 +155,7 @@ $('#steal-defences').addEventListener('click', async () => {
   say($('#steal-report'), 'lab.steal.stealing');
   const runs = POSTPROCESSORS.map((postprocess) => ({ ...settings, postprocess, keep: false }));
   const reports = await steal(runs);
+  $('#steal-table').dataset.settings = JSON.stringify(settings);
   shown.rows = reports.map((report, i) => ({ postprocess: POSTPROCESSORS[i], report }));
   showRows();
 });
@@ -215,6 +221,7 @@ export async function inferMembership() {
     } });
     progress.value = 1;
     shown.membership = result;
+    $('#chart-roc').dataset.settings = JSON.stringify(f);
     shown.picked = null;
     $('#infer-verdict').textContent = '';
     showMembership();

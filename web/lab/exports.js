@@ -1,0 +1,92 @@
+// Export buttons under every table and chart of the page (issue 18): CSV, and JSON with the
+// settings that made it, the engine's version and build, the language and the time; charts also
+// as SVG and PNG, with their axis, units and legend in the page's language. A panel that fills a
+// table or chart leaves the settings it used in the element's data-settings (JSON).
+import { csv, download, svgPng, svgText, tableData } from '../ui/export.js';
+import { text } from '../ui/lang.js';
+import { charts } from './charts.js';
+import { $, state } from './state.js';
+import { stealCharts } from './steal.js';
+
+const TABLES = [['#measurements', 'tutorial-measurements'], ['#cleanse-table', 'poison-search'],
+  ['#steal-table', 'post-processors-against-theft']];
+const CHARTS = [
+  ['#chart-loss', 'training-loss', () => charts.loss],
+  ['#chart-accuracy', 'training-accuracy', () => charts.accuracy],
+  ['#chart-speed', 'training-speed', () => charts.speed],
+  ['#chart-curve', 'accuracy-vs-eps', () => charts.curve],
+  ['#chart-steal', 'theft-against-queries', () => stealCharts.steal],
+  ['#chart-roc', 'membership-roc', () => stealCharts.roc],
+];
+
+// What every JSON export says of where it came from.
+function provenance(el, name) {
+  let settings = null;
+  try {
+    settings = el.dataset.settings ? JSON.parse(el.dataset.settings) : null;
+  } catch {
+    // A panel wrote something else there: the export goes on without it.
+  }
+  return { name, advlab: state.engine?.version ?? null, engine: state.engine?.variant ?? null,
+    language: document.documentElement.lang, created: new Date().toISOString(), settings };
+}
+
+const blob = (body, type) => new Blob([body], { type });
+
+function chartRows({ series }) {
+  return series.flatMap(({ label, points }) => points.map(([x, y]) => [label, x, y]));
+}
+
+// The formats each kind offers: [format, save(el, name)].
+const TABLE_FORMATS = [
+  ['csv', (el, name) => {
+    const { header, rows } = tableData(el);
+    download(blob(csv(header, rows), 'text/csv'), `advlab-${name}.csv`);
+  }],
+  ['json', (el, name) => download(blob(JSON.stringify({ ...provenance(el, name),
+    ...tableData(el) }, null, 2), 'application/json'), `advlab-${name}.json`)],
+];
+const chartFormats = (chart) => [
+  ['csv', (el, name) => {
+    const data = chart().data();
+    download(blob(csv([text('lab.export.series'), data.xLabel, text('lab.export.value')],
+      chartRows(data)), 'text/csv'), `advlab-${name}.csv`);
+  }],
+  ['json', (el, name) => download(blob(JSON.stringify({ ...provenance(el, name),
+    ...chart().data() }, null, 2), 'application/json'), `advlab-${name}.json`)],
+  ['svg', (el, name) => download(blob(svgText(el), 'image/svg+xml'), `advlab-${name}.svg`)],
+  ['png', async (el, name) => download(await svgPng(el), `advlab-${name}.png`)],
+];
+
+function addButtons(el, name, formats) {
+  const bar = document.createElement('div');
+  bar.className = 'exports';
+  bar.dataset.exports = name;
+  for (const [format, save] of formats) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.format = format;
+    button.textContent = format.toUpperCase();
+    button.addEventListener('click', () => save(el, name));
+    bar.append(button);
+  }
+  (el.closest('figure') ?? el).after(bar);
+  return bar;
+}
+
+const bars = [
+  ...TABLES.map(([selector, name]) => addButtons($(selector), name, TABLE_FORMATS)),
+  ...CHARTS.map(([selector, name, chart]) => addButtons($(selector), name, chartFormats(chart))),
+];
+
+/** The buttons' spoken names, in the page's language. */
+export function labelExports() {
+  for (const bar of bars) {
+    for (const button of bar.children) {
+      button.setAttribute('aria-label', text('lab.export.as', { format:
+        button.dataset.format.toUpperCase() }));
+    }
+  }
+}
+
+labelExports();
