@@ -29,6 +29,13 @@ const attrKeys = [...html.matchAll(/<[^>]*data-i18n-attr="([^"]+)"[^>]*>/g)].fla
 const scriptKeys = scripts.flatMap(({ path, source }) =>
   [...source.matchAll(/['"`](lab\.[\w.]+)['"`]/g)].map(([, key]) => ({ path, key })));
 
+// Every key the scripts build from a template, `lab.study.${id}.title`, as a pattern in which
+// each placeholder stands for one word of the key.
+const templateKeys = scripts.flatMap(({ path, source }) =>
+  [...source.matchAll(/`(lab\.[\w.]*\$\{[^`]*)`/g)].map(([, template]) => ({ path, template,
+    pattern: new RegExp(`^${template.split(/\$\{[^}]*\}/)
+      .map((part) => part.replaceAll('.', '\\.')).join('\\w+')}$`) })));
+
 const squash = (text) => text.replace(/\s+/g, ' ').trim();
 
 test('the page marks its static text, and every key it marks exists', () => {
@@ -43,10 +50,17 @@ test('every key the scripts say exists', () => {
   for (const { path, key } of scriptKeys) assert.ok(Object.hasOwn(en, key), `${path}: no ${key}`);
 });
 
+test('every key template the scripts build from names some keys', () => {
+  for (const { path, template, pattern } of templateKeys) {
+    assert.ok(labKeys.some((key) => pattern.test(key)), `${path}: no key fits ${template}`);
+  }
+});
+
 test('every lab key is used by the page', () => {
   const used = new Set([...textKeys.map(([key]) => key), ...attrKeys.map(({ key }) => key),
     ...scriptKeys.map(({ key }) => key)]);
-  assert.deepEqual(labKeys.filter((key) => !used.has(key)), []);
+  const built = (key) => templateKeys.some(({ pattern }) => pattern.test(key));
+  assert.deepEqual(labKeys.filter((key) => !used.has(key) && !built(key)), []);
 });
 
 test("index.html's English text is the English string, so the page reads the same before and " +

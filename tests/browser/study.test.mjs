@@ -47,7 +47,7 @@ for (const engine of CHOSEN) {
       for (const [i, step] of STEPS.entries()) {
         assert.equal(await textOf(tab, '#study-counter'), `Step ${i + 1} of ${STEPS.length}`);
         for (const [name, v] of Object.entries(step.controls)) {
-          await setControl(tab, `#study-form [name=${name}]`, v);
+          await setControl(tab, `#study-form [data-key=${name}]`, v);
         }
         await click(tab, '#study-run');
         await tab.waitFor(() => !document.querySelector('#study-notice').hidden &&

@@ -30,6 +30,9 @@ navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(()
 
 labelCharts();
 for (const draw of Object.values(charts)) draw([], 1);
+relabelSteal();
+relabelStudy();
+labelExports();
 
 async function start() {
   syncAttackControls();

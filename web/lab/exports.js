@@ -79,7 +79,7 @@ const bars = [
   ...CHARTS.map(([selector, name, chart]) => addButtons($(selector), name, chartFormats(chart))),
 ];
 
-/** The buttons' spoken names, in the page's language. */
+/** The buttons' spoken names, once the page's language is set and after each switch. */
 export function labelExports() {
   for (const bar of bars) {
     for (const button of bar.children) {
@@ -89,4 +89,3 @@ export function labelExports() {
   }
 }
 
-labelExports();

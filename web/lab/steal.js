@@ -269,7 +269,8 @@ function labelStealCharts() {
   rocChart.relabel(text('lab.infer.fprAxis'), [text('lab.infer.tprAxis')]);
 }
 
-/** Redraws what is built from data, after a language switch. */
+/** Says the panel's charts and what it built from data, once the page's language is set and
+ * after each switch. */
 export function relabelSteal() {
   labelStealCharts();
   drawCurve();
@@ -279,5 +280,3 @@ export function relabelSteal() {
   if (shown.inversion) showInversion();
 }
 
-labelStealCharts();
-drawCurve();

@@ -187,8 +187,10 @@ function showControls(step) {
     const label = document.createElement('label');
     const span = document.createElement('span');
     span.textContent = text(`lab.study.control.${name}`);
+    // Named apart from the panels' own fields, which tests and people find by name.
     const input = Object.assign(document.createElement('input'),
-      { type: 'number', name, min, max, step: stepBy, required: true });
+      { type: 'number', name: `study-${name}`, min, max, step: stepBy, required: true });
+    input.dataset.key = name;
     input.value = String(saved[name] ?? fallback);
     label.append(span, ' ', input);
     return label;
@@ -236,7 +238,8 @@ async function runStep() {
   const form = $('#study-form');
   if (!form.reportValidity()) return;
   const step = STEPS[progress.step];
-  const settings = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, Number(v)]));
+  const settings = Object.fromEntries([...form.elements].map((el) => [el.dataset.key,
+    Number(el.value)]));
   $('#study-run').disabled = true;
   say($('#study-status'), 'lab.study.running', { panel: text(`lab.study.${step.id}.panel`) });
   $(step.panel).scrollIntoView({ behavior: 'smooth', block: 'start' });
@@ -272,9 +275,7 @@ $('#study-restart').addEventListener('click', () => {
   go(0);
 });
 
-/** Says the guide again, after a language switch. */
+/** Says the guide, once the page's language is set and after each switch. */
 export function relabelStudy() {
   show();
 }
-
-show();
