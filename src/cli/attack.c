@@ -41,6 +41,22 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
                  (double)c->confidence, (double)c->learning_rate, c->max_iter,
                  c->binary_search_steps, c->targeted ? " targeted" : "");
         break;
+    /* black-box attacks */
+    case ADVLAB_ATTACK_SQUARE:
+        snprintf(out, size, "%s eps %g norm %s p_init %g max_iter %d nb_restarts %d", name,
+                 (double)c->eps, norm, (double)c->p_init, c->max_iter, c->nb_restarts);
+        break;
+    case ADVLAB_ATTACK_HOPSKIPJUMP:
+        snprintf(out, size, "%s norm %s max_iter %d max_eval %d init_eval %d max_queries %d%s",
+                 name, norm, c->max_iter, c->max_eval, c->init_eval, c->max_queries,
+                 c->targeted ? " targeted" : "");
+        break;
+    case ADVLAB_ATTACK_BOUNDARY:
+        snprintf(out, size, "%s delta %g epsilon %g max_iter %d sample_size %d max_queries %d%s",
+                 name, (double)c->delta, (double)c->epsilon, c->max_iter, c->sample_size,
+                 c->max_queries, c->targeted ? " targeted" : "");
+        break;
+        /* end black-box attacks */
     }
 }
 
