@@ -299,7 +299,7 @@ typedef struct {
     int num_trial;    /* boundary: trials to find a step that stays adversarial, 25 */
     int sample_size;  /* boundary: orthogonal candidates per trial, 20 */
     /* end black-box attacks */
-    uint64_t seed;           /* random starts */
+    uint64_t seed; /* random starts */
 } advlab_attack_config;
 
 /* ART's defaults for the named attack (names above). Unknown names fail

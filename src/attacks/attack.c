@@ -73,8 +73,8 @@ static const advlab__cfg_field fields[] = {
      "the first square's share of the image"},
     {"nb_restarts", ADVLAB__CFG_INT, offsetof(advlab_attack_config, nb_restarts), 1, 1, INT_MAX, 0,
      KIND(SQUARE), NULL, "restarts from x, each with max_iter queries"},
-    {"max_queries", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_queries), 10000, 1,
-     INT_MAX, 0, DECISION_KINDS, NULL, "the query budget per image"},
+    {"max_queries", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_queries), 10000, 1, INT_MAX,
+     0, DECISION_KINDS, NULL, "the query budget per image"},
     {"max_eval", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_eval), 10000, 1, INT_MAX, 0,
      KIND(HOPSKIPJUMP), NULL, "most queries of one gradient estimate"},
     {"init_eval", ADVLAB__CFG_INT, offsetof(advlab_attack_config, init_eval), 100, 1, INT_MAX, 0,
@@ -91,8 +91,8 @@ static const advlab__cfg_field fields[] = {
      "the factor both step sizes adapt by"},
     {"num_trial", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_trial), 25, 1, INT_MAX, 0,
      KIND(BOUNDARY), NULL, "trials to find a step that stays adversarial"},
-    {"sample_size", ADVLAB__CFG_INT, offsetof(advlab_attack_config, sample_size), 20, 1, 100000,
-     0, KIND(BOUNDARY), NULL, "orthogonal candidates per trial"},
+    {"sample_size", ADVLAB__CFG_INT, offsetof(advlab_attack_config, sample_size), 20, 1, 100000, 0,
+     KIND(BOUNDARY), NULL, "orthogonal candidates per trial"},
     /* end black-box attacks */
     {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 1, 0, 0, 0, 0, NULL,
      "random starts"},
@@ -245,9 +245,8 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
         a->satisfied = flags ? malloc(flags) : NULL;
         if (!a->img || (flags && !a->satisfied)) {
             advlab_attack_free(a);
-            return advlab__fail(ADVLAB_E_NOMEM,
-                                "attack %s: cannot allocate the state of %d images", name,
-                                net->max_batch);
+            return advlab__fail(ADVLAB_E_NOMEM, "attack %s: cannot allocate the state of %d images",
+                                name, net->max_batch);
         }
     }
     /* end black-box attacks */
@@ -319,7 +318,8 @@ static advlab_status run_method(advlab_attack *a, const float *x, const int32_t 
     /* black-box attacks */
     case ADVLAB_ATTACK_SQUARE: return advlab__attack_square(a, x, y, n, x_adv);
     case ADVLAB_ATTACK_HOPSKIPJUMP: return advlab__attack_hopskipjump(a, x, y, n, x_adv);
-    case ADVLAB_ATTACK_BOUNDARY: return advlab__attack_boundary(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_BOUNDARY:
+        return advlab__attack_boundary(a, x, y, n, x_adv);
         /* end black-box attacks */
     }
     return advlab__fail(ADVLAB_E_ARG, "attack kind %d is unknown", (int)a->cfg.kind);

@@ -45,10 +45,10 @@ struct advlab_attack {
     };
     advlab_attack_counts counts; /* the net's images forward and backward during runs */
     /* black-box attacks (blackbox.h): per-image state, allocated at create */
-    advlab__bb_image *img;     /* (max_batch) */
-    uint8_t *satisfied;        /* boundary: (max_batch, sample_size) candidates' outcomes */
-    uint64_t run_key;          /* drawn from rng once per advlab_attack_run */
-    int chunk_start;           /* the index, in the run, of the chunk's first image */
+    advlab__bb_image *img; /* (max_batch) */
+    uint8_t *satisfied;    /* boundary: (max_batch, sample_size) candidates' outcomes */
+    uint64_t run_key;      /* drawn from rng once per advlab_attack_run */
+    int chunk_start;       /* the index, in the run, of the chunk's first image */
     /* end black-box attacks */
 };
 

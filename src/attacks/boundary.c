@@ -73,12 +73,12 @@ static advlab_status queue_orthogonal(advlab__bb_run *r, int j)
         return ADVLAB_OK;
     im->replay = im->rng, im->drawn_step = im->step;
     im->hits = 0, im->taken = 0;
+    im->phase = BOUNDARY_ORTHOGONAL; /* before the adds: a full queue is taken at once */
     for (int k = 0; k < a->cfg.sample_size; k++) {
         float *row;
         TRY(advlab__bb_add(r, j, &row));
         candidate(&im->rng, im->step, r->x + j * d, r->x_adv + j * d, d, row);
     }
-    im->phase = BOUNDARY_ORTHOGONAL;
     return ADVLAB_OK;
 }
 

@@ -58,8 +58,8 @@ static void interpolate(const advlab_attack *a, const float *x, const float *x_a
 }
 
 /* A binary search between x (lo) and x_adv (hi, adversarial) to tol. */
-static void begin_search(advlab_attack *a, advlab__bb_image *im, const float *x,
-                         const float *x_adv, int l2, float tol)
+static void begin_search(advlab_attack *a, advlab__bb_image *im, const float *x, const float *x_adv,
+                         int l2, float tol)
 {
     im->lo = 0.0f;
     im->hi = l2 ? 1.0f : distance(a, x, x_adv, 0);

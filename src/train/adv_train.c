@@ -252,7 +252,8 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
             a->binary_search_steps, a->max_iter);
     /* black-box attacks */
     case ADVLAB_ATTACK_SQUARE:
-        return snprintf(text, len, "square norm=%g eps=%g p_init=%g nb_restarts=%d max_iter=%d seed=%llu",
+        return snprintf(text, len,
+                        "square norm=%g eps=%g p_init=%g nb_restarts=%d max_iter=%d seed=%llu",
                         (double)a->norm, (double)a->eps, (double)a->p_init, a->nb_restarts,
                         a->max_iter, (unsigned long long)a->seed);
     case ADVLAB_ATTACK_HOPSKIPJUMP:
