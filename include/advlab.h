@@ -351,7 +351,7 @@ advlab_status advlab_attack_run_queries(advlab_attack *a, const float *x, const 
 /* What an attack's runs have cost the model since create, counted in the
  * net itself: images passed forward, and images passed backward (gradient
  * calls; zero for square, hopskipjump and boundary). Doubles, exact to
- * 2^53. */
+ * 2^53; a NULL attack has cost nothing. */
 typedef struct {
     double forward_images;
     double backward_images;

@@ -389,6 +389,7 @@ advlab_status advlab_attack_run_queries(advlab_attack *a, const float *x, const 
 
 void advlab_attack_counts_get(const advlab_attack *a, advlab_attack_counts *out)
 {
-    *out = a->counts;
+    if (out)
+        *out = a ? a->counts : (advlab_attack_counts){0, 0};
 }
 /* end black-box attacks */
