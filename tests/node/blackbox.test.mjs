@@ -104,7 +104,7 @@ describe('black-box attacks', () => {
       [{ name: 'hopskipjump', max_queries: 0 }, /attack hopskipjump: max_queries 0 must be >= 1/],
       [{ name: 'square', eps: -0.1 }, /attack square: eps -0.1 must be finite and >= 0/],
       [{ name: 'square', eps: NaN }, /attack square: eps nan/i],
-      [{ name: 'square', targeted: true }, /attack square: has no targeted variant/],
+      [{ name: 'square', targeted: true }, /attack square: key "targeted" does not apply/],
       [{ name: 'boundary', step_adapt: 1 }, /attack boundary: step_adapt 1 is out of range/],
       [{ name: 'square', max_queries: 10 }, /max_queries/],
     ];
