@@ -270,12 +270,24 @@ int cli_attack(const cli_options *o)
             rc = cli_fail_status();
             goto done;
         }
-        if (attack_and_measure(net, &cfg, pre, ATTACK_NAIVE, x, y, targets, n, x_bpda, queries,
-                               scratch, &rows[2]) ||
-            attack_and_measure(net, &cfg, pre, ATTACK_BPDA, x, y, targets, n, x_bpda, queries,
-                               scratch, &rows[3]))
-            goto done;
-        n_rows = 4;
+        /* A black-box attack has no gradient to cross the defence with: it
+         * queries the defended model, once. */
+        static char blackbox_row[96];
+        snprintf(blackbox_row, sizeof blackbox_row, "%s, black-box attack on it", o->defence);
+        if (rows[0].cost.blackbox) {
+            rows[2].name = blackbox_row;
+            if (attack_and_measure(net, &cfg, pre, ATTACK_BPDA, x, y, targets, n, x_bpda, queries,
+                                   scratch, &rows[2]))
+                goto done;
+            n_rows = 3;
+        } else {
+            if (attack_and_measure(net, &cfg, pre, ATTACK_NAIVE, x, y, targets, n, x_bpda, queries,
+                                   scratch, &rows[2]) ||
+                attack_and_measure(net, &cfg, pre, ATTACK_BPDA, x, y, targets, n, x_bpda, queries,
+                                   scratch, &rows[3]))
+                goto done;
+            n_rows = 4;
+        }
     }
     if (o->out && cli_write_images(o->out, x, x_adv, n, advlab_dataset_height(test),
                                    advlab_dataset_width(test)))
@@ -311,7 +323,10 @@ int cli_attack(const cli_options *o)
                    "images the attack moved. A black-box attack takes no gradient: its backward\n"
                    "count is 0.\n",
                    rows[0].cost.budget, rows[0].cost.moved);
-        if (pre)
+        if (pre && rows[0].cost.blackbox)
+            printf("\nThe black-box attack sees only the defended model's answers, so a defence\n"
+                   "that hides the gradient does not slow it down.\n");
+        else if (pre)
             printf("\nThe naive attack differentiates through the defence and can be fooled by\n"
                    "gradient masking; the adaptive attack (BPDA) passes the gradient straight\n"
                    "through. A defence must be judged under the adaptive attack.\n");
