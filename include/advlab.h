@@ -246,7 +246,19 @@ advlab_status advlab_net_from_weights(const char *name, const uint8_t *bytes, si
  *   "deepfool"    DeepFool (Moosavi-Dezfooli), overshoot applied once at
  *                 the end: x + (1+overshoot)(x_df - x).
  *   "newtonfool"  NewtonFool (Jang et al.), step strength eta.
- *   "cw"          Carlini-Wagner L2: tanh-space Adam, binary search on c. */
+ *   "cw"          Carlini-Wagner L2: tanh-space Adam, binary search on c.
+ * The black-box attacks never take a gradient; each image has a budget of
+ * queries (images passed forward) and its own random stream, so no image's
+ * result depends on the others in its batch:
+ *   "square"      SquareAttack (Andriushchenko et al.), score-based: random
+ *                 squares kept when they lower the logit margin; norm inf
+ *                 or 2; max_iter is the budget per restart.
+ *   "hopskipjump" HopSkipJump (Chen et al.), decision-based: binary search
+ *                 to the boundary, a gradient estimated from labels, a
+ *                 geometric step; norm 2 or inf; budget max_queries.
+ *   "boundary"    BoundaryAttack (Brendel et al.), decision-based: random
+ *                 orthogonal steps along the boundary and steps towards x,
+ *                 each size adapted; budget max_queries. */
 
 typedef enum {
     ADVLAB_ATTACK_FGSM = 0,
@@ -255,6 +267,11 @@ typedef enum {
     ADVLAB_ATTACK_DEEPFOOL = 3,
     ADVLAB_ATTACK_NEWTONFOOL = 4,
     ADVLAB_ATTACK_CW = 5,
+    /* black-box attacks */
+    ADVLAB_ATTACK_SQUARE = 6,
+    ADVLAB_ATTACK_HOPSKIPJUMP = 7,
+    ADVLAB_ATTACK_BOUNDARY = 8,
+    /* end black-box attacks */
 } advlab_attack_kind;
 
 typedef struct {
@@ -272,7 +289,20 @@ typedef struct {
     float learning_rate;     /* cw: Adam step in tanh space, 0.1 */
     float initial_const;     /* cw: first trade-off constant c, 0.01 */
     int binary_search_steps; /* cw: 10 */
-    uint64_t seed;           /* random starts */
+    /* black-box attacks (square, hopskipjump, boundary) */
+    float p_init;     /* square: the first square's share of the image, 0.8 */
+    int nb_restarts;  /* square: restarts from x, each with max_iter queries, 1 */
+    int max_queries;  /* hopskipjump/boundary: the query budget per image, 10000 */
+    int max_eval;     /* hopskipjump: most queries of one gradient estimate, 10000 */
+    int init_eval;    /* hopskipjump: queries of the first gradient estimate, 100 */
+    int init_size;    /* hopskipjump/boundary: random draws to find a start, 100 */
+    float delta;      /* boundary: first orthogonal step, relative to ||x_adv - x||, 0.01 */
+    float epsilon;    /* boundary: first step towards x, a share of x - x_adv, 0.01 */
+    float step_adapt; /* boundary: the factor both steps adapt by, 0.667 */
+    int num_trial;    /* boundary: trials to find a step that stays adversarial, 25 */
+    int sample_size;  /* boundary: orthogonal candidates per trial, 20 */
+    /* end black-box attacks */
+    uint64_t seed; /* random starts */
 } advlab_attack_config;
 
 /* ART's defaults for the named attack (names above). Unknown names fail
@@ -314,6 +344,23 @@ advlab_status advlab_attack_set_grad_mode(advlab_attack *a, advlab_grad_mode mod
  * give fixed results. */
 advlab_status advlab_attack_run(advlab_attack *a, const float *x, const int32_t *y, int n,
                                 float *x_adv);
+/* black-box attacks: queries and gradients */
+/* advlab_attack_run, and queries (n) receives the model queries each image
+ * cost: the images of it passed forward, at most its budget (square:
+ * nb_restarts * max_iter; hopskipjump, boundary: max_queries). Only the
+ * black-box kinds count per image; others fail with ADVLAB_E_ARG. */
+advlab_status advlab_attack_run_queries(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                        float *x_adv, int32_t *queries);
+/* What an attack's runs have cost the model since create, counted in the
+ * net itself: images passed forward, and images passed backward (gradient
+ * calls; zero for square, hopskipjump and boundary). Doubles, exact to
+ * 2^53; a NULL attack has cost nothing. */
+typedef struct {
+    double forward_images;
+    double backward_images;
+} advlab_attack_counts;
+void advlab_attack_counts_get(const advlab_attack *a, advlab_attack_counts *out);
+/* end black-box attacks */
 
 /* --------------------------------------------------- pre-processors
  *   "squeeze"  feature squeezing: rint(x*(2^bits-1))/(2^bits-1), bits 1..8

@@ -566,8 +566,8 @@ static void test_config(void)
     CHECK_FAILS(advlab_attack_config_default("fgm", &cfg), ADVLAB_E_ARG,
                 "attack \"fgm\" is unknown; known: fgsm, bim, pgd, deepfool, newtonfool, cw");
     CHECK_FAILS(
-        advlab_attack_config_set(&cfg, "epsilon", 0.1), ADVLAB_E_ARG,
-        "attack fgsm: unknown key \"epsilon\"; valid keys: norm, eps, eps_step, targeted, num_random_init, "
+        advlab_attack_config_set(&cfg, "eps_iter", 0.1), ADVLAB_E_ARG,
+        "attack fgsm: unknown key \"eps_iter\"; valid keys: norm, eps, eps_step, targeted, num_random_init, "
         "minimal, seed");
     CHECK_FAILS(advlab_attack_config_set(&cfg, "eta", 0.1), ADVLAB_E_ARG,
                 "attack fgsm: key \"eta\" does not apply; fgsm takes norm, eps");

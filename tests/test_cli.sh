@@ -227,6 +227,15 @@ grep -q 'adaptive attack (BPDA)' "$work/out" || fail "attack --defence lacks the
 checks=$((checks + 1))
 head -c 8 "$work/grid.png" | od -An -c | grep -q 'P   N   G' || fail "attack --out grid.png is not a PNG"
 expect_ok "$advlab" attack --model "$m" --attack deepfool --max-iter 20 --limit 10 --data "$data"
+# ---- black-box attacks: budgets, queries per image, no gradients
+expect_error 1 'max_queries 0 must be >= 1' -- "$advlab" attack --model "$m" --method hopskipjump \
+    --max-queries 0 --limit 5 --data "$data"
+expect_error 1 '--method is another name for --attack' -- "$advlab" attack --model "$m" \
+    --attack fgsm --method square --limit 5 --data "$data"
+expect_ok "$advlab" attack --model "$m" --method boundary --max-queries 50 --limit 8 --data "$data" --json
+checks=$((checks + 1))
+grep -q '"backward_images":0,"queries_mean":[0-9.]*,"queries_median":[0-9.]*,"queries_max":\([1-4][0-9]\|50\|[0-9]\),"query_budget":50' \
+    "$work/out" || fail "attack --method boundary: no queries within the budget or a gradient: $(cat "$work/out")"
 expect_ok "$advlab" predict --model "$m" --data "$data" --limit 3 --inputs-out "$work/x3.bin" \
     --probs-out "$work/p3.bin" --postprocess class_labels
 checks=$((checks + 1))

@@ -621,6 +621,31 @@ export class Attack extends Owned {
         targets?: Int32Array | number[];
     }): Float32Array;
     /**
+     * Adversarial versions of n images, as run, with the model queries each image cost (the
+     * black-box attacks only: square, hopskipjump, boundary), never more than its budget.
+     * @param {Float32Array|number[]} x n*inputSize floats in [0,1]
+     * @param {object} [opts] as for run
+     * @param {Int32Array|number[]} [opts.labels]
+     * @param {Int32Array|number[]} [opts.targets]
+     * @returns {{xAdv: Float32Array, queries: Int32Array}} copies
+     */
+    runQueries(x: Float32Array | number[], opts?: {
+        labels?: Int32Array | number[];
+        targets?: Int32Array | number[];
+    }): {
+        xAdv: Float32Array;
+        queries: Int32Array;
+    };
+    /**
+     * What this attack's runs have cost the model since it was made, counted in the net: images
+     * passed forward (queries) and backward (gradient calls; 0 for the black-box attacks).
+     * @returns {{forwardImages: number, backwardImages: number}}
+     */
+    counts(): {
+        forwardImages: number;
+        backwardImages: number;
+    };
+    /**
      * Attacks the defended model net(pre(x)) instead; null restores the plain model. pre is
      * borrowed: freeing it frees this attack.
      * @param {Preprocessor|null} pre
@@ -835,7 +860,7 @@ export type CertifiedTraining = {
 export type ConfigKeys = {
     [key: string]: number | boolean | string | bigint | undefined;
 };
-export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw";
+export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw" | "square" | "hopskipjump" | "boundary";
 /**
  * {name, ...keys of advlab_attack_config}
  */

@@ -75,7 +75,10 @@
 //   lab.countCorrect(net, x, labels)            // how many of x the net classifies right
 //   lab.perturbationNorms(x, xAdv)              // {l0, l2, linf} of one image's xAdv - x
 //
-// The attacks: fgsm, bim, pgd, deepfool, newtonfool, cw. Pre-processors:
+// The attacks: fgsm, bim, pgd, deepfool, newtonfool, cw, and the black-box square, hopskipjump
+// and boundary, which take no gradient and count their queries per image
+// (attack.runQueries(x) -> {xAdv, queries}; attack.counts() -> {forwardImages, backwardImages}).
+// Pre-processors:
 // squeeze, median, jpeg, noise. Post-processors: reverse_sigmoid,
 // high_confidence, rounded, class_labels. include/advlab.h lists every key.
 
@@ -129,6 +132,7 @@ const EXPORTS = [
   'trainer_create', 'trainer_free', 'trainer_run', 'trainer_progress',
   'trainer_finished', 'trainer_state_size', 'trainer_state_save', 'trainer_state_restore',
   'attack_create', 'attack_free', 'attack_set_preprocessor', 'attack_set_grad_mode', 'attack_run',
+  'attack_run_queries', 'attack_counts', // the black-box attacks' queries, every attack's counts
   'preprocessor_create', 'preprocessor_free', 'preprocessor_apply', 'postprocess',
   'squeeze_detector_create', 'binary_detector_create', 'binary_detector_train', 'detector_free',
   'detector_score', 'detector_calibrate', 'detector_threshold', 'detector_set_threshold',
@@ -1796,7 +1800,10 @@ export class Net extends Owned {
  *   ('sgd', 'inf') and seeds (u64).
  */
 
-/** @typedef {'fgsm'|'bim'|'pgd'|'deepfool'|'newtonfool'|'cw'} AttackName */
+/**
+ * @typedef {'fgsm'|'bim'|'pgd'|'deepfool'|'newtonfool'|'cw'|'square'|'hopskipjump'|'boundary'}
+ *   AttackName
+ */
 
 /**
  * @typedef {{name: AttackName} & ConfigKeys} AttackConfig {name, ...keys of advlab_attack_config}
@@ -1948,6 +1955,36 @@ export class Attack extends Owned {
    * @returns {Float32Array} n*inputSize adversarial images (a copy)
    */
   run(x, opts = {}) {
+    return this.#run(x, opts, false).xAdv;
+  }
+
+  /**
+   * Adversarial versions of n images, as run, with the model queries each image cost (the
+   * black-box attacks only: square, hopskipjump, boundary), never more than its budget.
+   * @param {Float32Array|number[]} x n*inputSize floats in [0,1]
+   * @param {object} [opts] as for run
+   * @param {Int32Array|number[]} [opts.labels]
+   * @param {Int32Array|number[]} [opts.targets]
+   * @returns {{xAdv: Float32Array, queries: Int32Array}} copies
+   */
+  runQueries(x, opts = {}) {
+    return this.#run(x, opts, true);
+  }
+
+  /**
+   * What this attack's runs have cost the model since it was made, counted in the net: images
+   * passed forward (queries) and backward (gradient calls; 0 for the black-box attacks).
+   * @returns {{forwardImages: number, backwardImages: number}}
+   */
+  counts() {
+    const core = this.#core;
+    return core.withScratch([core.sizeOf('attack_counts')], (p) => {
+      core.c.attack_counts(this.ptr, p);
+      return core.read('attack_counts', p);
+    });
+  }
+
+  #run(x, opts, withQueries) {
     checkKeys(opts, ['labels', 'targets'], `attack ${this.name}`);
     const { labels, targets } = opts;
     if (this.targeted && labels !== undefined) {
@@ -1962,11 +1999,16 @@ export class Attack extends Owned {
     const n = imageCount(xs, this.#net.inputSize, `attack ${this.name}`);
     const given = this.targeted ? targets : labels;
     const y = given === undefined ? null : labelArray(given, n, `attack ${this.name}`);
-    return core.withScratch([xs.byteLength, xs.byteLength, y ? 4 * n : null], (px, pAdv, py) => {
+    const sizes = [xs.byteLength, xs.byteLength, y ? 4 * n : null, withQueries ? 4 * n : null];
+    return core.withScratch(sizes, (px, pAdv, py, pq) => {
       core.f32(px, xs.length).set(xs);
       if (y) core.i32(py, n).set(y);
+      if (withQueries) {
+        core.check(core.c.attack_run_queries(this.ptr, px, py, n, pAdv, pq));
+        return { xAdv: core.f32(pAdv, xs.length).slice(), queries: core.i32(pq, n).slice() };
+      }
       core.check(core.c.attack_run(this.ptr, px, py, n, pAdv));
-      return core.f32(pAdv, xs.length).slice();
+      return { xAdv: core.f32(pAdv, xs.length).slice() };
     });
   }
 

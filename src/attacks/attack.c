@@ -12,31 +12,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attacks/blackbox.h"
 #include "attacks/methods.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "nn/net.h"
 
-static const char *const kind_names[] = {"fgsm",       "bim", "pgd", "deepfool",
-                                         "newtonfool", "cw",  NULL};
+static const char *const kind_names[] = {"fgsm", "bim", "pgd", "deepfool", "newtonfool", "cw",
+                                         /* black-box attacks */
+                                         "square", "hopskipjump", "boundary",
+                                         /* end black-box attacks */
+                                         NULL};
 
 #define KIND(k) (1u << ADVLAB_ATTACK_##k)
 #define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD))
 #define ITERATIVE_KINDS (KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW))
+/* black-box attacks */
+#define BLACKBOX_KINDS (KIND(SQUARE) | KIND(HOPSKIPJUMP) | KIND(BOUNDARY))
+#define DECISION_KINDS (KIND(HOPSKIPJUMP) | KIND(BOUNDARY))
+static int is_blackbox(const advlab_attack_config *c)
+{
+    return ((1u << c->kind) & BLACKBOX_KINDS) != 0;
+}
+/* end black-box attacks */
 
 /* The settable fields, in struct order, with the kinds each applies to. The
  * seed applies to every kind so that one --seed can be passed to any attack. */
 static const advlab__cfg_field fields[] = {
     {"norm", ADVLAB__CFG_NORM, offsetof(advlab_attack_config, norm), INFINITY, 0, 0, 0,
-     GRADIENT_KINDS, NULL, "the ball: inf, 1 (fgsm) or 2"},
+     GRADIENT_KINDS | KIND(SQUARE) | KIND(HOPSKIPJUMP), NULL,
+     "the ball: inf, 1 (fgsm) or 2 (hopskipjump: 2 by default)"},
     {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps), 0.3, 0, INFINITY, 0,
-     GRADIENT_KINDS, NULL, "radius of the allowed ball"},
+     GRADIENT_KINDS | KIND(SQUARE), NULL, "radius of the allowed ball"},
     {"eps_step", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps_step), 0.1, 0, INFINITY,
      ADVLAB__CFG_MIN_OPEN, GRADIENT_KINDS, NULL, "step size (fgsm: of the minimal search)"},
     {"max_iter", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_iter), 100, 1, INT_MAX, 0,
-     ITERATIVE_KINDS, NULL, "iterations"},
+     ITERATIVE_KINDS | BLACKBOX_KINDS, NULL,
+     "iterations (square: queries per restart; hopskipjump 50, boundary 5000 by default)"},
     {"targeted", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, targeted), 0, 0, 1, 0,
-     GRADIENT_KINDS | KIND(CW), NULL, "1: labels are the targets to reach"},
+     GRADIENT_KINDS | KIND(CW) | DECISION_KINDS, NULL, "1: labels are the targets to reach"},
     {"num_random_init", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_random_init), 0, 0,
      INT_MAX, 0, KIND(FGSM) | KIND(PGD), NULL, "restarts from a random point in the ball"},
     {"minimal", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, minimal), 0, 0, 1, 0, KIND(FGSM),
@@ -53,12 +67,52 @@ static const advlab__cfg_field fields[] = {
      INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
     {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps),
      10, 1, INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
+    /* black-box attacks */
+    {"p_init", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, p_init), 0.8, 0, 1,
+     ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, KIND(SQUARE), NULL,
+     "the first square's share of the image"},
+    {"nb_restarts", ADVLAB__CFG_INT, offsetof(advlab_attack_config, nb_restarts), 1, 1, INT_MAX, 0,
+     KIND(SQUARE), NULL, "restarts from x, each with max_iter queries"},
+    {"max_queries", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_queries), 10000, 1, INT_MAX,
+     0, DECISION_KINDS, NULL, "the query budget per image"},
+    {"max_eval", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_eval), 10000, 1, INT_MAX, 0,
+     KIND(HOPSKIPJUMP), NULL, "most queries of one gradient estimate"},
+    {"init_eval", ADVLAB__CFG_INT, offsetof(advlab_attack_config, init_eval), 100, 1, INT_MAX, 0,
+     KIND(HOPSKIPJUMP), NULL, "queries of the first gradient estimate"},
+    {"init_size", ADVLAB__CFG_INT, offsetof(advlab_attack_config, init_size), 100, 1, INT_MAX, 0,
+     DECISION_KINDS, NULL, "random images tried to find an adversarial start"},
+    {"delta", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, delta), 0.01, 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, KIND(BOUNDARY), NULL,
+     "first orthogonal step, relative to the distance to x"},
+    {"epsilon", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, epsilon), 0.01, 0, 1,
+     ADVLAB__CFG_MIN_OPEN, KIND(BOUNDARY), NULL, "first step towards x, a share of x - x_adv"},
+    {"step_adapt", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, step_adapt), 0.667, 0, 1,
+     ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, KIND(BOUNDARY), NULL,
+     "the factor both step sizes adapt by"},
+    {"num_trial", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_trial), 25, 1, INT_MAX, 0,
+     KIND(BOUNDARY), NULL, "trials to find a step that stays adversarial"},
+    {"sample_size", ADVLAB__CFG_INT, offsetof(advlab_attack_config, sample_size), 20, 1, 100000, 0,
+     KIND(BOUNDARY), NULL, "orthogonal candidates per trial"},
+    /* end black-box attacks */
     {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 1, 0, 0, 0, 0, NULL,
      "random starts"},
 };
 
-const advlab__cfg_spec advlab__attack_spec = ADVLAB__CFG_SPEC(
-    "attack", advlab_attack_config, kind_names, offsetof(advlab_attack_config, kind), fields, NULL);
+/* black-box attacks */
+/* ART's defaults that differ by kind in fields the kinds share. */
+static void kind_defaults(void *config)
+{
+    advlab_attack_config *c = config;
+    if (c->kind == ADVLAB_ATTACK_HOPSKIPJUMP)
+        c->norm = 2.0f, c->max_iter = 50;
+    if (c->kind == ADVLAB_ATTACK_BOUNDARY)
+        c->max_iter = 5000;
+}
+/* end black-box attacks */
+
+const advlab__cfg_spec advlab__attack_spec =
+    ADVLAB__CFG_SPEC("attack", advlab_attack_config, kind_names,
+                     offsetof(advlab_attack_config, kind), fields, kind_defaults);
 
 const char *advlab_attack_name(advlab_attack_kind kind)
 {
@@ -106,9 +160,31 @@ static advlab_status check_combination(const advlab_attack_config *c)
         return advlab__fail(ADVLAB_E_ARG,
                             "attack fgsm: minimal does not take random starts (num_random_init %d)",
                             c->num_random_init);
-    if ((c->kind == ADVLAB_ATTACK_DEEPFOOL || c->kind == ADVLAB_ATTACK_NEWTONFOOL) && c->targeted)
+    if ((c->kind == ADVLAB_ATTACK_DEEPFOOL || c->kind == ADVLAB_ATTACK_NEWTONFOOL ||
+         c->kind == ADVLAB_ATTACK_SQUARE) &&
+        c->targeted)
         return advlab__fail(ADVLAB_E_ARG, "attack %s: has no targeted variant (targeted must be 0)",
                             name);
+    /* black-box attacks */
+    if ((c->kind == ADVLAB_ATTACK_SQUARE || c->kind == ADVLAB_ATTACK_HOPSKIPJUMP) &&
+        c->norm == 1.0f)
+        return advlab__fail(ADVLAB_E_ARG, "attack %s: norm 1 is not inf or 2", name);
+    if (c->kind == ADVLAB_ATTACK_SQUARE && !(c->eps > 0.0f))
+        return advlab__fail(ADVLAB_E_ARG, "attack square: eps %g must be > 0", c->eps);
+    if (c->kind == ADVLAB_ATTACK_SQUARE && c->max_iter < 2)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack square: max_iter %d must be >= 2 (the clean image and the "
+                            "first stripes are queries)",
+                            c->max_iter);
+    if (c->kind == ADVLAB_ATTACK_SQUARE && (int64_t)c->max_iter * c->nb_restarts > INT_MAX)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack square: max_iter %d times nb_restarts %d is over %d queries",
+                            c->max_iter, c->nb_restarts, INT_MAX);
+    if (c->kind == ADVLAB_ATTACK_HOPSKIPJUMP && c->init_eval > c->max_eval)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack hopskipjump: init_eval %d is larger than max_eval %d",
+                            c->init_eval, c->max_eval);
+    /* end black-box attacks */
     return ADVLAB_OK;
 }
 
@@ -162,6 +238,18 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
     a->labels = (int32_t *)p, p += B;
     a->pred = (int32_t *)p;
     advlab__rng_seed(&a->rng, cfg->seed, 4);
+    /* black-box attacks: each image's state, and boundary's candidates' outcomes */
+    if (is_blackbox(cfg)) {
+        size_t flags = cfg->kind == ADVLAB_ATTACK_BOUNDARY ? (size_t)B * cfg->sample_size : 0;
+        a->img = calloc((size_t)B, sizeof *a->img);
+        a->satisfied = flags ? malloc(flags) : NULL;
+        if (!a->img || (flags && !a->satisfied)) {
+            advlab_attack_free(a);
+            return advlab__fail(ADVLAB_E_NOMEM, "attack %s: cannot allocate the state of %d images",
+                                name, net->max_batch);
+        }
+    }
+    /* end black-box attacks */
     *out = a;
     return ADVLAB_OK;
 }
@@ -171,6 +259,8 @@ void advlab_attack_free(advlab_attack *a)
     if (!a)
         return;
     free(a->arena);
+    free(a->img);
+    free(a->satisfied);
     free(a);
 }
 
@@ -225,6 +315,12 @@ static advlab_status run_method(advlab_attack *a, const float *x, const int32_t 
     case ADVLAB_ATTACK_DEEPFOOL: return advlab__attack_deepfool(a, x, y, n, x_adv);
     case ADVLAB_ATTACK_NEWTONFOOL: return advlab__attack_newtonfool(a, x, y, n, x_adv);
     case ADVLAB_ATTACK_CW: return advlab__attack_cw(a, x, y, n, x_adv);
+    /* black-box attacks */
+    case ADVLAB_ATTACK_SQUARE: return advlab__attack_square(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_HOPSKIPJUMP: return advlab__attack_hopskipjump(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_BOUNDARY:
+        return advlab__attack_boundary(a, x, y, n, x_adv);
+        /* end black-box attacks */
     }
     return advlab__fail(ADVLAB_E_ARG, "attack kind %d is unknown", (int)a->cfg.kind);
 }
@@ -233,16 +329,24 @@ static int first_forward_at_x(const advlab_attack_config *c)
 {
     int gradient = c->kind == ADVLAB_ATTACK_FGSM || c->kind == ADVLAB_ATTACK_BIM ||
                    c->kind == ADVLAB_ATTACK_PGD;
-    return gradient && c->num_random_init == 0;
+    /* the black-box attacks' first query is x itself (blackbox.c) */
+    return (gradient && c->num_random_init == 0) || is_blackbox(c);
 }
 
-advlab_status advlab_attack_run(advlab_attack *a, const float *x, const int32_t *y, int n,
-                                float *x_adv)
+/* advlab_attack_run, with queries (may be NULL) for the black-box kinds. */
+static advlab_status run_chunks(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                float *x_adv, int32_t *queries)
 {
     if (!a)
         return advlab__fail(ADVLAB_E_ARG, "attack: NULL");
     TRY(check_run(a, x, y, n, x_adv));
-    for (int b0 = 0; b0 < n; b0 += a->max_batch) {
+    /* One key per run, from the attack's stream: image i of the run draws
+     * from stream i under it, whatever chunk it falls in. */
+    if (is_blackbox(&a->cfg))
+        a->run_key = (uint64_t)advlab__rng_u32(&a->rng) << 32 | advlab__rng_u32(&a->rng);
+    uint64_t forward0 = a->net->forward_images, backward0 = a->net->backward_images;
+    advlab_status st = ADVLAB_OK;
+    for (int b0 = 0; b0 < n && !st; b0 += a->max_batch) {
         int m = n - b0 < a->max_batch ? n - b0 : a->max_batch;
         size_t off = (size_t)b0 * a->in_size;
         /* Without labels, attack the defended model's own answers (ART).
@@ -251,8 +355,41 @@ advlab_status advlab_attack_run(advlab_attack *a, const float *x, const int32_t 
          * the same bits. */
         a->labels_pending = !y && first_forward_at_x(&a->cfg);
         if (!y && !a->labels_pending)
-            TRY(advlab__attack_predict(a, x + off, m, a->labels));
-        TRY(run_method(a, x + off, y ? y + b0 : a->labels, m, x_adv + off));
+            st = advlab__attack_predict(a, x + off, m, a->labels);
+        a->chunk_start = b0;
+        if (!st)
+            st = run_method(a, x + off, y ? y + b0 : a->labels, m, x_adv + off);
+        for (int j = 0; j < m && queries && !st; j++)
+            queries[b0 + j] = a->img[j].queries;
     }
-    return ADVLAB_OK;
+    a->counts.forward_images += (double)(a->net->forward_images - forward0);
+    a->counts.backward_images += (double)(a->net->backward_images - backward0);
+    return st;
 }
+
+advlab_status advlab_attack_run(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                float *x_adv)
+{
+    return run_chunks(a, x, y, n, x_adv, NULL);
+}
+
+/* black-box attacks: queries and gradients */
+advlab_status advlab_attack_run_queries(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                        float *x_adv, int32_t *queries)
+{
+    if (a && !is_blackbox(&a->cfg))
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack %s: counts no queries per image (only square, hopskipjump "
+                            "and boundary do; see advlab_attack_counts_get)",
+                            kind_names[a->cfg.kind]);
+    if (a && !queries)
+        return advlab__fail(ADVLAB_E_ARG, "attack %s: queries is NULL", kind_names[a->cfg.kind]);
+    return run_chunks(a, x, y, n, x_adv, queries);
+}
+
+void advlab_attack_counts_get(const advlab_attack *a, advlab_attack_counts *out)
+{
+    if (out)
+        *out = a ? a->counts : (advlab_attack_counts){0, 0};
+}
+/* end black-box attacks */

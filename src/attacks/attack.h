@@ -12,6 +12,10 @@
 #include "base/rng.h"
 #include "nn/net.h"
 
+/* black-box attacks */
+typedef struct advlab__bb_image advlab__bb_image; /* blackbox.h */
+/* end black-box attacks */
+
 /* advlab_attack_config's fields, for the setter, the checks and --help. */
 extern const advlab__cfg_spec advlab__attack_spec;
 
@@ -36,8 +40,16 @@ struct advlab_attack {
     int labels_pending;  /* labels = argmax of the next forward, which is at the clean x */
     union {              /* (max_batch) scratch, named by the method using it: */
         int32_t *pred;   /* FGSM, BIM, PGD: the predictions of the last check */
-        int32_t *active; /* DeepFool, NewtonFool, C&W: indices of the images still attacked */
+        int32_t *active; /* DeepFool, NewtonFool, C&W: indices of the images still attacked;
+                            black-box: the image each queued query row belongs to */
     };
+    advlab_attack_counts counts; /* the net's images forward and backward during runs */
+    /* black-box attacks (blackbox.h): per-image state, allocated at create */
+    advlab__bb_image *img; /* (max_batch) */
+    uint8_t *satisfied;    /* boundary: (max_batch, sample_size) candidates' outcomes */
+    uint64_t run_key;      /* drawn from rng once per advlab_attack_run */
+    int chunk_start;       /* the index, in the run, of the chunk's first image */
+    /* end black-box attacks */
 };
 
 /* Forward pass of n images through pre (if set) and the net: *logits is a
@@ -53,6 +65,8 @@ advlab_status advlab__attack_loss_grad(advlab_attack *a, const float *x, const i
                                        float *grad);
 /* pred[b] = argmax of the defended model's logits for image b (first max). */
 advlab_status advlab__attack_predict(advlab_attack *a, const float *x, int n, int32_t *pred);
+/* Two independent standard normals (Marsaglia's polar method). */
+void advlab__attack_normal_pair(advlab_rng *rng, float *z0, float *z1);
 /* out = clip(x + a uniform point of the cfg.norm ball of radius eps, 0, 1),
  * as ART's random_sphere; draws from a->rng. */
 void advlab__attack_random_start(advlab_attack *a, const float *x, int n, float *out);

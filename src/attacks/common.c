@@ -74,8 +74,7 @@ advlab_status advlab__attack_predict(advlab_attack *a, const float *x, int n, in
 
 /* ------------------------------------------------------- random start */
 
-/* Two independent standard normals (Marsaglia's polar method). */
-static void normal_pair(advlab_rng *rng, float *z0, float *z1)
+void advlab__attack_normal_pair(advlab_rng *rng, float *z0, float *z1)
 {
     float u, v, s;
     do {
@@ -99,7 +98,7 @@ static void sample_l2(advlab_rng *rng, float eps, int d, float *out)
 {
     for (int i = 0; i < d; i += 2) {
         float z0, z1;
-        normal_pair(rng, &z0, &z1);
+        advlab__attack_normal_pair(rng, &z0, &z1);
         out[i] = z0;
         if (i + 1 < d)
             out[i + 1] = z1;

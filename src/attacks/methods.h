@@ -18,5 +18,13 @@ advlab_status advlab__attack_newtonfool(advlab_attack *a, const float *x, const 
                                         float *x_adv);
 advlab_status advlab__attack_cw(advlab_attack *a, const float *x, const int32_t *y, int n,
                                 float *x_adv);
+/* black-box attacks (blackbox.h) */
+advlab_status advlab__attack_square(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                    float *x_adv);
+advlab_status advlab__attack_hopskipjump(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                         float *x_adv);
+advlab_status advlab__attack_boundary(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                      float *x_adv);
+/* end black-box attacks */
 
 #endif

@@ -41,6 +41,22 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
                  (double)c->confidence, (double)c->learning_rate, c->max_iter,
                  c->binary_search_steps, c->targeted ? " targeted" : "");
         break;
+    /* black-box attacks */
+    case ADVLAB_ATTACK_SQUARE:
+        snprintf(out, size, "%s eps %g norm %s p_init %g max_iter %d nb_restarts %d", name,
+                 (double)c->eps, norm, (double)c->p_init, c->max_iter, c->nb_restarts);
+        break;
+    case ADVLAB_ATTACK_HOPSKIPJUMP:
+        snprintf(out, size, "%s norm %s max_iter %d max_eval %d init_eval %d max_queries %d%s",
+                 name, norm, c->max_iter, c->max_eval, c->init_eval, c->max_queries,
+                 c->targeted ? " targeted" : "");
+        break;
+    case ADVLAB_ATTACK_BOUNDARY:
+        snprintf(out, size, "%s delta %g epsilon %g max_iter %d sample_size %d max_queries %d%s",
+                 name, (double)c->delta, (double)c->epsilon, c->max_iter, c->sample_size,
+                 c->max_queries, c->targeted ? " targeted" : "");
+        break;
+        /* end black-box attacks */
     }
 }
 
@@ -62,22 +78,83 @@ static int make_targets(const char *spec, const int32_t *y, int n, int classes, 
     return 0;
 }
 
+/* black-box attacks: what a run cost */
+typedef struct {
+    int blackbox;                /* whether the per-image query figures below are set */
+    double mean, median, max;    /* queries per image */
+    int budget;                  /* the most an image may make */
+    int moved;                   /* images with x_adv != x */
+    double median_l2;            /* over the moved images; 0 when none moved */
+    advlab_attack_counts counts; /* images through the net, forward and backward */
+} run_cost;
+
+static int compare_doubles(const void *p, const void *q)
+{
+    double a = *(const double *)p, b = *(const double *)q;
+    return (a > b) - (a < b);
+}
+
+/* The median of v[0..n) (sorted in place); 0 when n is 0. */
+static double median(double *v, int n)
+{
+    if (n == 0)
+        return 0.0;
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Fills the query figures from queries (n) and the L2 of the moved images;
+ * scratch holds n doubles. */
+static void summarise_queries(const advlab_attack_config *c, const int32_t *queries, const float *x,
+                              const float *x_adv, int n, int d, double *scratch, run_cost *cost)
+{
+    cost->blackbox = 1;
+    cost->budget = c->kind == ADVLAB_ATTACK_SQUARE ? c->nb_restarts * c->max_iter : c->max_queries;
+    double sum = 0.0, most = 0.0;
+    for (int i = 0; i < n; i++) {
+        sum += queries[i], most = queries[i] > most ? queries[i] : most;
+        scratch[i] = queries[i];
+    }
+    cost->mean = sum / n, cost->max = most, cost->median = median(scratch, n);
+    cost->moved = 0;
+    for (int i = 0; i < n; i++) {
+        double ss = 0.0;
+        for (int k = 0; k < d; k++) {
+            double v = (double)x_adv[(size_t)i * d + k] - x[(size_t)i * d + k];
+            ss += v * v;
+        }
+        if (ss > 0.0)
+            scratch[cost->moved++] = sqrt(ss);
+    }
+    cost->median_l2 = median(scratch, cost->moved);
+}
+/* end black-box attacks */
+
 typedef struct {
     const char *name;
     advlab_attack_metrics m;
     double seconds;
+    run_cost cost;
 } attack_row;
 
 static void print_row(const attack_row *r, int json, int first)
 {
     const advlab_attack_metrics *m = &r->m;
-    if (json)
+    const run_cost *c = &r->cost;
+    if (json) {
         printf(
             "%s{\"name\":\"%s\",\"n\":%d,\"clean_accuracy\":%.6f,\"adv_accuracy\":%.6f,\"success_rate\":%.6f,"
-            "\"mean_l0\":%.3f,\"mean_l2\":%.6f,\"mean_linf\":%.6f,\"seconds\":%.3f}",
+            "\"mean_l0\":%.3f,\"mean_l2\":%.6f,\"mean_linf\":%.6f,\"seconds\":%.3f",
             first ? "" : ",", r->name, m->n, m->clean_accuracy, m->adv_accuracy, m->success_rate,
             m->mean_l0, m->mean_l2, m->mean_linf, r->seconds);
-    else
+        printf(",\"forward_images\":%.0f,\"backward_images\":%.0f", c->counts.forward_images,
+               c->counts.backward_images);
+        if (c->blackbox)
+            printf(",\"queries_mean\":%.3f,\"queries_median\":%.1f,\"queries_max\":%.0f,"
+                   "\"query_budget\":%d,\"moved\":%d,\"median_l2_moved\":%.6f",
+                   c->mean, c->median, c->max, c->budget, c->moved, c->median_l2);
+        printf("}");
+    } else
         printf("%-40s %8.2f%% %8.2f%% %8.2f%% %8.1f %8.4f %8.4f %8.2f\n", r->name,
                100 * m->clean_accuracy, 100 * m->adv_accuracy, 100 * m->success_rate, m->mean_l0,
                m->mean_l2, m->mean_linf, r->seconds);
@@ -87,12 +164,15 @@ static void print_row(const attack_row *r, int json, int first)
  * through it (naive), or it passes the gradient straight through (BPDA). */
 enum { ATTACK_BARE, ATTACK_NAIVE, ATTACK_BPDA };
 
-/* Runs the attack as `through` says and measures it behind pre. */
+/* Runs the attack as `through` says and measures it behind pre; queries
+ * and scratch (n each) take the black-box kinds' queries per image. */
 static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg,
                               advlab_preprocessor *pre, int through, const float *x,
                               const int32_t *y, const int32_t *targets, int n, float *x_adv,
-                              attack_row *row)
+                              int32_t *queries, double *scratch, attack_row *row)
 {
+    int blackbox = cfg->kind == ADVLAB_ATTACK_SQUARE || cfg->kind == ADVLAB_ATTACK_HOPSKIPJUMP ||
+                   cfg->kind == ADVLAB_ATTACK_BOUNDARY;
     advlab_attack *a = NULL;
     double start = cli_now();
     advlab_status st = advlab_attack_create(net, cfg, &a);
@@ -102,8 +182,14 @@ static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg,
                                                                     : ADVLAB_GRAD_BPDA);
     }
     if (!st)
-        st = advlab_attack_run(a, x, targets, n, x_adv);
+        st = blackbox ? advlab_attack_run_queries(a, x, targets, n, x_adv, queries)
+                      : advlab_attack_run(a, x, targets, n, x_adv);
     row->seconds = cli_now() - start;
+    if (!st)
+        advlab_attack_counts_get(a, &row->cost.counts);
+    if (!st && blackbox)
+        summarise_queries(cfg, queries, x, x_adv, n, advlab_net_input_size(net), scratch,
+                          &row->cost);
     if (!st)
         st = advlab_attack_metrics_compute(net, pre, x, x_adv, y, targets, n, &row->m, NULL);
     advlab_attack_free(a);
@@ -115,7 +201,10 @@ int cli_attack(const cli_options *o)
     if (!o->model)
         return cli_fail("attack: --model FILE is required (see advlab attack --help)");
     advlab_attack_config cfg;
-    if (cli_parse_spec("--attack", o->attack ? o->attack : "fgsm", &advlab__attack_spec, &cfg))
+    if (o->attack && o->method)
+        return cli_fail("attack: --method is another name for --attack; give one of them");
+    const char *method = o->attack ? o->attack : o->method ? o->method : "fgsm";
+    if (cli_parse_spec(o->attack ? "--attack" : "--method", method, &advlab__attack_spec, &cfg))
         return 2;
     const cli_config configs[] = {{&advlab__attack_spec, &cfg}};
     int rc = cli_apply_settings(o, configs, 1);
@@ -126,7 +215,8 @@ int cli_attack(const cli_options *o)
     advlab_preprocessor *pre = NULL;
     advlab_preprocess_config pre_cfg;
     float *x = NULL, *x_adv = NULL, *x_bpda = NULL;
-    int32_t *y = NULL, *targets = NULL;
+    int32_t *y = NULL, *targets = NULL, *queries = NULL;
+    double *scratch = NULL;
     int n = o->limit > 0 ? o->limit : DEFAULT_IMAGES;
     rc = 1;
     if (cli_load_model(o->model, 256, &net) || cli_load_split(o->data, "t10k", &test) ||
@@ -154,7 +244,9 @@ int cli_attack(const cli_options *o)
     size_t floats = (size_t)n * advlab_net_input_size(net);
     x_adv = malloc(sizeof(float) * floats);
     x_bpda = malloc(sizeof(float) * floats);
-    if (!x_adv || !x_bpda) {
+    queries = malloc(sizeof(int32_t) * n);
+    scratch = malloc(sizeof(double) * n);
+    if (!x_adv || !x_bpda || !queries || !scratch) {
         rc = cli_fail("attack: out of memory for %d images", n);
         goto done;
     }
@@ -162,7 +254,8 @@ int cli_attack(const cli_options *o)
     describe(&cfg, what, sizeof what);
     attack_row rows[4] = {{.name = "attack on the model"}};
     int n_rows = 1;
-    if (attack_and_measure(net, &cfg, NULL, ATTACK_BARE, x, y, targets, n, x_adv, &rows[0]))
+    if (attack_and_measure(net, &cfg, NULL, ATTACK_BARE, x, y, targets, n, x_adv, queries, scratch,
+                           &rows[0]))
         goto done;
     if (pre) {
         static char plain[96], naive[96], adaptive[96];
@@ -172,15 +265,29 @@ int cli_attack(const cli_options *o)
         rows[1].name = plain;
         rows[2].name = naive;
         rows[3].name = adaptive;
-        rows[1].seconds = rows[0].seconds;
+        rows[1].seconds = rows[0].seconds, rows[1].cost = rows[0].cost;
         if (advlab_attack_metrics_compute(net, pre, x, x_adv, y, targets, n, &rows[1].m, NULL)) {
             rc = cli_fail_status();
             goto done;
         }
-        if (attack_and_measure(net, &cfg, pre, ATTACK_NAIVE, x, y, targets, n, x_bpda, &rows[2]) ||
-            attack_and_measure(net, &cfg, pre, ATTACK_BPDA, x, y, targets, n, x_bpda, &rows[3]))
-            goto done;
-        n_rows = 4;
+        /* A black-box attack has no gradient to cross the defence with: it
+         * queries the defended model, once. */
+        static char blackbox_row[96];
+        snprintf(blackbox_row, sizeof blackbox_row, "%s, black-box attack on it", o->defence);
+        if (rows[0].cost.blackbox) {
+            rows[2].name = blackbox_row;
+            if (attack_and_measure(net, &cfg, pre, ATTACK_BPDA, x, y, targets, n, x_bpda, queries,
+                                   scratch, &rows[2]))
+                goto done;
+            n_rows = 3;
+        } else {
+            if (attack_and_measure(net, &cfg, pre, ATTACK_NAIVE, x, y, targets, n, x_bpda, queries,
+                                   scratch, &rows[2]) ||
+                attack_and_measure(net, &cfg, pre, ATTACK_BPDA, x, y, targets, n, x_bpda, queries,
+                                   scratch, &rows[3]))
+                goto done;
+            n_rows = 4;
+        }
     }
     if (o->out && cli_write_images(o->out, x, x_adv, n, advlab_dataset_height(test),
                                    advlab_dataset_width(test)))
@@ -199,7 +306,27 @@ int cli_attack(const cli_options *o)
                o->model, "", "clean", "attacked", "success", "L0", "L2", "Linf", "seconds");
         for (int i = 0; i < n_rows; i++)
             print_row(&rows[i], 0, i == 0);
-        if (pre)
+        printf("\n%-40s %14s %14s %9s %9s %9s %10s\n", "", "forward imgs", "backward imgs",
+               "queries", "median", "max", "median L2");
+        for (int i = 0; i < n_rows; i++) {
+            const run_cost *c = &rows[i].cost;
+            if (i == 1) /* made on the bare model: the first row's run */
+                continue;
+            printf("%-40s %14.0f %14.0f", rows[i].name, c->counts.forward_images,
+                   c->counts.backward_images);
+            if (c->blackbox)
+                printf(" %9.1f %9.0f %9.0f %10.4f", c->mean, c->median, c->max, c->median_l2);
+            printf("\n");
+        }
+        if (rows[0].cost.blackbox)
+            printf("\nQueries are per image, within a budget of %d; the median L2 is over the %d\n"
+                   "images the attack moved. A black-box attack takes no gradient: its backward\n"
+                   "count is 0.\n",
+                   rows[0].cost.budget, rows[0].cost.moved);
+        if (pre && rows[0].cost.blackbox)
+            printf("\nThe black-box attack sees only the defended model's answers, so a defence\n"
+                   "that hides the gradient does not slow it down.\n");
+        else if (pre)
             printf("\nThe naive attack differentiates through the defence and can be fooled by\n"
                    "gradient masking; the adaptive attack (BPDA) passes the gradient straight\n"
                    "through. A defence must be judged under the adaptive attack.\n");
@@ -211,6 +338,8 @@ done:
     free(x);
     free(x_adv);
     free(x_bpda);
+    free(queries);
+    free(scratch);
     free(y);
     free(targets);
     advlab_preprocessor_free(pre);

@@ -186,7 +186,9 @@ static const command commands[] = {
      cli_attack,
      "--model FILE [--attack fgsm] [--limit 1000] [--target K|next] [--defence NAME[:k=v,...]]\n"
      "[--out FILE.idx|FILE.png] [attack settings]\n"
-     "attacks test images and reports accuracy, success rate and norms; with --defence, the\n"
+     "attacks test images and reports accuracy, success rate and norms, the images through the\n"
+     "net forward and backward, and for square, hopskipjump and boundary (--method is the same\n"
+     "as --attack) the queries per image and the median L2; with --defence, the\n"
      "defended model under the attack made on the bare model, the naive one through the\n"
      "defence's true gradient, and the adaptive one (BPDA)",
      {&attack_help, &pre_help}},

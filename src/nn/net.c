@@ -182,6 +182,7 @@ advlab_status advlab_net_tensor(advlab_net *net, int index, advlab_tensor *out)
 /* x is (n, in_size); leaves each layer's output in act[i]. */
 static void forward(advlab_net *net, const float *x, int n)
 {
+    net->forward_images += (uint64_t)n;
     const float *in = x;
     for (int i = 0; i < net->arch.n_layers; i++) {
         const layer_shape *l = &net->arch.layers[i];
@@ -215,6 +216,7 @@ static void forward(advlab_net *net, const float *x, int n)
  * of the saving when training. */
 static void backward(advlab_net *net, const float *x, int n, int want_params, int want_input)
 {
+    net->backward_images += (uint64_t)n;
     for (int i = net->arch.n_layers - 1; i >= 0; i--) {
         const layer_shape *l = &net->arch.layers[i];
         const float *in = i ? net->act[i - 1] : x;

@@ -21,6 +21,10 @@ struct advlab_net {
     float *dx;                       /* dloss/dinput, (max_batch, in_size) */
     float *work;                     /* scratch of the layer kernels (layer_workspace) */
     float *probs;                    /* softmax, (max_batch, classes) */
+    /* Images through every forward and backward pass since create, so that
+     * an attack can show what it cost: queries, and gradients (none for the
+     * black-box attacks). */
+    uint64_t forward_images, backward_images;
     int n_meta;
     struct {
         char key[ADVLAB_META_KEY], value[ADVLAB_META_VALUE];

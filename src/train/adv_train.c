@@ -250,6 +250,26 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
             "cw confidence=%g learning_rate=%g initial_const=%g binary_search_steps=%d max_iter=%d",
             (double)a->confidence, (double)a->learning_rate, (double)a->initial_const,
             a->binary_search_steps, a->max_iter);
+    /* black-box attacks */
+    case ADVLAB_ATTACK_SQUARE:
+        return snprintf(text, len,
+                        "square norm=%g eps=%g p_init=%g nb_restarts=%d max_iter=%d seed=%llu",
+                        (double)a->norm, (double)a->eps, (double)a->p_init, a->nb_restarts,
+                        a->max_iter, (unsigned long long)a->seed);
+    case ADVLAB_ATTACK_HOPSKIPJUMP:
+        return snprintf(text, len,
+                        "hopskipjump norm=%g max_iter=%d max_eval=%d init_eval=%d init_size=%d "
+                        "max_queries=%d seed=%llu",
+                        (double)a->norm, a->max_iter, a->max_eval, a->init_eval, a->init_size,
+                        a->max_queries, (unsigned long long)a->seed);
+    case ADVLAB_ATTACK_BOUNDARY:
+        return snprintf(text, len,
+                        "boundary delta=%g epsilon=%g step_adapt=%g max_iter=%d num_trial=%d "
+                        "sample_size=%d init_size=%d max_queries=%d seed=%llu",
+                        (double)a->delta, (double)a->epsilon, (double)a->step_adapt, a->max_iter,
+                        a->num_trial, a->sample_size, a->init_size, a->max_queries,
+                        (unsigned long long)a->seed);
+        /* end black-box attacks */
     }
     return snprintf(text, len, "%s", name);
 }

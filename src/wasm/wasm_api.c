@@ -101,6 +101,12 @@ static const layout_field attack_metrics[] = {
     F(advlab_attack_metrics, mean_l2, "f64"),
     F(advlab_attack_metrics, mean_linf, "f64"),
 };
+/* black-box attacks: queries and gradients */
+static const layout_field attack_counts[] = {
+    F(advlab_attack_counts, forward_images, "f64"),
+    F(advlab_attack_counts, backward_images, "f64"),
+};
+/* end black-box attacks */
 
 /* The poisoning family's (wasm_poison.c). */
 static const layout_field poison_metrics[] = {
@@ -144,6 +150,8 @@ static const struct {
      (int)(sizeof experiment_progress / sizeof experiment_progress[0])},
     {"attack_metrics", sizeof(advlab_attack_metrics), attack_metrics,
      (int)(sizeof attack_metrics / sizeof attack_metrics[0])},
+    {"attack_counts", sizeof(advlab_attack_counts), attack_counts,
+     (int)(sizeof attack_counts / sizeof attack_counts[0])},
     {"poison_metrics", sizeof(advlab_poison_metrics), poison_metrics,
      (int)(sizeof poison_metrics / sizeof poison_metrics[0])},
     {"certificate", sizeof(advlab_certificate), certificate,
@@ -619,6 +627,21 @@ EXPORT advlab_status advlab_wasm_attack_run(advlab_attack *a, const float *x, co
 {
     return advlab_attack_run(a, x, y, n, x_adv);
 }
+/* black-box attacks: queries and gradients */
+/* The same, and queries (n) the model queries of each image (black-box
+ * kinds only). */
+EXPORT advlab_status advlab_wasm_attack_run_queries(advlab_attack *a, const float *x,
+                                                    const int32_t *y, int n, float *x_adv,
+                                                    int32_t *queries)
+{
+    return advlab_attack_run_queries(a, x, y, n, x_adv, queries);
+}
+/* out: an advlab_attack_counts (layout "attack_counts"). */
+EXPORT void advlab_wasm_attack_counts(const advlab_attack *a, advlab_attack_counts *out)
+{
+    advlab_attack_counts_get(a, out);
+}
+/* end black-box attacks */
 
 /* ---------------------------------------------- pre- and post-processors */
 

@@ -98,7 +98,17 @@ test('wasm attacks match native attacks bit for bit', async () => {
     [{ name: 'pgd', eps: 0.3, eps_step: 0.05, max_iter: 10, num_random_init: 1, seed: 5 },
       ['--attack', 'pgd', '--eps', '0.3', '--eps-step', '0.05', '--max-iter', '10',
         '--num-random-init', '1', '--seed', '5']],
+    // The black-box attacks: their queries per image must agree too.
+    [{ name: 'square', eps: 0.3, max_iter: 200, seed: 3 },
+      ['--attack', 'square', '--eps', '0.3', '--max-iter', '200', '--seed', '3']],
+    [{ name: 'square', norm: 2, eps: 3, max_iter: 100 },
+      ['--attack', 'square', '--norm', '2', '--eps', '3', '--max-iter', '100']],
+    [{ name: 'hopskipjump', max_queries: 300 }, ['--attack', 'hopskipjump', '--max-queries', '300']],
+    [{ name: 'hopskipjump', norm: 'inf', max_queries: 300 },
+      ['--attack', 'hopskipjump', '--norm', 'inf', '--max-queries', '300']],
+    [{ name: 'boundary', max_queries: 300 }, ['--attack', 'boundary', '--max-queries', '300']],
   ];
+  const BLACKBOX = ['square', 'hopskipjump', 'boundary'];
   const dir = mkdtempSync(join(tmpdir(), 'advlab-parity-'));
   const lab = await createLab();
   const train = loadMnist(lab, 'train');
@@ -111,12 +121,26 @@ test('wasm attacks match native attacks bit for bit', async () => {
     const { x } = images(test, 0, N);
     for (const [config, flags] of ATTACKS) {
       const out = join(dir, `${config.name}.idx`);
-      execFileSync(native, ['attack', '--model', model, '--data', mnistDir, '--limit', String(N),
-        ...flags, '--out', out], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+      const report = JSON.parse(execFileSync(native, ['attack', '--model', model, '--data',
+        mnistDir, '--limit', String(N), ...flags, '--out', out, '--json'],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }).toString()).results[0];
       const nativeAdv = readFloatIdx(readFileSync(out));
       const attack = lab.createAttack(net, config);
       try {
-        const wasmAdv = attack.run(x);
+        let wasmAdv;
+        if (BLACKBOX.includes(config.name)) {
+          const { xAdv, queries } = attack.runQueries(x);
+          wasmAdv = xAdv;
+          const mean = queries.reduce((s, q) => s + q, 0) / N;
+          assert.equal(mean.toFixed(3), report.queries_mean.toFixed(3),
+            `${config.name}: mean queries, wasm ${mean}, native ${report.queries_mean}`);
+        } else {
+          wasmAdv = attack.run(x);
+        }
+        const counts = attack.counts();
+        assert.deepEqual([counts.forwardImages, counts.backwardImages],
+          [report.forward_images, report.backward_images],
+          `${config.name}: images forward and backward, wasm vs native`);
         assert.equal(nativeAdv.length, wasmAdv.length);
         const d = bitDiff(wasmAdv, nativeAdv);
         assert.equal(d.count, 0, `${config.name}: ${d.count} pixels differ, first at ${d.first}: ` +
