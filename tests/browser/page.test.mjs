@@ -111,6 +111,8 @@ test('every attack, mode and defence answers', async () => {
   await setRange('#eps', 0.2);
   const combos = [
     ...['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw'].map((attack) => ({ attack })),
+    ...['square', 'hopskipjump', 'boundary'].map((attack) => ({ attack, queries: true })),
+    { attack: 'square', pre: 'squeeze', gradient: 'bpda', queries: true },
     { attack: 'pgd', target: '3' },
     { attack: 'cw', target: '3', reaches: true }, // C&W is unbounded: it must get there
     { attack: 'fgsm', mode: 'transfer' },
@@ -119,7 +121,7 @@ test('every attack, mode and defence answers', async () => {
     { pre: 'jpeg', gradient: 'exact' },
   ];
   for (const combo of combos) {
-    const { reaches, ...chosen } = combo;
+    const { reaches, queries, ...chosen } = combo;
     const settings = { attack: 'fgsm', target: '-1', mode: 'whitebox', pre: 'none',
       gradient: 'unaware', ...chosen };
     for (const [id, value] of Object.entries(settings)) {
@@ -131,6 +133,12 @@ test('every attack, mode and defence answers', async () => {
     const { clean, adv } = await answer(page, 'defended');
     assert.match(`${clean}${adv}`, /^\d\d$/, what);
     if (reaches) assert.equal((await answer(page, 'standard')).adv, combo.target, `${what} on standard`);
+    // A black-box attack says what it asked of the model, within its budget, and no gradient.
+    const norms = await page.textContent('#defended .norms');
+    if (queries) {
+      const used = Number(norms.match(/([\d,]+) of 1,000 queries, no gradient$/)?.[1].replace(',', ''));
+      assert.ok(used >= 1 && used <= 1000, `${what}: ${norms}`);
+    } else assert.doesNotMatch(norms, /queries/, what);
   }
   await select('#gradient', 'unaware');
   await select('#pre', 'none');

@@ -7,6 +7,9 @@ import { state } from './state.js';
 
 const DETECTOR_IMAGES = 1000;
 const BOUNDED = ['fgsm', 'bim', 'pgd'];
+// The attacks that only query the model; live, each gets LIVE_QUERIES answers for one image.
+const BLACK_BOX = ['square', 'hopskipjump', 'boundary'];
+const LIVE_QUERIES = 1000;
 
 let preprocessors = null; // made on first use, kept
 let detector = null; // {net, d}: the squeeze detector on the defended slot's net
@@ -46,20 +49,39 @@ function attackSettings({ name, eps }, target) {
     case 'pgd':
       return { name, eps, eps_step: eps / 8, max_iter: 20, num_random_init: 1, ...targeted };
     case 'cw': return { name, ...targeted };
+    // Square's budget is its iterations (one restart); it has no target in ART.
+    case 'square': return { name, eps, max_iter: LIVE_QUERIES };
+    case 'hopskipjump':
+    case 'boundary': return { name, max_queries: LIVE_QUERIES, ...targeted };
     default: return { name };
+  }
+}
+
+/**
+ * The adversarial version of x against net, behind pre as `gradient` says: {xAdv, queries}, where
+ * queries is {used, budget} for a black-box attack (the model's answers it asked for) and null
+ * for the others.
+ */
+export function attackWithCost(net, x, attack, target, pre, gradient) {
+  const boxed = BLACK_BOX.includes(attack.name);
+  if ((BOUNDED.includes(attack.name) || attack.name === 'square') && attack.eps === 0) {
+    return { xAdv: x.slice(), queries: boxed ? { used: 0, budget: LIVE_QUERIES } : null };
+  }
+  const a = state.lab.createAttack(net, attackSettings(attack, target));
+  try {
+    if (pre && gradient !== 'unaware') a.setDefence(pre, { gradient });
+    const opts = target >= 0 ? { targets: [target] } : {};
+    if (!boxed) return { xAdv: a.run(x, opts), queries: null };
+    const { xAdv, queries } = a.runQueries(x, opts);
+    return { xAdv, queries: { used: queries[0], budget: LIVE_QUERIES } };
+  } finally {
+    a.free();
   }
 }
 
 /** The adversarial version of x against net, behind pre as `gradient` says. */
 export function attackImage(net, x, attack, target, pre, gradient) {
-  if (BOUNDED.includes(attack.name) && attack.eps === 0) return x.slice();
-  const a = state.lab.createAttack(net, attackSettings(attack, target));
-  try {
-    if (pre && gradient !== 'unaware') a.setDefence(pre, { gradient });
-    return a.run(x, target >= 0 ? { targets: [target] } : {});
-  } finally {
-    a.free();
-  }
+  return attackWithCost(net, x, attack, target, pre, gradient).xAdv;
 }
 
 // The gap between what is proved and what is broken: the smallest eps (to EPS_MAX / 2^7) at
@@ -113,7 +135,8 @@ export function inputOf({ x, alpha, width, height }) {
 }
 
 /**
- * The op: both slots' models on one input, clean and attacked: {x, standard, defended}. With
+ * The op: both slots' models on one input, clean and attacked: {x, standard, defended}; a side
+ * attacked by a black-box attack has `queries` ({used, budget}). With
  * `trigger` (the Poison panel's settings) the input carries that backdoor trigger; with `strip`,
  * `strip` is STRIP's verdict on it for the standard model. With `proof` ('ibp', 'crown' or
  * 'smoothing'), each side has the input's certificate at the attack's eps and, for the L∞ proofs,
@@ -126,11 +149,12 @@ export async function analyze(args) {
   const pre = preprocessor(preName);
   const std = state.slots.standard.net;
   const def = state.slots.defended.net;
-  const stdAdv = attackImage(std, x, attack, target, null, gradient);
-  const defAdv = mode === 'transfer' ? stdAdv.slice()
-    : attackImage(def, x, attack, target, pre, gradient);
-  const standard = side(std, x, stdAdv, null);
-  const defended = side(def, x, defAdv, pre);
+  const stdAttack = attackWithCost(std, x, attack, target, null, gradient);
+  const defAttack = mode === 'transfer' ? { xAdv: stdAttack.xAdv.slice(), queries: null }
+    : attackWithCost(def, x, attack, target, pre, gradient);
+  const defAdv = defAttack.xAdv;
+  const standard = { ...side(std, x, stdAttack.xAdv, null), queries: stdAttack.queries };
+  const defended = { ...side(def, x, defAdv, pre), queries: defAttack.queries };
   if (proof !== 'none') {
     for (const [net, s] of [[std, standard], [def, defended]]) {
       s.proof = certificate(net, x, proof, attack.eps);

@@ -164,6 +164,12 @@ export default {
   'lab.perturbation': 'perturbation',
   'lab.caption.input': 'input',
   'lab.caption.preprocessed': 'input after pre-processor',
+  'lab.normsQueries': 'L∞ {linf} · L2 {l2} · L0 {l0} pixels · {used} of {budget} queries, ' +
+    'no gradient',
+  'lab.attack.blackBox': 'black-box: answers only, no gradient',
+  'lab.attack.square': 'Square (1000 queries)',
+  'lab.attack.hopskipjump': 'HopSkipJump (labels, 1000 queries)',
+  'lab.attack.boundary': 'Boundary (labels, 1000 queries)',
   'lab.norms': 'L∞ {linf} · L2 {l2} · L0 {l0} pixels',
   'lab.flipped': 'flipped',
   'lab.holds': 'holds',

@@ -166,6 +166,12 @@ export default {
   'lab.perturbation': '교란',
   'lab.caption.input': '입력',
   'lab.caption.preprocessed': '전처리 후 입력',
+  'lab.normsQueries': 'L∞ {linf} · L2 {l2} · L0 {l0}픽셀 · 질의 {budget}개 중 {used}개, ' +
+    '기울기 없음',
+  'lab.attack.blackBox': '블랙박스: 답만 보고, 기울기 없이',
+  'lab.attack.square': 'Square (질의 1000개)',
+  'lab.attack.hopskipjump': 'HopSkipJump (레이블, 질의 1000개)',
+  'lab.attack.boundary': 'Boundary (레이블, 질의 1000개)',
   'lab.norms': 'L∞ {linf} · L2 {l2} · L0 {l0}픽셀',
   'lab.flipped': '속았음',
   'lab.holds': '버텼음',

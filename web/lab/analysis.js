@@ -65,7 +65,9 @@ function showSide(slot, side, x, { target, pre }) {
   const gain = drawPerturbation($('.img-delta', root), x, side.xAdv);
   show($('.gain', root), side.norms.linf > 0 ? `×${formatNumber(gain, 1)}` : '');
   const { linf, l2, l0 } = side.norms;
-  say($('.norms', root), 'lab.norms', { linf: number(linf, 3), l2: number(l2, 2), l0: number(l0) });
+  say($('.norms', root), side.queries ? 'lab.normsQueries' : 'lab.norms', { linf: number(linf, 3),
+    l2: number(l2, 2), l0: number(l0), used: number(side.queries?.used ?? 0),
+    budget: number(side.queries?.budget ?? 0) });
   bars(side.clean, side.adv);
   $('.clean-class', root).textContent = clean;
   show($('.clean-p', root), formatPercent(side.clean[clean]));
@@ -108,11 +110,11 @@ function badge(el, good, key, values) {
 
 export function syncAttackControls() {
   const name = $('#attack').value;
-  const bounded = ['fgsm', 'bim', 'pgd'].includes(name);
+  const bounded = ['fgsm', 'bim', 'pgd', 'square'].includes(name);
   $('#eps').disabled = !bounded;
   if (bounded) show($('#eps-value'), formatNumber(Number($('#eps').value), 2));
   else say($('#eps-value'), 'lab.minimal');
-  $('#target').disabled = name === 'deepfool' || name === 'newtonfool';
+  $('#target').disabled = ['deepfool', 'newtonfool', 'square'].includes(name);
   if ($('#target').disabled) $('#target').value = '-1';
   const transfer = $('#mode').value === 'transfer';
   $('#gradient').disabled = transfer || $('#pre').value === 'none';

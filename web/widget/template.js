@@ -14,6 +14,9 @@ export const WIDGET = `
         <option value="deepfool" data-t="attack_deepfool"></option>
         <option value="newtonfool" data-t="attack_newtonfool"></option>
         <option value="cw" data-t="attack_cw"></option>
+        <option value="square" data-t="lab.attack.square"></option>
+        <option value="hopskipjump" data-t="lab.attack.hopskipjump"></option>
+        <option value="boundary" data-t="lab.attack.boundary"></option>
       </select>
     </label>
     <label class="eps"><span data-t="eps"></span>
