@@ -34,6 +34,7 @@ advlab_status advlab__attack_logits(advlab_attack *a, const float *x, int n, con
 advlab_status advlab__attack_backward(advlab_attack *a, const float *x, int n, const float *dlogits,
                                       float *grad)
 {
+    a->grad_calls += n; /* every input gradient of every method passes here */
     if (!a->pre) {
         advlab__net_backward_input(a->net, x, n, dlogits, grad);
         return ADVLAB_OK;

@@ -41,6 +41,16 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
                  (double)c->confidence, (double)c->learning_rate, c->max_iter,
                  c->binary_search_steps, c->targeted ? " targeted" : "");
         break;
+    case ADVLAB_ATTACK_APGD:
+        snprintf(out, size, "%s %s eps %g eps_step %g max_iter %d norm %s random_init %d%s", name,
+                 c->loss_type ? "dlr" : "ce", (double)c->eps, (double)c->eps_step, c->max_iter,
+                 norm, c->num_random_init, c->targeted ? " targeted" : "");
+        break;
+    case ADVLAB_ATTACK_APGD_T:
+    case ADVLAB_ATTACK_FAB:
+        snprintf(out, size, "%s eps %g max_iter %d norm %s targets %d random_init %d", name,
+                 (double)c->eps, c->max_iter, norm, c->n_target_classes, c->num_random_init);
+        break;
     }
 }
 

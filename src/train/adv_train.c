@@ -250,6 +250,15 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
             "cw confidence=%g learning_rate=%g initial_const=%g binary_search_steps=%d max_iter=%d",
             (double)a->confidence, (double)a->learning_rate, (double)a->initial_const,
             a->binary_search_steps, a->max_iter);
+    case ADVLAB_ATTACK_APGD:
+    case ADVLAB_ATTACK_APGD_T:
+    case ADVLAB_ATTACK_FAB:
+        return snprintf(text, len,
+                        "%s norm=%g eps=%g eps_step=%g max_iter=%d num_random_init=%d "
+                        "loss_type=%d n_target_classes=%d seed=%llu",
+                        name, (double)a->norm, (double)a->eps, (double)a->eps_step, a->max_iter,
+                        a->num_random_init, a->loss_type, a->n_target_classes,
+                        (unsigned long long)a->seed);
     }
     return snprintf(text, len, "%s", name);
 }
