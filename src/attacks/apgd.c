@@ -132,6 +132,25 @@ static advlab_status evaluate(advlab_attack *a, run_ctx *c, const float *p, int 
     return g ? advlab__attack_backward(a, p, m, a->dlogits, g) : ADVLAB_OK;
 }
 
+/* g (m, in) becomes the step's direction: sign(g) (sign(0) = 0) for inf,
+ * g / (|g|_2 + 1e-12) for 2. The paper's code divides by |g| + 1e-12, not
+ * ART's 1e-7: cross-entropy's gradient on a confident image is far below
+ * 1e-7, and ART's step then shrinks to nothing (docs/ATTACKS.md). f is
+ * raised whatever the attack's aim, so no sign flips here. */
+static void direction(const advlab_attack_config *c, int m, size_t in, float *g)
+{
+    for (int j = 0; j < m; j++) {
+        float *gj = g + j * in, norm = 0.0f;
+        for (size_t i = 0; i < in; i++) {
+            gj[i] = isnan(gj[i]) ? 0.0f : gj[i];
+            norm += gj[i] * gj[i];
+        }
+        norm = sqrtf(norm) + 1e-12f;
+        for (size_t i = 0; i < in; i++)
+            gj[i] = c->norm == 2.0f ? gj[i] / norm : (float)((gj[i] > 0.0f) - (gj[i] < 0.0f));
+    }
+}
+
 /* One run on the m gathered images: r->row[0] their x, r->row[1] their
  * start, which becomes the result. */
 static advlab_status apgd_run(advlab_attack *a, advlab__robust *r, int loss)
@@ -144,8 +163,6 @@ static advlab_status apgd_run(advlab_attack *a, advlab__robust *r, int loss)
     float *eta = r->scalar[1], *f = r->scalar[2], *fmax = r->scalar[3];
     float *eta_check = r->scalar[4], *fmax_check = r->scalar[5], *rises = r->scalar[6];
     run_ctx c = {loss, r->y, r->t, r->scalar[0], result};
-    advlab_attack_config ascend = a->cfg;
-    ascend.targeted = 0; /* f is maximised whatever the attack's aim */
     int w[MAX_CHECKPOINTS], n_w = checkpoints(N, w);
 
     memcpy(xk, result, sizeof(float) * count);
@@ -160,7 +177,7 @@ static advlab_status apgd_run(advlab_attack *a, advlab__robust *r, int loss)
         rises[j] = 0.0f;
     }
     for (int k = 0; k < N; k++) {
-        advlab__attack_direction(&ascend, m, (int)in, g);
+        direction(&a->cfg, m, in, g);
         for (int j = 0; j < m; j++)
             for (size_t i = j * in; i < (j + 1) * in; i++)
                 z[i] = advlab__clip01(xk[i] + eta[j] * g[i]);

@@ -16,7 +16,9 @@ const LIMIT = 24;
 
 /** The report without the members' seconds, the one figure that differs between runs. */
 function withoutSeconds(report) {
-  return { ...report, members: report.members.map(({ seconds, ...rest }) => rest) };
+  const members = report.members.map((m) =>
+    Object.fromEntries(Object.entries(m).filter(([key]) => key !== 'seconds')));
+  return { ...report, members };
 }
 
 function nativeReport(extra) {
