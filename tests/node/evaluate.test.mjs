@@ -21,9 +21,9 @@ function withoutSeconds(report) {
   return { ...report, members };
 }
 
-function nativeReport(extra) {
+function nativeReport(extra, { path = model, limit = LIMIT, suite = 'quick' } = {}) {
   const out = execFileSync(native, [
-    'evaluate', '--model', model, '--data', mnistDir, '--limit', String(LIMIT), '--suite', 'quick',
+    'evaluate', '--model', path, '--data', mnistDir, '--limit', String(limit), '--suite', suite,
     '--eps', '0.3', '--seed', '3', '--json', ...extra,
   ], { cwd: repoRoot, encoding: 'utf8' });
   return JSON.parse(out).report;
@@ -49,6 +49,25 @@ test('lab.evaluate equals advlab evaluate --json bit for bit, bare and behind JP
     assert.notDeepEqual(withoutSeconds(bare), withoutSeconds(defended));
   } finally {
     jpeg.free();
+    net.free();
+    testSet.free();
+  }
+});
+
+test('the standard suite (APGD-CE, APGD-T, FAB-T) is bit-identical too, on the PGD model', async () => {
+  const lab = await createLab();
+  const testSet = loadMnist(lab, 'test');
+  const pgd = join(repoRoot, 'data/weights/pgd.safetensors');
+  const net = lab.netFromWeights(readFileSync(pgd), 'pgd.safetensors', 256);
+  try {
+    const { x, labels } = images(testSet, 0, 6);
+    const report = lab.evaluate(net, x, labels, { suite: 'autoattack', eps: 0.3, seed: 3 });
+    const expected = nativeReport([], { path: pgd, limit: 6, suite: 'autoattack' });
+    assert.deepEqual(withoutSeconds(report), withoutSeconds(expected));
+    // Guard: FAB-T ran on the images the APGDs left.
+    assert.equal(report.members[2].name, 'fab-t');
+    assert.ok(report.members[2].gradient_calls > 0, 'FAB-T had nothing to attack');
+  } finally {
     net.free();
     testSet.free();
   }
