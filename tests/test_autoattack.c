@@ -267,6 +267,20 @@ static void test_suite_minimum(const fixture *f)
     free(xa_ce), free(xa_t);
 }
 
+/* At eps 0 nothing can move: the robust accuracy is the clean one, and
+ * the large-eps check still breaks every image. */
+static void test_eps_zero(const fixture *f)
+{
+    advlab_evaluate_config c = quick();
+    c.eps = 0;
+    advlab_evaluate_report r;
+    char *json = report_json(f->standard, NULL, &c, f, &r);
+    CHECK(r.robust_accuracy == r.clean_accuracy && r.clean_accuracy > 0.9,
+          "eps 0: robust %.3f, clean %.3f", r.robust_accuracy, r.clean_accuracy);
+    CHECK(r.warnings == 0, "eps 0: warnings %s", json);
+    advlab_buffer_free(json);
+}
+
 /* The bare standard model gets no warning; JPEG and 1-bit squeezing in
  * front of it get the gradient-masking ones. */
 static void test_warnings(const fixture *f)
@@ -361,6 +375,7 @@ int main(int argc, char **argv)
         test_chunking(f);
         test_gradient_calls(f);
         test_suite_minimum(f);
+        test_eps_zero(f);
         test_warnings(f);
     }
     advlab_dataset_free(test);

@@ -108,7 +108,7 @@ static advlab_status check_autoattack(const advlab_attack_config *c)
     if (c->kind == ADVLAB_ATTACK_APGD || c->kind == ADVLAB_ATTACK_APGD_T) {
         if (c->norm == 1.0f)
             return advlab__fail(ADVLAB_E_ARG, "attack %s: norm 1 is not inf or 2", name);
-        if (c->eps_step > 2.0f * c->eps)
+        if (c->eps > 0.0f && c->eps_step > 2.0f * c->eps) /* at eps 0 every step is undone */
             return advlab__fail(ADVLAB_E_ARG,
                                 "attack %s: eps_step %g is larger than 2 eps (eps %g), the "
                                 "paper's first step",
