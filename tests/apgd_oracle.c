@@ -128,7 +128,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < N; i++)
         idx[i] = i;
     advlab_dataset_gather(test, idx, N, x, y);
-    int rc = losses(net, x, y, argv[3]) || step(net, x, y, INFINITY, 0.3f, argv[3], "step_inf.bin") ||
+    int rc = losses(net, x, y, argv[3]) ||
+             step(net, x, y, INFINITY, 0.3f, argv[3], "step_inf.bin") ||
              step(net, x, y, 2.0f, 2.0f, argv[3], "step_2.bin");
     advlab_net_free(net);
     advlab_dataset_free(test);
