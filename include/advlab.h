@@ -258,7 +258,17 @@ advlab_status advlab_net_from_weights(const char *name, const uint8_t *bytes, si
  *                 geometric step; norm 2 or inf; budget max_queries.
  *   "boundary"    BoundaryAttack (Brendel et al.), decision-based: random
  *                 orthogonal steps along the boundary and steps towards x,
- *                 each size adapted; budget max_queries. */
+ *                 each size adapted; budget max_queries.
+ * AutoAttack's white-box members (Croce & Hein 2020; docs/ATTACKS.md):
+ *   "apgd"        AutoProjectedGradientDescent (ART): momentum 0.75, step
+ *                 halving at the checkpoints, restarts from the best point;
+ *                 loss_type cross_entropy or difference_logits_ratio.
+ *   "apgd-t"      APGD-T: the targeted DLR loss towards each of the
+ *                 n_target_classes runner-up classes in turn; succeeds when
+ *                 the label changes.
+ *   "fab"         FAB-T (norm inf): minimal-norm steps to the linearised
+ *                 boundary of each runner-up class; keeps the smallest
+ *                 adversarial found within eps, else returns x. */
 
 typedef enum {
     ADVLAB_ATTACK_FGSM = 0,
@@ -272,6 +282,10 @@ typedef enum {
     ADVLAB_ATTACK_HOPSKIPJUMP = 7,
     ADVLAB_ATTACK_BOUNDARY = 8,
     /* end black-box attacks */
+    /* AutoAttack's white-box members (issue 13) */
+    ADVLAB_ATTACK_APGD = 9,
+    ADVLAB_ATTACK_APGD_T = 10,
+    ADVLAB_ATTACK_FAB = 11,
 } advlab_attack_kind;
 
 typedef struct {
@@ -303,6 +317,9 @@ typedef struct {
     int sample_size;  /* boundary: orthogonal candidates per trial, 20 */
     /* end black-box attacks */
     uint64_t seed; /* random starts */
+    /* AutoAttack's white-box members (issue 13) */
+    int loss_type;        /* apgd: 0 cross_entropy, 1 difference_logits_ratio (ART's names) */
+    int n_target_classes; /* apgd-t, fab: runner-up classes tried as targets, 9 */
 } advlab_attack_config;
 
 /* ART's defaults for the named attack (names above). Unknown names fail
@@ -361,6 +378,86 @@ typedef struct {
 } advlab_attack_counts;
 void advlab_attack_counts_get(const advlab_attack *a, advlab_attack_counts *out);
 /* end black-box attacks */
+
+/* ------------------------------------- evaluation: AutoAttack (issue 13)
+ *
+ * An ensemble run as AutoAttack runs it (Croce & Hein 2020): each member
+ * attacks only the images every earlier member left correctly classified,
+ * so the robust accuracy is the per-image minimum over the suite. Members
+ * attack the defended model net(pre(x)) through its own gradient (the
+ * naive attack that gradient masking fools); the checks then say when the
+ * figure should not be trusted (docs/ATTACKS.md, "evaluate").
+ *   "quick"       APGD-CE and APGD-T (3 targets), 20 iterations each
+ *   "autoattack"  the standard version: APGD-CE, APGD-T (9 targets), FAB-T
+ *                 (9 targets), 100 iterations each, then Square with 5000
+ *                 queries
+ *   "full"        autoattack, then APGD-DLR, and under a pre-processor
+ *                 APGD-CE and APGD-T through BPDA */
+
+typedef enum {
+    ADVLAB_SUITE_QUICK = 0,
+    ADVLAB_SUITE_AUTOATTACK = 1,
+    ADVLAB_SUITE_FULL = 2,
+} advlab_suite;
+
+typedef struct {
+    int suite;     /* advlab_suite, set by name: "quick", "autoattack", "full" */
+    float eps;     /* the ball's radius, 0.3 */
+    float norm;    /* INFINITY or 2 */
+    uint64_t seed; /* the members' random starts, 1 */
+} advlab_evaluate_config;
+
+advlab_status advlab_evaluate_config_default(advlab_evaluate_config *cfg);
+/* Sets one field by name ("suite" takes its index; the CLI and advlab.js
+ * set it by name); ranges are checked by advlab_evaluate. */
+advlab_status advlab_evaluate_config_set(advlab_evaluate_config *cfg, const char *key,
+                                         double value);
+
+#define ADVLAB_EVALUATE_MAX_MEMBERS 8
+
+typedef struct {
+    char name[32];            /* "apgd-ce", "apgd-t", "fab-t", "apgd-dlr", "apgd-ce-bpda", ... */
+    double accuracy;          /* robust accuracy after this member, of all n images */
+    int broke;                /* images this member fooled that no earlier one had */
+    long long gradient_calls; /* input gradients it took, one per image per pass */
+    double seconds;           /* wall time: the one figure that differs between runs */
+} advlab_evaluate_member;
+
+/* The warnings, bits of advlab_evaluate_report.warnings. */
+enum {
+    ADVLAB_WARN_SOFTMAX = 1,        /* the outputs are probabilities, not logits */
+    ADVLAB_WARN_ZERO_GRADIENTS = 2, /* some images have an all-zero input gradient */
+    ADVLAB_WARN_RANDOM = 4,         /* two forward passes of the same images differ */
+    ADVLAB_WARN_BLACK_BOX = 8,      /* a black-box member broke images the white-box ones did not */
+    ADVLAB_WARN_LARGE_EPS = 16,     /* accuracy stays above 0 at a radius that allows any image */
+    ADVLAB_WARN_NAIVE_ABOVE_BPDA = 32, /* the naive gradient leaves more accuracy than BPDA */
+};
+
+typedef struct {
+    advlab_evaluate_config cfg;
+    int n;
+    double clean_accuracy, robust_accuracy;
+    int members;
+    advlab_evaluate_member member[ADVLAB_EVALUATE_MAX_MEMBERS];
+    unsigned warnings;
+    /* The checks, on the first `checked` images: */
+    int checked;
+    double zero_gradient_share; /* of the checked images */
+    double large_eps, large_eps_accuracy;
+    double naive_accuracy, bpda_accuracy; /* APGD-CE both ways; -1 without a pre-processor */
+} advlab_evaluate_report;
+
+/* Runs the suite on n images x (n, input size) with labels y against
+ * net(pre(x)) (pre may be NULL; borrowed, as net). Same seed and inputs,
+ * same report, but for the seconds. */
+advlab_status advlab_evaluate(advlab_net *net, advlab_preprocessor *pre,
+                              const advlab_evaluate_config *cfg, const float *x, const int32_t *y,
+                              int n, advlab_evaluate_report *out);
+/* The report as JSON, warnings as sentences, as `advlab evaluate --json`
+ * prints it; a buffer freed with advlab_buffer_free. with_seconds 0 leaves
+ * the seconds out, so that two reports can be compared whole. */
+advlab_status advlab_evaluate_report_json(const advlab_evaluate_report *r, int with_seconds,
+                                          char **json);
 
 /* --------------------------------------------------- pre-processors
  *   "squeeze"  feature squeezing: rint(x*(2^bits-1))/(2^bits-1), bits 1..8

@@ -255,6 +255,27 @@ export class Lab {
      */
     strip(net: Net, clean: Float32Array, x: Float32Array, settings?: ConfigKeys): StripReport;
     /**
+     * AutoAttack's evaluation (advlab_evaluate, issue 13): each member of the suite attacks the
+     * images the earlier ones left correctly classified, so the robust accuracy is each image's
+     * worst case; then the checks behind AutoAttack's warnings. The same report as
+     * `advlab evaluate --json` prints under "report"; the same seed gives the same report but for
+     * the members' seconds.
+     * @param {Net} net
+     * @param {Float32Array} x n*inputSize images in [0,1]
+     * @param {Int32Array|number[]} labels their true classes
+     * @param {{suite?: 'quick'|'autoattack'|'full', eps?: number, norm?: number|'inf',
+     *   seed?: number|bigint, defence?: Preprocessor|null}} [opts] suite (autoattack), eps (0.3),
+     *   norm (inf), seed (1), and the pre-processor in front of the net (borrowed)
+     * @returns {EvaluateReport}
+     */
+    evaluate(net: Net, x: Float32Array, labels: Int32Array | number[], opts?: {
+        suite?: "quick" | "autoattack" | "full";
+        eps?: number;
+        norm?: number | "inf";
+        seed?: number | bigint;
+        defence?: Preprocessor | null;
+    }): EvaluateReport;
+    /**
      * The FGSM eps of the experiment's accuracy curve (advlab_experiment_curve_eps), increasing.
      * @returns {number[]} e.g. [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
      */
@@ -860,7 +881,7 @@ export type CertifiedTraining = {
 export type ConfigKeys = {
     [key: string]: number | boolean | string | bigint | undefined;
 };
-export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw" | "square" | "hopskipjump" | "boundary";
+export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw" | "square" | "hopskipjump" | "boundary" | "apgd" | "apgd-t" | "fab";
 /**
  * {name, ...keys of advlab_attack_config}
  */
@@ -1310,6 +1331,54 @@ export type CleanseResult = {
      * retrain: the rows left (the caller's to free)
      */
     cleaned?: Dataset;
+};
+export type EvaluateReport = {
+    settings: {
+        suite: string;
+        eps: number;
+        norm: number;
+        seed: number;
+    };
+    /**
+     * images evaluated
+     */
+    n: number;
+    clean_accuracy: number;
+    /**
+     * each image's worst case over the suite
+     */
+    robust_accuracy: number;
+    /**
+     * in order: the accuracy after each, the images it fooled first,
+     * its input gradients (one per image per pass) and wall time
+     */
+    members: {
+        name: string;
+        accuracy: number;
+        broke: number;
+        gradient_calls: number;
+        seconds: number;
+    }[];
+    /**
+     * on the
+     * first images: the naive/BPDA pair only under a defence
+     */
+    checks: {
+        images: number;
+        zero_gradient_share: number;
+        large_eps: number;
+        large_eps_accuracy: number;
+        naive_accuracy?: number;
+        bpda_accuracy?: number;
+    };
+    /**
+     * softmax, zero_gradients, random, black_box,
+     * large_eps, naive_above_bpda, each a sentence saying what it suggests
+     */
+    warnings: {
+        id: string;
+        text: string;
+    }[];
 };
 export type StripReport = {
     defence: "strip";

@@ -160,6 +160,8 @@ const EXPORTS = [
   'membership_free', 'membership_run', 'membership_finished', 'membership_report',
   'membership_scores', 'membership_metrics', 'membership_roc', 'inversion_create', 'inversion_free', 'inversion_run',
   'inversion_finished', 'inversion_images', 'inversion_scores', 'inversion_active',
+  // AutoAttack's evaluation (wasm_evaluate.c, issue 13).
+  'evaluate',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -169,6 +171,7 @@ const CONFIG_WHAT = {
   poison: 'poison', cleanse: 'cleanse', strip: 'strip',
   certify: 'certify', certify_train: 'certified training',
   extract: 'extraction', membership: 'membership inference', invert: 'inversion',
+  evaluate: 'evaluate',
 };
 // The side of a trigger's square image (ADVLAB_TRIGGER_SIDE).
 const TRIGGER_SIDE = 28;
@@ -979,6 +982,41 @@ export class Lab {
           c.strip_free(s);
         }
       }, 'strip'));
+  }
+
+  /**
+   * AutoAttack's evaluation (advlab_evaluate, issue 13): each member of the suite attacks the
+   * images the earlier ones left correctly classified, so the robust accuracy is each image's
+   * worst case; then the checks behind AutoAttack's warnings. The same report as
+   * `advlab evaluate --json` prints under "report"; the same seed gives the same report but for
+   * the members' seconds.
+   * @param {Net} net
+   * @param {Float32Array} x n*inputSize images in [0,1]
+   * @param {Int32Array|number[]} labels their true classes
+   * @param {{suite?: 'quick'|'autoattack'|'full', eps?: number, norm?: number|'inf',
+   *   seed?: number|bigint, defence?: Preprocessor|null}} [opts] suite (autoattack), eps (0.3),
+   *   norm (inf), seed (1), and the pre-processor in front of the net (borrowed)
+   * @returns {EvaluateReport}
+   */
+  evaluate(net, x, labels, opts = {}) {
+    checkKeys(opts, ['suite', 'eps', 'norm', 'seed', 'defence'], 'evaluate');
+    const { defence = null, ...settings } = opts;
+    const core = this.#core;
+    const xs = core.floats(x, 'evaluate');
+    const n = imageCount(xs, net.inputSize, 'evaluate');
+    const y = labelArray(labels, n, 'evaluate');
+    return core.withConfig('evaluate', undefined, settings, (cfg) =>
+      core.withScratch([xs.byteLength, 4 * n, 4], (px, py, pJson) => {
+        core.f32(px, xs.length).set(xs);
+        core.i32(py, n).set(y);
+        core.check(core.c.evaluate(net.ptr, defence ? defence.ptr : 0, cfg, px, py, n, 1, pJson));
+        const json = core.i32(pJson, 1)[0];
+        try {
+          return JSON.parse(core.string(json));
+        } finally {
+          core.c.buffer_free(json);
+        }
+      }, 'evaluate'));
   }
 
   /**
@@ -1801,8 +1839,8 @@ export class Net extends Owned {
  */
 
 /**
- * @typedef {'fgsm'|'bim'|'pgd'|'deepfool'|'newtonfool'|'cw'|'square'|'hopskipjump'|'boundary'}
- *   AttackName
+ * @typedef {'fgsm'|'bim'|'pgd'|'deepfool'|'newtonfool'|'cw'|'square'|'hopskipjump'|'boundary'|
+ *   'apgd'|'apgd-t'|'fab'} AttackName
  */
 
 /**
@@ -2374,6 +2412,22 @@ class Cleanse extends Owned {
  *   row's class), spectral's (score, 0)
  * @property {Net} [net] retrain: the new model (the caller's to free)
  * @property {Dataset} [cleaned] retrain: the rows left (the caller's to free)
+ */
+
+/**
+ * @typedef {object} EvaluateReport
+ * @property {{suite: string, eps: number, norm: number, seed: number}} settings
+ * @property {number} n images evaluated
+ * @property {number} clean_accuracy
+ * @property {number} robust_accuracy each image's worst case over the suite
+ * @property {{name: string, accuracy: number, broke: number, gradient_calls: number,
+ *   seconds: number}[]} members in order: the accuracy after each, the images it fooled first,
+ *   its input gradients (one per image per pass) and wall time
+ * @property {{images: number, zero_gradient_share: number, large_eps: number,
+ *   large_eps_accuracy: number, naive_accuracy?: number, bpda_accuracy?: number}} checks on the
+ *   first images: the naive/BPDA pair only under a defence
+ * @property {{id: string, text: string}[]} warnings softmax, zero_gradients, random, black_box,
+ *   large_eps, naive_above_bpda, each a sentence saying what it suggests
  */
 
 /**

@@ -14,6 +14,7 @@
 
 #include "attacks/blackbox.h"
 #include "attacks/methods.h"
+#include "attacks/robust.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "nn/net.h"
@@ -21,12 +22,15 @@
 static const char *const kind_names[] = {"fgsm", "bim", "pgd", "deepfool", "newtonfool", "cw",
                                          /* black-box attacks */
                                          "square", "hopskipjump", "boundary",
-                                         /* end black-box attacks */
-                                         NULL};
+                                         /* AutoAttack's white-box members (issue 13) */
+                                         "apgd", "apgd-t", "fab", NULL};
 
 #define KIND(k) (1u << ADVLAB_ATTACK_##k)
-#define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD))
-#define ITERATIVE_KINDS (KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW))
+/* AutoAttack's white-box members (issue 13) */
+#define AUTOATTACK_KINDS (KIND(APGD) | KIND(APGD_T) | KIND(FAB))
+#define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD) | AUTOATTACK_KINDS)
+#define ITERATIVE_KINDS \
+    (KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW) | AUTOATTACK_KINDS)
 /* black-box attacks */
 #define BLACKBOX_KINDS (KIND(SQUARE) | KIND(HOPSKIPJUMP) | KIND(BOUNDARY))
 #define DECISION_KINDS (KIND(HOPSKIPJUMP) | KIND(BOUNDARY))
@@ -35,6 +39,8 @@ static int is_blackbox(const advlab_attack_config *c)
     return ((1u << c->kind) & BLACKBOX_KINDS) != 0;
 }
 /* end black-box attacks */
+
+static const char *const apgd_losses[] = {"cross_entropy", "difference_logits_ratio", NULL};
 
 /* The settable fields, in struct order, with the kinds each applies to. The
  * seed applies to every kind so that one --seed can be passed to any attack. */
@@ -45,14 +51,17 @@ static const advlab__cfg_field fields[] = {
     {"eps", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps), 0.3, 0, INFINITY, 0,
      GRADIENT_KINDS | KIND(SQUARE), NULL, "radius of the allowed ball"},
     {"eps_step", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, eps_step), 0.1, 0, INFINITY,
-     ADVLAB__CFG_MIN_OPEN, GRADIENT_KINDS, NULL, "step size (fgsm: of the minimal search)"},
+     ADVLAB__CFG_MIN_OPEN, GRADIENT_KINDS & ~KIND(FAB), NULL,
+     "step size (fgsm: of the minimal search; apgd: the first)"},
     {"max_iter", ADVLAB__CFG_INT, offsetof(advlab_attack_config, max_iter), 100, 1, INT_MAX, 0,
      ITERATIVE_KINDS | BLACKBOX_KINDS, NULL,
      "iterations (square: queries per restart; hopskipjump 50, boundary 5000 by default)"},
     {"targeted", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, targeted), 0, 0, 1, 0,
-     GRADIENT_KINDS | KIND(CW) | DECISION_KINDS, NULL, "1: labels are the targets to reach"},
+     KIND(FGSM) | KIND(BIM) | KIND(PGD) | KIND(APGD) | KIND(CW) | DECISION_KINDS, NULL,
+     "1: labels are the targets to reach"},
     {"num_random_init", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_random_init), 0, 0,
-     INT_MAX, 0, KIND(FGSM) | KIND(PGD), NULL, "restarts from a random point in the ball"},
+     INT_MAX, 0, KIND(FGSM) | KIND(PGD) | AUTOATTACK_KINDS, NULL,
+     "restarts from a random point in the ball (apgd: at least 1; fab: after one from x)"},
     {"minimal", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, minimal), 0, 0, 1, 0, KIND(FGSM),
      NULL, "1: the smallest k*eps_step <= eps that flips each image"},
     {"overshoot", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, overshoot), 0.02, 0, INFINITY,
@@ -96,6 +105,12 @@ static const advlab__cfg_field fields[] = {
     /* end black-box attacks */
     {"seed", ADVLAB__CFG_SEED, offsetof(advlab_attack_config, seed), 1, 0, 0, 0, 0, NULL,
      "random starts"},
+    /* AutoAttack's white-box members (issue 13) */
+    {"loss_type", ADVLAB__CFG_CHOICE, offsetof(advlab_attack_config, loss_type), 0, 0, 1, 0,
+     KIND(APGD), apgd_losses, "the loss APGD raises"},
+    {"n_target_classes", ADVLAB__CFG_INT, offsetof(advlab_attack_config, n_target_classes), 9, 1,
+     INT_MAX, 0, KIND(APGD_T) | KIND(FAB), NULL,
+     "runner-up classes tried as targets (below the net's classes)"},
 };
 
 /* black-box attacks */
@@ -136,6 +151,47 @@ advlab_status advlab_attack_config_set(advlab_attack_config *cfg, const char *ke
 }
 
 /* ------------------------------------------------------------- create */
+
+/* AutoAttack's white-box members (issue 13): what their fields cannot say
+ * alone. Bounds that need the net are checked in advlab_attack_create. */
+static advlab_status check_autoattack(const advlab_attack_config *c)
+{
+    const char *name = kind_names[c->kind];
+    if (c->kind == ADVLAB_ATTACK_APGD || c->kind == ADVLAB_ATTACK_APGD_T) {
+        if (c->norm == 1.0f)
+            return advlab__fail(ADVLAB_E_ARG, "attack %s: norm 1 is not inf or 2", name);
+        if (c->eps > 0.0f && c->eps_step > 2.0f * c->eps) /* at eps 0 every step is undone */
+            return advlab__fail(ADVLAB_E_ARG,
+                                "attack %s: eps_step %g is larger than 2 eps (eps %g), the "
+                                "paper's first step",
+                                name, c->eps_step, c->eps);
+    }
+    if (c->kind == ADVLAB_ATTACK_APGD && c->targeted && c->loss_type != 0)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack apgd: targeted takes loss_type cross_entropy; the targeted "
+                            "DLR loss is apgd-t");
+    if (c->kind == ADVLAB_ATTACK_FAB && c->norm != INFINITY)
+        return advlab__fail(ADVLAB_E_ARG, "attack fab: norm %g; only inf is built", c->norm);
+    return ADVLAB_OK;
+}
+
+static advlab_status check_for_net(const advlab_attack_config *c, const advlab_net *net)
+{
+    const char *name = kind_names[c->kind];
+    int dlr = c->kind == ADVLAB_ATTACK_APGD_T || (c->kind == ADVLAB_ATTACK_APGD && c->loss_type);
+    int need = c->kind == ADVLAB_ATTACK_APGD_T ? 4 : 3;
+    if (dlr && net->classes < need)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack %s: the DLR loss needs %d classes, the net has %d", name, need,
+                            net->classes);
+    int ranked = c->kind == ADVLAB_ATTACK_APGD_T || c->kind == ADVLAB_ATTACK_FAB;
+    if (ranked && c->n_target_classes > net->classes - 1)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "attack %s: n_target_classes %d is out of range 1..%d (the net's "
+                            "classes but the predicted one)",
+                            name, c->n_target_classes, net->classes - 1);
+    return ADVLAB_OK;
+}
 
 /* What the field table cannot say: ranges that depend on the kind or on
  * other fields. advlab__cfg_check has checked each field on its own. */
@@ -185,7 +241,7 @@ static advlab_status check_combination(const advlab_attack_config *c)
                             "attack hopskipjump: init_eval %d is larger than max_eval %d",
                             c->init_eval, c->max_eval);
     /* end black-box attacks */
-    return ADVLAB_OK;
+    return check_autoattack(c);
 }
 
 advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *cfg,
@@ -198,6 +254,7 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
                                    : "out");
     TRY(advlab__cfg_check(&advlab__attack_spec, cfg));
     TRY(check_combination(cfg));
+    TRY(check_for_net(cfg, net));
     uint64_t B = (uint64_t)net->max_batch, in = (uint64_t)net->in_size,
              classes = (uint64_t)net->classes;
     /* DeepFool: one gradient per class; C&W: Adam's second moment and the
@@ -205,11 +262,15 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
     uint64_t class_grads = cfg->kind == ADVLAB_ATTACK_DEEPFOOL ? B * classes * in
                            : cfg->kind == ADVLAB_ATTACK_CW     ? 2 * B * in
                                                                : 0;
+    int autoattack = cfg->kind == ADVLAB_ATTACK_APGD || cfg->kind == ADVLAB_ATTACK_APGD_T ||
+                     cfg->kind == ADVLAB_ATTACK_FAB;
+    uint64_t extra = autoattack ? advlab__robust_floats(B, in, classes) : 0;
     /* Counted in 64 bits, as in advlab_net_create: size_t is 32 bits on wasm32. */
     uint64_t floats = 5 * B * in        /* xp, pre_grad, grad, work, work2 */
                       + 2 * B * classes /* probs, dlogits */
                       + class_grads +
-                      2 * B; /* labels, pred/active (int32, the same size as a float) */
+                      2 * B /* labels, pred/active (int32, the same size as a float) */
+                      + extra;
     const char *name = kind_names[cfg->kind];
     if (floats > SIZE_MAX / sizeof(float))
         return advlab__fail(
@@ -236,7 +297,8 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
     a->dlogits = p, p += B * classes;
     a->class_grads = class_grads ? p : NULL, p += class_grads;
     a->labels = (int32_t *)p, p += B;
-    a->pred = (int32_t *)p;
+    a->pred = (int32_t *)p, p += B;
+    a->extra = extra ? p : NULL;
     advlab__rng_seed(&a->rng, cfg->seed, 4);
     /* black-box attacks: each image's state, and boundary's candidates' outcomes */
     if (is_blackbox(cfg)) {
@@ -318,9 +380,11 @@ static advlab_status run_method(advlab_attack *a, const float *x, const int32_t 
     /* black-box attacks */
     case ADVLAB_ATTACK_SQUARE: return advlab__attack_square(a, x, y, n, x_adv);
     case ADVLAB_ATTACK_HOPSKIPJUMP: return advlab__attack_hopskipjump(a, x, y, n, x_adv);
-    case ADVLAB_ATTACK_BOUNDARY:
-        return advlab__attack_boundary(a, x, y, n, x_adv);
-        /* end black-box attacks */
+    case ADVLAB_ATTACK_BOUNDARY: return advlab__attack_boundary(a, x, y, n, x_adv);
+    /* end black-box attacks */
+    case ADVLAB_ATTACK_APGD:
+    case ADVLAB_ATTACK_APGD_T: return advlab__attack_apgd(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_FAB: return advlab__attack_fab(a, x, y, n, x_adv);
     }
     return advlab__fail(ADVLAB_E_ARG, "attack kind %d is unknown", (int)a->cfg.kind);
 }
@@ -357,6 +421,7 @@ static advlab_status run_chunks(advlab_attack *a, const float *x, const int32_t 
         if (!y && !a->labels_pending)
             st = advlab__attack_predict(a, x + off, m, a->labels);
         a->chunk_start = b0;
+        a->chunk_keys = a->image_keys ? a->image_keys + b0 : NULL;
         if (!st)
             st = run_method(a, x + off, y ? y + b0 : a->labels, m, x_adv + off);
         for (int j = 0; j < m && queries && !st; j++)
@@ -393,3 +458,5 @@ void advlab_attack_counts_get(const advlab_attack *a, advlab_attack_counts *out)
         *out = a ? a->counts : (advlab_attack_counts){0, 0};
 }
 /* end black-box attacks */
+
+void advlab__attack_set_image_keys(advlab_attack *a, const uint64_t *keys) { a->image_keys = keys; }

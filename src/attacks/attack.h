@@ -18,6 +18,8 @@ typedef struct advlab__bb_image advlab__bb_image; /* blackbox.h */
 
 /* advlab_attack_config's fields, for the setter, the checks and --help. */
 extern const advlab__cfg_spec advlab__attack_spec;
+/* advlab_evaluate_config's fields (evaluate.c). */
+extern const advlab__cfg_spec advlab__evaluate_spec;
 
 struct advlab_attack {
     advlab_net *net;
@@ -50,7 +52,16 @@ struct advlab_attack {
     uint64_t run_key;      /* drawn from rng once per advlab_attack_run */
     int chunk_start;       /* the index, in the run, of the chunk's first image */
     /* end black-box attacks */
+    /* AutoAttack's members (APGD, APGD-T, FAB; issue 13) */
+    float *extra;               /* their rows and per-image state, carved by robust.c */
+    const uint64_t *image_keys; /* NULL, or one random-start key per image of the run
+                                   (evaluate.c: a member then treats each image as it
+                                   would in a run over the whole set) */
+    const uint64_t *chunk_keys; /* image_keys + the chunk's offset, during a run */
 };
+
+/* Sets the keys above (borrowed until the next run ends), or NULL. */
+void advlab__attack_set_image_keys(advlab_attack *a, const uint64_t *keys);
 
 /* Forward pass of n images through pre (if set) and the net: *logits is a
  * view (n, classes) valid until the next pass; a->probs gets the softmax. */

@@ -64,7 +64,12 @@ advlab_status advlab__blackbox_run(advlab_attack *a, const float *x, const int32
     for (int j = 0; j < n; j++) {
         advlab__bb_image *im = &a->img[j];
         memset(im, 0, sizeof *im);
-        advlab__rng_seed(&im->rng, a->run_key, (uint64_t)(a->chunk_start + j));
+        /* In an evaluation (evaluate.c) each image brings its own key, so that a
+         * member treats it the same whichever other images are still robust. */
+        if (a->chunk_keys)
+            advlab__rng_seed(&im->rng, a->chunk_keys[j], 0);
+        else
+            advlab__rng_seed(&im->rng, a->run_key, (uint64_t)(a->chunk_start + j));
         im->budget = budget, im->label = y[j], im->active = 1;
         float *row;
         TRY(advlab__bb_add(&r, j, &row));

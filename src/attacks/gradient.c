@@ -83,18 +83,24 @@ void advlab__attack_project(const advlab_attack *a, const float *x, int n, float
  * came before: image b of the chunk takes one 64-bit key from the attack's
  * stream (two draws, `keys` replays them), and its restart r draws from PCG
  * stream (key, r). a->rng stands in for that stream while the helper draws. */
+void advlab__attack_keyed_start(advlab_attack *a, uint64_t key, int restart, const float *x,
+                                float *out)
+{
+    advlab_rng stream = a->rng;
+    advlab__rng_seed(&a->rng, key, (uint64_t)restart);
+    advlab__attack_random_start(a, x, 1, out);
+    a->rng = stream;
+}
+
 static void keyed_random_start(advlab_attack *a, advlab_rng keys, int restart, const float *x,
                                int n, float *out)
 {
-    advlab_rng stream = a->rng;
     size_t d = (size_t)a->in_size;
     for (int b = 0; b < n; b++) {
         uint64_t key = (uint64_t)advlab__rng_u32(&keys) << 32;
         key |= advlab__rng_u32(&keys);
-        advlab__rng_seed(&a->rng, key, (uint64_t)restart);
-        advlab__attack_random_start(a, x + b * d, 1, out + b * d);
+        advlab__attack_keyed_start(a, key, restart, x + b * d, out + b * d);
     }
-    a->rng = stream;
 }
 
 advlab_status advlab__attack_best_of_restarts(advlab_attack *a, const float *x, const int32_t *y,

@@ -24,6 +24,11 @@ static inline int advlab__attack_succeeded(const advlab_attack *a, int32_t pred,
     return a->cfg.targeted ? pred == y : pred != y;
 }
 
+/* out = the random start of one image x for its key and restart: drawn from
+ * PCG stream (key, restart), whatever the attack's stream has done. */
+void advlab__attack_keyed_start(advlab_attack *a, uint64_t key, int restart, const float *x,
+                                float *out);
+
 /* One attempt from the random start already in xa: FGSM's single step or
  * PGD's iterations, ending inside the eps-ball around x. */
 typedef advlab_status (*advlab__attack_attempt_fn)(advlab_attack *a, const float *x,

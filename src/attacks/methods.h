@@ -26,5 +26,15 @@ advlab_status advlab__attack_hopskipjump(advlab_attack *a, const float *x, const
 advlab_status advlab__attack_boundary(advlab_attack *a, const float *x, const int32_t *y, int n,
                                       float *x_adv);
 /* end black-box attacks */
+/* AutoAttack's white-box members (issue 13): APGD and APGD-T (apgd.c), FAB-T (fab.c). */
+advlab_status advlab__attack_apgd(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                  float *x_adv);
+advlab_status advlab__attack_fab(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                 float *x_adv);
+/* APGD's objective f (n) to raise and df/dz (n, classes), from logits z:
+ * loss 0 cross-entropy against y (its negative when targeted), 1 DLR, 2
+ * the targeted DLR towards t (apgd.c documents each). t is read by 2 only. */
+void advlab__apgd_objective(int loss, const float *z, const int32_t *y, const int32_t *t, int n,
+                            int classes, int targeted, float *f, float *dlogits);
 
 #endif

@@ -56,7 +56,17 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
                  name, (double)c->delta, (double)c->epsilon, c->max_iter, c->sample_size,
                  c->max_queries, c->targeted ? " targeted" : "");
         break;
-        /* end black-box attacks */
+    /* end black-box attacks */
+    case ADVLAB_ATTACK_APGD:
+        snprintf(out, size, "%s %s eps %g eps_step %g max_iter %d norm %s random_init %d%s", name,
+                 c->loss_type ? "dlr" : "ce", (double)c->eps, (double)c->eps_step, c->max_iter,
+                 norm, c->num_random_init, c->targeted ? " targeted" : "");
+        break;
+    case ADVLAB_ATTACK_APGD_T:
+    case ADVLAB_ATTACK_FAB:
+        snprintf(out, size, "%s eps %g max_iter %d norm %s targets %d random_init %d", name,
+                 (double)c->eps, c->max_iter, norm, c->n_target_classes, c->num_random_init);
+        break;
     }
 }
 

@@ -104,5 +104,8 @@ int cli_invert(const cli_options *o);
 extern const cli_help_section cli_extract_help, cli_membership_help, cli_invert_help;
 /* The poisoning configs, for --help. */
 extern const cli_help_section cli_poison_help, cli_cleanse_help, cli_strip_help;
+/* AutoAttack's evaluation (cli/evaluate.c, issue 13). */
+int cli_evaluate(const cli_options *o);
+extern const cli_help_section cli_evaluate_help;
 
 #endif

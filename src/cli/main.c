@@ -192,6 +192,14 @@ static const command commands[] = {
      "defended model under the attack made on the bare model, the naive one through the\n"
      "defence's true gradient, and the adaptive one (BPDA)",
      {&attack_help, &pre_help}},
+    /* AutoAttack's evaluation (issue 13) */
+    {"evaluate",
+     cli_evaluate,
+     "--model FILE [--defence NAME[:k=v,...]] [--suite quick|autoattack|full] [--eps 0.3]\n"
+     "[--norm inf|2] [--limit 1000] [evaluation settings]\n"
+     "AutoAttack (Croce & Hein): each member attacks the images the earlier ones left, so the\n"
+     "robust accuracy is each image's worst case; warnings say when gradients may be masked",
+     {&cli_evaluate_help, &pre_help}},
     {"defend",
      cli_defend,
      "--out FILE [--model FILE | --arch tutorial] [--attack fgsm] [--static FILE ...] [--limit N]\n"

@@ -269,7 +269,16 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
                         (double)a->delta, (double)a->epsilon, (double)a->step_adapt, a->max_iter,
                         a->num_trial, a->sample_size, a->init_size, a->max_queries,
                         (unsigned long long)a->seed);
-        /* end black-box attacks */
+    /* end black-box attacks */
+    case ADVLAB_ATTACK_APGD:
+    case ADVLAB_ATTACK_APGD_T:
+    case ADVLAB_ATTACK_FAB:
+        return snprintf(text, len,
+                        "%s norm=%g eps=%g eps_step=%g max_iter=%d num_random_init=%d "
+                        "loss_type=%d n_target_classes=%d seed=%llu",
+                        name, (double)a->norm, (double)a->eps, (double)a->eps_step, a->max_iter,
+                        a->num_random_init, a->loss_type, a->n_target_classes,
+                        (unsigned long long)a->seed);
     }
     return snprintf(text, len, "%s", name);
 }

@@ -519,6 +519,7 @@ static const struct {
     {"extract", &advlab__extract_spec},
     {"membership", &advlab__membership_spec},
     {"invert", &advlab__invert_spec},
+    {"evaluate", &advlab__evaluate_spec}, /* AutoAttack's evaluation (issue 13) */
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 
