@@ -1,0 +1,742 @@
+/* A sweep: a grid of tutorial experiments over one or two settings and a
+ * list of seeds. This file reads and checks the spec, expands it to cells in
+ * their fixed order and runs a cell's experiment in units; sweep_json.c
+ * writes the results and reads checkpoints. */
+#include "lab/sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+static const advlab__cfg_spec *const table = &advlab__experiment_spec;
+
+/* Work estimates take limits of 0 (all images) as full MNIST. */
+#define FULL_TRAIN 60000
+#define FULL_TEST 10000
+
+/* ----------------------------------------------------------- numbers */
+
+void advlab__sweep_put_setting(advlab_strbuf *b, const advlab__cfg_field *f, double v)
+{
+    if (f->type != ADVLAB__CFG_FLOAT) {
+        advlab__sb_printf(b, "%.0f", v);
+        return;
+    }
+    char text[32];
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, v);
+        if (strtof(text, NULL) == (float)v)
+            break;
+    }
+    advlab__sb_printf(b, "%s", text);
+}
+
+void advlab__sweep_put_number(advlab_strbuf *b, double v)
+{
+    if (!isfinite(v)) {
+        advlab__sb_printf(b, "null");
+        return;
+    }
+    char text[32];
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    advlab__sb_printf(b, "%s", text);
+}
+
+/* --------------------------------------------------------------- cells */
+
+void advlab__sweep_point_index(const advlab_sweep *s, int p, int *at)
+{
+    for (int a = s->n_vary - 1; a >= 0; a--) {
+        at[a] = p % s->vary[a].n;
+        p /= s->vary[a].n;
+    }
+}
+
+/* "eps":0.1,"ratio":0.5: the varied settings of point p, as JSON members. */
+static void put_point_members(advlab_strbuf *b, const advlab_sweep *s, int point)
+{
+    int at[SWEEP_MAX_VARY];
+    advlab__sweep_point_index(s, point, at);
+    for (int a = 0; a < s->n_vary; a++) {
+        advlab__sb_printf(b, "%s\"%s\":", a ? "," : "", s->vary[a].field->key);
+        advlab__sweep_put_setting(b, s->vary[a].field, s->vary[a].values[at[a]]);
+    }
+}
+
+void advlab__sweep_put_point_settings(advlab_strbuf *b, const advlab_sweep *s, int point)
+{
+    advlab__sb_printf(b, "{");
+    put_point_members(b, s, point);
+    advlab__sb_printf(b, "}");
+}
+
+/* Cell c's settings and seed, before the skips. */
+static void cell_settings(const advlab_sweep *s, int c, advlab_experiment_config *cfg)
+{
+    int at[SWEEP_MAX_VARY];
+    *cfg = s->base;
+    advlab__sweep_point_index(s, c / s->n_seeds, at);
+    for (int a = 0; a < s->n_vary; a++)
+        advlab__cfg_set(table, cfg, s->vary[a].field->key, s->vary[a].values[at[a]]);
+    cfg->seed = s->seeds[c % s->n_seeds];
+}
+
+/* Leaves out the stages that no requested measurement needs. They come
+ * after the tutorial's and share nothing with earlier stages, so the
+ * measurements kept are the same bits. */
+static void skip_stages(const advlab_sweep *s, advlab_experiment_config *cfg)
+{
+    cfg->curve = cfg->curve && s->need_curve;
+    cfg->defences = cfg->defences && s->need_defences;
+    if (!s->need_pgd)
+        cfg->pgd_limit = 0;
+}
+
+advlab_status advlab_sweep_cell_config(const advlab_sweep *s, int cell,
+                                       advlab_experiment_config *cfg)
+{
+    if (!s || !cfg)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: the sweep and cfg are required");
+    if (cell < 0 || cell >= s->n_cells)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
+    cell_settings(s, cell, cfg);
+    skip_stages(s, cfg);
+    return ADVLAB_OK;
+}
+
+/* The experiment's plan for cfg: which task makes each requested
+ * measurement (task_of, -1 when none), the last of them, and the estimated
+ * passes up to it. */
+static advlab_status plan_cell(const advlab_sweep *s, const advlab_experiment_config *cfg,
+                               int n_train, int n_test, int *task_of, int *last, double *cost)
+{
+    char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
+    double costs[MAX_TASKS];
+    int n;
+    TRY(advlab__experiment_plan(cfg, n_train, n_test, names, costs, &n));
+    *last = -1;
+    for (int m = 0; m < s->n_measure; m++) {
+        task_of[m] = -1;
+        for (int t = 0; t < n; t++)
+            if (strcmp(names[t], s->measure[m]) == 0)
+                task_of[m] = t;
+        if (task_of[m] > *last)
+            *last = task_of[m];
+    }
+    *cost = 0.0;
+    for (int t = 0; t <= *last; t++)
+        *cost += costs[t];
+    return ADVLAB_OK;
+}
+
+/* ---------------------------------------------------------------- spec */
+
+static const advlab__cfg_field *find_setting(const char *key)
+{
+    for (int i = 0; i < table->n_fields; i++)
+        if (strcmp(table->fields[i].key, key) == 0)
+            return &table->fields[i];
+    return NULL;
+}
+
+/* "train_limit, test_limit, ...": the settings a spec may give. */
+static const char *setting_keys(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < table->n_fields; i++)
+        if (table->fields[i].type != ADVLAB__CFG_SEED)
+            used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+                                     used ? ", " : "", table->fields[i].key);
+    return buf;
+}
+
+/* Fails with "sweep spec: <where>: <the last error>": the message is copied
+ * first, as advlab__fail writes over it. */
+static advlab_status wrap_error(const char *where)
+{
+    char message[400];
+    snprintf(message, sizeof message, "%s", advlab_last_error());
+    return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: %s", where, message);
+}
+
+/* The setting called key, which a spec may give (every field but the seed,
+ * which is the seeds' list). */
+static advlab_status setting(const char *where, const char *key, const advlab__cfg_field **out)
+{
+    char keys[400];
+    if (strcmp(key, "seed") == 0)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: give seeds in \"seeds\", not as seed",
+                            where);
+    if (!(*out = find_setting(key)))
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: unknown setting \"%s\" (settings: %s)",
+                            where, key, setting_keys(keys, sizeof keys));
+    return ADVLAB_OK;
+}
+
+static advlab_status read_settings(advlab_sweep *s, const advlab__json *v)
+{
+    if (v->type != ADVLAB__JSON_OBJECT)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: settings is not an object");
+    for (const advlab__json *m = v->child; m; m = m->next) {
+        const advlab__cfg_field *f;
+        double x;
+        TRY(setting("settings", m->key, &f));
+        if (!advlab__json_number(m, &x))
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: settings: %s is not a number", m->key);
+        if (advlab__cfg_set(table, &s->base, m->key, x))
+            return wrap_error("settings");
+    }
+    if (advlab__cfg_check(table, &s->base))
+        return wrap_error("settings");
+    return ADVLAB_OK;
+}
+
+/* One value of a varied setting: a number the setting takes and holds in
+ * range (checked on the settings with that value). */
+static advlab_status read_value(const advlab_sweep *s, const sweep_axis *axis, int i,
+                                const advlab__json *v, double *out)
+{
+    const char *key = axis->field->key;
+    double x;
+    if (!advlab__json_number(v, &x)) {
+        if (v->type == ADVLAB__JSON_STRING && advlab__json_string(v))
+            return advlab__fail(ADVLAB_E_ARG,
+                                "sweep spec: vary %s: values[%d] \"%.40s\" is not a number", key, i,
+                                v->str);
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: values[%d] is not a number", key,
+                            i);
+    }
+    advlab_experiment_config cfg = s->base;
+    if (advlab__cfg_set(table, &cfg, key, x) || advlab__cfg_check(table, &cfg)) {
+        char where[96];
+        snprintf(where, sizeof where, "vary %s: values[%d]", key, i);
+        return wrap_error(where);
+    }
+    *out = advlab__cfg_get(axis->field, &cfg);
+    for (int j = 0; j < i; j++)
+        if (axis->values[j] == *out)
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: values[%d] repeats values[%d]",
+                                key, i, j);
+    return ADVLAB_OK;
+}
+
+static advlab_status read_axis(advlab_sweep *s, const advlab__json *v)
+{
+    if (v->type != ADVLAB__JSON_OBJECT)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary: each item is {\"key\": ..., \"values\": [...]}");
+    const char *key = advlab__json_string(advlab__json_get(v, "key"));
+    const advlab__json *values = advlab__json_get(v, "values");
+    if (!key || !values || values->type != ADVLAB__JSON_ARRAY || v->len != 2)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary: each item is {\"key\": ..., \"values\": [...]}");
+    sweep_axis *axis = &s->vary[s->n_vary];
+    TRY(setting("vary", key, &axis->field));
+    for (int a = 0; a < s->n_vary; a++)
+        if (s->vary[a].field == axis->field)
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary: %s is varied twice", key);
+    if (values->len == 0)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: the value list is empty", key);
+    if (values->len > ADVLAB_SWEEP_MAX_CELLS)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary %s: %zu values is over the cap of %d cells", key,
+                            values->len, ADVLAB_SWEEP_MAX_CELLS);
+    axis->values = malloc(sizeof(double) * values->len);
+    if (!axis->values)
+        return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: vary %s", key);
+    s->n_vary++;
+    int i = 0;
+    for (const advlab__json *x = values->child; x; x = x->next, i++) {
+        TRY(read_value(s, axis, i, x, &axis->values[i]));
+        axis->n = i + 1;
+    }
+    return ADVLAB_OK;
+}
+
+static advlab_status read_vary(advlab_sweep *s, const advlab__json *v)
+{
+    if (!v || v->type != ADVLAB__JSON_ARRAY || v->len < 1 || v->len > SWEEP_MAX_VARY)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary must list one or two settings to vary, as "
+                            "[{\"key\": \"eps\", \"values\": [0, 0.1]}]");
+    for (const advlab__json *m = v->child; m; m = m->next)
+        TRY(read_axis(s, m));
+    return ADVLAB_OK;
+}
+
+static advlab_status read_seeds(advlab_sweep *s, const advlab__json *v)
+{
+    if (!v) {
+        s->seeds = malloc(sizeof *s->seeds);
+        if (!s->seeds)
+            return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: seeds");
+        s->seeds[0] = s->base.seed;
+        s->n_seeds = 1;
+        return ADVLAB_OK;
+    }
+    if (v->type != ADVLAB__JSON_ARRAY || v->len == 0)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: seeds must be a non-empty list of integers");
+    if (v->len > ADVLAB_SWEEP_MAX_CELLS)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %zu seeds is over the cap of %d cells",
+                            v->len, ADVLAB_SWEEP_MAX_CELLS);
+    s->seeds = malloc(sizeof *s->seeds * v->len);
+    if (!s->seeds)
+        return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: seeds");
+    for (const advlab__json *m = v->child; m; m = m->next) {
+        uint64_t seed;
+        if (!advlab__json_uint(m, &seed))
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: seeds[%d] is not an integer in 0..2^53",
+                                s->n_seeds);
+        for (int j = 0; j < s->n_seeds; j++)
+            if (s->seeds[j] == seed)
+                return advlab__fail(ADVLAB_E_ARG, "sweep spec: seeds[%d] repeats seeds[%d]",
+                                    s->n_seeds, j);
+        s->seeds[s->n_seeds++] = seed;
+    }
+    return ADVLAB_OK;
+}
+
+/* The names the experiment can report with its stages on (curve and
+ * defences 1, or 0 for the shorter list that messages give). */
+static advlab_status known_names(const advlab_sweep *s, int stages,
+                                 char names[][ADVLAB__MEASUREMENT_NAME], int *n)
+{
+    advlab_experiment_config all = s->base;
+    double costs[MAX_TASKS];
+    all.curve = all.defences = stages;
+    all.pgd_limit = 1;
+    return advlab__experiment_plan(&all, 1, 1, names, costs, n);
+}
+
+static advlab_status unknown_measure(const advlab_sweep *s, int i, const char *name)
+{
+    char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
+    int n;
+    TRY(known_names(s, 0, names, &n));
+    advlab_strbuf list = {0};
+    for (int t = 0; t < n; t++)
+        advlab__sb_printf(&list, "%s, ", names[t]);
+    advlab_status st = advlab__fail(ADVLAB_E_ARG,
+                                    "sweep spec: measure[%d] \"%.48s\" is not a measurement of the "
+                                    "experiment (%sthe pre-processors' and the curves': see advlab "
+                                    "experiment --json)",
+                                    i, name, list.data ? list.data : "");
+    advlab__sb_free(&list);
+    return st;
+}
+
+static advlab_status read_measure(advlab_sweep *s, const advlab__json *v)
+{
+    if (!v || v->type != ADVLAB__JSON_ARRAY || v->len == 0)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: measure must list the measurements to take, as "
+                            "[\"fgsm_defended\"]");
+    if (v->len > ADVLAB_SWEEP_MAX_MEASURES)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %zu measurements is over the cap of %d",
+                            v->len, ADVLAB_SWEEP_MAX_MEASURES);
+    s->measure = malloc(sizeof *s->measure * v->len);
+    if (!s->measure)
+        return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: measure");
+    char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
+    int n;
+    TRY(known_names(s, 1, names, &n));
+    for (const advlab__json *m = v->child; m; m = m->next) {
+        const char *name = advlab__json_string(m);
+        int i = s->n_measure, known = 0;
+        if (!name)
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: measure[%d] is not a name", i);
+        for (int t = 0; t < n; t++)
+            known |= strcmp(names[t], name) == 0;
+        if (!known)
+            return unknown_measure(s, i, name);
+        for (int j = 0; j < i; j++)
+            if (strcmp(s->measure[j], name) == 0)
+                return advlab__fail(ADVLAB_E_ARG, "sweep spec: measure[%d] repeats measure[%d]", i,
+                                    j);
+        snprintf(s->measure[i], ADVLAB__MEASUREMENT_NAME, "%s", name);
+        s->n_measure++;
+    }
+    return ADVLAB_OK;
+}
+
+/* Whether every measurement is in the plan of the full config with one
+ * stage switched off. */
+static advlab_status needs(const advlab_sweep *s, const char *stage, int *need)
+{
+    advlab_experiment_config cfg = s->base;
+    int task_of[ADVLAB_SWEEP_MAX_MEASURES], last;
+    double cost;
+    cfg.curve = strcmp(stage, "curve") != 0;
+    cfg.defences = strcmp(stage, "defences") != 0;
+    cfg.pgd_limit = strcmp(stage, "pgd") != 0;
+    TRY(plan_cell(s, &cfg, 1, 1, task_of, &last, &cost));
+    *need = 0;
+    for (int m = 0; m < s->n_measure; m++)
+        *need |= task_of[m] < 0;
+    return ADVLAB_OK;
+}
+
+static int limited(int limit, int full) { return limit > 0 && limit < full ? limit : full; }
+
+/* Checks that every cell makes every measurement, and adds up the work. */
+static advlab_status check_cells(advlab_sweep *s)
+{
+    TRY(needs(s, "curve", &s->need_curve));
+    TRY(needs(s, "defences", &s->need_defences));
+    TRY(needs(s, "pgd", &s->need_pgd));
+    s->work = 0.0;
+    for (int c = 0; c < s->n_cells; c++) {
+        advlab_experiment_config cfg;
+        int task_of[ADVLAB_SWEEP_MAX_MEASURES], last;
+        double cost;
+        advlab_sweep_cell_config(s, c, &cfg);
+        TRY(plan_cell(s, &cfg, limited(cfg.train_limit, FULL_TRAIN),
+                      limited(cfg.test_limit, FULL_TEST), task_of, &last, &cost));
+        for (int m = 0; m < s->n_measure; m++)
+            if (task_of[m] < 0) {
+                advlab_strbuf at = {0};
+                advlab__sweep_put_point_settings(&at, s, c / s->n_seeds);
+                advlab_status st = advlab__fail(
+                    ADVLAB_E_ARG,
+                    "sweep spec: the experiment does not make %s with the settings of cell %d "
+                    "(%s; see curve, defences and pgd_limit)",
+                    s->measure[m], c, at.data ? at.data : "");
+                advlab__sb_free(&at);
+                return st;
+            }
+        s->work += cost;
+    }
+    if (s->work > ADVLAB_SWEEP_MAX_WORK)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: the estimated work, %.3g image passes, is over the cap of "
+                            "%.3g (ADVLAB_SWEEP_MAX_WORK; limits of 0 count as %d training and %d "
+                            "test images): use fewer cells, epochs or images",
+                            s->work, ADVLAB_SWEEP_MAX_WORK, FULL_TRAIN, FULL_TEST);
+    return ADVLAB_OK;
+}
+
+static advlab_status count_cells(advlab_sweep *s)
+{
+    double cells = s->n_seeds;
+    for (int a = 0; a < s->n_vary; a++)
+        cells *= s->vary[a].n;
+    if (cells > ADVLAB_SWEEP_MAX_CELLS) {
+        char how[96] = "";
+        size_t used = 0;
+        for (int a = 0; a < s->n_vary; a++)
+            used += (size_t)snprintf(how + used, sizeof how - used, "%d %s x ", s->vary[a].n,
+                                     s->vary[a].field->key);
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: %.0f cells (%s%d seeds) is over the cap of %d cells",
+                            cells, how, s->n_seeds, ADVLAB_SWEEP_MAX_CELLS);
+    }
+    s->n_cells = (int)cells;
+    s->n_points = s->n_cells / s->n_seeds;
+    return ADVLAB_OK;
+}
+
+static void write_spec(advlab_sweep *s)
+{
+    advlab_strbuf *b = &s->spec_json;
+    advlab__sb_printf(b, "{\"arch\":");
+    advlab__sb_json_string(b, s->arch);
+    advlab__sb_printf(b, ",\"settings\":{");
+    int first = 1;
+    for (int i = 0; i < table->n_fields; i++) {
+        const advlab__cfg_field *f = &table->fields[i];
+        int varied = 0;
+        for (int a = 0; a < s->n_vary; a++)
+            varied |= s->vary[a].field == f;
+        if (varied || f->type == ADVLAB__CFG_SEED)
+            continue;
+        advlab__sb_printf(b, "%s\"%s\":", first ? "" : ",", f->key);
+        advlab__sweep_put_setting(b, f, advlab__cfg_get(f, &s->base));
+        first = 0;
+    }
+    advlab__sb_printf(b, "},\"vary\":[");
+    for (int a = 0; a < s->n_vary; a++) {
+        advlab__sb_printf(b, "%s{\"key\":\"%s\",\"values\":[", a ? "," : "", s->vary[a].field->key);
+        for (int i = 0; i < s->vary[a].n; i++) {
+            advlab__sb_printf(b, "%s", i ? "," : "");
+            advlab__sweep_put_setting(b, s->vary[a].field, s->vary[a].values[i]);
+        }
+        advlab__sb_printf(b, "]}");
+    }
+    advlab__sb_printf(b, "],\"seeds\":[");
+    for (int i = 0; i < s->n_seeds; i++)
+        advlab__sb_printf(b, "%s%llu", i ? "," : "", (unsigned long long)s->seeds[i]);
+    advlab__sb_printf(b, "],\"measure\":[");
+    for (int m = 0; m < s->n_measure; m++) {
+        advlab__sb_printf(b, "%s", m ? "," : "");
+        advlab__sb_json_string(b, s->measure[m]);
+    }
+    advlab__sb_printf(b, "]}");
+}
+
+static advlab_status read_spec(advlab_sweep *s, const advlab__json *spec)
+{
+    static const char *const members[] = {"arch", "settings", "vary", "seeds", "measure"};
+    if (spec->type != ADVLAB__JSON_OBJECT)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: expected an object {\"vary\": ..., "
+                                          "\"measure\": ...}");
+    for (const advlab__json *m = spec->child; m; m = m->next) {
+        size_t k = 0;
+        while (k < 5 && strcmp(m->key, members[k]) != 0)
+            k++;
+        if (k == 5)
+            return advlab__fail(ADVLAB_E_ARG,
+                                "sweep spec: unknown member \"%.40s\" (known: arch, settings, "
+                                "vary, seeds, measure)",
+                                m->key);
+    }
+    const advlab__json *arch = advlab__json_get(spec, "arch");
+    const char *name = arch ? advlab__json_string(arch) : "tutorial";
+    if (!name || !*name || strlen(name) >= sizeof s->arch)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: arch must be an arch spec or preset name "
+                                          "of 1 to 127 bytes");
+    snprintf(s->arch, sizeof s->arch, "%s", name);
+    advlab_experiment_config_default(&s->base);
+    const advlab__json *settings = advlab__json_get(spec, "settings");
+    if (settings)
+        TRY(read_settings(s, settings));
+    TRY(read_vary(s, advlab__json_get(spec, "vary")));
+    if (settings)
+        for (int a = 0; a < s->n_vary; a++)
+            if (advlab__json_get(settings, s->vary[a].field->key))
+                return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s is both in settings and varied",
+                                    s->vary[a].field->key);
+    TRY(read_seeds(s, advlab__json_get(spec, "seeds")));
+    TRY(read_measure(s, advlab__json_get(spec, "measure")));
+    TRY(count_cells(s));
+    TRY(check_cells(s));
+    s->done = calloc((size_t)s->n_cells, 1);
+    s->values = calloc((size_t)s->n_cells * s->n_measure, sizeof(double));
+    s->seconds = calloc((size_t)s->n_cells, sizeof(double));
+    if (!s->done || !s->values || !s->seconds)
+        return advlab__fail(ADVLAB_E_NOMEM, "sweep: results of %d cells", s->n_cells);
+    write_spec(s);
+    if (s->spec_json.failed)
+        return advlab__fail(ADVLAB_E_NOMEM, "sweep: the spec's text");
+    return ADVLAB_OK;
+}
+
+advlab_status advlab__sweep_from_json(const advlab__json *v, advlab_sweep **out)
+{
+    const advlab__json *spec = advlab__json_get(v, "spec");
+    advlab_sweep *s = calloc(1, sizeof *s);
+    if (!s)
+        return advlab__fail(ADVLAB_E_NOMEM, "sweep");
+    s->cell = -1;
+    advlab_status st = read_spec(s, spec ? spec : v);
+    if (st) {
+        advlab_sweep_free(s);
+        return st;
+    }
+    *out = s;
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_sweep_create(const char *json, size_t len, advlab_sweep **out)
+{
+    if (!json || !out)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: the spec and out are required");
+    const advlab__json *root;
+    TRY(advlab__json_parse_limit("sweep spec", json, len, SWEEP_JSON_VALUES, SWEEP_JSON_MEMBERS,
+                                 &root));
+    advlab_status st = advlab__sweep_from_json(root, out);
+    advlab__json_free(root);
+    return st;
+}
+
+static void drop_cell(advlab_sweep *s)
+{
+    advlab_experiment_free(s->experiment);
+    s->experiment = NULL;
+    s->cell = -1;
+}
+
+void advlab_sweep_free(advlab_sweep *s)
+{
+    if (!s)
+        return;
+    drop_cell(s);
+    for (int a = 0; a < SWEEP_MAX_VARY; a++)
+        free(s->vary[a].values);
+    free(s->seeds);
+    free(s->measure);
+    free(s->done);
+    free(s->values);
+    free(s->seconds);
+    advlab__sb_free(&s->spec_json);
+    advlab__sb_free(&s->plan_json);
+    advlab__sb_free(&s->results_json);
+    advlab__sb_free(&s->csv);
+    free(s);
+}
+
+const char *advlab__sweep_spec(const advlab_sweep *s) { return s->spec_json.data; }
+int advlab_sweep_cell_count(const advlab_sweep *s) { return s->n_cells; }
+int advlab_sweep_measure_count(const advlab_sweep *s) { return s->n_measure; }
+
+const char *advlab_sweep_measure_name(const advlab_sweep *s, int m)
+{
+    return m >= 0 && m < s->n_measure ? s->measure[m] : NULL;
+}
+
+const char *advlab_sweep_plan_json(advlab_sweep *s)
+{
+    advlab_strbuf *b = &s->plan_json;
+    advlab__sb_free(b);
+    advlab__sb_printf(b, "{\"spec\":%s,\"cells\":%d,\"points\":%d,\"work\":", s->spec_json.data,
+                      s->n_cells, s->n_points);
+    advlab__sweep_put_number(b, s->work);
+    advlab__sb_printf(b, ",\"cell_settings\":[");
+    for (int c = 0; c < s->n_cells; c++) {
+        advlab__sb_printf(b, "%s{", c ? "," : "");
+        put_point_members(b, s, c / s->n_seeds);
+        advlab__sb_printf(b, ",\"seed\":%llu}", (unsigned long long)s->seeds[c % s->n_seeds]);
+    }
+    advlab__sb_printf(b, "]}");
+    return b->failed ? NULL : b->data;
+}
+
+/* ---------------------------------------------------------------- run */
+
+int advlab_sweep_cell_done(const advlab_sweep *s, int cell)
+{
+    return cell >= 0 && cell < s->n_cells && s->done[cell];
+}
+
+int advlab_sweep_next_cell(const advlab_sweep *s)
+{
+    for (int c = 0; c < s->n_cells; c++)
+        if (!s->done[c])
+            return c;
+    return -1;
+}
+
+static int cells_done(const advlab_sweep *s)
+{
+    int n = 0;
+    for (int c = 0; c < s->n_cells; c++)
+        n += s->done[c];
+    return n;
+}
+
+static advlab_status start_cell(advlab_sweep *s, const advlab_dataset *train,
+                                const advlab_dataset *test, int cell)
+{
+    advlab_experiment_config cfg;
+    advlab_sweep_cell_config(s, cell, &cfg);
+    TRY(advlab_experiment_create(train, test, s->arch, &cfg, &s->experiment));
+    s->cell = cell;
+    s->train = train;
+    s->test = test;
+    return plan_cell(s, &cfg, s->experiment->n_train, s->experiment->n_test, s->task_of,
+                     &s->last_task, &s->cost_to_last);
+}
+
+/* Keeps the finished cell's measurements, and lets its experiment go. */
+static void finish_cell(advlab_sweep *s)
+{
+    const advlab_experiment *e = s->experiment;
+    double seconds = 0.0;
+    for (int t = 0; t <= s->last_task; t++)
+        seconds += e->tasks[t].seconds;
+    for (int m = 0; m < s->n_measure; m++)
+        s->values[(size_t)s->cell * s->n_measure + m] = e->tasks[s->task_of[m]].value;
+    s->seconds[s->cell] = seconds;
+    s->done[s->cell] = 1;
+    drop_cell(s);
+}
+
+advlab_status advlab_sweep_run(advlab_sweep *s, const advlab_dataset *train,
+                               const advlab_dataset *test, int cell, int max_units,
+                               advlab_sweep_progress *progress)
+{
+    if (!s || !train || !test)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: the sweep, train and test are required");
+    if (cell < 0 || cell >= s->n_cells)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
+    if (s->done[cell])
+        return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is already finished", cell);
+    if (s->experiment && (s->cell != cell || s->train != train || s->test != test))
+        drop_cell(s);
+    if (!s->experiment) {
+        advlab_status st = start_cell(s, train, test, cell);
+        if (st) {
+            drop_cell(s);
+            return st;
+        }
+    }
+    advlab_experiment_progress p;
+    advlab_status st = advlab_experiment_run(s->experiment, max_units, &p);
+    if (st) {
+        /* The cell restarts from its beginning when it is run again. */
+        char message[512];
+        snprintf(message, sizeof message, "%s", advlab_last_error());
+        drop_cell(s);
+        return advlab__fail(st, "sweep: cell %d: %s", cell, message);
+    }
+    double part = 0.0;
+    const char *stage = "";
+    if (advlab_experiment_measurement_count(s->experiment) > s->last_task) {
+        finish_cell(s);
+    } else {
+        part = s->cost_to_last > 0 ? p.fraction * s->experiment->total_cost / s->cost_to_last : 0;
+        part = part < 1.0 ? part : 1.0;
+        stage = p.stage_name;
+    }
+    if (progress) {
+        int done = cells_done(s);
+        *progress = (advlab_sweep_progress){.cell = s->cell,
+                                            .cells = s->n_cells,
+                                            .cells_done = done,
+                                            .stage_name = stage,
+                                            .fraction = (done + part) / s->n_cells};
+    }
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_sweep_cell_values(const advlab_sweep *s, int cell, double *values,
+                                       double *seconds)
+{
+    if (!s || !values)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: the sweep and values are required");
+    if (!advlab_sweep_cell_done(s, cell))
+        return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d has no results (cells 0..%d)", cell,
+                            s->n_cells - 1);
+    memcpy(values, s->values + (size_t)cell * s->n_measure, sizeof(double) * s->n_measure);
+    if (seconds)
+        *seconds = s->seconds[cell];
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_sweep_set_cell(advlab_sweep *s, int cell, const double *values, double seconds)
+{
+    if (!s || !values)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: the sweep and values are required");
+    if (cell < 0 || cell >= s->n_cells)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
+    for (int m = 0; m < s->n_measure; m++)
+        if (!isfinite(values[m]))
+            return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d: %s is not a finite number", cell,
+                                s->measure[m]);
+    if (!(isfinite(seconds) && seconds >= 0))
+        return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d: seconds %g is not finite and >= 0", cell,
+                            seconds);
+    if (s->cell == cell)
+        drop_cell(s);
+    memcpy(s->values + (size_t)cell * s->n_measure, values, sizeof(double) * s->n_measure);
+    s->seconds[cell] = seconds;
+    s->done[cell] = 1;
+    return ADVLAB_OK;
+}
