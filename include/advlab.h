@@ -561,10 +561,13 @@ advlab_net *advlab_experiment_net(advlab_experiment *e, int which);
  *   {"arch": "tutorial",                           optional
  *    "settings": {"epochs": 2, "train_limit": 1000}, optional: the other fields
  *    "vary": [{"key": "eps", "values": [0, 0.1, 0.2]},
- *             {"key": "ratio", "values": [0.3, 0.5]}],         one or two
+ *             {"key": "ratio", "range": [0.3, 0.7, 0.2]}],     one or two
  *    "seeds": [1, 2, 3],                            optional: [1234]
  *    "measure": ["fgsm_defended", "clean_defended"]} names the experiment reports
- * A sweep's results JSON holds its spec under "spec" and is accepted too.
+ * A range [start, stop, step] includes stop: value i is start + i*step, each
+ * computed from the ends so no error builds up, and the spec in full lists
+ * the values. A sweep's results JSON holds its spec under "spec" and is
+ * accepted too.
  * Cells are in a fixed order, so any worker can run cell i alone: the seed
  * changes fastest, then the last varied setting. The cells of one point (its
  * settings) are consecutive: point p holds cells p*seeds .. p*seeds+seeds-1.
@@ -583,7 +586,8 @@ typedef struct advlab_sweep advlab_sweep;
 typedef struct {
     int cell;               /* the cell in progress, or -1 */
     int cells, cells_done;  /* cells in the grid, cells with results */
-    const char *stage_name; /* the cell's experiment stage ("train", ...), or "" */
+    const char *stage_name; /* the cell's experiment stage ("train", ...), or "": valid
+                               until the next advlab_sweep_run or advlab_sweep_free */
     double fraction;        /* of the sweep's cells, 0..1 */
 } advlab_sweep_progress;
 

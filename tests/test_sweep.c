@@ -110,6 +110,46 @@ static void test_bad_specs(void)
     advlab__sb_free(&b);
 }
 
+/* A range includes its stop and adds up no error: value i is start + i*step. */
+static void test_ranges(void)
+{
+    advlab_sweep *s = make("{\"vary\":[{\"key\":\"eps\",\"range\":[0,0.3,0.05]}],"
+                           "\"measure\":[\"train\"]}");
+    const float want[] = {0.0f, 0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f};
+    CHECK(s && advlab_sweep_cell_count(s) == 7, "0:0.3:0.05 gives %d values, expected 7",
+          s ? advlab_sweep_cell_count(s) : -1);
+    for (int c = 0; s && c < 7 && c < advlab_sweep_cell_count(s); c++) {
+        advlab_experiment_config cfg;
+        advlab_sweep_cell_config(s, c, &cfg);
+        CHECK(cfg.eps == want[c], "value %d is %.9g, expected %.9g", c, (double)cfg.eps,
+              (double)want[c]);
+    }
+    const char *plan = s ? advlab_sweep_plan_json(s) : NULL;
+    CHECK(plan && strstr(plan, "\"values\":[0,0.05,0.1,0.15,0.2,0.25,0.3]"),
+          "the spec lists the values as written: %s", plan ? plan : "(null)");
+    advlab_sweep_free(s);
+    /* (3.9 - 1) / 0.1 is 28.999999999999996: 30 values, 3.9 included. */
+    s = make("{\"vary\":[{\"key\":\"lr\",\"range\":[1,3.9,0.1]}],\"measure\":[\"train\"]}");
+    CHECK(s && advlab_sweep_cell_count(s) == 30, "1:3.9:0.1 gives %d values, expected 30",
+          s ? advlab_sweep_cell_count(s) : -1);
+    advlab_sweep_free(s);
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0,0.3]}],\"measure\":[\"train\"]}",
+            "vary eps: range must be [start, stop, step], three numbers");
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0,null,0.1]}],\"measure\":[\"train\"]}",
+            "vary eps: range must be [start, stop, step], three numbers");
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0.3,0,0.1]}],\"measure\":[\"train\"]}",
+            "vary eps: range [0.3, 0, 0.1] needs step > 0 and stop >= start");
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0,0.3,0]}],\"measure\":[\"train\"]}",
+            "needs step > 0");
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0,1,0.0001]}],\"measure\":[\"train\"]}",
+            "vary eps: range [0, 1, 0.0001] has 10001 values, over the cap of 4096 cells");
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0.5,1.5,0.5]}],\"measure\":[\"train\"]}",
+            "vary eps: values[2]: experiment: eps 1.5 is out of range 0..1");
+    rejects("{\"vary\":[{\"key\":\"eps\",\"range\":[0,1,0.5],\"values\":[0]}],"
+            "\"measure\":[\"train\"]}",
+            "vary: each item is {\"key\": ..., \"values\": [...]} or {\"key\": ..., \"range\"");
+}
+
 /* Cell i: the seed changes fastest, then the last varied setting. */
 static void test_order_and_skips(void)
 {
@@ -379,6 +419,7 @@ done:
 int main(void)
 {
     test_bad_specs();
+    test_ranges();
     test_order_and_skips();
     test_tables();
     test_checkpoint();

@@ -199,65 +199,111 @@ static advlab_status read_settings(advlab_sweep *s, const advlab__json *v)
     return ADVLAB_OK;
 }
 
-/* One value of a varied setting: a number the setting takes and holds in
- * range (checked on the settings with that value). */
-static advlab_status read_value(const advlab_sweep *s, const sweep_axis *axis, int i,
-                                const advlab__json *v, double *out)
+/* Value i of a varied setting: one the setting takes and holds in range
+ * (checked on the settings with that value), and not a repeat. */
+static advlab_status put_value(const advlab_sweep *s, sweep_axis *axis, int i, double x)
 {
     const char *key = axis->field->key;
-    double x;
-    if (!advlab__json_number(v, &x)) {
-        if (v->type == ADVLAB__JSON_STRING && advlab__json_string(v))
-            return advlab__fail(ADVLAB_E_ARG,
-                                "sweep spec: vary %s: values[%d] \"%.40s\" is not a number", key, i,
-                                v->str);
-        return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: values[%d] is not a number", key,
-                            i);
-    }
     advlab_experiment_config cfg = s->base;
     if (advlab__cfg_set(table, &cfg, key, x) || advlab__cfg_check(table, &cfg)) {
         char where[96];
         snprintf(where, sizeof where, "vary %s: values[%d]", key, i);
         return wrap_error(where);
     }
-    *out = advlab__cfg_get(axis->field, &cfg);
+    double v = advlab__cfg_get(axis->field, &cfg);
     for (int j = 0; j < i; j++)
-        if (axis->values[j] == *out)
+        if (axis->values[j] == v)
             return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: values[%d] repeats values[%d]",
                                 key, i, j);
+    axis->values[i] = v;
+    axis->n = i + 1;
     return ADVLAB_OK;
 }
+
+static advlab_status read_values(const advlab_sweep *s, sweep_axis *axis,
+                                 const advlab__json *values)
+{
+    const char *key = axis->field->key;
+    int i = 0;
+    for (const advlab__json *v = values->child; v; v = v->next, i++) {
+        double x;
+        if (advlab__json_number(v, &x))
+            TRY(put_value(s, axis, i, x));
+        else if (v->type == ADVLAB__JSON_STRING && advlab__json_string(v))
+            return advlab__fail(ADVLAB_E_ARG,
+                                "sweep spec: vary %s: values[%d] \"%.40s\" is not a number", key, i,
+                                v->str);
+        else
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: values[%d] is not a number",
+                                key, i);
+    }
+    return ADVLAB_OK;
+}
+
+/* How many values "range": [start, stop, step] gives, stop included. The
+ * count allows stop to sit a rounding error below start + n*step
+ * ((0.3 - 0) / 0.05 is 5.999...). */
+static advlab_status range_count(const char *key, const advlab__json *range, double *r, int *n)
+{
+    int i = 0;
+    for (const advlab__json *v = range->child; v && i < 3; v = v->next)
+        i += advlab__json_number(v, &r[i]) && isfinite(r[i]);
+    if (i != 3 || range->len != 3)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary %s: range must be [start, stop, step], three numbers",
+                            key);
+    if (!(r[2] > 0) || r[1] < r[0])
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary %s: range [%g, %g, %g] needs step > 0 and "
+                            "stop >= start",
+                            key, r[0], r[1], r[2]);
+    double count = floor((r[1] - r[0]) / r[2] + 1e-9) + 1;
+    if (count > ADVLAB_SWEEP_MAX_CELLS)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: vary %s: range [%g, %g, %g] has %.0f values, over the cap "
+                            "of %d cells",
+                            key, r[0], r[1], r[2], count, ADVLAB_SWEEP_MAX_CELLS);
+    *n = (int)count;
+    return ADVLAB_OK;
+}
+
+#define AXIS_FORM \
+    "{\"key\": ..., \"values\": [...]} or {\"key\": ..., \"range\": [start, stop, step]}"
 
 static advlab_status read_axis(advlab_sweep *s, const advlab__json *v)
 {
     if (v->type != ADVLAB__JSON_OBJECT)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "sweep spec: vary: each item is {\"key\": ..., \"values\": [...]}");
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary: each item is " AXIS_FORM);
     const char *key = advlab__json_string(advlab__json_get(v, "key"));
-    const advlab__json *values = advlab__json_get(v, "values");
-    if (!key || !values || values->type != ADVLAB__JSON_ARRAY || v->len != 2)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "sweep spec: vary: each item is {\"key\": ..., \"values\": [...]}");
+    const advlab__json *values = advlab__json_get(v, "values"),
+                       *range = advlab__json_get(v, "range");
+    const advlab__json *list = values ? values : range;
+    if (!key || !list || list->type != ADVLAB__JSON_ARRAY || v->len != 2)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary: each item is " AXIS_FORM);
     sweep_axis *axis = &s->vary[s->n_vary];
     TRY(setting("vary", key, &axis->field));
     for (int a = 0; a < s->n_vary; a++)
         if (s->vary[a].field == axis->field)
             return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary: %s is varied twice", key);
-    if (values->len == 0)
+    double r[3];
+    int n = (int)(list->len < ADVLAB_SWEEP_MAX_CELLS ? list->len : ADVLAB_SWEEP_MAX_CELLS + 1);
+    if (range)
+        TRY(range_count(key, range, r, &n));
+    else if (n == 0)
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: the value list is empty", key);
-    if (values->len > ADVLAB_SWEEP_MAX_CELLS)
+    else if (n > ADVLAB_SWEEP_MAX_CELLS)
         return advlab__fail(ADVLAB_E_ARG,
                             "sweep spec: vary %s: %zu values is over the cap of %d cells", key,
                             values->len, ADVLAB_SWEEP_MAX_CELLS);
-    axis->values = malloc(sizeof(double) * values->len);
+    axis->values = malloc(sizeof(double) * (size_t)n);
     if (!axis->values)
         return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: vary %s", key);
     s->n_vary++;
-    int i = 0;
-    for (const advlab__json *x = values->child; x; x = x->next, i++) {
-        TRY(read_value(s, axis, i, x, &axis->values[i]));
-        axis->n = i + 1;
-    }
+    if (values)
+        return read_values(s, axis, values);
+    /* Each value from the ends, never by adding steps, so no error builds up. */
+    for (int i = 0; i < n; i++)
+        TRY(put_value(s, axis, i, r[0] + i * r[2]));
     return ADVLAB_OK;
 }
 
