@@ -1008,11 +1008,13 @@ export type SweepSpec = {
      */
     settings?: ConfigKeys;
     /**
-     * one or two
+     * one or two,
+     * each with its values or a range [start, stop, step] (stop included)
      */
     vary: {
         key: string;
-        values: number[];
+        values?: number[];
+        range?: [number, number, number];
     }[];
     /**
      * [1234] by default

@@ -808,7 +808,8 @@ export class Lab {
   // ------------------------------------------------ sweeps (issue 18)
   //
   //   const spec = { settings: { trainLimit: 1000, epochs: 1 }, seeds: [1, 2, 3],
-  //     vary: [{ key: 'eps', values: [0, 0.1, 0.2] }], measure: ['fgsm_defended'] };
+  //     vary: [{ key: 'eps', range: [0, 0.3, 0.05] }, { key: 'ratio', values: [0.3, 0.5] }],
+  //     measure: ['fgsm_defended'] };
   //   const { results, csv, pointsCsv } = await lab.sweep(train, test, spec, { onProgress });
   //   // the page's pool: plan, one cell per worker, then assemble in C
   //   const { cells } = lab.sweepPlan(spec);
@@ -1645,7 +1646,8 @@ function certificate(raw) {
  * @typedef {object} SweepSpec
  * @property {string} [arch] 'tutorial' by default
  * @property {ConfigKeys} [settings] the experiment's other settings (not seed)
- * @property {{key: string, values: number[]}[]} vary one or two
+ * @property {{key: string, values?: number[], range?: [number, number, number]}[]} vary one or two,
+ *   each with its values or a range [start, stop, step] (stop included)
  * @property {number[]} [seeds] [1234] by default
  * @property {string[]} measure the experiment's measurement names, e.g. 'fgsm_defended'
  */

@@ -56,6 +56,9 @@ test('the plan: the spec in full and the cells in their order', () => {
   assert.equal(plan.spec.settings.lr, 0.01, 'the settings not given are the defaults');
   assert.ok(plan.work > 0);
   assert.deepEqual(lab.sweepPlan(JSON.stringify(plan)).spec, plan.spec, 'a plan is a spec too');
+  const range = lab.sweepPlan({ vary: [{ key: 'eps', range: [0, 0.3, 0.05] }], measure: ['train'] });
+  assert.deepEqual(range.spec.vary, [{ key: 'eps', values: [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3] }],
+    'a range, stop included and without drift');
 });
 
 test('the results: every cell, the points over seeds, progress to the end', () => {
