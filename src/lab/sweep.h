@@ -1,5 +1,5 @@
-/* The sweep's private layout, shared by sweep.c (the spec, the plan and
- * running cells) and sweep_json.c (results, CSV and checkpoints). */
+/* The sweep's private layout, shared by sweep_spec.c (the spec), sweep.c
+ * (cells and running them) and sweep_json.c (results, CSV and checkpoints). */
 #ifndef ADVLAB_SWEEP_H
 #define ADVLAB_SWEEP_H
 
@@ -62,7 +62,14 @@ void advlab__sweep_point_index(const advlab_sweep *s, int p, int *at);
 void advlab__sweep_put_point_settings(advlab_strbuf *b, const advlab_sweep *s, int point);
 /* A double in the fewest digits that read back as the same double. */
 void advlab__sweep_put_number(advlab_strbuf *b, double v);
-/* Parses a spec (or a results JSON's "spec") at v into a new sweep. */
+/* The experiment's plan for cfg on n_train and n_test images: which task
+ * makes each requested measurement (task_of, -1 when none), the last of
+ * them, and the estimated image passes up to it. */
+advlab_status advlab__sweep_plan_cell(const advlab_sweep *s, const advlab_experiment_config *cfg,
+                                      int n_train, int n_test, int *task_of, int *last,
+                                      double *cost);
+/* Parses a spec (or a results JSON's "spec") at v into a new sweep
+ * (sweep_spec.c). */
 advlab_status advlab__sweep_from_json(const advlab__json *v, advlab_sweep **out);
 
 #endif
