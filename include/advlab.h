@@ -697,6 +697,104 @@ const char *advlab_experiment_report_json(advlab_experiment *e);
 /* The standard (0) and defended (1) models, owned by the experiment. */
 advlab_net *advlab_experiment_net(advlab_experiment *e, int which);
 
+/* ---------------------------------------------------------------- sweep
+ * A grid of tutorial experiments (issue 18): one or two settings of
+ * advlab_experiment_config, each over a list of values, times a list of
+ * seeds. Each cell (values x seed) is one experiment, of which the sweep keeps
+ * the measurements it was asked for. A spec is JSON:
+ *   {"arch": "tutorial",                           optional
+ *    "settings": {"epochs": 2, "train_limit": 1000}, optional: the other fields
+ *    "vary": [{"key": "eps", "values": [0, 0.1, 0.2]},
+ *             {"key": "ratio", "range": [0.3, 0.7, 0.2]}],     one or two
+ *    "seeds": [1, 2, 3],                            optional: [1234]
+ *    "measure": ["fgsm_defended", "clean_defended"]} names the experiment reports
+ * A range [start, stop, step] includes stop: value i is start + i*step, each
+ * computed from the ends so no error builds up, and the spec in full lists
+ * the values. A sweep's results JSON holds its spec under "spec" and is
+ * accepted too.
+ * Cells are in a fixed order, so any worker can run cell i alone: the seed
+ * changes fastest, then the last varied setting. The cells of one point (its
+ * settings) are consecutive: point p holds cells p*seeds .. p*seeds+seeds-1.
+ * Each cell's experiment skips the stages no requested measurement needs
+ * (curve, defences, PGD) and stops after the last requested measurement. */
+
+#define ADVLAB_SWEEP_MAX_CELLS 4096
+#define ADVLAB_SWEEP_MAX_MEASURES 64
+/* The cap on a sweep's estimated work, in image passes (a forward and
+ * backward pass of one image; about 4 days of native training at 30k/s).
+ * Limits of 0 (all images) count as 60000 training and 10000 test images. */
+#define ADVLAB_SWEEP_MAX_WORK 1e10
+
+typedef struct advlab_sweep advlab_sweep;
+
+typedef struct {
+    int cell;               /* the cell in progress, or -1 */
+    int cells, cells_done;  /* cells in the grid, cells with results */
+    const char *stage_name; /* the cell's experiment stage ("train", ...), or "": valid
+                               until the next advlab_sweep_run or advlab_sweep_free */
+    double fraction;        /* of the sweep's cells, 0..1 */
+} advlab_sweep_progress;
+
+/* Parses and checks a spec (json[0..len)): unknown settings, empty or
+ * repeated values, non-numbers, values out of a setting's range, unknown
+ * measurements, and the caps on cells and on work fail with a message that
+ * names the input. */
+advlab_status advlab_sweep_create(const char *json, size_t len, advlab_sweep **out);
+void advlab_sweep_free(advlab_sweep *s);
+int advlab_sweep_cell_count(const advlab_sweep *s);
+int advlab_sweep_measure_count(const advlab_sweep *s);
+/* Measurement m's name (owned by the sweep), or NULL out of range. */
+const char *advlab_sweep_measure_name(const advlab_sweep *s, int m);
+/* The config cell `cell` runs: the settings, its values and seed, and the
+ * skips. */
+advlab_status advlab_sweep_cell_config(const advlab_sweep *s, int cell,
+                                       advlab_experiment_config *cfg);
+/* The plan as JSON: {"spec": the spec in full, "cells", "points", "work"
+ * (estimated image passes), "cell_settings": [{"eps": 0, ..., "seed": 1}]}.
+ * Valid until the next call of this function or the sweep is freed; NULL when
+ * out of memory. */
+const char *advlab_sweep_plan_json(advlab_sweep *s);
+
+/* Does at most max_units units of cell `cell`'s experiment (see
+ * advlab_experiment_run), starting it when needed; the experiment of another
+ * cell in progress is dropped (it restarts from its beginning, with the same
+ * results). train and test are borrowed until the cell finishes; pass the same
+ * ones on every call for a cell. A finished cell fails. progress may be NULL. */
+advlab_status advlab_sweep_run(advlab_sweep *s, const advlab_dataset *train,
+                               const advlab_dataset *test, int cell, int max_units,
+                               advlab_sweep_progress *progress);
+/* The lowest cell without results, or -1 when every cell has them. */
+int advlab_sweep_next_cell(const advlab_sweep *s);
+int advlab_sweep_cell_done(const advlab_sweep *s, int cell);
+/* A finished cell's measurements (advlab_sweep_measure_count doubles, in the
+ * spec's order) and the seconds it took; seconds may be NULL. */
+advlab_status advlab_sweep_cell_values(const advlab_sweep *s, int cell, double *values,
+                                       double *seconds);
+/* Records the results of a cell computed elsewhere (another worker's
+ * advlab_sweep_cell_values): values must be finite. */
+advlab_status advlab_sweep_set_cell(advlab_sweep *s, int cell, const double *values,
+                                    double seconds);
+
+/* The results as JSON: {"format": "advlab-sweep", "engine", "spec",
+ * "cells": [{"cell", "settings", "seed", "values": {name: value}}] for the
+ * finished cells, "points": [{"point", "settings", "seeds", "mean", "std"}]
+ * for the points whose every seed is finished (std: the sample standard
+ * deviation over seeds, 0 for one seed), "timings": {"seconds", "cells":
+ * [{"cell", "seconds"}]}}; timings are kept apart, as they differ between
+ * runs while the numbers do not. Numbers are written in the fewest digits
+ * that read back as the same double. It is also the sweep's checkpoint.
+ * Valid until the next call of this function or the sweep is freed; NULL
+ * when out of memory. */
+const char *advlab_sweep_results_json(advlab_sweep *s);
+/* The results as CSV: points 0 gives a row per finished cell
+ * (cell, the varied settings, seed, each measurement), points 1 a row per
+ * finished point (the settings, seeds, each measurement's mean and std).
+ * Valid as advlab_sweep_results_json's text. */
+const char *advlab_sweep_csv(advlab_sweep *s, int points);
+/* Takes the finished cells of a checkpoint (a results JSON of the same spec
+ * and engine version): all of them, or none when anything in it is wrong. */
+advlab_status advlab_sweep_restore(advlab_sweep *s, const char *json, size_t len);
+
 /* ---------------------------------------------- the lab page's measures
  * What the lab page (web/engine/) asks of the experiment's plan and of the
  * metrics, so that it computes none of them again in JavaScript. */

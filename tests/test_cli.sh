@@ -49,7 +49,7 @@ expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$adv
 # ---- help: every command's usage on stdout, exit 0; the defaults come from the configs' tables
 expect_ok "$advlab" --help
 grep -q '^  experiment ' "$work/out" || fail "advlab --help does not list experiment"
-for command in train eval predict experiment attack defend detect poison cleanse strip certify extract infer invert; do
+for command in train eval predict experiment sweep attack defend detect poison cleanse strip certify extract infer invert; do
     expect_ok "$advlab" "$command" --help
     grep -q "^usage: advlab $command " "$work/out" || fail "advlab $command --help: no usage line: $(head -2 "$work/out")"
 done
@@ -451,6 +451,70 @@ PY
 expect_ok "$advlab" invert --model "$standard" --out "$work/inverted.png" --max-iter 5 --data "$data"
 checks=$((checks + 1))
 [ "$(head -c 4 "$work/inverted.png" | tail -c 3)" = PNG ] || fail "invert wrote no PNG"
+
+# ---- sweeps (issue 18): bad specs, a range without drift, CSV, --from and --checkpoint
+expect_error 1 'sweep spec: vary eps: the value list is empty' -- "$advlab" sweep --vary eps= --measure train --data "$data"
+expect_error 1 'sweep spec: vary eps: values[1] "abc" is not a number' -- "$advlab" sweep --vary eps=0,abc --measure train --data "$data"
+expect_error 1 'sweep spec: vary eps: values[0] "nan" is not a number' -- "$advlab" sweep --vary eps=nan --measure train --data "$data"
+expect_error 1 'values[1]: experiment: eps 2 is out of range 0..1' -- "$advlab" sweep --vary eps=0,2 --measure train --data "$data"
+expect_error 1 'vary: unknown setting "epz"' -- "$advlab" sweep --vary epz=0 --measure train --data "$data"
+expect_error 1 'measure[0] "fgsm" is not a measurement of the experiment' -- "$advlab" sweep --vary eps=0 --measure fgsm --data "$data"
+expect_error 1 'is over the cap of 4096 cells' -- "$advlab" sweep --vary eps=0:0.3:0.01 --vary ratio=0:1:0.01 --seeds 1,2 --measure train --data "$data"
+expect_error 1 'is over the cap of 1e+10 (ADVLAB_SWEEP_MAX_WORK' -- "$advlab" sweep --vary eps=0:0.3:0.01 --vary ratio=0:1:0.1 --seeds 1,2,3,4,5,6,7,8,9,10,11 --measure fgsm_defended --data "$data"
+expect_error 1 'vary eps: range [0, 1, 0.0001] has 10001 values, over the cap of 4096 cells' -- "$advlab" sweep --vary eps=0:1:0.0001 --measure train --data "$data"
+expect_error 1 'vary eps: range [0.3, 0, 0.1] needs step > 0 and stop >= start' -- "$advlab" sweep --vary eps=0.3:0:0.1 --measure train --data "$data"
+expect_error 2 '"0:x:1" is not a range START:STOP:STEP' -- "$advlab" sweep --vary eps=0:x:1 --measure train --data "$data"
+expect_error 2 'sweep: --measure NAME,... is required' -- "$advlab" sweep --vary eps=0 --data "$data"
+expect_error 2 'give --seeds or --seed, not both' -- "$advlab" sweep --vary eps=0 --seed 1 --seeds 2 --measure train --data "$data"
+expect_error 2 'experiment: unknown key "frobnicate"' -- "$advlab" sweep --vary eps=0 --frobnicate 1 --measure train --data "$data"
+small_sweep="--train-limit 1000 --test-limit 100 --epochs 1 --batch 32"
+# 0:0.3:0.05 is seven values: (0.3 - 0) / 0.05 is 5.999..., and 3 * 0.05 is 0.15000000000000002.
+expect_ok "$advlab" sweep --vary eps=0:0.3:0.05 --measure clean_standard $small_sweep --data "$data" --json
+checks=$((checks + 1))
+grep -qF '"vary":[{"key":"eps","values":[0,0.05,0.1,0.15,0.2,0.25,0.3]}]' "$work/out" ||
+    fail "sweep range 0:0.3:0.05: $(head -c 600 "$work/out")"
+expect_ok "$advlab" sweep --vary eps=0.1,0.3 --seeds 1,2 --measure fgsm_standard,clean_standard $small_sweep \
+    --data "$data" --json --csv "$work/sweep.csv"
+cp "$work/out" "$work/sweep.json"
+checks=$((checks + 1))
+python3 - "$work/sweep.json" "$work/sweep.csv" <<'PY' || fail "sweep --json and --csv disagree"
+import csv, json, statistics, sys
+r = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert r["format"] == "advlab-sweep" and len(r["cells"]) == 4 and len(rows) == 4, r
+for cell, row in zip(r["cells"], rows):
+    assert int(row["cell"]) == cell["cell"] and float(row["eps"]) == cell["settings"]["eps"], (cell, row)
+    assert int(row["seed"]) == cell["seed"] and float(row["fgsm_standard"]) == cell["values"]["fgsm_standard"]
+for p in r["points"]:
+    v = [c["values"]["fgsm_standard"] for c in r["cells"] if c["settings"] == p["settings"]]
+    assert abs(p["mean"]["fgsm_standard"] - statistics.mean(v)) < 1e-15, (p, v)
+    assert abs(p["std"]["fgsm_standard"] - statistics.stdev(v)) < 1e-15, (p, v)
+assert r["cells"][0]["values"]["fgsm_standard"] < r["cells"][0]["values"]["clean_standard"], r["cells"][0]
+PY
+# The results reproduce: --from runs the sweep again with the same numbers, and
+# a checkpoint of two finished cells is taken up and completed identically.
+strip_timings='s/,"timings":.*//'
+expect_ok "$advlab" sweep --from "$work/sweep.json" --data "$data" --json
+checks=$((checks + 1))
+[ "$(sed "$strip_timings" "$work/out")" = "$(sed "$strip_timings" "$work/sweep.json")" ] ||
+    fail "sweep --from gives other numbers: $(head -c 400 "$work/out")"
+python3 - "$work/sweep.json" "$work/half.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["cells"], r["points"], r["timings"]["cells"] = r["cells"][:2], [], r["timings"]["cells"][:2]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+expect_ok "$advlab" sweep --from "$work/sweep.json" --checkpoint "$work/half.json" --data "$data" --json
+checks=$((checks + 1))
+[ "$(grep -c '^cell ' "$work/err")" -eq 2 ] || fail "the checkpoint's cells ran again: $(cat "$work/err")"
+[ "$(sed "$strip_timings" "$work/out")" = "$(sed "$strip_timings" "$work/sweep.json")" ] ||
+    fail "a sweep resumed from a checkpoint differs: $(head -c 400 "$work/out")"
+expect_error 1 'sweep checkpoint: it is of another sweep' -- "$advlab" sweep --vary eps=0.1,0.2 --seeds 1,2 \
+    --measure fgsm_standard,clean_standard $small_sweep --checkpoint "$work/half.json" --data "$data"
+echo '{"format":"advlab-sweep",' >"$work/broken.json"
+expect_error 1 'sweep checkpoint: unexpected end of JSON' -- "$advlab" sweep --from "$work/sweep.json" \
+    --checkpoint "$work/broken.json" --data "$data"
+expect_error 2 '--from takes the whole sweep from' -- "$advlab" sweep --from "$work/sweep.json" --epochs 2 --data "$data"
 
 echo "test_cli: $checks checks, $failures failed"
 [ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]

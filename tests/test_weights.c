@@ -153,6 +153,39 @@ static void test_json_rejects(void)
     JSON_REJECTS(many, "more than 4096 values at byte 8191");
 }
 
+/* Numbers' values (a sweep spec's settings), the number length cap, and the
+ * caller's caps on values and on an object's members. */
+static void test_json_numbers(void)
+{
+    const advlab__json *j = NULL;
+    double x = 0;
+    CHECK(parse("[2.5, -1, 1e3, 0.1, 1e999, -0.0, 12345678901234567890]", &j) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    const double want[] = {2.5, -1, 1e3, 0.1, INFINITY, -0.0, 12345678901234567890.0};
+    int i = 0;
+    for (const advlab__json *v = j ? j->child : NULL; v; v = v->next, i++)
+        CHECK(advlab__json_number(v, &x) && x == want[i] && signbit(x) == signbit(want[i]),
+              "number %d is %.17g, expected %.17g", i, x, want[i]);
+    CHECK(i == 7, "%d numbers", i);
+    CHECK(j && !advlab__json_number(j, &x), "an array is not a number");
+    advlab__json_free(j);
+    char text[80] = "[1.";
+    memset(text + 3, '5', 62);
+    strcpy(text + 65, "]");
+    CHECK(parse(text, &j) == ADVLAB_OK, "64 characters: %s", advlab_last_error());
+    advlab__json_free(j);
+    strcpy(text + 65, "5]");
+    JSON_REJECTS(text, "t.json: number longer than 64 characters at byte 1");
+    const char *four = "[{\"a\":1,\"b\":2}]";
+    CHECK_FAILS(advlab__json_parse_limit("t.json", four, strlen(four), 3, 8, &j), ADVLAB_E_FORMAT,
+                "t.json: more than 3 values at byte 12");
+    CHECK_FAILS(advlab__json_parse_limit("t.json", four, strlen(four), 8, 1, &j), ADVLAB_E_FORMAT,
+                "t.json: object of more than 1 members at byte 8");
+    CHECK(advlab__json_parse_limit("t.json", four, strlen(four), 4, 2, &j) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    advlab__json_free(j);
+}
+
 /* ------------------------------------------------------------- weights */
 
 /* The file under test, written once from `source`. */
@@ -691,6 +724,7 @@ int main(void)
     test_json_values();
     test_json_strings();
     test_json_rejects();
+    test_json_numbers();
 
     if (advlab_net_create("tutorial", 2, 1, &source) != ADVLAB_OK ||
         advlab_net_create("tutorial", 2, 2, &target) != ADVLAB_OK) {

@@ -194,6 +194,53 @@ export class Lab {
         signal?: AbortSignal;
     }): Promise<ExperimentReport>;
     /**
+     * Checks a sweep spec and expands it (advlab_sweep_plan_json): the spec in full, as the results
+     * will hold it, and the cells in their fixed order.
+     * @param {SweepSpec|string} spec the spec, or its JSON text (a sweep's results JSON also works)
+     * @returns {SweepPlan}
+     */
+    sweepPlan(spec: SweepSpec | string): SweepPlan;
+    /**
+     * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not need
+     * skipped. Any worker can run any cell; sweepResults assembles them.
+     * @param {Dataset} train
+     * @param {Dataset} test
+     * @param {SweepSpec|string} spec
+     * @param {number} cell 0..cells-1 (sweepPlan)
+     * @param {SweepHooks} [hooks]
+     * @returns {Promise<SweepCellResult>}
+     */
+    sweepCell(train: Dataset, test: Dataset, spec: SweepSpec | string, cell: number, hooks?: SweepHooks): Promise<SweepCellResult>;
+    /**
+     * Assembles a sweep's results from cells computed anywhere (sweepCell in other workers), by the
+     * same C that lab.sweep and `advlab sweep` use.
+     * @param {SweepSpec|string} spec
+     * @param {SweepCellResult[]} cells finished cells, in any order; others are left out
+     * @param {{checkpoint?: string|object}} [options] a results JSON whose cells to take first
+     * @returns {SweepResults}
+     */
+    sweepResults(spec: SweepSpec | string, cells: SweepCellResult[], { checkpoint }?: {
+        checkpoint?: string | object;
+    }): SweepResults;
+    /**
+     * A whole sweep, cell after cell, yielding between chunks. Equal, bit for bit except the timings,
+     * to `advlab sweep --json` with the same spec.
+     * @param {Dataset} train
+     * @param {Dataset} test
+     * @param {SweepSpec|string} spec
+     * @param {SweepHooks & {checkpoint?: string|object,
+     *   onCell?: (r: SweepCellResult & {checkpoint: string}) => void}} [hooks] checkpoint: a results
+     *   JSON to resume from (its cells are not run again); onCell: after each finished cell, with the
+     *   results JSON so far to save as the next checkpoint
+     * @returns {Promise<SweepResults>}
+     */
+    sweep(train: Dataset, test: Dataset, spec: SweepSpec | string, hooks?: SweepHooks & {
+        checkpoint?: string | object;
+        onCell?: (r: SweepCellResult & {
+            checkpoint: string;
+        }) => void;
+    }): Promise<SweepResults>;
+    /**
      * Poisons a copy of a training set (ART's PoisoningAttackBackdoor, or with cleanLabel its
      * PoisoningAttackCleanLabelBackdoor): round(fraction * eligible) of the eligible rows get the
      * trigger and their target label (clean label: PGD on `proxy` first, labels kept).
@@ -993,6 +1040,114 @@ export type ExperimentProgress = {
     fraction: number;
 };
 export type ExperimentModel = "standard" | "defended";
+/**
+ * A sweep (see advlab.h, "sweep"): one or two settings of the experiment over lists of values,
+ * times seeds. Setting names may be camelCase.
+ */
+export type SweepSpec = {
+    /**
+     * 'tutorial' by default
+     */
+    arch?: string;
+    /**
+     * the experiment's other settings (not seed)
+     */
+    settings?: ConfigKeys;
+    /**
+     * one or two,
+     * each with its values or a range [start, stop, step] (stop included)
+     */
+    vary: {
+        key: string;
+        values?: number[];
+        range?: [number, number, number];
+    }[];
+    /**
+     * [1234] by default
+     */
+    seeds?: number[];
+    /**
+     * the experiment's measurement names, e.g. 'fgsm_defended'
+     */
+    measure: string[];
+};
+export type SweepPlan = {
+    /**
+     * the spec in full (every setting), as results hold it
+     */
+    spec: SweepSpec;
+    cells: number;
+    /**
+     * cells / seeds
+     */
+    points: number;
+    /**
+     * estimated image passes
+     */
+    work: number;
+    /**
+     * each cell's varied settings and its seed
+     */
+    cell_settings: {
+        [key: string]: number;
+    }[];
+};
+export type SweepProgress = {
+    /**
+     * the cell in progress, -1 when none
+     */
+    cell: number;
+    cells: number;
+    cellsDone: number;
+    /**
+     * the cell's experiment stage, '' between cells
+     */
+    stageName: string;
+    /**
+     * of the sweep's cells, 0..1
+     */
+    fraction: number;
+};
+export type SweepHooks = {
+    /**
+     * after each chunk
+     */
+    onProgress?: (p: SweepProgress) => void;
+    /**
+     * stops between chunks (rejects with the signal's reason)
+     */
+    signal?: AbortSignal;
+    /**
+     * units per chunk (see experiment)
+     */
+    chunk?: number;
+};
+export type SweepCellResult = {
+    cell: number;
+    values: {
+        [name: string]: number;
+    };
+    seconds: number;
+};
+export type SweepResults = {
+    /**
+     * the results JSON, parsed: format, engine, spec, cells, points (mean
+     * and sample standard deviation over seeds), timings
+     */
+    results: object;
+    /**
+     * its text, which is also the sweep's checkpoint
+     */
+    json: string;
+    /**
+     * a row per finished cell
+     */
+    csv: string;
+    /**
+     * a row per finished point: each measurement's mean and std
+     */
+    pointsCsv: string;
+};
 /**
  * advlab_experiment_report_json's fields (see advlab.h), and the two trained models
  */

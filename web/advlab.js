@@ -162,6 +162,10 @@ const EXPORTS = [
   'inversion_finished', 'inversion_images', 'inversion_scores', 'inversion_active',
   // AutoAttack's evaluation (wasm_evaluate.c, issue 13).
   'evaluate',
+  // Sweeps (wasm_sweep.c).
+  'sweep_create', 'sweep_free', 'sweep_cell_count', 'sweep_measure_count', 'sweep_measure_name',
+  'sweep_plan_json', 'sweep_results_json', 'sweep_csv', 'sweep_run', 'sweep_next_cell',
+  'sweep_cell_done', 'sweep_cell_values', 'sweep_set_cell', 'sweep_restore',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -213,6 +217,22 @@ function intArg(n, what) {
 // epsStep -> eps_step; snake_case keys pass unchanged.
 function snakeCase(key) {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+// A sweep spec with camelCase setting names as C spells them (settings' keys, vary's keys).
+function snakeSpec(spec) {
+  if (typeof spec !== 'object' || spec === null) {
+    throw new Error(`sweep: the spec must be an object or JSON text, got ${String(spec)}`);
+  }
+  const out = { ...spec };
+  if (spec.settings && typeof spec.settings === 'object') {
+    out.settings = Object.fromEntries(Object.entries(spec.settings)
+      .map(([k, v]) => [snakeCase(k), v]));
+  }
+  if (Array.isArray(spec.vary)) {
+    out.vary = spec.vary.map((a) => (a && typeof a.key === 'string' ? { ...a, key: snakeCase(a.key) } : a));
+  }
+  return out;
 }
 
 // A number argument for C (a rate, a threshold): numbers as they are, 'inf' as Infinity.
@@ -790,6 +810,189 @@ export class Lab {
     } finally {
       e.free();
     }
+  }
+
+  // ------------------------------------------------ sweeps (issue 18)
+  //
+  //   const spec = { settings: { trainLimit: 1000, epochs: 1 }, seeds: [1, 2, 3],
+  //     vary: [{ key: 'eps', range: [0, 0.3, 0.05] }, { key: 'ratio', values: [0.3, 0.5] }],
+  //     measure: ['fgsm_defended'] };
+  //   const { results, csv, pointsCsv } = await lab.sweep(train, test, spec, { onProgress });
+  //   // the page's pool: plan, one cell per worker, then assemble in C
+  //   const { cells } = lab.sweepPlan(spec);
+  //   const r = await lab.sweepCell(train, test, spec, i);   // {cell, values, seconds}
+  //   lab.sweepResults(spec, [r, ...]).json                  // === lab.sweep's
+
+  /**
+   * Checks a sweep spec and expands it (advlab_sweep_plan_json): the spec in full, as the results
+   * will hold it, and the cells in their fixed order.
+   * @param {SweepSpec|string} spec the spec, or its JSON text (a sweep's results JSON also works)
+   * @returns {SweepPlan}
+   */
+  sweepPlan(spec) {
+    const core = this.#core;
+    return this.#withSweep(spec, (s) => {
+      const json = core.string(core.c.sweep_plan_json(s.ptr));
+      if (json === null) throw codedError(4, 'sweepPlan: out of memory for the plan');
+      return JSON.parse(json);
+    });
+  }
+
+  /**
+   * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not need
+   * skipped. Any worker can run any cell; sweepResults assembles them.
+   * @param {Dataset} train
+   * @param {Dataset} test
+   * @param {SweepSpec|string} spec
+   * @param {number} cell 0..cells-1 (sweepPlan)
+   * @param {SweepHooks} [hooks]
+   * @returns {Promise<SweepCellResult>}
+   */
+  async sweepCell(train, test, spec, cell, hooks = {}) {
+    intArg(cell, 'sweepCell: cell');
+    const s = this.#sweepHandle(spec);
+    try {
+      await this.#runCell(s, train, test, cell, hooks);
+      return this.#cellResult(s, cell);
+    } finally {
+      s.free();
+    }
+  }
+
+  /**
+   * Assembles a sweep's results from cells computed anywhere (sweepCell in other workers), by the
+   * same C that lab.sweep and `advlab sweep` use.
+   * @param {SweepSpec|string} spec
+   * @param {SweepCellResult[]} cells finished cells, in any order; others are left out
+   * @param {{checkpoint?: string|object}} [options] a results JSON whose cells to take first
+   * @returns {SweepResults}
+   */
+  sweepResults(spec, cells, { checkpoint } = {}) {
+    return this.#withSweep(spec, (s) => {
+      if (checkpoint !== undefined) this.#restore(s, checkpoint);
+      for (const r of cells) this.#setCell(s, r);
+      return this.#results(s);
+    });
+  }
+
+  /**
+   * A whole sweep, cell after cell, yielding between chunks. Equal, bit for bit except the timings,
+   * to `advlab sweep --json` with the same spec.
+   * @param {Dataset} train
+   * @param {Dataset} test
+   * @param {SweepSpec|string} spec
+   * @param {SweepHooks & {checkpoint?: string|object,
+   *   onCell?: (r: SweepCellResult & {checkpoint: string}) => void}} [hooks] checkpoint: a results
+   *   JSON to resume from (its cells are not run again); onCell: after each finished cell, with the
+   *   results JSON so far to save as the next checkpoint
+   * @returns {Promise<SweepResults>}
+   */
+  async sweep(train, test, spec, hooks = {}) {
+    const core = this.#core;
+    const s = this.#sweepHandle(spec);
+    try {
+      if (hooks.checkpoint !== undefined) this.#restore(s, hooks.checkpoint);
+      for (let cell; (cell = core.c.sweep_next_cell(s.ptr)) >= 0;) {
+        await this.#runCell(s, train, test, cell, hooks);
+        if (hooks.onCell) {
+          hooks.onCell({ ...this.#cellResult(s, cell),
+            checkpoint: core.string(core.c.sweep_results_json(s.ptr)) });
+        }
+      }
+      return this.#results(s);
+    } finally {
+      s.free();
+    }
+  }
+
+  #sweepHandle(spec) {
+    const core = this.#core;
+    const text = typeof spec === 'string' ? spec : JSON.stringify(snakeSpec(spec));
+    const ptr = core.withBytes(new TextEncoder().encode(text), (p, n) =>
+      core.out((o) => core.c.sweep_create(p, n, o)), 'sweep spec');
+    return new Handle(core, ptr, 'Sweep', 'sweep_free', []);
+  }
+
+  #withSweep(spec, fn) {
+    const s = this.#sweepHandle(spec);
+    try {
+      return fn(s);
+    } finally {
+      s.free();
+    }
+  }
+
+  async #runCell(s, train, test, cell, { onProgress, signal, chunk = 8 } = {}) {
+    const core = this.#core;
+    intArg(chunk, 'sweep: chunk');
+    s.borrow(train);
+    s.borrow(test);
+    // Not withScratch: the block must outlive the awaits.
+    const pp = core.alloc(core.sizeOf('sweep_progress'), 'sweep progress');
+    try {
+      do {
+        signal?.throwIfAborted();
+        core.check(core.c.sweep_run(s.ptr, train.ptr, test.ptr, cell, chunk, pp));
+        onProgress?.(core.read('sweep_progress', pp));
+        await nextTurn();
+      } while (!core.c.sweep_cell_done(s.ptr, cell));
+    } finally {
+      core.c.free(pp);
+    }
+  }
+
+  #measureNames(s) {
+    const core = this.#core;
+    const n = core.c.sweep_measure_count(s.ptr);
+    return Array.from({ length: n }, (_, m) => core.string(core.c.sweep_measure_name(s.ptr, m)));
+  }
+
+  #cellResult(s, cell) {
+    const core = this.#core;
+    const names = this.#measureNames(s);
+    return core.withScratch([8 * names.length, 8], (pv, ps) => {
+      core.check(core.c.sweep_cell_values(s.ptr, cell, pv, ps));
+      const v = core.f64(pv, names.length);
+      return { cell, values: Object.fromEntries(names.map((name, m) => [name, v[m]])),
+        seconds: core.f64(ps, 1)[0] };
+    }, 'sweep cell');
+  }
+
+  #setCell(s, { cell, values, seconds = 0 }) {
+    const core = this.#core;
+    intArg(cell, 'sweepResults: cell');
+    const names = this.#measureNames(s);
+    const v = names.map((name) => {
+      const x = values?.[name];
+      if (typeof x !== 'number') {
+        throw new Error(`sweepResults: cell ${cell}: ${name} is not a number (${String(x)})`);
+      }
+      return x;
+    });
+    core.withScratch([8 * v.length], (pv) => {
+      core.f64(pv, v.length).set(v);
+      core.check(core.c.sweep_set_cell(s.ptr, cell, pv, numberArg(seconds, 'seconds', 'sweepResults')));
+    }, 'sweep cell');
+  }
+
+  #restore(s, checkpoint) {
+    const core = this.#core;
+    const text = typeof checkpoint === 'string' ? checkpoint : JSON.stringify(checkpoint);
+    core.withBytes(new TextEncoder().encode(text), (p, n) =>
+      core.check(core.c.sweep_restore(s.ptr, p, n)), 'sweep checkpoint');
+  }
+
+  #results(s) {
+    const core = this.#core;
+    const text = (fn, what) => {
+      const t = core.string(fn());
+      if (t === null) throw codedError(4, `sweep: out of memory for the ${what}`);
+      return t;
+    };
+    const json = text(() => core.c.sweep_results_json(s.ptr), 'results');
+    return { results: JSON.parse(json), json,
+      csv: text(() => core.c.sweep_csv(s.ptr, 0), 'CSV'),
+      pointsCsv: text(() => core.c.sweep_csv(s.ptr, 1), 'CSV') };
   }
 
   // ------------------------------------------------ poisoning (issue 15)
@@ -1463,6 +1666,54 @@ function certificate(raw) {
  */
 
 /** @typedef {'standard'|'defended'} ExperimentModel */
+
+/**
+ * A sweep (see advlab.h, "sweep"): one or two settings of the experiment over lists of values,
+ * times seeds. Setting names may be camelCase.
+ * @typedef {object} SweepSpec
+ * @property {string} [arch] 'tutorial' by default
+ * @property {ConfigKeys} [settings] the experiment's other settings (not seed)
+ * @property {{key: string, values?: number[], range?: [number, number, number]}[]} vary one or two,
+ *   each with its values or a range [start, stop, step] (stop included)
+ * @property {number[]} [seeds] [1234] by default
+ * @property {string[]} measure the experiment's measurement names, e.g. 'fgsm_defended'
+ */
+
+/**
+ * @typedef {object} SweepPlan
+ * @property {SweepSpec} spec the spec in full (every setting), as results hold it
+ * @property {number} cells
+ * @property {number} points cells / seeds
+ * @property {number} work estimated image passes
+ * @property {{[key: string]: number}[]} cell_settings each cell's varied settings and its seed
+ */
+
+/**
+ * @typedef {object} SweepProgress
+ * @property {number} cell the cell in progress, -1 when none
+ * @property {number} cells
+ * @property {number} cellsDone
+ * @property {string} stageName the cell's experiment stage, '' between cells
+ * @property {number} fraction of the sweep's cells, 0..1
+ */
+
+/**
+ * @typedef {object} SweepHooks
+ * @property {(p: SweepProgress) => void} [onProgress] after each chunk
+ * @property {AbortSignal} [signal] stops between chunks (rejects with the signal's reason)
+ * @property {number} [chunk] units per chunk (see experiment)
+ */
+
+/** @typedef {{cell: number, values: {[name: string]: number}, seconds: number}} SweepCellResult */
+
+/**
+ * @typedef {object} SweepResults
+ * @property {object} results the results JSON, parsed: format, engine, spec, cells, points (mean
+ *   and sample standard deviation over seeds), timings
+ * @property {string} json its text, which is also the sweep's checkpoint
+ * @property {string} csv a row per finished cell
+ * @property {string} pointsCsv a row per finished point: each measurement's mean and std
+ */
 
 /**
  * @typedef {{nets: {standard: Net, defended: Net}} & {[key: string]: unknown}} ExperimentReport

@@ -250,8 +250,7 @@ advlab_status advlab__cfg_set_seed(const advlab__cfg_spec *s, void *cfg, const c
     return ADVLAB_OK;
 }
 
-/* The field's value as a double, for checks and help. */
-static double get(const advlab__cfg_field *f, const void *cfg)
+double advlab__cfg_get(const advlab__cfg_field *f, const void *cfg)
 {
     const void *field = (const char *)cfg + f->offset;
     switch (f->type) {
@@ -329,7 +328,7 @@ advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg)
     const char *name = who(s, kind, prefix, sizeof prefix);
     for (int i = 0; i < s->n_fields; i++)
         if (applies(&s->fields[i], kind))
-            TRY(check_field(&s->fields[i], get(&s->fields[i], cfg), name));
+            TRY(check_field(&s->fields[i], advlab__cfg_get(&s->fields[i], cfg), name));
     return ADVLAB_OK;
 }
 
@@ -346,10 +345,10 @@ void advlab__cfg_json(const advlab__cfg_spec *s, const void *cfg, advlab_strbuf 
             advlab__sb_json_string(out, f->choices[*(const int *)field]);
         else if (f->type == ADVLAB__CFG_SEED)
             advlab__sb_printf(out, "%llu", (unsigned long long)*(const uint64_t *)field);
-        else if (f->type == ADVLAB__CFG_NORM && isinf(get(f, cfg)))
+        else if (f->type == ADVLAB__CFG_NORM && isinf(advlab__cfg_get(f, cfg)))
             advlab__sb_json_string(out, "inf");
         else
-            advlab__sb_json_number(out, get(f, cfg));
+            advlab__sb_json_number(out, advlab__cfg_get(f, cfg));
     }
     advlab__sb_printf(out, "}");
 }

@@ -95,6 +95,9 @@ advlab_status advlab__cfg_set_seed(const advlab__cfg_spec *s, void *cfg, const c
  * bounds known only at create (a net's max_batch), stay with the caller. */
 advlab_status advlab__cfg_check(const advlab__cfg_spec *s, const void *cfg);
 
+/* Field f's value in cfg as a double (a seed's exactly below 2^53). */
+double advlab__cfg_get(const advlab__cfg_field *f, const void *cfg);
+
 /* Whether cfg takes `key` (it exists and applies to cfg's kind). */
 int advlab__cfg_takes(const advlab__cfg_spec *s, const void *cfg, const char *key);
 

@@ -19,6 +19,7 @@ typedef struct {
     const unsigned char *s;
     size_t len, pos;
     int depth;
+    size_t max_values, max_members;
     size_t values, bytes; /* counted so far */
     advlab__json *nodes;  /* NULL in the counting pass */
     char *strings;
@@ -196,9 +197,15 @@ static advlab_status parse_string(parser *p, const char **str, size_t *n)
     return ADVLAB_OK;
 }
 
+/* The longest number whose value is read: 17 significant digits, an
+ * exponent and a sign fit many times over; longer spellings are refused
+ * rather than copied without bound. */
+#define NUMBER_MAX_CHARS 64
+
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static advlab_status parse_number(parser *p, advlab__json *v)
 {
+    size_t start = p->pos;
     uint64_t u = 0;
     int plain = 1;
     if (peek(p) == '-') {
@@ -234,7 +241,15 @@ static advlab_status parse_number(parser *p, advlab__json *v)
         while (is_digit(peek(p)))
             p->pos++;
     }
+    if (p->pos - start > NUMBER_MAX_CHARS)
+        return fail_at(p, start, "number longer than %d characters", NUMBER_MAX_CHARS);
     if (v) {
+        /* The text is not NUL-terminated, and strtod must stop where the
+         * grammar above did. */
+        char digits[NUMBER_MAX_CHARS + 1];
+        memcpy(digits, p->s + start, p->pos - start);
+        digits[p->pos - start] = 0;
+        v->number = strtod(digits, NULL);
         v->is_uint = plain;
         v->uint = plain ? u : 0;
     }
@@ -264,7 +279,9 @@ static advlab_status parse_container(parser *p, advlab__json *v, int is_object)
                 if (peek(p) != '"')
                     return expected(p, "a member name");
                 TRY(parse_string(p, &key, &key_len));
-                /* Quadratic, but bounded by ADVLAB__JSON_MAX_VALUES. */
+                /* Quadratic, but bounded by max_members. */
+                if (v && v->len == p->max_members)
+                    return fail_at(p, key_at, "object of more than %zu members", p->max_members);
                 for (const advlab__json *m = v ? v->child : NULL; m; m = m->next)
                     if (m->key_len == key_len && memcmp(m->key, key, key_len) == 0)
                         return fail_at(p, key_at, "duplicate member \"%s\"", key);
@@ -324,8 +341,8 @@ static advlab_status parse_value(parser *p, advlab__json **out)
             return expected(p, "a value");
         type = ADVLAB__JSON_NUMBER;
     }
-    if (p->values == ADVLAB__JSON_MAX_VALUES)
-        return fail_at(p, p->pos, "more than %d values", ADVLAB__JSON_MAX_VALUES);
+    if (p->values == p->max_values)
+        return fail_at(p, p->pos, "more than %zu values", p->max_values);
     if (p->nodes) {
         v = &p->nodes[p->values];
         memset(v, 0, sizeof *v);
@@ -366,7 +383,19 @@ static advlab_status parse_text(parser *p, advlab__json **root)
 advlab_status advlab__json_parse(const char *name, const char *text, size_t len,
                                  const advlab__json **out)
 {
-    parser p = {.name = name, .s = (const unsigned char *)text, .len = len};
+    return advlab__json_parse_limit(name, text, len, ADVLAB__JSON_MAX_VALUES,
+                                    ADVLAB__JSON_MAX_VALUES, out);
+}
+
+advlab_status advlab__json_parse_limit(const char *name, const char *text, size_t len,
+                                       size_t max_values, size_t max_members,
+                                       const advlab__json **out)
+{
+    parser p = {.name = name,
+                .s = (const unsigned char *)text,
+                .len = len,
+                .max_values = max_values,
+                .max_members = max_members};
     advlab__json *root;
     size_t node_bytes;
     char *mem;
@@ -380,6 +409,8 @@ advlab_status advlab__json_parse(const char *name, const char *text, size_t len,
     p = (parser){.name = name,
                  .s = p.s,
                  .len = len,
+                 .max_values = max_values,
+                 .max_members = max_members,
                  .nodes = (advlab__json *)mem,
                  .strings = mem + node_bytes};
     /* Duplicate members are only found here, once keys have been decoded. */
@@ -418,5 +449,13 @@ int advlab__json_uint(const advlab__json *v, uint64_t *out)
     if (!v || v->type != ADVLAB__JSON_NUMBER || !v->is_uint)
         return 0;
     *out = v->uint;
+    return 1;
+}
+
+int advlab__json_number(const advlab__json *v, double *out)
+{
+    if (!v || v->type != ADVLAB__JSON_NUMBER)
+        return 0;
+    *out = v->number;
     return 1;
 }

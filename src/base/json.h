@@ -43,6 +43,7 @@ struct advlab__json {
     size_t len;                /* STRING: bytes in str; ARRAY, OBJECT: children */
     int is_uint;               /* NUMBER written as plain digits with a value <= 2^53 */
     uint64_t uint;             /* its value, exact */
+    double number;             /* NUMBER: the nearest double (strtod), +-inf past its range */
     const advlab__json *child; /* ARRAY, OBJECT: first item or member */
     const advlab__json *next;  /* the following sibling, or NULL */
 };
@@ -51,6 +52,13 @@ struct advlab__json {
  * `name` starts error messages. Free *out with advlab__json_free. */
 advlab_status advlab__json_parse(const char *name, const char *text, size_t len,
                                  const advlab__json **out);
+/* The same with a cap of max_values values instead of ADVLAB__JSON_MAX_VALUES,
+ * for documents whose size the caller bounds (a sweep's results), and of
+ * max_members members per object, which bounds the duplicate-name check's
+ * quadratic work in a large document. */
+advlab_status advlab__json_parse_limit(const char *name, const char *text, size_t len,
+                                       size_t max_values, size_t max_members,
+                                       const advlab__json **out);
 void advlab__json_free(const advlab__json *root);
 
 /* Iterate with: for (const advlab__json *m = obj->child; m; m = m->next). */
@@ -62,6 +70,8 @@ const char *advlab__json_string(const advlab__json *v);
 /* 1 and *out = value if v is a non-negative integer (digits only, no
  * fraction or exponent, at most 2^53); else 0. */
 int advlab__json_uint(const advlab__json *v, uint64_t *out);
+/* 1 and *out = its value if v is a number; else 0. */
+int advlab__json_number(const advlab__json *v, double *out);
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlong forms, no surrogates). */
 int advlab__json_utf8_valid(const char *s, size_t n);

@@ -91,6 +91,8 @@ int cli_certify(const cli_options *o);
 int cli_detect(const cli_options *o);
 int cli_defend(const cli_options *o);
 int cli_experiment(const cli_options *o);
+/* A grid of experiments (cli/sweep.c). */
+int cli_sweep(const cli_options *o);
 /* The poisoning commands (cli/poison.c). */
 int cli_poison(const cli_options *o);
 int cli_cleanse(const cli_options *o);

@@ -182,6 +182,19 @@ static const command commands[] = {
      "    the poisoning loop: train a clean model, poison, train, measure, cleanse, retrain,\n"
      "    measure (--limit: the first N training rows)",
      {&experiment_help, &train_help, &cli_poison_help, &cli_cleanse_help}},
+    {"sweep",
+     cli_sweep,
+     "--vary KEY=V1,V2,...|KEY=START:STOP:STEP [--vary KEY=...] --measure NAME,...\n"
+     "[--seeds S1,S2,...] [--arch tutorial] [experiment settings] [--csv FILE]\n"
+     "[--checkpoint FILE]\n"
+     "    a grid of tutorial experiments: one or two settings varied (a range includes STOP),\n"
+     "    each cell once per seed; prints each point's mean and standard deviation over the\n"
+     "    seeds (--json: the results with every cell); --csv writes a row per cell;\n"
+     "    --checkpoint resumes from FILE and saves it after each cell; NAME is a measurement\n"
+     "    of advlab experiment --json (clean_standard, fgsm_defended, pgd_defended, ...)\n"
+     "--from FILE [--csv FILE] [--checkpoint FILE]\n"
+     "    the sweep of a spec or of a sweep's results JSON (the page's export)",
+     {&experiment_help}},
     {"attack",
      cli_attack,
      "--model FILE [--attack fgsm] [--limit 1000] [--target K|next] [--defence NAME[:k=v,...]]\n"

@@ -263,6 +263,39 @@ static double task_cost(const advlab_experiment *e, const task *t)
 
 /* ------------------------------------------------------------- create */
 
+/* The pre-processors the defence passes put in front of the standard model. */
+static void name_defences(advlab_experiment *e)
+{
+    advlab_preprocess_config_default("squeeze", &e->pre_cfg[0]);
+    snprintf(e->pre_label[0], sizeof e->pre_label[0], "%d-bit squeezing", e->pre_cfg[0].bit_depth);
+    advlab_preprocess_config_default("median", &e->pre_cfg[1]);
+    snprintf(e->pre_label[1], sizeof e->pre_label[1], "%dx%d median", e->pre_cfg[1].window,
+             e->pre_cfg[1].window);
+    advlab_preprocess_config_default("jpeg", &e->pre_cfg[2]);
+    snprintf(e->pre_label[2], sizeof e->pre_label[2], "JPEG quality %d", e->pre_cfg[2].quality);
+}
+
+advlab_status advlab__experiment_plan(const advlab_experiment_config *cfg, int n_train, int n_test,
+                                      char names[][ADVLAB__MEASUREMENT_NAME], double *costs, int *n)
+{
+    advlab_experiment *e = calloc(1, sizeof *e);
+    if (!e)
+        return advlab__fail(ADVLAB_E_NOMEM, "experiment: out of memory for a plan");
+    e->cfg = *cfg;
+    e->n_train = n_train;
+    e->n_test = n_test;
+    e->n_pgd = cfg->pgd_limit < n_test ? cfg->pgd_limit : n_test;
+    name_defences(e);
+    plan_tasks(e);
+    for (int i = 0; i < e->n_tasks; i++) {
+        memcpy(names[i], e->tasks[i].name, ADVLAB__MEASUREMENT_NAME);
+        costs[i] = task_cost(e, &e->tasks[i]);
+    }
+    *n = e->n_tasks;
+    free(e);
+    return ADVLAB_OK;
+}
+
 advlab_status advlab_experiment_create(const advlab_dataset *train, const advlab_dataset *test,
                                        const char *arch, const advlab_experiment_config *cfg,
                                        advlab_experiment **out)
@@ -298,13 +331,7 @@ advlab_status advlab_experiment_create(const advlab_dataset *train, const advlab
         st = advlab__fail(ADVLAB_E_ARG,
                           "experiment: arch \"%s\" has %d outputs; at most %d are supported",
                           advlab_net_arch(e->nets[0]), e->classes, MAX_CLASSES);
-    advlab_preprocess_config_default("squeeze", &e->pre_cfg[0]);
-    snprintf(e->pre_label[0], sizeof e->pre_label[0], "%d-bit squeezing", e->pre_cfg[0].bit_depth);
-    advlab_preprocess_config_default("median", &e->pre_cfg[1]);
-    snprintf(e->pre_label[1], sizeof e->pre_label[1], "%dx%d median", e->pre_cfg[1].window,
-             e->pre_cfg[1].window);
-    advlab_preprocess_config_default("jpeg", &e->pre_cfg[2]);
-    snprintf(e->pre_label[2], sizeof e->pre_label[2], "JPEG quality %d", e->pre_cfg[2].quality);
+    name_defences(e);
     for (int d = 0; d < N_DEFENCES && !st; d++)
         st = advlab_preprocessor_create(&e->pre_cfg[d], advlab_dataset_height(test),
                                         advlab_dataset_width(test), &e->pre[d]);

@@ -14,7 +14,8 @@
 #define OLD_FGSM 1
 #define OLD_PGD 2
 #define MAX_TASKS 48
-#define CALIBRATION 1000 /* clean training images that set the detector's threshold */
+#define ADVLAB__MEASUREMENT_NAME 48 /* bytes of a measurement's name, NUL included */
+#define CALIBRATION 1000            /* clean training images that set the detector's threshold */
 #define MAX_CONFUSIONS 8
 #define MAX_CLASSES 16 /* confusion matrices are kept for nets with up to this many outputs */
 
@@ -23,7 +24,7 @@ typedef enum { TASK_TRAIN, TASK_ADV_TRAIN, TASK_PASS, TASK_ROBUSTNESS, TASK_DETE
 /* One step of the experiment and, once done, its measurement. */
 typedef struct {
     task_kind kind;
-    char name[48];
+    char name[ADVLAB__MEASUREMENT_NAME];
     char label[112];
     int model;  /* 0 standard, 1 defended */
     int n;      /* images measured (passes, robustness, detector) */
@@ -79,6 +80,14 @@ struct advlab_experiment {
     double detector_fpr, detector_threshold;
     advlab_strbuf json;
 };
+
+/* The measurements an experiment with cfg makes on n_train training and
+ * n_test test images (after the limits), in its order: each one's name and
+ * the estimated cost of making it, in image passes; names and costs hold
+ * MAX_TASKS. */
+advlab_status advlab__experiment_plan(const advlab_experiment_config *cfg, int n_train, int n_test,
+                                      char names[][ADVLAB__MEASUREMENT_NAME], double *costs,
+                                      int *n);
 
 /* advlab_experiment_config's fields, for the setter, the checks and --help. */
 extern const advlab__cfg_spec advlab__experiment_spec;

@@ -136,6 +136,13 @@ static const layout_field membership_report[] = {
     F(advlab_membership_report, balanced_accuracy, "f64"),
 };
 
+/* The sweep's (wasm_sweep.c). */
+static const layout_field sweep_progress[] = {
+    F(advlab_sweep_progress, cell, "i32"),       F(advlab_sweep_progress, cells, "i32"),
+    F(advlab_sweep_progress, cells_done, "i32"), F(advlab_sweep_progress, stage_name, "str"),
+    F(advlab_sweep_progress, fraction, "f64"),
+};
+
 #undef F
 
 static const struct {
@@ -162,6 +169,8 @@ static const struct {
      (int)(sizeof extract_report / sizeof extract_report[0])},
     {"membership_report", sizeof(advlab_membership_report), membership_report,
      (int)(sizeof membership_report / sizeof membership_report[0])},
+    {"sweep_progress", sizeof(advlab_sweep_progress), sweep_progress,
+     (int)(sizeof sweep_progress / sizeof sweep_progress[0])},
 };
 
 /* {"train_progress": {"size": 48, "fields": {"epoch": [0, "i32"], ...}}, ...},

@@ -13,7 +13,7 @@ build=$1
 seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=$here/corpus
-targets="idx weights arch image image_file"
+targets="idx weights arch image image_file sweep"
 # The fuzz build lets UBSan recover (-fsanitize=undefined alone); this makes
 # every report fatal, as ASan's are.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

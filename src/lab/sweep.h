@@ -1,0 +1,75 @@
+/* The sweep's private layout, shared by sweep_spec.c (the spec), sweep.c
+ * (cells and running them) and sweep_json.c (results, CSV and checkpoints). */
+#ifndef ADVLAB_SWEEP_H
+#define ADVLAB_SWEEP_H
+
+#include "advlab.h"
+#include "base/config.h"
+#include "base/json.h"
+#include "base/strbuf.h"
+#include "lab/experiment.h"
+
+#define SWEEP_MAX_VARY 2
+/* A spec or results text may hold at most this many JSON values, and an
+ * object this many members (a cell's measurements, the settings). */
+#define SWEEP_JSON_VALUES (1u << 20)
+#define SWEEP_JSON_MEMBERS 256
+
+/* One varied setting: its field and values, as the field holds them (a
+ * float's value, or a whole number). */
+typedef struct {
+    const advlab__cfg_field *field;
+    int n;
+    double *values;
+} sweep_axis;
+
+struct advlab_sweep {
+    char arch[128];
+    advlab_experiment_config base; /* the settings; each cell sets its values and seed */
+    sweep_axis vary[SWEEP_MAX_VARY];
+    int n_vary;
+    uint64_t *seeds;
+    int n_seeds;
+    char (*measure)[ADVLAB__MEASUREMENT_NAME];
+    int n_measure;
+    int n_cells, n_points;
+    int need_curve, need_defences, need_pgd; /* the stages some measurement needs */
+    double work;                             /* estimated image passes, all cells */
+    /* results, by cell */
+    unsigned char *done;
+    double *values; /* (n_cells, n_measure) */
+    double *seconds;
+    /* the cell in progress */
+    int cell; /* -1 when none */
+    advlab_experiment *experiment;
+    const advlab_dataset *train, *test;
+    int task_of[ADVLAB_SWEEP_MAX_MEASURES]; /* the experiment's task of each measurement */
+    int last_task;
+    double cost_to_last; /* estimated passes of tasks 0..last_task */
+    advlab_strbuf spec_json, plan_json, results_json, csv;
+};
+
+/* The canonical spec as JSON (every setting, values, seeds, measures), built
+ * at create. */
+const char *advlab__sweep_spec(const advlab_sweep *s);
+/* Value v of field f, as the spec and the results write it: a whole number,
+ * or a float in the fewest digits that read back as the same float. */
+void advlab__sweep_put_setting(advlab_strbuf *b, const advlab__cfg_field *f, double v);
+/* The value index of each varied setting at point p (at holds n_vary): the
+ * last setting changes fastest. */
+void advlab__sweep_point_index(const advlab_sweep *s, int p, int *at);
+/* {"eps":0.1,"ratio":0.5}: the varied settings of point p. */
+void advlab__sweep_put_point_settings(advlab_strbuf *b, const advlab_sweep *s, int point);
+/* A double in the fewest digits that read back as the same double. */
+void advlab__sweep_put_number(advlab_strbuf *b, double v);
+/* The experiment's plan for cfg on n_train and n_test images: which task
+ * makes each requested measurement (task_of, -1 when none), the last of
+ * them, and the estimated image passes up to it. */
+advlab_status advlab__sweep_plan_cell(const advlab_sweep *s, const advlab_experiment_config *cfg,
+                                      int n_train, int n_test, int *task_of, int *last,
+                                      double *cost);
+/* Parses a spec (or a results JSON's "spec") at v into a new sweep
+ * (sweep_spec.c). */
+advlab_status advlab__sweep_from_json(const advlab__json *v, advlab_sweep **out);
+
+#endif
