@@ -405,6 +405,12 @@ typedef struct {
     float eps;     /* the ball's radius, 0.3 */
     float norm;    /* INFINITY or 2 */
     uint64_t seed; /* the members' random starts, 1 */
+    int first;     /* the index of x's first image in a larger evaluation split
+                      into parts (the page's pool): image i draws the random
+                      starts of image first + i, so the parts' reports add up
+                      to the whole's; 0 */
+    int checks;    /* 1: run the checks behind the warnings (on the first 100
+                      images of x); a later part sets 0; 1 */
 } advlab_evaluate_config;
 
 advlab_status advlab_evaluate_config_default(advlab_evaluate_config *cfg);

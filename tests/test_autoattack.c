@@ -270,6 +270,44 @@ static void test_suite_minimum(const fixture *f)
     free(xa_ce), free(xa_t);
 }
 
+/* The page's pool splits a set into parts: part j starts at `first`, and
+ * the later parts skip the checks. Each member's broken images and
+ * gradient calls add up to the whole run's, and so do the robust ones,
+ * with Square in the suite too. */
+static void test_parts_add_up(const fixture *f)
+{
+    advlab_evaluate_config c = quick();
+    c.suite = ADVLAB_SUITE_AUTOATTACK;
+    c.eps = 0.1f;
+    advlab_evaluate_report whole, part[2];
+    const int cut = 15;
+    CHECK(advlab_evaluate(f->pgd, NULL, &c, f->x, f->y, N_IMAGES, &whole) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    CHECK(advlab_evaluate(f->pgd, NULL, &c, f->x, f->y, cut, &part[0]) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    c.first = cut, c.checks = 0;
+    CHECK(advlab_evaluate(f->pgd, NULL, &c, f->x + (size_t)cut * PIXELS, f->y + cut, N_IMAGES - cut,
+                          &part[1]) == ADVLAB_OK,
+          "%s", advlab_last_error());
+    CHECK(whole.members == 4 && part[1].members == 4, "%d members", whole.members);
+    for (int m = 0; m < whole.members; m++) {
+        CHECK(part[0].member[m].broke + part[1].member[m].broke == whole.member[m].broke,
+              "%s: the parts broke %d + %d, the whole %d", whole.member[m].name,
+              part[0].member[m].broke, part[1].member[m].broke, whole.member[m].broke);
+        CHECK(part[0].member[m].gradient_calls + part[1].member[m].gradient_calls ==
+                  whole.member[m].gradient_calls,
+              "%s: gradient calls differ", whole.member[m].name);
+    }
+    long robust =
+        lround(part[0].robust_accuracy * cut) + lround(part[1].robust_accuracy * (N_IMAGES - cut));
+    CHECK(robust == lround(whole.robust_accuracy * N_IMAGES), "robust %ld of %d, whole %.3f",
+          robust, N_IMAGES, whole.robust_accuracy);
+    CHECK(part[1].checked == 0 && part[1].warnings == 0, "a later part ran the checks");
+    CHECK(strcmp(whole.member[3].name, "square") == 0 && whole.member[3].gradient_calls == 0,
+          "the fourth member is %s with %lld gradient calls", whole.member[3].name,
+          whole.member[3].gradient_calls);
+}
+
 /* At eps 0 nothing can move: the robust accuracy is the clean one, and
  * the large-eps check still breaks every image. */
 static void test_eps_zero(const fixture *f)
@@ -378,6 +416,7 @@ int main(int argc, char **argv)
         test_chunking(f);
         test_gradient_calls(f);
         test_suite_minimum(f);
+        test_parts_add_up(f);
         test_eps_zero(f);
         test_warnings(f);
     }

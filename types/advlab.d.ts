@@ -311,8 +311,10 @@ export class Lab {
      * @param {Float32Array} x n*inputSize images in [0,1]
      * @param {Int32Array|number[]} labels their true classes
      * @param {{suite?: 'quick'|'autoattack'|'full', eps?: number, norm?: number|'inf',
-     *   seed?: number|bigint, defence?: Preprocessor|null}} [opts] suite (autoattack), eps (0.3),
-     *   norm (inf), seed (1), and the pre-processor in front of the net (borrowed)
+     *   seed?: number|bigint, first?: number, checks?: boolean, defence?: Preprocessor|null}} [opts]
+     *   suite (autoattack), eps (0.3), norm (inf), seed (1); for a part of a larger set, first (the
+     *   index of its first image, 0) and checks (false on the later parts); and the pre-processor
+     *   in front of the net (borrowed)
      * @returns {EvaluateReport}
      */
     evaluate(net: Net, x: Float32Array, labels: Int32Array | number[], opts?: {
@@ -320,6 +322,8 @@ export class Lab {
         eps?: number;
         norm?: number | "inf";
         seed?: number | bigint;
+        first?: number;
+        checks?: boolean;
         defence?: Preprocessor | null;
     }): EvaluateReport;
     /**

@@ -1197,12 +1197,14 @@ export class Lab {
    * @param {Float32Array} x n*inputSize images in [0,1]
    * @param {Int32Array|number[]} labels their true classes
    * @param {{suite?: 'quick'|'autoattack'|'full', eps?: number, norm?: number|'inf',
-   *   seed?: number|bigint, defence?: Preprocessor|null}} [opts] suite (autoattack), eps (0.3),
-   *   norm (inf), seed (1), and the pre-processor in front of the net (borrowed)
+   *   seed?: number|bigint, first?: number, checks?: boolean, defence?: Preprocessor|null}} [opts]
+   *   suite (autoattack), eps (0.3), norm (inf), seed (1); for a part of a larger set, first (the
+   *   index of its first image, 0) and checks (false on the later parts); and the pre-processor
+   *   in front of the net (borrowed)
    * @returns {EvaluateReport}
    */
   evaluate(net, x, labels, opts = {}) {
-    checkKeys(opts, ['suite', 'eps', 'norm', 'seed', 'defence'], 'evaluate');
+    checkKeys(opts, ['suite', 'eps', 'norm', 'seed', 'first', 'checks', 'defence'], 'evaluate');
     const { defence = null, ...settings } = opts;
     const core = this.#core;
     const xs = core.floats(x, 'evaluate');
