@@ -80,31 +80,43 @@ static void test_interval_kernels(void)
               "dense interval kernel differs from its twin at in %d", in);
     }
     /* conv against a per-output scalar sum in (c, ky, kx) order, on a 9x11
-     * image (an output row of 7: one vector and a tail of 3) */
-    k_conv_shape s = {2, 9, 11, 3, 5};
-    int OH = s.h - s.k + 1, OW = s.w - s.k + 1;
-    float w[3 * 2 * 25], bias[3], lo[2 * 99 + 1], hi[2 * 99 + 1], y_lo[3 * 5 * 7], y_hi[3 * 5 * 7];
-    fill(&rng, w, sizeof w / sizeof w[0], -1, 1);
-    fill(&rng, bias, 3, -1, 1);
-    fill(&rng, lo + 1, 2 * 99, 0, 0.5f);
-    fill(&rng, hi + 1, 2 * 99, 0.5f, 1);
-    k_interval_conv_fwd(y_lo, y_hi, lo + 1, hi + 1, w, bias, 1, &s);
+     * image (an output row of 7: one vector and a tail of 3), then strided
+     * and padded (padding is the box [0, 0]) */
+    k_conv_shape shapes[] = {{2, 9, 11, 3, 5, 1, 0}, {2, 9, 11, 3, 4, 2, 1}};
     int same = 1;
-    for (int o = 0; o < s.oc; o++)
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                float sl = 0.0f, sh = 0.0f;
-                for (int c = 0; c < s.c; c++)
-                    for (int ky = 0; ky < s.k; ky++)
-                        for (int kx = 0; kx < s.k; kx++) {
-                            float wv = w[((o * s.c + c) * s.k + ky) * s.k + kx];
-                            int at = 1 + (c * s.h + oy + ky) * s.w + ox + kx;
-                            sl = sl + pos_part(wv) * lo[at] + neg_part(wv) * hi[at];
-                            sh = sh + pos_part(wv) * hi[at] + neg_part(wv) * lo[at];
-                        }
-                int at = (o * OH + oy) * OW + ox;
-                same &= y_lo[at] == sl + bias[o] && y_hi[at] == sh + bias[o];
-            }
+    for (int q = 0; q < 2; q++) {
+        k_conv_shape s = shapes[q];
+        int OH = k_conv_out_h(&s), OW = k_conv_out_w(&s);
+        float w[3 * 2 * 25], bias[3], lo[2 * 99 + 1], hi[2 * 99 + 1], y_lo[3 * 5 * 7],
+            y_hi[3 * 5 * 7], work[4 * 2 * 11 * 13];
+        fill(&rng, w, sizeof w / sizeof w[0], -1, 1);
+        fill(&rng, bias, 3, -1, 1);
+        fill(&rng, lo + 1, 2 * 99, 0, 0.5f);
+        fill(&rng, hi + 1, 2 * 99, 0.5f, 1);
+        CHECK(k_interval_conv_fwd_work(&s) <= sizeof work / sizeof work[0],
+              "interval conv workspace %zu is larger than the test's",
+              k_interval_conv_fwd_work(&s));
+        k_interval_conv_fwd(y_lo, y_hi, lo + 1, hi + 1, w, bias, 1, &s, work);
+        for (int o = 0; o < s.oc; o++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    float sl = 0.0f, sh = 0.0f;
+                    for (int c = 0; c < s.c; c++)
+                        for (int ky = 0; ky < s.k; ky++)
+                            for (int kx = 0; kx < s.k; kx++) {
+                                float wv = w[((o * s.c + c) * s.k + ky) * s.k + kx];
+                                int iy = s.stride * oy + ky - s.pad,
+                                    ix = s.stride * ox + kx - s.pad;
+                                int in = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w;
+                                float l = in ? lo[1 + (c * s.h + iy) * s.w + ix] : 0.0f;
+                                float h = in ? hi[1 + (c * s.h + iy) * s.w + ix] : 0.0f;
+                                sl = sl + pos_part(wv) * l + neg_part(wv) * h;
+                                sh = sh + pos_part(wv) * h + neg_part(wv) * l;
+                            }
+                    int at = (o * OH + oy) * OW + ox;
+                    same &= y_lo[at] == sl + bias[o] && y_hi[at] == sh + bias[o];
+                }
+    }
     CHECK(same, "conv interval kernel differs from its scalar twin");
     float rl[7] = {-1, 2, -0.5f, 0, 3, -2, 1}, rh[7] = {1, 3, -0.1f, 0, 4, -1, 2};
     k_interval_relu(rl, rh, 7);
@@ -215,7 +227,8 @@ static void random_image(advlab_rng *rng, float *x)
 
 static void test_sound_random_nets(void)
 {
-    const char *archs[] = {"c3k5-p2-d8-d4", "d16-d12-d5", "c2k3-c3k3-p2-p2-d6-d3", "p2-d7-d3"};
+    const char *archs[] = {"c3k5-p2-d8-d4", "d16-d12-d5", "c2k3-c3k3-p2-p2-d6-d3", "p2-d7-d3",
+                           "c3k4s2p1-c4k3s2-d6-d3"};
     advlab_rng rng;
     advlab__rng_seed(&rng, 21, 1);
     float x[PIXELS];
@@ -491,14 +504,14 @@ static int run_oracle(const char *path)
 /* ------------------------------------------------------ IBP training */
 
 /* The worst-case loss's gradient (kappa 0, full eps at once) against
- * central differences in the parameters, on a small conv net: the bounds
- * are piecewise linear, so a few points next to a kink may disagree. */
-static void test_ibp_training_gradient(void)
+ * central differences in the parameters, on a small conv net (plain, or
+ * strided and padded): the bounds are piecewise linear, so a few points next
+ * to a kink may disagree. */
+static void check_ibp_training_gradient(const char *arch)
 {
     advlab_dataset *ds = synthetic_dataset(8, 3);
     advlab_net *net = NULL;
-    CHECK(ds && advlab_net_create("c2k5-p2-d6-d10", 8, 5, &net) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    CHECK(ds && advlab_net_create(arch, 8, 5, &net) == ADVLAB_OK, "%s", advlab_last_error());
     if (!ds || !net) {
         advlab_dataset_free(ds);
         return;
@@ -532,7 +545,7 @@ static void test_ibp_training_gradient(void)
     for (int q = 0; q < 60; q++) {
         /* half of them in the conv layer, which is a small share of the net */
         size_t k = q % 2 ? advlab__rng_below(&rng, (uint32_t)n)
-                         : net->w_off[0] + advlab__rng_below(&rng, 2 * 25 + 2);
+                         : net->w_off[0] + advlab__rng_below(&rng, (uint32_t)net->w_off[1]);
         float keep = net->params[k], h = 1e-3f;
         net->params[k] = keep + h;
         double up = t->hook.step(t->hook.self, net, x, y, 8, &correct);
@@ -544,8 +557,10 @@ static void test_ibp_training_gradient(void)
         nonzero += grad[k] != 0.0f;
         agree += fabs(fd - grad[k]) <= 2e-2 * fabs(fd) + 2e-3;
     }
-    CHECK(agree >= tried * 9 / 10, "IBP loss gradient: %d of %d parameters agree", agree, tried);
-    CHECK(nonzero > tried / 4, "IBP loss gradient is mostly zero (%d of %d)", nonzero, tried);
+    CHECK(agree >= tried * 9 / 10, "%s: IBP loss gradient: %d of %d parameters agree", arch, agree,
+          tried);
+    CHECK(nonzero > tried / 4, "%s: IBP loss gradient is mostly zero (%d of %d)", arch, nonzero,
+          tried);
     free(grad);
     advlab_trainer_free(t);
     advlab_net_free(net);
@@ -704,7 +719,8 @@ int main(int argc, char **argv)
     test_sound_shipped(dir);
     test_radius(dir);
     test_smoothing(dir);
-    test_ibp_training_gradient();
+    check_ibp_training_gradient("c2k5-p2-d6-d10");
+    check_ibp_training_gradient("c2k4s2p1-d6-d10");
     test_certified_checkpoint();
     test_ibp_training_certifies(dir);
     test_bad_input();

@@ -152,7 +152,7 @@ static void affine_backward(cert_train *s, int i, const float *lo, const float *
             k_gemm_nn(n, in, out, s->g_lo, out, 0, s->w_neg, in, s->h_hi, in, 1);
         }
     } else {
-        k_conv_shape sh = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
+        k_conv_shape sh = layer_conv_shape(l);
         k_conv_wgrad(s->d_pos, s->g_lo, lo, n, &sh, s->work);
         k_conv_wgrad(s->d_pos, s->g_hi, hi, n, &sh, s->work);
         k_conv_wgrad(s->d_neg, s->g_lo, hi, n, &sh, s->work);
@@ -352,7 +352,7 @@ static advlab_status alloc_backward(cert_train *s, const advlab_net *net)
         wide = o > wide ? o : wide;
         weights = nw > weights ? nw : weights;
         if (l->kind == LAYER_CONV) {
-            k_conv_shape sh = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
+            k_conv_shape sh = layer_conv_shape(l);
             size_t a = k_conv_bwd_input_work(&sh), b = k_conv_wgrad_work(&sh);
             work = a > work ? a : work;
             work = b > work ? b : work;

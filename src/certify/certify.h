@@ -32,7 +32,7 @@ struct advlab_certifier {
     float *margin_lo, *margin_hi; /* (CERTIFY_CHUNK, classes) */
     /* CROWN, one image: two coefficient blocks (CROWN_ROWS, widest layer),
      * the conv backward's workspace, and per row its constant (double). */
-    float *crown_a, *crown_b, *conv_work;
+    float *crown_a, *crown_b, *conv_work; /* conv_work: also IBP's strided convs */
     double *crown_const;
     float *crown_out; /* (CROWN_ROWS) lower bounds */
     /* smoothing: a batch of noisy images and the vote counts */

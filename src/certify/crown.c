@@ -48,7 +48,7 @@ static void through_affine(backsub *s, int j)
     if (l->kind == LAYER_DENSE) { /* next (m, in) = cur (m, out) . W (out, in) */
         k_gemm_nn(s->m, (int)isz, l->out_c, s->cur, l->out_c, 0, w, (int)isz, s->next, (int)isz, 0);
     } else {
-        k_conv_shape shape = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
+        k_conv_shape shape = layer_conv_shape(l);
         k_conv_bwd_input(s->next, s->cur, w, s->m, &shape, s->c->conv_work);
     }
     swap_blocks(s);
