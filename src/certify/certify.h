@@ -2,6 +2,7 @@
  *   certifier.c  config table, create, the public calls, radius bisection
  *   ibp.c        interval bound propagation of a batch of boxes
  *   crown.c      CROWN's backward linear relaxation of one image's margin
+ *   crown_ibp.c  CROWN-IBP's margin bounds for a chunk of images, and their gradient
  *   smoothing.c  randomized smoothing's PREDICT and CERTIFY
  *   stats.c      the beta and normal quantiles smoothing needs
  *   certified_training.c  IBP and Gaussian-noise training, as trainer hooks */
@@ -63,6 +64,45 @@ void advlab__ibp_boxes(advlab_certifier *c, const float *x, const float *eps, in
  * layer's bounds (keeping the tighter of CROWN and IBP for each neuron),
  * then writes margin_lo of image 0 as the larger of CROWN's and IBP's. */
 void advlab__crown_margin(advlab_certifier *c, int label);
+
+/* CROWN-IBP's buffers for a chunk of images (crown_ibp.c); rows are (image,
+ * class), (CERTIFY_CHUNK * classes) of them. */
+typedef struct {
+    float *arena;                     /* the one allocation the rest points into */
+    float *a_post[ADVLAB_MAX_LAYERS]; /* (rows, layer i's out size) on its output */
+    float *a_pre[ADVLAB_MAX_LAYERS];  /* (rows, out size) on its pre-activations */
+    float *a_x;                       /* (rows, in) on the input */
+    double *cst;                      /* (rows) */
+    float *adj, *adj_next;            /* (classes, widest) one image's adjoints */
+    float *row_bias;                  /* (most channels) a bias times a row's weight */
+    /* (CERTIFY_CHUNK, out size): d (weighted bounds) / d IBP's bounds of
+     * layer i's pre-activations (read by ReLU relaxations) and of its output
+     * (read by a following pool's) */
+    float *d_pre_lo[ADVLAB_MAX_LAYERS], *d_pre_hi[ADVLAB_MAX_LAYERS];
+    float *d_post_lo[ADVLAB_MAX_LAYERS], *d_post_hi[ADVLAB_MAX_LAYERS];
+} crown_ibp;
+
+advlab_status advlab__crown_ibp_create(const advlab_net *net, crown_ibp *out);
+void advlab__crown_ibp_free(crown_ibp *cb);
+/* lower (n, classes): CROWN-IBP's lower bounds of z_y - z_j for images
+ * 0..n-1 whose IBP bounds are in c (0 at j = y), keeping the coefficients.
+ * work holds the conv kernels' workspace (backward input). */
+void advlab__crown_ibp_bounds(crown_ibp *cb, advlab_certifier *c, const int32_t *y, int n,
+                              float *lower, float *work);
+/* After advlab__crown_ibp_bounds: adds to grads (n_params) the gradient of
+ * sum e (n, classes) * lower, and sets d_* to its gradient with respect to
+ * IBP's bounds. work: the conv kernels' workspace (forward, weight gradient). */
+void advlab__crown_ibp_backward(crown_ibp *cb, advlab_certifier *c, const int32_t *y, int n,
+                                const float *e, float *grads, float *work);
+
+/* The margin crown-ibp training uses, beta m_crown + (1 - beta) m_ibp with
+ * m_crown the tighter of the two bounds, written as ibp + beta (m_crown -
+ * ibp) so that rounding cannot take it below IBP's. */
+static inline float advlab__crown_ibp_mix(float beta, float crown, float ibp)
+{
+    float tight = crown > ibp ? crown : ibp;
+    return ibp + beta * (tight - ibp);
+}
 
 /* Randomized smoothing of one image x: *predicted is PREDICT's class (-1:
  * abstains); CERTIFY's class, its pA lower bound and L2 radius (0 when it
