@@ -65,6 +65,26 @@ void advlab__ibp_boxes(advlab_certifier *c, const float *x, const float *eps, in
  * then writes margin_lo of image 0 as the larger of CROWN's and IBP's. */
 void advlab__crown_margin(advlab_certifier *c, int label);
 
+/* CROWN's relaxations, shared by crown.c and crown_ibp.c, on m rows of
+ * coefficients. a_pre (m, osz) = a_post with each ReLU replaced by its line
+ * (in place allowed) over pre-activation bounds lo, hi; below (m, in) = a
+ * (m, out) on a 2x2 pool's input, whose bounds are lo, hi. The intercepts go
+ * to cst (m). */
+void advlab__crown_relax_relu(float *a_pre, const float *a_post, double *cst, int m, size_t osz,
+                              const float *lo, const float *hi);
+void advlab__crown_relax_pool(float *below, const float *a, double *cst, int m,
+                              const layer_shape *l, const float *lo, const float *hi);
+/* One pool window's relaxation: its inputs (at), the one with the largest
+ * lower bound (best), whether that one is surely the max (exact), and the
+ * largest upper bound (top, at argtop). */
+typedef struct {
+    size_t at[4];
+    int best, exact, argtop;
+    float top;
+} advlab__pool_window;
+advlab__pool_window advlab__crown_pool_window(const layer_shape *l, const float *lo,
+                                              const float *hi, int ch, int oy, int ox);
+
 /* CROWN-IBP's buffers for a chunk of images (crown_ibp.c); rows are (image,
  * class), (CERTIFY_CHUNK * classes) of them. */
 typedef struct {

@@ -73,82 +73,7 @@ static const float *input_hi(const advlab_certifier *c, int i, int b)
     return (i ? c->post_hi[i - 1] : c->x_hi) + (size_t)b * layer_in_size(l);
 }
 
-/* A 2x2 window's relaxation, as crown.c's: the input with the largest lower
- * bound (best), whether it is exact, and the largest upper bound (top, at
- * argtop). */
-typedef struct {
-    size_t at[4];
-    int best, exact, argtop;
-    float top;
-} pool_window;
-
-static pool_window window(const layer_shape *l, const float *lo, const float *hi, int ch, int oy,
-                          int ox)
-{
-    pool_window p;
-    for (int q = 0; q < 4; q++)
-        p.at[q] = ((size_t)ch * l->in_h + 2 * oy + q / 2) * l->in_w + 2 * ox + q % 2;
-    p.best = 0;
-    for (int q = 1; q < 4; q++)
-        if (lo[p.at[q]] > lo[p.at[p.best]])
-            p.best = q;
-    float rival = -1e30f;
-    p.top = hi[p.at[0]], p.argtop = 0;
-    for (int q = 0; q < 4; q++) {
-        if (hi[p.at[q]] > p.top)
-            p.top = hi[p.at[q]], p.argtop = q;
-        if (q != p.best && hi[p.at[q]] > rival)
-            rival = hi[p.at[q]];
-    }
-    p.exact = lo[p.at[p.best]] >= rival;
-    return p;
-}
-
 /* ------------------------------------------------------------- bounds */
-
-/* a_pre = the ReLU relaxation of a_post (m rows) over pre-activation
- * bounds lo, hi; the intercepts go to cst. */
-static void relax_relu(float *a_pre, const float *a_post, double *cst, int m, size_t osz,
-                       const float *lo, const float *hi)
-{
-    for (int r = 0; r < m; r++)
-        for (size_t t = 0; t < osz; t++) {
-            float a = a_post[r * osz + t], u = hi[t], v = lo[t], out = a;
-            if (u <= 0.0f)
-                out = 0.0f;
-            else if (v < 0.0f) {
-                if (a >= 0.0f) {
-                    out = u > -v ? a : 0.0f;
-                } else {
-                    float slope = u / (u - v);
-                    cst[r] += (double)a * (double)(-slope * v);
-                    out = a * slope;
-                }
-            }
-            a_pre[r * osz + t] = out;
-        }
-}
-
-/* below (m, in) = the pool's relaxation of a (m, out) onto its input. */
-static void relax_pool(float *below, const float *a, double *cst, int m, const layer_shape *l,
-                       const float *lo, const float *hi)
-{
-    size_t osz = layer_out_size(l), isz = layer_in_size(l);
-    memset(below, 0, sizeof(float) * m * isz);
-    for (int ch = 0; ch < l->out_c; ch++)
-        for (int oy = 0; oy < l->out_h; oy++)
-            for (int ox = 0; ox < l->out_w; ox++) {
-                size_t o = ((size_t)ch * l->out_h + oy) * l->out_w + ox;
-                pool_window p = window(l, lo, hi, ch, oy, ox);
-                for (int r = 0; r < m; r++) {
-                    float v = a[r * osz + o];
-                    if (v >= 0.0f || p.exact)
-                        below[r * isz + p.at[p.best]] += v;
-                    else
-                        cst[r] += (double)v * p.top;
-                }
-            }
-}
 
 void advlab__crown_ibp_bounds(crown_ibp *cb, advlab_certifier *c, const int32_t *y, int n,
                               float *lower, float *work)
@@ -174,13 +99,14 @@ void advlab__crown_ibp_bounds(crown_ibp *cb, advlab_certifier *c, const int32_t 
             const float *a_post = cb->a_post[i] + r0 * osz;
             float *below = (i ? cb->a_post[i - 1] : cb->a_x) + r0 * isz;
             if (l->kind == LAYER_POOL) {
-                relax_pool(below, a_post, cst, K, l, input_lo(c, i, b), input_hi(c, i, b));
+                advlab__crown_relax_pool(below, a_post, cst, K, l, input_lo(c, i, b),
+                                         input_hi(c, i, b));
                 continue;
             }
             float *a_pre = cb->a_pre[i] + r0 * osz;
             if (l->relu)
-                relax_relu(a_pre, a_post, cst, K, osz, c->pre_lo[i] + b * osz,
-                           c->pre_hi[i] + b * osz);
+                advlab__crown_relax_relu(a_pre, a_post, cst, K, osz, c->pre_lo[i] + b * osz,
+                                         c->pre_hi[i] + b * osz);
             else
                 memcpy(a_pre, a_post, sizeof(float) * K * osz);
             const float *w = net->params + net->w_off[i], *bias = net->params + net->b_off[i];
@@ -249,7 +175,7 @@ static void pool_adjoint(float *out, const float *adj, const float *a_post, cons
         for (int oy = 0; oy < l->out_h; oy++)
             for (int ox = 0; ox < l->out_w; ox++) {
                 size_t o = ((size_t)ch * l->out_h + oy) * l->out_w + ox;
-                pool_window p = window(l, lo, hi, ch, oy, ox);
+                advlab__pool_window p = advlab__crown_pool_window(l, lo, hi, ch, oy, ox);
                 for (int r = 0; r < m; r++) {
                     float a = a_post[r * osz + o];
                     if (a >= 0.0f || p.exact) {

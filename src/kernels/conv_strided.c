@@ -98,8 +98,10 @@ void k__conv_strided_fwd(float *y, const float *x, const float *w, const float *
     for (int b = 0; b < n; b++) {
         const float *xb = x + b * in_size(s);
         float *yb = y + b * out_size(s);
-        if (s->pad)
-            pad_image(xp, xb, s, &p), xb = xp;
+        if (s->pad) {
+            pad_image(xp, xb, s, &p);
+            xb = xp;
+        }
         k_conv_fwd(p.full ? full : yb, xb, w, bias, 1, &p.plain, relu, NULL);
         if (p.full)
             keep_strided(yb, full, s, &p);
@@ -122,8 +124,9 @@ void k__interval_conv_strided_fwd(float *lo_out, float *hi_out, const float *lo,
         const float *lb = lo + b * in_size(s), *hb = hi + b * in_size(s);
         float *lo_b = lo_out + b * out_size(s), *hi_b = hi_out + b * out_size(s);
         if (s->pad) {
-            pad_image(lo_p, lb, s, &p), lb = lo_p;
-            pad_image(hi_p, hb, s, &p), hb = hi_p;
+            pad_image(lo_p, lb, s, &p);
+            pad_image(hi_p, hb, s, &p);
+            lb = lo_p, hb = hi_p;
         }
         k_interval_conv_fwd(p.full ? full_lo : lo_b, p.full ? full_hi : hi_b, lb, hb, w, bias, 1,
                             &p.plain, NULL);
@@ -150,8 +153,10 @@ void k__conv_strided_bwd_input(float *dx, const float *dy, const float *w, int n
     for (int b = 0; b < n; b++) {
         const float *db = dy + b * out_size(s);
         float *dxb = dx + b * in_size(s);
-        if (p.full)
-            spread_strided(full, db, s, &p), db = full;
+        if (p.full) {
+            spread_strided(full, db, s, &p);
+            db = full;
+        }
         k_conv_bwd_input(s->pad ? dxp : dxb, db, w, 1, &p.plain, work);
         if (s->pad)
             crop_image(dxb, dxp, s, &p);
@@ -171,10 +176,14 @@ void k__conv_strided_wgrad(float *dw, const float *dy, const float *x, int n, co
     float *full = work + k_conv_wgrad_work(&p.plain), *xp = full + p.full;
     for (int b = 0; b < n; b++) {
         const float *db = dy + b * out_size(s), *xb = x + b * in_size(s);
-        if (p.full)
-            spread_strided(full, db, s, &p), db = full;
-        if (s->pad)
-            pad_image(xp, xb, s, &p), xb = xp;
+        if (p.full) {
+            spread_strided(full, db, s, &p);
+            db = full;
+        }
+        if (s->pad) {
+            pad_image(xp, xb, s, &p);
+            xb = xp;
+        }
         k_conv_wgrad(dw, db, xb, 1, &p.plain, work);
     }
 }
