@@ -920,19 +920,24 @@ advlab_status advlab_certify_dataset(advlab_certifier *c, const advlab_dataset *
  *            eps rises linearly from 0 to eps and kappa falls from 1 to kappa
  *            over `ramp` epochs after `warmup` epochs of natural training
  *   "noise"  Gaussian data augmentation of std sigma (no clipping), the base
- *            classifier randomized smoothing needs (Cohen et al.) */
+ *            classifier randomized smoothing needs (Cohen et al.)
+ *   "crown-ibp"  Zhang et al. 2020: as ibp, but z_hat's margins are beta
+ *            CROWN-IBP's + (1 - beta) IBP's, beta falling from 1 to 0 over the
+ *            ramp as eps rises (CROWN-IBP's margin here is the larger of the
+ *            two bounds); after the ramp it is ibp exactly */
 typedef enum {
     ADVLAB_CERTIFY_TRAIN_NONE = 0,
     ADVLAB_CERTIFY_TRAIN_IBP = 1,
     ADVLAB_CERTIFY_TRAIN_NOISE = 2,
+    ADVLAB_CERTIFY_TRAIN_CROWN_IBP = 3,
 } advlab_certify_train_method;
 
 typedef struct {
     advlab_certify_train_method certify;
-    float eps;    /* ibp: the training eps reached after the ramp */
-    float warmup; /* ibp: epochs of natural training first */
-    float ramp;   /* ibp: epochs over which eps and kappa move linearly */
-    float kappa;  /* ibp: the natural loss's final weight */
+    float eps;    /* ibp, crown-ibp: the training eps reached after the ramp */
+    float warmup; /* ibp, crown-ibp: epochs of natural training first */
+    float ramp;   /* ibp, crown-ibp: epochs over which eps, kappa and beta move linearly */
+    float kappa;  /* ibp, crown-ibp: the natural loss's final weight */
     float sigma;  /* noise: the noise's std */
 } advlab_certify_train_config;
 

@@ -501,9 +501,23 @@ static void test_parameters(advlab_net *net, const advlab_dataset *ds)
 
     advlab_net *made = NULL;
     EXPECT_FAIL(advlab_net_create("lenet", 8, 1, &made), ADVLAB_E_ARG, "arch \"lenet\"",
-                "unknown layer \"lenet\" (expected cNkK, p2 or dN, or a preset: tutorial, madry)");
+                "unknown layer \"lenet\" (expected cNkK[sS][pP], p2 or dN, or a preset: "
+                "tutorial, madry, gowal-small)");
     EXPECT_FAIL(advlab_net_create("c4k5-p3-d10", 8, 1, &made), ADVLAB_E_ARG, "arch \"c4k5-p3-d10\"",
                 "pooling layer \"p3\" must be p2");
+    /* conv stride and padding */
+    EXPECT_FAIL(advlab_net_create("c16k4s0-d10", 8, 1, &made), ADVLAB_E_ARG, "arch \"c16k4s0-d10\"",
+                "layer \"c16k4s0\" has stride 0 (must be >= 1)");
+    EXPECT_FAIL(advlab_net_create("c8k3p3-d10", 8, 1, &made), ADVLAB_E_ARG, "arch \"c8k3p3-d10\"",
+                "layer \"c8k3p3\" pads 3, not less than its kernel size 3");
+    EXPECT_FAIL(
+        advlab_net_create("c8k5s2-c8k15p1-d10", 8, 1, &made), ADVLAB_E_ARG,
+        "arch \"c8k5s2-c8k15p1-d10\"",
+        "15x15 kernel of \"c8k15p1\" is larger than its 12x12 input (padded by 1): no output");
+    EXPECT_FAIL(advlab_net_create("c8k3s-d10", 8, 1, &made), ADVLAB_E_ARG, "arch \"c8k3s-d10\"",
+                "layer \"c8k3s\" is not cNkK[sS][pP] (e.g. c4k5, c16k4s2, c32k3s1p1)");
+    EXPECT_FAIL(advlab_net_create("c8k3p1s2-d10", 8, 1, &made), ADVLAB_E_ARG,
+                "arch \"c8k3p1s2-d10\"", "is not cNkK[sS][pP]");
     CHECK(made == NULL, "no net made by the failures above");
 }
 

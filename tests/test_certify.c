@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/rng.h"
+#include "certify/certify.h"
 #include "certify/stats.h"
 #include "check.h"
 #include "kernels/kernels.h"
@@ -80,31 +81,43 @@ static void test_interval_kernels(void)
               "dense interval kernel differs from its twin at in %d", in);
     }
     /* conv against a per-output scalar sum in (c, ky, kx) order, on a 9x11
-     * image (an output row of 7: one vector and a tail of 3) */
-    k_conv_shape s = {2, 9, 11, 3, 5};
-    int OH = s.h - s.k + 1, OW = s.w - s.k + 1;
-    float w[3 * 2 * 25], bias[3], lo[2 * 99 + 1], hi[2 * 99 + 1], y_lo[3 * 5 * 7], y_hi[3 * 5 * 7];
-    fill(&rng, w, sizeof w / sizeof w[0], -1, 1);
-    fill(&rng, bias, 3, -1, 1);
-    fill(&rng, lo + 1, 2 * 99, 0, 0.5f);
-    fill(&rng, hi + 1, 2 * 99, 0.5f, 1);
-    k_interval_conv_fwd(y_lo, y_hi, lo + 1, hi + 1, w, bias, 1, &s);
+     * image (an output row of 7: one vector and a tail of 3), then strided
+     * and padded (padding is the box [0, 0]) */
+    k_conv_shape shapes[] = {{2, 9, 11, 3, 5, 1, 0}, {2, 9, 11, 3, 4, 2, 1}};
     int same = 1;
-    for (int o = 0; o < s.oc; o++)
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                float sl = 0.0f, sh = 0.0f;
-                for (int c = 0; c < s.c; c++)
-                    for (int ky = 0; ky < s.k; ky++)
-                        for (int kx = 0; kx < s.k; kx++) {
-                            float wv = w[((o * s.c + c) * s.k + ky) * s.k + kx];
-                            int at = 1 + (c * s.h + oy + ky) * s.w + ox + kx;
-                            sl = sl + pos_part(wv) * lo[at] + neg_part(wv) * hi[at];
-                            sh = sh + pos_part(wv) * hi[at] + neg_part(wv) * lo[at];
-                        }
-                int at = (o * OH + oy) * OW + ox;
-                same &= y_lo[at] == sl + bias[o] && y_hi[at] == sh + bias[o];
-            }
+    for (int q = 0; q < 2; q++) {
+        k_conv_shape s = shapes[q];
+        int OH = k_conv_out_h(&s), OW = k_conv_out_w(&s);
+        float w[3 * 2 * 25], bias[3], lo[2 * 99 + 1], hi[2 * 99 + 1], y_lo[3 * 5 * 7],
+            y_hi[3 * 5 * 7], work[4 * 2 * 11 * 13];
+        fill(&rng, w, sizeof w / sizeof w[0], -1, 1);
+        fill(&rng, bias, 3, -1, 1);
+        fill(&rng, lo + 1, 2 * 99, 0, 0.5f);
+        fill(&rng, hi + 1, 2 * 99, 0.5f, 1);
+        CHECK(k_interval_conv_fwd_work(&s) <= sizeof work / sizeof work[0],
+              "interval conv workspace %zu is larger than the test's",
+              k_interval_conv_fwd_work(&s));
+        k_interval_conv_fwd(y_lo, y_hi, lo + 1, hi + 1, w, bias, 1, &s, work);
+        for (int o = 0; o < s.oc; o++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    float sl = 0.0f, sh = 0.0f;
+                    for (int c = 0; c < s.c; c++)
+                        for (int ky = 0; ky < s.k; ky++)
+                            for (int kx = 0; kx < s.k; kx++) {
+                                float wv = w[((o * s.c + c) * s.k + ky) * s.k + kx];
+                                int iy = s.stride * oy + ky - s.pad,
+                                    ix = s.stride * ox + kx - s.pad;
+                                int in = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w;
+                                float l = in ? lo[1 + (c * s.h + iy) * s.w + ix] : 0.0f;
+                                float h = in ? hi[1 + (c * s.h + iy) * s.w + ix] : 0.0f;
+                                sl = sl + pos_part(wv) * l + neg_part(wv) * h;
+                                sh = sh + pos_part(wv) * h + neg_part(wv) * l;
+                            }
+                    int at = (o * OH + oy) * OW + ox;
+                    same &= y_lo[at] == sl + bias[o] && y_hi[at] == sh + bias[o];
+                }
+    }
     CHECK(same, "conv interval kernel differs from its scalar twin");
     float rl[7] = {-1, 2, -0.5f, 0, 3, -2, 1}, rh[7] = {1, 3, -0.1f, 0, 4, -1, 2};
     k_interval_relu(rl, rh, 7);
@@ -215,7 +228,8 @@ static void random_image(advlab_rng *rng, float *x)
 
 static void test_sound_random_nets(void)
 {
-    const char *archs[] = {"c3k5-p2-d8-d4", "d16-d12-d5", "c2k3-c3k3-p2-p2-d6-d3", "p2-d7-d3"};
+    const char *archs[] = {"c3k5-p2-d8-d4", "d16-d12-d5", "c2k3-c3k3-p2-p2-d6-d3", "p2-d7-d3",
+                           "c3k4s2p1-c4k3s2-d6-d3"};
     advlab_rng rng;
     advlab__rng_seed(&rng, 21, 1);
     float x[PIXELS];
@@ -490,15 +504,30 @@ static int run_oracle(const char *path)
 
 /* ------------------------------------------------------ IBP training */
 
-/* The worst-case loss's gradient (kappa 0, full eps at once) against
- * central differences in the parameters, on a small conv net: the bounds
- * are piecewise linear, so a few points next to a kink may disagree. */
-static void test_ibp_training_gradient(void)
+/* Runs the hook's step with the schedule's clock held at `steps` batches,
+ * so that every call sees the same eps, kappa and beta. */
+static double step_at(advlab_trainer *t, uint64_t steps, advlab_net *net, const float *x,
+                      const int32_t *y, int n)
+{
+    uint8_t words[3 * 8];
+    t->hook.state_save(t->hook.self, words);
+    memcpy(words, &steps, sizeof steps);
+    t->hook.state_restore(t->hook.self, words);
+    int correct;
+    return t->hook.step(t->hook.self, net, x, y, n, &correct);
+}
+
+/* The worst-case loss's gradient against central differences in the
+ * parameters, on a small conv net (plain, or strided and padded): ibp with
+ * kappa 0 and the full eps at once; crown-ibp half way along its ramp (eps
+ * 0.05, kappa 0.5, beta 0.5), where its gradient runs through CROWN-IBP's
+ * coefficients and into IBP's bounds. The bounds are piecewise linear, so a
+ * few points next to a kink may disagree. */
+static void check_ibp_training_gradient(const char *arch, advlab_certify_train_method method)
 {
     advlab_dataset *ds = synthetic_dataset(8, 3);
     advlab_net *net = NULL;
-    CHECK(ds && advlab_net_create("c2k5-p2-d6-d10", 8, 5, &net) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    CHECK(ds && advlab_net_create(arch, 8, 5, &net) == ADVLAB_OK, "%s", advlab_last_error());
     if (!ds || !net) {
         advlab_dataset_free(ds);
         return;
@@ -508,7 +537,10 @@ static void test_ibp_training_gradient(void)
     tc.batch = 8, tc.epochs = 1;
     advlab_certify_train_config cc;
     advlab_certify_train_config_default(&cc);
-    cc.certify = ADVLAB_CERTIFY_TRAIN_IBP, cc.eps = 0.05f, cc.warmup = 0, cc.ramp = 0, cc.kappa = 0;
+    int crown = method == ADVLAB_CERTIFY_TRAIN_CROWN_IBP;
+    cc.certify = method, cc.eps = crown ? 0.1f : 0.05f, cc.warmup = 0, cc.ramp = crown ? 2 : 0;
+    cc.kappa = 0;
+    uint64_t clock = 1; /* one batch an epoch: half way along a ramp of 2 */
     advlab_trainer *t = NULL;
     CHECK(advlab_certify_trainer_create(net, ds, &tc, &cc, &t) == ADVLAB_OK, "%s",
           advlab_last_error());
@@ -518,37 +550,154 @@ static void test_ibp_training_gradient(void)
         return;
     }
     float x[8 * PIXELS];
-    int32_t idx[8], y[8], correct;
+    int32_t idx[8], y[8];
     for (int i = 0; i < 8; i++)
         idx[i] = i;
     advlab_dataset_gather(ds, idx, 8, x, y);
-    t->hook.step(t->hook.self, net, x, y, 8, &correct);
+    step_at(t, clock, net, x, y, 8);
     size_t n = net->n_params;
     float *grad = malloc(sizeof(float) * n);
     memcpy(grad, net->grads, sizeof(float) * n);
     advlab_rng rng;
     advlab__rng_seed(&rng, 2, 1);
-    int agree = 0, tried = 0, nonzero = 0;
+    int agree = 0, tried = 0, nonzero = 0, kinks = 0;
+    double mid = step_at(t, clock, net, x, y, 8);
     for (int q = 0; q < 60; q++) {
         /* half of them in the conv layer, which is a small share of the net */
         size_t k = q % 2 ? advlab__rng_below(&rng, (uint32_t)n)
-                         : net->w_off[0] + advlab__rng_below(&rng, 2 * 25 + 2);
+                         : net->w_off[0] + advlab__rng_below(&rng, (uint32_t)net->w_off[1]);
         float keep = net->params[k], h = 1e-3f;
         net->params[k] = keep + h;
-        double up = t->hook.step(t->hook.self, net, x, y, 8, &correct);
+        double up = step_at(t, clock, net, x, y, 8);
         net->params[k] = keep - h;
-        double down = t->hook.step(t->hook.self, net, x, y, 8, &correct);
+        double down = step_at(t, clock, net, x, y, 8);
         net->params[k] = keep;
+        /* A relaxation that changes shape inside [-h, h] (CROWN's lower
+         * slope jumps from 0 to 1 where u = -l) bends the loss: skipped. */
+        if (fabs(up + down - 2 * mid) > 2e-5) {
+            kinks++;
+            continue;
+        }
         double fd = (up - down) / (2 * h);
         tried++;
         nonzero += grad[k] != 0.0f;
         agree += fabs(fd - grad[k]) <= 2e-2 * fabs(fd) + 2e-3;
     }
-    CHECK(agree >= tried * 9 / 10, "IBP loss gradient: %d of %d parameters agree", agree, tried);
-    CHECK(nonzero > tried / 4, "IBP loss gradient is mostly zero (%d of %d)", nonzero, tried);
+    const char *name = crown ? "crown-ibp" : "ibp";
+    CHECK(tried >= 30, "%s %s: %d of 60 parameters next to a kink", arch, name, kinks);
+    CHECK(agree >= tried * 9 / 10, "%s %s: loss gradient: %d of %d parameters agree", arch, name,
+          agree, tried);
+    CHECK(nonzero > tried / 4, "%s %s: loss gradient is mostly zero (%d of %d)", arch, name,
+          nonzero, tried);
+    printf("%s %s: gradient agrees at %d of %d parameters (%d next to a kink)\n", arch, name, agree,
+           tried, kinks);
     free(grad);
     advlab_trainer_free(t);
     advlab_net_free(net);
+    advlab_dataset_free(ds);
+}
+
+/* CROWN-IBP's margin bounds, on random nets (with pooling, and strided and
+ * padded): sound at random points of the ball and its corners; on an affine
+ * classifier the closed form, as IBP's; at initialisation tighter than IBP's
+ * on most rows (Zhang et al.'s reason for it); and the mix training uses,
+ * beta m_crown + (1 - beta) m_ibp, never below IBP's. */
+static void test_crown_ibp_bounds(void)
+{
+    const char *archs[] = {"d10", "c3k5-p2-d8-d10", "c3k4s2p1-c4k3p1-d6-d10"};
+    advlab_rng rng;
+    advlab__rng_seed(&rng, 33, 1);
+    float lower[CERTIFY_CHUNK * 10], probe[PIXELS];
+    int32_t y[2] = {3, 8};
+    for (int a = 0; a < 3; a++) {
+        advlab_net *net = NULL;
+        CHECK(advlab_net_create(archs[a], 8, 40 + a, &net) == ADVLAB_OK, "%s", advlab_last_error());
+        advlab_certifier *c = certifier(net, "ibp", 0);
+        crown_ibp cb;
+        CHECK(net && c && advlab__crown_ibp_create(net, &cb) == ADVLAB_OK, "%s",
+              advlab_last_error());
+        if (!net || !c) {
+            advlab_certifier_free(c);
+            advlab_net_free(net);
+            continue;
+        }
+        float *work = malloc(sizeof(float) * 100000);
+        float images[2 * PIXELS], eps[2] = {0.03f, 0.03f};
+        random_image(&rng, images);
+        random_image(&rng, images + PIXELS);
+        advlab__ibp_boxes(c, images, eps, 2);
+        advlab__ibp_forward(c, 2, 0);
+        advlab__crown_ibp_bounds(&cb, c, y, 2, lower, work);
+        int tighter = 0, rows = 0, unsound = 0, below_ibp = 0, affine_off = 0;
+        for (int b = 0; b < 2; b++) {
+            advlab__ibp_margin(c, b, y[b]);
+            for (int j = 0; j < 10; j++) {
+                if (j == y[b])
+                    continue;
+                float ibp = c->margin_lo[b * 10 + j], cr = lower[b * 10 + j];
+                rows++;
+                tighter += cr > ibp;
+                affine_off += a == 0 && fabsf(cr - ibp) > 1e-4f * (1 + fabsf(ibp));
+                for (int beta10 = 0; beta10 <= 10; beta10++)
+                    below_ibp += advlab__crown_ibp_mix(beta10 / 10.0f, cr, ibp) < ibp;
+            }
+            for (int q = 0; q < 40; q++) { /* random points, then corners */
+                for (int i = 0; i < PIXELS; i++) {
+                    float lo = c->x_lo[b * PIXELS + i], hi = c->x_hi[b * PIXELS + i];
+                    float u = advlab__rng_uniform(&rng);
+                    probe[i] = q < 20 ? lo + u * (hi - lo) : (u < 0.5f ? lo : hi);
+                }
+                const float *z = advlab__net_logits(net, probe, 1);
+                for (int j = 0; j < 10; j++)
+                    unsound += j != y[b] && z[y[b]] - z[j] < lower[b * 10 + j] - 1e-4f;
+            }
+        }
+        CHECK(unsound == 0, "%s: CROWN-IBP bound above the margin at %d points", archs[a], unsound);
+        CHECK(below_ibp == 0, "%s: the trained margin fell below IBP's %d times", archs[a],
+              below_ibp);
+        CHECK(affine_off == 0, "%s: CROWN-IBP and IBP differ on an affine net (%d rows)", archs[a],
+              affine_off);
+        CHECK(a == 0 || tighter > rows / 2, "%s: CROWN-IBP tighter than IBP on %d of %d rows",
+              archs[a], tighter, rows);
+        free(work);
+        advlab__crown_ibp_free(&cb);
+        advlab_certifier_free(c);
+        advlab_net_free(net);
+    }
+}
+
+/* beta 0 (no ramp: the schedule starts at its end) makes crown-ibp training
+ * ibp training, bit for bit; with a ramp the two part ways. */
+static void test_crown_ibp_beta_zero_is_ibp(void)
+{
+    advlab_dataset *ds = synthetic_dataset(64, 6);
+    if (!ds)
+        return;
+    advlab_train_config tc;
+    advlab_train_config_default(&tc);
+    tc.batch = 16, tc.epochs = 2;
+    for (int ramp = 0; ramp < 2; ramp++) {
+        advlab_net *nets[2] = {NULL, NULL};
+        for (int m = 0; m < 2; m++) {
+            advlab_certify_train_config cc;
+            advlab_certify_train_config_default(&cc);
+            cc.certify = m ? ADVLAB_CERTIFY_TRAIN_CROWN_IBP : ADVLAB_CERTIFY_TRAIN_IBP;
+            cc.eps = 0.1f, cc.warmup = 0, cc.ramp = (float)ramp * 2, cc.kappa = 0.5f;
+            advlab_trainer *t = NULL;
+            advlab_net_create("c3k4s2p1-p2-d8-d10", 16, 9, &nets[m]);
+            CHECK(advlab_certify_trainer_create(nets[m], ds, &tc, &cc, &t) == ADVLAB_OK, "%s",
+                  advlab_last_error());
+            advlab_train_progress p;
+            while (t && !advlab_trainer_finished(t))
+                advlab_trainer_run(t, 4, &p);
+            advlab_trainer_free(t);
+        }
+        int same = memcmp(nets[0]->params, nets[1]->params, sizeof(float) * nets[0]->n_params) == 0;
+        CHECK(ramp ? !same : same, "ramp %d: crown-ibp and ibp training %s", ramp,
+              ramp ? "agree although beta > 0" : "differ at beta 0");
+        advlab_net_free(nets[0]);
+        advlab_net_free(nets[1]);
+    }
     advlab_dataset_free(ds);
 }
 
@@ -563,7 +712,8 @@ static void test_certified_checkpoint(void)
     advlab_train_config tc;
     advlab_train_config_default(&tc);
     tc.batch = 16, tc.epochs = 2;
-    for (int method = ADVLAB_CERTIFY_TRAIN_IBP; method <= ADVLAB_CERTIFY_TRAIN_NOISE; method++) {
+    for (int method = ADVLAB_CERTIFY_TRAIN_IBP; method <= ADVLAB_CERTIFY_TRAIN_CROWN_IBP;
+         method++) {
         advlab_certify_train_config cc;
         advlab_certify_train_config_default(&cc);
         cc.certify = method, cc.warmup = 0.5f, cc.ramp = 1, cc.eps = 0.1f;
@@ -704,7 +854,12 @@ int main(int argc, char **argv)
     test_sound_shipped(dir);
     test_radius(dir);
     test_smoothing(dir);
-    test_ibp_training_gradient();
+    check_ibp_training_gradient("c2k5-p2-d6-d10", ADVLAB_CERTIFY_TRAIN_IBP);
+    check_ibp_training_gradient("c2k4s2p1-d6-d10", ADVLAB_CERTIFY_TRAIN_IBP);
+    check_ibp_training_gradient("c2k5-p2-d6-d10", ADVLAB_CERTIFY_TRAIN_CROWN_IBP);
+    check_ibp_training_gradient("c2k4s2p1-d6-d10", ADVLAB_CERTIFY_TRAIN_CROWN_IBP);
+    test_crown_ibp_bounds();
+    test_crown_ibp_beta_zero_is_ibp();
     test_certified_checkpoint();
     test_ibp_training_certifies(dir);
     test_bad_input();

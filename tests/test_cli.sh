@@ -417,6 +417,14 @@ expect_ok "$advlab" train --certify noise --sigma 0.25 --limit 256 --epochs 1 --
 checks=$((checks + 1))
 strings "$work/noise.safetensors" | grep -q 'gaussian noise sigma=0.25' || fail "the noise-trained weights do not record their defence"
 expect_error 1 'certified training: eps 2 is out of range' -- "$advlab" train --certify ibp --eps 2 --limit 64 --epochs 1 --data "$data" --out "$work/x"
+# CROWN-IBP on a net with conv stride and padding: it trains, records its schedule, and certifies
+expect_ok "$advlab" train --arch c4k4s2p1-p2-d16-d10 --certify crown-ibp --eps 0.1 --warmup 0 --ramp 1 --limit 128 --epochs 1 --seed 3 --data "$data" --out "$work/crown-ibp.safetensors"
+checks=$((checks + 1))
+strings "$work/crown-ibp.safetensors" | grep -q 'crown-ibp eps=0.1 warmup=0 ramp=1 kappa=0.5 beta=1->0' || fail "the CROWN-IBP-trained weights do not record their defence"
+expect_ok "$advlab" certify --model "$work/crown-ibp.safetensors" --method crown --limit 10 --data "$data"
+grep -q 'clean accuracy' "$work/out" || fail "certify of a strided, padded model printed nothing"
+expect_error 1 'layer "c4k4s0" has stride 0 (must be >= 1)' -- "$advlab" train --arch c4k4s0-d10 --limit 64 --epochs 1 --data "$data" --out "$work/x"
+expect_error 1 'layer "c4k3p3" pads 3, not less than its kernel size 3' -- "$advlab" train --arch c4k3p3-d10 --limit 64 --epochs 1 --data "$data" --out "$work/x"
 
 # ---- extraction and inference (issue 16)
 expect_error 1 'queries 0 is out of range' -- "$advlab" extract --victim "$standard" --queries 0 --data "$data"

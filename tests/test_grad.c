@@ -51,9 +51,13 @@ static double ref_loss(const advlab_net *net, const double *w, const double *x, 
                             double s = bias[o];
                             for (int c = 0; c < l->in_c; c++)
                                 for (int ky = 0; ky < l->k; ky++)
-                                    for (int kx = 0; kx < l->k; kx++)
-                                        s += W[((o * l->in_c + c) * l->k + ky) * l->k + kx] *
-                                             a[(c * l->in_h + oy + ky) * l->in_w + ox + kx];
+                                    for (int kx = 0; kx < l->k; kx++) {
+                                        int iy = l->stride * oy + ky - l->pad,
+                                            ix = l->stride * ox + kx - l->pad;
+                                        if (iy >= 0 && iy < l->in_h && ix >= 0 && ix < l->in_w)
+                                            s += W[((o * l->in_c + c) * l->k + ky) * l->k + kx] *
+                                                 a[(c * l->in_h + iy) * l->in_w + ix];
+                                    }
                             mark(pat, s > 0);
                             b[(o * l->out_h + oy) * l->out_w + ox] = s > 0 ? s : 0;
                         }
@@ -235,6 +239,8 @@ int main(void)
     check_net("c3k5-d10", 3, 2, 0); /* conv + ReLU */
     check_net("p2-d10", 4, 2, 0);   /* max-pool */
     check_net("c3k5-p2-c4k3-p2-d12-d10", 5, 3, 0);
+    check_net("c3k4s2p1-c4k3p1-p2-d10", 7, 2, 0); /* stride and padding */
+    check_net("gowal-small", 8, 2, 600);
     check_net("tutorial", 6, 2, 600); /* the real model, sampled coordinates */
     check_chunking();
     return check_finish("test_grad");

@@ -117,15 +117,19 @@ static void test_gemm(void)
 
 /* ---- convolution: twins that sum each output in the kernels' order ---- */
 
+/* x at row y, column xx of the padded image: 0 in the padding. */
 static float conv_x(const float *x, const k_conv_shape *s, int c, int y, int xx)
 {
-    return x[((size_t)c * s->h + y) * s->w + xx];
+    y -= s->pad, xx -= s->pad;
+    return y < 0 || y >= s->h || xx < 0 || xx >= s->w ? 0.0f
+                                                      : x[((size_t)c * s->h + y) * s->w + xx];
 }
 
+/* Sums in (c, ky, kx) order from 0, padding included (w * 0 adds nothing). */
 static void twin_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
                           const k_conv_shape *s, int relu)
 {
-    int K = s->k, OH = s->h - K + 1, OW = s->w - K + 1;
+    int K = s->k, S = s->stride, OH = k_conv_out_h(s), OW = k_conv_out_w(s);
     for (int b = 0; b < n; b++)
         for (int o = 0; o < s->oc; o++)
             for (int oy = 0; oy < OH; oy++)
@@ -135,8 +139,8 @@ static void twin_conv_fwd(float *y, const float *x, const float *w, const float 
                         for (int ky = 0; ky < K; ky++)
                             for (int kx = 0; kx < K; kx++)
                                 sum += w[((o * s->c + c) * K + ky) * K + kx] *
-                                       conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, oy + ky,
-                                              ox + kx);
+                                       conv_x(x + (size_t)b * s->c * s->h * s->w, s, c, S * oy + ky,
+                                              S * ox + kx);
                     sum += bias[o];
                     y[(((size_t)b * s->oc + o) * OH + oy) * OW + ox] =
                         relu && sum < 0.0f ? 0.0f : sum;
@@ -197,29 +201,42 @@ static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n,
 }
 
 /* Every output of the three conv kernels must equal its twin's bit for bit,
- * on shapes that exercise each tile size and the scalar column tails. */
+ * on shapes that exercise each tile size and the scalar column tails. The
+ * backward twins follow the plain kernels' structure, so strided and padded
+ * shapes check their forward here and their backward against the
+ * definition below. */
 static void test_conv(void)
 {
-    /* c, h, w, oc, k: the tutorial's two layers, then odd sizes. */
-    k_conv_shape shapes[] = {{1, 28, 28, 4, 5}, {4, 12, 12, 10, 5}, {3, 9, 22, 7, 3},
-                             {2, 7, 5, 3, 1},   {5, 11, 19, 1, 4},  {1, 6, 6, 2, 6}};
+    /* c, h, w, oc, k, stride, pad: the tutorial's two layers, odd sizes,
+     * then Gowal et al.'s strided first layer and padded ones. */
+    k_conv_shape shapes[] = {{1, 28, 28, 4, 5, 1, 0},  {4, 12, 12, 10, 5, 1, 0},
+                             {3, 9, 22, 7, 3, 1, 0},   {2, 7, 5, 3, 1, 1, 0},
+                             {5, 11, 19, 1, 4, 1, 0},  {1, 6, 6, 2, 6, 1, 0},
+                             {1, 28, 28, 16, 4, 2, 0}, {3, 9, 11, 5, 3, 1, 1},
+                             {2, 10, 13, 3, 4, 3, 2},  {2, 5, 7, 4, 3, 2, 1}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const k_conv_shape *s = &shapes[i];
-        int n = 3, off = 1, OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+        int n = 3, off = 1, OH = k_conv_out_h(s), OW = k_conv_out_w(s);
         size_t nx = (size_t)n * s->c * s->h * s->w, ny = (size_t)n * s->oc * OH * OW;
         size_t nw = (size_t)s->oc * s->c * s->k * s->k;
         size_t work_n = k_conv_bwd_input_work(s) > k_conv_wgrad_work(s) ? k_conv_bwd_input_work(s)
                                                                         : k_conv_wgrad_work(s);
+        work_n = k_conv_fwd_work(s) > work_n ? k_conv_fwd_work(s) : work_n;
         float *x = rand_buf(nx, off), *w = rand_buf(nw, off), *bias = rand_buf(s->oc, off);
         float *y = rand_buf(ny, off), *t = rand_buf(ny, 0), *work = rand_buf(work_n, off);
         size_t where = 0;
         for (int relu = 0; relu < 2; relu++) {
-            k_conv_fwd(y + off, x + off, w + off, bias + off, n, s, relu);
+            k_conv_fwd(y + off, x + off, w + off, bias + off, n, s, relu, work + off);
             twin_conv_fwd(t, x + off, w + off, bias + off, n, s, relu);
             CHECK(same(y + off, t, ny, 0.0f, &where),
-                  "conv_fwd %dx%dx%d oc %d k %d relu %d differs at %zu: %g vs %g", s->c, s->h, s->w,
-                  s->oc, s->k, relu, where, y[off + where], t[where]);
+                  "conv_fwd %dx%dx%d oc %d k %d s %d p %d relu %d differs at %zu: %g vs %g", s->c,
+                  s->h, s->w, s->oc, s->k, s->stride, s->pad, relu, where, y[off + where],
+                  t[where]);
         }
+        free(x), free(w), free(bias), free(y), free(t), free(work);
+        if (!k_conv_is_plain(s))
+            continue;
+        x = rand_buf(nx, off), w = rand_buf(nw, off), work = rand_buf(work_n, off);
         float *dy = rand_buf(ny, off), *dx = rand_buf(nx, off), *tdx = rand_buf(nx, 0);
         k_conv_bwd_input(dx + off, dy + off, w + off, n, s, work + off);
         twin_conv_bwd_input(tdx, dy + off, w + off, n, s);
@@ -233,27 +250,31 @@ static void test_conv(void)
         CHECK(same(dw + off, tdw, nw, 0.0f, &where),
               "conv_wgrad %dx%dx%d oc %d k %d differs at %zu: %g vs %g", s->c, s->h, s->w, s->oc,
               s->k, where, dw[off + where], tdw[where]);
-        free(x), free(w), free(bias), free(y), free(t), free(work);
+        free(x), free(w), free(work);
         free(dy), free(dx), free(tdx), free(dw), free(tdw);
     }
 }
 
-/* The convolution against a plain definition in double: the bit-exact twins
- * above share the kernels' structure, this one shares nothing. */
-static void test_conv_definition(void)
+/* The convolution against a plain definition in double, with stride and
+ * padding: the bit-exact twins above share the kernels' structure, this
+ * one shares nothing. dw starts non-zero, as the kernel accumulates. */
+static void check_conv_definition(const k_conv_shape *sp)
 {
-    k_conv_shape s = {3, 10, 13, 5, 3};
-    int n = 2, OH = s.h - s.k + 1, OW = s.w - s.k + 1;
+    k_conv_shape s = *sp;
+    int n = 2, K = s.k, S = s.stride, P = s.pad, OH = k_conv_out_h(&s), OW = k_conv_out_w(&s);
     size_t nx = (size_t)n * s.c * s.h * s.w, ny = (size_t)n * s.oc * OH * OW,
-           nw = (size_t)s.oc * s.c * 9;
+           nw = (size_t)s.oc * s.c * K * K;
     float *x = rand_buf(nx, 0), *w = rand_buf(nw, 0), *bias = rand_buf(s.oc, 0),
           *y = rand_buf(ny, 0);
-    float *dy = rand_buf(ny, 0), *dx = rand_buf(nx, 0), *dw = calloc(nw, sizeof(float));
-    float *work = rand_buf(k_conv_bwd_input_work(&s) + k_conv_wgrad_work(&s), 0);
-    k_conv_fwd(y, x, w, bias, n, &s, 0);
+    float *dy = rand_buf(ny, 0), *dx = rand_buf(nx, 0), *dw = rand_buf(nw, 0);
+    float *work =
+        rand_buf(k_conv_fwd_work(&s) + k_conv_bwd_input_work(&s) + k_conv_wgrad_work(&s), 0);
+    double *rdx = calloc(nx, sizeof(double)), *rdw = calloc(nw, sizeof(double));
+    for (size_t i = 0; i < nw; i++)
+        rdw[i] = dw[i];
+    k_conv_fwd(y, x, w, bias, n, &s, 0, work);
     k_conv_bwd_input(dx, dy, w, n, &s, work);
     k_conv_wgrad(dw, dy, x, n, &s, work);
-    double *rdx = calloc(nx, sizeof(double)), *rdw = calloc(nw, sizeof(double));
     double worst = 0.0;
     for (int b = 0; b < n; b++)
         for (int o = 0; o < s.oc; o++)
@@ -262,10 +283,13 @@ static void test_conv_definition(void)
                     size_t yi = (((size_t)b * s.oc + o) * OH + oy) * OW + ox;
                     double sum = bias[o];
                     for (int c = 0; c < s.c; c++)
-                        for (int ky = 0; ky < 3; ky++)
-                            for (int kx = 0; kx < 3; kx++) {
-                                size_t xi = (((size_t)b * s.c + c) * s.h + oy + ky) * s.w + ox + kx;
-                                size_t wi = ((o * s.c + c) * 3 + ky) * 3 + kx;
+                        for (int ky = 0; ky < K; ky++)
+                            for (int kx = 0; kx < K; kx++) {
+                                int iy = S * oy + ky - P, ix = S * ox + kx - P;
+                                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w)
+                                    continue;
+                                size_t xi = (((size_t)b * s.c + c) * s.h + iy) * s.w + ix;
+                                size_t wi = ((o * s.c + c) * K + ky) * K + kx;
                                 sum += (double)w[wi] * x[xi];
                                 rdx[xi] += (double)w[wi] * dy[yi];
                                 rdw[wi] += (double)dy[yi] * x[xi];
@@ -276,9 +300,24 @@ static void test_conv_definition(void)
         worst = fmax(worst, fabs(dx[i] - rdx[i]) / (1.0 + fabs(rdx[i])));
     for (size_t i = 0; i < nw; i++)
         worst = fmax(worst, fabs(dw[i] - rdw[i]) / (1.0 + fabs(rdw[i])));
-    CHECK(worst < 2e-6, "conv kernels vs the definition: worst error %g", worst);
+    CHECK(worst < 2e-6,
+          "conv kernels %dx%dx%d oc %d k %d s %d p %d vs the definition: worst error %g", s.c, s.h,
+          s.w, s.oc, K, S, P, worst);
     free(x), free(w), free(bias), free(y), free(dy), free(dx), free(dw), free(work), free(rdx),
         free(rdw);
+}
+
+static void test_conv_definition(void)
+{
+    /* plain; stride 2 with a row and column of input no output reads;
+     * padded; both; a stride larger than the kernel */
+    k_conv_shape shapes[] = {{3, 10, 13, 5, 3, 1, 0},
+                             {1, 28, 28, 16, 4, 2, 0},
+                             {4, 9, 11, 6, 3, 1, 1},
+                             {2, 10, 13, 3, 4, 3, 2},
+                             {3, 12, 9, 2, 2, 3, 0}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        check_conv_definition(&shapes[i]);
 }
 
 static void test_pool(void)

@@ -36,9 +36,10 @@ IMAGE = (1, 28, 28)
 PRESETS = {
     "tutorial": "c4k5-p2-c10k5-p2-d100-d10",
     "madry": "c32k5-p2-c64k5-p2-d1024-d10",
+    "gowal-small": "c16k4s2-c32k4-d100-d10",
 }
-# The family both presets belong to: conv, pool, conv, pool, dense, dense.
-SPEC = re.compile(r"^c(\d+)k(\d+)-p2-c(\d+)k(\d+)-p2-d(\d+)-d(\d+)$")
+# One layer of an advlab spec: cNkK[sS][pP], p2 or dN.
+TOKEN = re.compile(r"^(?:c(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?|(p2)|d(\d+))$")
 
 
 class InteropError(Exception):
@@ -80,36 +81,60 @@ def read_safetensors(path):
 
 
 class Net(nn.Module):
-    """advlab's conv-pool-conv-pool-dense-dense nets, in plain PyTorch.
+    """Any advlab arch spec, in plain PyTorch: built from the spec itself.
 
-    tutorial = Net(4, 5, 10, 5, 100, 10): ART's get-started model;
-    madry    = Net(32, 5, 64, 5, 1024, 10). Convolutions are 'valid' with
-    stride 1, pooling is 2x2 (odd edges dropped), and the dense layers see
-    the feature maps flattened in (C, H, W) order, exactly as advlab.
+    cNkK[sS][pP] is Conv2d(C, N, K, stride=S, padding=P) (zero padding) then
+    ReLU; p2 is a 2x2 max-pool (odd edges dropped); dN is Linear then ReLU,
+    except the last, whose outputs are the logits. Dense layers see the
+    feature maps flattened in (C, H, W) order, exactly as advlab. The layers
+    are named conv1.., fc1.. in order, as advlab's tensors are.
     """
 
-    def __init__(self, c1, k1, c2, k2, hidden, classes):
+    def __init__(self, spec):
         super().__init__()
-        side = ((IMAGE[1] - k1 + 1) // 2 - k2 + 1) // 2
-        self.conv1 = nn.Conv2d(IMAGE[0], c1, k1)
-        self.conv2 = nn.Conv2d(c1, c2, k2)
-        self.fc1 = nn.Linear(c2 * side * side, hidden)
-        self.fc2 = nn.Linear(hidden, classes)
+        self.steps = []
+        channels, side, convs, denses = IMAGE[0], IMAGE[1], 0, 0
+        tokens = spec.split("-")
+        for t, token in enumerate(tokens):
+            m = TOKEN.match(token)
+            if not m:
+                raise InteropError(f'arch "{spec}": layer "{token}" is not cNkK[sS][pP], p2 or dN')
+            out, k, stride, pad, pool, dense = m.groups()
+            if out:
+                convs += 1
+                stride, pad = int(stride or 1), int(pad or 0)
+                name = f"conv{convs}"
+                setattr(self, name, nn.Conv2d(channels, int(out), int(k), stride, pad))
+                channels, side = int(out), (side + 2 * pad - int(k)) // stride + 1
+                self.steps.append((name, True))
+            elif pool:
+                side //= 2
+                self.steps.append(("pool", False))
+            else:
+                denses += 1
+                name = f"fc{denses}"
+                if denses == 1:
+                    self.steps.append(("flatten", False))
+                setattr(self, name, nn.Linear(channels * side * side, int(dense)))
+                channels, side = int(dense), 1
+                self.steps.append((name, t + 1 < len(tokens)))
+        self.classes = channels
 
     def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        return self.fc2(x)
+        for name, relu in self.steps:
+            if name == "pool":
+                x = F.max_pool2d(x, 2)
+            elif name == "flatten":
+                x = torch.flatten(x, 1)
+            else:
+                x = getattr(self, name)(x)
+                if relu:
+                    x = F.relu(x)
+        return x
 
 
 def net_for(arch):
-    spec = PRESETS.get(arch, arch)
-    m = SPEC.match(spec)
-    if not m:
-        raise InteropError(f'arch "{arch}" is not a c-p2-c-p2-d-d net that this script models')
-    return Net(*(int(g) for g in m.groups()))
+    return Net(PRESETS.get(arch, arch))
 
 
 def check(model_path, inputs_path, probs_path):
@@ -131,7 +156,7 @@ def check(model_path, inputs_path, probs_path):
     x = x.reshape(-1, *IMAGE)
     with open(probs_path, "rb") as f:
         want = read_f32(f.read())
-    classes = model.fc2.out_features
+    classes = model.classes
     if want.numel() != x.shape[0] * classes:
         raise InteropError(
             f"{probs_path}: {want.numel()} floats, expected {x.shape[0]} x {classes}")

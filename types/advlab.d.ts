@@ -589,8 +589,9 @@ export class Net extends Owned {
      */
     trainAdversarial(dataset: Dataset, config?: TrainConfig, adversarial?: AdversarialOptions, hooks?: TrainHooks): Promise<Progress>;
     /**
-     * Prepares training for certification (Gowal et al.'s IBP training, or Gaussian noise for
-     * randomized smoothing) through the ordinary trainer; run it like a Trainer.
+     * Prepares training for certification (Gowal et al.'s IBP training, Zhang et al.'s CROWN-IBP,
+     * or Gaussian noise for randomized smoothing) through the ordinary trainer; run it like a
+     * Trainer.
      * @param {Dataset} dataset
      * @param {TrainConfig} [config]
      * @param {CertifiedTraining} [certified]
@@ -900,23 +901,25 @@ export type VerifiedAccuracy = {
  */
 export type CertifiedTraining = {
     /**
-     * ibp (Gowal et al.) or Gaussian noise (for smoothing)
+     * ibp (Gowal et al.), Gaussian noise (for
+     * smoothing) or crown-ibp (Zhang et al.: CROWN-IBP's bounds mixed in by beta, 1 -> 0 over
+     * the ramp)
      */
-    certify: "ibp" | "noise";
+    certify: "ibp" | "noise" | "crown-ibp";
     /**
-     * ibp: the training eps after the ramp (0.1)
+     * ibp, crown-ibp: the training eps after the ramp (0.1)
      */
     eps?: number;
     /**
-     * ibp: epochs of natural training first (1)
+     * ibp, crown-ibp: epochs of natural training first (1)
      */
     warmup?: number;
     /**
-     * ibp: epochs over which eps rises and kappa falls (5)
+     * ibp, crown-ibp: epochs over which eps rises and kappa and beta fall (5)
      */
     ramp?: number;
     /**
-     * ibp: the natural loss's final weight (0.5)
+     * ibp, crown-ibp: the natural loss's final weight (0.5)
      */
     kappa?: number;
     /**

@@ -1626,11 +1626,13 @@ export class Lab {
 
 /**
  * @typedef {object} CertifiedTraining advlab_certify_train_config, for Net#certifiedTrainer
- * @property {'ibp'|'noise'} certify ibp (Gowal et al.) or Gaussian noise (for smoothing)
- * @property {number} [eps] ibp: the training eps after the ramp (0.1)
- * @property {number} [warmup] ibp: epochs of natural training first (1)
- * @property {number} [ramp] ibp: epochs over which eps rises and kappa falls (5)
- * @property {number} [kappa] ibp: the natural loss's final weight (0.5)
+ * @property {'ibp'|'noise'|'crown-ibp'} certify ibp (Gowal et al.), Gaussian noise (for
+ *   smoothing) or crown-ibp (Zhang et al.: CROWN-IBP's bounds mixed in by beta, 1 -> 0 over
+ *   the ramp)
+ * @property {number} [eps] ibp, crown-ibp: the training eps after the ramp (0.1)
+ * @property {number} [warmup] ibp, crown-ibp: epochs of natural training first (1)
+ * @property {number} [ramp] ibp, crown-ibp: epochs over which eps rises and kappa and beta fall (5)
+ * @property {number} [kappa] ibp, crown-ibp: the natural loss's final weight (0.5)
  * @property {number} [sigma] noise: the noise's std (0.25)
  */
 
@@ -2018,8 +2020,9 @@ export class Net extends Owned {
   }
 
   /**
-   * Prepares training for certification (Gowal et al.'s IBP training, or Gaussian noise for
-   * randomized smoothing) through the ordinary trainer; run it like a Trainer.
+   * Prepares training for certification (Gowal et al.'s IBP training, Zhang et al.'s CROWN-IBP,
+   * or Gaussian noise for randomized smoothing) through the ordinary trainer; run it like a
+   * Trainer.
    * @param {Dataset} dataset
    * @param {TrainConfig} [config]
    * @param {CertifiedTraining} [certified]

@@ -9,9 +9,16 @@
  *          gradient to the weight's sign.
  *   noise  Gaussian data augmentation (Cohen et al. 2019): each batch gets
  *          N(0, sigma^2) noise, not clipped, as ART's smoothing trains.
- * Schedule (ibp), in epochs of the trainer's batches: eps 0 and kappa 1 for
- * `warmup`, then both move linearly over `ramp` to eps and kappa. With
- * kappa 1 the step is the ordinary one (at eps 0 the two losses agree). */
+ *   crown-ibp  Zhang et al. 2020: as ibp, with z_hat_j = -(beta m_crown +
+ *          (1 - beta) m_ibp), m_crown being the larger of CROWN-IBP's and
+ *          IBP's lower bounds of z_y - z_j (crown_ibp.c; the paper mixes the
+ *          CROWN-IBP bound alone, which on a trained net can be looser than
+ *          IBP's). Its gradient runs back through CROWN-IBP's coefficients
+ *          and into IBP's bounds, which its relaxations read.
+ * Schedule (ibp, crown-ibp), in epochs of the trainer's batches: eps 0 and
+ * kappa 1 for `warmup`, then both move linearly over `ramp` to eps and
+ * kappa while beta falls from 1 to 0. With kappa 1 the step is the ordinary
+ * one (at eps 0 the two losses agree); with beta 0 crown-ibp is ibp. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,21 +32,22 @@
 #include "kernels/kernels.h"
 #include "train/trainer.h"
 
-static const char *const train_methods[] = {"none", "ibp", "noise", NULL};
+static const char *const train_methods[] = {"none", "ibp", "noise", "crown-ibp", NULL};
 
 #define FIELD(key) offsetof(advlab_certify_train_config, key)
 
 static const advlab__cfg_field certify_train_fields[] = {
     {"certify", ADVLAB__CFG_CHOICE, FIELD(certify), ADVLAB_CERTIFY_TRAIN_NONE, 0, 0, 0, 0,
-     train_methods, "none, ibp (Gowal et al.) or noise (for randomized smoothing)"},
+     train_methods,
+     "none, ibp (Gowal et al.), noise (for randomized smoothing) or crown-ibp (Zhang et al.)"},
     {"eps", ADVLAB__CFG_FLOAT, FIELD(eps), 0.1, 0, 1, 0, 0, NULL,
-     "ibp: the L-inf training eps after the ramp"},
+     "ibp, crown-ibp: the L-inf training eps after the ramp"},
     {"warmup", ADVLAB__CFG_FLOAT, FIELD(warmup), 1, 0, 10000, 0, 0, NULL,
-     "ibp: epochs of natural training first"},
+     "ibp, crown-ibp: epochs of natural training first"},
     {"ramp", ADVLAB__CFG_FLOAT, FIELD(ramp), 5, 0, 10000, 0, 0, NULL,
-     "ibp: epochs over which eps rises from 0 and kappa falls from 1"},
+     "ibp, crown-ibp: epochs over which eps rises from 0, kappa falls from 1 and beta from 1 to 0"},
     {"kappa", ADVLAB__CFG_FLOAT, FIELD(kappa), 0.5, 0, 1, 0, 0, NULL,
-     "ibp: the natural loss's final weight"},
+     "ibp, crown-ibp: the natural loss's final weight"},
     {"sigma", ADVLAB__CFG_FLOAT, FIELD(sigma), 0.25, 0, 10, ADVLAB__CFG_MIN_OPEN, 0, NULL,
      "noise: std of the Gaussian noise"},
 };
@@ -74,6 +82,9 @@ typedef struct {
     float *d_pos, *d_neg;      /* (largest weight count) weight gradients for w > 0, w < 0 */
     float *work;               /* the conv kernels' workspace */
     float *z_hat, *probs, *dz; /* (CERTIFY_CHUNK, classes) */
+    float *e_ibp;              /* (CERTIFY_CHUNK, classes) d loss / d IBP's margins */
+    float *crown_lo, *e_crown; /* crown-ibp: CROWN-IBP's margins, d loss / d them */
+    crown_ibp cb;              /* crown-ibp: its coefficients */
 } cert_train;
 
 /* --------------------------------------------------------------- noise */
@@ -152,7 +163,7 @@ static void affine_backward(cert_train *s, int i, const float *lo, const float *
             k_gemm_nn(n, in, out, s->g_lo, out, 0, s->w_neg, in, s->h_hi, in, 1);
         }
     } else {
-        k_conv_shape sh = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
+        k_conv_shape sh = layer_conv_shape(l);
         k_conv_wgrad(s->d_pos, s->g_lo, lo, n, &sh, s->work);
         k_conv_wgrad(s->d_pos, s->g_hi, hi, n, &sh, s->work);
         k_conv_wgrad(s->d_neg, s->g_lo, hi, n, &sh, s->work);
@@ -185,9 +196,9 @@ static void swap_gradients(cert_train *s)
     s->g_hi = s->h_hi, s->h_hi = t;
 }
 
-/* The margin rows' backward for n images with labels y: dz (n, K) is
- * d loss / d z_hat, and z_hat_j = -margin_j, so d loss / d margin_j = -dz_j.
- * margin_j = sum_i (d_ji)+ lo_i + (d_ji)- hi_i + b_y - b_j with d_j = W_y - W_j. */
+/* The margin rows' backward for n images with labels y: e_ibp (n, K) is
+ * d loss / d margin_j, and margin_j = sum_i (d_ji)+ lo_i + (d_ji)- hi_i +
+ * b_y - b_j with d_j = W_y - W_j. */
 static void margin_backward(cert_train *s, const int32_t *y, int n)
 {
     const advlab_net *net = s->c->net;
@@ -205,7 +216,7 @@ static void margin_backward(cert_train *s, const int32_t *y, int n)
         const float *lb = lo + (size_t)b * in, *hb = hi + (size_t)b * in;
         float *gl = s->g_lo + (size_t)b * in, *gh = s->g_hi + (size_t)b * in;
         for (int j = 0; j < K; j++) {
-            float e = -s->dz[b * K + j];
+            float e = s->e_ibp[b * K + j];
             if (j == label || e == 0.0f)
                 continue;
             db[label] += e;
@@ -224,9 +235,43 @@ static void margin_backward(cert_train *s, const int32_t *y, int n)
     }
 }
 
+/* z_hat of n images from the margins' lower bounds, and the loss's
+ * gradient with respect to each bound (e_ibp, e_crown) from dz. At beta 0
+ * CROWN-IBP plays no part, and the numbers are IBP training's. */
+static void mix_margins(cert_train *s, const int32_t *y, int n, float beta, int backward)
+{
+    int K = s->c->net->classes;
+    for (int b = 0; b < n; b++)
+        for (int j = 0; j < K; j++) {
+            int at = b * K + j;
+            float ibp = s->c->margin_lo[at];
+            if (j == y[b]) {
+                s->z_hat[at] = 0.0f, s->e_ibp[at] = 0.0f;
+                if (beta > 0.0f)
+                    s->e_crown[at] = 0.0f;
+                continue;
+            }
+            if (beta <= 0.0f) {
+                if (backward)
+                    s->e_ibp[at] = -s->dz[at];
+                else
+                    s->z_hat[at] = -ibp;
+                continue;
+            }
+            int crown_wins = s->crown_lo[at] > ibp;
+            if (backward) {
+                s->e_crown[at] = crown_wins ? -s->dz[at] * beta : 0.0f;
+                s->e_ibp[at] = crown_wins ? -s->dz[at] * (1.0f - beta) : -s->dz[at];
+            } else {
+                s->z_hat[at] = -advlab__crown_ibp_mix(beta, s->crown_lo[at], ibp);
+            }
+        }
+}
+
 /* The worst-case loss of n images at eps, summed; its gradient is added to
- * s->robust. */
-static double robust_chunk(cert_train *s, const float *x, const int32_t *y, int n, float eps)
+ * s->robust. beta > 0 mixes in CROWN-IBP's bounds (crown-ibp only). */
+static double robust_chunk(cert_train *s, const float *x, const int32_t *y, int n, float eps,
+                           float beta)
 {
     advlab_certifier *c = s->c;
     const advlab_net *net = c->net;
@@ -236,18 +281,25 @@ static double robust_chunk(cert_train *s, const float *x, const int32_t *y, int 
         eps_b[b] = eps;
     advlab__ibp_boxes(c, x, eps_b, n);
     advlab__ibp_forward(c, n, 0);
-    for (int b = 0; b < n; b++) {
+    for (int b = 0; b < n; b++)
         advlab__ibp_margin(c, b, y[b]);
-        for (int j = 0; j < K; j++)
-            s->z_hat[b * K + j] = j == y[b] ? 0.0f : -c->margin_lo[b * K + j];
-    }
+    if (beta > 0.0f)
+        advlab__crown_ibp_bounds(&s->cb, c, y, n, s->crown_lo, s->work);
+    mix_margins(s, y, n, beta, 0);
     double loss = k_softmax_xent(s->probs, s->dz, s->z_hat, y, n, K, 1.0f, NULL);
+    mix_margins(s, y, n, beta, 1);
+    if (beta > 0.0f)
+        advlab__crown_ibp_backward(&s->cb, c, y, n, s->e_crown, s->robust, s->work);
     margin_backward(s, y, n);
     for (int i = last - 1; i >= 0; i--) {
         const layer_shape *l = &net->arch.layers[i];
         const float *in_lo = i ? c->post_lo[i - 1] : c->x_lo;
         const float *in_hi = i ? c->post_hi[i - 1] : c->x_hi;
         size_t osz = layer_out_size(l), isz = layer_in_size(l);
+        if (beta > 0.0f) { /* what CROWN-IBP's relaxations add to IBP's bounds' gradients */
+            k_add(s->g_lo, s->cb.d_post_lo[i], (size_t)n * osz);
+            k_add(s->g_hi, s->cb.d_post_hi[i], (size_t)n * osz);
+        }
         if (l->kind == LAYER_POOL) {
             if (i == 0)
                 break;
@@ -261,6 +313,10 @@ static double robust_chunk(cert_train *s, const float *x, const int32_t *y, int 
             if (l->relu) {
                 k_relu_bwd(s->g_lo, c->post_lo[i], (size_t)n * osz);
                 k_relu_bwd(s->g_hi, c->post_hi[i], (size_t)n * osz);
+            }
+            if (beta > 0.0f) {
+                k_add(s->g_lo, s->cb.d_pre_lo[i], (size_t)n * osz);
+                k_add(s->g_hi, s->cb.d_pre_hi[i], (size_t)n * osz);
             }
             affine_backward(s, i, in_lo, in_hi, n, i > 0);
         }
@@ -277,6 +333,7 @@ static double ibp_step(void *self, advlab_net *net, const float *x, const int32_
     cert_train *s = self;
     float t = ramp_position(s);
     float eps = t * s->cfg.eps, kappa = 1.0f - t * (1.0f - s->cfg.kappa);
+    float beta = s->cfg.certify == ADVLAB_CERTIFY_TRAIN_CROWN_IBP ? 1.0f - t : 0.0f;
     s->steps++;
     double natural = advlab__net_train_step_grad(net, x, y, m, correct);
     if (kappa >= 1.0f)
@@ -286,7 +343,7 @@ static double ibp_step(void *self, advlab_net *net, const float *x, const int32_
     size_t in = (size_t)net->in_size;
     for (int b0 = 0; b0 < m; b0 += CERTIFY_CHUNK) {
         int n = m - b0 < CERTIFY_CHUNK ? m - b0 : CERTIFY_CHUNK;
-        robust += robust_chunk(s, x + b0 * in, y + b0, n, eps);
+        robust += robust_chunk(s, x + b0 * in, y + b0, n, eps, beta);
     }
     float a = kappa, r = (1.0f - kappa) / (float)m;
     for (size_t k = 0; k < s->n_params; k++)
@@ -302,8 +359,11 @@ static void describe(const void *self, char *text, size_t len)
     if (s->cfg.certify == ADVLAB_CERTIFY_TRAIN_NOISE)
         snprintf(text, len, "gaussian noise sigma=%g", (double)s->cfg.sigma);
     else
-        snprintf(text, len, "ibp eps=%g warmup=%g ramp=%g kappa=%g", (double)s->cfg.eps,
-                 (double)s->cfg.warmup, (double)s->cfg.ramp, (double)s->cfg.kappa);
+        snprintf(text, len, "%s eps=%g warmup=%g ramp=%g kappa=%g%s",
+                 s->cfg.certify == ADVLAB_CERTIFY_TRAIN_CROWN_IBP ? "crown-ibp" : "ibp",
+                 (double)s->cfg.eps, (double)s->cfg.warmup, (double)s->cfg.ramp,
+                 (double)s->cfg.kappa,
+                 s->cfg.certify == ADVLAB_CERTIFY_TRAIN_CROWN_IBP ? " beta=1->0" : "");
 }
 
 /* Checkpoint words: the schedule's clock and the noise RNG. */
@@ -338,6 +398,7 @@ static void cert_free(void *self)
     if (!s)
         return;
     advlab_certifier_free(s->c);
+    advlab__crown_ibp_free(&s->cb);
     free(s->arena);
     free(s);
 }
@@ -352,15 +413,17 @@ static advlab_status alloc_backward(cert_train *s, const advlab_net *net)
         wide = o > wide ? o : wide;
         weights = nw > weights ? nw : weights;
         if (l->kind == LAYER_CONV) {
-            k_conv_shape sh = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
-            size_t a = k_conv_bwd_input_work(&sh), b = k_conv_wgrad_work(&sh);
+            k_conv_shape sh = layer_conv_shape(l);
+            size_t a = k_conv_bwd_input_work(&sh), b = k_conv_wgrad_work(&sh),
+                   f = k_conv_fwd_work(&sh);
             work = a > work ? a : work;
             work = b > work ? b : work;
+            work = f > work ? f : work; /* crown-ibp's adjoints run forward */
         }
     }
     size_t K = (size_t)net->classes;
     uint64_t floats =
-        (uint64_t)net->n_params + 5 * chunk * wide + 4 * weights + work + 3 * chunk * K;
+        (uint64_t)net->n_params + 5 * chunk * wide + 4 * weights + work + 6 * chunk * K;
     if (floats > SIZE_MAX / sizeof(float) || !(s->arena = malloc(sizeof(float) * (size_t)floats)))
         return advlab__fail(ADVLAB_E_NOMEM, "certified training: %llu MB of buffers",
                             (unsigned long long)(floats * sizeof(float) >> 20));
@@ -379,7 +442,10 @@ static advlab_status alloc_backward(cert_train *s, const advlab_net *net)
     s->work = p, p += work;
     s->z_hat = p, p += chunk * K;
     s->probs = p, p += chunk * K;
-    s->dz = p;
+    s->dz = p, p += chunk * K;
+    s->e_ibp = p, p += chunk * K;
+    s->crown_lo = p, p += chunk * K;
+    s->e_crown = p;
     return ADVLAB_OK;
 }
 
@@ -393,7 +459,7 @@ advlab_status advlab_certify_trainer_create(advlab_net *net, const advlab_datase
     TRY(advlab__cfg_check(&advlab__certify_train_spec, cfg));
     if (cfg->certify == ADVLAB_CERTIFY_TRAIN_NONE)
         return advlab__fail(ADVLAB_E_ARG,
-                            "certified training: certify is none (choose ibp or noise)");
+                            "certified training: certify is none (choose ibp, noise or crown-ibp)");
     advlab_trainer *t = NULL;
     TRY(advlab__dataset_trainer_create(net, ds, train, &t));
     cert_train *s = calloc(1, sizeof *s);
@@ -401,8 +467,11 @@ advlab_status advlab_certify_trainer_create(advlab_net *net, const advlab_datase
     advlab_certify_config_default("ibp", &bounds);
     advlab_status st = s ? advlab_certifier_create(net, &bounds, &s->c)
                          : advlab__fail(ADVLAB_E_NOMEM, "certified training state");
-    if (!st && cfg->certify == ADVLAB_CERTIFY_TRAIN_IBP)
+    int bounds_trained = cfg->certify != ADVLAB_CERTIFY_TRAIN_NOISE;
+    if (!st && bounds_trained)
         st = alloc_backward(s, net);
+    if (!st && cfg->certify == ADVLAB_CERTIFY_TRAIN_CROWN_IBP)
+        st = advlab__crown_ibp_create(net, &s->cb);
     if (st) {
         cert_free(s);
         advlab_trainer_free(t);

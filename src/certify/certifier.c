@@ -78,9 +78,10 @@ static size_t conv_work(const advlab_net *net)
         const layer_shape *l = &net->arch.layers[i];
         if (l->kind != LAYER_CONV)
             continue;
-        k_conv_shape s = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
-        size_t need = k_conv_bwd_input_work(&s);
-        w = need > w ? need : w;
+        k_conv_shape s = layer_conv_shape(l);
+        size_t bwd = k_conv_bwd_input_work(&s), fwd = k_interval_conv_fwd_work(&s);
+        w = bwd > w ? bwd : w;
+        w = fwd > w ? fwd : w;
     }
     return w;
 }

@@ -48,69 +48,87 @@ static void through_affine(backsub *s, int j)
     if (l->kind == LAYER_DENSE) { /* next (m, in) = cur (m, out) . W (out, in) */
         k_gemm_nn(s->m, (int)isz, l->out_c, s->cur, l->out_c, 0, w, (int)isz, s->next, (int)isz, 0);
     } else {
-        k_conv_shape shape = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
+        k_conv_shape shape = layer_conv_shape(l);
         k_conv_bwd_input(s->next, s->cur, w, s->m, &shape, s->c->conv_work);
     }
     swap_blocks(s);
 }
 
+void advlab__crown_relax_relu(float *a_pre, const float *a_post, double *cst, int m, size_t osz,
+                              const float *lo, const float *hi)
+{
+    for (int r = 0; r < m; r++)
+        for (size_t t = 0; t < osz; t++) {
+            float a = a_post[r * osz + t], u = hi[t], v = lo[t], out = a;
+            if (u <= 0.0f)
+                out = 0.0f;
+            else if (v < 0.0f) {
+                if (a >= 0.0f) {
+                    out = u > -v ? a : 0.0f;
+                } else {
+                    float slope = u / (u - v);
+                    cst[r] += (double)a * (double)(-slope * v);
+                    out = a * slope;
+                }
+            }
+            a_pre[r * osz + t] = out;
+        }
+}
+
+advlab__pool_window advlab__crown_pool_window(const layer_shape *l, const float *lo,
+                                              const float *hi, int ch, int oy, int ox)
+{
+    advlab__pool_window p;
+    for (int q = 0; q < 4; q++)
+        p.at[q] = ((size_t)ch * l->in_h + 2 * oy + q / 2) * l->in_w + 2 * ox + q % 2;
+    p.best = 0;
+    for (int q = 1; q < 4; q++)
+        if (lo[p.at[q]] > lo[p.at[p.best]])
+            p.best = q;
+    float rival = -1e30f;
+    p.top = hi[p.at[0]], p.argtop = 0;
+    for (int q = 0; q < 4; q++) {
+        if (hi[p.at[q]] > p.top)
+            p.top = hi[p.at[q]], p.argtop = q;
+        if (q != p.best && hi[p.at[q]] > rival)
+            rival = hi[p.at[q]];
+    }
+    p.exact = lo[p.at[p.best]] >= rival;
+    return p;
+}
+
+void advlab__crown_relax_pool(float *below, const float *a, double *cst, int m,
+                              const layer_shape *l, const float *lo, const float *hi)
+{
+    size_t osz = layer_out_size(l), isz = layer_in_size(l);
+    memset(below, 0, sizeof(float) * m * isz);
+    for (int ch = 0; ch < l->out_c; ch++)
+        for (int oy = 0; oy < l->out_h; oy++)
+            for (int ox = 0; ox < l->out_w; ox++) {
+                size_t o = ((size_t)ch * l->out_h + oy) * l->out_w + ox;
+                advlab__pool_window p = advlab__crown_pool_window(l, lo, hi, ch, oy, ox);
+                for (int r = 0; r < m; r++) {
+                    float v = a[r * osz + o];
+                    if (v >= 0.0f || p.exact)
+                        below[r * isz + p.at[p.best]] += v;
+                    else
+                        cst[r] += (double)v * p.top;
+                }
+            }
+}
+
 /* cur on layer j's ReLU output becomes cur on its pre-activations. */
 static void through_relu(backsub *s, int j)
 {
-    const layer_shape *l = &s->c->net->arch.layers[j];
-    size_t osz = layer_out_size(l);
-    const float *lo = s->c->pre_lo[j], *hi = s->c->pre_hi[j];
-    for (int r = 0; r < s->m; r++) {
-        float *a = s->cur + r * osz;
-        for (size_t t = 0; t < osz; t++) {
-            float u = hi[t], v = lo[t];
-            if (u <= 0.0f)
-                a[t] = 0.0f;
-            else if (v < 0.0f) {
-                if (a[t] >= 0.0f) {
-                    a[t] = u > -v ? a[t] : 0.0f;
-                } else {
-                    float slope = u / (u - v);
-                    s->cst[r] += (double)a[t] * (double)(-slope * v);
-                    a[t] *= slope;
-                }
-            }
-        }
-    }
+    size_t osz = layer_out_size(&s->c->net->arch.layers[j]);
+    advlab__crown_relax_relu(s->cur, s->cur, s->cst, s->m, osz, s->c->pre_lo[j], s->c->pre_hi[j]);
 }
 
 /* cur on pool layer j's output becomes cur on its input, whose bounds are
  * lo, hi. */
 static void through_pool(backsub *s, int j, const float *lo, const float *hi)
 {
-    const layer_shape *l = &s->c->net->arch.layers[j];
-    size_t osz = layer_out_size(l), isz = layer_in_size(l);
-    memset(s->next, 0, sizeof(float) * s->m * isz);
-    for (int ch = 0; ch < l->out_c; ch++)
-        for (int oy = 0; oy < l->out_h; oy++)
-            for (int ox = 0; ox < l->out_w; ox++) {
-                size_t at[4], o = ((size_t)ch * l->out_h + oy) * l->out_w + ox;
-                for (int q = 0; q < 4; q++)
-                    at[q] = ((size_t)ch * l->in_h + 2 * oy + q / 2) * l->in_w + 2 * ox + q % 2;
-                int best = 0;
-                for (int q = 1; q < 4; q++)
-                    if (lo[at[q]] > lo[at[best]])
-                        best = q;
-                float top = hi[at[0]], rival = -1e30f;
-                for (int q = 0; q < 4; q++) {
-                    top = hi[at[q]] > top ? hi[at[q]] : top;
-                    if (q != best && hi[at[q]] > rival)
-                        rival = hi[at[q]];
-                }
-                int exact = lo[at[best]] >= rival;
-                for (int r = 0; r < s->m; r++) {
-                    float a = s->cur[r * osz + o];
-                    if (a >= 0.0f || exact)
-                        s->next[r * isz + at[best]] += a;
-                    else
-                        s->cst[r] += (double)a * top;
-                }
-            }
+    advlab__crown_relax_pool(s->next, s->cur, s->cst, s->m, &s->c->net->arch.layers[j], lo, hi);
     swap_blocks(s);
 }
 

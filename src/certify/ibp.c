@@ -30,8 +30,9 @@ void advlab__ibp_forward(advlab_certifier *c, int n, int from)
         size_t isz = layer_in_size(l), osz = layer_out_size(l);
         switch (l->kind) {
         case LAYER_CONV: {
-            k_conv_shape s = {l->in_c, l->in_h, l->in_w, l->out_c, l->k};
-            k_interval_conv_fwd(c->pre_lo[i], c->pre_hi[i], in_lo, in_hi, w, bias, n, &s);
+            k_conv_shape s = layer_conv_shape(l);
+            k_interval_conv_fwd(c->pre_lo[i], c->pre_hi[i], in_lo, in_hi, w, bias, n, &s,
+                                c->conv_work);
             break;
         }
         case LAYER_DENSE:

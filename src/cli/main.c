@@ -132,7 +132,7 @@ static const cli_help_section pre_help = {
 static const cli_help_section post_help = {
     "post-processors, --postprocess NAME[:key=value,...] with NAME", &advlab__postprocess_spec, 0};
 static const cli_help_section certify_train_help = {
-    "certified training settings (--certify ibp|noise)", &advlab__certify_train_spec, 1};
+    "certified training settings (--certify ibp|noise|crown-ibp)", &advlab__certify_train_spec, 1};
 static const cli_help_section certify_help = {
     "certification settings ([...]: the methods a setting applies to), for --method",
     &advlab__certify_spec, 1};
@@ -160,9 +160,11 @@ typedef struct {
 static const command commands[] = {
     {"train",
      cli_train,
-     "--out FILE [--arch tutorial] [--limit N] [training settings] [--certify ibp|noise ...]\n"
+     "--out FILE [--arch tutorial] [--limit N] [training settings] [--certify "
+     "ibp|noise|crown-ibp ...]\n"
      "trains on MNIST, then prints the clean test accuracy; --certify ibp trains for IBP\n"
-     "certificates (Gowal et al.), --certify noise for randomized smoothing",
+     "certificates (Gowal et al.), crown-ibp with CROWN-IBP's beta schedule (Zhang et al.),\n"
+     "noise for randomized smoothing",
      {&train_help, &certify_train_help}},
     {"eval", cli_eval, "--model FILE [--limit N]\ntest accuracy and confusion matrix", {NULL}},
     {"predict",

@@ -1,13 +1,14 @@
 /* Direct convolution: forward, input gradient and weight gradient, on whole
- * batches, without im2col. For the tutorial's small layers (1 or 4 input
- * channels, 5x5 kernels) an im2col matrix is as large as the work done on
- * it, so these kernels read the images in place with unaligned loads and
- * keep a register tile of output vectors, sized for 16 vector registers:
- * at most 8 accumulators plus the loads that feed them. */
+ * batches, without im2col, at stride 1 without padding (other shapes go to
+ * conv_strided.c, which runs these tiles over a padded copy). For the tutorial's small layers (1 or
+ * 4 input channels, 5x5 kernels) an im2col matrix is as large as the work done on it, so these
+ * kernels read the images in place with unaligned loads and keep a register tile of output vectors,
+ * sized for 16 vector registers: at most 8 accumulators plus the loads that feed them. */
 #include "kernels/kernels.h"
 
 #include <string.h>
 
+#include "kernels/conv_strided.h"
 #include "kernels/simd.h"
 
 /* Tile functions take their tile size as constant arguments; forcing them
@@ -92,9 +93,18 @@ TILE void fwd_row(int OB, float *y, const float *x, const float *w, const float 
                 finish_scalar(fwd_scalar(x, w, s, o, oy, ox), bias[o], relu);
 }
 
-void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
-                const k_conv_shape *s, int relu)
+size_t k_conv_fwd_work(const k_conv_shape *s)
 {
+    return k_conv_is_plain(s) ? 0 : k__conv_strided_fwd_work(s);
+}
+
+void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
+                const k_conv_shape *s, int relu, float *work)
+{
+    if (!k_conv_is_plain(s)) {
+        k__conv_strided_fwd(y, x, w, bias, n, s, relu, work);
+        return;
+    }
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
     for (int b = 0; b < n; b++) {
@@ -192,12 +202,18 @@ static void pad_copy(float *pad, const float *dy, const k_conv_shape *s)
 
 size_t k_conv_bwd_input_work(const k_conv_shape *s)
 {
+    if (!k_conv_is_plain(s))
+        return k__conv_strided_bwd_input_work(s);
     return (size_t)s->oc * (s->h - s->k + 1) * (s->w + s->k - 1);
 }
 
 void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
                       float *work)
 {
+    if (!k_conv_is_plain(s)) {
+        k__conv_strided_bwd_input(dx, dy, w, n, s, work);
+        return;
+    }
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
     memset(work, 0, sizeof(float) * k_conv_bwd_input_work(s));
@@ -293,12 +309,18 @@ static void wgrad_tail(const wgrad_args *a, const k_conv_shape *s)
 
 size_t k_conv_wgrad_work(const k_conv_shape *s)
 {
+    if (!k_conv_is_plain(s))
+        return k__conv_strided_wgrad_work(s);
     return (size_t)5 * s->oc * s->c * s->k * s->k; /* 4 lanes and a tail per weight */
 }
 
 void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s,
                   float *work)
 {
+    if (!k_conv_is_plain(s)) {
+        k__conv_strided_wgrad(dw, dy, x, n, s, work);
+        return;
+    }
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t nw = (size_t)s->oc * s->c * s->k * s->k;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;

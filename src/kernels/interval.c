@@ -3,6 +3,7 @@
  * its own: max is monotone, so k_maxpool2_fwd of lo and of hi bound it. */
 #include "kernels/kernels.h"
 
+#include "kernels/conv_strided.h"
 #include "kernels/simd.h"
 
 static inline float pos_part(float w) { return w < 0.0f ? 0.0f : w; } /* pmax(w, 0) */
@@ -80,9 +81,19 @@ static void conv_row(float *lo_out, float *hi_out, const float *lo, const float 
     }
 }
 
-void k_interval_conv_fwd(float *lo_out, float *hi_out, const float *lo, const float *hi,
-                         const float *w, const float *bias, int n, const k_conv_shape *s)
+size_t k_interval_conv_fwd_work(const k_conv_shape *s)
 {
+    return k_conv_is_plain(s) ? 0 : k__interval_conv_strided_fwd_work(s);
+}
+
+void k_interval_conv_fwd(float *lo_out, float *hi_out, const float *lo, const float *hi,
+                         const float *w, const float *bias, int n, const k_conv_shape *s,
+                         float *work)
+{
+    if (!k_conv_is_plain(s)) {
+        k__interval_conv_strided_fwd(lo_out, hi_out, lo, hi, w, bias, n, s, work);
+        return;
+    }
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
     for (int b = 0; b < n; b++)

@@ -24,29 +24,47 @@ void k_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int
                int ldc, int accumulate);
 
 /* One conv layer: (c, h, w) input images, oc output channels, k x k
- * kernels, no padding, stride 1; outputs are (oc, h-k+1, w-k+1). Weights
- * are (oc, c, k, k). */
+ * kernels, the given stride (>= 1) and `pad` zeros on each side (< k);
+ * outputs are (oc, OH, OW) with OH = (h + 2 pad - k) / stride + 1 (OW
+ * likewise). Weights are (oc, c, k, k). Stride 1 and pad 0, the "plain"
+ * case, run the direct tiles of conv.c; the others run those tiles over a
+ * padded copy in the workspace (conv_strided.c). */
 typedef struct {
-    int c, h, w, oc, k;
+    int c, h, w, oc, k, stride, pad;
 } k_conv_shape;
 
+static inline int k_conv_out_h(const k_conv_shape *s)
+{
+    return (s->h + 2 * s->pad - s->k) / s->stride + 1;
+}
+static inline int k_conv_out_w(const k_conv_shape *s)
+{
+    return (s->w + 2 * s->pad - s->k) / s->stride + 1;
+}
+static inline int k_conv_is_plain(const k_conv_shape *s) { return s->stride == 1 && s->pad == 0; }
+
 /* y (n, OC, OH, OW) = conv(x (n, C, H, W), w) + bias, then ReLU if relu.
- * Each output sums w*x over (c, ky, kx) in that order from 0, then adds
- * its bias. */
+ * Each output sums w*x over (c, ky, kx) in that order from 0 (a padding
+ * pixel adds w*0), then adds its bias. work holds k_conv_fwd_work(s) floats
+ * (none when plain: NULL will do). */
 void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int n,
-                const k_conv_shape *s, int relu);
+                const k_conv_shape *s, int relu, float *work);
+size_t k_conv_fwd_work(const k_conv_shape *s);
 /* dx (n, C, H, W) = the gradient of the conv's input given dy (n, OC, OH,
- * OW): dx[c][y][x] sums w[o][c][ky][kx] dy[o][y-ky][x-kx] over (o, ky, kx)
- * in order from 0, skipping the ky whose row y-ky is outside dy; a column
- * x-kx outside dy counts as 0 (the term is added). work holds
- * k_conv_bwd_input_work(s) floats. */
+ * OW). Plain: dx[c][y][x] sums w[o][c][ky][kx] dy[o][y-ky][x-kx] over (o,
+ * ky, kx) in order from 0, skipping the ky whose row y-ky is outside dy; a
+ * column x-kx outside dy counts as 0 (the term is added). Strided or padded:
+ * the same over dy spread onto the stride-1 grid of the padded input, then
+ * cropped. work holds k_conv_bwd_input_work(s) floats. */
 void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
                       float *work);
 size_t k_conv_bwd_input_work(const k_conv_shape *s);
 /* dw (OC, C, K, K) += sum over the n images and all output positions of
- * dy * x. Columns up to the last multiple of 4 sum into four lanes by
- * column mod 4 (in image, row, column order), the rest into one tail sum;
- * dw += ((l0+l1) + (l2+l3)) + tail. work holds k_conv_wgrad_work(s) floats. */
+ * dy * x. Plain: columns up to the last multiple of 4 sum into four lanes
+ * by column mod 4 (in image, row, column order), the rest into one tail
+ * sum; dw += ((l0+l1) + (l2+l3)) + tail. Strided or padded: that, image by
+ * image, over the spread dy and the padded x. work holds
+ * k_conv_wgrad_work(s) floats. */
 void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s,
                   float *work);
 size_t k_conv_wgrad_work(const k_conv_shape *s);
@@ -81,10 +99,13 @@ void k_add(float *dst, const float *src, size_t n);
 void k_interval_dense_fwd(float *lo_out, float *hi_out, const float *lo, const float *hi,
                           const float *w, const float *bias, int n, int in, int out);
 /* Conv (shape s, as k_conv_fwd): lo', hi' (n, OC, OH, OW) from lo, hi (n, C,
- * H, W). Each output sums over (c, ky, kx) in order from 0, then adds its
- * bias. */
+ * H, W). Each output sums over (c, ky, kx) in order from 0 (padding is the
+ * box [0, 0]), then adds its bias. work holds k_interval_conv_fwd_work(s)
+ * floats (none when plain). */
 void k_interval_conv_fwd(float *lo_out, float *hi_out, const float *lo, const float *hi,
-                         const float *w, const float *bias, int n, const k_conv_shape *s);
+                         const float *w, const float *bias, int n, const k_conv_shape *s,
+                         float *work);
+size_t k_interval_conv_fwd_work(const k_conv_shape *s);
 /* [lo, hi] = [max(lo, 0), max(hi, 0)] (pmax), in place, n floats each. */
 void k_interval_relu(float *lo, float *hi, size_t n);
 

@@ -1,11 +1,15 @@
 /* Arch specs: "c4k5-p2-c10k5-p2-d100-d10" and the named presets, parsed into
- * layer shapes. Memory is net.c's business; this file only knows shapes. */
+ * layer shapes. A conv token is cNkK[sS][pP]: N channels, KxK kernels,
+ * stride S (default 1) and P zeros of padding on each side (default 0), as
+ * PyTorch's Conv2d(stride=S, padding=P). Memory is net.c's business; this
+ * file only knows shapes. */
 #ifndef ADVLAB_ARCH_H
 #define ADVLAB_ARCH_H
 
 #include <stddef.h>
 
 #include "advlab.h"
+#include "kernels/kernels.h"
 
 #define ADVLAB_MAX_LAYERS 16
 #define ADVLAB_ARCH_MAX 128
@@ -17,7 +21,7 @@ typedef struct {
     int relu;             /* conv and hidden dense layers */
     int in_c, in_h, in_w; /* one image's input, (C,H,W); dense inputs are (in,1,1) */
     int out_c, out_h, out_w;
-    int k;                               /* conv kernel size */
+    int k, stride, pad;                  /* conv kernel size, stride, zero padding */
     char weight_name[24], bias_name[24]; /* "conv1.weight", "fc2.bias" */
 } layer_shape;
 
@@ -37,6 +41,11 @@ static inline size_t layer_in_size(const layer_shape *l)
 static inline size_t layer_out_size(const layer_shape *l)
 {
     return (size_t)l->out_c * l->out_h * l->out_w;
+}
+/* The kernels' view of a conv layer. */
+static inline k_conv_shape layer_conv_shape(const layer_shape *l)
+{
+    return (k_conv_shape){l->in_c, l->in_h, l->in_w, l->out_c, l->k, l->stride, l->pad};
 }
 /* Weight count (OC*C*K*K or out*in); 0 for pooling. */
 size_t advlab__layer_weights(const layer_shape *l);

@@ -17,20 +17,17 @@
 
 /* ------------------------------------------------------------- create */
 
-static k_conv_shape conv_shape(const layer_shape *l)
-{
-    return (k_conv_shape){l->in_c, l->in_h, l->in_w, l->out_c, l->k};
-}
-
 /* Scratch floats a layer's kernels need: a conv's padded dy or its weight
- * gradient's lane sums. */
+ * gradient's lane sums, and a strided or padded conv's image copies. */
 static size_t layer_workspace(const layer_shape *l)
 {
     if (l->kind != LAYER_CONV)
         return 0;
-    k_conv_shape s = conv_shape(l);
-    size_t bwd = k_conv_bwd_input_work(&s), wgrad = k_conv_wgrad_work(&s);
-    return bwd > wgrad ? bwd : wgrad;
+    k_conv_shape s = layer_conv_shape(l);
+    size_t fwd = k_conv_fwd_work(&s), bwd = k_conv_bwd_input_work(&s),
+           wgrad = k_conv_wgrad_work(&s);
+    size_t most = bwd > wgrad ? bwd : wgrad;
+    return fwd > most ? fwd : most;
 }
 
 advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, advlab_net **out)
@@ -191,8 +188,8 @@ static void forward(advlab_net *net, const float *x, int n)
         size_t isz = layer_in_size(l), osz = layer_out_size(l);
         switch (l->kind) {
         case LAYER_CONV: {
-            k_conv_shape s = conv_shape(l);
-            k_conv_fwd(y, in, w, bias, n, &s, l->relu);
+            k_conv_shape s = layer_conv_shape(l);
+            k_conv_fwd(y, in, w, bias, n, &s, l->relu, net->work);
             break;
         }
         case LAYER_POOL:
@@ -229,7 +226,7 @@ static void backward(advlab_net *net, const float *x, int n, int want_params, in
             k_relu_bwd(dy, net->act[i], n * osz);
         switch (l->kind) {
         case LAYER_CONV: {
-            k_conv_shape s = conv_shape(l);
+            k_conv_shape s = layer_conv_shape(l);
             if (want_params) {
                 k_conv_wgrad(dw, dy, in, n, &s, net->work);
                 for (int b = 0; b < n; b++)

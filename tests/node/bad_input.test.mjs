@@ -269,8 +269,18 @@ describe('parameters', () => {
   });
   test('unknown arch', () => {
     assertRejects(() => lab.createNet({ arch: 'lenet' }), 'ADVLAB_E_ARG',
-      'arch "lenet": unknown layer "lenet" (expected cNkK, p2 or dN, or a preset: tutorial, madry)');
+      'arch "lenet": unknown layer "lenet" (expected cNkK[sS][pP], p2 or dN, or a preset: ' +
+      'tutorial, madry, gowal-small)');
     lab.createNet({ arch: 'tutorial', maxBatch: 1 }).free();
+  });
+  test('conv stride and padding', () => {
+    assertRejects(() => lab.createNet({ arch: 'c16k4s0-d10' }), 'ADVLAB_E_ARG',
+      'arch "c16k4s0-d10": layer "c16k4s0" has stride 0 (must be >= 1)');
+    assertRejects(() => lab.createNet({ arch: 'c8k3p3-d10' }), 'ADVLAB_E_ARG',
+      'arch "c8k3p3-d10": layer "c8k3p3" pads 3, not less than its kernel size 3');
+    const net = lab.createNet({ arch: 'gowal-small', maxBatch: 1 });
+    assert.equal(net.arch, 'c16k4s2-c32k4-d100-d10');
+    net.free();
   });
 });
 

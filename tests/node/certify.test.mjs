@@ -1,7 +1,7 @@
 // Certification through advlab.js (issue 17): native and wasm give bit-identical certificates
 // (ibp, crown, smoothing; the scalar module too) and bit-identical certified training (ibp,
-// noise); lab.certify's one image agrees with the batch and its bounds hold the net's own
-// logits; bad input throws the C message.
+// crown-ibp, noise); lab.certify's one image agrees with the batch and its bounds hold the
+// net's own logits; bad input throws the C message.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -76,16 +76,18 @@ test('native and wasm certified training give bit-identical weights', async () =
   const lab = await createLab();
   const train = loadMnist(lab, 'train');
   try {
+    // crown-ibp on a net with conv stride and padding, which the others do not have
     const runs = [
-      { certify: 'ibp', eps: 0.1, warmup: 0, ramp: 0.5 },
-      { certify: 'noise', sigma: 0.5 },
+      ['tutorial', { certify: 'ibp', eps: 0.1, warmup: 0, ramp: 0.5 }],
+      ['c6k4s2p1-p2-c8k3p1-d20-d10', { certify: 'crown-ibp', eps: 0.1, warmup: 0, ramp: 0.5 }],
+      ['tutorial', { certify: 'noise', sigma: 0.5 }],
     ];
-    for (const certified of runs) {
+    for (const [arch, certified] of runs) {
       const out = join(dir, `${certified.certify}.safetensors`);
       const flags = Object.entries(certified).flatMap(([k, v]) => [`--${k}`, String(v)]);
-      runNative(['train', '--arch', 'tutorial', '--epochs', '1', '--batch', '32', '--seed', '5',
+      runNative(['train', '--arch', arch, '--epochs', '1', '--batch', '32', '--seed', '5',
         '--limit', '512', ...flags, '--out', out]);
-      const wasmNet = lab.createNet({ arch: 'tutorial', maxBatch: 32, seed: 5 });
+      const wasmNet = lab.createNet({ arch, maxBatch: 32, seed: 5 });
       const nativeNet = lab.netFromWeights(readFileSync(out), 'native.safetensors', 32);
       try {
         await wasmNet.trainCertified(train, { epochs: 1, batch: 32, seed: 5, limit: 512 },
