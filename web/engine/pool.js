@@ -1,12 +1,15 @@
 // A pool of Web Workers (pool_worker.js) that runs evaluation tasks (evaluate.js) on
-// slices of the images, one slice per worker, so curves and measurements use every core.
+// slices of the images, one slice per worker, so curves and measurements use every core; and
+// AutoAttack's evaluation (lab.evaluate) on parts of the images, each part on the next free worker.
 //
 // No SharedArrayBuffer is needed, so no COOP/COEP: each worker has its own engine instance, gets
 // the models as safetensors bytes and its slice of the images as a copy, and answers with counts
-// of correct predictions, which add up exactly to the counts one worker would get.
+// of correct predictions, which add up exactly to the counts one worker would get (or with a
+// part's report, whose counts add up to the whole's: advlab_evaluate's `first`).
 //
-// Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks}; a worker answers
-// {job, op: 'task', index, seconds} after each task, then {job, ok: true, counts} or
+// Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks} or {job, wasmBinary?,
+// evaluate: {model, pre, settings}, x, labels}; a worker answers {job, op: 'task', index,
+// seconds} after each task, then {job, ok: true, result} (the counts, or the report) or
 // {job, ok: false, error}.
 
 const MAX_WORKERS = 4;
@@ -62,12 +65,40 @@ export class EvalPool {
     return { counts, seconds };
   }
 
+  /**
+   * AutoAttack's evaluation of one model (safetensors bytes, behind pre-processor `pre` or none)
+   * on parts of the images, each part {first, n, checks} on the next free worker.
+   * @returns {Promise<object[]>} each part's report (lab.evaluate's), in the parts' order
+   */
+  async evaluateParts({ model, pre, x, labels, parts, settings, onPart = () => {} }) {
+    const reports = new Array(parts.length);
+    let next = 0;
+    let done = 0;
+    const work = async (worker) => {
+      while (next < parts.length) {
+        const i = next++;
+        const { first, n, checks } = parts[i];
+        reports[i] = await this.#post(worker, { evaluate: { model, pre,
+          settings: { ...settings, first, checks } },
+        x: x.slice(first * 784, (first + n) * 784), labels: labels.slice(first, first + n) });
+        onPart(++done, parts.length);
+      }
+    };
+    await Promise.all(this.#workers.map(work));
+    return reports;
+  }
+
   terminate() {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
   }
 
   #runSlice(worker, { models, tasks, x, labels }, onTaskDone) {
+    return this.#post(worker, { models, tasks, x, labels }, onTaskDone);
+  }
+
+  // Posts one job (its images transferred) and answers its result.
+  #post(worker, message, onTaskDone = () => {}) {
     const job = this.#nextJob++;
     const wasmBinary = this.#started.has(worker) ? undefined : this.#wasmBinary;
     this.#started.add(worker);
@@ -75,14 +106,15 @@ export class EvalPool {
       worker.onmessage = ({ data }) => {
         if (data.job !== job) return;
         if (data.op === 'task') onTaskDone(data);
-        else if (data.ok) resolve(data.counts);
+        else if (data.ok) resolve(data.result);
         else reject(new Error(data.error));
       };
       worker.onerror = (event) => {
         event.preventDefault?.();
         reject(new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
       };
-      worker.postMessage({ job, wasmBinary, models, x, labels, tasks }, [x.buffer, labels.buffer]);
+      worker.postMessage({ job, wasmBinary, ...message },
+        [message.x.buffer, message.labels.buffer]);
     });
   }
 }

@@ -1,24 +1,41 @@
 // One worker of the evaluation pool (pool.js): its own engine instance, made from the bytes
 // the first job brings, then for each job the models built from their safetensors bytes and the
-// tasks run on this worker's slice of the images (evaluate.js).
+// tasks run on this worker's slice of the images (evaluate.js), or AutoAttack's evaluation of a
+// part of the images (lab.evaluate).
 
 import { createLab } from '../advlab.js';
 import { runTasks } from './evaluate.js';
 
 let labReady;
 
-onmessage = async ({ data: { job, wasmBinary, models, x, labels, tasks } }) => {
+// AutoAttack's report on this part, for one model behind its pre-processor (or none).
+function evaluatePart(lab, { model, pre, settings }, x, labels) {
+  const net = lab.netFromWeights(model, 'the evaluated model', 64);
+  const defence = pre === 'none' ? null : lab.createPreprocessor({ name: pre });
+  try {
+    return lab.evaluate(net, x, labels, { ...settings, defence });
+  } finally {
+    defence?.free();
+    net.free();
+  }
+}
+
+onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, tasks, evaluate } }) => {
   const nets = {};
   try {
     labReady ??= createLab({ wasmBinary });
     const lab = await labReady;
+    if (evaluate) {
+      postMessage({ job, ok: true, result: evaluatePart(lab, evaluate, x, labels) });
+      return;
+    }
     for (const [name, bytes] of Object.entries(models)) {
       nets[name] = lab.netFromWeights(bytes, `${name} model`, 64);
     }
     const counts = await runTasks(lab, nets, x, labels, tasks, {
       onTask: (index, seconds) => postMessage({ job, op: 'task', index, seconds }),
     });
-    postMessage({ job, ok: true, counts });
+    postMessage({ job, ok: true, result: counts });
   } catch (error) {
     postMessage({ job, ok: false, error: error.message });
   } finally {

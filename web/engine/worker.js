@@ -10,6 +10,7 @@
 // busy worker from a dead one, and {op: 'fatal'} before closing when the engine has aborted (a
 // WebAssembly trap leaves the module unusable).
 import { analyze } from './analyze.js';
+import { audit } from './audit.js';
 import { digit } from './data.js';
 import { exportModel, importModel, setModel } from './models.js';
 import { cleanse, poison } from './poisoning.js';
@@ -26,7 +27,7 @@ const ops = {
   // the lab page
   init, digit, analyze, setModel, exportModel, importModel,
   train, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
-  steal, infer, invert,
+  steal, infer, invert, audit,
   // the widgets
   widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain, widgetSteal,
 };

@@ -335,6 +335,39 @@ export default {
   'lab.export.as': 'Download as {format}',
   'lab.export.series': 'series',
   'lab.export.value': 'value',
+  'lab.audit.title': 'Is this defence real?',
+  'lab.audit.hint': 'AutoAttack (Croce & Hein 2020): APGD-CE, APGD-T, FAB-T and the black-box ' +
+    'Square, each on the images the others left standing, against the card\'s model behind the ' +
+    'Attack panel\'s pre-processor. The robust accuracy is each image\'s worst case, and the ' +
+    'warnings say when a figure looks like gradient masking.',
+  'lab.audit.defended': 'the defended model, behind its pre-processor',
+  'lab.audit.suite': 'Suite',
+  'lab.audit.quick': 'quick (APGD-CE, APGD-T, 20 steps)',
+  'lab.audit.autoattack': 'AutoAttack, standard',
+  'lab.audit.full': 'full (and BPDA)',
+  'lab.audit.run': 'Check it',
+  'lab.audit.running': 'Attacking the test digits on every core…',
+  'lab.audit.after': 'accuracy after it',
+  'lab.audit.broke': 'broke first',
+  'lab.audit.gradients': 'gradient calls',
+  'lab.audit.report': 'Pre-processor: {pre}. Of {n} test digits, {clean} are right when clean ' +
+    'and {robust} survive every attack at ε {eps} ({seconds} s on {workers} workers).',
+  'lab.audit.noWarnings': 'No warning: nothing here looks like gradient masking.',
+  'lab.audit.warn.softmax': 'The outputs look like probabilities, not logits: the attacks\' ' +
+    'losses flatten where the softmax saturates, so they may be weaker than they should be.',
+  'lab.audit.warn.zero_gradients': 'Gradients are zero on {share} of the checked digits: ' +
+    'gradient attacks cannot move them. This defence may be masking gradients.',
+  'lab.audit.warn.random': 'The output is random: two passes of the same digits differ. A ' +
+    'randomised defence must be attacked through its expectation (EOT); these figures may ' +
+    'flatter it.',
+  'lab.audit.warn.black_box': 'The black-box Square broke digits the gradient attacks could not: ' +
+    'the gradients mislead them. This defence may be masking gradients.',
+  'lab.audit.warn.large_eps': 'At ε {eps}, where any digit can become any other, {accuracy} of ' +
+    'the checked digits are still right: the attacks do not work on this model. This defence ' +
+    'may be masking gradients.',
+  'lab.audit.warn.naive_above_bpda': 'The defence\'s own gradient leaves {naive}, BPDA only ' +
+    '{bpda}: the pre-processor masks gradients. Trust the BPDA figure (the full suite attacks ' +
+    'through BPDA too).',
   'lab.study.title': 'Study: the tutorial, step by step',
   'lab.study.hint': 'The study\'s loop, as in ART\'s get-started example: train and measure, ' +
     'attack and measure, defend, attack again and measure. Then the threats of the other ' +

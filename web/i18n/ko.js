@@ -335,6 +335,38 @@ export default {
   'lab.export.as': '{format}(으)로 내려받기',
   'lab.export.series': '계열',
   'lab.export.value': '값',
+  'lab.audit.title': '이 방어는 진짜일까?',
+  'lab.audit.hint': 'AutoAttack(Croce & Hein 2020): APGD-CE, APGD-T, FAB-T, 그리고 블랙박스 ' +
+    'Square가 앞의 공격들이 남긴 이미지를 차례로 공격합니다. 대상은 공격 패널의 전처리기 뒤에 ' +
+    '있는 카드의 모델입니다. 강건 정확도는 이미지마다 가장 나쁜 경우이고, 경고는 숫자가 기울기 ' +
+    '가림(gradient masking)처럼 보일 때 알려 줍니다.',
+  'lab.audit.defended': '방어 모델, 전처리기 뒤에서',
+  'lab.audit.suite': '스위트',
+  'lab.audit.quick': '빠르게 (APGD-CE, APGD-T, 20단계)',
+  'lab.audit.autoattack': 'AutoAttack 표준',
+  'lab.audit.full': '전체 (BPDA 포함)',
+  'lab.audit.run': '확인하기',
+  'lab.audit.running': '모든 코어에서 테스트 숫자를 공격하는 중…',
+  'lab.audit.after': '이 공격 뒤 정확도',
+  'lab.audit.broke': '처음 무너뜨린 수',
+  'lab.audit.gradients': '기울기 호출',
+  'lab.audit.report': '전처리기: {pre}. 테스트 숫자 {n}개 중 깨끗한 상태에서 {clean}를 맞히고, ' +
+    'ε {eps}의 모든 공격을 견딘 것은 {robust}입니다 (워커 {workers}개로 {seconds}초).',
+  'lab.audit.noWarnings': '경고 없음: 기울기 가림처럼 보이는 것이 없습니다.',
+  'lab.audit.warn.softmax': '출력이 로짓이 아니라 확률처럼 보입니다: softmax가 포화된 곳에서 ' +
+    '공격의 손실이 평평해져, 공격이 제 힘을 못 낼 수 있습니다.',
+  'lab.audit.warn.zero_gradients': '검사한 숫자의 {share}에서 기울기가 0입니다: 기울기 공격이 ' +
+    '그 숫자를 움직일 수 없습니다. 이 방어는 기울기를 가리고 있을 수 있습니다.',
+  'lab.audit.warn.random': '출력이 무작위입니다: 같은 숫자를 두 번 넣으면 답이 다릅니다. ' +
+    '무작위 방어는 그 기댓값을 통해(EOT) 공격해야 하며, 이 숫자는 방어를 과대평가할 수 있습니다.',
+  'lab.audit.warn.black_box': '블랙박스 Square가 기울기 공격이 못 무너뜨린 숫자를 무너뜨렸습니다: ' +
+    '기울기가 공격을 잘못 이끕니다. 이 방어는 기울기를 가리고 있을 수 있습니다.',
+  'lab.audit.warn.large_eps': '어떤 숫자도 다른 숫자로 바꿀 수 있는 ε {eps}에서도 검사한 숫자의 ' +
+    '{accuracy}가 여전히 맞습니다: 공격이 이 모델에 통하지 않습니다. 이 방어는 기울기를 가리고 ' +
+    '있을 수 있습니다.',
+  'lab.audit.warn.naive_above_bpda': '방어 자신의 기울기로는 {naive}가 남지만 BPDA로는 {bpda}만 ' +
+    '남습니다: 전처리기가 기울기를 가립니다. BPDA 숫자를 믿으세요 (전체 스위트는 BPDA로도 ' +
+    '공격합니다).',
   'lab.study.title': '스터디: 튜토리얼을 한 단계씩',
   'lab.study.hint': 'ART 입문 예제와 같은 연구의 흐름: 훈련하고 측정, 공격하고 측정, 방어, 다시 ' +
     '공격하고 측정. 그다음 다른 단계의 위협들. 각 단계는 여기서, 실제 MNIST로, 아래 패널들을 ' +

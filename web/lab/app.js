@@ -8,6 +8,7 @@
 // models, training, robustness, recover (a dead worker), over state.js and engine.js.
 import { onLanguage, say, startLanguage } from '../ui/lang.js';
 import { showAnalysis, syncAttackControls } from './analysis.js';
+import { relabelAudit } from './audit.js';
 import { charts, labelCharts } from './charts.js';
 import { call, missing } from './engine.js';
 import { labelExports } from './exports.js';
@@ -60,6 +61,7 @@ onLanguage(() => {
   relabelPoison();
   relabelSteal();
   relabelStudy();
+  relabelAudit();
   labelExports();
   syncAttackControls();
 });

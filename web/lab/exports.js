@@ -8,8 +8,8 @@ import { charts } from './charts.js';
 import { $, state } from './state.js';
 import { stealCharts } from './steal.js';
 
-const TABLES = [['#measurements', 'tutorial-measurements'], ['#cleanse-table', 'poison-search'],
-  ['#steal-table', 'post-processors-against-theft']];
+const TABLES = [['#measurements', 'tutorial-measurements'], ['#audit-table', 'autoattack'],
+  ['#cleanse-table', 'poison-search'], ['#steal-table', 'post-processors-against-theft']];
 const CHARTS = [
   ['#chart-loss', 'training-loss', () => charts.loss],
   ['#chart-accuracy', 'training-accuracy', () => charts.accuracy],
@@ -70,7 +70,16 @@ function addButtons(el, name, formats) {
     button.addEventListener('click', () => save(el, name));
     bar.append(button);
   }
-  (el.closest('figure') ?? el).after(bar);
+  // Inside the chart's figure, or with the table in a box of its own, so that a grid the table
+  // or chart sits in keeps its cells.
+  const figure = el.closest('figure');
+  if (figure) figure.append(bar);
+  else {
+    const box = document.createElement('div');
+    box.className = 'export-box';
+    el.replaceWith(box);
+    box.append(el, bar);
+  }
   return bar;
 }
 
