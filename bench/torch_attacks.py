@@ -6,10 +6,10 @@ usage: python3 bench/torch_attacks.py --settings JSON [--data DIR]
 
 JSON (written by run.mjs from bench/figures.mjs, so that every engine uses the
 same settings): {"seconds", "repeats", "attack_images", "infer_batch", "batch",
-"pgd_images", "lr", "attacks": {"fgsm", "pgd", "adv", "live", "apgd"?}}. Prints one
-JSON object.
+"pgd_images", "lr", "attacks": {"fgsm", "pgd", "adv", "live"}}. Prints one JSON
+object.
 
-The attacks are ART's (APGD-CE the paper's, apgd_ce), written with torch.autograd.grad of the summed
+The attacks are ART's, written with torch.autograd.grad of the summed
 cross-entropy: labels = the model's predictions, taken from the forward pass
 that the first gradient needs anyway; PGD without random start, each step
 clipped to [0,1] and projected onto the eps-ball. Adversarial training replaces
@@ -52,59 +52,6 @@ def attack(model, x, cfg, y=None):
     for _ in range(cfg["max_iter"]):
         xa, y = sign_step(model, xa, y, cfg["eps_step"], lo, hi)
     return xa
-
-
-def apgd_ce(model, x, eps, iters, rho=0.75, alpha=0.75):
-    """APGD-CE, L-inf (Croce & Hein 2020, Algorithm 1), per image: a random start in the ball,
-    step 2*eps, momentum alpha, and at each checkpoint the step halved and the iterate sent back
-    to the best point when fewer than rho of the steps since the last checkpoint raised the loss,
-    or when neither the step nor the best loss changed over it. Labels: the model's predictions."""
-    n = len(x)
-    with torch.no_grad():
-        y = model(x).argmax(1)
-    lo, hi = (x - eps).clamp(0, 1), (x + eps).clamp(0, 1)
-    t = 2 * torch.rand_like(x) - 1
-    xk = torch.min(torch.max(x + eps * t / t.flatten(1).abs().amax(1).view(-1, 1, 1, 1), lo), hi)
-    checkpoints, p = [0], [0.0, 0.22]
-    while p[-1] < 1:
-        checkpoints.append(math.ceil(p[-1] * iters))
-        p.append(p[-1] + max(p[-1] - p[-2] - 0.03, 0.06))
-    checkpoints = sorted(set(c for c in checkpoints if c < iters))[1:]
-    shape = (n, 1, 1, 1)
-    eta = torch.full(shape, 2 * eps)
-
-    def loss_grad(xa):
-        xa = xa.detach().requires_grad_(True)
-        loss = F.cross_entropy(model(xa), y, reduction="none")
-        (g,) = torch.autograd.grad(loss.sum(), xa)
-        return loss.detach(), g
-
-    f, g = loss_grad(xk)
-    best, x_best = f.clone(), xk.clone()
-    prev = xk
-    xk = torch.min(torch.max(xk + eta * g.sign(), lo), hi)
-    raised = torch.zeros(n)
-    last_eta_same, last_best = torch.ones(n, dtype=torch.bool), best.clone()
-    last_cp = 0
-    for k in range(1, iters):
-        f_new, g = loss_grad(xk)
-        raised += (f_new > f).float()
-        improved = f_new > best
-        best = torch.where(improved, f_new, best)
-        x_best = torch.where(improved.view(shape), xk, x_best)
-        f = f_new
-        z = torch.min(torch.max(xk + eta * g.sign(), lo), hi)
-        nxt = torch.min(torch.max(xk + alpha * (z - xk) + (1 - alpha) * (xk - prev), lo), hi)
-        prev, xk = xk, nxt
-        if k in checkpoints:
-            few = raised < rho * (k - last_cp)
-            stuck = last_eta_same & (best == last_best)
-            halve = few | stuck
-            eta = torch.where(halve.view(shape), eta / 2, eta)
-            xk = torch.where(halve.view(shape), x_best, xk)
-            last_eta_same, last_best, last_cp = ~halve, best.clone(), k
-            raised.zero_()
-    return x_best
 
 
 def timed(seconds, repeats, step):
@@ -217,17 +164,6 @@ def main():
                               ("pgd", pgd, dict(images=len(x_pgd), **atk["pgd"], labels="predictions"))):
         step()
         out[name] = dict(status="ok", **timed(sec, rep, step), **extra)
-    if "apgd" in atk:
-        cfg = atk["apgd"]
-        x_apgd = x_test[:cfg["images"]]
-
-        def apgd():
-            apgd_ce(model, x_apgd, cfg["eps"], cfg["max_iter"])
-            return len(x_apgd)
-
-        apgd()
-        out["apgd"] = dict(status="ok", **timed(sec, rep, apgd), images=len(x_apgd), eps=cfg["eps"],
-                           max_iter=cfg["max_iter"], loss="cross_entropy", labels="predictions")
     adv_step = adversarial_training(model, opt, x_train, y_train, s)
     adv_step()
     out["adv_train"] = dict(status="ok", **timed(sec, rep, adv_step), batch=s["batch"], ratio=atk["adv"]["ratio"],
