@@ -6,7 +6,7 @@ import { stripVerdict, withTrigger } from './poisoning.js';
 import { state } from './state.js';
 
 const DETECTOR_IMAGES = 1000;
-const BOUNDED = ['fgsm', 'bim', 'pgd'];
+const BOUNDED = ['fgsm', 'bim', 'pgd', 'apgd', 'apgd-t', 'fab'];
 // The attacks that only query the model; live, each gets LIVE_QUERIES answers for one image.
 const BLACK_BOX = ['square', 'hopskipjump', 'boundary'];
 const LIVE_QUERIES = 1000;
@@ -49,6 +49,11 @@ function attackSettings({ name, eps }, target) {
     case 'pgd':
       return { name, eps, eps_step: eps / 8, max_iter: 20, num_random_init: 1, ...targeted };
     case 'cw': return { name, ...targeted };
+    // AutoAttack's white-box members with their defaults (100 iterations; APGD-T and FAB-T try
+    // the 9 runner-up classes as targets themselves); APGD's first step is 2 eps, the paper's.
+    case 'apgd': return { name, eps, eps_step: 2 * eps, ...targeted };
+    case 'apgd-t': return { name, eps, eps_step: 2 * eps };
+    case 'fab': return { name, eps };
     // Square's budget is its iterations (one restart); it has no target in ART.
     case 'square': return { name, eps, max_iter: LIVE_QUERIES };
     case 'hopskipjump':

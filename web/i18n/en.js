@@ -166,6 +166,10 @@ export default {
   'lab.caption.preprocessed': 'input after pre-processor',
   'lab.normsQueries': 'L∞ {linf} · L2 {l2} · L0 {l0} pixels · {used} of {budget} queries, ' +
     'no gradient',
+  'lab.attack.autoattack': 'AutoAttack\'s white-box members',
+  'lab.attack.apgd': 'APGD-CE (100 steps)',
+  'lab.attack.apgdT': 'APGD-T (9 targets)',
+  'lab.attack.fab': 'FAB-T (9 targets)',
   'lab.attack.blackBox': 'black-box: answers only, no gradient',
   'lab.attack.square': 'Square (1000 queries)',
   'lab.attack.hopskipjump': 'HopSkipJump (labels, 1000 queries)',

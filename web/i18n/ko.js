@@ -168,6 +168,10 @@ export default {
   'lab.caption.preprocessed': '전처리 후 입력',
   'lab.normsQueries': 'L∞ {linf} · L2 {l2} · L0 {l0}픽셀 · 질의 {budget}개 중 {used}개, ' +
     '기울기 없음',
+  'lab.attack.autoattack': 'AutoAttack의 화이트박스 공격',
+  'lab.attack.apgd': 'APGD-CE (100단계)',
+  'lab.attack.apgdT': 'APGD-T (목표 9개)',
+  'lab.attack.fab': 'FAB-T (목표 9개)',
   'lab.attack.blackBox': '블랙박스: 답만 보고, 기울기 없이',
   'lab.attack.square': 'Square (질의 1000개)',
   'lab.attack.hopskipjump': 'HopSkipJump (레이블, 질의 1000개)',

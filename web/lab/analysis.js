@@ -110,11 +110,11 @@ function badge(el, good, key, values) {
 
 export function syncAttackControls() {
   const name = $('#attack').value;
-  const bounded = ['fgsm', 'bim', 'pgd', 'square'].includes(name);
+  const bounded = ['fgsm', 'bim', 'pgd', 'apgd', 'apgd-t', 'fab', 'square'].includes(name);
   $('#eps').disabled = !bounded;
   if (bounded) show($('#eps-value'), formatNumber(Number($('#eps').value), 2));
   else say($('#eps-value'), 'lab.minimal');
-  $('#target').disabled = ['deepfool', 'newtonfool', 'square'].includes(name);
+  $('#target').disabled = ['deepfool', 'newtonfool', 'apgd-t', 'fab', 'square'].includes(name);
   if ($('#target').disabled) $('#target').value = '-1';
   const transfer = $('#mode').value === 'transfer';
   $('#gradient').disabled = transfer || $('#pre').value === 'none';

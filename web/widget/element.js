@@ -19,7 +19,7 @@ import { MODEL, WIDGET } from './template.js';
 
 const STYLE_URL = new URL('./widget.css', import.meta.url).href;
 const LIVE_PANELS = ['draw', 'bars', 'heatmap'];
-const BOUNDED = new Set(['fgsm', 'bim', 'pgd', 'square']);
+const BOUNDED = new Set(['fgsm', 'bim', 'pgd', 'apgd', 'apgd-t', 'fab', 'square']);
 // Okabe-Ito colours, told apart with colour-blindness of every common kind.
 const SERIES_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7'];
 // One epoch on 6000 images takes a few seconds: long enough to see, short enough to wait for.

@@ -14,6 +14,9 @@ export const WIDGET = `
         <option value="deepfool" data-t="attack_deepfool"></option>
         <option value="newtonfool" data-t="attack_newtonfool"></option>
         <option value="cw" data-t="attack_cw"></option>
+        <option value="apgd" data-t="lab.attack.apgd"></option>
+        <option value="apgd-t" data-t="lab.attack.apgdT"></option>
+        <option value="fab" data-t="lab.attack.fab"></option>
         <option value="square" data-t="lab.attack.square"></option>
         <option value="hopskipjump" data-t="lab.attack.hopskipjump"></option>
         <option value="boundary" data-t="lab.attack.boundary"></option>
