@@ -1,5 +1,6 @@
 // The models view: each card's menu of models, where the shown one came from, and its export,
 // import and adversarial-PNG buttons.
+import { download } from '../ui/export.js';
 import { clock, number, say, show, text } from '../ui/lang.js';
 import { live } from './analysis.js';
 import { cards } from './cards.js';
@@ -74,14 +75,6 @@ function showError(slot, key, values) {
   const error = $('.error', cards[slot].root);
   say(error, key, values);
   error.hidden = key === null;
-}
-
-function download(blob, name) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 // The adversarial image as a 28x28 grey PNG in MNIST's convention (white ink on black).
