@@ -6,13 +6,15 @@
 // second visit on) first trains. Optional: the page works without it. Its scope is
 // this folder: the lab page, the embed page (embed.html) and the examples; a page that embeds
 // <advlab-demo> from elsewhere decides for itself whether to register it.
-const CACHE = 'advlab-v3';
+const CACHE = 'advlab-v4';
 const SHELL = [
   './index.html', './icon.svg', './advlab.js',
   './lab/boot.js', './lab/style.css', './lab/app.js', './lab/state.js', './lab/engine.js',
   './lab/status.js', './lab/cards.js', './lab/charts.js', './lab/analysis.js', './lab/input.js',
   './lab/models.js', './lab/training.js', './lab/recover.js', './lab/robustness.js',
   './lab/poison.js', './engine/poisoning.js', './lab/certificate.js', './engine/certificates.js',
+  './lab/steal.js', './engine/stealing.js', './lab/study.js', './lab/audit.js', './engine/audit.js',
+  './lab/exports.js', './ui/budgets.js', './ui/export.js', './widget/steal.js',
   './engine/worker.js', './engine/state.js', './engine/fetch.js', './engine/turns.js',
   './engine/data.js', './engine/store.js', './engine/models.js', './engine/analyze.js',
   './engine/training.js', './engine/runs.js', './engine/evaluate.js', './engine/robustness.js',

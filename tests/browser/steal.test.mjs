@@ -179,7 +179,7 @@ for (const engine of CHOSEN) {
       await waitDone(tab, '#invert-run', 'the reconstructions');
       const captions = await tab.evaluate(() =>
         [...document.querySelectorAll('#invert-grid figcaption')].map((c) => c.textContent));
-      assert.deepEqual(captions.map((c) => c.split(' · ')[0]),
+      assert.deepEqual(captions.map((c) => c.split(':')[0]),
         ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     });
 

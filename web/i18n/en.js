@@ -543,7 +543,7 @@ export default {
   'lab.invert.running': 'Climbing each class\'s score…',
   'lab.invert.report': 'Each image is what the model answers its class for most surely, from the ' +
     'mean digit: the model\'s idea of the class, not a training digit.',
-  'lab.invert.tile': '{label} · {score}',
+  'lab.invert.tile': '{label}: p {score}',
   'lab.proof': 'Proof',
   'lab.proof.ibp': 'IBP (interval bounds)',
   'lab.proof.crown': 'CROWN (linear bounds)',
