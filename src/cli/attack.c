@@ -9,7 +9,6 @@
 #include "attacks/attack.h"
 #include "cli/cli.h"
 #include "cli/images.h"
-#include "defences/preprocess.h"
 
 #define DEFAULT_IMAGES 1000
 
@@ -223,7 +222,6 @@ int cli_attack(const cli_options *o)
     advlab_dataset *test = NULL;
     advlab_net *net = NULL;
     advlab_preprocessor *pre = NULL;
-    advlab_preprocess_config pre_cfg;
     float *x = NULL, *x_adv = NULL, *x_bpda = NULL;
     int32_t *y = NULL, *targets = NULL, *queries = NULL;
     double *scratch = NULL;
@@ -241,13 +239,9 @@ int cli_attack(const cli_options *o)
         goto done;
     }
     if (o->defence) {
-        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg)) {
-            rc = 2;
-            goto done;
-        }
-        if (advlab_preprocessor_create(&pre_cfg, advlab_dataset_height(test),
-                                       advlab_dataset_width(test), &pre)) {
-            rc = cli_fail_status();
+        int made = cli_make_defence(o->defence, test, &pre);
+        if (made) {
+            rc = made;
             goto done;
         }
     }

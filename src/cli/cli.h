@@ -69,6 +69,10 @@ int cli_save_model(const advlab_net *net, const char *path);
 /* The first n test images (all when n <= 0 or larger) as floats and labels;
  * *n becomes the count. Freed with free(). */
 int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, int32_t **y);
+/* The --defence pre-processor, "name[:key=value,...]", sized for the test
+ * set's images: 0, 2 (a malformed spec, reported) or 1 (refused by the
+ * library, reported). */
+int cli_make_defence(const char *spec, const advlab_dataset *test, advlab_preprocessor **pre);
 
 /* A config a command takes, as its --help shows it: the title, then every
  * field with its default, as --flags or (as_flags 0) as the key=value of a

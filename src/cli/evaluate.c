@@ -6,7 +6,6 @@
 
 #include "attacks/attack.h"
 #include "cli/cli.h"
-#include "defences/preprocess.h"
 
 #define DEFAULT_IMAGES 1000
 
@@ -60,7 +59,6 @@ int cli_evaluate(const cli_options *o)
     advlab_dataset *test = NULL;
     advlab_net *net = NULL;
     advlab_preprocessor *pre = NULL;
-    advlab_preprocess_config pre_cfg;
     float *x = NULL;
     int32_t *y = NULL;
     char *json = NULL;
@@ -70,13 +68,9 @@ int cli_evaluate(const cli_options *o)
         cli_test_images(test, &n, advlab_net_input_size(net), &x, &y))
         goto done;
     if (o->defence) {
-        if (cli_parse_spec("--defence", o->defence, &advlab__preprocess_spec, &pre_cfg)) {
-            rc = 2;
-            goto done;
-        }
-        if (advlab_preprocessor_create(&pre_cfg, advlab_dataset_height(test),
-                                       advlab_dataset_width(test), &pre)) {
-            rc = cli_fail_status();
+        int made = cli_make_defence(o->defence, test, &pre);
+        if (made) {
+            rc = made;
             goto done;
         }
     }

@@ -101,6 +101,17 @@ int cli_save_model(const advlab_net *net, const char *path)
     return st ? cli_fail_status() : 0;
 }
 
+int cli_make_defence(const char *spec, const advlab_dataset *test, advlab_preprocessor **pre)
+{
+    advlab_preprocess_config cfg;
+    if (cli_parse_spec("--defence", spec, &advlab__preprocess_spec, &cfg))
+        return 2;
+    if (advlab_preprocessor_create(&cfg, advlab_dataset_height(test), advlab_dataset_width(test),
+                                   pre))
+        return cli_fail_status();
+    return 0;
+}
+
 int cli_test_images(const advlab_dataset *test, int *n, int in_size, float **x, int32_t **y)
 {
     int count = advlab_dataset_count(test);
