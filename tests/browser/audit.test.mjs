@@ -2,7 +2,7 @@
 // CSP: AutoAttack's quick suite across the pool on the FGSM-trained model behind JPEG gets the
 // gradient-masking warnings, and its figures are the native CLI's (`advlab evaluate --json`) for
 // the same images, the parts' counts added up; the bare standard model gets none. Screenshots in
-// English and Korean.
+// English, Korean and at phone width.
 //
 // ADVLAB_NATIVE=build/native/advlab (the default) is the CLI compared with.
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
@@ -76,6 +76,12 @@ for (const engine of CHOSEN) {
       assert.match(await textOf(tab, '#audit-warnings'), /기울기를 가리고/);
       await tab.screenshot(join(SHOTS, `${engine}-audit-jpeg-ko.png`));
       await setControl(tab, '#lang', 'en');
+      await tab.resize(390, 844);
+      const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+      await tab.evaluate(() => document.querySelector('#audit-results').scrollIntoView());
+      await tab.screenshot(join(SHOTS, `${engine}-audit-jpeg-phone.png`));
+      await tab.resize(1280, 1400);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`);
       await setControl(tab, '#pre', 'none');
     });
 
