@@ -483,6 +483,8 @@ function render(doc) {
     ` = ${int(m.macs_per_image)} per image`);
   out.push(`  forward 2*MACs = ${int(m.forward_flops_per_image)}; training 6*MACs - 2*MACs(${m.layers[0].layer}) = ` +
     `${int(m.train_flops_per_image)}; attack step (forward + input gradient) 4*MACs = ${int(m.fgsm_flops_per_image)}`);
+  out.push(`  APGD-100 100 steps + 2 forward = ${int(m.apgd_flops_per_image)}; a Square query 1 forward = ` +
+    `${int(m.square_flops_per_query)}`);
   out.push(`  FGSM 1 step; PGD-40 40 steps = ${int(m.pgd_flops_per_image)}; adversarial training = training + 0.5 * FGSM = ` +
     `${int(m.adv_train_flops_per_image)}; live = 2 nets * (predict + FGSM + PGD-10 + predict 2) = ` +
     `${int(m.live_flops_per_update)} per update`);
