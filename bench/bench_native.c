@@ -228,7 +228,8 @@ static int attack_config(const char *name, advlab_attack_config *cfg)
     case ADVLAB_ATTACK_FGSM: cfg->eps = 0.2f; break;
     case ADVLAB_ATTACK_APGD: cfg->eps = 0.3f, cfg->eps_step = 0.6f, cfg->max_iter = 100; break;
     case ADVLAB_ATTACK_SQUARE: cfg->eps = 0.3f, cfg->max_iter = 1000; break;
-    default: cfg->eps = 0.3f, cfg->eps_step = 0.01f, cfg->max_iter = 40; cfg->num_random_init = 0;
+    default: /* pgd */
+        cfg->eps = 0.3f, cfg->eps_step = 0.01f, cfg->max_iter = 40, cfg->num_random_init = 0;
     }
     return 0;
 }
