@@ -3,20 +3,27 @@
  *   - inference through advlab_net_predict on a batch of 256 test images,
  *   - FGSM (eps 0.2) and PGD-40 (eps 0.3, eps_step 0.01, no random start)
  *     through advlab_attack_run on those 256 images, labels = predictions,
+ *   - APGD-CE-100 (eps 0.3, first step 0.6, as advlab_evaluate runs it) on
+ *     those images, and Square (L-inf, eps 0.3, 1000 queries) on the first 64
+ *     in queries per second, both against the shipped PGD-trained model,
  *   - adversarial training (FGSM eps 0.2, ratio 0.5, batch 64) through
  *     advlab_adv_trainer_create,
  *   - the live latency: one new 28x28 image to both models' FGSM and PGD-10
  *     results (two nets, batch 1),
  *   - the SIMD128 peak kernel of bench/peak.c,
+ *   - then once, the wall time of AutoAttack's standard suite (advlab_evaluate)
+ *     on the first 1000 test images against that model,
  * and prints one JSON object on stdout. bench/figures.mjs does the same for
  * WASM, with the same settings.
  *
- * They are measured in rounds (train, infer, fgsm, pgd, adv, live, peak;
+ * They are measured in rounds (train, infer, fgsm, pgd, apgd, square, adv,
+ * live, peak;
  * train, ...), so that whatever else runs on the machine weighs on all of them
  * alike and the fraction of peak stays meaningful. Each figure is the median
  * over the rounds; a repeat lasts at least --seconds.
  *
- *   advlab_bench [--quick|--smoke] [--data DIR] [--arch SPEC] [--seconds S] [--repeats R]
+ *   advlab_bench [--quick|--smoke] [--data DIR] [--weights FILE] [--arch SPEC] [--seconds S]
+ *                [--repeats R]
  *
  * This is a benchmark, never a test: nothing here fails on a slow machine. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
@@ -38,10 +45,13 @@
 
 typedef struct {
     const char *data_dir;
+    const char *weights; /* the model APGD, Square and AutoAttack attack */
     const char *arch;
     double seconds; /* minimum length of one repeat */
     int repeats;
-    int attack_images; /* images per FGSM or PGD call: 256, 32 in smoke mode */
+    int attack_images;   /* images per FGSM, PGD or APGD call: 256, 32 in smoke mode */
+    int square_images;   /* images per Square call: 64, 8 in smoke mode */
+    int evaluate_images; /* AutoAttack's first test images: 1000, 200 quick, 2 smoke */
 } options;
 
 static double now_seconds(void)
@@ -204,54 +214,71 @@ typedef struct {
     advlab_attack *attack;
     float *x_adv;
     long timed_calls;
+    double timed_queries; /* square: the images its timed runs passed forward */
 } attack_bench;
 
-/* FGSM eps 0.2 or PGD-40 (eps 0.3, eps_step 0.01, no random start). */
+/* FGSM eps 0.2, PGD-40 (eps 0.3, eps_step 0.01, no random start), APGD-CE-100
+ * as AutoAttack runs it (eps 0.3, first step 2 eps, one run) or Square (L-inf,
+ * eps 0.3, 1000 queries): bench/figures.mjs's ATTACKS. */
 static int attack_config(const char *name, advlab_attack_config *cfg)
 {
     if (advlab_attack_config_default(name, cfg))
         return fail("attack_config_default");
-    if (cfg->kind == ADVLAB_ATTACK_FGSM) {
-        cfg->eps = 0.2f;
-    } else {
-        cfg->eps = 0.3f, cfg->eps_step = 0.01f, cfg->max_iter = 40;
-        cfg->num_random_init = 0;
+    switch (cfg->kind) {
+    case ADVLAB_ATTACK_FGSM: cfg->eps = 0.2f; break;
+    case ADVLAB_ATTACK_APGD: cfg->eps = 0.3f, cfg->eps_step = 0.6f, cfg->max_iter = 100; break;
+    case ADVLAB_ATTACK_SQUARE: cfg->eps = 0.3f, cfg->max_iter = 1000; break;
+    default: /* pgd */
+        cfg->eps = 0.3f, cfg->eps_step = 0.01f, cfg->max_iter = 40, cfg->num_random_init = 0;
     }
     return 0;
 }
 
-/* An attack on the inference net (max_batch 256, trained weights). */
-static int attack_start(attack_bench *b, const char *name, infer_bench *ib, int n)
+/* The forward passes an attack has cost the net since it was made. */
+static double queries_of(const advlab_attack *a)
+{
+    advlab_attack_counts c;
+    advlab_attack_counts_get(a, &c);
+    return c.forward_images;
+}
+
+/* An attack on net (max_batch >= n) and the n images x, run once to warm up. */
+static int attack_start(attack_bench *b, const char *name, advlab_net *net, const float *x, int n)
 {
     advlab_attack_config cfg;
     *b = (attack_bench){0};
     if (attack_config(name, &cfg))
         return 1;
-    if (advlab_attack_create(ib->net, &cfg, &b->attack))
+    if (advlab_attack_create(net, &cfg, &b->attack))
         return fail("attack_create");
-    b->x_adv = malloc(sizeof(float) * n * advlab_net_input_size(ib->net));
+    b->x_adv = malloc(sizeof(float) * n * advlab_net_input_size(net));
     if (!b->x_adv) {
         fprintf(stderr, "advlab_bench: out of memory\n");
         return 1;
     }
-    if (advlab_attack_run(b->attack, ib->x, NULL, n, b->x_adv))
+    if (advlab_attack_run(b->attack, x, NULL, n, b->x_adv))
         return fail("attack_run");
     return 0;
 }
 
-/* Labels = the model's own predictions (y NULL), as ART does by default. */
-static int attack_repeat(attack_bench *b, const float *x, int n, double seconds, double *rate)
+/* Labels = the model's own predictions (y NULL), as ART does by default.
+ * The rate is images per second, or with per_query the forward passes
+ * (Square's queries) per second. */
+static int attack_repeat(attack_bench *b, const float *x, int n, int per_query, double seconds,
+                         double *rate)
 {
     long k = 0;
-    double t0 = now_seconds(), elapsed;
+    double q0 = queries_of(b->attack), t0 = now_seconds(), elapsed;
     do {
         if (advlab_attack_run(b->attack, x, NULL, n, b->x_adv))
             return fail("attack_run");
         k++;
         elapsed = now_seconds() - t0;
     } while (elapsed < seconds);
+    double queries = queries_of(b->attack) - q0;
     b->timed_calls += k;
-    *rate = (double)k * n / elapsed;
+    b->timed_queries += queries;
+    *rate = (per_query ? queries : (double)k * n) / elapsed;
     return 0;
 }
 
@@ -379,6 +406,91 @@ static void live_free(live_bench *b)
     free(b->pair), free(b->probs), free(b->ms);
 }
 
+/* ------------------------------------------------- the robust model */
+
+/* The whole of a file, malloc'ed; NULL with a message when it cannot be read. */
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *bytes = NULL;
+    long size = -1;
+    if (f && !fseek(f, 0, SEEK_END) && (size = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET)) {
+        bytes = malloc(size ? (size_t)size : 1);
+        if (bytes && fread(bytes, 1, (size_t)size, f) != (size_t)size) {
+            free(bytes);
+            bytes = NULL;
+        }
+    }
+    if (f)
+        fclose(f);
+    if (!bytes)
+        fprintf(stderr, "advlab_bench: %s: cannot read it\n", path);
+    *len = (size_t)size;
+    return bytes;
+}
+
+/* A net of max_batch made from the weights file. */
+static int robust_net(const char *path, int max_batch, advlab_net **out)
+{
+    size_t len;
+    uint8_t *bytes = read_file(path, &len);
+    if (!bytes)
+        return 1;
+    int status = advlab_net_from_weights(path, bytes, len, max_batch, out) ? fail(path) : 0;
+    free(bytes);
+    return status;
+}
+
+/* ------------------------------------------------------------ evaluate */
+
+#define EVALUATE_MAX_BATCH 64 /* as the nets of the page's evaluation pool */
+
+typedef struct {
+    char *report; /* advlab_evaluate_report_json's, seconds included */
+    double seconds;
+} evaluate_bench;
+
+/* The n test images and labels AutoAttack evaluates, run once. */
+static int evaluate_run(evaluate_bench *b, advlab_net *net, const float *x, const int32_t *y, int n)
+{
+    advlab_evaluate_config cfg;
+    advlab_evaluate_report r;
+    advlab_evaluate_config_default(&cfg);
+    if (advlab_evaluate_config_set(&cfg, "suite", ADVLAB_SUITE_AUTOATTACK) ||
+        advlab_evaluate_config_set(&cfg, "eps", 0.3))
+        return fail("evaluate_config_set");
+    double t0 = now_seconds();
+    if (advlab_evaluate(net, NULL, &cfg, x, y, n, &r))
+        return fail("evaluate");
+    b->seconds = now_seconds() - t0;
+    if (advlab_evaluate_report_json(&r, 1, &b->report))
+        return fail("evaluate_report_json");
+    return 0;
+}
+
+/* AutoAttack's standard suite at eps 0.3 on the first n test images, once,
+ * against the robust model in a net of the pool's max_batch. */
+static int evaluate_once(evaluate_bench *b, const options *o, const advlab_dataset *test)
+{
+    int n = o->evaluate_images, status = 1;
+    advlab_net *net = NULL;
+    if (robust_net(o->weights, EVALUATE_MAX_BATCH, &net))
+        return 1;
+    float *x = malloc(sizeof(float) * n * advlab_net_input_size(net));
+    int32_t *idx = malloc(sizeof(int32_t) * n), *y = malloc(sizeof(int32_t) * n);
+    if (x && idx && y) {
+        for (int i = 0; i < n; i++)
+            idx[i] = i;
+        advlab_dataset_gather(test, idx, n, x, y);
+        status = evaluate_run(b, net, x, y, n);
+    } else {
+        fprintf(stderr, "advlab_bench: out of memory\n");
+    }
+    free(x), free(idx), free(y);
+    advlab_net_free(net);
+    return status;
+}
+
 /* ---------------------------------------------------------------- peak */
 
 typedef struct {
@@ -420,21 +532,24 @@ static void peak_repeat(peak_bench *b, double *gflops)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: advlab_bench [--quick|--smoke] [--data DIR] [--arch SPEC] [--seconds S] "
-            "[--repeats R]\n");
+            "usage: advlab_bench [--quick|--smoke] [--data DIR] [--weights FILE] [--arch SPEC] "
+            "[--seconds S] [--repeats R]\n");
     return 2;
 }
 
 /* Every stage, and each repeat's figure (rates in images/s, live in ms). */
 typedef struct {
     advlab_net *net, *adv_net; /* trained clean / adversarially, batch 64 */
+    advlab_net *robust;        /* --weights, max_batch attack_images */
     train_bench train, adv;
     infer_bench infer;
-    attack_bench fgsm, pgd;
+    attack_bench fgsm, pgd, apgd, square;
     live_bench live;
     peak_bench peak;
+    evaluate_bench evaluate;
     double train_rate[MAX_REPEATS], adv_rate[MAX_REPEATS], infer_rate[MAX_REPEATS];
     double fgsm_rate[MAX_REPEATS], pgd_rate[MAX_REPEATS], live_ms[MAX_REPEATS];
+    double apgd_rate[MAX_REPEATS], square_rate[MAX_REPEATS];
     double peak_gflops[PEAK_VARIANTS][MAX_REPEATS];
 } benches;
 
@@ -451,8 +566,12 @@ static int start_all(benches *b, const options *o, const advlab_dataset *train,
         return 1;
     if (infer_start(&b->infer, o->arch, b->net, test))
         return 1;
-    if (attack_start(&b->fgsm, "fgsm", &b->infer, o->attack_images) ||
-        attack_start(&b->pgd, "pgd", &b->infer, o->attack_images))
+    if (attack_start(&b->fgsm, "fgsm", b->infer.net, b->infer.x, o->attack_images) ||
+        attack_start(&b->pgd, "pgd", b->infer.net, b->infer.x, o->attack_images))
+        return 1;
+    if (robust_net(o->weights, o->attack_images, &b->robust) ||
+        attack_start(&b->apgd, "apgd", b->robust, b->infer.x, o->attack_images) ||
+        attack_start(&b->square, "square", b->robust, b->infer.x, o->square_images))
         return 1;
     if (live_start(&b->live, o->arch, b->net, b->adv_net, &b->infer))
         return 1;
@@ -467,8 +586,11 @@ static int round_all(benches *b, const options *o, int r)
     if (train_repeat(&b->train, s, &b->train_rate[r]) ||
         infer_repeat(&b->infer, s, &b->infer_rate[r]))
         return 1;
-    if (attack_repeat(&b->fgsm, b->infer.x, o->attack_images, s, &b->fgsm_rate[r]) ||
-        attack_repeat(&b->pgd, b->infer.x, o->attack_images, s, &b->pgd_rate[r]))
+    const float *x = b->infer.x;
+    if (attack_repeat(&b->fgsm, x, o->attack_images, 0, s, &b->fgsm_rate[r]) ||
+        attack_repeat(&b->pgd, x, o->attack_images, 0, s, &b->pgd_rate[r]) ||
+        attack_repeat(&b->apgd, x, o->attack_images, 0, s, &b->apgd_rate[r]) ||
+        attack_repeat(&b->square, x, o->square_images, 1, s, &b->square_rate[r]))
         return 1;
     if (train_repeat(&b->adv, s, &b->adv_rate[r]) || live_repeat(&b->live, s, &b->live_ms[r]))
         return 1;
@@ -489,7 +611,7 @@ static void print_json(benches *b, const options *o)
     int n = o->repeats;
     printf("{\"engine\": \"advlab %s native\", \"arch\": \"%s\", \"threads\": 1, "
            "\"seconds_per_repeat\": %g, \"repeats\": %d, "
-           "\"rounds\": \"train, infer, fgsm, pgd, adv_train, live, peak\", ",
+           "\"rounds\": \"train, infer, fgsm, pgd, apgd, square, adv_train, live, peak\", ",
            advlab_version(), advlab_net_arch(b->net), o->seconds, n);
     print_rate("train", b->train_rate, n);
     printf(", \"batch\": %d, \"warmup\": \"%d batches\", \"timed_batches\": %ld, \"optimizer\": "
@@ -506,6 +628,18 @@ static void print_json(benches *b, const options *o)
         ", \"images\": %d, \"eps\": 0.3, \"eps_step\": 0.01, \"max_iter\": 40, \"num_random_init\": 0, "
         "\"labels\": \"predictions\", \"timed_calls\": %ld}, ",
         o->attack_images, b->pgd.timed_calls);
+    print_rate("apgd", b->apgd_rate, n);
+    printf(", \"images\": %d, \"name\": \"apgd\", \"norm\": \"inf\", \"eps\": 0.3, "
+           "\"eps_step\": 0.6, \"max_iter\": 100, \"model\": \"%s\", \"labels\": \"predictions\", "
+           "\"timed_calls\": %ld}, ",
+           o->attack_images, o->weights, b->apgd.timed_calls);
+    printf("\"square\": {\"queries_per_sec\": %.6g, ", median(b->square_rate, n));
+    print_array("repeats", b->square_rate, n);
+    printf(", \"images\": %d, \"name\": \"square\", \"norm\": \"inf\", \"eps\": 0.3, "
+           "\"max_iter\": 1000, \"model\": \"%s\", \"labels\": \"predictions\", "
+           "\"timed_calls\": %ld, \"queries_per_image\": %.6g}, ",
+           o->square_images, o->weights, b->square.timed_calls,
+           b->square.timed_queries / ((double)b->square.timed_calls * o->square_images));
     print_rate("adv_train", b->adv_rate, n);
     printf(", \"batch\": %d, \"ratio\": 0.5, \"attack\": \"fgsm eps 0.2\", \"timed_batches\": %ld, "
            "\"epoch_loss\": %.6g}, ",
@@ -527,6 +661,9 @@ static void print_json(benches *b, const options *o)
     for (int v = 0; v < PEAK_VARIANTS; v++)
         printf("%s\"%d\": %.6g", v ? ", " : "", peak_chains(v), med[v]);
     printf("}, \"checksum\": %g}, ", (double)b->peak.sink);
+    printf("\"evaluate\": {\"status\": \"ok\", \"model\": \"%s\", \"images\": %d, \"workers\": 1, "
+           "\"seconds\": %.6g, \"report\": %s}, ",
+           o->weights, o->evaluate_images, b->evaluate.seconds, b->evaluate.report);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("\"memory\": {\"max_rss_bytes\": %.0f}}\n", ru.ru_maxrss * 1024.0);
@@ -537,6 +674,10 @@ static void free_all(benches *b)
     live_free(&b->live);
     attack_bench_free(&b->fgsm);
     attack_bench_free(&b->pgd);
+    attack_bench_free(&b->apgd);
+    attack_bench_free(&b->square);
+    advlab_net_free(b->robust);
+    advlab_buffer_free(b->evaluate.report);
     advlab_trainer_free(b->train.trainer);
     advlab_trainer_free(b->adv.trainer);
     infer_free(&b->infer);
@@ -551,6 +692,8 @@ static int run(const options *o, const advlab_dataset *train, const advlab_datas
     for (int r = 0; r < o->repeats && !status; r++)
         status = round_all(&b, o, r);
     if (!status)
+        status = evaluate_once(&b.evaluate, o, test);
+    if (!status)
         print_json(&b, o);
     free_all(&b);
     return status;
@@ -559,18 +702,24 @@ static int run(const options *o, const advlab_dataset *train, const advlab_datas
 int main(int argc, char **argv)
 {
     options o = {.data_dir = "data/mnist",
+                 .weights = "data/weights/pgd.safetensors",
                  .arch = "tutorial",
                  .seconds = 1.0,
                  .repeats = 5,
-                 .attack_images = INFER_BATCH};
+                 .attack_images = INFER_BATCH,
+                 .square_images = 64,
+                 .evaluate_images = 1000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--quick"))
-            o.seconds = 0.3, o.repeats = 3;
+            o.seconds = 0.3, o.repeats = 3, o.evaluate_images = 200;
         else if (!strcmp(a, "--smoke"))
-            o.seconds = 0.02, o.repeats = 1, o.attack_images = 32;
+            o.seconds = 0.02, o.repeats = 1, o.attack_images = 32, o.square_images = 8,
+            o.evaluate_images = 2;
         else if (!strcmp(a, "--data") && i + 1 < argc)
             o.data_dir = argv[++i];
+        else if (!strcmp(a, "--weights") && i + 1 < argc)
+            o.weights = argv[++i];
         else if (!strcmp(a, "--arch") && i + 1 < argc)
             o.arch = argv[++i];
         else if (!strcmp(a, "--seconds") && i + 1 < argc)

@@ -26,16 +26,36 @@ export const ATTACKS = {
     fgsm: { name: 'fgsm', eps: 0.2 },
     pgd: { name: 'pgd', eps: 0.2, eps_step: 0.05, max_iter: 10, num_random_init: 0 },
   },
+  // AutoAttack's first member as advlab_evaluate runs it (one run, first step 2 eps), on
+  // ROBUST's model: APGD takes all its iterations whatever the model, and Square stops on an
+  // image once it is fooled, which a robust model seldom is. Labels = the model's predictions;
+  // the loss is the cross-entropy (loss_type's default).
+  apgd: { name: 'apgd', norm: 'inf', eps: 0.3, eps_step: 0.6, max_iter: 100 },
+  // Square, L-inf: its figure is queries (images passed forward, the engine's count) per second.
+  square: { name: 'square', norm: 'inf', eps: 0.3, max_iter: 1000 },
 };
 
 /**
+ * The evaluation stages' model, the shipped PGD-trained one (data/weights/; issue 13's target
+ * names it), and AutoAttack's standard suite as the page's "Is this defence real?" runs it.
+ */
+export const ROBUST = { file: 'pgd.safetensors' };
+// maxBatch: the nets of the page's evaluation pool (web/engine/pool_worker.js) have 64.
+export const EVALUATE = { suite: 'autoattack', eps: 0.3, maxBatch: 64 };
+
+/**
  * How long each mode measures: `seconds` per repeat, `repeats` rounds, `attackImages` per
- * FGSM or PGD call, and `memoryBatches` of training for the memory figure (0: a full epoch).
+ * FGSM, PGD or APGD call, `squareImages` per Square call, `memoryBatches` of training for the
+ * memory figure (0: a full epoch) and `evaluateImages`, the first test images AutoAttack
+ * evaluates.
  */
 export const MODES = {
-  full: { seconds: 1.0, repeats: 5, attackImages: 256, memoryBatches: 0 },
-  quick: { seconds: 0.3, repeats: 3, attackImages: 256, memoryBatches: 200 },
-  smoke: { seconds: 0.02, repeats: 1, attackImages: 32, memoryBatches: 10 },
+  full: { seconds: 1.0, repeats: 5, attackImages: 256, squareImages: 64, memoryBatches: 0,
+    evaluateImages: 1000 },
+  quick: { seconds: 0.3, repeats: 3, attackImages: 256, squareImages: 64, memoryBatches: 200,
+    evaluateImages: 200 },
+  smoke: { seconds: 0.02, repeats: 1, attackImages: 32, squareImages: 8, memoryBatches: 10,
+    evaluateImages: 2 },
 };
 
 const WARMUP_BATCHES = 20;
@@ -70,6 +90,9 @@ export function quantile(values, q) {
  *                        the first included, and no weight gradients = 4 * sum MACs
  *   FGSM = 1 step; PGD-k = k steps. The prediction that gives the labels is the
  *                        first step's forward, so it is not counted again.
+ *   APGD-k = k steps + 2 forward passes (the clean images, whose logits pick the runner-up
+ *                        classes, and the last iterate, which takes no gradient)
+ *   a Square query = 1 forward pass
  *   adversarial training per image = training + ratio * FGSM
  *   live update = per net: predict (2 MACs) + FGSM + PGD-10 + predict 2 results,
  *                        for 2 nets = 2 * (2 + 4 + 40 + 4) * sum MACs
@@ -104,11 +127,14 @@ export function flopModel(spec, input = [1, 28, 28]) {
     train_flops_per_image: train,
     fgsm_flops_per_image: step,
     pgd_flops_per_image: ATTACKS.pgd.max_iter * step,
+    apgd_flops_per_image: ATTACKS.apgd.max_iter * step + 2 * forward,
+    square_flops_per_query: forward,
     adv_train_flops_per_image: train + ATTACKS.adv.ratio * step,
     live_flops_per_update: 2 * (forward + step + live.pgd.max_iter * step + 2 * forward),
     formula: 'train = 2*MACs (forward) + 2*MACs (weight grads) + 2*(MACs - MACs of layer 1) (input grads) ' +
       '= 6*MACs - 2*MACs(layer 1); attack step = 2*MACs (forward) + 2*MACs (input grads of every layer) ' +
-      '= 4*MACs; FGSM = 1 step, PGD-40 = 40 steps; adversarial training = train + 0.5 * FGSM; ' +
+      '= 4*MACs; FGSM = 1 step, PGD-40 = 40 steps; APGD-100 = 100 steps + 2 forward; ' +
+      'a Square query = 1 forward; adversarial training = train + 0.5 * FGSM; ' +
       'live = 2 nets * (predict + FGSM + PGD-10 + predict 2) = 2 * 50*MACs',
   };
 }
@@ -199,6 +225,33 @@ function attackStage(lab, net, images, o, config) {
   return {
     repeat: () => timed(o.seconds, () => { attack.run(x); calls++; return o.attackImages; }),
     report: () => ({ images: o.attackImages, ...config, labels: 'predictions', timed_calls: calls }),
+    free: () => attack.free(),
+  };
+}
+
+// Square's rate: queries (the images its runs passed forward, as the engine counts them:
+// Attack#counts) per second, on o.squareImages test images, labels = the model's predictions.
+function squareStage(lab, net, images, o) {
+  const attack = lab.createAttack(net, ATTACKS.square);
+  const x = images.subarray(0, o.squareImages * net.inputSize);
+  const run = () => {
+    const before = attack.counts().forwardImages;
+    attack.run(x);
+    return attack.counts().forwardImages - before;
+  };
+  warmUp(o.seconds / 2, run);
+  let calls = 0;
+  let queries = 0;
+  return {
+    rate: 'queries_per_sec',
+    repeat: () => timed(o.seconds, () => {
+      const q = run();
+      calls++;
+      queries += q;
+      return q;
+    }),
+    report: () => ({ images: o.squareImages, ...ATTACKS.square, labels: 'predictions', timed_calls: calls,
+      queries_per_image: queries / (calls * o.squareImages) }),
     free: () => attack.free(),
   };
 }
@@ -351,23 +404,25 @@ function peakStage(m, seconds) {
 const errorText = (e) => String(e?.message ?? e).split('\n')[0];
 
 /**
- * Every WASM figure, measured in rounds (train, infer, fgsm, pgd, adv_train, live, peak;
- * train, ...) so that other load on the machine weighs on all of them alike; each figure is
- * the median over the rounds.
+ * Every WASM figure, measured in rounds (train, infer, fgsm, pgd, apgd, square, adv_train, live,
+ * ibp, certify_live, crown_live, peak; train, ...) so that other load on the machine weighs on
+ * all of them alike; each figure is the median over the rounds.
  * @param {object} args
  * @param {import('../web/advlab.js').Lab} args.lab
  * @param {import('../web/advlab.js').Dataset} args.train the MNIST training set
  * @param {Float32Array} args.images at least 256 test images, 784 floats each in [0,1]
  * @param {() => Promise<object>} args.loadPeak resolves with the peak module (advlab_peak.mjs)
+ * @param {Uint8Array} [args.robustWeights] ROBUST's safetensors bytes (for apgd and square)
  * @param {keyof MODES} args.mode
  * @returns {Promise<object>} the figures; `error` or `peak_error` says what failed
  */
 // The figures measureWasm takes, in the order it measures them.
-export const WASM_FIGURES = ['train', 'infer', 'fgsm', 'pgd', 'adv_train', 'live', 'ibp',
-  'certify_live', 'crown_live'];
+export const WASM_FIGURES = ['train', 'infer', 'fgsm', 'pgd', 'apgd', 'square', 'adv_train', 'live',
+  'ibp', 'certify_live', 'crown_live'];
 
-// figures: which of WASM_FIGURES to measure; loadPeak null measures no peak.
-export async function measureWasm({ lab, train, images, loadPeak, mode,
+// figures: which of WASM_FIGURES to measure; loadPeak null measures no peak. robustWeights:
+// ROBUST's safetensors bytes, which APGD and Square attack.
+export async function measureWasm({ lab, train, images, loadPeak, mode, robustWeights,
   figures: wanted = WASM_FIGURES }) {
   const o = MODES[mode];
   const want = (k) => wanted.includes(k);
@@ -387,6 +442,11 @@ export async function measureWasm({ lab, train, images, loadPeak, mode,
     const attacked = trainedCopy(lab, net, o.attackImages, keep);
     if (want('fgsm')) stages.fgsm = keep(attackStage(lab, attacked, images, o, ATTACKS.fgsm));
     if (want('pgd')) stages.pgd = keep(attackStage(lab, attacked, images, o, ATTACKS.pgd));
+    if (want('apgd') || want('square')) {
+      const robust = keep(lab.netFromWeights(robustWeights, ROBUST.file, o.attackImages));
+      if (want('apgd')) stages.apgd = keep(attackStage(lab, robust, images, o, ATTACKS.apgd));
+      if (want('square')) stages.square = keep(squareStage(lab, robust, images, o));
+    }
     if (want('adv_train')) stages.adv_train = keep(trainStage(advNet, train, o, ATTACKS.adv));
     if (want('live')) stages.live = keep(liveStage(lab, net, advNet, images, o));
     if (want('ibp')) stages.ibp = keep(verifyStage(lab, attacked, images, o));
@@ -418,13 +478,33 @@ export async function measureWasm({ lab, train, images, loadPeak, mode,
     for (const [k, stage] of Object.entries(stages)) {
       out[k] = stage.latency
         ? { median_ms: median(figures[k]), repeats_median_ms: figures[k], ...stage.report() }
-        : { images_per_sec: median(figures[k]), repeats: figures[k], ...stage.report() };
+        : { [stage.rate ?? 'images_per_sec']: median(figures[k]), repeats: figures[k], ...stage.report() };
     }
   }
   if (peak) out.peak = peak.report();
   out.memory = { wasm_heap_bytes: wasmHeapBytes(created) };
   for (const x of created.reverse()) x.free();
   return out;
+}
+
+/**
+ * AutoAttack's standard suite (lab.evaluate, EVALUATE's settings) on ROBUST's model, on the n
+ * images x with their labels, in one call on this one thread: its wall time and its report,
+ * which is the same natively and in WASM but for the members' seconds.
+ */
+export function measureEvaluate({ lab, robustWeights, x, labels }) {
+  let net = null;
+  try {
+    net = lab.netFromWeights(robustWeights, ROBUST.file, EVALUATE.maxBatch);
+    const t0 = performance.now();
+    const report = lab.evaluate(net, x, labels, { suite: EVALUATE.suite, eps: EVALUATE.eps });
+    return { status: 'ok', model: ROBUST.file, images: labels.length, workers: 1,
+      seconds: (performance.now() - t0) / 1000, report };
+  } catch (e) {
+    return { status: 'failed', error: errorText(e) };
+  } finally {
+    net?.free();
+  }
 }
 
 // A net of maxBatch n holding net's weights.

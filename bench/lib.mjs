@@ -10,7 +10,9 @@ export const repoRoot = join(benchDir, '..');
 export { mnistDir };
 
 // The settings, the FLOP model and the statistics are shared with the browser worker.
-export { ATTACKS, CERTIFY, flopModel, median, MODES, quantile, TUTORIAL } from './figures.mjs';
+export {
+  ATTACKS, CERTIFY, EVALUATE, flopModel, median, MODES, quantile, ROBUST, TUTORIAL,
+} from './figures.mjs';
 
 // ---------------------------------------------------------------- MNIST
 

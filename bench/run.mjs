@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // advlab's benchmark, in one run: advlab native, as WASM in Node and as WASM
 // in a Chromium module Web Worker (training, inference, FGSM, PGD-40 and
-// adversarial-training images/s of the tutorial CNN on MNIST, the live
-// latency, the memory of a training worker, and the single-core SIMD128
-// peak), then the peers (TF.js cpu and wasm backends, ConvNetJS, PyTorch) as
-// ratios. Prints tables, then the JSON document, which also goes to
+// adversarial-training images/s of the tutorial CNN on MNIST, APGD-CE-100
+// images/s and Square queries/s on the shipped PGD-trained model, the live
+// latency, the memory of a training worker, the single-core SIMD128 peak, and
+// the wall time of AutoAttack on one thread and on the page's pool of
+// workers), then the peers (TF.js cpu and wasm backends, ConvNetJS, PyTorch)
+// as ratios. Prints tables, then the JSON document, which also goes to
 // bench/out/results.json. See bench/README.md.
 //
 //   node bench/run.mjs [--quick|--smoke] [--json] [--no-peers] [--no-chromium] [--native PATH]
@@ -21,8 +23,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 
 import {
-  ATTACKS, CERTIFY, benchDir, errorText, flopModel, median, mnistDir, MODES, repoRoot, RESULT_MARK,
-  TUTORIAL,
+  ATTACKS, CERTIFY, benchDir, errorText, EVALUATE, flopModel, median, mnistDir, MODES, repoRoot,
+  RESULT_MARK, ROBUST, TUTORIAL,
 } from './lib.mjs';
 
 // The issue's figures, measured earlier on this machine (not re-measured here).
@@ -45,6 +47,9 @@ const TARGETS = [
   { figure: 'live', maxMs: 16 },
 ];
 const MEMORY_TARGET_BYTES = 200 * 1024 * 1024;
+// Issue 13's target: the standard AutoAttack on 1000 test images in the page, on the pool of
+// this 2-core machine, in under 60 s for the shipped PGD-trained model.
+const AUTOATTACK_TARGET = { images: 1000, maxSeconds: 60 };
 
 // The figures of every engine, and the FLOPs each counts (lib.mjs's flopModel).
 const FIGURES = [
@@ -52,6 +57,8 @@ const FIGURES = [
   { key: 'infer', label: 'infer', flops: 'forward_flops_per_image' },
   { key: 'fgsm', label: 'FGSM', flops: 'fgsm_flops_per_image' },
   { key: 'pgd', label: 'PGD-40', flops: 'pgd_flops_per_image' },
+  { key: 'apgd', label: 'APGD-CE-100', flops: 'apgd_flops_per_image' },
+  { key: 'square', label: 'Square q/s', flops: 'square_flops_per_query', rate: 'queries_per_sec' },
   { key: 'adv_train', label: 'adv. train', flops: 'adv_train_flops_per_image' },
   { key: 'live', label: 'live', flops: 'live_flops_per_update', latency: true },
 ];
@@ -124,7 +131,8 @@ function failure(r) {
   return `exit ${r.code}${lines.length ? `: ${lines[lines.length - 1]}` : ''}`;
 }
 
-const timeoutMs = ({ smoke: 120, quick: 300, full: 900 })[opts.mode] * 1000;
+// Full mode's advlab stages include AutoAttack on 1000 images, minutes on one thread.
+const timeoutMs = ({ smoke: 120, quick: 600, full: 1800 })[opts.mode] * 1000;
 
 async function nativeStage() {
   if (!existsSync(opts.native)) {
@@ -246,15 +254,16 @@ async function torchStage(peer) {
   const m = MODES[opts.mode];
   const settings = { seconds: m.seconds, repeats: m.repeats, attack_images: m.attackImages,
     pgd_images: m.attackImages, infer_batch: TUTORIAL.inferBatch, batch: TUTORIAL.batch,
-    lr: TUTORIAL.lr, attacks: ATTACKS };
-  const r = await run(PYTHON, [join(benchDir, 'torch_attacks.py'), '--settings', JSON.stringify(settings)], timeoutMs);
+    lr: TUTORIAL.lr, attacks: { ...ATTACKS, apgd: { ...ATTACKS.apgd, images: m.attackImages } } };
+  const r = await run(PYTHON, [join(benchDir, 'torch_attacks.py'), '--settings', JSON.stringify(settings),
+    '--weights', join(repoRoot, 'data', 'weights', ROBUST.file)], timeoutMs);
   let figures;
   try {
     if (r.code !== 0) throw new Error(failure(r));
     figures = JSON.parse(r.stdout.trim().split('\n').pop());
   } catch (e) {
     const failed = { status: 'failed', error: errorText(e) };
-    figures = Object.fromEntries(['infer', 'fgsm', 'pgd', 'adv_train', 'live'].map((k) => [k, failed]));
+    figures = Object.fromEntries(['infer', 'fgsm', 'pgd', 'apgd', 'adv_train', 'live'].map((k) => [k, failed]));
   }
   return { status: 'ok', ...out, engine: last.settings.engine, threads: last.settings.threads,
     train: { status: 'ok', images_per_sec: median(rates), repeats: rates, batch: TUTORIAL.batch,
@@ -262,17 +271,17 @@ async function torchStage(peer) {
       timed_batches: runs.reduce((s, x) => s + x.timed_batches, 0),
       optimizer: 'adam (torch.optim.Adam)', lr: TUTORIAL.lr, mean_loss: last.epochs[0].loss,
       mean_accuracy: last.epochs[0].accuracy },
-    infer: figures.infer, fgsm: figures.fgsm, pgd: figures.pgd, adv_train: figures.adv_train,
-    live: figures.live,
+    infer: figures.infer, fgsm: figures.fgsm, pgd: figures.pgd, apgd: figures.apgd,
+    adv_train: figures.adv_train, live: figures.live,
     wall_seconds: (performance.now() - t0) / 1000 };
 }
 
 // ------------------------------------------------------------- summary
 
-// An engine's figure: images/s, or for live the median ms.
+// An engine's figure: images/s (Square: queries/s), or for live the median ms.
 const valueOf = (stage, fig) => {
   const f = stage?.[fig.key];
-  return (fig.latency ? f?.median_ms : f?.images_per_sec) ?? null;
+  return (fig.latency ? f?.median_ms : f?.[fig.rate ?? 'images_per_sec']) ?? null;
 };
 
 // How many times faster advlab is than `other` on this figure (for live: lower ms is faster).
@@ -293,7 +302,7 @@ function summarise(doc) {
       const perSecond = value == null ? null : fig.latency ? 1000 / value : value;
       const gflops = perSecond == null ? null : perSecond * model[fig.flops] / 1e9;
       figures[fig.key] = {
-        value, unit: fig.latency ? 'ms' : 'images/s',
+        value, unit: fig.latency ? 'ms' : fig.rate === 'queries_per_sec' ? 'queries/s' : 'images/s',
         error: stage?.[fig.key]?.status === 'failed' ? stage[fig.key].error : null,
         gflops, fraction_of_peak: gflops != null && peak ? gflops / peak : null,
         advlab_wasm_speedup: speedup(valueOf(wasm, fig), value, fig),
@@ -334,7 +343,46 @@ function summarise(doc) {
     target_bytes: MEMORY_TARGET_BYTES,
     met: mem.worker_peak_bytes != null ? mem.worker_peak_bytes < MEMORY_TARGET_BYTES : null,
   } : null;
-  return { rows, peaks_gflops: peaks, ceilings_at_peak: ceilings, targets, memory };
+  return { rows, peaks_gflops: peaks, ceilings_at_peak: ceilings, targets, memory,
+    autoattack: autoattackSummary(doc) };
+}
+
+// What two AutoAttack reports must share: everything but the seconds (the pool's merged report
+// may list the warnings in another order).
+function reportKey(r) {
+  const members = r.members.map(({ name, accuracy, broke, gradient_calls: calls }) =>
+    ({ name, accuracy, broke, gradient_calls: calls }));
+  return JSON.stringify({ n: r.n, clean_accuracy: r.clean_accuracy,
+    robust_accuracy: r.robust_accuracy, members, warnings: r.warnings.map((w) => w.id).sort() });
+}
+
+// AutoAttack's wall time on one thread in each engine and on the page's pool, and whether every
+// engine's report is the same (the robust accuracy is the honest half of the figure).
+function autoattackSummary(doc) {
+  const measured = {
+    native: ['advlab native', doc.advlab.native?.evaluate],
+    wasm: ['advlab WASM in Node', doc.advlab.wasm?.evaluate],
+    chromium: ['advlab WASM, one Chromium worker', doc.advlab.chromium?.evaluate],
+    pool: ['the page\'s pool in Chromium (audit op)', doc.pool?.autoattack],
+  };
+  const runs = Object.entries(measured).filter(([, [, r]]) => r).map(([key, [engine, r]]) => ({
+    key, engine, status: r.status, error: r.error ?? null, workers: r.workers ?? null,
+    images: r.images ?? null, seconds: r.seconds ?? null,
+    images_per_sec: r.seconds ? r.images / r.seconds : null,
+    clean_accuracy: r.report?.clean_accuracy ?? null,
+    robust_accuracy: r.report?.robust_accuracy ?? null,
+    warnings: r.report?.warnings.map((w) => w.id) ?? null,
+  }));
+  const reports = Object.values(measured).map(([, r]) => r?.report).filter(Boolean);
+  const pool = runs.find((r) => r.key === 'pool');
+  const full = pool?.images === AUTOATTACK_TARGET.images && pool.seconds != null;
+  return {
+    model: ROBUST.file, ...EVALUATE, images: MODES[doc.mode].evaluateImages, runs,
+    same_report: reports.length ? new Set(reports.map(reportKey)).size === 1 : null,
+    target: { ...AUTOATTACK_TARGET, chromium_pool_seconds: pool?.seconds ?? null,
+      met: full ? pool.seconds < AUTOATTACK_TARGET.maxSeconds : null,
+      wasm_node_seconds: full ? runs.find((r) => r.key === 'wasm')?.seconds ?? null : null },
+  };
 }
 
 // --------------------------------------------------------------- table
@@ -376,11 +424,15 @@ function render(doc) {
   out.push(`attacks: FGSM eps ${ATTACKS.fgsm.eps} and PGD-40 (eps ${ATTACKS.pgd.eps}, eps_step ${ATTACKS.pgd.eps_step}, ` +
     `no random start) on ${MODES[doc.mode].attackImages} test images per call, labels = predictions; adversarial training ` +
     `FGSM eps ${ATTACKS.adv.attack.eps}, ratio ${ATTACKS.adv.ratio}, batch ${m.batch}`);
+  out.push(`evaluation: APGD-CE-100 (eps ${ATTACKS.apgd.eps}, first step ${ATTACKS.apgd.eps_step}) on ` +
+    `${MODES[doc.mode].attackImages} and Square L-inf (eps ${ATTACKS.square.eps}, ${ATTACKS.square.max_iter} queries) ` +
+    `on ${MODES[doc.mode].squareImages} test images per call, labels = predictions, against ${ROBUST.file}`);
   const load = (l) => l.map((v) => v.toFixed(2)).join(' ');
   out.push(`machine: ${doc.machine.cpu}, ${doc.machine.logical_cores} logical cores, Node ${doc.machine.node}; ` +
     `load average ${load(doc.machine.loadavg_at_start)} at start, ${load(doc.machine.loadavg_at_end)} at end`);
   out.push('');
-  out.push('images/s; live: median ms from a new 28x28 image to both models\' FGSM and PGD-10 results (lower is better)');
+  out.push('images/s; Square: queries/s (forward passes); live: median ms from a new 28x28 image to both models\' ' +
+    'FGSM and PGD-10 results (lower is better)');
   out.push(figureTable(s.rows, valueCell));
   for (const r of s.rows) {
     if (r.error) out.push(`  ${r.engine}: ${r.status}: ${r.error}`);
@@ -432,6 +484,8 @@ function render(doc) {
     ` = ${int(m.macs_per_image)} per image`);
   out.push(`  forward 2*MACs = ${int(m.forward_flops_per_image)}; training 6*MACs - 2*MACs(${m.layers[0].layer}) = ` +
     `${int(m.train_flops_per_image)}; attack step (forward + input gradient) 4*MACs = ${int(m.fgsm_flops_per_image)}`);
+  out.push(`  APGD-100 100 steps + 2 forward = ${int(m.apgd_flops_per_image)}; a Square query 1 forward = ` +
+    `${int(m.square_flops_per_query)}`);
   out.push(`  FGSM 1 step; PGD-40 40 steps = ${int(m.pgd_flops_per_image)}; adversarial training = training + 0.5 * FGSM = ` +
     `${int(m.adv_train_flops_per_image)}; live = 2 nets * (predict + FGSM + PGD-10 + predict 2) = ` +
     `${int(m.live_flops_per_update)} per update`);
@@ -460,6 +514,14 @@ function render(doc) {
   if (node?.max_rss_bytes) {
     out.push(`  Node (wasm.mjs, all stages): wasm heap ${mb(node.wasm_heap_bytes)}, process peak RSS ${mb(node.max_rss_bytes)}.`);
   }
+  const target = s.autoattack.target;
+  const seconds = (v) => (v == null ? '-' : `${v.toFixed(1)} s`);
+  out.push('');
+  out.push('issue 13\'s target (the page\'s "Is this defence real?", on its pool of workers in Chromium):');
+  out.push(table([[`AutoAttack, ${int(target.images)} images, ${ROBUST.file}`, `< ${target.maxSeconds} s`,
+    seconds(target.chromium_pool_seconds),
+    target.met == null ? `not measured (${int(s.autoattack.images)} images in ${doc.mode} mode)` : verdict(target.met),
+    seconds(target.wasm_node_seconds)]], ['figure', 'target', 'Chromium pool', 'verdict', 'in Node, 1 thread']));
   out.push('');
   out.push(`certification (issue 17), the tutorial net, IBP at eps ${CERTIFY.eps}; targets in a Chromium ` +
     'worker: the 10,000 test images verified in under 2 s, a card\'s live certificate in under 16 ms:');
@@ -481,6 +543,19 @@ function render(doc) {
     out.push(`  speed-up ${times(pool.speedup)} on ${pool.cores} cores`);
   } else if (pool) {
     out.push(`  the pool's curves: ${pool.status}${pool.error ? `: ${pool.error}` : ''}`);
+  }
+  const evaluation = s.autoattack;
+  out.push('');
+  out.push(`AutoAttack (${evaluation.suite}: APGD-CE, APGD-T, FAB-T, Square 5000) at eps ${evaluation.eps} on the first ` +
+    `${int(evaluation.images)} test images, ${evaluation.model}, wall time:`);
+  out.push(evaluation.runs.length ? table(evaluation.runs.map((r) => [r.engine, r.workers ?? '-',
+    r.status === 'ok' ? r.seconds.toFixed(2) : r.status.toUpperCase(), r.images_per_sec ? r.images_per_sec.toFixed(1) : '-',
+    pct(r.clean_accuracy), pct(r.robust_accuracy), r.warnings ? r.warnings.join(' ') || 'none' : '-']),
+  ['engine', 'workers', 'seconds', 'images/s', 'clean', 'robust', 'warnings']) : '  not measured');
+  for (const r of evaluation.runs) if (r.error) out.push(`  ${r.engine}: ${r.status}: ${r.error}`);
+  if (evaluation.same_report != null) {
+    out.push(`  the same report (accuracies, images broken, gradient calls, warnings) in every engine: ` +
+      `${evaluation.same_report ? 'yes' : 'NO'}`);
   }
   out.push('');
   out.push('the issue\'s peer figures, measured earlier on this machine (not re-measured; this run\'s are above):');
@@ -506,9 +581,16 @@ function smokeFailures(doc) {
         }
       }
       if (!scalar && !stage.peak) problems.push(`${name}: no peak${stage.peak_error ? `: ${stage.peak_error}` : ''}`);
+      if (!scalar && stage.evaluate?.status !== 'ok') {
+        problems.push(`${name}: no AutoAttack figure${stage.evaluate?.error ? `: ${stage.evaluate.error}` : ''}`);
+      }
     }
   }
   if (doc.pool && doc.pool.status !== 'ok') problems.push(`pool: ${doc.pool.status}: ${doc.pool.error}`);
+  if (doc.pool?.autoattack && doc.pool.autoattack.status !== 'ok') {
+    problems.push(`pool: AutoAttack: ${doc.pool.autoattack.status}: ${doc.pool.autoattack.error}`);
+  }
+  if (doc.summary.autoattack.same_report === false) problems.push('AutoAttack\'s reports differ between engines');
   return problems;
 }
 
@@ -540,7 +622,7 @@ async function main() {
   doc.machine.loadavg_at_end = os.loadavg();
   doc.summary = summarise(doc);
   doc.reference = { figures: REFERENCE, targets: TARGETS,
-    memory_target_bytes: MEMORY_TARGET_BYTES };
+    memory_target_bytes: MEMORY_TARGET_BYTES, autoattack_target: AUTOATTACK_TARGET };
   doc.wall_seconds = (performance.now() - t0) / 1000;
 
   const json = JSON.stringify(doc, null, 2);

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""The PyTorch peer of bench/run.mjs for inference, FGSM, PGD, adversarial
-training and the live latency, on torch_tutorial.py's model, one thread.
+"""The PyTorch peer of bench/run.mjs for inference, FGSM, PGD, APGD-CE,
+adversarial training and the live latency, on torch_tutorial.py's model, one
+thread.
 
-usage: python3 bench/torch_attacks.py --settings JSON [--data DIR]
+usage: python3 bench/torch_attacks.py --settings JSON [--weights FILE] [--data DIR]
 
 JSON (written by run.mjs from bench/figures.mjs, so that every engine uses the
 same settings): {"seconds", "repeats", "attack_images", "infer_batch", "batch",
-"pgd_images", "lr", "attacks": {"fgsm", "pgd", "adv", "live"}}. Prints one JSON
-object.
+"pgd_images", "lr", "attacks": {"fgsm", "pgd", "adv", "live", "apgd"?}}, apgd
+with its "images". Prints one JSON object.
+
+APGD-CE (apgd_ce below, the paper's Algorithm 1) attacks the --weights file's
+model, the shipped PGD-trained one, as advlab's APGD figure does: advlab's
+safetensors files hold PyTorch's names and layouts, read by tests/torch_interop.py.
 
 The attacks are ART's, written with torch.autograd.grad of the summed
 cross-entropy: labels = the model's predictions, taken from the forward pass
@@ -21,6 +26,7 @@ import argparse
 import json
 import math
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +34,9 @@ import torch
 import torch.nn.functional as F
 
 from torch_tutorial import DATA, Net, load_mnist
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from torch_interop import read_safetensors  # noqa: E402
 
 WARMUP_BATCHES = 20
 
@@ -52,6 +61,77 @@ def attack(model, x, cfg, y=None):
     for _ in range(cfg["max_iter"]):
         xa, y = sign_step(model, xa, y, cfg["eps_step"], lo, hi)
     return xa
+
+
+def checkpoints(iters):
+    """The paper's w_j = ceil(p_j * iters) for j >= 1: p_0 = 0, p_1 = 0.22,
+    p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06), while p_j <= 1."""
+    p = [0.0, 0.22]
+    while p[-1] + max(p[-1] - p[-2] - 0.03, 0.06) <= 1:
+        p.append(p[-1] + max(p[-1] - p[-2] - 0.03, 0.06))
+    return [math.ceil(q * iters) for q in p[1:]]
+
+
+def ce_and_grad(model, x, y, grad=True):
+    """Each image's cross-entropy at x and, when grad, its input gradient."""
+    x = x.detach().requires_grad_(grad)
+    loss = F.cross_entropy(model(x), y, reduction="none")
+    g = torch.autograd.grad(loss.sum(), x)[0] if grad else None
+    return loss.detach(), g
+
+
+def apgd_ce(model, x, eps, eta0, iters, alpha=0.75, rho=0.75):
+    """APGD-CE, L-inf: Croce & Hein 2020, Algorithm 1, each image on its own.
+    x(0) uniform in the eps-ball (as advlab's, ART's random_sphere), clipped to
+    [0,1]; x(1) = P(x(0) + eta sign(grad f(x(0)))); then z = P(x(k) + eta
+    sign(grad f(x(k)))), x(k+1) = P(x(k) + alpha (z - x(k)) + (1 - alpha)
+    (x(k) - x(k-1))). At each checkpoint w_j an image halves eta and goes back
+    to its best point x_max when f rose from one iterate to the next in fewer
+    than rho of the steps since w_{j-1} (condition 1), or when neither eta nor
+    f_max changed since then (condition 2). f is the cross-entropy of the
+    model's own predictions. iters gradients, iters + 1 forward passes and one
+    for the labels: advlab's count. Returns x_max."""
+    shape = (len(x), 1, 1, 1)
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    lo, hi = (x - eps).clamp(0, 1), (x + eps).clamp(0, 1)
+
+    def proj(p):
+        return torch.min(torch.max(p, lo), hi)
+
+    def pick(mask, a, b):
+        return torch.where(mask.view(shape), a, b)
+
+    eta = torch.full(shape, eta0)
+    prev = proj(x + eps * (2 * torch.rand_like(x) - 1))
+    f_prev, g_prev = ce_and_grad(model, prev, y)
+    xk = proj(prev + eta * g_prev.sign())
+    fk, gk = ce_and_grad(model, xk, y, iters > 1)
+    better = fk > f_prev
+    f_max, x_max = torch.max(fk, f_prev), pick(better, xk, prev)
+    g_max = pick(better, gk, g_prev) if gk is not None else None
+    rises = better.float()
+    w, last_w = checkpoints(iters), 0
+    eta_last, f_max_last = eta.clone(), f_max.clone()
+    for k in range(1, iters):
+        z = proj(xk + eta * gk.sign())
+        nxt = proj(xk + alpha * (z - xk) + (1 - alpha) * (xk - prev))
+        f_new, g_new = ce_and_grad(model, nxt, y, k < iters - 1)
+        rose = (f_new > fk).float()
+        better = f_new > f_max
+        f_max, x_max = torch.where(better, f_new, f_max), pick(better, nxt, x_max)
+        if g_new is not None:
+            g_max = pick(better, g_new, g_max)
+        prev, xk, fk, gk = xk, nxt, f_new, g_new
+        if k in w:
+            halve = (rises < rho * (k - last_w)) | ((eta == eta_last).view(-1) & (f_max == f_max_last))
+            eta = torch.where(halve.view(shape), eta / 2, eta)
+            xk, fk = pick(halve, x_max, xk), torch.where(halve, f_max, fk)
+            if gk is not None:
+                gk = pick(halve, g_max, gk)
+            eta_last, f_max_last, last_w, rises = eta.clone(), f_max.clone(), k, torch.zeros_like(rises)
+        rises += rose
+    return x_max
 
 
 def timed(seconds, repeats, step):
@@ -133,6 +213,7 @@ def live(models, images, s):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--settings", required=True, help="JSON, see above")
+    ap.add_argument("--weights", type=Path, help="safetensors of the model APGD-CE attacks")
     ap.add_argument("--data", type=Path, default=DATA)
     o = ap.parse_args()
     s = json.loads(o.settings)
@@ -164,6 +245,21 @@ def main():
                               ("pgd", pgd, dict(images=len(x_pgd), **atk["pgd"], labels="predictions"))):
         step()
         out[name] = dict(status="ok", **timed(sec, rep, step), **extra)
+    if "apgd" in atk and o.weights:
+        cfg = atk["apgd"]
+        robust = Net()
+        robust.load_state_dict(read_safetensors(o.weights)[1], strict=True)
+        x_apgd = x_test[:cfg["images"]]
+        torch.manual_seed(1)
+
+        def apgd():
+            apgd_ce(robust, x_apgd, cfg["eps"], cfg["eps_step"], cfg["max_iter"])
+            return len(x_apgd)
+
+        apgd()
+        out["apgd"] = dict(status="ok", **timed(sec, rep, apgd), images=len(x_apgd), eps=cfg["eps"],
+                           eps_step=cfg["eps_step"], max_iter=cfg["max_iter"], loss="cross_entropy",
+                           labels="predictions", model=o.weights.name)
     adv_step = adversarial_training(model, opt, x_train, y_train, s)
     adv_step()
     out["adv_train"] = dict(status="ok", **timed(sec, rep, adv_step), batch=s["batch"], ratio=atk["adv"]["ratio"],

@@ -1,7 +1,8 @@
 // The WASM half of the benchmark in Node, run by run.mjs in its own process:
 // advlab's real module through web/advlab.js, measured by figures.mjs (the
 // same code the Chromium worker runs), plus the SIMD128 peak kernel of
-// bench/peak.c from its own tiny module (bench/gen/advlab_peak.{mjs,wasm}).
+// bench/peak.c from its own tiny module (bench/gen/advlab_peak.{mjs,wasm}), and the wall time
+// of AutoAttack on the first test images (figures.mjs's measureEvaluate).
 // --variant scalar measures the fallback module built without SIMD
 // (web/gen/advlab_core_scalar.wasm), training and FGSM only, with no peak.
 //   node wasm.mjs [--quick|--smoke] [--variant simd|scalar]
@@ -9,8 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { measureWasm, WASM_FIGURES } from './figures.mjs';
-import { benchDir, emit, errorText, readMnist, stageOptions, TUTORIAL } from './lib.mjs';
+import { measureEvaluate, measureWasm, MODES, ROBUST, WASM_FIGURES } from './figures.mjs';
+import { benchDir, emit, errorText, readMnist, repoRoot, stageOptions, TUTORIAL } from './lib.mjs';
 import { createLab } from '../web/advlab.js';
 
 async function loadPeak() {
@@ -24,11 +25,11 @@ async function loadPeak() {
   return createPeak({ wasmBinary: readFileSync(wasm) });
 }
 
-// The first 256 test images as floats in [0,1].
-function testImages() {
-  const { pixels, size } = readMnist('test');
-  const n = TUTORIAL.inferBatch * size;
-  return Float32Array.from(pixels.subarray(0, n), (v) => v / 255);
+// The first n test images as floats in [0,1], and their labels.
+function testImages(n) {
+  const { pixels, classes, size } = readMnist('test');
+  return { x: Float32Array.from(pixels.subarray(0, n * size), (v) => v / 255),
+    labels: Int32Array.from(classes.subarray(0, n)) };
 }
 
 async function main() {
@@ -39,13 +40,19 @@ async function main() {
   const data = readMnist('train');
   const train = lab.loadDataset(data.images, data.labels, data.name);
   const scalar = variant === 'scalar';
+  const robustWeights = readFileSync(join(repoRoot, 'data', 'weights', ROBUST.file));
   const out = {
     engine: `advlab ${lab.version} WASM (${scalar ? 'scalar, no SIMD' : 'simd128'}) in Node ` +
       `${process.versions.node}`, threads: 1,
-    ...(await measureWasm({ lab, train, images: testImages(), mode,
-      loadPeak: scalar ? null : loadPeak, figures: scalar ? ['train', 'fgsm'] : WASM_FIGURES })),
+    ...(await measureWasm({ lab, train, images: testImages(TUTORIAL.inferBatch).x, mode,
+      robustWeights, loadPeak: scalar ? null : loadPeak,
+      figures: scalar ? ['train', 'fgsm'] : WASM_FIGURES })),
   };
   train.free();
+  if (!scalar && !out.error) {
+    out.evaluate = measureEvaluate({ lab, robustWeights,
+      ...testImages(MODES[mode].evaluateImages) });
+  }
   // The process's peak: the MNIST bytes read by Node, wasm memory and V8's heap.
   const usage = process.memoryUsage();
   out.memory = { ...out.memory, max_rss_bytes: process.resourceUsage().maxRSS * 1024,

@@ -1,16 +1,21 @@
 // The bench's module Web Worker: advlab's WASM build through web/advlab.js, as
 // the lab's page runs it. MNIST arrives as the .gz copies, inflated by
 // DecompressionStream, as in the page. One op per worker:
-//   {op: 'figures', args: {mode}}  every WASM figure of figures.mjs, and the SIMD128 peak
+//   {op: 'figures', args: {mode}}  every WASM figure of figures.mjs, the SIMD128 peak, then
+//                                  AutoAttack on the first test images in this one worker
 //   {op: 'memory', args: {mode}}   full-MNIST training, as the page's training worker does
 // Replies {ok: true, result} or {ok: false, error}; progress as {progress}.
-import { MODES, measureWasm, TUTORIAL, trainForMemory } from '../figures.mjs';
+import { MODES, measureEvaluate, measureWasm, ROBUST, TUTORIAL, trainForMemory } from '../figures.mjs';
 import { createLab } from '../../web/advlab.js';
 
-async function fetchIdx(name) {
-  const url = `../../data/mnist/${name}.gz`;
+async function fetchOk(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
+async function fetchIdx(name) {
+  const response = await fetchOk(`../../data/mnist/${name}.gz`);
   const inflated = response.body.pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
@@ -32,12 +37,18 @@ const ops = {
     const lab = await createLab();
     const train = await mnist(lab, 'train');
     const test = await mnist(lab, 't10k');
+    const robustWeights = new Uint8Array(
+      await (await fetchOk(`../../data/weights/${ROBUST.file}`)).arrayBuffer());
     // Copied out at once: a view onto wasm memory detaches when memory grows.
-    const n = TUTORIAL.inferBatch * test.height * test.width;
-    const images = Float32Array.from(test.pixels.subarray(0, n), (v) => v / 255);
+    const d = test.height * test.width;
+    const first = (n) => ({ x: Float32Array.from(test.pixels.subarray(0, n * d), (v) => v / 255),
+      labels: Int32Array.from(test.labels.subarray(0, n)) });
+    const images = first(TUTORIAL.inferBatch).x;
+    const evaluated = first(MODES[mode].evaluateImages);
     test.free();
-    const result = await measureWasm({ lab, train, images, loadPeak, mode });
+    const result = await measureWasm({ lab, train, images, loadPeak, mode, robustWeights });
     train.free();
+    if (!result.error) result.evaluate = measureEvaluate({ lab, robustWeights, ...evaluated });
     return { engine: `advlab ${lab.version} WASM (simd128) in a Chromium module Web Worker`, threads: 1,
       user_agent: navigator.userAgent, ...result };
   },
