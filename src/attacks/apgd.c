@@ -6,7 +6,7 @@
  * momentum: x' = P(x + 0.75 (P(x + eta dir) - x) + 0.25 (x - x_prev)). At
  * the checkpoints w_j (p_0 = 0, p_1 = 0.22, p_{j+1} = p_j + max(p_j -
  * p_{j-1} - 0.03, 0.06), w_j = ceil(p_j max_iter)), eta halves for an image
- * whose loss rose in fewer than 75% of the steps since w_{j-1}, or whose
+ * whose best loss rose in fewer than 75% of the steps since w_{j-1}, or whose
  * eta and best loss have not changed since then; that image restarts from
  * its best point. f is maximised:
  *   cross_entropy              CE(z, y); targeted: -CE(z, target)
