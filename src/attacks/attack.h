@@ -49,7 +49,7 @@ struct advlab_attack {
     /* black-box attacks (blackbox.h): per-image state, allocated at create */
     advlab__bb_image *img; /* (max_batch) */
     uint8_t *satisfied;    /* boundary: (max_batch, sample_size) candidates' outcomes */
-    uint64_t run_key;      /* drawn from rng once per advlab_attack_run */
+    uint64_t run_key;      /* drawn from rng once per advlab_attack_run (and by jsma) */
     int chunk_start;       /* the index, in the run, of the chunk's first image */
     /* end black-box attacks */
     /* AutoAttack's members (APGD, APGD-T, FAB; issue 13) */
