@@ -107,6 +107,11 @@ test('wasm attacks match native attacks bit for bit', async () => {
     [{ name: 'hopskipjump', norm: 'inf', max_queries: 300 },
       ['--attack', 'hopskipjump', '--norm', 'inf', '--max-queries', '300']],
     [{ name: 'boundary', max_queries: 300 }, ['--attack', 'boundary', '--max-queries', '300']],
+    // L-BFGS and JSMA (issue 13): JSMA's random targets come from the seed, per image.
+    [{ name: 'lbfgs', max_iter: 15, binary_search_steps: 3 },
+      ['--attack', 'lbfgs', '--max-iter', '15', '--binary-search-steps', '3']],
+    [{ name: 'jsma', gamma: 0.1, seed: 4 },
+      ['--attack', 'jsma', '--gamma', '0.1', '--seed', '4']],
   ];
   const BLACKBOX = ['square', 'hopskipjump', 'boundary'];
   const dir = mkdtempSync(join(tmpdir(), 'advlab-parity-'));
