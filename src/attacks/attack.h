@@ -37,7 +37,8 @@ struct advlab_attack {
     float *probs;        /* (max_batch, classes) softmax of the last forward */
     float *dlogits;      /* (max_batch, classes) */
     float *class_grads;  /* DeepFool: (max_batch * classes, in_size) per-class gradients;
-                            C&W: (2 * max_batch, in_size) Adam's second moment, current points */
+                            C&W: (2 * max_batch, in_size) Adam's second moment, current points;
+                            L-BFGS: its state rows (lbfgs.c); JSMA: targets, pixels changed */
     int32_t *labels;     /* (max_batch) the defended model's answers when run has no labels */
     int labels_pending;  /* labels = argmax of the next forward, which is at the clean x */
     union {              /* (max_batch) scratch, named by the method using it: */
