@@ -268,7 +268,16 @@ advlab_status advlab_net_from_weights(const char *name, const uint8_t *bytes, si
  *                 the label changes.
  *   "fab"         FAB-T (norm inf): minimal-norm steps to the linearised
  *                 boundary of each runner-up class; keeps the smallest
- *                 adversarial found within eps, else returns x. */
+ *                 adversarial found within eps, else returns x.
+ * L-BFGS and JSMA (issue 13; docs/ATTACKS.md):
+ *   "lbfgs"       Szegedy et al. 2013: per image, a projected L-BFGS of our
+ *                 own minimises c*||r||_2^2 + CE(x+r, target) on the box
+ *                 [0,1]; a search on c keeps the smallest-L2 success.
+ *                 Untargeted, the loss is -log(1 - p_y).
+ *   "jsma"        SaliencyMapMethod (ART, Papernot et al. 2016): raises the
+ *                 two pixels with the largest target-logit gradient by theta
+ *                 per step, at most gamma of the pixels in all; without
+ *                 targets, each image's target is drawn from the seed. */
 
 typedef enum {
     ADVLAB_ATTACK_FGSM = 0,
@@ -286,6 +295,9 @@ typedef enum {
     ADVLAB_ATTACK_APGD = 9,
     ADVLAB_ATTACK_APGD_T = 10,
     ADVLAB_ATTACK_FAB = 11,
+    /* L-BFGS and JSMA (issue 13) */
+    ADVLAB_ATTACK_LBFGS = 12,
+    ADVLAB_ATTACK_JSMA = 13,
 } advlab_attack_kind;
 
 typedef struct {
@@ -320,6 +332,11 @@ typedef struct {
     /* AutoAttack's white-box members (issue 13) */
     int loss_type;        /* apgd: 0 cross_entropy, 1 difference_logits_ratio (ART's names) */
     int n_target_classes; /* apgd-t, fab: runner-up classes tried as targets, 9 */
+    /* L-BFGS and JSMA (issue 13); lbfgs also reads max_iter (iterations per
+     * c) and binary_search_steps (steps of the search on c, 10) */
+    float c_init; /* lbfgs: the first trade-off constant c on ||r||_2^2, 0.1 */
+    float theta;  /* jsma: the step added to a chosen pixel, in (0, 1], 0.1 */
+    float gamma;  /* jsma: the largest share of pixels changed, in (0, 1], 1 */
 } advlab_attack_config;
 
 /* ART's defaults for the named attack (names above). Unknown names fail

@@ -624,8 +624,8 @@ static void test_bad_parameters(const fixture *f)
     cfg = config("bim", "");
     cfg.num_random_init = 1;
     CHECK_FAILS(advlab_attack_create(f->net, &cfg, &a), ADVLAB_E_ARG, "bim never starts at random");
-    cfg.kind = (advlab_attack_kind)12;
-    CHECK_FAILS(advlab_attack_create(f->net, &cfg, &a), ADVLAB_E_ARG, "attack kind 12 is unknown");
+    cfg.kind = (advlab_attack_kind)14; /* one past the last kind, jsma */
+    CHECK_FAILS(advlab_attack_create(f->net, &cfg, &a), ADVLAB_E_ARG, "attack kind 14 is unknown");
     CHECK(a == NULL, "a failed create wrote its out-param");
     CHECK_FAILS(advlab_attack_set_grad_mode(NULL, ADVLAB_GRAD_EXACT), ADVLAB_E_ARG, "attack: NULL");
 

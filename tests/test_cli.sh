@@ -227,6 +227,26 @@ grep -q 'adaptive attack (BPDA)' "$work/out" || fail "attack --defence lacks the
 checks=$((checks + 1))
 head -c 8 "$work/grid.png" | od -An -c | grep -q 'P   N   G' || fail "attack --out grid.png is not a PNG"
 expect_ok "$advlab" attack --model "$m" --attack deepfool --max-iter 20 --limit 10 --data "$data"
+# ---- L-BFGS and JSMA (issue 13): their settings, and L-BFGS's norms on the usual path
+expect_error 1 'attack lbfgs: c_init 0 must be finite and > 0' -- "$advlab" attack --model "$m" \
+    --attack lbfgs --c-init 0 --limit 5 --data "$data"
+expect_error 1 'attack jsma: theta 1.5 is out of range (0, 1]' -- "$advlab" attack --model "$m" \
+    --attack jsma --theta 1.5 --limit 5 --data "$data"
+expect_error 1 'attack jsma: gamma 0 is out of range (0, 1]' -- "$advlab" attack --model "$m" \
+    --attack jsma --gamma 0 --limit 5 --data "$data"
+expect_error 2 'attack jsma: key "c_init" does not apply' -- "$advlab" attack --model "$m" \
+    --attack jsma --c-init 1 --limit 5 --data "$data"
+expect_ok "$advlab" attack --model "$m" --attack lbfgs --target next --max-iter 20 \
+    --binary-search-steps 3 --limit 4 --data "$data" --json
+checks=$((checks + 1))
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); a=r['results'][0]; \
+assert r['attack'].endswith('targeted') and a['success_rate'] > 0 and a['mean_l2'] > 0, r" "$work/out" ||
+    fail "attack lbfgs --target next reached no target or reported no L2: $(cat "$work/out")"
+expect_ok "$advlab" attack --model "$m" --attack jsma --gamma 0.2 --limit 4 --data "$data" --json
+checks=$((checks + 1))
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); a=r['results'][0]; \
+assert 'random targets' in r['attack'] and 0 < a['mean_l0'] <= int(0.2 * 784), r" "$work/out" ||
+    fail "attack jsma --gamma 0.2 changed no pixel or more than its budget: $(cat "$work/out")"
 # ---- black-box attacks: budgets, queries per image, no gradients
 expect_error 1 'max_queries 0 must be >= 1' -- "$advlab" attack --model "$m" --method hopskipjump \
     --max-queries 0 --limit 5 --data "$data"

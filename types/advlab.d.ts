@@ -935,7 +935,7 @@ export type CertifiedTraining = {
 export type ConfigKeys = {
     [key: string]: number | boolean | string | bigint | undefined;
 };
-export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw" | "square" | "hopskipjump" | "boundary" | "apgd" | "apgd-t" | "fab";
+export type AttackName = "fgsm" | "bim" | "pgd" | "deepfool" | "newtonfool" | "cw" | "square" | "hopskipjump" | "boundary" | "apgd" | "apgd-t" | "fab" | "lbfgs" | "jsma";
 /**
  * {name, ...keys of advlab_attack_config}
  */

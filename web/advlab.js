@@ -75,9 +75,10 @@
 //   lab.countCorrect(net, x, labels)            // how many of x the net classifies right
 //   lab.perturbationNorms(x, xAdv)              // {l0, l2, linf} of one image's xAdv - x
 //
-// The attacks: fgsm, bim, pgd, deepfool, newtonfool, cw, and the black-box square, hopskipjump
-// and boundary, which take no gradient and count their queries per image
-// (attack.runQueries(x) -> {xAdv, queries}; attack.counts() -> {forwardImages, backwardImages}).
+// The attacks: fgsm, bim, pgd, deepfool, newtonfool, cw, lbfgs, jsma, apgd, apgd-t, fab, and
+// the black-box square, hopskipjump and boundary, which take no gradient and count their queries
+// per image (attack.runQueries(x) -> {xAdv, queries}; attack.counts() -> {forwardImages,
+// backwardImages}).
 // Pre-processors:
 // squeeze, median, jpeg, noise. Post-processors: reverse_sigmoid,
 // high_confidence, rounded, class_labels. include/advlab.h lists every key.
@@ -2096,7 +2097,7 @@ export class Net extends Owned {
 
 /**
  * @typedef {'fgsm'|'bim'|'pgd'|'deepfool'|'newtonfool'|'cw'|'square'|'hopskipjump'|'boundary'|
- *   'apgd'|'apgd-t'|'fab'} AttackName
+ *   'apgd'|'apgd-t'|'fab'|'lbfgs'|'jsma'} AttackName
  */
 
 /**

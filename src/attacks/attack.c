@@ -23,14 +23,17 @@ static const char *const kind_names[] = {"fgsm", "bim", "pgd", "deepfool", "newt
                                          /* black-box attacks */
                                          "square", "hopskipjump", "boundary",
                                          /* AutoAttack's white-box members (issue 13) */
-                                         "apgd", "apgd-t", "fab", NULL};
+                                         "apgd", "apgd-t", "fab",
+                                         /* L-BFGS and JSMA (issue 13) */
+                                         "lbfgs", "jsma", NULL};
 
 #define KIND(k) (1u << ADVLAB_ATTACK_##k)
 /* AutoAttack's white-box members (issue 13) */
 #define AUTOATTACK_KINDS (KIND(APGD) | KIND(APGD_T) | KIND(FAB))
 #define GRADIENT_KINDS (KIND(FGSM) | KIND(BIM) | KIND(PGD) | AUTOATTACK_KINDS)
-#define ITERATIVE_KINDS \
-    (KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW) | AUTOATTACK_KINDS)
+#define ITERATIVE_KINDS                                                                        \
+    (KIND(BIM) | KIND(PGD) | KIND(DEEPFOOL) | KIND(NEWTONFOOL) | KIND(CW) | AUTOATTACK_KINDS | \
+     KIND(LBFGS))
 /* black-box attacks */
 #define BLACKBOX_KINDS (KIND(SQUARE) | KIND(HOPSKIPJUMP) | KIND(BOUNDARY))
 #define DECISION_KINDS (KIND(HOPSKIPJUMP) | KIND(BOUNDARY))
@@ -57,8 +60,9 @@ static const advlab__cfg_field fields[] = {
      ITERATIVE_KINDS | BLACKBOX_KINDS, NULL,
      "iterations (square: queries per restart; hopskipjump 50, boundary 5000 by default)"},
     {"targeted", ADVLAB__CFG_FLAG, offsetof(advlab_attack_config, targeted), 0, 0, 1, 0,
-     KIND(FGSM) | KIND(BIM) | KIND(PGD) | KIND(APGD) | KIND(CW) | DECISION_KINDS, NULL,
-     "1: labels are the targets to reach"},
+     KIND(FGSM) | KIND(BIM) | KIND(PGD) | KIND(APGD) | KIND(CW) | DECISION_KINDS | KIND(LBFGS) |
+         KIND(JSMA),
+     NULL, "1: labels are the targets to reach (jsma: else drawn from the seed)"},
     {"num_random_init", ADVLAB__CFG_INT, offsetof(advlab_attack_config, num_random_init), 0, 0,
      INT_MAX, 0, KIND(FGSM) | KIND(PGD) | AUTOATTACK_KINDS, NULL,
      "restarts from a random point in the ball (apgd: at least 1; fab: after one from x)"},
@@ -75,7 +79,7 @@ static const advlab__cfg_field fields[] = {
     {"initial_const", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, initial_const), 0.01, 0,
      INFINITY, ADVLAB__CFG_MIN_OPEN, KIND(CW), NULL, "first trade-off constant c"},
     {"binary_search_steps", ADVLAB__CFG_INT, offsetof(advlab_attack_config, binary_search_steps),
-     10, 1, INT_MAX, 0, KIND(CW), NULL, "steps of the binary search on c"},
+     10, 1, INT_MAX, 0, KIND(CW) | KIND(LBFGS), NULL, "steps of the binary search on c"},
     /* black-box attacks */
     {"p_init", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, p_init), 0.8, 0, 1,
      ADVLAB__CFG_MIN_OPEN | ADVLAB__CFG_MAX_OPEN, KIND(SQUARE), NULL,
@@ -111,6 +115,13 @@ static const advlab__cfg_field fields[] = {
     {"n_target_classes", ADVLAB__CFG_INT, offsetof(advlab_attack_config, n_target_classes), 9, 1,
      INT_MAX, 0, KIND(APGD_T) | KIND(FAB), NULL,
      "runner-up classes tried as targets (below the net's classes)"},
+    /* L-BFGS and JSMA (issue 13) */
+    {"c_init", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, c_init), 0.1, 0, INFINITY,
+     ADVLAB__CFG_MIN_OPEN, KIND(LBFGS), NULL, "first trade-off constant c on ||r||^2"},
+    {"theta", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, theta), 0.1, 0, 1,
+     ADVLAB__CFG_MIN_OPEN, KIND(JSMA), NULL, "the rise of a chosen pixel per step"},
+    {"gamma", ADVLAB__CFG_FLOAT, offsetof(advlab_attack_config, gamma), 1, 0, 1,
+     ADVLAB__CFG_MIN_OPEN, KIND(JSMA), NULL, "the largest share of pixels changed"},
 };
 
 /* black-box attacks */
@@ -261,7 +272,11 @@ advlab_status advlab_attack_create(advlab_net *net, const advlab_attack_config *
      * current points, one row each per image. */
     uint64_t class_grads = cfg->kind == ADVLAB_ATTACK_DEEPFOOL ? B * classes * in
                            : cfg->kind == ADVLAB_ATTACK_CW     ? 2 * B * in
-                                                               : 0;
+                           /* L-BFGS: each image's point, gradient, direction and history;
+                              JSMA: each image's target and changed pixels */
+                           : cfg->kind == ADVLAB_ATTACK_LBFGS ? advlab__lbfgs_floats(B, in)
+                           : cfg->kind == ADVLAB_ATTACK_JSMA  ? 2 * B
+                                                              : 0;
     int autoattack = cfg->kind == ADVLAB_ATTACK_APGD || cfg->kind == ADVLAB_ATTACK_APGD_T ||
                      cfg->kind == ADVLAB_ATTACK_FAB;
     uint64_t extra = autoattack ? advlab__robust_floats(B, in, classes) : 0;
@@ -385,6 +400,9 @@ static advlab_status run_method(advlab_attack *a, const float *x, const int32_t 
     case ADVLAB_ATTACK_APGD:
     case ADVLAB_ATTACK_APGD_T: return advlab__attack_apgd(a, x, y, n, x_adv);
     case ADVLAB_ATTACK_FAB: return advlab__attack_fab(a, x, y, n, x_adv);
+    /* L-BFGS and JSMA (issue 13) */
+    case ADVLAB_ATTACK_LBFGS: return advlab__attack_lbfgs(a, x, y, n, x_adv);
+    case ADVLAB_ATTACK_JSMA: return advlab__attack_jsma(a, x, y, n, x_adv);
     }
     return advlab__fail(ADVLAB_E_ARG, "attack kind %d is unknown", (int)a->cfg.kind);
 }
@@ -406,7 +424,7 @@ static advlab_status run_chunks(advlab_attack *a, const float *x, const int32_t 
     TRY(check_run(a, x, y, n, x_adv));
     /* One key per run, from the attack's stream: image i of the run draws
      * from stream i under it, whatever chunk it falls in. */
-    if (is_blackbox(&a->cfg))
+    if (is_blackbox(&a->cfg) || a->cfg.kind == ADVLAB_ATTACK_JSMA) /* JSMA: random targets */
         a->run_key = (uint64_t)advlab__rng_u32(&a->rng) << 32 | advlab__rng_u32(&a->rng);
     uint64_t forward0 = a->net->forward_images, backward0 = a->net->backward_images;
     advlab_status st = ADVLAB_OK;

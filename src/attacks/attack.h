@@ -37,7 +37,8 @@ struct advlab_attack {
     float *probs;        /* (max_batch, classes) softmax of the last forward */
     float *dlogits;      /* (max_batch, classes) */
     float *class_grads;  /* DeepFool: (max_batch * classes, in_size) per-class gradients;
-                            C&W: (2 * max_batch, in_size) Adam's second moment, current points */
+                            C&W: (2 * max_batch, in_size) Adam's second moment, current points;
+                            L-BFGS: its state rows (lbfgs.c); JSMA: targets, pixels changed */
     int32_t *labels;     /* (max_batch) the defended model's answers when run has no labels */
     int labels_pending;  /* labels = argmax of the next forward, which is at the clean x */
     union {              /* (max_batch) scratch, named by the method using it: */
@@ -49,7 +50,7 @@ struct advlab_attack {
     /* black-box attacks (blackbox.h): per-image state, allocated at create */
     advlab__bb_image *img; /* (max_batch) */
     uint8_t *satisfied;    /* boundary: (max_batch, sample_size) candidates' outcomes */
-    uint64_t run_key;      /* drawn from rng once per advlab_attack_run */
+    uint64_t run_key;      /* drawn from rng once per advlab_attack_run (and by jsma) */
     int chunk_start;       /* the index, in the run, of the chunk's first image */
     /* end black-box attacks */
     /* AutoAttack's members (APGD, APGD-T, FAB; issue 13) */

@@ -36,5 +36,12 @@ advlab_status advlab__attack_fab(advlab_attack *a, const float *x, const int32_t
  * the targeted DLR towards t (apgd.c documents each). t is read by 2 only. */
 void advlab__apgd_objective(int loss, const float *z, const int32_t *y, const int32_t *t, int n,
                             int classes, int targeted, float *f, float *dlogits);
+/* L-BFGS and JSMA (issue 13): lbfgs.c, jsma.c. */
+advlab_status advlab__attack_lbfgs(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                   float *x_adv);
+advlab_status advlab__attack_jsma(advlab_attack *a, const float *x, const int32_t *y, int n,
+                                  float *x_adv);
+/* The floats of a->class_grads L-BFGS needs for a net of this batch and input size. */
+uint64_t advlab__lbfgs_floats(uint64_t max_batch, uint64_t in_size);
 
 #endif

@@ -66,6 +66,16 @@ static void describe(const advlab_attack_config *c, char *out, size_t size)
         snprintf(out, size, "%s eps %g max_iter %d norm %s targets %d random_init %d", name,
                  (double)c->eps, c->max_iter, norm, c->n_target_classes, c->num_random_init);
         break;
+    /* L-BFGS and JSMA (issue 13) */
+    case ADVLAB_ATTACK_LBFGS:
+        snprintf(out, size, "%s c_init %g max_iter %d binary_search_steps %d%s", name,
+                 (double)c->c_init, c->max_iter, c->binary_search_steps,
+                 c->targeted ? " targeted" : "");
+        break;
+    case ADVLAB_ATTACK_JSMA:
+        snprintf(out, size, "%s theta %g gamma %g%s", name, (double)c->theta, (double)c->gamma,
+                 c->targeted ? " targeted" : " random targets");
+        break;
     }
 }
 

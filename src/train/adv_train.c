@@ -279,6 +279,13 @@ static int describe_attack(const advlab_attack_config *a, char *text, size_t len
                         name, (double)a->norm, (double)a->eps, (double)a->eps_step, a->max_iter,
                         a->num_random_init, a->loss_type, a->n_target_classes,
                         (unsigned long long)a->seed);
+    /* L-BFGS and JSMA (issue 13) */
+    case ADVLAB_ATTACK_LBFGS:
+        return snprintf(text, len, "lbfgs c_init=%g max_iter=%d binary_search_steps=%d",
+                        (double)a->c_init, a->max_iter, a->binary_search_steps);
+    case ADVLAB_ATTACK_JSMA:
+        return snprintf(text, len, "jsma theta=%g gamma=%g seed=%llu", (double)a->theta,
+                        (double)a->gamma, (unsigned long long)a->seed);
     }
     return snprintf(text, len, "%s", name);
 }

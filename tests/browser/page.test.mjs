@@ -110,8 +110,9 @@ test('FGSM at eps 0.3 flips the standard model and changes the bars', async () =
 test('every attack, mode and defence answers', async () => {
   await setRange('#eps', 0.2);
   const combos = [
-    ...['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw', 'apgd', 'apgd-t', 'fab']
-      .map((attack) => ({ attack })),
+    ...['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw', 'lbfgs', 'jsma', 'apgd', 'apgd-t',
+      'fab'].map((attack) => ({ attack })),
+    { attack: 'jsma', target: '3' },
     { attack: 'apgd', target: '3' },
     ...['square', 'hopskipjump', 'boundary'].map((attack) => ({ attack, queries: true })),
     { attack: 'square', pre: 'squeeze', gradient: 'bpda', queries: true },

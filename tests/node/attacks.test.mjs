@@ -142,7 +142,7 @@ describe('every attack', () => {
     });
   }
 
-  for (const name of ['deepfool', 'newtonfool', 'cw']) {
+  for (const name of ['deepfool', 'newtonfool', 'cw', 'lbfgs', 'jsma']) {
     test(`${name} runs, stays in [0,1] and fools the net`, () => {
       const { x, labels } = images(testSet, 0, 16);
       const xAdv = attack({ name }, x, { labels });
@@ -197,6 +197,11 @@ describe('bad parameters', () => {
       [{ name: 'pgd', norm: 1 }, /attack pgd: norm 1 is not inf or 2/],
       [{ name: 'fgsm', norm: 3 }, /norm 3/],
       [{ name: 'cw', max_iter: 1.5 }, /max_iter 1\.5 is not an integer/],
+      [{ name: 'lbfgs', c_init: 0 }, /attack lbfgs: c_init 0 must be finite and > 0/],
+      [{ name: 'lbfgs', binarySearchSteps: 0 }, /attack lbfgs: binary_search_steps 0 must be >= 1/],
+      [{ name: 'jsma', theta: 1.5 }, /attack jsma: theta 1\.5 is out of range \(0, 1\]/],
+      [{ name: 'jsma', gamma: 0 }, /attack jsma: gamma 0 is out of range \(0, 1\]/],
+      [{ name: 'jsma', eps: 0.1 }, /attack jsma: key "eps" does not apply/],
     ];
     for (const [config, re] of bad) {
       assertAdvlabError(() => lab.createAttack(net, config), 'ADVLAB_E_ARG', re);

@@ -49,6 +49,10 @@ function attackSettings({ name, eps }, target) {
     case 'pgd':
       return { name, eps, eps_step: eps / 8, max_iter: 20, num_random_init: 1, ...targeted };
     case 'cw': return { name, ...targeted };
+    // L-BFGS with its defaults (10 values of c, 100 iterations each); JSMA without a target aims
+    // at one drawn from the seed, as ART's does.
+    case 'lbfgs':
+    case 'jsma': return { name, ...targeted };
     // AutoAttack's white-box members with their defaults (100 iterations; APGD-T and FAB-T try
     // the 9 runner-up classes as targets themselves); APGD's first step is 2 eps, the paper's.
     case 'apgd': return { name, eps, eps_step: 2 * eps, ...targeted };

@@ -170,6 +170,8 @@ export default {
   'lab.attack.apgd': 'APGD-CE (100 steps)',
   'lab.attack.apgdT': 'APGD-T (9 targets)',
   'lab.attack.fab': 'FAB-T (9 targets)',
+  'lab.attack.lbfgs': 'L-BFGS (Szegedy et al., minimal L2)',
+  'lab.attack.jsma': 'JSMA (pixel pairs, to a target)',
   'lab.attack.blackBox': 'black-box: answers only, no gradient',
   'lab.attack.square': 'Square (1000 queries)',
   'lab.attack.hopskipjump': 'HopSkipJump (labels, 1000 queries)',

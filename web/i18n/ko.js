@@ -172,6 +172,8 @@ export default {
   'lab.attack.apgd': 'APGD-CE (100단계)',
   'lab.attack.apgdT': 'APGD-T (목표 9개)',
   'lab.attack.fab': 'FAB-T (목표 9개)',
+  'lab.attack.lbfgs': 'L-BFGS (Szegedy 외, 최소 L2)',
+  'lab.attack.jsma': 'JSMA (픽셀 쌍, 목표 클래스로)',
   'lab.attack.blackBox': '블랙박스: 답만 보고, 기울기 없이',
   'lab.attack.square': 'Square (질의 1000개)',
   'lab.attack.hopskipjump': 'HopSkipJump (레이블, 질의 1000개)',

@@ -4,8 +4,8 @@
 export const ATTRIBUTES = ['attack', 'eps', 'defence', 'adaptive', 'models', 'panels', 'digit',
   'images', 'lang', 'compact'];
 export const FLAGS = ['adaptive', 'compact'];
-export const ATTACKS = ['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw', 'apgd', 'apgd-t',
-  'fab', 'square', 'hopskipjump', 'boundary'];
+export const ATTACKS = ['fgsm', 'bim', 'pgd', 'deepfool', 'newtonfool', 'cw', 'lbfgs', 'jsma',
+  'apgd', 'apgd-t', 'fab', 'square', 'hopskipjump', 'boundary'];
 export const DEFENCES = ['none', 'squeeze', 'median', 'jpeg'];
 export const PANELS = ['draw', 'bars', 'heatmap', 'curve', 'train', 'poison', 'steal'];
 export const DEFAULTS = { attack: 'fgsm', eps: 0.2, defence: 'none', models: ['standard', 'fgsm'],

@@ -14,6 +14,8 @@ export const WIDGET = `
         <option value="deepfool" data-t="attack_deepfool"></option>
         <option value="newtonfool" data-t="attack_newtonfool"></option>
         <option value="cw" data-t="attack_cw"></option>
+        <option value="lbfgs" data-t="lab.attack.lbfgs"></option>
+        <option value="jsma" data-t="lab.attack.jsma"></option>
         <option value="apgd" data-t="lab.attack.apgd"></option>
         <option value="apgd-t" data-t="lab.attack.apgdT"></option>
         <option value="fab" data-t="lab.attack.fab"></option>
