@@ -241,6 +241,13 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
     int epoch_done = t->batch == t->batches_per_epoch;
     if (epoch_done) {
         t->epoch++;
+        int stop = 0;
+        advlab_status st =
+            t->hook.end_epoch ? t->hook.end_epoch(t->hook.self, t->epoch, &stop) : ADVLAB_OK;
+        if (st)
+            return st;
+        if (stop)
+            t->epoch = t->cfg.epochs;
         advlab__trainer_record(t);
     }
     if (progress)
