@@ -172,6 +172,7 @@ static void check_fbf_rollback(const advlab_dataset *ds)
         const char *note = advlab_net_meta(net, "rolled_back");
         if (plant) {
             CHECK(advlab_trainer_finished(t), "the run goes on after the collapse");
+            CHECK(p.epoch == 2 && p.epoch_done, "the report is about epoch %d, not 2", p.epoch);
             CHECK(memcmp(epoch1, advlab_net_params(net), sizeof(float) * n) == 0,
                   "the weights are not epoch 1's after the roll-back");
             CHECK(note && strstr(note, "weights of epoch 1"), "roll-back note: %s",
