@@ -318,8 +318,8 @@ static void check_resume(const advlab_dataset *ds, const char *name, int stop)
           name, stop);
     if (!strcmp(name, "fbf")) { /* a state whose best accuracy is NaN is refused */
         size_t at = len - sizeof(float) * 2 * advlab_net_param_count(net) -
-                    sizeof(uint64_t) * (8 + (advlab_net_param_count(net) + 1) / 2) +
-                    7 * sizeof(uint64_t);
+                    sizeof(uint64_t) * (7 + (advlab_net_param_count(net) + 1) / 2) +
+                    6 * sizeof(uint64_t);
         double nan = NAN;
         memcpy(state + at, &nan, sizeof nan);
         CHECK_FAILS(advlab_trainer_state_restore(t, state, len), ADVLAB_E_NUMERIC,

@@ -38,7 +38,6 @@ typedef struct {
     int in_size;
     int best_epoch;     /* 0: no check yet */
     double best_acc;    /* the check's accuracy at best_epoch */
-    int rolled_back;    /* the epoch whose collapse ended the run; 0: none */
     float *arena;       /* everything below */
     float *delta;       /* (batch, in_size) the start, then the step */
     float *start;       /* (batch, in_size) x + delta, unclipped */
@@ -114,7 +113,6 @@ static advlab_status fbf_end_epoch(void *self, int epoch, int *stop)
     size_t bytes = sizeof(float) * s->net->n_params;
     if (s->best_epoch && acc < s->best_acc - s->cfg.drop) {
         memcpy(s->net->params, s->best, bytes);
-        s->rolled_back = epoch;
         char text[160];
         snprintf(text, sizeof text,
                  "epoch %d: check accuracy %.4f fell below the best %.4f - %g; weights of epoch %d",
@@ -138,8 +136,8 @@ static void fbf_describe(const void *self, char *text, size_t len)
 }
 
 /* Checkpoint words: steps, the start RNG, the check's RNG, best_epoch,
- * rolled_back, best_acc's bits, then the best weights two floats a word. */
-#define FIXED_WORDS 8
+ * best_acc's bits, then the best weights two floats a word. */
+#define FIXED_WORDS 7
 
 static int fbf_state_words(const void *self)
 {
@@ -156,9 +154,8 @@ static void fbf_state_save(const void *self, uint8_t *bytes)
                                s->check_attack ? s->check_attack->rng.state : 0,
                                s->check_attack ? s->check_attack->rng.inc : 1,
                                (uint64_t)s->best_epoch,
-                               (uint64_t)s->rolled_back,
                                0};
-    memcpy(&w[7], &s->best_acc, sizeof(double));
+    memcpy(&w[6], &s->best_acc, sizeof(double));
     memcpy(bytes, w, sizeof w);
     memset(bytes + sizeof w, 0, sizeof(uint64_t) * (fbf_state_words(s) - FIXED_WORDS));
     memcpy(bytes + sizeof w, s->best, sizeof(float) * s->net->n_params);
@@ -170,14 +167,13 @@ static advlab_status fbf_state_restore(void *self, const uint8_t *bytes)
     uint64_t w[FIXED_WORDS];
     memcpy(w, bytes, sizeof w);
     double acc;
-    memcpy(&acc, &w[7], sizeof acc);
+    memcpy(&acc, &w[6], sizeof acc);
     if (!(w[2] & 1) || !(w[4] & 1))
         return advlab__fail(ADVLAB_E_FORMAT, "trainer state: fast AT's RNG has an even increment");
-    if (w[5] > (uint64_t)s->epochs || w[6] > (uint64_t)s->epochs)
+    if (w[5] > (uint64_t)s->epochs)
         return advlab__fail(ADVLAB_E_FORMAT,
-                            "trainer state: fast AT's best epoch %llu or roll-back epoch %llu is "
-                            "out of range 0..%d",
-                            (unsigned long long)w[5], (unsigned long long)w[6], s->epochs);
+                            "trainer state: fast AT's best epoch %llu is out of range 0..%d",
+                            (unsigned long long)w[5], s->epochs);
     if (!(acc >= 0.0 && acc <= 1.0))
         return advlab__fail(ADVLAB_E_NUMERIC,
                             "trainer state: fast AT's best check accuracy %g is not in [0, 1]",
@@ -194,7 +190,7 @@ static advlab_status fbf_state_restore(void *self, const uint8_t *bytes)
     s->rng.state = w[1], s->rng.inc = w[2];
     if (s->check_attack)
         s->check_attack->rng.state = w[3], s->check_attack->rng.inc = w[4];
-    s->best_epoch = (int)w[5], s->rolled_back = (int)w[6], s->best_acc = acc;
+    s->best_epoch = (int)w[5], s->best_acc = acc;
     memcpy(s->best, best, sizeof(float) * s->net->n_params);
     return ADVLAB_OK;
 }
