@@ -605,6 +605,56 @@ advlab_status advlab_adv_trainer_create(advlab_net *net, const advlab_dataset *d
                                         const advlab_train_config *train,
                                         const advlab_adv_config *adv, advlab_trainer **out);
 
+/* ----------------------------------------------------- robust training
+ * Three robust trainers (issue 20), each an ordinary trainer
+ * (advlab_trainer_run, checkpoints, free) with its own batch step; the
+ * semantics and departures are in docs/ATTACKS.md ("Robust training").
+ *   fbf       fast AT (Wong et al. 2020, ART's AdversarialTrainerFBF): every
+ *             row becomes FGSM from a uniform start in the eps-ball with
+ *             step 1.25 eps; a cyclic learning rate 0 -> train lr at 2/5 of
+ *             the run -> 0; gradients clipped to norm `clip`; after each
+ *             epoch PGD on `check` held-out images, and a fall of more than
+ *             `drop` below the best epoch's accuracy restores that epoch's
+ *             weights and ends the run.
+ *   trades    TRADES (Zhang et al. 2019, ART's AdversarialTrainerTRADES):
+ *             loss CE(f(x), y) + beta KL(f(x) || f(x')), x' by PGD on the KL
+ *             from x + 0.001 N(0, 1).
+ *   pgd-ramp  Madry's PGD training (every row) with eps rising linearly
+ *             from eps_start to eps over the first `ramp` epochs. */
+typedef enum {
+    ADVLAB_ROBUST_FBF = 0,
+    ADVLAB_ROBUST_TRADES = 1,
+    ADVLAB_ROBUST_PGD_RAMP = 2,
+} advlab_robust_method;
+
+typedef struct {
+    advlab_robust_method trainer;
+    float eps;       /* L-inf radius (pgd-ramp: reached after the ramp) */
+    float eps_step;  /* trades, pgd-ramp: PGD's step (pgd-ramp: at eps, scaled with it) */
+    int max_iter;    /* trades, pgd-ramp: PGD's steps */
+    float beta;      /* trades: the KL term's weight */
+    float eps_start; /* pgd-ramp: eps at the first batch */
+    float ramp;      /* pgd-ramp: epochs over which eps rises */
+    float clip;      /* fbf: gradient L2 norm clip; 0: none */
+    int check;       /* fbf: held-out images of the overfitting check; 0: no check */
+    int check_iter;  /* fbf: the check's PGD steps */
+    float drop;      /* fbf: the fall in check accuracy that counts as a collapse */
+} advlab_robust_train_config;
+
+/* The defaults of a trainer by name ("fbf", "trades", "pgd-ramp"); an
+ * unknown name fails, listing the known ones. */
+advlab_status advlab_robust_train_config_default(const char *trainer,
+                                                 advlab_robust_train_config *cfg);
+/* Sets one field by name; ranges are checked by advlab_robust_trainer_create. */
+advlab_status advlab_robust_train_config_set(advlab_robust_train_config *cfg, const char *key,
+                                             double value);
+/* A trainer (advlab_trainer_run/free as for clean training) with cfg's
+ * robust step. net and ds are borrowed for the trainer's lifetime. */
+advlab_status advlab_robust_trainer_create(advlab_net *net, const advlab_dataset *ds,
+                                           const advlab_train_config *train,
+                                           const advlab_robust_train_config *cfg,
+                                           advlab_trainer **out);
+
 /* ------------------------------------------------------------- metrics */
 
 typedef struct {

@@ -83,6 +83,14 @@ grep -q '"test_accuracy":0\.[0-9]' "$work/out" || fail "train --json lacks test_
 expect_ok "$advlab" eval --model "$work/m.safetensors" --data "$data" --limit 1000
 checks=$((checks + 1))
 grep -q 'confusion (row = true' "$work/out" || fail "eval prints no confusion matrix: $(cat "$work/out")"
+# ---- the robust trainers (--trainer): bad names and settings, then a short TRADES run
+expect_error 2 '--trainer: robust training "free" is unknown; known: fbf, trades, pgd-ramp' -- "$advlab" train --trainer free --out x
+expect_error 1 'robust training trades: beta -1 is out of range 0..1000' -- "$advlab" train --trainer trades --beta -1 --data "$data" --out "$work/r"
+expect_error 1 'robust training pgd-ramp: ramp 3 epochs is longer than the run' -- "$advlab" train --trainer pgd-ramp --ramp 3 --epochs 2 --data "$data" --out "$work/r"
+expect_error 2 'unknown option --beta (see advlab train --help)' -- "$advlab" train --trainer fbf --beta 1 --out x
+expect_ok "$advlab" train --trainer trades --max-iter 2 --limit 128 --epochs 1 --seed 3 --data "$data" --out "$work/trades.safetensors" --json
+checks=$((checks + 1))
+grep -q '"test_accuracy":0\.[0-9]' "$work/out" || fail "train --trainer trades --json lacks test_accuracy: $(cat "$work/out")"
 expect_ok "$advlab" predict --model "$work/m.safetensors" --data "$data" --limit 7 \
     --inputs-out "$work/x.bin" --probs-out "$work/p.bin"
 checks=$((checks + 1))

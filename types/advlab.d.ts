@@ -607,6 +607,25 @@ export class Net extends Owned {
      * @returns {Promise<Progress>} the report of the last epoch
      */
     trainCertified(dataset: Dataset, config?: TrainConfig, certified?: CertifiedTraining, hooks?: TrainHooks): Promise<Progress>;
+    /**
+     * Prepares robust training (issue 20): fast AT, TRADES or PGD training with an eps ramp,
+     * through the ordinary trainer; run it like a Trainer. Fast AT's roll-back, when its check
+     * finds a collapse, is told by the net's metadata "rolled_back".
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {RobustTraining} [robust]
+     * @returns {Trainer}
+     */
+    robustTrainer(dataset: Dataset, config?: TrainConfig, robust?: RobustTraining): Trainer;
+    /**
+     * Robust training (see robustTrainer), run as train runs.
+     * @param {Dataset} dataset
+     * @param {TrainConfig} [config]
+     * @param {RobustTraining} [robust]
+     * @param {TrainHooks} [hooks]
+     * @returns {Promise<Progress>} the report of the last epoch
+     */
+    trainRobust(dataset: Dataset, config?: TrainConfig, robust?: RobustTraining, hooks?: TrainHooks): Promise<Progress>;
     /** @returns {Uint8Array} the weights as safetensors (a copy). */
     saveWeights(): Uint8Array;
     /**
@@ -926,6 +945,56 @@ export type CertifiedTraining = {
      * noise: the noise's std (0.25)
      */
     sigma?: number;
+};
+/**
+ * advlab_robust_train_config, for Net#robustTrainer
+ */
+export type RobustTraining = {
+    /**
+     * fast AT (Wong et al.), TRADES (Zhang et al.) or
+     * Madry's PGD training with eps ramped up
+     */
+    trainer: "fbf" | "trades" | "pgd-ramp";
+    /**
+     * the L-inf radius (pgd-ramp: after the ramp) (0.3)
+     */
+    eps?: number;
+    /**
+     * trades, pgd-ramp: PGD's step (0.01)
+     */
+    epsStep?: number;
+    /**
+     * trades, pgd-ramp: PGD's steps (40)
+     */
+    maxIter?: number;
+    /**
+     * trades: the KL term's weight (1)
+     */
+    beta?: number;
+    /**
+     * pgd-ramp: eps at the first batch (0)
+     */
+    epsStart?: number;
+    /**
+     * pgd-ramp: epochs over which eps rises (5)
+     */
+    ramp?: number;
+    /**
+     * fbf: gradient norm clip; 0: none (0.5)
+     */
+    clip?: number;
+    /**
+     * fbf: held-out images of the per-epoch PGD check; 0: none (512)
+     */
+    check?: number;
+    /**
+     * fbf: the check's PGD steps (10)
+     */
+    checkIter?: number;
+    /**
+     * fbf: the fall in check accuracy that rolls back (0.2)
+     */
+    drop?: number;
 };
 /**
  * Keys of a C config

@@ -167,6 +167,8 @@ const EXPORTS = [
   'sweep_create', 'sweep_free', 'sweep_cell_count', 'sweep_measure_count', 'sweep_measure_name',
   'sweep_plan_json', 'sweep_results_json', 'sweep_csv', 'sweep_run', 'sweep_next_cell',
   'sweep_cell_done', 'sweep_cell_values', 'sweep_set_cell', 'sweep_restore',
+  // The robust trainers (wasm_robust.c, issue 20).
+  'robust_trainer_create',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -176,7 +178,7 @@ const CONFIG_WHAT = {
   poison: 'poison', cleanse: 'cleanse', strip: 'strip',
   certify: 'certify', certify_train: 'certified training',
   extract: 'extraction', membership: 'membership inference', invert: 'inversion',
-  evaluate: 'evaluate',
+  evaluate: 'evaluate', robust_train: 'robust training',
 };
 // The side of a trigger's square image (ADVLAB_TRIGGER_SIDE).
 const TRIGGER_SIDE = 28;
@@ -1637,6 +1639,22 @@ export class Lab {
  * @property {number} [sigma] noise: the noise's std (0.25)
  */
 
+/**
+ * @typedef {object} RobustTraining advlab_robust_train_config, for Net#robustTrainer
+ * @property {'fbf'|'trades'|'pgd-ramp'} trainer fast AT (Wong et al.), TRADES (Zhang et al.) or
+ *   Madry's PGD training with eps ramped up
+ * @property {number} [eps] the L-inf radius (pgd-ramp: after the ramp) (0.3)
+ * @property {number} [epsStep] trades, pgd-ramp: PGD's step (0.01)
+ * @property {number} [maxIter] trades, pgd-ramp: PGD's steps (40)
+ * @property {number} [beta] trades: the KL term's weight (1)
+ * @property {number} [epsStart] pgd-ramp: eps at the first batch (0)
+ * @property {number} [ramp] pgd-ramp: epochs over which eps rises (5)
+ * @property {number} [clip] fbf: gradient norm clip; 0: none (0.5)
+ * @property {number} [check] fbf: held-out images of the per-epoch PGD check; 0: none (512)
+ * @property {number} [checkIter] fbf: the check's PGD steps (10)
+ * @property {number} [drop] fbf: the fall in check accuracy that rolls back (0.2)
+ */
+
 // Runs fn(certifier, config) with a certifier of `method` for net, then frees it; config holds
 // the values that were set, as numbers (advlab__cfg_json).
 function withCertifier(core, net, method, settings, fn) {
@@ -2047,6 +2065,36 @@ export class Net extends Owned {
    */
   async trainCertified(dataset, config = {}, certified = { certify: 'ibp' }, hooks = {}) {
     return runTrainer(this.certifiedTrainer(dataset, config, certified), hooks);
+  }
+
+  /**
+   * Prepares robust training (issue 20): fast AT, TRADES or PGD training with an eps ramp,
+   * through the ordinary trainer; run it like a Trainer. Fast AT's roll-back, when its check
+   * finds a collapse, is told by the net's metadata "rolled_back".
+   * @param {Dataset} dataset
+   * @param {TrainConfig} [config]
+   * @param {RobustTraining} [robust]
+   * @returns {Trainer}
+   */
+  robustTrainer(dataset, config = {}, robust = { trainer: 'fbf' }) {
+    const { trainer, ...settings } = robust;
+    const core = this.#core;
+    const ptr = core.withConfig('train', undefined, config, (train) =>
+      core.withConfig('robust_train', trainer, settings, (cfg) =>
+        core.out((o) => core.c.robust_trainer_create(this.ptr, dataset.ptr, train, cfg, o))));
+    return new Trainer(core, ptr, [this, dataset]);
+  }
+
+  /**
+   * Robust training (see robustTrainer), run as train runs.
+   * @param {Dataset} dataset
+   * @param {TrainConfig} [config]
+   * @param {RobustTraining} [robust]
+   * @param {TrainHooks} [hooks]
+   * @returns {Promise<Progress>} the report of the last epoch
+   */
+  async trainRobust(dataset, config = {}, robust = { trainer: 'fbf' }, hooks = {}) {
+    return runTrainer(this.robustTrainer(dataset, config, robust), hooks);
   }
 
   /** @returns {Uint8Array} the weights as safetensors (a copy). */

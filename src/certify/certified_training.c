@@ -483,7 +483,7 @@ advlab_status advlab_certify_trainer_create(advlab_net *net, const advlab_datase
     int noise = cfg->certify == ADVLAB_CERTIFY_TRAIN_NOISE;
     advlab_batch_hook hook = {
         s,         noise ? add_noise : no_rewrite, describe, state_words, state_save, state_restore,
-        cert_free, noise ? NULL : ibp_step};
+        cert_free, noise ? NULL : ibp_step,        NULL};
     advlab__trainer_set_hook(t, &hook);
     advlab__trainer_record(t);
     *out = t;

@@ -19,6 +19,7 @@ typedef struct {
     const char *trigger, *source, *threat, *rows; /* poisoning (cli/poison.c) */
     const char *method;                           /* certify's, extract's and infer's --method */
     const char *victim, *thief;                   /* extract's (cli/extract.c) */
+    const char *trainer;                          /* train's robust trainer (cli/train.c) */
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     int limit, json, help, retrain;

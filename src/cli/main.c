@@ -21,6 +21,7 @@
 #include "defences/preprocess.h"
 #include "lab/experiment.h"
 #include "train/adv_train.h"
+#include "train/robust_train.h"
 #include "train/trainer.h"
 
 int cli_fail(const char *fmt, ...)
@@ -147,6 +148,9 @@ static const cli_help_section certify_train_help = {
 static const cli_help_section certify_help = {
     "certification settings ([...]: the methods a setting applies to), for --method",
     &advlab__certify_spec, 1};
+static const cli_help_section robust_train_help = {
+    "robust training settings ([...]: the trainers a setting applies to), for --trainer",
+    &advlab__robust_train_spec, 1};
 static const cli_help_section experiment_help = {"experiment settings", &advlab__experiment_spec,
                                                  1};
 
@@ -173,10 +177,13 @@ static const command commands[] = {
      cli_train,
      "--out FILE [--arch tutorial] [--limit N] [training settings] [--certify "
      "ibp|noise|crown-ibp ...]\n"
+     "[--trainer fbf|trades|pgd-ramp ...]\n"
      "trains on MNIST, then prints the clean test accuracy; --certify ibp trains for IBP\n"
      "certificates (Gowal et al.), crown-ibp with CROWN-IBP's beta schedule (Zhang et al.),\n"
-     "noise for randomized smoothing",
-     {&train_help, &certify_train_help}},
+     "noise for randomized smoothing; --trainer trains robustly: fbf is fast AT (Wong et al.,\n"
+     "its cyclic lr peaks at --lr), trades TRADES (Zhang et al.), pgd-ramp Madry's PGD\n"
+     "training with eps ramped up over --ramp epochs",
+     {&train_help, &certify_train_help, &robust_train_help}},
     {"eval", cli_eval, "--model FILE [--limit N]\ntest accuracy and confusion matrix", {NULL}},
     {"predict",
      cli_predict,

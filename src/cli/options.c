@@ -37,6 +37,7 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--method", &o->method},
         {"--victim", &o->victim},
         {"--thief", &o->thief},
+        {"--trainer", &o->trainer},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)

@@ -7,6 +7,7 @@
 #include "certify/certify.h"
 #include "cli/cli.h"
 #include "defences/postprocess.h"
+#include "train/robust_train.h"
 #include "train/trainer.h"
 
 static void print_bar(const advlab_train_progress *p)
@@ -30,8 +31,16 @@ int cli_train(const cli_options *o)
     cfg.limit = o->limit;
     advlab_certify_train_config certify;
     advlab_certify_train_config_default(&certify);
+    /* --trainer takes the robust trainer's settings in place of certified
+     * training's (both have an --eps and a --ramp) */
+    advlab_robust_train_config robust;
+    if (o->trainer && advlab_robust_train_config_default(o->trainer, &robust)) {
+        cli_fail("--trainer: %s (see advlab train --help)", advlab_last_error());
+        return 2;
+    }
     const cli_config configs[] = {{&advlab__train_spec, &cfg},
-                                  {&advlab__certify_train_spec, &certify}};
+                                  o->trainer ? (cli_config){&advlab__robust_train_spec, &robust}
+                                             : (cli_config){&advlab__certify_train_spec, &certify}};
     if (cli_apply_settings(o, configs, 2))
         return 2;
     if (!o->out)
@@ -43,7 +52,8 @@ int cli_train(const cli_options *o)
     if (advlab_net_create(o->arch, cfg.batch, cfg.seed, &net) ||
         advlab_net_set_meta(net, "dataset", dataset) ||
         advlab_net_set_meta(net, "command", o->command_line) ||
-        (certify.certify == ADVLAB_CERTIFY_TRAIN_NONE
+        (o->trainer ? advlab_robust_trainer_create(net, train, &cfg, &robust, &t)
+         : certify.certify == ADVLAB_CERTIFY_TRAIN_NONE
              ? advlab_trainer_create(net, train, &cfg, &t)
              : advlab_certify_trainer_create(net, train, &cfg, &certify, &t))) {
         rc = cli_fail_status();
@@ -84,14 +94,23 @@ int cli_train(const cli_options *o)
         fflush(stdout);
     }
     double seconds = cli_now() - start, accuracy;
+    const char *rolled_back = advlab_net_meta(net, "rolled_back");
+    if (rolled_back && !o->json)
+        printf("catastrophic overfitting at %s\n", rolled_back);
     if (advlab_net_evaluate(net, test, 0, &accuracy, NULL) ||
         advlab_weights_save(net, &bytes, &len) || advlab_file_write(o->out, bytes, len)) {
         rc = cli_fail_status();
         goto done;
     }
     if (o->json) {
-        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,\"out\":",
-               seconds, accuracy, advlab_dataset_count(test));
+        printf("],\"train_seconds\":%.2f,\"test_accuracy\":%.6f,\"test_images\":%d,", seconds,
+               accuracy, advlab_dataset_count(test));
+        if (rolled_back) {
+            printf("\"rolled_back\":");
+            cli_print_json_string(rolled_back);
+            printf(",");
+        }
+        printf("\"out\":");
         cli_print_json_string(o->out);
         printf("}\n");
     } else

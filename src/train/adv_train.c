@@ -360,7 +360,7 @@ static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset
     }
     advlab_batch_hook hook = {
         s,        adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore,
-        adv_free, NULL};
+        adv_free, NULL,        NULL};
     advlab__trainer_set_hook(t, &hook);
     advlab__trainer_record(t);
     *out = t;

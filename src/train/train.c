@@ -238,13 +238,20 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
         t->batch++;
     }
     t->seconds += now_seconds() - start;
-    int epoch_done = t->batch == t->batches_per_epoch;
+    int epoch_done = t->batch == t->batches_per_epoch, stop = 0;
     if (epoch_done) {
         t->epoch++;
-        advlab__trainer_record(t);
+        advlab_status st =
+            t->hook.end_epoch ? t->hook.end_epoch(t->hook.self, t->epoch, &stop) : ADVLAB_OK;
+        if (st)
+            return st;
     }
-    if (progress)
+    if (progress) /* about the epoch just done, even when the hook ends the run there */
         report(t, epoch_done, progress);
+    if (stop)
+        t->epoch = t->cfg.epochs;
+    if (epoch_done)
+        advlab__trainer_record(t);
     if (epoch_done && !advlab_trainer_finished(t))
         advlab__trainer_start_epoch(t);
     return ADVLAB_OK;

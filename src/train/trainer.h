@@ -45,6 +45,10 @@ typedef struct {
      * *correct counts right answers. */
     double (*step)(void *self, advlab_net *net, const float *x, const int32_t *y, int m,
                    int *correct);
+    /* When not NULL, runs after each epoch (epoch is the 1-based one just
+     * done); setting *stop ends the run there (fast AT's roll-back after
+     * catastrophic overfitting). */
+    advlab_status (*end_epoch)(void *self, int epoch, int *stop);
 } advlab_batch_hook;
 
 /* advlab_trainer_create's work on any source (net, src and cfg not NULL):

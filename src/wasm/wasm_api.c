@@ -41,6 +41,7 @@
 #include "lab/experiment.h"
 #include "poison/poison.h"
 #include "train/adv_train.h"
+#include "train/robust_train.h"
 #include "train/trainer.h"
 #include "wasm/wasm_handles.h"
 
@@ -528,7 +529,8 @@ static const struct {
     {"extract", &advlab__extract_spec},
     {"membership", &advlab__membership_spec},
     {"invert", &advlab__invert_spec},
-    {"evaluate", &advlab__evaluate_spec}, /* AutoAttack's evaluation (issue 13) */
+    {"evaluate", &advlab__evaluate_spec},         /* AutoAttack's evaluation (issue 13) */
+    {"robust_train", &advlab__robust_train_spec}, /* the robust trainers (issue 20) */
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 

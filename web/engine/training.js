@@ -31,8 +31,9 @@ export function evaluate(net, subset, eps) {
 
 /**
  * A trainer on net: clean for the standard slot; for the defended one ART's AdversarialTrainer
- * (FGSM, or PGD with 7 steps), or training for certification: Gowal et al.'s IBP training at
- * eps, or Gaussian noise of std eps for randomized smoothing.
+ * (FGSM, or PGD with 7 steps), training for certification (Gowal et al.'s IBP training at eps,
+ * or Gaussian noise of std eps for randomized smoothing), or a robust trainer (fast AT, TRADES,
+ * or PGD with 7 steps and eps ramped up over the first half of the run).
  */
 export function trainerFor(net, slot, train, settings) {
   const config = { epochs: settings.epochs, batch: settings.batch, lr: settings.lr,
@@ -43,6 +44,17 @@ export function trainerFor(net, slot, train, settings) {
   }
   if (settings.attack === 'noise') {
     return net.certifiedTrainer(train, config, { certify: 'noise', sigma: settings.eps });
+  }
+  const pgd7 = { eps: settings.eps, epsStep: (2.5 * settings.eps) / 7, maxIter: 7 };
+  if (settings.attack === 'fbf') {
+    return net.robustTrainer(train, config, { trainer: 'fbf', eps: settings.eps });
+  }
+  if (settings.attack === 'trades') {
+    return net.robustTrainer(train, config, { trainer: 'trades', ...pgd7 });
+  }
+  if (settings.attack === 'pgd-ramp') {
+    return net.robustTrainer(train, config,
+      { trainer: 'pgd-ramp', ramp: settings.epochs / 2, ...pgd7 });
   }
   const attack = settings.attack === 'pgd'
     ? { name: 'pgd', eps: settings.eps, eps_step: (2.5 * settings.eps) / 7, max_iter: 7,

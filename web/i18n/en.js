@@ -566,6 +566,9 @@ export default {
   'lab.cert.chart': 'what is proved and what is broken, for ε from 0 to 0.5',
   'lab.train.ibp': 'IBP, certified (Gowal et al.)',
   'lab.train.noise': 'Gaussian noise σ = ε, for smoothing',
+  'lab.train.fbf': 'fast AT (Wong et al.)',
+  'lab.train.trades': 'TRADES (Zhang et al.)',
+  'lab.train.pgdRamp': 'PGD, 7 steps, ε ramped up',
   'lab.chart.verified': 'dashed: verified by IBP',
   'lab.engineSimd': 'Engine: WebAssembly with SIMD.',
   'lab.engineScalar': 'Engine: WebAssembly without SIMD (this browser lacks it), slower, same ' +

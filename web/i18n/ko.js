@@ -558,6 +558,9 @@ export default {
   'lab.cert.chart': 'ε 0부터 0.5까지, 증명된 범위와 깨진 범위',
   'lab.train.ibp': 'IBP, 인증 훈련 (Gowal 외)',
   'lab.train.noise': '가우스 잡음 σ = ε, 스무딩용',
+  'lab.train.fbf': '빠른 적대적 훈련 (Wong 외)',
+  'lab.train.trades': 'TRADES 훈련 (Zhang 외)',
+  'lab.train.pgdRamp': 'PGD, 7단계, ε를 점차 키움',
   'lab.chart.verified': '점선: IBP로 검증된 정확도',
   'lab.engineSimd': '엔진: SIMD를 쓰는 WebAssembly.',
   'lab.engineScalar': '엔진: SIMD 없는 WebAssembly(이 브라우저는 SIMD를 지원하지 않음). 더 ' +
