@@ -20,8 +20,9 @@ function predicted(net, x) {
 
 /**
  * The op: v fitted on the first `fit` training digits with lab.universal's settings (eps, norm,
- * delta, maxIter), its fooling rate on the first n test digits, and the first test digit with v
- * added. Answers lab.universal's result and {digit, label, predicted, cleanPredicted, seconds}.
+ * delta, maxIter), its fooling rate on the first n test digits, and the first of them it fools
+ * (the first when none), with v added. Answers lab.universal's result and {digit, index, label,
+ * cleanPredicted, predicted, seconds}.
  */
 export async function universal({ slot, fit, n, ...settings }, id) {
   const net = state.slots[slot]?.net;
@@ -40,11 +41,23 @@ export async function universal({ slot, fit, n, ...settings }, id) {
     throw error;
   }
   const seconds = (performance.now() - start) / 1000;
-  const digit = images(test, 0, 1);
-  const added = digit.map((p, i) => Math.min(1, Math.max(0, p + r.perturbation[i])));
-  return {
-    result: { ...r, digit: added, label: test.labels[0], cleanPredicted: predicted(net, digit),
-      predicted: predicted(net, added), seconds },
-    transfer: [r.perturbation.buffer, added.buffer],
-  };
+  const shown = fooledDigit(net, test, r.perturbation, Math.min(n, test.count));
+  return { result: { ...r, ...shown, seconds },
+    transfer: [r.perturbation.buffer, shown.digit.buffer] };
+}
+
+// The first of the first n test digits whose prediction v changes (the first digit when none),
+// with v added: {digit, index, label, cleanPredicted, predicted}.
+function fooledDigit(net, test, v, n) {
+  let shown;
+  for (let i = 0; i < n; i++) {
+    const x = images(test, i, i + 1);
+    const digit = x.map((p, j) => Math.min(1, Math.max(0, p + v[j])));
+    const [clean, moved] = [predicted(net, x), predicted(net, digit)];
+    if (i === 0 || clean !== moved) {
+      shown = { digit, index: i, label: test.labels[i], cleanPredicted: clean, predicted: moved };
+    }
+    if (clean !== moved) break;
+  }
+  return shown;
 }

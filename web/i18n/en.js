@@ -385,7 +385,8 @@ export default {
   'lab.universal.run': 'Find it',
   'lab.universal.running': 'Fitting one perturbation to the training digits…',
   'lab.universal.perturbation': 'the perturbation (red adds ink, blue removes it)',
-  'lab.universal.digit': 'a test digit with it added: {label} → {predicted}',
+  'lab.universal.digit': 'test digit {index} with it added: the model said {clean}, now ' +
+    '{predicted}',
   'lab.universal.report': 'It fools {fooled} of {n} test digits ({rate}). On the {fit} ' +
     'training digits it was fitted on: {fitRate} after {passes} passes; ‖v‖ {norm} ' +
     '({seconds} s).',

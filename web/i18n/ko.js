@@ -384,7 +384,8 @@ export default {
   'lab.universal.run': '찾기',
   'lab.universal.running': '훈련 숫자에 맞는 섭동 하나를 찾는 중…',
   'lab.universal.perturbation': '섭동 (빨강은 잉크를 더하고 파랑은 지웁니다)',
-  'lab.universal.digit': '섭동을 더한 테스트 숫자: {label} → {predicted}',
+  'lab.universal.digit': '섭동을 더한 테스트 숫자 {index}: 모델의 답이 {clean}에서 ' +
+    '{predicted}(으)로',
   'lab.universal.report': '테스트 숫자 {n}개 중 {fooled}개를 속입니다 ({rate}). 맞춘 훈련 ' +
     '숫자 {fit}개에서는 {passes}번 반복 뒤 {fitRate}; ‖v‖ {norm} ({seconds}초).',
   'lab.study.title': '스터디: 튜토리얼을 한 단계씩',

@@ -23,7 +23,7 @@ function showUniversal(r, settings) {
   const digit = digitFigure(r.digit, '');
   digit.querySelector('canvas').id = 'universal-digit';
   say(digit.querySelector('figcaption'), 'lab.universal.digit',
-    { label: r.label, predicted: r.predicted });
+    { index: r.index, clean: r.cleanPredicted, predicted: r.predicted });
   $('#universal-results').replaceChildren(perturbationFigure(r.perturbation), digit);
   $('#universal-results').hidden = false;
   // The figures in full, for whoever checks them against `advlab universal --json`: v's float32
