@@ -215,7 +215,8 @@ advlab_status advlab_universal_fit(advlab_net *net, const advlab_universal_confi
     df.overshoot = cfg->overshoot;
     fitter f = {net, cfg, NULL, NULL, NULL};
     TRY(advlab_attack_create(net, &df, &f.deepfool));
-    f.xv = malloc(sizeof(float) * (chunk_floats(net) + (size_t)net->in_size));
+    /* xv, then adv, then v's working copy: the caller's v is written only on success. */
+    f.xv = malloc(sizeof(float) * (chunk_floats(net) + 2 * (size_t)net->in_size));
     int32_t *order = malloc(sizeof(int32_t) * (size_t)n * 2);
     advlab_status st;
     if (!f.xv || !order) {
@@ -226,10 +227,13 @@ advlab_status advlab_universal_fit(advlab_net *net, const advlab_universal_confi
         if (!y)
             for (int i = 0; i < n; i++)
                 labels[i] = predict_one(net, x + (size_t)i * net->in_size);
+        float *work = f.adv + net->in_size;
         advlab_universal_report r;
-        st = fit_passes(&f, x, y ? y : labels, n, order, v, &r);
-        if (!st)
+        st = fit_passes(&f, x, y ? y : labels, n, order, work, &r);
+        if (!st) {
+            memcpy(v, work, sizeof(float) * (size_t)net->in_size);
             *out = r;
+        }
     }
     free(order);
     free(f.xv);
