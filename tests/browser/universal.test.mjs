@@ -83,7 +83,7 @@ for (const engine of CHOSEN) {
 
       await tab.resize(390, 844);
       const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - innerWidth);
-      await tab.evaluate(() => document.querySelector('#universal-results').scrollIntoView());
+      await tab.evaluate(() => document.querySelector('#universal-report').scrollIntoView());
       await tab.screenshot(join(SHOTS, `${engine}-universal-phone.png`));
       await tab.resize(1280, 1400);
       assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`);
