@@ -482,6 +482,54 @@ advlab_status advlab_evaluate(advlab_net *net, advlab_preprocessor *pre,
 advlab_status advlab_evaluate_report_json(const advlab_evaluate_report *r, int with_seconds,
                                           char **json);
 
+/* ------------------------ universal perturbation (issue 13, item 3)
+ *
+ * One perturbation v that fools a model on most images at once
+ * (Moosavi-Dezfooli et al. 2017), as ART's UniversalPerturbation with its
+ * DeepFool attacker: each pass visits the fitting images in a random order
+ * (drawn from seed); an image the model still classifies as its label under
+ * clip(x + v, 0, 1) gets DeepFool from there, and if that flips it, v
+ * becomes the DeepFool image minus x, projected onto the eps-ball of norm.
+ * Passes stop once the fitting set's fooling rate reaches 1 - delta, or
+ * after max_iter. docs/ATTACKS.md ("universal") lists the departures. */
+
+typedef struct {
+    int attacker;          /* set by name: "deepfool", the one attacker built; 0 */
+    float delta;           /* stop at a fooling rate of 1 - delta, in [0, 1); 0.2 */
+    int max_iter;          /* passes over the fitting set, >= 1; 20 */
+    float eps;             /* radius of the ball v stays in, > 0; 0.3 */
+    float norm;            /* the ball: INFINITY or 2 */
+    int attacker_max_iter; /* DeepFool's max_iter; 100 */
+    float overshoot;       /* DeepFool's overshoot (ART's epsilon); 0.02 */
+    uint64_t seed;         /* the order of every pass; 1 */
+} advlab_universal_config;
+
+advlab_status advlab_universal_config_default(advlab_universal_config *cfg);
+/* Sets one field by name ("attacker" takes its index; the CLI and
+ * advlab.js set it by name); ranges are checked by advlab_universal_fit. */
+advlab_status advlab_universal_config_set(advlab_universal_config *cfg, const char *key,
+                                          double value);
+
+typedef struct {
+    int n;               /* fitting images */
+    int fooled;          /* of them, classified other than their label under clip(x + v) */
+    double fooling_rate; /* fooled / n, after the last pass */
+    int passes;          /* passes run, at most max_iter */
+    double norm;         /* ||v|| in the config's norm */
+} advlab_universal_report;
+
+/* Fits v (input size floats, written) on the n images x with labels y
+ * (NULL: the model's own predictions, as ART). net is borrowed. Same seed
+ * and inputs, same v and report. */
+advlab_status advlab_universal_fit(advlab_net *net, const advlab_universal_config *cfg,
+                                   const float *x, const int32_t *y, int n, float *v,
+                                   advlab_universal_report *out);
+/* The fooling rate of v on n images x, held out or not: *fooled of them
+ * are predicted differently under clip(x + v, 0, 1) than as x, and *rate
+ * is fooled / n. */
+advlab_status advlab_universal_fooling_rate(advlab_net *net, const float *v, const float *x, int n,
+                                            int *fooled, double *rate);
+
 /* --------------------------------------------------- pre-processors
  *   "squeeze"  feature squeezing: rint(x*(2^bits-1))/(2^bits-1), bits 1..8
  *   "median"   true window x window median filter, borders reflected

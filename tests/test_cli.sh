@@ -49,7 +49,7 @@ expect_error 2 'unknown option --frobnicate (see advlab defend --help)' -- "$adv
 # ---- help: every command's usage on stdout, exit 0; the defaults come from the configs' tables
 expect_ok "$advlab" --help
 grep -q '^  experiment ' "$work/out" || fail "advlab --help does not list experiment"
-for command in train eval predict experiment sweep attack defend detect poison cleanse strip certify extract infer invert; do
+for command in train eval predict experiment sweep attack defend detect poison cleanse strip certify extract infer invert universal; do
     expect_ok "$advlab" "$command" --help
     grep -q "^usage: advlab $command " "$work/out" || fail "advlab $command --help: no usage line: $(head -2 "$work/out")"
 done
@@ -551,6 +551,29 @@ echo '{"format":"advlab-sweep",' >"$work/broken.json"
 expect_error 1 'sweep checkpoint: unexpected end of JSON' -- "$advlab" sweep --from "$work/sweep.json" \
     --checkpoint "$work/broken.json" --data "$data"
 expect_error 2 '--from takes the whole sweep from' -- "$advlab" sweep --from "$work/sweep.json" --epochs 2 --data "$data"
+
+# ---- the universal perturbation (issue 13): one v in the ball, its held-out count, a PNG;
+# bad settings named
+expect_ok "$advlab" universal --model "$standard" --data "$data" --fit 20 --max-iter 1 --limit 50 \
+    --attacker-max-iter 10 --out "$work/universal.png" --json
+checks=$((checks + 1))
+python3 - "$work/out" <<'PY' || fail "universal --json: $(head -c 300 "$work/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = r["perturbation"]
+assert len(v) == 784 and max(abs(p) for p in v) <= 0.3 + 1e-7 and any(v), max(map(abs, v))
+assert r["fit"]["n"] == 20 and r["fit"]["passes"] == 1, r["fit"]
+assert r["held_out"]["n"] == 50 and r["held_out"]["fooling_rate"] == r["held_out"]["fooled"] / 50
+PY
+[ -s "$work/universal.png" ] || fail "universal --out wrote no PNG"
+for bad in "1 --eps 0:eps 0 must be finite and > 0" "2 --eps nan:eps \"nan\" is not a number" \
+    "1 --delta 1:delta 1 is out of range [0, 1)" "1 --max-iter 0:max_iter 0 must be >= 1" \
+    "1 --norm 1:norm 1 is not inf or 2" "1 --fit 0:fit 0 must be >= 1" \
+    "2 --attacker pgd:attacker \"pgd\" is not one of deepfool"; do
+    setting=${bad%%:*}
+    expect_error "${setting%% *}" "${bad#*:}" -- "$advlab" universal --model "$standard" \
+        --data "$data" --fit 5 --limit 5 ${setting#* }
+done
 
 echo "test_cli: $checks checks, $failures failed"
 [ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]

@@ -327,6 +327,32 @@ export class Lab {
         defence?: Preprocessor | null;
     }): EvaluateReport;
     /**
+     * A universal adversarial perturbation (advlab_universal_fit, issue 13; Moosavi-Dezfooli et
+     * al., as ART's UniversalPerturbation with DeepFool): one v fitted on the images x, then, on the
+     * held-out images if given, the share whose prediction clip(x + v) changes. The same numbers
+     * as `advlab universal --json` prints for the same images and settings.
+     * @param {Net} net
+     * @param {Float32Array} x n*inputSize fitting images in [0,1]
+     * @param {{labels?: Int32Array|number[], heldOut?: Float32Array, eps?: number,
+     *   norm?: number|'inf', delta?: number, maxIter?: number, attackerMaxIter?: number,
+     *   overshoot?: number, seed?: number|bigint}} [opts] labels of x (the model's own answers when
+     *   absent, as ART); heldOut, images never fitted on; eps (0.3), norm (inf), delta (0.2: stop at
+     *   a fooling rate of 1 - delta), maxIter (20 passes), DeepFool's attackerMaxIter (100) and
+     *   overshoot (0.02), seed (1: the order of each pass)
+     * @returns {UniversalResult}
+     */
+    universal(net: Net, x: Float32Array, opts?: {
+        labels?: Int32Array | number[];
+        heldOut?: Float32Array;
+        eps?: number;
+        norm?: number | "inf";
+        delta?: number;
+        maxIter?: number;
+        attackerMaxIter?: number;
+        overshoot?: number;
+        seed?: number | bigint;
+    }): UniversalResult;
+    /**
      * The FGSM eps of the experiment's accuracy curve (advlab_experiment_curve_eps), increasing.
      * @returns {number[]} e.g. [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
      */
@@ -1610,6 +1636,46 @@ export type EvaluateReport = {
         id: string;
         text: string;
     }[];
+};
+export type UniversalResult = {
+    /**
+     * v, inputSize values, within eps in the config's norm
+     */
+    perturbation: Float32Array;
+    /**
+     * on the fitting images: the share that clip(x + v) moves off
+     * their label, after the last pass
+     */
+    foolingRate: number;
+    /**
+     * that count
+     */
+    fooled: number;
+    /**
+     * fitting images
+     */
+    n: number;
+    /**
+     * passes over the fitting images, at most maxIter
+     */
+    passes: number;
+    /**
+     * ||v|| in the config's norm
+     */
+    norm: number;
+    /**
+     * on heldOut: the share whose prediction changes;
+     * null without heldOut
+     */
+    heldOutFoolingRate: number | null;
+    /**
+     * that count
+     */
+    heldOutFooled: number | null;
+    /**
+     * held-out images (0 without heldOut)
+     */
+    heldOutN: number;
 };
 export type StripReport = {
     defence: "strip";

@@ -163,6 +163,8 @@ const EXPORTS = [
   'inversion_finished', 'inversion_images', 'inversion_scores', 'inversion_active',
   // AutoAttack's evaluation (wasm_evaluate.c, issue 13).
   'evaluate',
+  // The universal perturbation (wasm_universal.c, issue 13).
+  'universal_fit', 'universal_fooling_rate',
   // Sweeps (wasm_sweep.c).
   'sweep_create', 'sweep_free', 'sweep_cell_count', 'sweep_measure_count', 'sweep_measure_name',
   'sweep_plan_json', 'sweep_results_json', 'sweep_csv', 'sweep_run', 'sweep_next_cell',
@@ -179,6 +181,7 @@ const CONFIG_WHAT = {
   certify: 'certify', certify_train: 'certified training',
   extract: 'extraction', membership: 'membership inference', invert: 'inversion',
   evaluate: 'evaluate', robust_train: 'robust training',
+  universal: 'universal',
 };
 // The side of a trigger's square image (ADVLAB_TRIGGER_SIDE).
 const TRIGGER_SIDE = 28;
@@ -1225,6 +1228,56 @@ export class Lab {
           core.c.buffer_free(json);
         }
       }, 'evaluate'));
+  }
+
+  /**
+   * A universal adversarial perturbation (advlab_universal_fit, issue 13; Moosavi-Dezfooli et
+   * al., as ART's UniversalPerturbation with DeepFool): one v fitted on the images x, then, on the
+   * held-out images if given, the share whose prediction clip(x + v) changes. The same numbers
+   * as `advlab universal --json` prints for the same images and settings.
+   * @param {Net} net
+   * @param {Float32Array} x n*inputSize fitting images in [0,1]
+   * @param {{labels?: Int32Array|number[], heldOut?: Float32Array, eps?: number,
+   *   norm?: number|'inf', delta?: number, maxIter?: number, attackerMaxIter?: number,
+   *   overshoot?: number, seed?: number|bigint}} [opts] labels of x (the model's own answers when
+   *   absent, as ART); heldOut, images never fitted on; eps (0.3), norm (inf), delta (0.2: stop at
+   *   a fooling rate of 1 - delta), maxIter (20 passes), DeepFool's attackerMaxIter (100) and
+   *   overshoot (0.02), seed (1: the order of each pass)
+   * @returns {UniversalResult}
+   */
+  universal(net, x, opts = {}) {
+    const known = ['labels', 'heldOut', 'eps', 'norm', 'delta', 'maxIter', 'attackerMaxIter',
+      'overshoot', 'seed'];
+    checkKeys(opts, known, 'universal');
+    const { labels, heldOut, ...settings } = opts;
+    const core = this.#core;
+    const xs = core.floats(x, 'universal');
+    const n = imageCount(xs, net.inputSize, 'universal');
+    const y = labels === undefined ? null : labelArray(labels, n, 'universal');
+    const held = heldOut === undefined ? null : core.floats(heldOut, 'universal: heldOut');
+    const m = held ? imageCount(held, net.inputSize, 'universal: heldOut') : 0;
+    const d = net.inputSize;
+    const sizes = [xs.byteLength, y ? 4 * n : null, 4 * d, core.sizeOf('universal_report'),
+      held ? held.byteLength : null, 4, 8];
+    return core.withConfig('universal', undefined, settings, (cfg) =>
+      core.withScratch(sizes, (px, py, pv, pr, ph, pFooled, pRate) => {
+        core.f32(px, xs.length).set(xs);
+        if (y) core.i32(py, n).set(y);
+        core.check(core.c.universal_fit(net.ptr, cfg, px, py, n, pv, pr));
+        const fit = core.read('universal_report', pr);
+        const result = {
+          perturbation: core.f32(pv, d).slice(), foolingRate: fit.foolingRate, fooled: fit.fooled,
+          n: fit.n, passes: fit.passes, norm: fit.norm,
+          heldOutFoolingRate: null, heldOutFooled: null, heldOutN: m,
+        };
+        if (held) {
+          core.f32(ph, held.length).set(held);
+          core.check(core.c.universal_fooling_rate(net.ptr, pv, ph, m, pFooled, pRate));
+          result.heldOutFooled = core.i32(pFooled, 1)[0];
+          result.heldOutFoolingRate = core.f64(pRate, 1)[0];
+        }
+        return result;
+      }, 'universal'));
   }
 
   /**
@@ -2733,6 +2786,21 @@ class Cleanse extends Owned {
  *   first images: the naive/BPDA pair only under a defence
  * @property {{id: string, text: string}[]} warnings softmax, zero_gradients, random, black_box,
  *   large_eps, naive_above_bpda, each a sentence saying what it suggests
+ */
+
+/**
+ * @typedef {object} UniversalResult
+ * @property {Float32Array} perturbation v, inputSize values, within eps in the config's norm
+ * @property {number} foolingRate on the fitting images: the share that clip(x + v) moves off
+ *   their label, after the last pass
+ * @property {number} fooled that count
+ * @property {number} n fitting images
+ * @property {number} passes passes over the fitting images, at most maxIter
+ * @property {number} norm ||v|| in the config's norm
+ * @property {number|null} heldOutFoolingRate on heldOut: the share whose prediction changes;
+ *   null without heldOut
+ * @property {number|null} heldOutFooled that count
+ * @property {number} heldOutN held-out images (0 without heldOut)
  */
 
 /**

@@ -14,6 +14,7 @@ const SHELL = [
   './lab/models.js', './lab/training.js', './lab/recover.js', './lab/robustness.js',
   './lab/poison.js', './engine/poisoning.js', './lab/certificate.js', './engine/certificates.js',
   './lab/steal.js', './engine/stealing.js', './lab/study.js', './lab/audit.js', './engine/audit.js',
+  './lab/universal.js', './engine/universal.js',
   './lab/exports.js', './ui/budgets.js', './ui/export.js', './widget/steal.js',
   './engine/worker.js', './engine/state.js', './engine/fetch.js', './engine/turns.js',
   './engine/data.js', './engine/store.js', './engine/models.js', './engine/analyze.js',

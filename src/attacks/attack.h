@@ -20,6 +20,8 @@ typedef struct advlab__bb_image advlab__bb_image; /* blackbox.h */
 extern const advlab__cfg_spec advlab__attack_spec;
 /* advlab_evaluate_config's fields (evaluate.c). */
 extern const advlab__cfg_spec advlab__evaluate_spec;
+/* advlab_universal_config's fields (universal.c). */
+extern const advlab__cfg_spec advlab__universal_spec;
 
 struct advlab_attack {
     advlab_net *net;

@@ -233,6 +233,15 @@ static const command commands[] = {
      "AutoAttack (Croce & Hein): each member attacks the images the earlier ones left, so the\n"
      "robust accuracy is each image's worst case; warnings say when gradients may be masked",
      {&cli_evaluate_help, &pre_help}},
+    /* the universal perturbation (issue 13) */
+    {"universal",
+     cli_universal,
+     "--model FILE [--eps 0.3] [--norm inf|2] [--delta 0.2] [--max-iter 20] [--fit 200]\n"
+     "[--limit 1000] [--out FILE.png] [universal perturbation settings]\n"
+     "one perturbation for every image (Moosavi-Dezfooli et al., ART's UniversalPerturbation\n"
+     "with DeepFool), fitted on the first --fit training images; reports how many of the\n"
+     "first --limit test images it fools; --out writes it, a digit and the two added",
+     {&cli_universal_help, &cli_universal_fit_help}},
     {"defend",
      cli_defend,
      "--out FILE [--model FILE | --arch tutorial] [--attack fgsm] [--static FILE ...] [--limit N]\n"

@@ -144,6 +144,15 @@ static const layout_field sweep_progress[] = {
     F(advlab_sweep_progress, fraction, "f64"),
 };
 
+/* The universal perturbation's (wasm_universal.c, issue 13). */
+static const layout_field universal_report[] = {
+    F(advlab_universal_report, n, "i32"),
+    F(advlab_universal_report, fooled, "i32"),
+    F(advlab_universal_report, fooling_rate, "f64"),
+    F(advlab_universal_report, passes, "i32"),
+    F(advlab_universal_report, norm, "f64"),
+};
+
 #undef F
 
 static const struct {
@@ -172,6 +181,8 @@ static const struct {
      (int)(sizeof membership_report / sizeof membership_report[0])},
     {"sweep_progress", sizeof(advlab_sweep_progress), sweep_progress,
      (int)(sizeof sweep_progress / sizeof sweep_progress[0])},
+    {"universal_report", sizeof(advlab_universal_report), universal_report,
+     (int)(sizeof universal_report / sizeof universal_report[0])},
 };
 
 /* {"train_progress": {"size": 48, "fields": {"epoch": [0, "i32"], ...}}, ...},
@@ -531,6 +542,7 @@ static const struct {
     {"invert", &advlab__invert_spec},
     {"evaluate", &advlab__evaluate_spec},         /* AutoAttack's evaluation (issue 13) */
     {"robust_train", &advlab__robust_train_spec}, /* the robust trainers (issue 20) */
+    {"universal", &advlab__universal_spec},       /* the universal perturbation (issue 13) */
 };
 #define N_CONFIG_TYPES (int)(sizeof config_types / sizeof config_types[0])
 

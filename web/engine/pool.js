@@ -10,7 +10,8 @@
 // Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks} or {job, wasmBinary?,
 // evaluate: {model, pre, settings}, x, labels}; a worker answers {job, op: 'task', index,
 // seconds} after each task, then {job, ok: true, result} (the counts, or the report) or
-// {job, ok: false, error}.
+// {job, ok: false, error}. A universal perturbation is {job, wasmBinary?, universal: {model,
+// settings}, x, heldOut}, answered with lab.universal's result.
 
 const MAX_WORKERS = 4;
 
@@ -88,6 +89,15 @@ export class EvalPool {
     return reports;
   }
 
+  /**
+   * The universal perturbation (lab.universal) of one model (safetensors bytes) on the first
+   * worker: fitted on x, its fooling rate measured on heldOut.
+   * @returns {Promise<object>} lab.universal's result
+   */
+  universal({ model, x, heldOut, settings }) {
+    return this.#post(this.#workers[0], { universal: { model, settings }, x, heldOut });
+  }
+
   terminate() {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
@@ -113,8 +123,8 @@ export class EvalPool {
         event.preventDefault?.();
         reject(new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
       };
-      worker.postMessage({ job, wasmBinary, ...message },
-        [message.x.buffer, message.labels.buffer]);
+      const arrays = [message.x, message.labels, message.heldOut].filter(Boolean);
+      worker.postMessage({ job, wasmBinary, ...message }, arrays.map((a) => a.buffer));
     });
   }
 }

@@ -1,7 +1,7 @@
 // One worker of the evaluation pool (pool.js): its own engine instance, made from the bytes
 // the first job brings, then for each job the models built from their safetensors bytes and the
 // tasks run on this worker's slice of the images (evaluate.js), or AutoAttack's evaluation of a
-// part of the images (lab.evaluate).
+// part of the images (lab.evaluate), or a universal perturbation (lab.universal).
 
 import { createLab } from '../advlab.js';
 import { runTasks } from './evaluate.js';
@@ -20,11 +20,27 @@ function evaluatePart(lab, { model, pre, settings }, x, labels) {
   }
 }
 
-onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, tasks, evaluate } }) => {
+// The universal perturbation of one model, fitted on x, measured on heldOut (lab.universal).
+function universalFit(lab, { model, settings }, x, heldOut) {
+  const net = lab.netFromWeights(model, 'the attacked model', 64);
+  try {
+    return lab.universal(net, x, { ...settings, heldOut });
+  } finally {
+    net.free();
+  }
+}
+
+onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, heldOut, tasks, evaluate,
+  universal } }) => {
   const nets = {};
   try {
     labReady ??= createLab({ wasmBinary });
     const lab = await labReady;
+    if (universal) {
+      const result = universalFit(lab, universal, x, heldOut);
+      postMessage({ job, ok: true, result }, [result.perturbation.buffer]);
+      return;
+    }
     if (evaluate) {
       postMessage({ job, ok: true, result: evaluatePart(lab, evaluate, x, labels) });
       return;

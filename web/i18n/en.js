@@ -374,6 +374,24 @@ export default {
   'lab.audit.warn.naive_above_bpda': 'The defence\'s own gradient leaves {naive}, BPDA only ' +
     '{bpda}: the pre-processor masks gradients. Trust the BPDA figure (the full suite attacks ' +
     'through BPDA too).',
+  // the universal perturbation (issue 13)
+  'lab.universal.title': 'Universal perturbation',
+  'lab.universal.hint': 'One perturbation for every digit (Moosavi-Dezfooli et al. 2017, as ' +
+    'ART\'s UniversalPerturbation): DeepFool runs on each training digit the perturbation does ' +
+    'not fool yet, its step is added, and the sum is pulled back into the ε-ball. Then it is ' +
+    'added to test digits it has never seen.',
+  'lab.universal.norm': 'Norm',
+  'lab.universal.fit': 'Training digits',
+  'lab.universal.delta': 'δ (stop at 1 − δ)',
+  'lab.universal.passes': 'Passes at most',
+  'lab.universal.run': 'Find it',
+  'lab.universal.running': 'Fitting one perturbation to the training digits…',
+  'lab.universal.perturbation': 'the perturbation (red adds ink, blue removes it)',
+  'lab.universal.digit': 'test digit {index} with it added: the model said {clean}, now ' +
+    '{predicted}',
+  'lab.universal.report': 'It fools {fooled} of {n} test digits ({rate}). On the {fit} ' +
+    'training digits it was fitted on: {fitRate} after {passes} passes; ‖v‖ {norm} ' +
+    '({seconds} s).',
   'lab.study.title': 'Study: the tutorial, step by step',
   'lab.study.hint': 'The study\'s loop, as in ART\'s get-started example: train and measure, ' +
     'attack and measure, defend, attack again and measure. Then the threats of the other ' +

@@ -373,6 +373,23 @@ export default {
   'lab.audit.warn.naive_above_bpda': '방어 자신의 기울기로는 {naive}가 남지만 BPDA로는 {bpda}만 ' +
     '남습니다: 전처리기가 기울기를 가립니다. BPDA 숫자를 믿으세요 (전체 스위트는 BPDA로도 ' +
     '공격합니다).',
+  // 보편적 섭동 (issue 13)
+  'lab.universal.title': '보편적 섭동',
+  'lab.universal.hint': '모든 숫자에 통하는 하나의 섭동 (Moosavi-Dezfooli 외 2017, ART의 ' +
+    'UniversalPerturbation): 섭동이 아직 속이지 못한 훈련 숫자마다 DeepFool을 돌려 그 한 ' +
+    '걸음을 더하고, 합을 ε-공 안으로 되돌립니다. 그런 다음 한 번도 본 적 없는 테스트 숫자에 ' +
+    '더합니다.',
+  'lab.universal.norm': '노름',
+  'lab.universal.fit': '훈련 숫자',
+  'lab.universal.delta': 'δ (1 − δ에서 멈춤)',
+  'lab.universal.passes': '최대 반복 횟수',
+  'lab.universal.run': '찾기',
+  'lab.universal.running': '훈련 숫자에 맞는 섭동 하나를 찾는 중…',
+  'lab.universal.perturbation': '섭동 (빨강은 잉크를 더하고 파랑은 지웁니다)',
+  'lab.universal.digit': '섭동을 더한 테스트 숫자 {index}: 모델의 답이 {clean}에서 ' +
+    '{predicted}(으)로',
+  'lab.universal.report': '테스트 숫자 {n}개 중 {fooled}개를 속입니다 ({rate}). 맞춘 훈련 ' +
+    '숫자 {fit}개에서는 {passes}번 반복 뒤 {fitRate}; ‖v‖ {norm} ({seconds}초).',
   'lab.study.title': '스터디: 튜토리얼을 한 단계씩',
   'lab.study.hint': 'ART 입문 예제와 같은 연구의 흐름: 훈련하고 측정, 공격하고 측정, 방어, 다시 ' +
     '공격하고 측정. 그다음 다른 단계의 위협들. 각 단계는 여기서, 실제 MNIST로, 아래 패널들을 ' +

@@ -15,6 +15,7 @@ import { labelExports } from './exports.js';
 import { showDigit } from './input.js';
 import { showSlot } from './models.js';
 import './recover.js';
+import './universal.js';
 import { relabelPoison } from './poison.js';
 import { relabelSteal } from './steal.js';
 import { relabelStudy } from './study.js';
