@@ -1,6 +1,7 @@
 // A pool of Web Workers (pool_worker.js) that runs evaluation tasks (evaluate.js) on
 // slices of the images, one slice per worker, so curves and measurements use every core; and
-// AutoAttack's evaluation (lab.evaluate) on parts of the images, each part on the next free worker.
+// AutoAttack's evaluation (lab.evaluate) on parts of the images, each part on the next free worker;
+// and a sweep's cells (lab.sweepCell), each cell on the next free worker.
 //
 // No SharedArrayBuffer is needed, so no COOP/COEP: each worker has its own engine instance, gets
 // the models as safetensors bytes and its slice of the images as a copy, and answers with counts
@@ -8,9 +9,10 @@
 // part's report, whose counts add up to the whole's: advlab_evaluate's `first`).
 //
 // Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks} or {job, wasmBinary?,
-// evaluate: {model, pre, settings}, x, labels}; a worker answers {job, op: 'task', index,
-// seconds} after each task, then {job, ok: true, result} (the counts, or the report) or
-// {job, ok: false, error}.
+// evaluate: {model, pre, settings}, x, labels} or {job, wasmBinary?, sweep: {spec, cell},
+// datasets?}; a worker answers {job, op: 'task', index, seconds} after each task (a sweep's cell:
+// {job, op: 'task', progress}), then {job, ok: true, result} (the counts, the report, or the
+// cell's {cell, values, seconds}) or {job, ok: false, error}.
 
 const MAX_WORKERS = 4;
 
@@ -23,6 +25,8 @@ export class EvalPool {
   #wasmBinary;
   #workers = [];
   #started = new WeakSet(); // workers that have had the engine's bytes
+  #hasData = new WeakSet(); // workers that have had a sweep's datasets
+  #pending = new Set(); // the rejects of jobs not yet answered
   #nextJob = 1;
 
   /**
@@ -88,33 +92,63 @@ export class EvalPool {
     return reports;
   }
 
+  /**
+   * A sweep's cells, each on the next free worker (lab.sweepCell). The datasets (MNIST's pixels
+   * and labels, copied) go to each worker once. onCell(result) runs as each cell ends, in the
+   * order they end; onProgress(cell, progress) with the cell's SweepProgress.
+   * @param {{spec: object, cells: number[], datasets: {train: object, test: object},
+   *   onCell: (r: object) => void, onProgress?: (cell: number, p: object) => void}} job
+   */
+  async sweepCells({ spec, cells, datasets, onCell, onProgress = () => {} }) {
+    let next = 0;
+    const work = async (worker) => {
+      while (next < cells.length) {
+        const cell = cells[next++];
+        const first = !this.#hasData.has(worker);
+        this.#hasData.add(worker);
+        onCell(await this.#post(worker, { sweep: { spec, cell },
+          datasets: first ? datasets : undefined }, ({ progress }) => onProgress(cell, progress),
+        []));
+      }
+    };
+    await Promise.all(this.#workers.map(work));
+  }
+
+  /** Stops every worker; jobs under way reject with "stopped". */
   terminate() {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
+    for (const reject of this.#pending) reject(new Error('stopped'));
+    this.#pending.clear();
   }
 
   #runSlice(worker, { models, tasks, x, labels }, onTaskDone) {
     return this.#post(worker, { models, tasks, x, labels }, onTaskDone);
   }
 
-  // Posts one job (its images transferred) and answers its result.
-  #post(worker, message, onTaskDone = () => {}) {
+  // Posts one job (by default its images transferred) and answers its result.
+  #post(worker, message, onTaskDone = () => {},
+    transfer = [message.x.buffer, message.labels.buffer]) {
     const job = this.#nextJob++;
     const wasmBinary = this.#started.has(worker) ? undefined : this.#wasmBinary;
     this.#started.add(worker);
     return new Promise((resolve, reject) => {
+      const settle = (fn, value) => {
+        this.#pending.delete(reject);
+        fn(value);
+      };
+      this.#pending.add(reject);
       worker.onmessage = ({ data }) => {
         if (data.job !== job) return;
         if (data.op === 'task') onTaskDone(data);
-        else if (data.ok) resolve(data.result);
-        else reject(new Error(data.error));
+        else if (data.ok) settle(resolve, data.result);
+        else settle(reject, new Error(data.error));
       };
       worker.onerror = (event) => {
         event.preventDefault?.();
-        reject(new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
+        settle(reject, new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
       };
-      worker.postMessage({ job, wasmBinary, ...message },
-        [message.x.buffer, message.labels.buffer]);
+      worker.postMessage({ job, wasmBinary, ...message }, transfer);
     });
   }
 }

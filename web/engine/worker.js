@@ -18,6 +18,7 @@ import { curves, measure } from './robustness.js';
 import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
 import { init } from './start.js';
 import { infer, invert, steal } from './stealing.js';
+import { sweep, sweepDiscard, sweepPause, sweepPlan, sweepSaved } from './sweeps.js';
 import { BEAT_MS, beat } from './turns.js';
 import { engineReady } from './state.js';
 import { widgetAnalyze, widgetCurve, widgetSteal, widgetTrain } from './widgets.js';
@@ -27,7 +28,7 @@ const ops = {
   // the lab page
   init, digit, analyze, setModel, exportModel, importModel,
   train, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
-  steal, infer, invert, audit,
+  steal, infer, invert, audit, sweepPlan, sweep, sweepPause, sweepSaved, sweepDiscard,
   // the widgets
   widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain, widgetSteal,
 };

@@ -17,6 +17,7 @@ import { showSlot } from './models.js';
 import './recover.js';
 import { relabelPoison } from './poison.js';
 import { relabelSteal } from './steal.js';
+import { relabelSweep, showSavedSweep } from './sweep.js';
 import { relabelStudy } from './study.js';
 import { showMeasurements } from './robustness.js';
 import { $, SLOTS, state } from './state.js';
@@ -50,6 +51,7 @@ async function start() {
   if (init.checkpoint && !init.trainingElsewhere) showPrompt(init.checkpoint);
   else if (init.trainingElsewhere) say($('#train-status'), 'lab.trainingElsewhere');
   showDigit(init.digit);
+  await showSavedSweep();
 }
 
 // A language switch: say() has redone the status lines; what is built from data is redone here.
@@ -62,6 +64,7 @@ onLanguage(() => {
   relabelSteal();
   relabelStudy();
   relabelAudit();
+  relabelSweep();
   labelExports();
   syncAttackControls();
 });
