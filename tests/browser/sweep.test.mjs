@@ -30,10 +30,11 @@ const GRID_FLAGS = ['--vary', 'eps=0.1,0.2', '--vary', 'ratio=0.3,0.5', '--seeds
   '--train-limit', '300', '--test-limit', '100', '--epochs', '1', '--adv-epochs', '1'];
 // One setting, cells long enough to pause between them.
 const LINE = { key1: 'eps', values1: '0:0.3:0.1', key2: '', values2: '', seeds: '1,2',
-  train_limit: 2000, test_limit: 200, epochs: 1, adv_epochs: 1 };
-const LINE_FLAGS = ['--vary', 'eps=0:0.3:0.1', '--seeds', '1,2', '--train-limit', '2000',
+  train_limit: 1000, test_limit: 200, epochs: 1, adv_epochs: 1 };
+const LINE_FLAGS = ['--vary', 'eps=0:0.3:0.1', '--seeds', '1,2', '--train-limit', '1000',
   '--test-limit', '200', '--epochs', '1', '--adv-epochs', '1'];
-const MEASURE = ['fgsm_defended', 'clean_defended'];
+// In the form's order, which the page's spec takes.
+const MEASURE = ['clean_defended', 'fgsm_defended'];
 
 // `advlab sweep --json` and its --csv file.
 function nativeSweep(flags) {
@@ -61,11 +62,12 @@ async function setForm(tab, values) {
   }, MEASURE);
 }
 
-const sweepState = (tab, state, timeout = 120000) => tab.waitFor((s) =>
+const sweepState = (tab, state, timeout = 300000) => tab.waitFor((s) =>
   document.querySelector('#sweep-results').dataset.state === s &&
   document.querySelector('#sweep-pause').disabled, state,
 { timeout, what: `the sweep to be ${state}`,
-  show: () => document.querySelector('#sweep-status').textContent });
+  show: () => [document.querySelector('#sweep-status').textContent,
+    document.querySelector('#sweep-progress').value] });
 
 // What an export button saves: its file name and text (the page's download link, caught).
 const exported = (tab, selector) => tab.evaluate(async (s) => {
@@ -124,20 +126,21 @@ for (const engine of CHOSEN) {
         // The points' CSV is the table, number for number.
         const [header, ...rows] = (await exported(tab, button('sweep-points', 'csv'))).text
           .trim().split('\n').map((line) => line.split(','));
-        assert.deepEqual(header, ['point', 'eps', 'ratio', 'seeds', 'fgsm_defended_mean',
-          'fgsm_defended_std', 'clean_defended_mean', 'clean_defended_std']);
+        assert.deepEqual(header, ['point', 'eps', 'ratio', 'seeds', 'clean_defended_mean',
+          'clean_defended_std', 'fgsm_defended_mean', 'fgsm_defended_std']);
         const shown = await tableValues(tab);
         assert.equal(shown.length, 4);
         assert.deepEqual(shown, rows.map((r) => [r[1], r[2], ...r.slice(4)].map(Number)));
         assert.match(await textOf(tab, '#sweep-table'), /defended model under FGSM: mean accuracy/);
         assert.equal(await textOf(tab, '.sweep-command code'), 'advlab sweep --vary ' +
-          'eps=0.1,0.2 --vary ratio=0.3,0.5 --seeds 1,2,3 --measure fgsm_defended,clean_defended ' +
+          'eps=0.1,0.2 --vary ratio=0.3,0.5 --seeds 1,2,3 --measure clean_defended,fgsm_defended ' +
           '--train-limit 300 --test-limit 100 --epochs 1 --adv-epochs 1');
 
         // The chart's SVG is XML, and its words are the page's language's.
         const svgOf = async () => (await exported(tab, button('sweep-cells', 'svg'))).text;
         const parses = (svg) => tab.evaluate((s) => new DOMParser()
           .parseFromString(s, 'image/svg+xml').getElementsByTagName('parsererror').length === 0, svg);
+        await setControl(tab, '#sweep-shown', 'fgsm_defended');
         const english = await svgOf();
         assert.ok(await parses(english));
         assert.match(english, /defended model under FGSM/);
@@ -168,7 +171,7 @@ for (const engine of CHOSEN) {
         if (tab.printMedia) {
           await tab.printMedia(true);
           const print = await tab.evaluate(() => ({
-            shown: [...document.querySelectorAll('main > section')]
+            shown: [...document.querySelectorAll('main > *')]
               .filter((s) => getComputedStyle(s).display !== 'none').map((s) => s.id),
             form: getComputedStyle(document.querySelector('#sweep-form')).display,
             command: getComputedStyle(document.querySelector('.sweep-command')).display }));
@@ -194,7 +197,7 @@ for (const engine of CHOSEN) {
         values2: '0:1:0.01' }), /^Not run: .*4096 cells/);
       assert.match(await refused(tab, { values1: '0.1,0.2', key2: '' }), /A sweep is running/);
       await tab.waitFor(() => Number(document.querySelector('#sweep-results').dataset.done) > 0,
-        undefined, { timeout: 120000, what: 'a first cell' });
+        undefined, { timeout: 300000, what: 'a first cell' });
       await click(tab, '#sweep-pause');
       await sweepState(tab, 'paused');
       const paused = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);
@@ -228,8 +231,8 @@ for (const engine of CHOSEN) {
       assert.equal(await tab.evaluate(() => document.querySelector('#sweep-form [name=values2]')
         .value), '0.3,0.5');
       assert.deepEqual(await tableValues(tab), native.grid.json.points.map((p) =>
-        [p.settings.eps, p.settings.ratio, p.mean.fgsm_defended, p.std.fgsm_defended,
-          p.mean.clean_defended, p.std.clean_defended]));
+        [p.settings.eps, p.settings.ratio, p.mean.clean_defended, p.std.clean_defended,
+          p.mean.fgsm_defended, p.std.fgsm_defended]));
       await click(tab, '#sweep-run');
       await sweepState(tab, 'done');
       const again = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);

@@ -573,7 +573,8 @@ export default {
   'lab.sweep.hint': 'Vary a setting of the tutorial\'s experiment (a second one makes a grid) and ' +
     'measure each value once per seed: one seed misleads. Values are a list (0,0.1,0.2) or a ' +
     'range start:stop:step. The cells run on every core and are kept as they finish, so a pause ' +
-    'or a reload loses nothing; the numbers are those of advlab sweep on the command line.',
+    'or a reload loses only the cells under way; the numbers are those of advlab sweep on the ' +
+    'command line.',
   'lab.sweep.vary': 'Vary',
   'lab.sweep.values': 'its values',
   'lab.sweep.vary2': 'and, for a grid',
@@ -585,6 +586,8 @@ export default {
   'lab.sweep.resume': 'Resume',
   'lab.sweep.load': 'Load a sweep\'s JSON',
   'lab.sweep.print': 'Print report',
+  'lab.sweep.shown': 'The map shows',
+  'lab.sweep.stopped': 'The engine\'s worker stopped during the sweep; Resume goes on from the cells it kept.',
   'lab.sweep.reportTitle': 'advlab sweep report',
   'lab.sweep.chart': 'the sweep\'s chart',
   'lab.sweep.reproduce': 'The same numbers on the command line:',
@@ -609,7 +612,7 @@ export default {
   'lab.sweep.mean': '{name}: mean accuracy',
   'lab.sweep.std': '± std (points)',
   'lab.sweep.captionLines': 'accuracy, mean over {seeds} seeds; bars: ± one standard deviation',
-  'lab.sweep.captionHeat': '{name}: accuracy, mean over {seeds} seeds',
+  'lab.sweep.captionHeat': '{name}: accuracy, mean over {seeds} seeds; darker is higher',
   'lab.sweep.bad': 'Not run: {message}',
   'lab.sweep.already': 'A sweep is running: pause it first (its finished cells are kept).',
   'lab.sweep.running': 'Running {cells} cells on every core…',

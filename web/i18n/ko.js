@@ -565,7 +565,7 @@ export default {
   'lab.sweep.hint': '튜토리얼 실험의 설정 하나를 바꿔 가며(둘을 고르면 격자) 값마다 시드별로 한 ' +
     '번씩 측정합니다. 시드 하나만으로는 오해하기 쉽습니다. 값은 목록(0,0.1,0.2)이나 범위 ' +
     '시작:끝:간격으로 적습니다. 셀은 모든 코어에서 돌고 끝나는 대로 저장되므로, 일시 정지하거나 ' +
-    '새로 고쳐도 잃는 것이 없습니다. 숫자는 명령줄의 advlab sweep과 같습니다.',
+    '새로 고쳐도 실행 중이던 셀만 다시 돌립니다. 숫자는 명령줄의 advlab sweep과 같습니다.',
   'lab.sweep.vary': '바꿀 설정',
   'lab.sweep.values': '값',
   'lab.sweep.vary2': '격자로, 두 번째 설정',
@@ -577,6 +577,8 @@ export default {
   'lab.sweep.resume': '이어서 실행',
   'lab.sweep.load': '스윕 JSON 불러오기',
   'lab.sweep.print': '보고서 인쇄',
+  'lab.sweep.shown': '지도에 보일 측정',
+  'lab.sweep.stopped': '스윕 도중 엔진 워커가 멈췄습니다. 이어서 실행하면 저장된 셀부터 계속합니다.',
   'lab.sweep.reportTitle': 'advlab 스윕 보고서',
   'lab.sweep.chart': '스윕 차트',
   'lab.sweep.reproduce': '명령줄에서 같은 숫자를 얻으려면:',
@@ -601,7 +603,7 @@ export default {
   'lab.sweep.mean': '{name}: 평균 정확도',
   'lab.sweep.std': '± 표준편차 (%p)',
   'lab.sweep.captionLines': '정확도, 시드 {seeds}개의 평균. 막대: ± 표준편차 하나',
-  'lab.sweep.captionHeat': '{name}: 정확도, 시드 {seeds}개의 평균',
+  'lab.sweep.captionHeat': '{name}: 정확도, 시드 {seeds}개의 평균. 진할수록 높음',
   'lab.sweep.bad': '실행하지 않음: {message}',
   'lab.sweep.already': '스윕이 실행 중입니다. 먼저 일시 정지하세요(끝난 셀은 저장됩니다).',
   'lab.sweep.running': '셀 {cells}개를 모든 코어에서 실행하는 중…',

@@ -110,12 +110,18 @@ function drawChart({ spec }, points) {
       xLabel: settingName(axes[0].key), names: spec.measure.map(measureName) });
     say($('#sweep-caption'), 'lab.sweep.captionLines', { seeds: spec.seeds.length });
   } else {
-    const [m] = spec.measure;
-    drawHeatMap(svg, { axes, shown: m, points, format, title: measureName(m),
+    const select = $('#sweep-shown');
+    const m = spec.measure.includes(select.value) ? select.value : spec.measure[0];
+    select.replaceChildren(...spec.measure.map((name) => Object.assign(
+      document.createElement('option'), { value: name, textContent: measureName(name),
+        selected: name === m })));
+    drawHeatMap(svg, { axes, shown: m, points, cellFormat: (v) => formatPercent(v, 1),
+      title: measureName(m),
       rowLabel: settingName(axes[0].key), columnLabel: settingName(axes[1].key) });
     say($('#sweep-caption'), 'lab.sweep.captionHeat', { seeds: spec.seeds.length,
       name: measureName(m) });
   }
+  $('#sweep-shown-box').hidden = axes.length === 1;
 }
 
 function draw() {
@@ -174,7 +180,12 @@ async function runSweep(spec, checkpoint) {
       seconds: number((performance.now() - start) / 1000, 1) });
     $('#sweep-results').dataset.state = result.paused ? 'paused' : 'done';
   } catch (error) {
-    if (!error.crashed) setStatus('lab.failed', failed(error), true);
+    // A worker that stopped took the cells under way with it; the finished ones are kept.
+    if (error.crashed) {
+      $('#sweep-resume').hidden = false;
+      $('#sweep-results').dataset.state = 'paused';
+      setStatus('lab.sweep.stopped', {}, true);
+    } else setStatus('lab.failed', failed(error), true);
   } finally {
     busy(false);
   }
@@ -194,6 +205,7 @@ $('#sweep-run').addEventListener('click', () => {
 $('#sweep-pause').addEventListener('click', () => call('sweepPause'));
 $('#sweep-resume').addEventListener('click', resume);
 $('#sweep-print').addEventListener('click', () => print());
+$('#sweep-shown').addEventListener('change', draw);
 
 // A sweep's JSON (this page's export, or `advlab sweep --json`): its settings into the form, its
 // results (when it has any) on show; Run runs it again.

@@ -67,23 +67,28 @@ export function drawLines(svg, { axes: [axis], measure, points, xLabel, names, f
   });
 }
 
-// White to blue as v goes from 0 to 1.
-function heat(v) {
-  const t = Math.max(0, Math.min(1, v));
+// Light to dark blue as v goes from lo to hi (the map's own range: its cells say their values).
+function heat(v, lo, hi) {
+  const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
   const mix = (a, b) => Math.round(a + (b - a) * t);
-  return `rgb(${mix(248, 30)},${mix(250, 64)},${mix(252, 175)})`;
+  return `rgb(${mix(239, 30)},${mix(246, 64)},${mix(255, 175)})`;
 }
+
+const heatDark = (v, lo, hi) => hi > lo && (v - lo) / (hi - lo) > 0.5;
 
 /**
  * Over two settings: rows the first setting's values, columns the second's; each cell the mean of
- * measurement `shown` over the seeds, and its value written in it.
+ * measurement `shown` over the seeds, and its value written in it; the darkest cell is the highest
+ * mean, the lightest the lowest.
  * @param {SVGSVGElement} svg
  * @param {{axes: {key: string, values: number[]}[], shown: string, points: object[],
- *   rowLabel: string, columnLabel: string, title: string, format: (v: number) => string}} data
+ *   rowLabel: string, columnLabel: string, title: string, cellFormat: (v: number) => string}} data
  */
 export function drawHeatMap(svg, { axes: [rows, columns], shown, points, rowLabel, columnLabel,
-  title, format }) {
-  const cell = { w: Math.min(60, (W - PAD.left - PAD.right) / columns.values.length), h: 22 };
+  title, cellFormat }) {
+  const cell = { w: Math.min(90, (W - PAD.left - PAD.right) / columns.values.length), h: 26 };
+  const means = points.map((p) => p.mean[shown]);
+  const [lo, hi] = [Math.min(...means), Math.max(...means)];
   const H = PAD.top + 12 + cell.h * rows.values.length + PAD.bottom;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.replaceChildren();
@@ -98,11 +103,11 @@ export function drawHeatMap(svg, { axes: [rows, columns], shown, points, rowLabe
       const x = PAD.left + j * cell.w;
       const p = pointAt(points, [rows.key, columns.key], [r, c]);
       element(svg, 'rect', { x, y, width: cell.w - 1, height: cell.h - 1,
-        fill: p ? heat(p.mean[shown]) : '#ffffff', stroke: '#e2e8f0' });
+        fill: p ? heat(p.mean[shown], lo, hi) : '#ffffff', stroke: '#e2e8f0' });
       if (p) {
         element(svg, 'text', { class: 'heat', x: x + cell.w / 2, y: y + cell.h / 2 + 3,
-          'text-anchor': 'middle', fill: p.mean[shown] > 0.55 ? '#ffffff' : '#0f172a' },
-        format(p.mean[shown]));
+          'text-anchor': 'middle', fill: heatDark(p.mean[shown], lo, hi) ? '#ffffff' : '#0f172a' },
+        cellFormat(p.mean[shown]));
       }
     });
   });
