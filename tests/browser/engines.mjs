@@ -26,7 +26,7 @@ const POLL_MS = 100;
  * @property {(width: number, height: number) => Promise<void>} resize the viewport
  * @property {(path: string) => Promise<void>} screenshot of the viewport, as PNG
  * @property {((print: boolean) => Promise<void>)|null} printMedia renders for print media (true)
- *   or the screen (false); null where the driver cannot (WebDriver, so WebKit)
+ *   or the screen (false); null where the driver cannot (Firefox over BiDi, WebKit over WebDriver)
  * @property {() => Promise<void>} close the browser
  */
 
@@ -81,8 +81,9 @@ async function openFirefox({ firefoxPrefs = {} }, viewport) {
   const browser = await launchFirefox({ prefs: firefoxPrefs });
   const page = (await browser.pages())[0] ?? await browser.newPage();
   await page.setViewport(viewport);
+  // Puppeteer emulates print media over CDP only, which Firefox does not speak.
   return pageTab(page, (width, height) => page.setViewport({ width, height }),
-    () => browser.close(), (print) => page.emulateMediaType(print ? 'print' : 'screen'));
+    () => browser.close(), null);
 }
 
 // Playwright's page and Puppeteer's take the same calls, but for the viewport's and the media's.

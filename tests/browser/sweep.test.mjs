@@ -4,8 +4,8 @@
 // chart's SVG) parse, equal the table, and speak the page's language; bad specs get the C's
 // message while a sweep runs on untouched; a sweep paused, reloaded and resumed ends as the CLI's
 // straight run; a sweep's JSON loads back and runs again. Screenshots in English, Korean, at phone
-// width and of the print report (print media, where the driver can emulate it), and of the guided
-// path at the top of the page.
+// width and of the print report (print media, which only Chromium's driver emulates), and of the
+// guided path at the top of the page.
 //
 // ADVLAB_NATIVE=build/native/advlab (the default) is the CLI compared with.
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).

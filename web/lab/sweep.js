@@ -6,7 +6,7 @@
 // with them (and printed in the report). A sweep's JSON, exported here or by the CLI, loads back.
 import { formatNumber, formatPercent, number, say, show, text } from '../ui/lang.js';
 import { call } from './engine.js';
-import { $ } from './state.js';
+import { $, state } from './state.js';
 import { failed } from './status.js';
 import { drawHeatMap, drawLines } from './sweep_chart.js';
 
@@ -70,10 +70,11 @@ function setStatus(key, values = {}, isError = false) {
   $('#sweep-status').classList.toggle('is-error', isError);
 }
 
-// The settings, as the printed report states them.
-function describe({ spec }) {
+// The settings, as the printed report states them, with the engine that ran them.
+function describe({ spec }, results) {
   const { vary, seeds, measure, settings } = spec;
   return [
+    `advlab ${results?.engine ?? state.engine?.version ?? ''} (${state.engine?.variant ?? ''})`,
     ...vary.map((a) => `${settingName(a.key)} (${a.key}): ${a.values.join(', ')}`),
     `${text('lab.sweep.seeds')}: ${seeds.join(', ')}`,
     `${text('lab.sweep.measure')}: ${measure.map(measureName).join(', ')}`,
@@ -132,7 +133,7 @@ function draw() {
   drawChart(shownPlan, points);
   drawTable(shownPlan, points);
   show($('.sweep-command code'), shownPlan.command);
-  show($('#sweep-settings'), describe(shownPlan));
+  show($('#sweep-settings'), describe(shownPlan, shown?.results));
   $('#sweep-table').dataset.settings = JSON.stringify(shownPlan.spec);
 }
 

@@ -28,14 +28,16 @@ function pointAt(points, keys, at) {
  *   xLabel: string, names: string[], format: (v: number) => string}} data
  */
 export function drawLines(svg, { axes: [axis], measure, points, xLabel, names, format }) {
-  const H = 190;
+  // A legend line per measurement above the plot, so that long names never overlap.
+  const top = 10 + 11 * measure.length;
+  const H = 160 + top;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.replaceChildren();
   const { values } = axis;
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const px = (x) => PAD.left + (W - PAD.left - PAD.right) * (hi > lo ? (x - lo) / (hi - lo) : 0.5);
-  const py = (y) => H - PAD.bottom - (H - PAD.top - PAD.bottom) * Math.max(0, Math.min(1, y));
+  const py = (y) => H - PAD.bottom - (H - top - PAD.bottom) * Math.max(0, Math.min(1, y));
   for (const f of [0, 0.5, 1]) {
     element(svg, 'line', { class: 'grid', x1: PAD.left, x2: W - PAD.right, y1: py(f), y2: py(f) });
     element(svg, 'text', { class: 'tick', x: PAD.left - 4, y: py(f) + 3, 'text-anchor': 'end' },
@@ -51,8 +53,7 @@ export function drawLines(svg, { axes: [axis], measure, points, xLabel, names, f
   element(svg, 'text', { class: 'tick', x: W - PAD.right, y: H - 3, 'text-anchor': 'end' }, xLabel);
   measure.forEach((m, i) => {
     const color = COLORS[i % COLORS.length];
-    element(svg, 'text', { class: 'legend', x: PAD.left + (i % 3) * 105, y: 11 + 10 * Math.floor(i / 3),
-      fill: color }, names[i]);
+    element(svg, 'text', { class: 'legend', x: PAD.left, y: 11 + 11 * i, fill: color }, names[i]);
     const drawn = values.map((v) => [v, pointAt(points, [axis.key], [v])]).filter(([, p]) => p);
     element(svg, 'polyline', { fill: 'none', stroke: color, 'stroke-width': 2, points: drawn
       .map(([v, p]) => `${px(v).toFixed(1)},${py(p.mean[m]).toFixed(1)}`).join(' ') });
