@@ -165,6 +165,8 @@ for (const engine of CHOSEN) {
           document.documentElement.scrollWidth - innerWidth);
         await tab.evaluate(() => document.querySelector('#sweep-results').scrollIntoView());
         await tab.screenshot(join(SHOTS, `${engine}-grid-phone.png`));
+        await tab.evaluate(() => document.querySelector('#study').scrollIntoView());
+        await tab.screenshot(join(SHOTS, `${engine}-study-phone.png`));
         await tab.resize(1280, 1400);
         assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`);
 

@@ -9,9 +9,9 @@
 // part's report, whose counts add up to the whole's: advlab_evaluate's `first`).
 //
 // Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks} or {job, wasmBinary?,
-// evaluate: {model, pre, settings}, x, labels} or {job, wasmBinary?, sweep: {spec, cell},
-// datasets?}; a worker answers {job, op: 'task', index, seconds} after each task (a sweep's cell:
-// {job, op: 'task', progress}), then {job, ok: true, result} (the counts, the report, or the
+// evaluate: {model, pre, settings}, x, labels} or {job, wasmBinary?, sweep: {spec, cell}}; a
+// worker answers {job, op: 'task', index, seconds} after each task (a sweep's cell: {job, op:
+// 'task', progress}), then {job, ok: true, result} (the counts, the report, or the
 // cell's {cell, values, seconds}) or {job, ok: false, error}.
 
 const MAX_WORKERS = 4;
@@ -25,7 +25,6 @@ export class EvalPool {
   #wasmBinary;
   #workers = [];
   #started = new WeakSet(); // workers that have had the engine's bytes
-  #hasData = new WeakSet(); // workers that have had a sweep's datasets
   #pending = new Set(); // the rejects of jobs not yet answered
   #nextJob = 1;
 
@@ -93,22 +92,19 @@ export class EvalPool {
   }
 
   /**
-   * A sweep's cells, each on the next free worker (lab.sweepCell). The datasets (MNIST's pixels
-   * and labels, copied) go to each worker once. onCell(result) runs as each cell ends, in the
-   * order they end; onProgress(cell, progress) with the cell's SweepProgress.
-   * @param {{spec: object, cells: number[], datasets: {train: object, test: object},
-   *   onCell: (r: object) => void, onProgress?: (cell: number, p: object) => void}} job
+   * A sweep's cells, each on the next free worker (lab.sweepCell on MNIST, which each worker
+   * reads once). onCell(result) runs as each cell ends, in the order they end; onProgress(cell,
+   * progress) with the cell's SweepProgress.
+   * @param {{spec: object, cells: number[], onCell: (r: object) => void,
+   *   onProgress?: (cell: number, p: object) => void}} job
    */
-  async sweepCells({ spec, cells, datasets, onCell, onProgress = () => {} }) {
+  async sweepCells({ spec, cells, onCell, onProgress = () => {} }) {
     let next = 0;
     const work = async (worker) => {
       while (next < cells.length) {
         const cell = cells[next++];
-        const first = !this.#hasData.has(worker);
-        this.#hasData.add(worker);
-        onCell(await this.#post(worker, { sweep: { spec, cell },
-          datasets: first ? datasets : undefined }, ({ progress }) => onProgress(cell, progress),
-        []));
+        onCell(await this.#post(worker, { sweep: { spec, cell } },
+          ({ progress }) => onProgress(cell, progress), []));
       }
     };
     await Promise.all(this.#workers.map(work));

@@ -1,22 +1,33 @@
 // One worker of the evaluation pool (pool.js): its own engine instance, made from the bytes
 // the first job brings, then for each job the models built from their safetensors bytes and the
 // tasks run on this worker's slice of the images (evaluate.js), or AutoAttack's evaluation of a
-// part of the images (lab.evaluate), or one cell of a sweep (lab.sweepCell) on the datasets the
-// worker's first cell brought.
+// part of the images (lab.evaluate), or one cell of a sweep (lab.sweepCell) on MNIST.
 
 import { createLab } from '../advlab.js';
 import { runTasks } from './evaluate.js';
+import { MNIST, fetchGzip } from './fetch.js';
 
 let labReady;
-let sweepData = null; // {train, test}: the datasets a sweep's first cell here brought
+let sweepData = null; // Promise<{train, test}>: MNIST, read here once for a sweep's cells
+
+// MNIST's split as a dataset, read by this worker itself (the browser's cache serves the files
+// after the first read), so that the lab's worker, whose heartbeat the page watches, never
+// copies the training set for each pool worker.
+async function mnistSplit(lab, split) {
+  const [pixels, labels] = await Promise.all(['images-idx3', 'labels-idx1'].map((kind) =>
+    fetchGzip(`${MNIST}${split}-${kind}-ubyte.gz`, () => {})));
+  return lab.loadDataset(pixels, labels, `mnist/${split}`);
+}
 
 // One cell of a sweep, its progress posted as it goes.
-async function sweepCell(lab, job, { spec, cell }, datasets) {
-  if (datasets) {
-    sweepData = { train: lab.loadDataset(datasets.train.pixels, datasets.train.labels, 'train'),
-      test: lab.loadDataset(datasets.test.pixels, datasets.test.labels, 'test') };
+async function sweepCell(lab, job, { spec, cell }) {
+  if (!sweepData) {
+    sweepData = Promise.all([mnistSplit(lab, 'train'), mnistSplit(lab, 't10k')])
+      .then(([train, test]) => ({ train, test }));
+    sweepData.catch(() => { sweepData = null; }); // a failed read is tried again next time
   }
-  return lab.sweepCell(sweepData.train, sweepData.test, spec, cell, {
+  const { train, test } = await sweepData;
+  return lab.sweepCell(train, test, spec, cell, {
     onProgress: (progress) => postMessage({ job, op: 'task', progress }) });
 }
 
@@ -32,14 +43,14 @@ function evaluatePart(lab, { model, pre, settings }, x, labels) {
   }
 }
 
-onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, tasks, evaluate, sweep,
-  datasets } }) => {
+onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, tasks, evaluate,
+  sweep } }) => {
   const nets = {};
   try {
     labReady ??= createLab({ wasmBinary });
     const lab = await labReady;
     if (sweep) {
-      postMessage({ job, ok: true, result: await sweepCell(lab, job, sweep, datasets) });
+      postMessage({ job, ok: true, result: await sweepCell(lab, job, sweep) });
       return;
     }
     if (evaluate) {

@@ -1,33 +1,16 @@
 // The lab page's sweeps (issue 18): a sweep's cells spread over the pool of workers (pool.js), one
-// cell per free worker, and assembled by the C (lab.sweepResults) after each, so the page's
-// results, CSV and JSON are the text `advlab sweep --json` gives. After each cell the results so
-// far are kept in IndexedDB (the 'checkpoints' store, run 'sweep'): they are the sweep's
-// checkpoint, so a pause or a reload loses at most the cells under way, which start again and,
-// being deterministic, give the same numbers.
-import { mnist } from './data.js';
+// cell per free worker (each reads MNIST itself), and assembled by the C (lab.sweepResults) after
+// each, so the page's results, CSV and JSON are the text `advlab sweep --json` gives. After each
+// cell the results so far are kept in IndexedDB (the 'checkpoints' store, run 'sweep'): they are
+// the sweep's checkpoint, so a pause or a reload loses at most the cells under way, which start
+// again and, being deterministic, give the same numbers.
 import { EvalPool, defaultPoolSize } from './pool.js';
 import { state, wasmBytes } from './state.js';
 import { store } from './store.js';
 
 const RUN = 'sweep';
-const SIZE = 28;
 
 let running = null; // {pool, paused}: the sweep under way
-
-// A dataset back as the IDX files it was read from (a 16-byte header before the images, 8 bytes
-// before the labels), for the pool's workers to load as the engine's worker did.
-function idxFiles(ds) {
-  const n = ds.count;
-  const images = new Uint8Array(16 + n * SIZE * SIZE);
-  new DataView(images.buffer).setUint32(0, 0x803);
-  [n, SIZE, SIZE].forEach((v, i) => new DataView(images.buffer).setUint32(4 + 4 * i, v));
-  images.set(ds.pixels, 16);
-  const labels = new Uint8Array(8 + n);
-  new DataView(labels.buffer).setUint32(0, 0x801);
-  new DataView(labels.buffer).setUint32(4, n);
-  labels.set(ds.labels, 8);
-  return { pixels: images, labels };
-}
 
 const saveSweep = (record) => store('checkpoints', 'readwrite', (s) => s.put({ run: RUN,
   ...record, created: Date.now() })).catch(() => {});
@@ -74,7 +57,6 @@ export async function sweep({ spec, checkpoint }, id) {
   const options = checkpoint ? { checkpoint } : {};
   const done = new Set(lab.sweepResults(full, [], options).results.cells.map((c) => c.cell));
   const todo = Array.from({ length: cells }, (_, c) => c).filter((c) => !done.has(c));
-  const [train, test] = [await mnist('train', id), await mnist('t10k', id)];
   const pool = new EvalPool(defaultPoolSize(), await wasmBytes);
   running = { pool, paused: false };
   const finished = [];
@@ -84,7 +66,6 @@ export async function sweep({ spec, checkpoint }, id) {
   let saved = Promise.resolve();
   try {
     await pool.sweepCells({ spec: full, cells: todo,
-      datasets: { train: idxFiles(train), test: idxFiles(test) },
       onProgress: (cell, p) => {
         under.set(cell, p.fraction * cells - p.cellsDone);
         postMessage({ id, op: 'progress', kind: 'sweep', fraction: fraction() });
