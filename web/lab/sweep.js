@@ -229,11 +229,20 @@ $('#sweep-file').addEventListener('change', async ({ target }) => {
   }
 });
 
-/** Shows the sweep kept in this browser, once the engine is up: a paused one can resume. */
+/**
+ * Shows the sweep kept in this browser, once the engine is up: a paused one can resume. One this
+ * engine cannot read back (kept by another version) is forgotten, and the page starts without it.
+ */
 export async function showSavedSweep() {
   const saved = await call('sweepSaved');
   if (!saved) return;
-  const plan = await call('sweepPlan', { spec: saved.json });
+  let plan;
+  try {
+    plan = await call('sweepPlan', { spec: saved.json });
+  } catch (error) {
+    if (!error.crashed) await call('sweepDiscard');
+    return;
+  }
   fillForm(plan.spec);
   shownPlan = plan;
   shown = plan.saved;
