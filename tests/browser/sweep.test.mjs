@@ -220,14 +220,19 @@ for (const engine of CHOSEN) {
     });
 
     test('a sweep\'s JSON from the CLI loads back, shows its table and runs again', async () => {
-      const text = JSON.stringify(native.grid.json);
-      await tab.evaluate((t) => {
+      const load = (t, name) => tab.evaluate(([body, file]) => {
         const input = document.querySelector('#sweep-file');
         const files = new DataTransfer();
-        files.items.add(new File([t], 'grid.json', { type: 'application/json' }));
+        files.items.add(new File([body], file, { type: 'application/json' }));
         input.files = files.files;
         input.dispatchEvent(new Event('change', { bubbles: true }));
-      }, text);
+      }, [t, name]);
+      await tab.evaluate(() => document.querySelector('#sweep-status').classList.remove('is-error'));
+      await load('{"vary": [{"key": "eps", "values": [0.1]}], "measure": ["nonsense"]}', 'bad.json');
+      await tab.waitFor(() => document.querySelector('#sweep-status').classList.contains('is-error'),
+        undefined, { what: 'the bad file refused' });
+      assert.match(await textOf(tab, '#sweep-status'), /^Not run: .*nonsense/);
+      await load(JSON.stringify(native.grid.json), 'grid.json');
       await tab.waitFor(() => document.querySelector('#sweep-status').textContent
         .startsWith('grid.json'), undefined, { what: 'the file to load' });
       assert.equal(await tab.evaluate(() => document.querySelector('#sweep-form [name=values2]')
@@ -240,6 +245,34 @@ for (const engine of CHOSEN) {
       const again = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);
       assert.deepEqual(again.cells, native.grid.json.cells);
       assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
+    });
+
+    test('a kept sweep another engine version made is forgotten; the page starts', async () => {
+      const other = JSON.stringify({ ...native.grid.json, engine: '0.0.1' });
+      await tab.evaluate((json) => new Promise((resolve, reject) => {
+        const req = indexedDB.open('advlab-lab');
+        req.onsuccess = () => {
+          const tx = req.result.transaction('checkpoints', 'readwrite');
+          tx.objectStore('checkpoints').put({ run: 'sweep', json, complete: true });
+          tx.oncomplete = () => { req.result.close(); resolve(); };
+          tx.onerror = () => reject(tx.error);
+        };
+        req.onerror = () => reject(req.error);
+      }), other);
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
+      assert.equal(await tab.evaluate(() => document.querySelector('#sweep-results').hidden), true);
+      assert.equal(await textOf(tab, '#sweep-status'), '');
+      assert.equal(await tab.evaluate(() => document.querySelector('#status')
+        .classList.contains('is-error')), false);
+      const kept = await tab.waitFor(() => new Promise((resolve) => {
+        const req = indexedDB.open('advlab-lab');
+        req.onsuccess = () => {
+          const get = req.result.transaction('checkpoints').objectStore('checkpoints').get('sweep');
+          get.onsuccess = () => { req.result.close(); resolve(get.result === undefined && 'gone'); };
+        };
+      }), undefined, { what: 'the kept sweep to be forgotten' });
+      assert.equal(kept, 'gone');
     });
   });
 }
