@@ -51,13 +51,14 @@ export function sweepPlan({ spec }) {
  * sweep was paused before its end.
  */
 export async function sweep({ spec, checkpoint }, id) {
+  const bytes = await wasmBytes; // before the check, so that no await parts it from `running =`
   if (running) throw new Error('sweep: a sweep is already running; pause it first');
   const { lab } = state;
   const { spec: full, cells } = lab.sweepPlan(spec);
   const options = checkpoint ? { checkpoint } : {};
   const done = new Set(lab.sweepResults(full, [], options).results.cells.map((c) => c.cell));
   const todo = Array.from({ length: cells }, (_, c) => c).filter((c) => !done.has(c));
-  const pool = new EvalPool(defaultPoolSize(), await wasmBytes);
+  const pool = new EvalPool(defaultPoolSize(), bytes);
   running = { pool, paused: false };
   const finished = [];
   const under = new Map(); // cell -> fraction of it done
