@@ -25,6 +25,8 @@ const POLL_MS = 100;
  *   the first point and moves through the rest; points are [u, v] fractions of the element
  * @property {(width: number, height: number) => Promise<void>} resize the viewport
  * @property {(path: string) => Promise<void>} screenshot of the viewport, as PNG
+ * @property {((print: boolean) => Promise<void>)|null} printMedia renders for print media (true)
+ *   or the screen (false); null where the driver cannot (Firefox over BiDi, WebKit over WebDriver)
  * @property {() => Promise<void>} close the browser
  */
 
@@ -72,20 +74,22 @@ async function openChromium({ chromiumArgs = [] }, viewport) {
   const browser = await launchChromium({ viewport, extraArgs: chromiumArgs });
   const page = await browser.context.newPage();
   return pageTab(page, (width, height) => page.setViewportSize({ width, height }),
-    () => browser.close());
+    () => browser.close(), (print) => page.emulateMedia({ media: print ? 'print' : 'screen' }));
 }
 
 async function openFirefox({ firefoxPrefs = {} }, viewport) {
   const browser = await launchFirefox({ prefs: firefoxPrefs });
   const page = (await browser.pages())[0] ?? await browser.newPage();
   await page.setViewport(viewport);
+  // Puppeteer emulates print media over CDP only, which Firefox does not speak.
   return pageTab(page, (width, height) => page.setViewport({ width, height }),
-    () => browser.close());
+    () => browser.close(), null);
 }
 
-// Playwright's page and Puppeteer's take the same calls, but for the viewport's.
-function pageTab(page, resize, close) {
+// Playwright's page and Puppeteer's take the same calls, but for the viewport's and the media's.
+function pageTab(page, resize, close, printMedia) {
   const tab = {
+    printMedia,
     goto: async (url) => { await page.goto(url); },
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     resize,
@@ -127,6 +131,7 @@ async function openWebKit(_, { width, height }) {
       return reply.value;
     },
     resize,
+    printMedia: null,
     // WebKitGTK's snapshot is of the last frame painted: let one more be painted first.
     screenshot: async (path) => {
       await tab.evaluate(() => new Promise((painted) =>

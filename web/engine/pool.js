@@ -1,6 +1,7 @@
 // A pool of Web Workers (pool_worker.js) that runs evaluation tasks (evaluate.js) on
 // slices of the images, one slice per worker, so curves and measurements use every core; and
-// AutoAttack's evaluation (lab.evaluate) on parts of the images, each part on the next free worker.
+// AutoAttack's evaluation (lab.evaluate) on parts of the images, each part on the next free worker;
+// and a sweep's cells (lab.sweepCell), each cell on the next free worker.
 //
 // No SharedArrayBuffer is needed, so no COOP/COEP: each worker has its own engine instance, gets
 // the models as safetensors bytes and its slice of the images as a copy, and answers with counts
@@ -8,10 +9,11 @@
 // part's report, whose counts add up to the whole's: advlab_evaluate's `first`).
 //
 // Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks} or {job, wasmBinary?,
-// evaluate: {model, pre, settings}, x, labels}; a worker answers {job, op: 'task', index,
-// seconds} after each task, then {job, ok: true, result} (the counts, or the report) or
-// {job, ok: false, error}. A universal perturbation is {job, wasmBinary?, universal: {model,
-// settings}, x, heldOut}, answered with lab.universal's result.
+// evaluate: {model, pre, settings}, x, labels}, {job, wasmBinary?, sweep: {spec, cell}} or a
+// universal perturbation {job, wasmBinary?, universal: {model, settings}, x, heldOut}; a worker
+// answers {job, op: 'task', index, seconds} after each task (a sweep's cell: {job, op: 'task',
+// progress}), then {job, ok: true, result} (the counts, the report, the cell's {cell, values,
+// seconds}, or lab.universal's result) or {job, ok: false, error}.
 
 const MAX_WORKERS = 4;
 
@@ -24,6 +26,7 @@ export class EvalPool {
   #wasmBinary;
   #workers = [];
   #started = new WeakSet(); // workers that have had the engine's bytes
+  #pending = new Set(); // the rejects of jobs not yet answered
   #nextJob = 1;
 
   /**
@@ -98,33 +101,60 @@ export class EvalPool {
     return this.#post(this.#workers[0], { universal: { model, settings }, x, heldOut });
   }
 
+  /**
+   * A sweep's cells, each on the next free worker (lab.sweepCell on MNIST, which each worker
+   * reads once). onCell(result) runs as each cell ends, in the order they end; onProgress(cell,
+   * progress) with the cell's SweepProgress.
+   * @param {{spec: object, cells: number[], onCell: (r: object) => void,
+   *   onProgress?: (cell: number, p: object) => void}} job
+   */
+  async sweepCells({ spec, cells, onCell, onProgress = () => {} }) {
+    let next = 0;
+    const work = async (worker) => {
+      while (next < cells.length) {
+        const cell = cells[next++];
+        onCell(await this.#post(worker, { sweep: { spec, cell } },
+          ({ progress }) => onProgress(cell, progress), []));
+      }
+    };
+    await Promise.all(this.#workers.map(work));
+  }
+
+  /** Stops every worker; jobs under way reject with "stopped". */
   terminate() {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
+    for (const reject of this.#pending) reject(new Error('stopped'));
+    this.#pending.clear();
   }
 
   #runSlice(worker, { models, tasks, x, labels }, onTaskDone) {
     return this.#post(worker, { models, tasks, x, labels }, onTaskDone);
   }
 
-  // Posts one job (its images transferred) and answers its result.
-  #post(worker, message, onTaskDone = () => {}) {
+  // Posts one job (by default its images transferred) and answers its result.
+  #post(worker, message, onTaskDone = () => {},
+    transfer = [message.x, message.labels, message.heldOut].filter(Boolean).map((a) => a.buffer)) {
     const job = this.#nextJob++;
     const wasmBinary = this.#started.has(worker) ? undefined : this.#wasmBinary;
     this.#started.add(worker);
     return new Promise((resolve, reject) => {
+      const settle = (fn, value) => {
+        this.#pending.delete(reject);
+        fn(value);
+      };
+      this.#pending.add(reject);
       worker.onmessage = ({ data }) => {
         if (data.job !== job) return;
         if (data.op === 'task') onTaskDone(data);
-        else if (data.ok) resolve(data.result);
-        else reject(new Error(data.error));
+        else if (data.ok) settle(resolve, data.result);
+        else settle(reject, new Error(data.error));
       };
       worker.onerror = (event) => {
         event.preventDefault?.();
-        reject(new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
+        settle(reject, new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
       };
-      const arrays = [message.x, message.labels, message.heldOut].filter(Boolean);
-      worker.postMessage({ job, wasmBinary, ...message }, arrays.map((a) => a.buffer));
+      worker.postMessage({ job, wasmBinary, ...message }, transfer);
     });
   }
 }

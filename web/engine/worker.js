@@ -18,6 +18,7 @@ import { curves, measure } from './robustness.js';
 import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
 import { init } from './start.js';
 import { infer, invert, steal } from './stealing.js';
+import { sweep, sweepDiscard, sweepPause, sweepPlan, sweepSaved } from './sweeps.js';
 import { universal } from './universal.js';
 import { BEAT_MS, beat } from './turns.js';
 import { engineReady } from './state.js';
@@ -28,7 +29,7 @@ const ops = {
   // the lab page
   init, digit, analyze, setModel, exportModel, importModel,
   train, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
-  steal, infer, invert, audit, universal,
+  steal, infer, invert, audit, universal, sweepPlan, sweep, sweepPause, sweepSaved, sweepDiscard,
   // the widgets
   widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain, widgetSteal,
 };

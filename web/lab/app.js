@@ -18,6 +18,7 @@ import './recover.js';
 import './universal.js';
 import { relabelPoison } from './poison.js';
 import { relabelSteal } from './steal.js';
+import { relabelSweep, showSavedSweep } from './sweep.js';
 import { relabelStudy } from './study.js';
 import { showMeasurements } from './robustness.js';
 import { $, SLOTS, state } from './state.js';
@@ -51,6 +52,7 @@ async function start() {
   if (init.checkpoint && !init.trainingElsewhere) showPrompt(init.checkpoint);
   else if (init.trainingElsewhere) say($('#train-status'), 'lab.trainingElsewhere');
   showDigit(init.digit);
+  await showSavedSweep();
 }
 
 // A language switch: say() has redone the status lines; what is built from data is redone here.
@@ -63,6 +65,7 @@ onLanguage(() => {
   relabelSteal();
   relabelStudy();
   relabelAudit();
+  relabelSweep();
   labelExports();
   syncAttackControls();
 });

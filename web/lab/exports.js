@@ -1,12 +1,15 @@
 // Export buttons under every table and chart of the page (issue 18): CSV, and JSON with the
 // settings that made it, the engine's version and build, the language and the time; charts also
 // as SVG and PNG, with their axis, units and legend in the page's language. A panel that fills a
-// table or chart leaves the settings it used in the element's data-settings (JSON).
+// table or chart leaves the settings it used in the element's data-settings (JSON). A sweep's
+// table and chart export the C's own texts: its results JSON (which loads back into the page and
+// into `advlab sweep --from`), and its CSV of points (the table) or of cells (the chart's data).
 import { csv, download, svgPng, svgText, tableData } from '../ui/export.js';
 import { text } from '../ui/lang.js';
 import { charts } from './charts.js';
 import { $, state } from './state.js';
 import { stealCharts } from './steal.js';
+import { sweepExport } from './sweep.js';
 
 const TABLES = [['#measurements', 'tutorial-measurements'], ['#audit-table', 'autoattack'],
   ['#cleanse-table', 'poison-search'], ['#steal-table', 'post-processors-against-theft']];
@@ -58,6 +61,16 @@ const chartFormats = (chart) => [
   ['png', async (el, name) => download(await svgPng(el), `advlab-${name}.png`)],
 ];
 
+// A sweep's texts as the C made them: [format, save(el, name)].
+const sweepText = (format, pick, type) => [format, (el, name) => {
+  const sweep = sweepExport();
+  if (sweep) download(blob(pick(sweep), type), `advlab-${name}.${format}`);
+}];
+const SWEEP_JSON = sweepText('json', (s) => s.json, 'application/json');
+const SWEEP_TABLE = [sweepText('csv', (s) => s.pointsCsv, 'text/csv'), SWEEP_JSON];
+const SWEEP_CHART = [sweepText('csv', (s) => s.csv, 'text/csv'), SWEEP_JSON,
+  ...chartFormats(null).slice(2)];
+
 function addButtons(el, name, formats) {
   const bar = document.createElement('div');
   bar.className = 'exports';
@@ -86,6 +99,8 @@ function addButtons(el, name, formats) {
 const bars = [
   ...TABLES.map(([selector, name]) => addButtons($(selector), name, TABLE_FORMATS)),
   ...CHARTS.map(([selector, name, chart]) => addButtons($(selector), name, chartFormats(chart))),
+  addButtons($('#sweep-table'), 'sweep-points', SWEEP_TABLE),
+  addButtons($('#chart-sweep'), 'sweep-cells', SWEEP_CHART),
 ];
 
 /** The buttons' spoken names, once the page's language is set and after each switch. */
