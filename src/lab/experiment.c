@@ -90,7 +90,7 @@ static const advlab__cfg_field fields[] = {
      NULL, "PGD's step"},
     {"pgd_iter", ADVLAB__CFG_INT, FIELD(pgd_iter), 40, 1, INT_MAX, 0, 0, NULL, "PGD's iterations"},
     {"pgd_limit", ADVLAB__CFG_INT, FIELD(pgd_limit), 1000, 0, INT_MAX, 0, 0, NULL,
-     "test images under PGD and for empirical robustness; 0: all"},
+     "test images under PGD and for empirical robustness; 0: no PGD stage"},
     {"curve", ADVLAB__CFG_FLAG, FIELD(curve), 1, 0, 1, 0, 0, NULL,
      "1: FGSM accuracy at eps 0, 0.05, ... 0.3 for both models"},
     {"defences", ADVLAB__CFG_FLAG, FIELD(defences), 1, 0, 1, 0, 0, NULL,
