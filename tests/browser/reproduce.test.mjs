@@ -117,7 +117,8 @@ for (const engine of CHOSEN) {
       assert.equal(first.universal.advlab, first.curves.advlab);
       assert.ok(Number(first.universal.fooled) > 0, 'the perturbation fooled nothing');
       assert.equal(first.curves.series.length, 4);
-      assert.ok(first.curves.series.every((s) => s.points.length === first.curves.settings.eps.length));
+      const points = first.curves.settings.eps.length;
+      assert.ok(first.curves.series.every((s) => s.points.length === points));
       assert.equal(first.audit.rows.length, 2, 'the quick suite has two attacks');
     });
 
