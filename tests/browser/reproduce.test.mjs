@@ -210,6 +210,7 @@ for (const engine of CHOSEN) {
       await tab.waitFor(() => document.documentElement.lang === 'ko');
       const korean = await textOf(tab, '#run-status');
       assert.match(korean, /[\uac00-\ud7a3]/, korean);
+      assert.ok(korean.includes('정확도 곡선') && !korean.includes('curves'), korean);
       assert.match(await textOf(tab, '.run-load'), /실행 불러오기/);
       await tab.evaluate(() => scrollTo(0, 0));
       await tab.screenshot(join(SHOTS, `${engine}-loaded-ko.png`));

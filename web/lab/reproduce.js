@@ -4,7 +4,7 @@
 // so that whoever receives the file gets the same numbers. A sweep's JSON goes to the Sweeps
 // panel's own loader. A file that cannot be run again says why, naming the file, and leaves
 // everything on the page as it was.
-import { say, text } from '../ui/lang.js';
+import { message, say } from '../ui/lang.js';
 import { rerunAudit } from './audit.js';
 import { rerunPoisonSearch } from './poison.js';
 import { RerunError } from './rerun_check.js';
@@ -70,9 +70,9 @@ function checkRun(json) {
   const ours = state.engine?.version;
   if (newer(json.advlab, ours)) throw new RerunError('lab.run.newer', { version: json.advlab, ours });
   if (!json.settings || typeof json.settings !== 'object') {
-    throw new RerunError('lab.run.noSettings', { what: text(entry.what) });
+    throw new RerunError('lab.run.noSettings', { what: message(entry.what) });
   }
-  if ($(entry.button).disabled) throw new RerunError('lab.run.busy', { what: text(entry.what) });
+  if ($(entry.button).disabled) throw new RerunError('lab.run.busy', { what: message(entry.what) });
   return { entry, settings: json.settings };
 }
 
@@ -114,7 +114,8 @@ export async function loadRun(file) {
     report(error.key, { ...values, ...error.values }, true);
     return;
   }
-  const what = text(run.entry.what);
+  // A message, not its text: the line is said again in the language switched to.
+  const what = message(run.entry.what);
   report('lab.run.running', { ...values, what });
   $(run.entry.shows).scrollIntoView({ block: 'center' });
   try {
