@@ -1,10 +1,10 @@
 // "Load a run (JSON)" (issue 18, Reproduce) in each engine (tests/browser/engines.mjs), under the
-// strict CSP: the accuracy-against-eps curves, the defence check (AutoAttack's quick suite) and
-// the universal perturbation are run in the page and exported as JSON through the page's export
-// buttons (the probe keeps the file instead of saving it); the page is reloaded, each JSON is
-// loaded back, and the panel's new numbers equal the first run's. Bad files each get their own
-// message naming the file, and what the page had computed stays. Screenshots of the loaded state
-// in English, Korean and at phone width.
+// strict CSP: the accuracy-against-eps curves, the defence check (AutoAttack's quick suite), the
+// universal perturbation and a short training run are run in the page and exported as JSON
+// through the page's export buttons (the probe keeps the file instead of saving it); the page is
+// reloaded, each JSON is loaded back, and the panel's new numbers equal the first run's. Bad
+// files each get their own message naming the file, and what the page had computed stays.
+// Screenshots of the loaded state in English, Korean and at phone width.
 //
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
 import assert from 'node:assert/strict';
@@ -197,6 +197,31 @@ for (const engine of CHOSEN) {
       assert.ok(korean.includes('n.json') && korean.includes('200, 1000, 10000'), korean);
       await setControl(tab, '#lang', 'en');
       await tab.waitFor(() => document.documentElement.lang === 'en');
+    });
+
+    test('a training run\'s JSON trains again to the same losses', async () => {
+      for (const [name, value] of [['which', 'standard'], ['epochs', '1'], ['limit', '1000'],
+        ['seed', '7']]) {
+        await setControl(tab, `#train-form [name=${name}]`, value);
+      }
+      await click(tab, '#train');
+      await tab.waitFor(() => document.querySelector('#train-progress').value === 1 &&
+        !document.querySelector('#train').disabled, undefined, { timeout: RUN_MS,
+        what: 'the training run' });
+      const trained = await exported(tab, 'training-loss');
+      assert.deepEqual(trained.settings.models, {});
+      assert.equal(trained.settings.settings.seed, 7);
+      assert.ok(trained.series[0].points.length > 5, 'too few losses to compare');
+
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
+      await setControl(tab, '#train-form [name=epochs]', '3');
+      await rerun(tab, 'advlab-training-loss.json', trained);
+      const again = await exported(tab, 'training-loss');
+      assert.deepEqual(again.series, trained.series);
+      assert.deepEqual(again.settings, trained.settings);
+      assert.equal(await tab.evaluate(() =>
+        document.querySelector('#train-form [name=epochs]').value), '1');
     });
 
     test('screenshots of the loaded state: English, Korean, phone width', async () => {
