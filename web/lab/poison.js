@@ -213,6 +213,7 @@ function metricsRow(key, m) {
 }
 
 let found = null; // the last search's answer, drawn again after a language switch
+let searching = false; // a search (and its retraining) is under way
 
 function showFound({ report, flagged, scatter }) {
   $('#cleanse-results').hidden = false;
@@ -262,6 +263,7 @@ export async function findPoison() {
   if (!request || !poison) return null;
   const { epochs, batch, lr, seed, limit } = request.settings;
   $('#cleanse-run').disabled = true;
+  searching = true;
   $('#cleanse-progress').value = 0;
   const settings = { poison, defence: $('#cleanse-defence').value,
     retrain: $('#cleanse-retrain').checked ? { epochs, batch, lr, seed, limit } : null };
@@ -282,6 +284,7 @@ export async function findPoison() {
     if (!error.crashed) say($('#cleanse-report'), 'lab.failed', failed(error));
     return null;
   } finally {
+    searching = false;
     $('#cleanse-run').disabled = false;
   }
 }
@@ -293,6 +296,7 @@ $('#cleanse-run').addEventListener('click', findPoison);
  * or imported), its defence, and the retraining's settings through the training form.
  */
 export async function rerunPoisonSearch(settings) {
+  if (searching || training.running) throw new RerunError('lab.run.busy');
   const models = requireModels(settings.models);
   if (!models.standard) throw new RerunError('lab.run.missing', { key: 'models.standard' });
   const retrain = settings.retrain;

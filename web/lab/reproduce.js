@@ -14,8 +14,9 @@ import { rerunMembership, rerunStealCurve, rerunStealTable } from './steal.js';
 import { rerunTraining } from './training.js';
 import { rerunUniversal } from './universal.js';
 
-// By the export's name: the panel's rerun, the button that runs it (disabled while it runs), the
-// element its results fill, and the run's name in a sentence.
+// By the export's name: the panel's rerun, the button that runs it (disabled while it runs; the
+// poison search's is also disabled while there is nothing to search, so its rerun says which),
+// the element its results fill, and the run's name in a sentence.
 const TRAINING = { rerun: rerunTraining, button: '#train', shows: '#chart-loss',
   what: 'lab.run.what.training' };
 const RERUNS = {
@@ -33,7 +34,7 @@ const RERUNS = {
     shows: '#steal-table', what: 'lab.run.what.stealTable' },
   'membership-roc': { rerun: rerunMembership, button: '#infer-run', shows: '#infer-report',
     what: 'lab.run.what.membership' },
-  'poison-search': { rerun: rerunPoisonSearch, button: '#cleanse-run', shows: '#cleanse-report',
+  'poison-search': { rerun: rerunPoisonSearch, button: null, shows: '#cleanse-report',
     what: 'lab.run.what.poisonSearch' },
   'training-loss': TRAINING,
   'training-accuracy': TRAINING,
@@ -72,7 +73,7 @@ function checkRun(json) {
   if (!json.settings || typeof json.settings !== 'object') {
     throw new RerunError('lab.run.noSettings', { what: message(entry.what) });
   }
-  if ($(entry.button).disabled) throw new RerunError('lab.run.busy', { what: message(entry.what) });
+  if (entry.button && $(entry.button).disabled) throw new RerunError('lab.run.busy', { what: message(entry.what) });
   return { entry, settings: json.settings };
 }
 
@@ -122,7 +123,7 @@ export async function loadRun(file) {
     await run.entry.rerun(run.settings);
     report('lab.run.done', { ...values, what });
   } catch (error) {
-    if (error instanceof RerunError) report(error.key, { ...values, ...error.values }, true);
+    if (error instanceof RerunError) report(error.key, { ...values, what, ...error.values }, true);
     else if (!error.crashed) report('lab.run.failed', { ...values, message: error.message }, true);
   }
 }
