@@ -1,10 +1,10 @@
 // "Load a run (JSON)" (issue 18, Reproduce) in each engine (tests/browser/engines.mjs), under the
 // strict CSP: the accuracy-against-eps curves, the defence check (AutoAttack's quick suite), the
-// universal perturbation and a short training run are run in the page and exported as JSON
-// through the page's export buttons (the probe keeps the file instead of saving it); the page is
-// reloaded, each JSON is loaded back, and the panel's new numbers equal the first run's. Bad
-// files each get their own message naming the file, and what the page had computed stays.
-// Screenshots of the loaded state in English, Korean and at phone width.
+// universal perturbation, a short training run and a poison search are run in the page and
+// exported as JSON through the page's export buttons (the probe keeps the file instead of saving
+// it); the page is reloaded, each JSON is loaded back, and the panel's new numbers equal the first
+// run's. Bad files each get their own message naming the file, and what the page had computed
+// stays. Screenshots of the loaded state in English, Korean and at phone width.
 //
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
 import assert from 'node:assert/strict';
@@ -232,6 +232,39 @@ for (const engine of CHOSEN) {
       assert.deepEqual((await exported(tab, 'training-loss')).settings, trained.settings);
       assert.equal(await tab.evaluate(() =>
         document.querySelector('#train-form [name=epochs]').value), '1');
+    });
+
+    test('a poison search\'s JSON finds the same poison in the same poisoned model', async () => {
+      await setControl(tab, '#poison-trigger', 'pattern');
+      await click(tab, '#poison-run');
+      await tab.waitFor(() => !document.querySelector('#poison-train').disabled, undefined,
+        { timeout: 60000, what: 'the poisoning' });
+      await setControl(tab, '#train-form [name=limit]', '2000');
+      await click(tab, '#poison-train');
+      await tab.waitFor(() => !document.querySelector('#cleanse-run').disabled &&
+        !document.querySelector('#train').disabled, undefined, { timeout: RUN_MS,
+        what: 'the poisoned model to train' });
+      await setControl(tab, '#cleanse-retrain', false);
+      await click(tab, '#cleanse-run');
+      await tab.waitFor(() => document.querySelector('#cleanse-table').dataset.settings &&
+        !document.querySelector('#cleanse-run').disabled, undefined, { timeout: RUN_MS,
+        what: 'the search' });
+      const found = await exported(tab, 'poison-search');
+      const figures = () => tab.evaluate(() =>
+        ({ ...document.querySelector('#cleanse-report').dataset }));
+      const before = await figures();
+      assert.equal(found.settings.retrain, null);
+      assert.match(found.settings.models.standard.id, /./);
+      assert.ok(Number(before.flagged) > 0, 'nothing flagged');
+
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
+      await setControl(tab, '#cleanse-defence', 'spectral');
+      await rerun(tab, 'advlab-poison-search.json', found);
+      assert.deepEqual(await figures(), before);
+      assert.deepEqual((await exported(tab, 'poison-search')).rows, found.rows);
+      assert.equal(await tab.evaluate(() => document.querySelector('#cleanse-defence').value),
+        'ac');
     });
 
     test('screenshots of the loaded state: English, Korean, phone width', async () => {
