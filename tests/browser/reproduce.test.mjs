@@ -184,6 +184,8 @@ for (const engine of CHOSEN) {
       for (const [file, body, expected] of cases) {
         assert.match(await refused(tab, file, body), expected);
       }
+      await tab.evaluate(() => scrollTo(0, 0));
+      await tab.screenshot(join(SHOTS, `${engine}-refused.png`));
       // Nothing ran: the controls and the numbers are the last run's.
       assert.equal(await tab.evaluate(() => document.querySelector('#robust-n').value), '200');
       assert.equal(await tab.evaluate(() =>
