@@ -186,6 +186,12 @@ for (const engine of CHOSEN) {
       }
       await tab.evaluate(() => scrollTo(0, 0));
       await tab.screenshot(join(SHOTS, `${engine}-refused.png`));
+      // A sweep's JSON goes to the Sweeps panel's loader, whose message (the C's) it gets.
+      await load(tab, 'sweep.json', '{"vary": [{"key": "eps", "values": [0.1]}], "measure": ["x"]}');
+      await tab.waitFor(() => document.querySelector('#sweep-status').classList.contains('is-error'),
+        undefined, { what: 'the sweep panel to refuse the spec' });
+      assert.equal(await textOf(tab, '#run-status'), 'sweep.json: a sweep, loaded into the Sweeps panel.');
+      assert.match(await textOf(tab, '#sweep-status'), /^Not run: .*"x"/);
       // Nothing ran: the controls and the numbers are the last run's.
       assert.equal(await tab.evaluate(() => document.querySelector('#robust-n').value), '200');
       assert.equal(await tab.evaluate(() =>

@@ -309,7 +309,9 @@ export async function rerunPoisonSearch(settings) {
     ...(retrain ? ['epochs', 'batch', 'lr', 'seed', 'limit'].map((key) => [elements[key],
       `retrain.${key}`, retrain[key]]) : [])]);
   await useModels(models);
-  if (!standardPoison()) throw new RerunError('lab.run.notPoisoned', { name: models.standard.name });
+  if (!standardPoison()) {
+    throw new RerunError('lab.run.notPoisoned', { name: models.standard.name ?? models.standard.id });
+  }
   await findPoison();
 }
 
