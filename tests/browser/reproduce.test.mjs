@@ -1,10 +1,11 @@
 // "Load a run (JSON)" (issue 18, Reproduce) in each engine (tests/browser/engines.mjs), under the
 // strict CSP: the accuracy-against-eps curves, the defence check (AutoAttack's quick suite), the
-// universal perturbation, a short training run and a poison search are run in the page and
-// exported as JSON through the page's export buttons (the probe keeps the file instead of saving
-// it); the page is reloaded, each JSON is loaded back, and the panel's new numbers equal the first
-// run's. Bad files each get their own message naming the file, and what the page had computed
-// stays. Screenshots of the loaded state in English, Korean and at phone width.
+// universal perturbation, a short training run, a poison search and a theft are run in the page
+// and exported as JSON through the page's export buttons (the probe keeps the file instead of
+// saving it); the page is reloaded, each JSON is loaded back, and the panel's new numbers equal
+// the first run's. Bad files each get their own message naming the file, and what the page had
+// computed stays; a sweep's JSON goes to the Sweeps panel. Screenshots of the loaded state in
+// English, Korean and at phone width.
 //
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
 import assert from 'node:assert/strict';
@@ -273,6 +274,29 @@ for (const engine of CHOSEN) {
       assert.deepEqual((await exported(tab, 'poison-search')).rows, found.rows);
       assert.equal(await tab.evaluate(() => document.querySelector('#cleanse-defence').value),
         'ac');
+    });
+
+    test('a theft\'s budget curve steals again to the same thieves', async () => {
+      for (const [name, value] of [['victim', 'standard'], ['method', 'knockoff:random'],
+        ['queries', '200'], ['seed', '5']]) {
+        await setControl(tab, `#steal-form [name=${name}]`, value);
+      }
+      await click(tab, '#steal-run');
+      await tab.waitFor(() => document.querySelector('#chart-steal').dataset.settings &&
+        !document.querySelector('#steal-run').disabled, undefined, { timeout: RUN_MS,
+        what: 'the theft' });
+      const curve = await exported(tab, 'theft-against-queries');
+      const report = () => tab.evaluate(() => ({ ...document.querySelector('#steal-report').dataset }));
+      const before = await report();
+      assert.equal(curve.settings.method, 'knockoff');
+      assert.deepEqual(curve.series[0].points.map(([q]) => q), [100, 200]);
+
+      await tab.goto(`${lab.url}/web/index.html`);
+      await ready(tab);
+      await setControl(tab, '#steal-form [name=queries]', '5000');
+      await rerun(tab, 'advlab-theft-against-queries.json', curve);
+      assert.deepEqual((await exported(tab, 'theft-against-queries')).series, curve.series);
+      assert.deepEqual(await report(), before);
     });
 
     test('screenshots of the loaded state: English, Korean, phone width', async () => {
