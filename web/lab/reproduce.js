@@ -89,8 +89,8 @@ function toSweeps(file) {
 
 const isSweep = (json) => json?.format === 'advlab-sweep' || Array.isArray(json?.vary);
 
-/** Loads one file: checks it, then has its panel run it again. Answers when the run has ended. */
-export async function loadRun(file) {
+// Loads one file: checks it, then has its panel run it again. Answers when the run has ended.
+async function loadRun(file) {
   const values = { file: file.name };
   if (!state.ready) {
     report('lab.run.notReady', values, true);
