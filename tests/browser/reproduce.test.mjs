@@ -185,6 +185,17 @@ for (const engine of CHOSEN) {
       for (const [file, body, expected] of cases) {
         assert.match(await refused(tab, file, body), expected);
       }
+      // Dropped on the page, a file loads as if chosen.
+      await tab.evaluate(() => {
+        delete document.querySelector('#run-status').dataset.state;
+        const dropped = new DataTransfer();
+        dropped.items.add(new File(['not json'], 'dropped.json', { type: 'application/json' }));
+        document.querySelector('#study').dispatchEvent(new DragEvent('drop',
+          { dataTransfer: dropped, bubbles: true, cancelable: true }));
+      });
+      await tab.waitFor(() => document.querySelector('#run-status').dataset.state === 'error',
+        undefined, { what: 'the dropped file to be refused' });
+      assert.match(await textOf(tab, '#run-status'), /^dropped\.json is not JSON/);
       await tab.evaluate(() => scrollTo(0, 0));
       await tab.screenshot(join(SHOTS, `${engine}-refused.png`));
       // A sweep's JSON goes to the Sweeps panel's loader, whose message (the C's) it gets.
