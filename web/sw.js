@@ -6,7 +6,7 @@
 // second visit on) first trains. Optional: the page works without it. Its scope is
 // this folder: the lab page, the embed page (embed.html) and the examples; a page that embeds
 // <advlab-demo> from elsewhere decides for itself whether to register it.
-const CACHE = 'advlab-v5';
+const CACHE = 'advlab-v6';
 const SHELL = [
   './index.html', './icon.svg', './advlab.js',
   './lab/boot.js', './lab/style.css', './lab/app.js', './lab/state.js', './lab/engine.js',
@@ -16,7 +16,7 @@ const SHELL = [
   './lab/steal.js', './engine/stealing.js', './lab/study.js', './lab/audit.js', './engine/audit.js',
   './lab/universal.js', './engine/universal.js',
   './lab/sweep.js', './lab/sweep_chart.js', './engine/sweeps.js',
-  './lab/exports.js', './ui/budgets.js', './ui/export.js', './widget/steal.js',
+  './lab/exports.js', './lab/reproduce.js', './lab/rerun_check.js', './ui/budgets.js', './ui/export.js', './widget/steal.js',
   './engine/worker.js', './engine/state.js', './engine/fetch.js', './engine/turns.js',
   './engine/data.js', './engine/store.js', './engine/models.js', './engine/analyze.js',
   './engine/training.js', './engine/runs.js', './engine/evaluate.js', './engine/robustness.js',

@@ -5,7 +5,8 @@
 // "lab."), said through ui/lang.js so that the language switch can say it again.
 //
 // This module starts the page; each view is a module of its own: cards, analysis (live), input,
-// models, training, robustness, recover (a dead worker), over state.js and engine.js.
+// models, training, robustness, recover (a dead worker), reproduce (a run's JSON loaded back), over
+// state.js and engine.js.
 import { onLanguage, say, startLanguage } from '../ui/lang.js';
 import { showAnalysis, syncAttackControls } from './analysis.js';
 import { relabelAudit } from './audit.js';
@@ -15,6 +16,7 @@ import { labelExports } from './exports.js';
 import { showDigit } from './input.js';
 import { showSlot } from './models.js';
 import './recover.js';
+import './reproduce.js';
 import './universal.js';
 import { relabelPoison } from './poison.js';
 import { relabelSteal } from './steal.js';

@@ -3,6 +3,8 @@
 // table, the robust accuracy and AutoAttack's warnings, each in the page's language.
 import { formatNumber, formatPercent, number, percent, say, text } from '../ui/lang.js';
 import { call } from './engine.js';
+import { modelIdentity, useModels } from './models.js';
+import { fillControls, requireModels, requireOneOf, RerunError } from './rerun_check.js';
 import { $ } from './state.js';
 import { failed } from './status.js';
 
@@ -47,14 +49,15 @@ function showAudit() {
     textContent: text('lab.audit.noWarnings') })]));
 }
 
-$('#audit-run').addEventListener('click', async () => {
+async function runAudit() {
   const form = $('#audit-form');
   if (!form.reportValidity()) return;
   const f = Object.fromEntries(new FormData(form));
   // The defended card sees the input through the Attack panel's pre-processor; the standard one
   // never does.
   const pre = f.slot === 'defended' ? $('#pre').value : 'none';
-  const settings = { slot: f.slot, pre, suite: f.suite, eps: Number(f.eps), n: Number(f.n) };
+  const settings = { slot: f.slot, pre, suite: f.suite, eps: Number(f.eps), n: Number(f.n),
+    models: { [f.slot]: modelIdentity(f.slot) } };
   $('#audit-run').disabled = true;
   $('#audit-progress').value = 0;
   say($('#audit-report'), 'lab.audit.running');
@@ -71,7 +74,27 @@ $('#audit-run').addEventListener('click', async () => {
   } finally {
     $('#audit-run').disabled = false;
   }
-});
+}
+
+$('#audit-run').addEventListener('click', runAudit);
+
+/** Runs the check of a loaded run's settings again: its model, pre-processor, suite, eps and n. */
+export async function rerunAudit(settings) {
+  const form = $('#audit-form');
+  const models = requireModels(settings.models);
+  const { slot } = settings;
+  // The standard card is never behind the pre-processor.
+  if (slot === 'standard') requireOneOf('pre', settings.pre, ['none']);
+  if (typeof slot === 'string' && !models[slot]) {
+    throw new RerunError('lab.run.missing', { key: `models.${slot}` });
+  }
+  fillControls([[form.elements.slot, 'slot', slot], [form.elements.suite, 'suite',
+    settings.suite], [form.elements.eps, 'eps', settings.eps], [form.elements.n, 'n', settings.n],
+  ...(slot === 'defended' ? [[$('#pre'), 'pre', settings.pre]] : [])]);
+  await useModels(models);
+  $('#pre').dispatchEvent(new Event('change', { bubbles: true }));
+  await runAudit();
+}
 
 /** Says what the last check found again, after a language switch. */
 export function relabelAudit() {

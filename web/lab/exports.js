@@ -4,6 +4,8 @@
 // table or chart leaves the settings it used in the element's data-settings (JSON). A sweep's
 // table and chart export the C's own texts: its results JSON (which loads back into the page and
 // into `advlab sweep --from`), and its CSV of points (the table) or of cells (the chart's data).
+// The universal perturbation's report line exports its figures as JSON. Every JSON with settings
+// loads back and runs again (reproduce.js).
 import { csv, download, svgPng, svgText, tableData } from '../ui/export.js';
 import { text } from '../ui/lang.js';
 import { charts } from './charts.js';
@@ -61,6 +63,14 @@ const chartFormats = (chart) => [
   ['png', async (el, name) => download(await svgPng(el), `advlab-${name}.png`)],
 ];
 
+// A report line's figures (its data attributes, as the panel wrote them): [format, save(el, name)].
+const REPORT_JSON = [['json', (el, name) => {
+  // The settings go once, parsed, in the provenance.
+  const figures = Object.fromEntries(Object.entries(el.dataset).filter(([k]) => k !== 'settings'));
+  download(blob(JSON.stringify({ ...provenance(el, name), ...figures }, null, 2),
+    'application/json'), `advlab-${name}.json`);
+}]];
+
 // A sweep's texts as the C made them: [format, save(el, name)].
 const sweepText = (format, pick, type) => [format, (el, name) => {
   const sweep = sweepExport();
@@ -99,6 +109,7 @@ function addButtons(el, name, formats) {
 const bars = [
   ...TABLES.map(([selector, name]) => addButtons($(selector), name, TABLE_FORMATS)),
   ...CHARTS.map(([selector, name, chart]) => addButtons($(selector), name, chartFormats(chart))),
+  addButtons($('#universal-report'), 'universal-perturbation', REPORT_JSON),
   addButtons($('#sweep-table'), 'sweep-points', SWEEP_TABLE),
   addButtons($('#chart-sweep'), 'sweep-cells', SWEEP_CHART),
 ];

@@ -91,16 +91,40 @@ function adversarialPng(xAdv) {
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
 }
 
+// Shows model `id` in a slot's card; a failure is said on the card.
+async function chooseModel(slot, id) {
+  try {
+    showSlot(await call('setModel', { slot, id }));
+    showError(slot, null);
+  } catch (error) {
+    showError(slot, 'lab.failed', failed(error));
+    throw error;
+  }
+}
+
+/** Whether model `id` is in this browser's list: shipped, or made or imported here. */
+export const modelKnown = (id) => state.models.some((m) => m.id === id);
+
+/** What a run's settings record of a slot's model: its id and, for a reader, its name. */
+export function modelIdentity(slot) {
+  const { id } = state.slots[slot];
+  const model = state.models.find((m) => m.id === id);
+  return { id, name: model ? modelName(model) : id };
+}
+
+/** Puts each model of {slot: {id}} in its card (a loaded run's), those not shown already. */
+export async function useModels(models) {
+  const changes = Object.entries(models).filter(([slot, { id }]) => state.slots[slot]?.id !== id);
+  if (!changes.length) return;
+  await live.during(async () => {
+    for (const [slot, { id }] of changes) await chooseModel(slot, id);
+  });
+}
+
 for (const slot of SLOTS) {
   const root = cards[slot].root;
-  $('.model-select', root).addEventListener('change', (e) => live.during(async () => {
-    try {
-      showSlot(await call('setModel', { slot, id: e.target.value }));
-      showError(slot, null);
-    } catch (error) {
-      showError(slot, 'lab.failed', failed(error));
-    }
-  }));
+  $('.model-select', root).addEventListener('change', (e) => live.during(
+    () => chooseModel(slot, e.target.value).catch(() => {})));
   $('.export', root).addEventListener('click', async () => {
     try {
       const { bytes, name } = await call('exportModel', { slot });

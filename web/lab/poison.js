@@ -7,7 +7,8 @@ import { formatPercent, number, percent, say, text } from '../ui/lang.js';
 import { digitFigure } from '../ui/render.js';
 import { live } from './analysis.js';
 import { call } from './engine.js';
-import { showModels } from './models.js';
+import { modelIdentity, showModels, useModels } from './models.js';
+import { fillControls, requireModels, RerunError } from './rerun_check.js';
 import { $, state } from './state.js';
 import { failed } from './status.js';
 import { runTraining, trainSettings, training } from './training.js';
@@ -212,6 +213,7 @@ function metricsRow(key, m) {
 }
 
 let found = null; // the last search's answer, drawn again after a language switch
+let searching = false; // a search (and its retraining) is under way
 
 function showFound({ report, flagged, scatter }) {
   $('#cleanse-results').hidden = false;
@@ -261,12 +263,15 @@ export async function findPoison() {
   if (!request || !poison) return null;
   const { epochs, batch, lr, seed, limit } = request.settings;
   $('#cleanse-run').disabled = true;
+  searching = true;
   $('#cleanse-progress').value = 0;
+  const settings = { poison, defence: $('#cleanse-defence').value,
+    retrain: $('#cleanse-retrain').checked ? { epochs, batch, lr, seed, limit } : null };
+  // The poisoned model as it was: the retrained one takes the other card.
+  const models = { standard: modelIdentity('standard') };
   try {
-    const result = await call('cleanse', { poison,
-      defence: $('#cleanse-defence').value,
-      retrain: $('#cleanse-retrain').checked ? { epochs, batch, lr, seed, limit } : null },
-    { onProgress: onCleanseProgress });
+    const result = await call('cleanse', settings, { onProgress: onCleanseProgress });
+    $('#cleanse-table').dataset.settings = JSON.stringify({ ...settings, models });
     $('#cleanse-progress').value = 1;
     found = result;
     showFound(result);
@@ -279,11 +284,36 @@ export async function findPoison() {
     if (!error.crashed) say($('#cleanse-report'), 'lab.failed', failed(error));
     return null;
   } finally {
+    searching = false;
     $('#cleanse-run').disabled = false;
   }
 }
 
 $('#cleanse-run').addEventListener('click', findPoison);
+
+/**
+ * Searches again as a loaded search's settings say: its poisoned model (trained in this browser,
+ * or imported), its defence, and the retraining's settings through the training form.
+ */
+export async function rerunPoisonSearch(settings) {
+  if (searching || training.running) throw new RerunError('lab.run.busy');
+  const models = requireModels(settings.models);
+  if (!models.standard) throw new RerunError('lab.run.missing', { key: 'models.standard' });
+  const retrain = settings.retrain;
+  if (retrain !== null && typeof retrain !== 'object') {
+    throw new RerunError('lab.run.missing', { key: 'retrain' });
+  }
+  const { elements } = $('#train-form');
+  fillControls([[$('#cleanse-defence'), 'defence', settings.defence],
+    [$('#cleanse-retrain'), 'retrain', retrain !== null],
+    ...(retrain ? ['epochs', 'batch', 'lr', 'seed', 'limit'].map((key) => [elements[key],
+      `retrain.${key}`, retrain[key]]) : [])]);
+  await useModels(models);
+  if (!standardPoison()) {
+    throw new RerunError('lab.run.notPoisoned', { name: models.standard.name ?? models.standard.id });
+  }
+  await findPoison();
+}
 
 /** Redraws what is built from data, after a language switch. */
 export function relabelPoison() {

@@ -3,6 +3,8 @@
 import { formatNumber, formatPercent, text } from '../ui/lang.js';
 import { charts } from './charts.js';
 import { call } from './engine.js';
+import { modelIdentity, useModels } from './models.js';
+import { fillControls, requireModels, RerunError } from './rerun_check.js';
 import { $, SLOTS, state } from './state.js';
 import { failed, setStatus } from './status.js';
 
@@ -25,14 +27,21 @@ async function runRobust(button, work) {
   }
 }
 
-$('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
-  const n = Number($('#robust-n').value);
-  const r = await call('curves', { n }, { onProgress: robustProgress });
-  $('#chart-curve').dataset.settings = JSON.stringify({ n, attack: 'fgsm', eps: r.eps });
+// Accuracy against eps for both cards' models on the first n test images (eps: the engine's
+// curve when undefined), drawn with what IBP verifies there.
+async function runCurves(n, eps) {
+  const r = await call('curves', { n, eps }, { onProgress: robustProgress });
+  $('#chart-curve').dataset.settings = JSON.stringify({ n, attack: 'fgsm', eps: r.eps,
+    models: bothModels() });
   const line = (values) => r.eps.map((eps, i) => [eps, values[i]]);
   charts.curve([...SLOTS.map((slot) => line(r[slot])),
     ...SLOTS.map((slot) => line(r.verified[slot]))], r.eps.at(-1));
-}));
+}
+
+const bothModels = () => Object.fromEntries(SLOTS.map((slot) => [slot, modelIdentity(slot)]));
+
+$('#curves').addEventListener('click', (e) => runRobust(e.target,
+  () => runCurves(Number($('#robust-n').value))));
 
 /**
  * The tutorial's measurements of both slots on the first n test images (FGSM at eps; the
@@ -41,7 +50,7 @@ $('#curves').addEventListener('click', (e) => runRobust(e.target, async () => {
 export async function measureTutorial(n, eps) {
   const { rows } = await call('measure', { n, eps }, { onProgress: robustProgress });
   $('#measurements').dataset.settings = JSON.stringify({ n: rows[0]?.n ?? n,
-    eps: rows.find((r) => r.eps > 0)?.eps ?? eps });
+    eps: rows.find((r) => r.eps > 0)?.eps ?? eps, models: bothModels() });
   state.measurements = rows;
   showMeasurements(rows);
   return rows;
@@ -60,4 +69,35 @@ export function showMeasurements(rows) {
     }
     return tr;
   }));
+}
+
+// ------------------------------------------------------------ a loaded run, again
+
+// The eps of a loaded curve: a list of numbers in [0, 1], as the engine takes it.
+function curveEps(eps) {
+  if (eps === undefined) throw new RerunError('lab.run.missing', { key: 'eps' });
+  if (!Array.isArray(eps) || !eps.length || eps.some((e) => typeof e !== 'number' ||
+    !Number.isFinite(e) || e < 0 || e > 1)) {
+    throw new RerunError('lab.run.outOfRange', { key: 'eps', value: JSON.stringify(eps), min: 0,
+      max: 1 });
+  }
+  return eps;
+}
+
+/** Runs the accuracy-against-eps curve of a loaded run's settings again: its models, n and eps. */
+export async function rerunCurves(settings) {
+  const models = requireModels(settings.models);
+  const eps = curveEps(settings.eps);
+  fillControls([[$('#robust-n'), 'n', settings.n]]);
+  await useModels(models);
+  await runRobust($('#curves'), () => runCurves(settings.n, eps));
+}
+
+/** Takes the tutorial's measurements of a loaded run's settings again: its models, n and eps. */
+export async function rerunMeasurements(settings) {
+  const models = requireModels(settings.models);
+  const [eps] = curveEps(settings.eps === undefined ? undefined : [settings.eps]);
+  fillControls([[$('#robust-n'), 'n', settings.n]]);
+  await useModels(models);
+  await runRobust($('#measure'), () => measureTutorial(settings.n, eps));
 }

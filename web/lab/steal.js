@@ -9,7 +9,8 @@ import { formatPercent, number, percent, say, text } from '../ui/lang.js';
 import { digitFigure } from '../ui/render.js';
 import { live } from './analysis.js';
 import { call } from './engine.js';
-import { showModels } from './models.js';
+import { modelIdentity, showModels, useModels } from './models.js';
+import { fillControls, requireModels, requireOneOf, RerunError } from './rerun_check.js';
 import { $ } from './state.js';
 import { failed } from './status.js';
 
@@ -136,9 +137,11 @@ export async function stealWithCurve() {
   shown.curve = [];
   drawCurve();
   const runs = list.map((queries, i) => ({ ...settings, queries, keep: i === list.length - 1 }));
+  // The victim as it was: the last thief takes the other card.
+  const models = victimModel(settings);
   say($('#steal-report'), 'lab.steal.stealing');
   const reports = await steal(runs);
-  $('#chart-steal').dataset.settings = JSON.stringify(settings);
+  $('#chart-steal').dataset.settings = JSON.stringify({ ...settings, models });
   // A point per finished theft, also when a later one failed.
   shown.curve = reports.map((report) => ({ queries: report.queries, report }));
   drawCurve();
@@ -147,7 +150,8 @@ export async function stealWithCurve() {
 
 $('#steal-run').addEventListener('click', stealWithCurve);
 
-$('#steal-defences').addEventListener('click', async () => {
+/** Steals as the form says behind each post-processor, and fills the table. */
+async function stealBehindEach() {
   const settings = theftSettings();
   if (!settings) return;
   shown.rows = [];
@@ -155,10 +159,45 @@ $('#steal-defences').addEventListener('click', async () => {
   say($('#steal-report'), 'lab.steal.stealing');
   const runs = POSTPROCESSORS.map((postprocess) => ({ ...settings, postprocess, keep: false }));
   const reports = await steal(runs);
-  $('#steal-table').dataset.settings = JSON.stringify(settings);
+  $('#steal-table').dataset.settings = JSON.stringify({ ...settings,
+    models: victimModel(settings) });
   shown.rows = reports.map((report, i) => ({ postprocess: POSTPROCESSORS[i], report }));
   showRows();
-});
+}
+
+$('#steal-defences').addEventListener('click', stealBehindEach);
+
+const victimModel = ({ victim }) => ({ [victim]: modelIdentity(victim) });
+
+// A loaded theft's settings into the form (the form's method and learn controls hold what the
+// settings split into method, sampling and useProbability).
+function fillTheft(settings) {
+  const models = requireModels(settings.models);
+  if (typeof settings.victim === 'string' && !models[settings.victim]) {
+    throw new RerunError('lab.run.missing', { key: `models.${settings.victim}` });
+  }
+  requireOneOf('method', settings.method, ['copycat', 'knockoff']);
+  requireOneOf('useProbability', settings.useProbability, [true, false]);
+  const method = settings.method === 'copycat' ? 'copycat' : `knockoff:${settings.sampling}`;
+  const { elements } = $('#steal-form');
+  fillControls([...['victim', 'postprocess', 'thief'].map((key) => [elements[key], key,
+    settings[key]]), [elements.method, 'sampling', method],
+  [elements.learn, 'useProbability', settings.useProbability ? 'probabilities' : 'labels'],
+  [elements.queries, 'queries', settings.queries], [elements.seed, 'seed', settings.seed]]);
+  return models;
+}
+
+/** Steals again as a loaded budget curve's settings say: its victim model and every setting. */
+export async function rerunStealCurve(settings) {
+  await useModels(fillTheft(settings));
+  await stealWithCurve();
+}
+
+/** Steals again behind each post-processor, as a loaded table's settings say. */
+export async function rerunStealTable(settings) {
+  await useModels(fillTheft(settings));
+  await stealBehindEach();
+}
 
 // ------------------------------------------------------------ membership
 
@@ -212,16 +251,19 @@ export async function inferMembership() {
   const progress = $('#infer-progress');
   progress.value = 0;
   say($('#infer-report'), f.target === 'overfit' ? 'lab.infer.training' : 'lab.infer.inferring');
+  const settings = { target: f.target, method: f.method, members: Number(f.members),
+    seed: Number(f.seed) };
+  // The overfit target is trained here, from the seed; the standard one is the card's.
+  const models = f.target === 'standard' ? { standard: modelIdentity('standard') } : {};
   try {
-    const result = await call('infer', { target: f.target, method: f.method,
-      members: Number(f.members), seed: Number(f.seed) }, { onProgress: (p) => {
+    const result = await call('infer', settings, { onProgress: (p) => {
       if (!p.total) return;
       progress.value = p.stage === 'infer' ? p.done / p.total : 0;
       if (p.stage === 'infer') say($('#infer-report'), 'lab.infer.inferring');
     } });
     progress.value = 1;
     shown.membership = result;
-    $('#chart-roc').dataset.settings = JSON.stringify(f);
+    $('#chart-roc').dataset.settings = JSON.stringify({ ...settings, models });
     shown.picked = null;
     $('#infer-verdict').textContent = '';
     showMembership();
@@ -235,6 +277,19 @@ export async function inferMembership() {
 }
 
 $('#infer-run').addEventListener('click', inferMembership);
+
+/** Infers membership again as a loaded ROC curve's settings say. */
+export async function rerunMembership(settings) {
+  const models = requireModels(settings.models);
+  if (settings.target === 'standard' && !models.standard) {
+    throw new RerunError('lab.run.missing', { key: 'models.standard' });
+  }
+  const { elements } = $('#infer-form');
+  fillControls(['target', 'method', 'members', 'seed'].map((key) => [elements[key], key,
+    settings[key]]));
+  await useModels(models);
+  await inferMembership();
+}
 
 // ------------------------------------------------------------ inversion
 

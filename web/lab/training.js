@@ -5,7 +5,8 @@ import { clock, message, number, percent, say, show } from '../ui/lang.js';
 import { live } from './analysis.js';
 import { charts } from './charts.js';
 import { call } from './engine.js';
-import { showModels } from './models.js';
+import { modelIdentity, showModels, useModels } from './models.js';
+import { fillControls, requireModels, RerunError } from './rerun_check.js';
 import { $, SLOTS, slotName } from './state.js';
 import { failed, setNotice, setStatus } from './status.js';
 
@@ -108,6 +109,14 @@ function onTrainProgress(p) {
  * a crash was. `at` is the checkpoint's place, for a resumed run.
  */
 export async function runTraining(request, { order, epochs, at }) {
+  // What the run's charts export: its settings and the model it starts from (the defended
+  // model starts from the standard one; a run of both trains that first).
+  const run = request.resume ? { which: at.which, settings: at.settings }
+    : { which: request.which, settings: request.settings };
+  const models = run.which === 'defended' ? { standard: modelIdentity('standard') } : {};
+  for (const id of ['#chart-loss', '#chart-accuracy', '#chart-speed']) {
+    $(id).dataset.settings = JSON.stringify({ ...run, models });
+  }
   training.reset(order, epochs);
   training.running = true;
   training.paused = Boolean(request.paused);
@@ -132,6 +141,29 @@ export async function runTraining(request, { order, epochs, at }) {
   } finally {
     if (!training.running) setTrainingButtons(false);
   }
+}
+
+/**
+ * Trains again as a loaded run's settings say: which models, every setting of the form, and the
+ * poisoning the standard model was trained on, if any (the engine checks that).
+ */
+export async function rerunTraining({ which, settings, models }) {
+  if (training.running) throw new RerunError('lab.run.busy');
+  if (!settings || typeof settings !== 'object') {
+    throw new RerunError('lab.run.missing', { key: 'settings' });
+  }
+  const wanted = requireModels(models);
+  if (which === 'defended' && !wanted.standard) {
+    throw new RerunError('lab.run.missing', { key: 'models.standard' });
+  }
+  const { elements } = $('#train-form');
+  fillControls([[elements.which, 'which', which], ...['epochs', 'batch', 'lr', 'attack', 'eps',
+    'ratio', 'seed', 'limit'].map((key) => [elements[key], `settings.${key}`, settings[key]])]);
+  await useModels(wanted);
+  const request = trainSettings();
+  if (settings.poison) request.settings.poison = settings.poison;
+  await runTraining(request, { order: which === 'both' ? SLOTS : [which],
+    epochs: request.settings.epochs });
 }
 
 $('#train').addEventListener('click', () => {

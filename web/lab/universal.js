@@ -4,6 +4,8 @@
 import { number, percent, say } from '../ui/lang.js';
 import { digitFigure, drawPerturbation } from '../ui/render.js';
 import { call } from './engine.js';
+import { modelIdentity, useModels } from './models.js';
+import { fillControls, requireModels, RerunError } from './rerun_check.js';
 import { $ } from './state.js';
 import { failed } from './status.js';
 
@@ -39,23 +41,39 @@ function showUniversal(r, settings) {
     seconds: number(r.seconds, 1) });
 }
 
-$('#universal-run').addEventListener('click', async () => {
+async function runUniversal() {
   const form = $('#universal-form');
   if (!form.reportValidity()) return;
   const f = Object.fromEntries(new FormData(form));
   const settings = { slot: f.slot, eps: Number(f.eps), norm: f.norm === 'inf' ? 'inf' : 2,
     delta: Number(f.delta), maxIter: Number(f.maxIter), fit: Number(f.fit), n: Number(f.n) };
+  const models = { [f.slot]: modelIdentity(f.slot) };
   $('#universal-run').disabled = true;
   $('#universal-progress').removeAttribute('value'); // one call into the engine: no fraction to show
   say($('#universal-report'), 'lab.universal.running');
   try {
     const r = await call('universal', settings);
     $('#universal-progress').value = 1;
-    showUniversal(r, settings);
+    showUniversal(r, { ...settings, models });
   } catch (error) {
     $('#universal-progress').value = 0;
     if (!error.crashed) say($('#universal-report'), 'lab.failed', failed(error));
   } finally {
     $('#universal-run').disabled = false;
   }
-});
+}
+
+$('#universal-run').addEventListener('click', runUniversal);
+
+/** Fits the perturbation of a loaded run's settings again: its model and every setting. */
+export async function rerunUniversal(settings) {
+  const { elements } = $('#universal-form');
+  const models = requireModels(settings.models);
+  if (typeof settings.slot === 'string' && !models[settings.slot]) {
+    throw new RerunError('lab.run.missing', { key: `models.${settings.slot}` });
+  }
+  fillControls(['slot', 'eps', 'norm', 'delta', 'maxIter', 'fit', 'n']
+    .map((key) => [elements[key], key, settings[key]]));
+  await useModels(models);
+  await runUniversal();
+}
