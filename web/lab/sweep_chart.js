@@ -3,18 +3,11 @@
 // over two, a heat map of one measurement's mean, a cell per pair of values. Only the elements the
 // PNG export paints are used (line, polyline, rect, circle, text), and every word comes from the
 // caller, in the page's language.
-const SVG = 'http://www.w3.org/2000/svg';
+import { element } from '../ui/chart.js';
+
 const W = 360;
 const PAD = { left: 42, right: 10, top: 26, bottom: 32 };
 export const COLORS = ['#2563eb', '#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0891b2', '#475569'];
-
-function element(parent, name, attributes, text) {
-  const el = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
-  if (text !== undefined) el.textContent = text;
-  parent.append(el);
-  return el;
-}
 
 // The point's mean and std of measurement m at the varied values `at` (one or two), or null.
 function pointAt(points, keys, at) {

@@ -10,7 +10,8 @@ const H = 150;
 const PAD = { left: 38, right: 8, top: 22, bottom: 30 };
 const GRID = [0, 0.5, 1];
 
-function element(parent, name, attributes, text) {
+/** Appends an SVG element with these attributes (and text) to parent, and returns it. */
+export function element(parent, name, attributes, text) {
   const el = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
   if (text !== undefined) el.textContent = text;
