@@ -17,8 +17,8 @@
 #include "defences/preprocess.h"
 #include "lab/sweep.h"
 
-/* By advlab_attack_kind and by pre-processor kind + 1; test_sweep checks
- * them against advlab_attack_name and advlab_preprocess_name. */
+/* The names advlab_attack_name and advlab_preprocess_name give, which
+ * pick the kind's defaults (test_sweep checks that each is a choice). */
 static const char *const attack_names[] = {
     "fgsm",     "bim",  "pgd",    "deepfool", "newtonfool", "cw",   "square", "hopskipjump",
     "boundary", "apgd", "apgd-t", "fab",      "lbfgs",      "jsma", NULL};

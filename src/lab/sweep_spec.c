@@ -56,10 +56,8 @@ static advlab_status setting(const advlab_sweep *s, const char *where, const cha
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: give seeds in \"seeds\", not as seed",
                             where);
     if (!(*out = find_setting(s, key)))
-        return advlab__fail(ADVLAB_E_ARG,
-                            "sweep spec: %s: unknown setting \"%s\" of the %s family (settings: "
-                            "%s)",
-                            where, key, family_names[s->family],
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: unknown setting \"%s\" (settings%s: %s)",
+                            where, key, s->family == SWEEP_ATTACK ? " of the attack family" : "",
                             setting_keys(s, keys, sizeof keys));
     return ADVLAB_OK;
 }
