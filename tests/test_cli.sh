@@ -553,7 +553,7 @@ expect_error 1 'sweep checkpoint: unexpected end of JSON' -- "$advlab" sweep --f
 expect_error 2 '--from takes the whole sweep from' -- "$advlab" sweep --from "$work/sweep.json" --epochs 2 --data "$data"
 # The attack family: choices by name in the spec, the CSV and the JSON; --from reproduces it;
 # a family's errors name the family, the setting or the choice.
-expect_error 1 'sweep spec: family "steal" is unknown (families: experiment, attack)' -- "$advlab" sweep \
+expect_error 1 'sweep spec: family "steal" is unknown (families: experiment, attack, poison)' -- "$advlab" sweep \
     --family steal --vary eps=0 --measure train --data "$data"
 expect_error 2 'attack sweep: unknown key "ratio"' -- "$advlab" sweep --family attack --ratio 0.5 \
     --vary eps=0 --measure clean_accuracy --data "$data"
@@ -590,6 +590,22 @@ expect_ok "$advlab" sweep --from "$work/attack.json" --data "$data" --json
 checks=$((checks + 1))
 [ "$(sed "$strip_timings" "$work/out")" = "$(sed "$strip_timings" "$work/attack.json")" ] ||
     fail "attack sweep --from gives other numbers: $(head -c 400 "$work/out")"
+# The poison family: the backdoor's fraction varied, its trigger by name.
+expect_error 2 'sweep: --trigger belongs to --family poison' -- "$advlab" sweep --trigger pixel \
+    --vary eps=0 --measure train --data "$data"
+expect_error 1 'measure[0] "robust_accuracy" is not a measurement of the poison family' -- "$advlab" \
+    sweep --family poison --vary fraction=0.1 --measure robust_accuracy --data "$data"
+expect_ok "$advlab" sweep --family poison --trigger pixel --vary fraction=0,0.2 \
+    --measure clean_accuracy,attack_success $small_sweep --data "$data" --json
+checks=$((checks + 1))
+python3 - "$work/out" <<'PY' || fail "poison sweep --json: $(head -c 400 "$work/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["spec"]["family"] == "poison" and r["spec"]["settings"]["trigger"] == "pixel", r["spec"]
+assert [c["settings"]["fraction"] for c in r["cells"]] == [0, 0.2], r["cells"]
+v = [c["values"] for c in r["cells"]]
+assert all(0 <= x["clean_accuracy"] <= 1 and 0 <= x["attack_success"] <= 1 for x in v), v
+PY
 
 # ---- the universal perturbation (issue 13): one v in the ball, its held-out count, a PNG;
 # bad settings named

@@ -426,7 +426,7 @@ static void test_attack_specs(void)
 {
     rejects("{\"family\":\"steel\",\"vary\":[{\"key\":\"eps\",\"values\":[0]}],"
             "\"measure\":[\"train\"]}",
-            "sweep spec: family \"steel\" is unknown (families: experiment, attack)");
+            "sweep spec: family \"steel\" is unknown (families: experiment, attack, poison)");
     rejects("{\"family\":3,\"vary\":[{\"key\":\"eps\",\"values\":[0]}],\"measure\":[\"train\"]}",
             "sweep spec: family must be a name");
     rejects(ATTACK_SPEC("", "{\"key\":\"ratio\",\"values\":[0.1]}", "\"clean_accuracy\""),
@@ -472,7 +472,7 @@ static void test_attack_specs(void)
     advlab_experiment_config cfg;
     if (s)
         CHECK_FAILS(advlab_sweep_cell_config(s, 0, &cfg), ADVLAB_E_ARG,
-                    "cells of the attack family are not experiments");
+                    "only the experiment family's cells are experiments");
     advlab_sweep_free(s);
 }
 
@@ -574,6 +574,83 @@ done:
     advlab_dataset_free(ds);
 }
 
+/* ------------------------------------------------ the poison family */
+
+static void test_poison_family(void)
+{
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"fraction\",\"values\":[0.1]}],"
+            "\"measure\":[\"robust_accuracy\"]}",
+            "measure[0] \"robust_accuracy\" is not a measurement of the poison family "
+            "(clean_accuracy, attack_success)");
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"trigger\",\"values\":[\"mask\"]}],"
+            "\"measure\":[\"attack_success\"]}",
+            "vary trigger: values[0]: poison sweep: trigger \"mask\" is not one of pattern, pixel");
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"eps\",\"values\":[0.1]}],"
+            "\"measure\":[\"attack_success\"]}",
+            "vary: unknown setting \"eps\" (settings of the poison family: train_limit");
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"fraction\",\"values\":[0.1,1.5]}],"
+            "\"measure\":[\"attack_success\"]}",
+            "vary fraction: values[1]: poison sweep: fraction 1.5 is out of range 0..1");
+    advlab_dataset *ds = synthetic_dataset(96, 9);
+    CHECK(ds != NULL, "%s", advlab_last_error());
+    if (!ds)
+        return;
+    const char *spec = "{\"family\":\"poison\",\"arch\":\"d10\",\"settings\":{\"epochs\":2,"
+                       "\"batch\":16,\"trigger\":\"pixel\"},\"vary\":[{\"key\":\"fraction\","
+                       "\"values\":[0,0.5]}],\"seeds\":[3],\"measure\":[\"attack_success\","
+                       "\"clean_accuracy\"]}";
+    advlab_sweep *straight = make(spec), *chunked = make(spec);
+    if (!straight || !chunked)
+        goto done;
+    run_cells(straight, ds, 1000, -1);
+    run_cells(chunked, ds, 1, -1);
+    const char *a = advlab_sweep_csv(straight, 0);
+    char *want = strdup(a ? a : "");
+    const char *b = advlab_sweep_csv(chunked, 0);
+    CHECK(b && strcmp(want, b) == 0, "straight:\n%s\nchunked:\n%s", want, b ? b : "(null)");
+    CHECK(strncmp(want, "cell,fraction,seed,attack_success,clean_accuracy\n0,0,3,", 55) == 0,
+          "CSV: %s", want);
+    free(want);
+    /* Cell 1 by hand: the backdoor, the training, the measure. */
+    advlab_poison_config pc;
+    advlab_poison_config_default("pixel", &pc);
+    pc.fraction = 0.5f;
+    pc.seed = 3;
+    advlab_dataset *dirty = NULL;
+    int32_t *rows = NULL;
+    int n_rows = 0;
+    advlab_net *net = NULL;
+    advlab_trainer *t = NULL;
+    advlab_train_config tc;
+    advlab_train_config_default(&tc);
+    tc.epochs = 2;
+    tc.batch = 16;
+    tc.seed = 3;
+    CHECK(advlab_poison_dataset(ds, &pc, NULL, &dirty, &rows, &n_rows) == ADVLAB_OK &&
+              advlab_net_create("d10", 16, 3, &net) == ADVLAB_OK &&
+              advlab_trainer_create(net, dirty, &tc, &t) == ADVLAB_OK,
+          "%s", advlab_last_error());
+    while (t && !advlab_trainer_finished(t))
+        if (advlab_trainer_run(t, 100, NULL) != ADVLAB_OK)
+            break;
+    advlab_poison_metrics m = {0};
+    CHECK(net && advlab_poison_measure(net, ds, &pc, 0, &m) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    double values[2];
+    advlab_sweep_cell_values(straight, 1, values, NULL);
+    CHECK(n_rows > 0 && values[0] == m.attack_success && values[1] == m.clean_accuracy,
+          "cell 1: %.17g %.17g, by hand %.17g %.17g (%d rows poisoned)", values[0], values[1],
+          m.attack_success, m.clean_accuracy, n_rows);
+    advlab_trainer_free(t);
+    advlab_net_free(net);
+    advlab_buffer_free(rows);
+    advlab_dataset_free(dirty);
+done:
+    advlab_sweep_free(straight);
+    advlab_sweep_free(chunked);
+    advlab_dataset_free(ds);
+}
+
 int main(void)
 {
     test_bad_specs();
@@ -585,5 +662,6 @@ int main(void)
     test_attack_specs();
     test_attack_choices();
     test_attack_runs();
+    test_poison_family();
     return check_finish("test_sweep");
 }

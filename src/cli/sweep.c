@@ -13,6 +13,8 @@
 const cli_help_section cli_sweep_attack_help = {
     "attack-family settings (--family attack; --attack and --defence by name)",
     &advlab__sweep_attack_spec, 1};
+const cli_help_section cli_sweep_poison_help = {
+    "poison-family settings (--family poison; --trigger by name)", &advlab__sweep_poison_spec, 1};
 
 /* The sweep's own flags, kept out of the experiment's settings. */
 static const char *const sweep_keys[] = {"vary", "seeds",      "measure", "csv",
@@ -107,19 +109,27 @@ static int put_axis(advlab_strbuf *b, const char *text)
     return 0;
 }
 
-/* --attack NAME and --defence NAME, the attack family's choices, as settings. */
-static int add_choices(const cli_options *o, int attack_family, cli_options *rest)
+/* --attack NAME, --defence NAME (the attack family's choices) and --trigger
+ * NAME (the poison family's), which the CLI reads as options of their own,
+ * as settings. */
+static int add_choices(const cli_options *o, const char *family, cli_options *rest)
 {
-    const char *keys[] = {"attack", "defence"}, *values[] = {o->attack, o->defence};
-    for (int i = 0; i < 2; i++) {
+    static const struct {
+        const char *key, *flag, *family;
+    } choices[] = {{"attack", "--attack", "attack"},
+                   {"defence", "--defence", "attack"},
+                   {"trigger", "--trigger", "poison"}};
+    const char *values[] = {o->attack, o->defence, o->trigger};
+    for (int i = 0; i < 3; i++) {
         if (!values[i])
             continue;
-        if (!attack_family)
-            return cli_fail("sweep: --%s belongs to --family attack", keys[i]);
+        if (!family || strcmp(family, choices[i].family) != 0)
+            return cli_fail("sweep: %s belongs to --family %s", choices[i].flag, choices[i].family);
         if (rest->n_settings == CLI_MAX_SETTINGS)
             return cli_fail("sweep: too many settings");
-        snprintf(rest->settings[rest->n_settings].key, sizeof rest->settings[0].key, "%s", keys[i]);
-        rest->settings[rest->n_settings].flag = i ? "--defence" : "--attack";
+        snprintf(rest->settings[rest->n_settings].key, sizeof rest->settings[0].key, "%s",
+                 choices[i].key);
+        rest->settings[rest->n_settings].flag = choices[i].flag;
         rest->settings[rest->n_settings++].value = values[i];
     }
     return 0;
@@ -131,20 +141,19 @@ static int add_choices(const cli_options *o, int attack_family, cli_options *res
 static int spec_from_flags(const cli_options *o, advlab_strbuf *b)
 {
     const char *family = flag_value(o, "family");
-    int attack_family = family && strcmp(family, "attack") == 0;
-    const advlab__cfg_spec *table =
-        attack_family ? &advlab__sweep_attack_spec : &advlab__experiment_spec;
+    const advlab__cfg_spec *table = advlab__sweep_family_table(family ? family : "experiment");
     cli_options rest = *o;
     rest.n_settings = 0;
     for (int i = 0; i < o->n_settings; i++)
         if (!is_sweep_key(o->settings[i].key))
             rest.settings[rest.n_settings++] = o->settings[i];
-    if (add_choices(o, attack_family, &rest))
+    if (add_choices(o, family, &rest))
         return 2;
     sweep_settings cfg;
-    advlab__cfg_defaults(table, NULL, &cfg); /* no kinds: cannot fail */
+    int known = table != NULL;
+    if (known)
+        advlab__cfg_defaults(table, NULL, &cfg); /* no kinds: cannot fail */
     const cli_config configs[] = {{table, &cfg}};
-    int known = !family || attack_family || strcmp(family, "experiment") == 0;
     if (known && cli_apply_settings(&rest, configs, 1))
         return 2;
     const char *seeds = flag_value(o, "seeds"), *measure = flag_value(o, "measure");
@@ -188,7 +197,7 @@ static int spec_from_flags(const cli_options *o, advlab_strbuf *b)
     if (seeds)
         put_list(b, seeds, 1);
     else
-        for (int f = 0; f < table->n_fields; f++)
+        for (int f = 0; known && f < table->n_fields; f++)
             if (table->fields[f].type == ADVLAB__CFG_SEED)
                 advlab__sb_printf(b, "[%.0f]", advlab__cfg_get(&table->fields[f], &cfg));
     if (!measure)

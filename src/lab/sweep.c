@@ -13,7 +13,9 @@
 
 const advlab__cfg_spec *advlab__sweep_table(const advlab_sweep *s)
 {
-    return s->family == SWEEP_ATTACK ? &advlab__sweep_attack_spec : &advlab__experiment_spec;
+    return s->family == SWEEP_ATTACK   ? &advlab__sweep_attack_spec
+           : s->family == SWEEP_POISON ? &advlab__sweep_poison_spec
+                                       : &advlab__experiment_spec;
 }
 
 /* ----------------------------------------------------------- numbers */
@@ -118,7 +120,8 @@ advlab_status advlab_sweep_cell_config(const advlab_sweep *s, int cell,
     if (cell < 0 || cell >= s->n_cells)
         return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
     if (s->family != SWEEP_EXPERIMENT)
-        return advlab__fail(ADVLAB_E_ARG, "sweep: cells of the attack family are not experiments");
+        return advlab__fail(ADVLAB_E_ARG, "sweep: only the experiment family's cells are "
+                                          "experiments");
     advlab__sweep_cell_settings(s, cell, cfg);
     skip_stages(s, cfg);
     return ADVLAB_OK;
@@ -150,6 +153,7 @@ advlab_status advlab__sweep_plan_cell(const advlab_sweep *s, const advlab_experi
 static void drop_cell(advlab_sweep *s)
 {
     advlab__sweep_attack_drop(s);
+    advlab__sweep_poison_drop(s);
     advlab_experiment_free(s->experiment);
     s->experiment = NULL;
     s->cell = -1;
@@ -263,7 +267,7 @@ static void report(const advlab_sweep *s, int cell, const char *stage, double pa
                                         .fraction = (done + part) / s->n_cells};
 }
 
-static advlab_status run_attack_cell(advlab_sweep *s, const advlab_dataset *train,
+static advlab_status run_family_cell(advlab_sweep *s, const advlab_dataset *train,
                                      const advlab_dataset *test, int cell, int max_units,
                                      advlab_sweep_progress *progress)
 {
@@ -273,7 +277,9 @@ static advlab_status run_attack_cell(advlab_sweep *s, const advlab_dataset *trai
     double part;
     const char *stage;
     advlab_status st =
-        advlab__sweep_attack_run(s, train, test, cell, max_units, &finished, &part, &stage);
+        s->family == SWEEP_ATTACK
+            ? advlab__sweep_attack_run(s, train, test, cell, max_units, &finished, &part, &stage)
+            : advlab__sweep_poison_run(s, train, test, cell, max_units, &finished, &part, &stage);
     if (st) {
         char message[512];
         snprintf(message, sizeof message, "%s", advlab_last_error());
@@ -293,8 +299,8 @@ advlab_status advlab_sweep_run(advlab_sweep *s, const advlab_dataset *train,
         return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
     if (s->done[cell])
         return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is already finished", cell);
-    if (s->family == SWEEP_ATTACK)
-        return run_attack_cell(s, train, test, cell, max_units, progress);
+    if (s->family != SWEEP_EXPERIMENT)
+        return run_family_cell(s, train, test, cell, max_units, progress);
     if (s->experiment && (s->cell != cell || s->train != train || s->test != test))
         drop_cell(s);
     if (!s->experiment) {

@@ -18,8 +18,9 @@
 /* A sweep's family: the stage each cell runs. The experiment is the
  * tutorial experiment (lab/experiment.c); attack trains the tutorial's
  * standard model and attacks it, optionally through a pre-processor
- * (sweep_attack.c). */
-typedef enum { SWEEP_EXPERIMENT, SWEEP_ATTACK } sweep_family;
+ * (sweep_attack.c); poison plants a backdoor in the training rows and
+ * trains on them (sweep_poison.c). */
+typedef enum { SWEEP_EXPERIMENT, SWEEP_ATTACK, SWEEP_POISON } sweep_family;
 
 /* The attack family's settings (sweep_attack.c's table): the standard
  * model's training, the attack and its own parameters (applied where the
@@ -39,14 +40,28 @@ typedef struct {
 
 extern const advlab__cfg_spec advlab__sweep_attack_spec;
 
+/* The poison family's settings (sweep_poison.c's table). */
+typedef struct {
+    uint64_t seed;
+    int train_limit, test_limit, epochs, batch;
+    float lr;
+    int trigger; /* pattern, pixel */
+    float fraction;
+    int source, target;
+} sweep_poison_config;
+
+extern const advlab__cfg_spec advlab__sweep_poison_spec;
+
 /* A family's settings. */
 typedef union {
     advlab_experiment_config experiment;
     sweep_attack_config attack;
+    sweep_poison_config poison;
 } sweep_settings;
 
 /* The attack family's cell in progress (sweep_attack.c). */
 typedef struct sweep_attack_cell sweep_attack_cell;
+typedef struct sweep_poison_cell sweep_poison_cell;
 
 /* One varied setting: its field and values, as the field holds them (a
  * float's value, or a whole number). */
@@ -77,6 +92,7 @@ struct advlab_sweep {
     int cell; /* -1 when none */
     advlab_experiment *experiment;
     sweep_attack_cell *attack_cell;
+    sweep_poison_cell *poison_cell;
     const advlab_dataset *train, *test;
     int task_of[ADVLAB_SWEEP_MAX_MEASURES]; /* the experiment's task of each measurement */
     int last_task;
@@ -122,6 +138,18 @@ advlab_status advlab__sweep_attack_run(advlab_sweep *s, const advlab_dataset *tr
                                        const advlab_dataset *test, int cell, int max_units,
                                        int *finished, double *part, const char **stage);
 void advlab__sweep_attack_drop(advlab_sweep *s);
+
+/* The poison family (sweep_poison.c), as the attack family's above; its
+ * first unit poisons the rows, the last measures. */
+extern const char *const advlab__sweep_poison_measures[];
+advlab_status advlab__sweep_poison_check(advlab_sweep *s);
+advlab_status advlab__sweep_poison_run(advlab_sweep *s, const advlab_dataset *train,
+                                       const advlab_dataset *test, int cell, int max_units,
+                                       int *finished, double *part, const char **stage);
+void advlab__sweep_poison_drop(advlab_sweep *s);
+
+/* The family called name's table, or NULL (the CLI reads its flags by it). */
+const advlab__cfg_spec *advlab__sweep_family_table(const char *name);
 
 /* Parses a spec (or a results JSON's "spec") at v into a new sweep
  * (sweep_spec.c). */

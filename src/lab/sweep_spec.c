@@ -13,7 +13,27 @@
 #define FULL_TRAIN 60000
 #define FULL_TEST 10000
 
-static const char *const family_names[] = {"experiment", "attack"};
+static const char *const family_names[] = {"experiment", "attack", "poison"};
+#define N_FAMILIES (int)(sizeof family_names / sizeof *family_names)
+
+const advlab__cfg_spec *advlab__sweep_family_table(const char *name)
+{
+    for (int f = 0; f < N_FAMILIES; f++)
+        if (strcmp(name, family_names[f]) == 0) {
+            advlab_sweep s = {.family = (sweep_family)f};
+            return advlab__sweep_table(&s);
+        }
+    return NULL;
+}
+
+/* The family's measurements, NULL-terminated; NULL for the experiment's,
+ * which its plan gives. */
+static const char *const *family_measures(const advlab_sweep *s)
+{
+    return s->family == SWEEP_ATTACK   ? advlab__sweep_attack_measures
+           : s->family == SWEEP_POISON ? advlab__sweep_poison_measures
+                                       : NULL;
+}
 
 static const advlab__cfg_field *find_setting(const advlab_sweep *s, const char *key)
 {
@@ -56,9 +76,10 @@ static advlab_status setting(const advlab_sweep *s, const char *where, const cha
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: give seeds in \"seeds\", not as seed",
                             where);
     if (!(*out = find_setting(s, key)))
-        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: unknown setting \"%s\" (settings%s: %s)",
-                            where, key, s->family == SWEEP_ATTACK ? " of the attack family" : "",
-                            setting_keys(s, keys, sizeof keys));
+        return advlab__fail(
+            ADVLAB_E_ARG, "sweep spec: %s: unknown setting \"%s\" (settings%s%s%s: %s)", where, key,
+            s->family ? " of the " : "", s->family ? family_names[s->family] : "",
+            s->family ? " family" : "", setting_keys(s, keys, sizeof keys));
     return ADVLAB_OK;
 }
 
@@ -280,23 +301,24 @@ static advlab_status known_names(const advlab_sweep *s, int stages,
     return advlab__experiment_plan(&all, 1, 1, names, costs, n);
 }
 
-static advlab_status unknown_attack_measure(int i, const char *name)
+static advlab_status unknown_family_measure(const advlab_sweep *s, int i, const char *name)
 {
+    const char *const *names = family_measures(s);
     advlab_strbuf list = {0};
-    for (int k = 0; advlab__sweep_attack_measures[k]; k++)
-        advlab__sb_printf(&list, "%s%s", k ? ", " : "", advlab__sweep_attack_measures[k]);
+    for (int k = 0; names[k]; k++)
+        advlab__sb_printf(&list, "%s%s", k ? ", " : "", names[k]);
     advlab_status st = advlab__fail(ADVLAB_E_ARG,
                                     "sweep spec: measure[%d] \"%.48s\" is not a measurement of the "
-                                    "attack family (%s)",
-                                    i, name, list.data ? list.data : "");
+                                    "%s family (%s)",
+                                    i, name, family_names[s->family], list.data ? list.data : "");
     advlab__sb_free(&list);
     return st;
 }
 
 static advlab_status unknown_measure(const advlab_sweep *s, int i, const char *name)
 {
-    if (s->family == SWEEP_ATTACK)
-        return unknown_attack_measure(i, name);
+    if (family_measures(s))
+        return unknown_family_measure(s, i, name);
     char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
     int n;
     TRY(known_names(s, 0, names, &n));
@@ -326,11 +348,10 @@ static advlab_status read_measure(advlab_sweep *s, const advlab__json *v)
         return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: measure");
     char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
     int n = 0;
-    if (s->family == SWEEP_ATTACK)
-        while (advlab__sweep_attack_measures[n]) {
-            snprintf(names[n], sizeof names[n], "%s", advlab__sweep_attack_measures[n]);
-            n++;
-        }
+    const char *const *family = family_measures(s);
+    if (family)
+        for (; family[n]; n++)
+            snprintf(names[n], sizeof names[n], "%s", family[n]);
     else
         TRY(known_names(s, 1, names, &n));
     for (const advlab__json *m = v->child; m; m = m->next) {
@@ -408,6 +429,8 @@ static advlab_status check_cells(advlab_sweep *s)
 {
     if (s->family == SWEEP_ATTACK)
         TRY(advlab__sweep_attack_check(s));
+    else if (s->family == SWEEP_POISON)
+        TRY(advlab__sweep_poison_check(s));
     else
         TRY(check_experiment_cells(s));
     if (s->work > ADVLAB_SWEEP_MAX_WORK)
@@ -485,7 +508,7 @@ static void write_spec(advlab_sweep *s)
 static advlab_status read_family(advlab_sweep *s, const advlab__json *v)
 {
     const char *name = v ? advlab__json_string(v) : "experiment";
-    for (int f = 0; name && f < (int)(sizeof family_names / sizeof *family_names); f++)
+    for (int f = 0; name && f < N_FAMILIES; f++)
         if (strcmp(name, family_names[f]) == 0) {
             s->family = (sweep_family)f;
             return ADVLAB_OK;
@@ -493,9 +516,10 @@ static advlab_status read_family(advlab_sweep *s, const advlab__json *v)
     if (name)
         return advlab__fail(ADVLAB_E_ARG,
                             "sweep spec: family \"%.40s\" is unknown (families: experiment, "
-                            "attack)",
+                            "attack, poison)",
                             name);
-    return advlab__fail(ADVLAB_E_ARG, "sweep spec: family must be a name (experiment, attack)");
+    return advlab__fail(ADVLAB_E_ARG,
+                        "sweep spec: family must be a name (experiment, attack, poison)");
 }
 
 static advlab_status read_spec(advlab_sweep *s, const advlab__json *spec)

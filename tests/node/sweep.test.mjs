@@ -137,11 +137,30 @@ test('an attack-family sweep: lab.sweep equals advlab sweep --json bit for bit',
   const cell = await lab.sweepCell(trainSet, testSet, ATTACK_SPEC, 3);
   assert.deepEqual(cell.values, ours.results.cells[3].values, 'a cell alone, as in the sweep');
   assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, family: 'steal' }),
-    /sweep spec: family "steal" is unknown \(families: experiment, attack\)/);
+    /sweep spec: family "steal" is unknown \(families: experiment, attack, poison\)/);
   assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, vary: [{ key: 'attack', values: ['fgsn'] }] }),
     /vary attack: values\[0\]: attack sweep: attack "fgsn" is not one of fgsm, bim/);
   assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, measure: ['fgsm_defended'] }),
     /"fgsm_defended" is not a measurement of the attack family/);
+});
+
+test('a poison-family sweep: lab.sweep equals advlab sweep --json bit for bit', async () => {
+  const spec = { family: 'poison', settings: { trainLimit: 600, testLimit: 100, epochs: 1,
+    batch: 32, trigger: 'pixel' }, vary: [{ key: 'fraction', values: [0, 0.3] }],
+  measure: ['clean_accuracy', 'attack_success'] };
+  const ours = await lab.sweep(trainSet, testSet, spec);
+  assert.equal(ours.results.spec.settings.trigger, 'pixel');
+  assert.match(ours.csv, /^cell,fraction,seed,clean_accuracy,attack_success\n0,0,1,/);
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
+  try {
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(ours.results.spec));
+    const out = execFileSync(native, ['sweep', '--from', file, '--data', mnistDir, '--json'],
+      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.equal(numbers(out.trim()), numbers(ours.json));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('cells run one by one, in any order, and assembled equal lab.sweep', async () => {
