@@ -842,7 +842,10 @@ advlab_net *advlab_experiment_net(advlab_experiment *e, int which);
  * each cell train the standard model and attack it instead: its settings
  * include "attack" and "defence", choices given by name ("fgsm", "none"),
  * and its measurements are clean_accuracy, robust_accuracy, success_rate,
- * mean_l2 and mean_linf (see README, "Sweeps"). */
+ * mean_l2 and mean_linf; "family": "poison" plants the backdoor in the
+ * training rows ("trigger" by name, "fraction", "source", "target"), trains
+ * on them and measures clean_accuracy and attack_success (see README,
+ * "Sweeps"). */
 
 #define ADVLAB_SWEEP_MAX_CELLS 4096
 #define ADVLAB_SWEEP_MAX_MEASURES 64

@@ -202,7 +202,7 @@ export class Lab {
     sweepPlan(spec: SweepSpec | string): SweepPlan;
     /**
      * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not
-     * need skipped, or one attack family's cell (train, then attack). Any worker can run any cell;
+     * need skipped, or one attack or poison family's cell. Any worker can run any cell;
      * sweepResults assembles them.
      * @param {Dataset} train
      * @param {Dataset} test
@@ -1150,10 +1150,11 @@ export type ExperimentModel = "standard" | "defended";
  */
 export type SweepSpec = {
     /**
-     * the stage each cell runs: the tutorial experiment
-     * (the default), or attack: train the standard model, attack it, optionally through a defence
+     * the stage each cell runs: the tutorial
+     * experiment (the default); attack: train the standard model, attack it, optionally through a
+     * defence; poison: plant the backdoor in the training rows, train on them
      */
-    family?: "experiment" | "attack";
+    family?: "experiment" | "attack" | "poison";
     /**
      * 'tutorial' by default
      */
@@ -1179,7 +1180,8 @@ export type SweepSpec = {
     seeds?: number[];
     /**
      * the family's measurement names, e.g. 'fgsm_defended', or the
-     * attack family's clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf
+     * attack family's clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf, or the
+     * poison family's clean_accuracy, attack_success
      */
     measure: string[];
 };

@@ -846,7 +846,7 @@ export class Lab {
 
   /**
    * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not
-   * need skipped, or one attack family's cell (train, then attack). Any worker can run any cell;
+   * need skipped, or one attack or poison family's cell. Any worker can run any cell;
    * sweepResults assembles them.
    * @param {Dataset} train
    * @param {Dataset} test
@@ -1749,8 +1749,9 @@ function certificate(raw) {
  * times seeds. Setting names may be camelCase; a choice (the attack family's attack and defence)
  * takes names, as does a norm ('inf').
  * @typedef {object} SweepSpec
- * @property {'experiment'|'attack'} [family] the stage each cell runs: the tutorial experiment
- *   (the default), or attack: train the standard model, attack it, optionally through a defence
+ * @property {'experiment'|'attack'|'poison'} [family] the stage each cell runs: the tutorial
+ *   experiment (the default); attack: train the standard model, attack it, optionally through a
+ *   defence; poison: plant the backdoor in the training rows, train on them
  * @property {string} [arch] 'tutorial' by default
  * @property {{[key: string]: number|string}} [settings] the family's other settings (not seed)
  * @property {{key: string, values?: (number|string)[], range?: [number, number, number]}[]} vary
@@ -1758,7 +1759,8 @@ function certificate(raw) {
  *   included)
  * @property {number[]} [seeds] [1234] by default
  * @property {string[]} measure the family's measurement names, e.g. 'fgsm_defended', or the
- *   attack family's clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf
+ *   attack family's clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf, or the
+ *   poison family's clean_accuracy, attack_success
  */
 
 /**
