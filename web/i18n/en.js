@@ -593,9 +593,9 @@ export default {
     'results.',
   // The Sweeps panel (issue 18).
   'lab.sweep.title': 'Sweeps: one setting against another, over seeds',
-  'lab.sweep.hint': 'Vary a setting of the tutorial\'s experiment, or of an attack on its standard ' +
-    'model (the attack, its ε, step and iterations, the defence and its parameter); a second one ' +
-    'makes a grid. Each value is measured once per seed: one seed misleads. Values are a list ' +
+  'lab.sweep.hint': 'Vary a setting of the tutorial\'s experiment, of an attack on its standard ' +
+    'model (the attack, its ε, step and iterations, the defence and its parameter), or of a ' +
+    'backdoor in the training data (the poisoned fraction, the trigger); a second one makes a grid. Each value is measured once per seed: one seed misleads. Values are a list ' +
     '(0,0.1,0.2), a range start:stop:step, or names for a choice (fgsm,pgd or none,squeeze). ' +
     'The cells run on every core and are kept as they finish, so a pause or a reload loses only ' +
     'the cells under way; the numbers are those of advlab sweep on the command line.',
@@ -619,6 +619,14 @@ export default {
   'lab.sweep.family': 'Each cell runs',
   'lab.sweep.family.experiment': 'the tutorial\'s experiment',
   'lab.sweep.family.attack': 'an attack on the standard model',
+  'lab.sweep.family.poison': 'a backdoor in the training data',
+  'lab.sweep.key.fraction': 'the poisoned fraction',
+  'lab.sweep.key.trigger': 'the trigger',
+  'lab.sweep.key.source': 'the source class',
+  'lab.sweep.key.target': 'the target class',
+  'lab.sweep.trigger.pattern': 'ART\'s pattern',
+  'lab.sweep.trigger.pixel': 'one pixel',
+  'lab.sweep.m.attack_success': 'the trigger\'s success rate',
   'lab.sweep.key.attack': 'the attack',
   'lab.sweep.key.attack_eps': 'the attack\'s ε',
   'lab.sweep.key.eps_step': 'the attack\'s step',

@@ -585,7 +585,8 @@ export default {
   // 스윕 패널 (issue 18).
   'lab.sweep.title': '스윕: 설정 하나를 바꿔 가며, 여러 시드로',
   'lab.sweep.hint': '튜토리얼 실험의 설정, 또는 표준 모델에 대한 공격의 설정(공격 종류, ε, 간격, ' +
-    '반복 횟수, 방어와 그 매개변수) 하나를 바꿔 가며(둘을 고르면 격자) 값마다 시드별로 한 ' +
+    '반복 횟수, 방어와 그 매개변수), 또는 훈련 데이터 백도어의 설정(오염 비율, 트리거) 하나를 ' +
+    '바꿔 가며(둘을 고르면 격자) 값마다 시드별로 한 ' +
     '번씩 측정합니다. 시드 하나만으로는 오해하기 쉽습니다. 선택지는 이름으로 적습니다: ' +
     'fgsm,pgd 또는 none,squeeze. 값은 목록(0,0.1,0.2)이나 범위 ' +
     '시작:끝:간격으로 적습니다. 셀은 모든 코어에서 돌고 끝나는 대로 저장되므로, 일시 정지하거나 ' +
@@ -610,6 +611,14 @@ export default {
   'lab.sweep.family': '각 셀이 실행할 것',
   'lab.sweep.family.experiment': '튜토리얼 실험',
   'lab.sweep.family.attack': '표준 모델에 대한 공격',
+  'lab.sweep.family.poison': '훈련 데이터의 백도어',
+  'lab.sweep.key.fraction': '오염 비율',
+  'lab.sweep.key.trigger': '트리거',
+  'lab.sweep.key.source': '원본 클래스',
+  'lab.sweep.key.target': '목표 클래스',
+  'lab.sweep.trigger.pattern': 'ART의 패턴',
+  'lab.sweep.trigger.pixel': '픽셀 하나',
+  'lab.sweep.m.attack_success': '트리거 성공률',
   'lab.sweep.key.attack': '공격',
   'lab.sweep.key.attack_eps': '공격의 ε',
   'lab.sweep.key.eps_step': '공격의 간격',

@@ -16,9 +16,10 @@ const form = $('#sweep-form');
 const SETTINGS = {
   experiment: ['train_limit', 'test_limit', 'epochs', 'adv_epochs'],
   attack: ['train_limit', 'test_limit', 'epochs', 'attack', 'eps', 'max_iter', 'defence'],
+  poison: ['train_limit', 'test_limit', 'epochs', 'trigger', 'fraction'],
 };
 // Each family's measurement boxes.
-const MEASURE_BOX = { experiment: 'measure', attack: 'measure_attack' };
+const MEASURE_BOX = { experiment: 'measure', attack: 'measure_attack', poison: 'measure_poison' };
 
 // What the panel shows: the plan ({spec, cells, command}) and the results so far, or null.
 let shownPlan = null;
@@ -97,7 +98,8 @@ function fillForm({ family = 'experiment', vary, seeds, measure, settings }) {
 // A setting's name in the page's language; the attack family's eps is the attack's.
 const settingName = (key) => text(shownPlan?.spec.family === 'attack' && key === 'eps'
   ? 'lab.sweep.key.attack_eps' : `lab.sweep.key.${key}`);
-const ofAttack = (spec) => spec.family === 'attack';
+// The attack and poison families measure shares of the test images, not only accuracy.
+const ofAttack = (spec) => spec.family === 'attack' || spec.family === 'poison';
 const measureName = (m) => text(`lab.sweep.m.${m}`);
 
 function setStatus(key, values = {}, isError = false) {
