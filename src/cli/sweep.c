@@ -193,13 +193,16 @@ static int spec_from_flags(const cli_options *o, advlab_strbuf *b)
         }
     if (seed_given && seeds)
         return cli_fail("give --seeds or --seed, not both"), 2;
-    advlab__sb_printf(b, "],\"seeds\":");
-    if (seeds)
+    advlab__sb_printf(b, "]");
+    /* Without --seeds, the --seed given or the family's default; an unknown
+     * family has neither, and the library refuses it first. */
+    if (seeds) {
+        advlab__sb_printf(b, ",\"seeds\":");
         put_list(b, seeds, 1);
-    else
-        for (int f = 0; known && f < table->n_fields; f++)
-            if (table->fields[f].type == ADVLAB__CFG_SEED)
-                advlab__sb_printf(b, "[%.0f]", advlab__cfg_get(&table->fields[f], &cfg));
+    }
+    for (int f = 0; !seeds && known && f < table->n_fields; f++)
+        if (table->fields[f].type == ADVLAB__CFG_SEED)
+            advlab__sb_printf(b, ",\"seeds\":[%.0f]", advlab__cfg_get(&table->fields[f], &cfg));
     if (!measure)
         return cli_fail("sweep: --measure NAME,... is required (see advlab sweep --help)"), 2;
     advlab__sb_printf(b, ",\"measure\":");
