@@ -837,7 +837,15 @@ advlab_net *advlab_experiment_net(advlab_experiment *e, int which);
  * changes fastest, then the last varied setting. The cells of one point (its
  * settings) are consecutive: point p holds cells p*seeds .. p*seeds+seeds-1.
  * Each cell's experiment skips the stages no requested measurement needs
- * (curve, defences, PGD) and stops after the last requested measurement. */
+ * (curve, defences, PGD) and stops after the last requested measurement.
+ * "family": "attack" (the experiment's is "experiment", the default) makes
+ * each cell train the standard model and attack it instead: its settings
+ * include "attack" and "defence", choices given by name ("fgsm", "none"),
+ * and its measurements are clean_accuracy, robust_accuracy, success_rate,
+ * mean_l2 and mean_linf; "family": "poison" plants the backdoor in the
+ * training rows ("trigger" by name, "fraction", "source", "target"), trains
+ * on them and measures clean_accuracy and attack_success (see README,
+ * "Sweeps"). */
 
 #define ADVLAB_SWEEP_MAX_CELLS 4096
 #define ADVLAB_SWEEP_MAX_MEASURES 64
@@ -867,7 +875,7 @@ int advlab_sweep_measure_count(const advlab_sweep *s);
 /* Measurement m's name (owned by the sweep), or NULL out of range. */
 const char *advlab_sweep_measure_name(const advlab_sweep *s, int m);
 /* The config cell `cell` runs: the settings, its values and seed, and the
- * skips. */
+ * skips. Only the experiment family's cells have one. */
 advlab_status advlab_sweep_cell_config(const advlab_sweep *s, int cell,
                                        advlab_experiment_config *cfg);
 /* The plan as JSON: {"spec": the spec in full, "cells", "points", "work"

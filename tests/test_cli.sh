@@ -551,6 +551,61 @@ echo '{"format":"advlab-sweep",' >"$work/broken.json"
 expect_error 1 'sweep checkpoint: unexpected end of JSON' -- "$advlab" sweep --from "$work/sweep.json" \
     --checkpoint "$work/broken.json" --data "$data"
 expect_error 2 '--from takes the whole sweep from' -- "$advlab" sweep --from "$work/sweep.json" --epochs 2 --data "$data"
+# The attack family: choices by name in the spec, the CSV and the JSON; --from reproduces it;
+# a family's errors name the family, the setting or the choice.
+expect_error 1 'sweep spec: family "steal" is unknown (families: experiment, attack, poison)' -- "$advlab" sweep \
+    --family steal --vary eps=0 --measure train --data "$data"
+expect_error 2 'attack sweep: unknown key "ratio"' -- "$advlab" sweep --family attack --ratio 0.5 \
+    --vary eps=0 --measure clean_accuracy --data "$data"
+expect_error 1 'vary: unknown setting "attack" (settings: train_limit' -- "$advlab" sweep --vary attack=fgsm \
+    --measure train --data "$data"
+expect_error 2 'sweep: --attack belongs to --family attack' -- "$advlab" sweep --attack pgd --vary eps=0 \
+    --measure train --data "$data"
+expect_error 1 'vary attack: values[1]: attack sweep: attack "pgdd" is not one of fgsm, bim, pgd' -- \
+    "$advlab" sweep --family attack --vary attack=fgsm,pgdd --measure clean_accuracy --data "$data"
+expect_error 1 'measure[0] "fgsm_standard" is not a measurement of the attack family' -- "$advlab" sweep \
+    --family attack --vary eps=0.1 --measure fgsm_standard --data "$data"
+expect_error 1 "cell 1 ({\"eps\":0.05}): attack pgd: eps_step 0.1 is larger than eps 0.05" -- "$advlab" sweep \
+    --family attack --attack pgd --vary eps=0.3,0.05 --measure robust_accuracy --data "$data"
+expect_ok "$advlab" sweep --family attack --vary attack=fgsm,pgd --vary defence=none,median --window 3 \
+    --max-iter 3 --eps-step 0.05 --measure clean_accuracy,robust_accuracy,success_rate $small_sweep \
+    --data "$data" --json --csv "$work/attack.csv"
+cp "$work/out" "$work/attack.json"
+checks=$((checks + 1))
+python3 - "$work/attack.json" "$work/attack.csv" <<'PY' || fail "attack sweep --json and --csv disagree"
+import csv, json, sys
+r = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert r["spec"]["family"] == "attack" and r["spec"]["settings"]["norm"] == "inf", r["spec"]
+assert [(row["attack"], row["defence"]) for row in rows] == [
+    ("fgsm", "none"), ("fgsm", "median"), ("pgd", "none"), ("pgd", "median")], rows
+for cell, row in zip(r["cells"], rows):
+    assert cell["settings"] == {"attack": row["attack"], "defence": row["defence"]}, (cell, row)
+    assert float(row["robust_accuracy"]) == cell["values"]["robust_accuracy"], (cell, row)
+# clean accuracy is the model's (with its defence), whatever the attack
+assert r["cells"][0]["values"]["clean_accuracy"] == r["cells"][2]["values"]["clean_accuracy"]
+assert r["cells"][0]["values"]["robust_accuracy"] < r["cells"][0]["values"]["clean_accuracy"]
+PY
+expect_ok "$advlab" sweep --from "$work/attack.json" --data "$data" --json
+checks=$((checks + 1))
+[ "$(sed "$strip_timings" "$work/out")" = "$(sed "$strip_timings" "$work/attack.json")" ] ||
+    fail "attack sweep --from gives other numbers: $(head -c 400 "$work/out")"
+# The poison family: the backdoor's fraction varied, its trigger by name.
+expect_error 2 'sweep: --trigger belongs to --family poison' -- "$advlab" sweep --trigger pixel \
+    --vary eps=0 --measure train --data "$data"
+expect_error 1 'measure[0] "robust_accuracy" is not a measurement of the poison family' -- "$advlab" \
+    sweep --family poison --vary fraction=0.1 --measure robust_accuracy --data "$data"
+expect_ok "$advlab" sweep --family poison --trigger pixel --vary fraction=0,0.2 \
+    --measure clean_accuracy,attack_success $small_sweep --data "$data" --json
+checks=$((checks + 1))
+python3 - "$work/out" <<'PY' || fail "poison sweep --json: $(head -c 400 "$work/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["spec"]["family"] == "poison" and r["spec"]["settings"]["trigger"] == "pixel", r["spec"]
+assert [c["settings"]["fraction"] for c in r["cells"]] == [0, 0.2], r["cells"]
+v = [c["values"] for c in r["cells"]]
+assert all(0 <= x["clean_accuracy"] <= 1 and 0 <= x["attack_success"] <= 1 for x in v), v
+PY
 
 # ---- the universal perturbation (issue 13): one v in the ball, its held-out count, a PNG;
 # bad settings named

@@ -416,6 +416,241 @@ done:
     advlab_dataset_free(ds);
 }
 
+/* ------------------------------------------------ the attack family */
+
+#define ATTACK_SPEC(settings, vary, measure)                                              \
+    "{\"family\":\"attack\",\"arch\":\"d10\",\"settings\":{" settings "},\"vary\":[" vary \
+    "],\"measure\":[" measure "]}"
+
+static void test_attack_specs(void)
+{
+    rejects("{\"family\":\"steel\",\"vary\":[{\"key\":\"eps\",\"values\":[0]}],"
+            "\"measure\":[\"train\"]}",
+            "sweep spec: family \"steel\" is unknown (families: experiment, attack, poison)");
+    rejects("{\"family\":3,\"vary\":[{\"key\":\"eps\",\"values\":[0]}],\"measure\":[\"train\"]}",
+            "sweep spec: family must be a name");
+    rejects(ATTACK_SPEC("", "{\"key\":\"ratio\",\"values\":[0.1]}", "\"clean_accuracy\""),
+            "vary: unknown setting \"ratio\" (settings of the attack family: train_limit");
+    rejects(
+        ATTACK_SPEC("\"adv_epochs\":2", "{\"key\":\"eps\",\"values\":[0.1]}", "\"clean_accuracy\""),
+        "settings: unknown setting \"adv_epochs\" (settings of the attack family");
+    rejects("{\"vary\":[{\"key\":\"attack\",\"values\":[\"fgsm\"]}],\"measure\":[\"train\"]}",
+            "vary: unknown setting \"attack\" (settings: train_limit");
+    rejects(ATTACK_SPEC("", "{\"key\":\"attack\",\"values\":[\"fgsm\",\"pgd2\"]}",
+                        "\"clean_accuracy\""),
+            "vary attack: values[1]: attack sweep: attack \"pgd2\" is not one of fgsm, bim, pgd");
+    rejects(ATTACK_SPEC("", "{\"key\":\"attack\",\"values\":[0]}", "\"clean_accuracy\""),
+            "vary attack: values[0]: attack takes a name (fgsm, bim, pgd, deepfool");
+    rejects(
+        ATTACK_SPEC("", "{\"key\":\"attack\",\"values\":[\"pgd\",\"pgd\"]}", "\"clean_accuracy\""),
+        "vary attack: values[1] repeats values[0]");
+    rejects(ATTACK_SPEC("", "{\"key\":\"attack\",\"range\":[0,2,1]}", "\"clean_accuracy\""),
+            "vary attack: a choice takes a list of names, not a range");
+    rejects(ATTACK_SPEC("\"defence\":\"jpg\"", "{\"key\":\"eps\",\"values\":[0.1]}",
+                        "\"clean_accuracy\""),
+            "settings: defence: attack sweep: defence \"jpg\" is not one of none, squeeze");
+    rejects(ATTACK_SPEC("", "{\"key\":\"eps\",\"values\":[0.1]}", "\"fgsm_standard\""),
+            "measure[0] \"fgsm_standard\" is not a measurement of the attack family "
+            "(clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf)");
+    rejects(
+        ATTACK_SPEC("\"norm\":\"two\"", "{\"key\":\"eps\",\"values\":[0.1]}", "\"clean_accuracy\""),
+        "settings: norm \"two\" is not a number");
+    /* The attack's own checks, at create, name the cell. */
+    rejects(ATTACK_SPEC("\"attack\":\"pgd\"", "{\"key\":\"eps\",\"values\":[0.3,0.05]}",
+                        "\"robust_accuracy\""),
+            "sweep spec: cell 1 ({\"eps\":0.05}): attack pgd: eps_step 0.1 is larger than eps "
+            "0.05");
+    rejects("{\"family\":\"attack\",\"arch\":\"x9\",\"vary\":[{\"key\":\"eps\",\"values\":[0]}],"
+            "\"measure\":[\"clean_accuracy\"]}",
+            "sweep spec: arch: arch \"x9\"");
+    rejects(ATTACK_SPEC("\"train_limit\":0,\"test_limit\":0,\"epochs\":10000",
+                        "{\"key\":\"eps\",\"range\":[0,1,0.001]}", "\"clean_accuracy\""),
+            "is over the cap of");
+    /* The experiment's cell config is the experiment's only. */
+    advlab_sweep *s =
+        make(ATTACK_SPEC("", "{\"key\":\"eps\",\"values\":[0.1]}", "\"clean_accuracy\""));
+    advlab_experiment_config cfg;
+    if (s)
+        CHECK_FAILS(advlab_sweep_cell_config(s, 0, &cfg), ADVLAB_E_ARG,
+                    "only the experiment family's cells are experiments");
+    advlab_sweep_free(s);
+}
+
+/* Every attack and pre-processor the library names is a choice of the
+ * family, by the same name, in the same order; the spec writes them (and
+ * the family, and the norm's inf) by name and reads its own text back. */
+static void test_attack_choices(void)
+{
+    advlab_strbuf b = {0};
+    advlab__sb_printf(&b, "{\"family\":\"attack\",\"arch\":\"d10\",\"vary\":[{\"key\":"
+                          "\"attack\",\"values\":[");
+    for (int k = 0; k <= ADVLAB_ATTACK_JSMA; k++)
+        advlab__sb_printf(&b, "%s\"%s\"", k ? "," : "", advlab_attack_name((advlab_attack_kind)k));
+    advlab__sb_printf(&b, "]},{\"key\":\"defence\",\"values\":[\"none\"");
+    for (int k = 0; k <= ADVLAB_PRE_NOISE; k++)
+        advlab__sb_printf(&b, ",\"%s\"", advlab_preprocess_name((advlab_preprocess_kind)k));
+    advlab__sb_printf(&b, "]}],\"seeds\":[5],\"measure\":[\"success_rate\"]}");
+    advlab_sweep *s = make(b.data);
+    advlab__sb_free(&b);
+    if (!s)
+        return;
+    CHECK(advlab_sweep_cell_count(s) == 14 * 5, "%d cells", advlab_sweep_cell_count(s));
+    const char *plan = advlab_sweep_plan_json(s);
+    CHECK(plan && strstr(plan, "{\"spec\":{\"family\":\"attack\",\"arch\":\"d10\",\"settings\":"
+                               "{\"train_limit\":0,\"test_limit\":1000,\"epochs\":20,\"batch\":64,"
+                               "\"lr\":0.01,\"eps\":0.3,\"eps_step\":0.1,\"norm\":\"inf\","),
+          "plan: %.300s", plan ? plan : "(null)");
+    CHECK(plan && strstr(plan, "{\"attack\":\"apgd-t\",\"defence\":\"noise\",\"seed\":5}"),
+          "cell settings by name: %.300s", plan ? plan : "(null)");
+    char *spec = strdup(strstr(plan, "{\"family\""));
+    spec[strlen(spec) - strlen(strstr(spec, ",\"cells\":"))] = 0;
+    advlab_sweep *again = make(spec);
+    CHECK(again && strcmp(advlab_sweep_plan_json(again), plan) == 0, "the spec reads back");
+    free(spec);
+    advlab_sweep_free(again);
+    advlab_sweep_free(s);
+}
+
+static void test_attack_runs(void)
+{
+    advlab_dataset *ds = synthetic_dataset(96, 7);
+    CHECK(ds != NULL, "%s", advlab_last_error());
+    if (!ds)
+        return;
+    const char *spec =
+        ATTACK_SPEC("\"epochs\":2,\"batch\":32,\"test_limit\":40,\"max_iter\":3,\"eps_step\":0.05",
+                    "{\"key\":\"attack\",\"values\":[\"fgsm\",\"pgd\"]},{\"key\":\"defence\","
+                    "\"values\":[\"none\",\"squeeze\"]}",
+                    "\"clean_accuracy\",\"robust_accuracy\",\"success_rate\",\"mean_linf\"");
+    advlab_sweep *straight = make(spec), *cut = make(spec);
+    if (!straight || !cut)
+        goto done;
+    run_cells(straight, ds, 1000, -1);
+    /* One unit a call: cell 0 trains for 6 batches and attacks in 1 chunk. */
+    CHECK(run_cells(cut, ds, 1, 9) == 1, "the interrupted sweep finished early");
+    CHECK(advlab_sweep_cell_done(cut, 0) && !advlab_sweep_cell_done(cut, 1),
+          "after 9 calls: cell 0 done, cell 1 half done");
+    char *checkpoint = strdup(advlab_sweep_results_json(cut));
+    advlab_sweep_free(cut);
+    advlab_status st;
+    cut = restored(spec, checkpoint, &st);
+    free(checkpoint);
+    CHECK(st == ADVLAB_OK, "%s", advlab_last_error());
+    if (!cut)
+        goto done;
+    run_cells(cut, ds, 2, -1);
+    const char *a = advlab_sweep_csv(straight, 0);
+    char *want = strdup(a ? a : "");
+    const char *b = advlab_sweep_csv(cut, 0);
+    CHECK(b && strcmp(want, b) == 0, "straight:\n%s\nchunked:\n%s", want, b ? b : "(null)");
+    CHECK(strncmp(want,
+                  "cell,attack,defence,seed,clean_accuracy,robust_accuracy,success_rate,mean_linf\n"
+                  "0,fgsm,none,1234,",
+                  86) == 0,
+          "CSV: %s", want);
+    free(want);
+    for (int c = 0; c < 4; c++) {
+        double v[4];
+        advlab_sweep_cell_values(straight, c, v, NULL);
+        /* Clean accuracy does not depend on the attack; the ball holds. */
+        double clean0;
+        advlab_sweep_cell_values(straight, c & 1, &clean0, NULL);
+        CHECK(v[0] == clean0 && v[0] > 0.5, "cell %d: clean %g, as cell %d's %g", c, v[0], c & 1,
+              clean0);
+        CHECK(v[1] >= 0 && v[1] <= 1 && v[2] >= 0 && v[2] <= 1, "cell %d: rates %g %g", c, v[1],
+              v[2]);
+        CHECK(v[3] > 0 && v[3] <= 0.3 + 1e-6, "cell %d: mean linf %g", c, v[3]);
+    }
+    double fgsm[4], pgd[4];
+    advlab_sweep_cell_values(straight, 0, fgsm, NULL);
+    advlab_sweep_cell_values(straight, 2, pgd, NULL);
+    CHECK(fgsm[2] > 0 && fgsm[1] < fgsm[0], "undefended FGSM flips some: robust %g, clean %g",
+          fgsm[1], fgsm[0]);
+    CHECK(fgsm[3] > 0.29, "FGSM steps to eps: mean linf %g", fgsm[3]);
+    CHECK(pgd[3] <= 0.15 + 1e-6, "PGD takes 3 steps of 0.05: mean linf %g", pgd[3]);
+done:
+    advlab_sweep_free(straight);
+    advlab_sweep_free(cut);
+    advlab_dataset_free(ds);
+}
+
+/* ------------------------------------------------ the poison family */
+
+static void test_poison_family(void)
+{
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"fraction\",\"values\":[0.1]}],"
+            "\"measure\":[\"robust_accuracy\"]}",
+            "measure[0] \"robust_accuracy\" is not a measurement of the poison family "
+            "(clean_accuracy, attack_success)");
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"trigger\",\"values\":[\"mask\"]}],"
+            "\"measure\":[\"attack_success\"]}",
+            "vary trigger: values[0]: poison sweep: trigger \"mask\" is not one of pattern, pixel");
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"eps\",\"values\":[0.1]}],"
+            "\"measure\":[\"attack_success\"]}",
+            "vary: unknown setting \"eps\" (settings of the poison family: train_limit");
+    rejects("{\"family\":\"poison\",\"vary\":[{\"key\":\"fraction\",\"values\":[0.1,1.5]}],"
+            "\"measure\":[\"attack_success\"]}",
+            "vary fraction: values[1]: poison sweep: fraction 1.5 is out of range 0..1");
+    advlab_dataset *ds = synthetic_dataset(96, 9);
+    CHECK(ds != NULL, "%s", advlab_last_error());
+    if (!ds)
+        return;
+    const char *spec = "{\"family\":\"poison\",\"arch\":\"d10\",\"settings\":{\"epochs\":2,"
+                       "\"batch\":16,\"trigger\":\"pixel\"},\"vary\":[{\"key\":\"fraction\","
+                       "\"values\":[0,0.5]}],\"seeds\":[3],\"measure\":[\"attack_success\","
+                       "\"clean_accuracy\"]}";
+    advlab_sweep *straight = make(spec), *chunked = make(spec);
+    if (!straight || !chunked)
+        goto done;
+    run_cells(straight, ds, 1000, -1);
+    run_cells(chunked, ds, 1, -1);
+    const char *a = advlab_sweep_csv(straight, 0);
+    char *want = strdup(a ? a : "");
+    const char *b = advlab_sweep_csv(chunked, 0);
+    CHECK(b && strcmp(want, b) == 0, "straight:\n%s\nchunked:\n%s", want, b ? b : "(null)");
+    CHECK(strncmp(want, "cell,fraction,seed,attack_success,clean_accuracy\n0,0,3,", 55) == 0,
+          "CSV: %s", want);
+    free(want);
+    /* Cell 1 by hand: the backdoor, the training, the measure. */
+    advlab_poison_config pc;
+    advlab_poison_config_default("pixel", &pc);
+    pc.fraction = 0.5f;
+    pc.seed = 3;
+    advlab_dataset *dirty = NULL;
+    int32_t *rows = NULL;
+    int n_rows = 0;
+    advlab_net *net = NULL;
+    advlab_trainer *t = NULL;
+    advlab_train_config tc;
+    advlab_train_config_default(&tc);
+    tc.epochs = 2;
+    tc.batch = 16;
+    tc.seed = 3;
+    CHECK(advlab_poison_dataset(ds, &pc, NULL, &dirty, &rows, &n_rows) == ADVLAB_OK &&
+              advlab_net_create("d10", 16, 3, &net) == ADVLAB_OK &&
+              advlab_trainer_create(net, dirty, &tc, &t) == ADVLAB_OK,
+          "%s", advlab_last_error());
+    while (t && !advlab_trainer_finished(t))
+        if (advlab_trainer_run(t, 100, NULL) != ADVLAB_OK)
+            break;
+    advlab_poison_metrics m = {0};
+    CHECK(net && advlab_poison_measure(net, ds, &pc, 0, &m) == ADVLAB_OK, "%s",
+          advlab_last_error());
+    double values[2];
+    advlab_sweep_cell_values(straight, 1, values, NULL);
+    CHECK(n_rows > 0 && values[0] == m.attack_success && values[1] == m.clean_accuracy,
+          "cell 1: %.17g %.17g, by hand %.17g %.17g (%d rows poisoned)", values[0], values[1],
+          m.attack_success, m.clean_accuracy, n_rows);
+    advlab_trainer_free(t);
+    advlab_net_free(net);
+    advlab_buffer_free(rows);
+    advlab_dataset_free(dirty);
+done:
+    advlab_sweep_free(straight);
+    advlab_sweep_free(chunked);
+    advlab_dataset_free(ds);
+}
+
 int main(void)
 {
     test_bad_specs();
@@ -424,5 +659,9 @@ int main(void)
     test_tables();
     test_checkpoint();
     test_runs();
+    test_attack_specs();
+    test_attack_choices();
+    test_attack_runs();
+    test_poison_family();
     return check_finish("test_sweep");
 }

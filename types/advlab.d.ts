@@ -201,8 +201,9 @@ export class Lab {
      */
     sweepPlan(spec: SweepSpec | string): SweepPlan;
     /**
-     * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not need
-     * skipped. Any worker can run any cell; sweepResults assembles them.
+     * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not
+     * need skipped, or one attack or poison family's cell. Any worker can run any cell;
+     * sweepResults assembles them.
      * @param {Dataset} train
      * @param {Dataset} test
      * @param {SweepSpec|string} spec
@@ -1143,25 +1144,34 @@ export type ExperimentProgress = {
 };
 export type ExperimentModel = "standard" | "defended";
 /**
- * A sweep (see advlab.h, "sweep"): one or two settings of the experiment over lists of values,
- * times seeds. Setting names may be camelCase.
+ * A sweep (see advlab.h, "sweep"): one or two settings of a family's stage over lists of values,
+ * times seeds. Setting names may be camelCase; a choice (the attack family's attack and defence)
+ * takes names, as does a norm ('inf').
  */
 export type SweepSpec = {
+    /**
+     * the stage each cell runs: the tutorial
+     * experiment (the default); attack: train the standard model, attack it, optionally through a
+     * defence; poison: plant the backdoor in the training rows, train on them
+     */
+    family?: "experiment" | "attack" | "poison";
     /**
      * 'tutorial' by default
      */
     arch?: string;
     /**
-     * the experiment's other settings (not seed)
+     * the family's other settings (not seed)
      */
-    settings?: ConfigKeys;
+    settings?: {
+        [key: string]: number | string;
+    };
     /**
-     * one or two,
-     * each with its values or a range [start, stop, step] (stop included)
+     *   one or two, each with its values (names for a choice) or a range [start, stop, step] (stop
+     *   included)
      */
     vary: {
         key: string;
-        values?: number[];
+        values?: (number | string)[];
         range?: [number, number, number];
     }[];
     /**
@@ -1169,7 +1179,9 @@ export type SweepSpec = {
      */
     seeds?: number[];
     /**
-     * the experiment's measurement names, e.g. 'fgsm_defended'
+     * the family's measurement names, e.g. 'fgsm_defended', or the
+     * attack family's clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf, or the
+     * poison family's clean_accuracy, attack_success
      */
     measure: string[];
 };
@@ -1188,10 +1200,11 @@ export type SweepPlan = {
      */
     work: number;
     /**
-     * each cell's varied settings and its seed
+     * each cell's varied settings (a
+     * choice by name) and its seed
      */
     cell_settings: {
-        [key: string]: number;
+        [key: string]: number | string;
     }[];
 };
 export type SweepProgress = {

@@ -845,8 +845,9 @@ export class Lab {
   }
 
   /**
-   * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not need
-   * skipped. Any worker can run any cell; sweepResults assembles them.
+   * Runs one cell of a sweep: one tutorial experiment, with the stages its measurements do not
+   * need skipped, or one attack or poison family's cell. Any worker can run any cell;
+   * sweepResults assembles them.
    * @param {Dataset} train
    * @param {Dataset} test
    * @param {SweepSpec|string} spec
@@ -1744,15 +1745,22 @@ function certificate(raw) {
 /** @typedef {'standard'|'defended'} ExperimentModel */
 
 /**
- * A sweep (see advlab.h, "sweep"): one or two settings of the experiment over lists of values,
- * times seeds. Setting names may be camelCase.
+ * A sweep (see advlab.h, "sweep"): one or two settings of a family's stage over lists of values,
+ * times seeds. Setting names may be camelCase; a choice (the attack family's attack and defence)
+ * takes names, as does a norm ('inf').
  * @typedef {object} SweepSpec
+ * @property {'experiment'|'attack'|'poison'} [family] the stage each cell runs: the tutorial
+ *   experiment (the default); attack: train the standard model, attack it, optionally through a
+ *   defence; poison: plant the backdoor in the training rows, train on them
  * @property {string} [arch] 'tutorial' by default
- * @property {ConfigKeys} [settings] the experiment's other settings (not seed)
- * @property {{key: string, values?: number[], range?: [number, number, number]}[]} vary one or two,
- *   each with its values or a range [start, stop, step] (stop included)
+ * @property {{[key: string]: number|string}} [settings] the family's other settings (not seed)
+ * @property {{key: string, values?: (number|string)[], range?: [number, number, number]}[]} vary
+ *   one or two, each with its values (names for a choice) or a range [start, stop, step] (stop
+ *   included)
  * @property {number[]} [seeds] [1234] by default
- * @property {string[]} measure the experiment's measurement names, e.g. 'fgsm_defended'
+ * @property {string[]} measure the family's measurement names, e.g. 'fgsm_defended', or the
+ *   attack family's clean_accuracy, robust_accuracy, success_rate, mean_l2, mean_linf, or the
+ *   poison family's clean_accuracy, attack_success
  */
 
 /**
@@ -1761,7 +1769,8 @@ function certificate(raw) {
  * @property {number} cells
  * @property {number} points cells / seeds
  * @property {number} work estimated image passes
- * @property {{[key: string]: number}[]} cell_settings each cell's varied settings and its seed
+ * @property {{[key: string]: number|string}[]} cell_settings each cell's varied settings (a
+ *   choice by name) and its seed
  */
 
 /**

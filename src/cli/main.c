@@ -212,9 +212,18 @@ static const command commands[] = {
      "    seeds (--json: the results with every cell); --csv writes a row per cell;\n"
      "    --checkpoint resumes from FILE and saves it after each cell; NAME is a measurement\n"
      "    of advlab experiment --json (clean_standard, fgsm_defended, pgd_defended, ...)\n"
+     "--family attack --vary KEY=V1,V2,... --measure NAME,... [--attack fgsm] [--defence none]\n"
+     "[attack-family settings]\n"
+     "    each cell trains the standard model and attacks it (any attack, through a\n"
+     "    pre-processor or none); choices are varied by name (--vary attack=fgsm,pgd);\n"
+     "    NAME is clean_accuracy, robust_accuracy, success_rate, mean_l2 or mean_linf\n"
+     "--family poison --vary fraction=0,0.05,0.1 --measure clean_accuracy,attack_success\n"
+     "[--trigger pattern|pixel] [poison-family settings]\n"
+     "    each cell poisons the first training rows with the backdoor, trains on them and\n"
+     "    measures clean accuracy and the trigger's success\n"
      "--from FILE [--csv FILE] [--checkpoint FILE]\n"
      "    the sweep of a spec or of a sweep's results JSON (the page's export)",
-     {&experiment_help}},
+     {&experiment_help, &cli_sweep_attack_help, &cli_sweep_poison_help}},
     {"attack",
      cli_attack,
      "--model FILE [--attack fgsm] [--limit 1000] [--target K|next] [--defence NAME[:k=v,...]]\n"

@@ -8,10 +8,17 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "lab/experiment.h"
+#include "lab/sweep.h"
+
+const cli_help_section cli_sweep_attack_help = {
+    "attack-family settings (--family attack; --attack and --defence by name)",
+    &advlab__sweep_attack_spec, 1};
+const cli_help_section cli_sweep_poison_help = {
+    "poison-family settings (--family poison; --trigger by name)", &advlab__sweep_poison_spec, 1};
 
 /* The sweep's own flags, kept out of the experiment's settings. */
-static const char *const sweep_keys[] = {"vary", "seeds", "measure", "csv", "from", "checkpoint"};
+static const char *const sweep_keys[] = {"vary", "seeds",      "measure", "csv",
+                                         "from", "checkpoint", "family"};
 #define N_SWEEP_KEYS (int)(sizeof sweep_keys / sizeof sweep_keys[0])
 
 static int is_sweep_key(const char *key)
@@ -102,37 +109,76 @@ static int put_axis(advlab_strbuf *b, const char *text)
     return 0;
 }
 
-/* The spec from the flags: --arch, the experiment's settings, --vary (once
- * or twice), --seeds (or --seed) and --measure. */
+/* --attack NAME, --defence NAME (the attack family's choices) and --trigger
+ * NAME (the poison family's), which the CLI reads as options of their own,
+ * as settings. */
+static int add_choices(const cli_options *o, const char *family, cli_options *rest)
+{
+    static const struct {
+        const char *key, *flag, *family;
+    } choices[] = {{"attack", "--attack", "attack"},
+                   {"defence", "--defence", "attack"},
+                   {"trigger", "--trigger", "poison"}};
+    const char *values[] = {o->attack, o->defence, o->trigger};
+    for (int i = 0; i < 3; i++) {
+        if (!values[i])
+            continue;
+        if (!family || strcmp(family, choices[i].family) != 0)
+            return cli_fail("sweep: %s belongs to --family %s", choices[i].flag, choices[i].family);
+        if (rest->n_settings == CLI_MAX_SETTINGS)
+            return cli_fail("sweep: too many settings");
+        snprintf(rest->settings[rest->n_settings].key, sizeof rest->settings[0].key, "%s",
+                 choices[i].key);
+        rest->settings[rest->n_settings].flag = choices[i].flag;
+        rest->settings[rest->n_settings++].value = values[i];
+    }
+    return 0;
+}
+
+/* The spec from the flags: --family, --arch, the family's settings, --vary
+ * (once or twice), --seeds (or --seed) and --measure. An unknown family
+ * goes to the library, which names the known ones. */
 static int spec_from_flags(const cli_options *o, advlab_strbuf *b)
 {
+    const char *family = flag_value(o, "family");
+    const advlab__cfg_spec *table = advlab__sweep_family_table(family ? family : "experiment");
     cli_options rest = *o;
     rest.n_settings = 0;
     for (int i = 0; i < o->n_settings; i++)
         if (!is_sweep_key(o->settings[i].key))
             rest.settings[rest.n_settings++] = o->settings[i];
-    advlab_experiment_config cfg;
-    advlab_experiment_config_default(&cfg);
-    const cli_config configs[] = {{&advlab__experiment_spec, &cfg}};
-    if (cli_apply_settings(&rest, configs, 1))
+    if (add_choices(o, family, &rest))
+        return 2;
+    sweep_settings cfg;
+    int known = table != NULL;
+    if (known)
+        advlab__cfg_defaults(table, NULL, &cfg); /* no kinds: cannot fail */
+    const cli_config configs[] = {{table, &cfg}};
+    if (known && cli_apply_settings(&rest, configs, 1))
         return 2;
     const char *seeds = flag_value(o, "seeds"), *measure = flag_value(o, "measure");
     int seed_given = 0;
-    advlab__sb_printf(b, "{\"arch\":");
+    advlab__sb_printf(b, "{");
+    if (family) {
+        advlab__sb_printf(b, "\"family\":");
+        advlab__sb_json_string(b, family);
+        advlab__sb_printf(b, ",");
+    }
+    advlab__sb_printf(b, "\"arch\":");
     advlab__sb_json_string(b, o->arch);
     advlab__sb_printf(b, ",\"settings\":{");
     int first = 1;
-    for (int i = 0; i < rest.n_settings; i++) {
+    for (int i = 0; known && i < rest.n_settings; i++) {
         const char *key = rest.settings[i].key;
         if (strcmp(key, "seed") == 0) {
             seed_given = 1;
             continue;
         }
-        for (int f = 0; f < advlab__experiment_spec.n_fields; f++)
-            if (strcmp(advlab__experiment_spec.fields[f].key, key) == 0) {
+        for (int f = 0; f < table->n_fields; f++)
+            if (strcmp(table->fields[f].key, key) == 0) {
                 advlab__sb_printf(b, "%s\"%s\":", first ? "" : ",", key);
-                advlab__sb_json_number(b,
-                                       advlab__cfg_get(&advlab__experiment_spec.fields[f], &cfg));
+                advlab__sweep_put_setting(b, &table->fields[f],
+                                          advlab__cfg_get(&table->fields[f], &cfg));
                 first = 0;
             }
     }
@@ -147,11 +193,16 @@ static int spec_from_flags(const cli_options *o, advlab_strbuf *b)
         }
     if (seed_given && seeds)
         return cli_fail("give --seeds or --seed, not both"), 2;
-    advlab__sb_printf(b, "],\"seeds\":");
-    if (seeds)
+    advlab__sb_printf(b, "]");
+    /* Without --seeds, the --seed given or the family's default; an unknown
+     * family has neither, and the library refuses it first. */
+    if (seeds) {
+        advlab__sb_printf(b, ",\"seeds\":");
         put_list(b, seeds, 1);
-    else
-        advlab__sb_printf(b, "[%llu]", (unsigned long long)cfg.seed);
+    }
+    for (int f = 0; !seeds && known && f < table->n_fields; f++)
+        if (table->fields[f].type == ADVLAB__CFG_SEED)
+            advlab__sb_printf(b, ",\"seeds\":[%.0f]", advlab__cfg_get(&table->fields[f], &cfg));
     if (!measure)
         return cli_fail("sweep: --measure NAME,... is required (see advlab sweep --help)"), 2;
     advlab__sb_printf(b, ",\"measure\":");

@@ -11,12 +11,29 @@
 
 #include "base/error.h"
 
-static const advlab__cfg_spec *const table = &advlab__experiment_spec;
+const advlab__cfg_spec *advlab__sweep_table(const advlab_sweep *s)
+{
+    return s->family == SWEEP_ATTACK   ? &advlab__sweep_attack_spec
+           : s->family == SWEEP_POISON ? &advlab__sweep_poison_spec
+                                       : &advlab__experiment_spec;
+}
 
 /* ----------------------------------------------------------- numbers */
 
+const char *advlab__sweep_setting_name(const advlab__cfg_field *f, double v)
+{
+    if (f->type == ADVLAB__CFG_CHOICE)
+        return f->choices[(int)v];
+    return f->type == ADVLAB__CFG_NORM && isinf(v) ? "inf" : NULL;
+}
+
 void advlab__sweep_put_setting(advlab_strbuf *b, const advlab__cfg_field *f, double v)
 {
+    const char *name = advlab__sweep_setting_name(f, v);
+    if (name) {
+        advlab__sb_json_string(b, name);
+        return;
+    }
     if (f->type != ADVLAB__CFG_FLOAT) {
         advlab__sb_printf(b, "%.0f", v);
         return;
@@ -73,15 +90,15 @@ void advlab__sweep_put_point_settings(advlab_strbuf *b, const advlab_sweep *s, i
     advlab__sb_printf(b, "}");
 }
 
-/* Cell c's settings and seed, before the skips. */
-static void cell_settings(const advlab_sweep *s, int c, advlab_experiment_config *cfg)
+void advlab__sweep_cell_settings(const advlab_sweep *s, int c, void *cfg)
 {
+    const advlab__cfg_spec *table = advlab__sweep_table(s);
     int at[SWEEP_MAX_VARY];
-    *cfg = s->base;
+    memcpy(cfg, &s->base, table->size);
     advlab__sweep_point_index(s, c / s->n_seeds, at);
     for (int a = 0; a < s->n_vary; a++)
         advlab__cfg_set(table, cfg, s->vary[a].field->key, s->vary[a].values[at[a]]);
-    cfg->seed = s->seeds[c % s->n_seeds];
+    advlab__cfg_set_seed(table, cfg, "seed", s->seeds[c % s->n_seeds]);
 }
 
 /* Leaves out the stages that no requested measurement needs. They come
@@ -102,7 +119,10 @@ advlab_status advlab_sweep_cell_config(const advlab_sweep *s, int cell,
         return advlab__fail(ADVLAB_E_ARG, "sweep: the sweep and cfg are required");
     if (cell < 0 || cell >= s->n_cells)
         return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
-    cell_settings(s, cell, cfg);
+    if (s->family != SWEEP_EXPERIMENT)
+        return advlab__fail(ADVLAB_E_ARG, "sweep: only the experiment family's cells are "
+                                          "experiments");
+    advlab__sweep_cell_settings(s, cell, cfg);
     skip_stages(s, cfg);
     return ADVLAB_OK;
 }
@@ -132,6 +152,8 @@ advlab_status advlab__sweep_plan_cell(const advlab_sweep *s, const advlab_experi
 
 static void drop_cell(advlab_sweep *s)
 {
+    advlab__sweep_attack_drop(s);
+    advlab__sweep_poison_drop(s);
     advlab_experiment_free(s->experiment);
     s->experiment = NULL;
     s->cell = -1;
@@ -232,6 +254,41 @@ static void finish_cell(advlab_sweep *s)
     drop_cell(s);
 }
 
+static void report(const advlab_sweep *s, int cell, const char *stage, double part,
+                   advlab_sweep_progress *progress)
+{
+    if (!progress)
+        return;
+    int done = cells_done(s);
+    *progress = (advlab_sweep_progress){.cell = cell,
+                                        .cells = s->n_cells,
+                                        .cells_done = done,
+                                        .stage_name = stage,
+                                        .fraction = (done + part) / s->n_cells};
+}
+
+static advlab_status run_family_cell(advlab_sweep *s, const advlab_dataset *train,
+                                     const advlab_dataset *test, int cell, int max_units,
+                                     advlab_sweep_progress *progress)
+{
+    if (s->experiment)
+        drop_cell(s);
+    int finished;
+    double part;
+    const char *stage;
+    advlab_status st =
+        s->family == SWEEP_ATTACK
+            ? advlab__sweep_attack_run(s, train, test, cell, max_units, &finished, &part, &stage)
+            : advlab__sweep_poison_run(s, train, test, cell, max_units, &finished, &part, &stage);
+    if (st) {
+        char message[512];
+        snprintf(message, sizeof message, "%s", advlab_last_error());
+        return advlab__fail(st, "sweep: cell %d: %s", cell, message);
+    }
+    report(s, finished ? -1 : cell, finished ? "" : stage, finished ? 0.0 : part, progress);
+    return ADVLAB_OK;
+}
+
 advlab_status advlab_sweep_run(advlab_sweep *s, const advlab_dataset *train,
                                const advlab_dataset *test, int cell, int max_units,
                                advlab_sweep_progress *progress)
@@ -242,6 +299,8 @@ advlab_status advlab_sweep_run(advlab_sweep *s, const advlab_dataset *train,
         return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is outside 0..%d", cell, s->n_cells - 1);
     if (s->done[cell])
         return advlab__fail(ADVLAB_E_ARG, "sweep: cell %d is already finished", cell);
+    if (s->family != SWEEP_EXPERIMENT)
+        return run_family_cell(s, train, test, cell, max_units, progress);
     if (s->experiment && (s->cell != cell || s->train != train || s->test != test))
         drop_cell(s);
     if (!s->experiment) {

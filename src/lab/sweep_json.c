@@ -112,8 +112,14 @@ static void put_point_fields(advlab_strbuf *b, const advlab_sweep *s, int p)
     int at[SWEEP_MAX_VARY];
     advlab__sweep_point_index(s, p, at);
     for (int a = 0; a < s->n_vary; a++) {
-        advlab__sweep_put_setting(b, s->vary[a].field, s->vary[a].values[at[a]]);
-        advlab__sb_printf(b, ",");
+        const advlab__cfg_field *f = s->vary[a].field;
+        const char *name = advlab__sweep_setting_name(f, s->vary[a].values[at[a]]);
+        if (name) /* bare: no name holds a comma or a quote */
+            advlab__sb_printf(b, "%s,", name);
+        else {
+            advlab__sweep_put_setting(b, f, s->vary[a].values[at[a]]);
+            advlab__sb_printf(b, ",");
+        }
     }
 }
 
@@ -171,8 +177,17 @@ static int same_settings(const advlab_sweep *s, const advlab__json *v, int p)
         return 0;
     advlab__sweep_point_index(s, p, at);
     for (int a = 0; a < s->n_vary; a++) {
+        const advlab__cfg_field *f = s->vary[a].field;
+        const advlab__json *given = advlab__json_get(v, f->key);
         double x, want = s->vary[a].values[at[a]];
-        if (!advlab__json_number(advlab__json_get(v, s->vary[a].field->key), &x))
+        const char *name = advlab__sweep_setting_name(f, want);
+        if (name) {
+            const char *theirs = advlab__json_string(given);
+            if (!theirs || strcmp(theirs, name) != 0)
+                return 0;
+            continue;
+        }
+        if (!advlab__json_number(given, &x))
             return 0;
         if (s->vary[a].field->type == ADVLAB__CFG_FLOAT ? (float)x != (float)want : x != want)
             return 0;

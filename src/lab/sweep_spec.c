@@ -9,14 +9,35 @@
 #include "base/error.h"
 #include "lab/sweep.h"
 
-static const advlab__cfg_spec *const table = &advlab__experiment_spec;
-
 /* Work estimates take limits of 0 (all images) as full MNIST. */
 #define FULL_TRAIN 60000
 #define FULL_TEST 10000
 
-static const advlab__cfg_field *find_setting(const char *key)
+static const char *const family_names[] = {"experiment", "attack", "poison"};
+#define N_FAMILIES (int)(sizeof family_names / sizeof *family_names)
+
+const advlab__cfg_spec *advlab__sweep_family_table(const char *name)
 {
+    for (int f = 0; f < N_FAMILIES; f++)
+        if (strcmp(name, family_names[f]) == 0) {
+            advlab_sweep s = {.family = (sweep_family)f};
+            return advlab__sweep_table(&s);
+        }
+    return NULL;
+}
+
+/* The family's measurements, NULL-terminated; NULL for the experiment's,
+ * which its plan gives. */
+static const char *const *family_measures(const advlab_sweep *s)
+{
+    return s->family == SWEEP_ATTACK   ? advlab__sweep_attack_measures
+           : s->family == SWEEP_POISON ? advlab__sweep_poison_measures
+                                       : NULL;
+}
+
+static const advlab__cfg_field *find_setting(const advlab_sweep *s, const char *key)
+{
+    const advlab__cfg_spec *table = advlab__sweep_table(s);
     for (int i = 0; i < table->n_fields; i++)
         if (strcmp(table->fields[i].key, key) == 0)
             return &table->fields[i];
@@ -24,8 +45,9 @@ static const advlab__cfg_field *find_setting(const char *key)
 }
 
 /* "train_limit, test_limit, ...": the settings a spec may give. */
-static const char *setting_keys(char *buf, size_t len)
+static const char *setting_keys(const advlab_sweep *s, char *buf, size_t len)
 {
+    const advlab__cfg_spec *table = advlab__sweep_table(s);
     size_t used = 0;
     buf[0] = 0;
     for (int i = 0; i < table->n_fields; i++)
@@ -46,16 +68,61 @@ static advlab_status wrap_error(const char *where)
 
 /* The setting called key, which a spec may give (every field but the seed,
  * which is the seeds' list). */
-static advlab_status setting(const char *where, const char *key, const advlab__cfg_field **out)
+static advlab_status setting(const advlab_sweep *s, const char *where, const char *key,
+                             const advlab__cfg_field **out)
 {
     char keys[400];
     if (strcmp(key, "seed") == 0)
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: give seeds in \"seeds\", not as seed",
                             where);
-    if (!(*out = find_setting(key)))
-        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: unknown setting \"%s\" (settings: %s)",
-                            where, key, setting_keys(keys, sizeof keys));
+    if (!(*out = find_setting(s, key)))
+        return advlab__fail(
+            ADVLAB_E_ARG, "sweep spec: %s: unknown setting \"%s\" (settings%s%s%s: %s)", where, key,
+            s->family ? " of the " : "", s->family ? family_names[s->family] : "",
+            s->family ? " family" : "", setting_keys(s, keys, sizeof keys));
     return ADVLAB_OK;
+}
+
+/* "a, b, c": a choice's names. */
+static const char *choice_names(const advlab__cfg_field *f, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; f->choices[i]; i++)
+        used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s", i ? ", " : "",
+                                 f->choices[i]);
+    return buf;
+}
+
+/* Sets field f of cfg from v: a number, or a choice's name. On failure, the
+ * message says where. */
+static advlab_status set_value(const advlab_sweep *s, const char *where, const advlab__cfg_field *f,
+                               const advlab__json *v, void *cfg)
+{
+    const advlab__cfg_spec *table = advlab__sweep_table(s);
+    const char *name = advlab__json_string(v);
+    double x;
+    if (f->type == ADVLAB__CFG_CHOICE) {
+        char names[256];
+        if (!name)
+            return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s: %s takes a name (%s)", where, f->key,
+                                choice_names(f, names, sizeof names));
+        if (advlab__cfg_set_text(table, cfg, f->key, name))
+            return wrap_error(where);
+        return ADVLAB_OK;
+    }
+    if (f->type == ADVLAB__CFG_NORM && name && strcmp(name, "inf") == 0)
+        x = INFINITY;
+    else if (!advlab__json_number(v, &x))
+        x = NAN;
+    if (!isnan(x)) {
+        if (advlab__cfg_set(table, cfg, f->key, x))
+            return wrap_error(where);
+        return ADVLAB_OK;
+    }
+    if (name)
+        return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s \"%.40s\" is not a number", where, name);
+    return advlab__fail(ADVLAB_E_ARG, "sweep spec: %s is not a number", where);
 }
 
 static advlab_status read_settings(advlab_sweep *s, const advlab__json *v)
@@ -64,29 +131,32 @@ static advlab_status read_settings(advlab_sweep *s, const advlab__json *v)
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: settings is not an object");
     for (const advlab__json *m = v->child; m; m = m->next) {
         const advlab__cfg_field *f;
-        double x;
-        TRY(setting("settings", m->key, &f));
-        if (!advlab__json_number(m, &x))
-            return advlab__fail(ADVLAB_E_ARG, "sweep spec: settings: %s is not a number", m->key);
-        if (advlab__cfg_set(table, &s->base, m->key, x))
-            return wrap_error("settings");
+        char where[96];
+        TRY(setting(s, "settings", m->key, &f));
+        snprintf(where, sizeof where, "settings: %s", m->key);
+        TRY(set_value(s, where, f, m, &s->base));
     }
-    if (advlab__cfg_check(table, &s->base))
+    if (advlab__cfg_check(advlab__sweep_table(s), &s->base))
         return wrap_error("settings");
     return ADVLAB_OK;
 }
 
 /* Value i of a varied setting: one the setting takes and holds in range
  * (checked on the settings with that value), and not a repeat. */
-static advlab_status put_value(const advlab_sweep *s, sweep_axis *axis, int i, double x)
+static advlab_status put_value(const advlab_sweep *s, sweep_axis *axis, int i,
+                               const advlab__json *json, double x)
 {
+    const advlab__cfg_spec *table = advlab__sweep_table(s);
     const char *key = axis->field->key;
-    advlab_experiment_config cfg = s->base;
-    if (advlab__cfg_set(table, &cfg, key, x) || advlab__cfg_check(table, &cfg)) {
-        char where[96];
-        snprintf(where, sizeof where, "vary %s: values[%d]", key, i);
+    char where[96];
+    snprintf(where, sizeof where, "vary %s: values[%d]", key, i);
+    sweep_settings cfg = s->base;
+    if (json)
+        TRY(set_value(s, where, axis->field, json, &cfg));
+    else if (advlab__cfg_set(table, &cfg, key, x))
         return wrap_error(where);
-    }
+    if (advlab__cfg_check(table, &cfg))
+        return wrap_error(where);
     double v = advlab__cfg_get(axis->field, &cfg);
     for (int j = 0; j < i; j++)
         if (axis->values[j] == v)
@@ -100,20 +170,9 @@ static advlab_status put_value(const advlab_sweep *s, sweep_axis *axis, int i, d
 static advlab_status read_values(const advlab_sweep *s, sweep_axis *axis,
                                  const advlab__json *values)
 {
-    const char *key = axis->field->key;
     int i = 0;
-    for (const advlab__json *v = values->child; v; v = v->next, i++) {
-        double x;
-        if (advlab__json_number(v, &x))
-            TRY(put_value(s, axis, i, x));
-        else if (v->type == ADVLAB__JSON_STRING && advlab__json_string(v))
-            return advlab__fail(ADVLAB_E_ARG,
-                                "sweep spec: vary %s: values[%d] \"%.40s\" is not a number", key, i,
-                                v->str);
-        else
-            return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary %s: values[%d] is not a number",
-                                key, i);
-    }
+    for (const advlab__json *v = values->child; v; v = v->next, i++)
+        TRY(put_value(s, axis, i, v, 0.0));
     return ADVLAB_OK;
 }
 
@@ -158,7 +217,10 @@ static advlab_status read_axis(advlab_sweep *s, const advlab__json *v)
     if (!key || !list || list->type != ADVLAB__JSON_ARRAY || v->len != 2)
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary: each item is " AXIS_FORM);
     sweep_axis *axis = &s->vary[s->n_vary];
-    TRY(setting("vary", key, &axis->field));
+    TRY(setting(s, "vary", key, &axis->field));
+    if (range && axis->field->type == ADVLAB__CFG_CHOICE)
+        return advlab__fail(
+            ADVLAB_E_ARG, "sweep spec: vary %s: a choice takes a list of names, not a range", key);
     for (int a = 0; a < s->n_vary; a++)
         if (s->vary[a].field == axis->field)
             return advlab__fail(ADVLAB_E_ARG, "sweep spec: vary: %s is varied twice", key);
@@ -180,7 +242,7 @@ static advlab_status read_axis(advlab_sweep *s, const advlab__json *v)
         return read_values(s, axis, values);
     /* Each value from the ends, never by adding steps, so no error builds up. */
     for (int i = 0; i < n; i++)
-        TRY(put_value(s, axis, i, r[0] + i * r[2]));
+        TRY(put_value(s, axis, i, NULL, r[0] + i * r[2]));
     return ADVLAB_OK;
 }
 
@@ -201,7 +263,7 @@ static advlab_status read_seeds(advlab_sweep *s, const advlab__json *v)
         s->seeds = malloc(sizeof *s->seeds);
         if (!s->seeds)
             return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: seeds");
-        s->seeds[0] = s->base.seed;
+        s->seeds[0] = (uint64_t)advlab__cfg_get(find_setting(s, "seed"), &s->base);
         s->n_seeds = 1;
         return ADVLAB_OK;
     }
@@ -232,15 +294,31 @@ static advlab_status read_seeds(advlab_sweep *s, const advlab__json *v)
 static advlab_status known_names(const advlab_sweep *s, int stages,
                                  char names[][ADVLAB__MEASUREMENT_NAME], int *n)
 {
-    advlab_experiment_config all = s->base;
+    advlab_experiment_config all = s->base.experiment;
     double costs[MAX_TASKS];
     all.curve = all.defences = stages;
     all.pgd_limit = 1;
     return advlab__experiment_plan(&all, 1, 1, names, costs, n);
 }
 
+static advlab_status unknown_family_measure(const advlab_sweep *s, int i, const char *name)
+{
+    const char *const *names = family_measures(s);
+    advlab_strbuf list = {0};
+    for (int k = 0; names[k]; k++)
+        advlab__sb_printf(&list, "%s%s", k ? ", " : "", names[k]);
+    advlab_status st = advlab__fail(ADVLAB_E_ARG,
+                                    "sweep spec: measure[%d] \"%.48s\" is not a measurement of the "
+                                    "%s family (%s)",
+                                    i, name, family_names[s->family], list.data ? list.data : "");
+    advlab__sb_free(&list);
+    return st;
+}
+
 static advlab_status unknown_measure(const advlab_sweep *s, int i, const char *name)
 {
+    if (family_measures(s))
+        return unknown_family_measure(s, i, name);
     char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
     int n;
     TRY(known_names(s, 0, names, &n));
@@ -269,8 +347,13 @@ static advlab_status read_measure(advlab_sweep *s, const advlab__json *v)
     if (!s->measure)
         return advlab__fail(ADVLAB_E_NOMEM, "sweep spec: measure");
     char names[MAX_TASKS][ADVLAB__MEASUREMENT_NAME];
-    int n;
-    TRY(known_names(s, 1, names, &n));
+    int n = 0;
+    const char *const *family = family_measures(s);
+    if (family)
+        for (; family[n]; n++)
+            snprintf(names[n], sizeof names[n], "%s", family[n]);
+    else
+        TRY(known_names(s, 1, names, &n));
     for (const advlab__json *m = v->child; m; m = m->next) {
         const char *name = advlab__json_string(m);
         int i = s->n_measure, known = 0;
@@ -294,7 +377,7 @@ static advlab_status read_measure(advlab_sweep *s, const advlab__json *v)
  * stage switched off. */
 static advlab_status needs(const advlab_sweep *s, const char *stage, int *need)
 {
-    advlab_experiment_config cfg = s->base;
+    advlab_experiment_config cfg = s->base.experiment;
     int task_of[ADVLAB_SWEEP_MAX_MEASURES], last;
     double cost;
     cfg.curve = strcmp(stage, "curve") != 0;
@@ -309,8 +392,9 @@ static advlab_status needs(const advlab_sweep *s, const char *stage, int *need)
 
 static int limited(int limit, int full) { return limit > 0 && limit < full ? limit : full; }
 
-/* Checks that every cell makes every measurement, and adds up the work. */
-static advlab_status check_cells(advlab_sweep *s)
+/* Checks that every cell of an experiment sweep makes every measurement,
+ * and adds up the work. */
+static advlab_status check_experiment_cells(advlab_sweep *s)
 {
     TRY(needs(s, "curve", &s->need_curve));
     TRY(needs(s, "defences", &s->need_defences));
@@ -337,6 +421,18 @@ static advlab_status check_cells(advlab_sweep *s)
             }
         s->work += cost;
     }
+    return ADVLAB_OK;
+}
+
+/* Checks every cell and the cap on the work. */
+static advlab_status check_cells(advlab_sweep *s)
+{
+    if (s->family == SWEEP_ATTACK)
+        TRY(advlab__sweep_attack_check(s));
+    else if (s->family == SWEEP_POISON)
+        TRY(advlab__sweep_poison_check(s));
+    else
+        TRY(check_experiment_cells(s));
     if (s->work > ADVLAB_SWEEP_MAX_WORK)
         return advlab__fail(ADVLAB_E_ARG,
                             "sweep spec: the estimated work, %.3g image passes, is over the cap of "
@@ -368,8 +464,13 @@ static advlab_status count_cells(advlab_sweep *s)
 
 static void write_spec(advlab_sweep *s)
 {
+    const advlab__cfg_spec *table = advlab__sweep_table(s);
     advlab_strbuf *b = &s->spec_json;
-    advlab__sb_printf(b, "{\"arch\":");
+    advlab__sb_printf(b, "{");
+    /* The experiment, the first family, is left out: its specs read as before. */
+    if (s->family != SWEEP_EXPERIMENT)
+        advlab__sb_printf(b, "\"family\":\"%s\",", family_names[s->family]);
+    advlab__sb_printf(b, "\"arch\":");
     advlab__sb_json_string(b, s->arch);
     advlab__sb_printf(b, ",\"settings\":{");
     int first = 1;
@@ -404,29 +505,47 @@ static void write_spec(advlab_sweep *s)
     advlab__sb_printf(b, "]}");
 }
 
+static advlab_status read_family(advlab_sweep *s, const advlab__json *v)
+{
+    const char *name = v ? advlab__json_string(v) : "experiment";
+    for (int f = 0; name && f < N_FAMILIES; f++)
+        if (strcmp(name, family_names[f]) == 0) {
+            s->family = (sweep_family)f;
+            return ADVLAB_OK;
+        }
+    if (name)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "sweep spec: family \"%.40s\" is unknown (families: experiment, "
+                            "attack, poison)",
+                            name);
+    return advlab__fail(ADVLAB_E_ARG,
+                        "sweep spec: family must be a name (experiment, attack, poison)");
+}
+
 static advlab_status read_spec(advlab_sweep *s, const advlab__json *spec)
 {
-    static const char *const members[] = {"arch", "settings", "vary", "seeds", "measure"};
+    static const char *const members[] = {"family", "arch", "settings", "vary", "seeds", "measure"};
     if (spec->type != ADVLAB__JSON_OBJECT)
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: expected an object {\"vary\": ..., "
                                           "\"measure\": ...}");
     for (const advlab__json *m = spec->child; m; m = m->next) {
         size_t k = 0;
-        while (k < 5 && strcmp(m->key, members[k]) != 0)
+        while (k < 6 && strcmp(m->key, members[k]) != 0)
             k++;
-        if (k == 5)
+        if (k == 6)
             return advlab__fail(ADVLAB_E_ARG,
-                                "sweep spec: unknown member \"%.40s\" (known: arch, settings, "
-                                "vary, seeds, measure)",
+                                "sweep spec: unknown member \"%.40s\" (known: family, arch, "
+                                "settings, vary, seeds, measure)",
                                 m->key);
     }
+    TRY(read_family(s, advlab__json_get(spec, "family")));
     const advlab__json *arch = advlab__json_get(spec, "arch");
     const char *name = arch ? advlab__json_string(arch) : "tutorial";
     if (!name || !*name || strlen(name) >= sizeof s->arch)
         return advlab__fail(ADVLAB_E_ARG, "sweep spec: arch must be an arch spec or preset name "
                                           "of 1 to 127 bytes");
     snprintf(s->arch, sizeof s->arch, "%s", name);
-    advlab_experiment_config_default(&s->base);
+    advlab__cfg_defaults(advlab__sweep_table(s), NULL, &s->base); /* no kinds: cannot fail */
     const advlab__json *settings = advlab__json_get(spec, "settings");
     if (settings)
         TRY(read_settings(s, settings));

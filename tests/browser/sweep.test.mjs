@@ -35,11 +35,19 @@ const LINE_FLAGS = ['--vary', 'eps=0:0.3:0.1', '--seeds', '1,2', '--train-limit'
   '--test-limit', '200', '--epochs', '1', '--adv-epochs', '1'];
 // In the form's order, which the page's spec takes.
 const MEASURE = ['clean_defended', 'fgsm_defended'];
+// The attack family: the attack x the defence, by name, on a small standard model.
+const ATTACK = { family: 'attack', key1: 'attack', values1: 'fgsm,pgd', key2: 'defence',
+  values2: 'none,squeeze', seeds: '1', train_limit: 300, test_limit: 60, epochs: 1, eps: 0.2,
+  max_iter: 3 };
+const ATTACK_FLAGS = ['--family', 'attack', '--vary', 'attack=fgsm,pgd', '--vary',
+  'defence=none,squeeze', '--seeds', '1', '--train-limit', '300', '--test-limit', '60',
+  '--epochs', '1', '--eps', '0.2', '--max-iter', '3'];
+const ATTACK_MEASURE = ['clean_accuracy', 'robust_accuracy'];
 
 // `advlab sweep --json` and its --csv file.
-function nativeSweep(flags) {
+function nativeSweep(flags, measure = MEASURE) {
   const csv = join(mkdtempSync(join(tmpdir(), 'advlab-sweep-')), 'cells.csv');
-  const json = JSON.parse(execFileSync(NATIVE, ['sweep', ...flags, '--measure', MEASURE.join(','),
+  const json = JSON.parse(execFileSync(NATIVE, ['sweep', ...flags, '--measure', measure.join(','),
     '--json', '--csv', csv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   return { json, csv: readFileSync(csv, 'utf8') };
 }
@@ -48,7 +56,8 @@ const lab = probedLab();
 let native;
 before(() => {
   mkdirSync(SHOTS, { recursive: true });
-  native = { grid: nativeSweep(GRID_FLAGS), line: nativeSweep(LINE_FLAGS) };
+  native = { grid: nativeSweep(GRID_FLAGS), line: nativeSweep(LINE_FLAGS),
+    attack: nativeSweep(ATTACK_FLAGS, ATTACK_MEASURE) };
 });
 
 async function setForm(tab, values) {
@@ -244,6 +253,42 @@ for (const engine of CHOSEN) {
       await sweepState(tab, 'done');
       const again = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);
       assert.deepEqual(again.cells, native.grid.json.cells);
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
+    });
+
+    test('an attack-family sweep (attack x defence, by name): the CLI\'s numbers', async () => {
+      await setForm(tab, ATTACK);
+      await tab.evaluate((measure) => {
+        for (const box of document.querySelectorAll('#sweep-form [name=measure_attack]')) {
+          box.checked = measure.includes(box.value);
+        }
+      }, ATTACK_MEASURE);
+      assert.equal(await tab.evaluate(() => document.querySelector('#sweep-form [name=adv_epochs]')
+        .closest('label').hidden), true, 'the experiment\'s settings are hidden');
+      await click(tab, '#sweep-run');
+      await sweepState(tab, 'done');
+      const results = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);
+      assert.deepEqual(results.spec, native.attack.json.spec);
+      assert.deepEqual(results.cells, native.attack.json.cells);
+      assert.deepEqual(results.points, native.attack.json.points);
+      assert.equal((await exported(tab, button('sweep-cells', 'csv'))).text, native.attack.csv);
+      assert.equal(await textOf(tab, '.sweep-command code'), 'advlab sweep --family attack ' +
+        '--vary attack=fgsm,pgd --vary defence=none,squeeze --seeds 1 --measure ' +
+        'clean_accuracy,robust_accuracy --train-limit 300 --test-limit 60 --epochs 1 --eps 0.2 ' +
+        '--max-iter 3');
+      const rows = await tab.evaluate(() => [...document.querySelectorAll('#sweep-table tbody tr')]
+        .map((r) => [...r.cells].slice(0, 2).map((c) => c.textContent)));
+      assert.deepEqual(rows, [['fgsm', 'none'], ['fgsm', 'squeeze'], ['pgd', 'none'],
+        ['pgd', 'squeeze']]);
+      assert.match(await textOf(tab, '#sweep-table'), /accuracy under the attack: mean/);
+      await setControl(tab, '#lang', 'ko');
+      await tab.waitFor(() => document.documentElement.lang === 'ko');
+      assert.match(await textOf(tab, '#sweep-table'), /공격을 받은 정확도: 평균/);
+      await tab.evaluate(() => document.querySelector('#sweep').scrollIntoView());
+      await tab.screenshot(join(SHOTS, `${engine}-attack-ko.png`));
+      await setControl(tab, '#lang', 'en');
+      await tab.evaluate(() => document.querySelector('#sweep').scrollIntoView());
+      await tab.screenshot(join(SHOTS, `${engine}-attack.png`));
       assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
 

@@ -99,6 +99,70 @@ test('lab.sweep equals the native advlab sweep --json bit for bit', () => {
   }
 });
 
+// The attack family: each cell trains the standard model and attacks it; choices go by name.
+const ATTACK_SPEC = {
+  family: 'attack',
+  settings: { trainLimit: 600, testLimit: 60, epochs: 1, batch: 32, maxIter: 3, epsStep: 0.05,
+    bitDepth: 2 },
+  vary: [{ key: 'attack', values: ['fgsm', 'pgd'] }, { key: 'defence', values: ['none', 'squeeze'] }],
+  measure: ['clean_accuracy', 'robust_accuracy', 'success_rate', 'mean_linf'],
+};
+
+test('an attack-family sweep: lab.sweep equals advlab sweep --json bit for bit', async () => {
+  const plan = lab.sweepPlan(ATTACK_SPEC);
+  assert.equal(plan.spec.family, 'attack');
+  assert.equal(plan.spec.settings.norm, 'inf');
+  assert.equal(plan.spec.settings.bit_depth, 2);
+  assert.deepEqual(plan.cell_settings.map((c) => `${c.attack}/${c.defence}`),
+    ['fgsm/none', 'fgsm/squeeze', 'pgd/none', 'pgd/squeeze']);
+  const stages = new Set();
+  const ours = await lab.sweep(trainSet, testSet, ATTACK_SPEC, { chunk: 2,
+    onProgress: (p) => stages.add(p.stageName) });
+  // 60 test images are one chunk of the attack, which ends its cell in the call it starts in.
+  assert.ok(stages.has('train'), [...stages].join());
+  assert.match(ours.csv, /^cell,attack,defence,seed,clean_accuracy,robust_accuracy,/);
+  assert.match(ours.csv, /\n3,pgd,squeeze,1234,/);
+  const [plain] = ours.results.cells;
+  assert.ok(plain.values.robust_accuracy < plain.values.clean_accuracy, 'FGSM hurts');
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
+  try {
+    const spec = join(dir, 'spec.json');
+    writeFileSync(spec, JSON.stringify(plan.spec));
+    const out = execFileSync(native, ['sweep', '--from', spec, '--data', mnistDir, '--json'],
+      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.equal(numbers(out.trim()), numbers(ours.json));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const cell = await lab.sweepCell(trainSet, testSet, ATTACK_SPEC, 3);
+  assert.deepEqual(cell.values, ours.results.cells[3].values, 'a cell alone, as in the sweep');
+  assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, family: 'steal' }),
+    /sweep spec: family "steal" is unknown \(families: experiment, attack, poison\)/);
+  assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, vary: [{ key: 'attack', values: ['fgsn'] }] }),
+    /vary attack: values\[0\]: attack sweep: attack "fgsn" is not one of fgsm, bim/);
+  assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, measure: ['fgsm_defended'] }),
+    /"fgsm_defended" is not a measurement of the attack family/);
+});
+
+test('a poison-family sweep: lab.sweep equals advlab sweep --json bit for bit', async () => {
+  const spec = { family: 'poison', settings: { trainLimit: 600, testLimit: 100, epochs: 1,
+    batch: 32, trigger: 'pixel' }, vary: [{ key: 'fraction', values: [0, 0.3] }],
+  measure: ['clean_accuracy', 'attack_success'] };
+  const ours = await lab.sweep(trainSet, testSet, spec);
+  assert.equal(ours.results.spec.settings.trigger, 'pixel');
+  assert.match(ours.csv, /^cell,fraction,seed,clean_accuracy,attack_success\n0,0,1,/);
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
+  try {
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(ours.results.spec));
+    const out = execFileSync(native, ['sweep', '--from', file, '--data', mnistDir, '--json'],
+      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.equal(numbers(out.trim()), numbers(ours.json));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('cells run one by one, in any order, and assembled equal lab.sweep', async () => {
   const cells = [];
   for (const cell of [3, 1, 0, 2]) cells.push(await lab.sweepCell(trainSet, testSet, SPEC, cell));

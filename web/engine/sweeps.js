@@ -26,17 +26,18 @@ function isResults(spec) {
 
 /**
  * The op: a spec checked by the C and expanded (lab.sweepPlan), with the `advlab sweep` flags
- * that give the same sweep (its settings that differ from the experiment's defaults), and, when
+ * that give the same sweep (its settings that differ from its family's defaults), and, when
  * the spec is a sweep's results JSON, its results (`saved`, checked as a checkpoint is).
  */
 export function sweepPlan({ spec }) {
   const plan = state.lab.sweepPlan(spec);
   const saved = isResults(spec) ? state.lab.sweepResults(plan.spec, [], { checkpoint: spec })
     : null;
-  const { settings: defaults } = state.lab.sweepPlan({ vary: plan.spec.vary,
+  const { family } = plan.spec;
+  const { settings: defaults } = state.lab.sweepPlan({ family, vary: plan.spec.vary,
     measure: plan.spec.measure }).spec;
   const flag = (key) => `--${key.replaceAll('_', '-')}`;
-  const args = ['advlab', 'sweep',
+  const args = ['advlab', 'sweep', ...(family ? [`--family ${family}`] : []),
     ...plan.spec.vary.map((a) => `--vary ${a.key}=${a.values.join(',')}`),
     `--seeds ${plan.spec.seeds.join(',')}`, `--measure ${plan.spec.measure.join(',')}`,
     ...Object.entries(plan.spec.settings).filter(([key, v]) => v !== defaults[key])

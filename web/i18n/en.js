@@ -593,11 +593,12 @@ export default {
     'results.',
   // The Sweeps panel (issue 18).
   'lab.sweep.title': 'Sweeps: one setting against another, over seeds',
-  'lab.sweep.hint': 'Vary a setting of the tutorial\'s experiment (a second one makes a grid) and ' +
-    'measure each value once per seed: one seed misleads. Values are a list (0,0.1,0.2) or a ' +
-    'range start:stop:step. The cells run on every core and are kept as they finish, so a pause ' +
-    'or a reload loses only the cells under way; the numbers are those of advlab sweep on the ' +
-    'command line.',
+  'lab.sweep.hint': 'Vary a setting of the tutorial\'s experiment, of an attack on its standard ' +
+    'model (the attack, its ε, step and iterations, the defence and its parameter), or of a ' +
+    'backdoor in the training data (the poisoned fraction, the trigger); a second one makes a grid. Each value is measured once per seed: one seed misleads. Values are a list ' +
+    '(0,0.1,0.2), a range start:stop:step, or names for a choice (fgsm,pgd or none,squeeze). ' +
+    'The cells run on every core and are kept as they finish, so a pause or a reload loses only ' +
+    'the cells under way; the numbers are those of advlab sweep on the command line.',
   'lab.sweep.vary': 'Vary',
   'lab.sweep.values': 'its values',
   'lab.sweep.vary2': 'and, for a grid',
@@ -615,6 +616,38 @@ export default {
   'lab.sweep.chart': 'the sweep\'s chart',
   'lab.sweep.reproduce': 'The same numbers on the command line:',
   'lab.sweep.key.eps': 'FGSM\'s ε',
+  'lab.sweep.family': 'Each cell runs',
+  'lab.sweep.family.experiment': 'the tutorial\'s experiment',
+  'lab.sweep.family.attack': 'an attack on the standard model',
+  'lab.sweep.family.poison': 'a backdoor in the training data',
+  'lab.sweep.key.fraction': 'the poisoned fraction',
+  'lab.sweep.key.trigger': 'the trigger',
+  'lab.sweep.key.source': 'the source class',
+  'lab.sweep.key.target': 'the target class',
+  'lab.sweep.trigger.pattern': 'ART\'s pattern',
+  'lab.sweep.trigger.pixel': 'one pixel',
+  'lab.sweep.m.attack_success': 'the trigger\'s success rate',
+  'lab.sweep.key.attack': 'the attack',
+  'lab.sweep.key.attack_eps': 'the attack\'s ε',
+  'lab.sweep.key.eps_step': 'the attack\'s step',
+  'lab.sweep.key.max_iter': 'the attack\'s iterations',
+  'lab.sweep.key.defence': 'the defence',
+  'lab.sweep.key.bit_depth': 'squeezing\'s bit depth',
+  'lab.sweep.key.window': 'median\'s window',
+  'lab.sweep.key.quality': 'JPEG\'s quality',
+  'lab.sweep.key.sigma': 'noise\'s σ',
+  'lab.sweep.defence.none': 'none',
+  'lab.sweep.defence.squeeze': 'bit-depth squeezing',
+  'lab.sweep.defence.median': 'median filter',
+  'lab.sweep.defence.noise': 'Gaussian noise',
+  'lab.sweep.m.clean_accuracy': 'accuracy, clean',
+  'lab.sweep.m.robust_accuracy': 'accuracy under the attack',
+  'lab.sweep.m.success_rate': 'the attack\'s success rate',
+  'lab.sweep.meanOf': '{name}: mean',
+  'lab.sweep.captionLinesAttack': 'share of the test images, mean over {seeds} seeds; bars: ± one ' +
+    'standard deviation',
+  'lab.sweep.captionHeatAttack': '{name}: share of the test images, mean over {seeds} seeds; ' +
+    'darker is higher',
   'lab.sweep.key.ratio': 'adversarial ratio',
   'lab.sweep.key.epochs': 'epochs',
   'lab.sweep.key.adv_epochs': 'adversarial epochs',

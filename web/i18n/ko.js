@@ -584,8 +584,11 @@ export default {
     '느리지만 결과는 같습니다.',
   // 스윕 패널 (issue 18).
   'lab.sweep.title': '스윕: 설정 하나를 바꿔 가며, 여러 시드로',
-  'lab.sweep.hint': '튜토리얼 실험의 설정 하나를 바꿔 가며(둘을 고르면 격자) 값마다 시드별로 한 ' +
-    '번씩 측정합니다. 시드 하나만으로는 오해하기 쉽습니다. 값은 목록(0,0.1,0.2)이나 범위 ' +
+  'lab.sweep.hint': '튜토리얼 실험의 설정, 또는 표준 모델에 대한 공격의 설정(공격 종류, ε, 간격, ' +
+    '반복 횟수, 방어와 그 매개변수), 또는 훈련 데이터 백도어의 설정(오염 비율, 트리거) 하나를 ' +
+    '바꿔 가며(둘을 고르면 격자) 값마다 시드별로 한 ' +
+    '번씩 측정합니다. 시드 하나만으로는 오해하기 쉽습니다. 선택지는 이름으로 적습니다: ' +
+    'fgsm,pgd 또는 none,squeeze. 값은 목록(0,0.1,0.2)이나 범위 ' +
     '시작:끝:간격으로 적습니다. 셀은 모든 코어에서 돌고 끝나는 대로 저장되므로, 일시 정지하거나 ' +
     '새로 고쳐도 실행 중이던 셀만 다시 돌립니다. 숫자는 명령줄의 advlab sweep과 같습니다.',
   'lab.sweep.vary': '바꿀 설정',
@@ -605,6 +608,36 @@ export default {
   'lab.sweep.chart': '스윕 차트',
   'lab.sweep.reproduce': '명령줄에서 같은 숫자를 얻으려면:',
   'lab.sweep.key.eps': 'FGSM의 ε',
+  'lab.sweep.family': '각 셀이 실행할 것',
+  'lab.sweep.family.experiment': '튜토리얼 실험',
+  'lab.sweep.family.attack': '표준 모델에 대한 공격',
+  'lab.sweep.family.poison': '훈련 데이터의 백도어',
+  'lab.sweep.key.fraction': '오염 비율',
+  'lab.sweep.key.trigger': '트리거',
+  'lab.sweep.key.source': '원본 클래스',
+  'lab.sweep.key.target': '목표 클래스',
+  'lab.sweep.trigger.pattern': 'ART의 패턴',
+  'lab.sweep.trigger.pixel': '픽셀 하나',
+  'lab.sweep.m.attack_success': '트리거 성공률',
+  'lab.sweep.key.attack': '공격',
+  'lab.sweep.key.attack_eps': '공격의 ε',
+  'lab.sweep.key.eps_step': '공격의 간격',
+  'lab.sweep.key.max_iter': '공격의 반복 횟수',
+  'lab.sweep.key.defence': '방어',
+  'lab.sweep.key.bit_depth': '비트 깊이 축소의 비트 수',
+  'lab.sweep.key.window': '중앙값 필터의 창 크기',
+  'lab.sweep.key.quality': 'JPEG 품질',
+  'lab.sweep.key.sigma': '잡음의 σ',
+  'lab.sweep.defence.none': '없음',
+  'lab.sweep.defence.squeeze': '비트 깊이 축소',
+  'lab.sweep.defence.median': '중앙값 필터',
+  'lab.sweep.defence.noise': '가우스 잡음',
+  'lab.sweep.m.clean_accuracy': '깨끗한 이미지의 정확도',
+  'lab.sweep.m.robust_accuracy': '공격을 받은 정확도',
+  'lab.sweep.m.success_rate': '공격 성공률',
+  'lab.sweep.meanOf': '{name}: 평균',
+  'lab.sweep.captionLinesAttack': '테스트 이미지 중 비율, 시드 {seeds}개의 평균. 막대: ± 표준편차 하나',
+  'lab.sweep.captionHeatAttack': '{name}: 테스트 이미지 중 비율, 시드 {seeds}개의 평균. 진할수록 높음',
   'lab.sweep.key.ratio': '적대적 비율',
   'lab.sweep.key.epochs': '에포크',
   'lab.sweep.key.adv_epochs': '적대적 학습 에포크',

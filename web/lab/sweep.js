@@ -1,8 +1,9 @@
-// The Sweeps panel (issue 18): one setting of the tutorial's experiment varied (two for a grid),
-// over seeds, with the measurements chosen; the cells run across the pool of workers
-// (web/engine/sweeps.js), and a live chart and a table fill as points finish. The spec is checked
-// by the C, whose message the panel shows as it is; the results, CSV and JSON are the C's, as
-// `advlab sweep --json` gives them, and the `advlab sweep` line that repeats the sweep is shown
+// The Sweeps panel (issue 18): one setting of the tutorial's experiment, or of an attack on its
+// standard model (the sweep's attack family: the attack, its parameters, the defence), varied
+// (two for a grid) over seeds, with the measurements chosen; the cells run across the pool of
+// workers (web/engine/sweeps.js), and a live chart and a table fill as points finish. The spec is
+// checked by the C, whose message the panel shows as it is; the results, CSV and JSON are the C's,
+// as `advlab sweep --json` gives them, and the `advlab sweep` line that repeats the sweep is shown
 // with them (and printed in the report). A sweep's JSON, exported here or by the CLI, loads back.
 import { formatNumber, formatPercent, number, say, show, text } from '../ui/lang.js';
 import { call } from './engine.js';
@@ -11,7 +12,14 @@ import { failed } from './status.js';
 import { drawHeatMap, drawLines } from './sweep_chart.js';
 
 const form = $('#sweep-form');
-const SETTINGS = ['train_limit', 'test_limit', 'epochs', 'adv_epochs'];
+// The fixed settings the form gives, by family; the others keep the C's defaults.
+const SETTINGS = {
+  experiment: ['train_limit', 'test_limit', 'epochs', 'adv_epochs'],
+  attack: ['train_limit', 'test_limit', 'epochs', 'attack', 'eps', 'max_iter', 'defence'],
+  poison: ['train_limit', 'test_limit', 'epochs', 'trigger', 'fraction'],
+};
+// Each family's measurement boxes.
+const MEASURE_BOX = { experiment: 'measure', attack: 'measure_attack', poison: 'measure_poison' };
 
 // What the panel shows: the plan ({spec, cells, command}) and the results so far, or null.
 let shownPlan = null;
@@ -37,32 +45,61 @@ function axis(key, typed) {
   return { key, values: t ? t.split(',').map(token) : [] };
 }
 
+// Shows the chosen family's settings, setting choices and measurements, and hides the others'.
+function showFamily() {
+  const family = form.elements.family.value;
+  for (const el of form.querySelectorAll('[data-family]')) {
+    el.hidden = el.dataset.family !== family;
+    if (el.tagName === 'OPTION') el.disabled = el.hidden;
+  }
+  for (const select of [form.elements.key1, form.elements.key2]) {
+    if (select.selectedOptions[0]?.disabled) {
+      select.selectedIndex = [...select.options].findIndex((o) => !o.disabled);
+    }
+  }
+}
+
 /** The form as a sweep spec. */
 function formSpec() {
   const f = new FormData(form);
+  const family = f.get('family');
   const vary = [axis(f.get('key1'), f.get('values1'))];
   if (f.get('key2')) vary.push(axis(f.get('key2'), f.get('values2')));
   const varied = new Set(vary.map((a) => a.key));
-  const settings = Object.fromEntries(SETTINGS.filter((k) => !varied.has(k))
+  const settings = Object.fromEntries(SETTINGS[family].filter((k) => !varied.has(k))
     .map((k) => [k, token(f.get(k))]));
   const seeds = f.get('seeds').trim();
-  return { settings, vary, seeds: seeds ? seeds.split(',').map(token) : [],
-    measure: f.getAll('measure') };
+  return { ...(family === 'experiment' ? {} : { family }), settings, vary,
+    seeds: seeds ? seeds.split(',').map(token) : [], measure: f.getAll(MEASURE_BOX[family]) };
+}
+
+// Selects the option of key in the family's part of a key list.
+function selectKey(select, key, family) {
+  select.selectedIndex = [...select.options].findIndex((o) => o.value === key &&
+    (!o.dataset.family || o.dataset.family === family));
 }
 
 // The form as the spec says (a sweep loaded from its JSON).
-function fillForm({ vary, seeds, measure, settings }) {
+function fillForm({ family = 'experiment', vary, seeds, measure, settings }) {
   const [first, second] = vary;
-  form.elements.key1.value = first.key;
+  form.elements.family.value = family;
+  showFamily();
+  selectKey(form.elements.key1, first.key, family);
   form.elements.values1.value = first.values.join(',');
-  form.elements.key2.value = second?.key ?? '';
+  selectKey(form.elements.key2, second?.key ?? '', family);
   form.elements.values2.value = second ? second.values.join(',') : '';
   form.elements.seeds.value = seeds.join(',');
-  for (const box of form.querySelectorAll('[name=measure]')) box.checked = measure.includes(box.value);
-  for (const key of SETTINGS) if (key in settings) form.elements[key].value = settings[key];
+  for (const box of form.querySelectorAll(`[name=${MEASURE_BOX[family]}]`)) {
+    box.checked = measure.includes(box.value);
+  }
+  for (const key of SETTINGS[family]) if (key in settings) form.elements[key].value = settings[key];
 }
 
-const settingName = (key) => text(`lab.sweep.key.${key}`);
+// A setting's name in the page's language; the attack family's eps is the attack's.
+const settingName = (key) => text(shownPlan?.spec.family === 'attack' && key === 'eps'
+  ? 'lab.sweep.key.attack_eps' : `lab.sweep.key.${key}`);
+// The attack and poison families measure shares of the test images, not only accuracy.
+const ofAttack = (spec) => spec.family === 'attack' || spec.family === 'poison';
 const measureName = (m) => text(`lab.sweep.m.${m}`);
 
 function setStatus(key, values = {}, isError = false) {
@@ -85,7 +122,8 @@ function describe({ spec }, results) {
 function drawTable({ spec }, points) {
   const keys = spec.vary.map((a) => a.key);
   const head = [...keys.map(settingName), ...spec.measure.flatMap((m) =>
-    [text('lab.sweep.mean', { name: measureName(m) }), text('lab.sweep.std')])];
+    [text(ofAttack(spec) ? 'lab.sweep.meanOf' : 'lab.sweep.mean', { name: measureName(m) }),
+      text('lab.sweep.std')])];
   $('#sweep-table thead tr').replaceChildren(...head.map((h) =>
     Object.assign(document.createElement('th'), { textContent: h })));
   $('#sweep-table tbody').replaceChildren(...points.map((p) => {
@@ -109,7 +147,8 @@ function drawChart({ spec }, points) {
   if (axes.length === 1) {
     drawLines(svg, { axes, measure: spec.measure, points, format,
       xLabel: settingName(axes[0].key), names: spec.measure.map(measureName) });
-    say($('#sweep-caption'), 'lab.sweep.captionLines', { seeds: spec.seeds.length });
+    say($('#sweep-caption'), ofAttack(spec) ? 'lab.sweep.captionLinesAttack' : 'lab.sweep.captionLines',
+      { seeds: spec.seeds.length });
   } else {
     const select = $('#sweep-shown');
     const m = spec.measure.includes(select.value) ? select.value : spec.measure[0];
@@ -119,8 +158,8 @@ function drawChart({ spec }, points) {
     drawHeatMap(svg, { axes, shown: m, points, cellFormat: (v) => formatPercent(v, 1),
       title: measureName(m),
       rowLabel: settingName(axes[0].key), columnLabel: settingName(axes[1].key) });
-    say($('#sweep-caption'), 'lab.sweep.captionHeat', { seeds: spec.seeds.length,
-      name: measureName(m) });
+    say($('#sweep-caption'), ofAttack(spec) ? 'lab.sweep.captionHeatAttack' : 'lab.sweep.captionHeat',
+      { seeds: spec.seeds.length, name: measureName(m) });
   }
   $('#sweep-shown-box').hidden = axes.length === 1;
 }
@@ -199,6 +238,7 @@ async function resume() {
 }
 
 form.addEventListener('input', () => { loaded = null; });
+form.elements.family.addEventListener('change', showFamily);
 $('#sweep-run').addEventListener('click', () => {
   delete $('#sweep-results').dataset.state;
   runSweep(loaded ?? formSpec());

@@ -27,9 +27,13 @@ export function drawLines(svg, { axes: [axis], measure, points, xLabel, names, f
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.replaceChildren();
   const { values } = axis;
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const px = (x) => PAD.left + (W - PAD.left - PAD.right) * (hi > lo ? (x - lo) / (hi - lo) : 0.5);
+  // A choice's names (an attack, a defence) stand evenly spaced, in their order.
+  const numeric = values.every((v) => typeof v === 'number');
+  const at = (v) => (numeric ? v : values.indexOf(v));
+  const lo = numeric ? Math.min(...values) : 0;
+  const hi = numeric ? Math.max(...values) : values.length - 1;
+  const px = (v) => PAD.left +
+    (W - PAD.left - PAD.right) * (hi > lo ? (at(v) - lo) / (hi - lo) : 0.5);
   const py = (y) => H - PAD.bottom - (H - top - PAD.bottom) * Math.max(0, Math.min(1, y));
   for (const f of [0, 0.5, 1]) {
     element(svg, 'line', { class: 'grid', x1: PAD.left, x2: W - PAD.right, y1: py(f), y2: py(f) });
