@@ -115,7 +115,7 @@ extern const cli_help_section cli_poison_help, cli_cleanse_help, cli_strip_help;
 int cli_evaluate(const cli_options *o);
 extern const cli_help_section cli_evaluate_help;
 /* The sweep's attack family (cli/sweep.c). */
-extern const cli_help_section cli_sweep_attack_help, cli_sweep_poison_help;
+extern const cli_help_section cli_sweep_attack_help, cli_sweep_poison_help, cli_sweep_steal_help;
 /* The universal perturbation (cli/universal.c, issue 13). */
 int cli_universal(const cli_options *o);
 extern const cli_help_section cli_universal_help, cli_universal_fit_help;

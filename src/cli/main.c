@@ -221,9 +221,13 @@ static const command commands[] = {
      "[--trigger pattern|pixel] [poison-family settings]\n"
      "    each cell poisons the first training rows with the backdoor, trains on them and\n"
      "    measures clean accuracy and the trigger's success\n"
+     "--family steal --vary budget=100,1000 --measure thief_accuracy,fidelity\n"
+     "[--method copycat|knockoff] [steal-family settings]\n"
+     "    each cell trains the standard model on the first train_limit rows and steals it\n"
+     "    with `budget` queries of the training rows after them\n"
      "--from FILE [--csv FILE] [--checkpoint FILE]\n"
      "    the sweep of a spec or of a sweep's results JSON (the page's export)",
-     {&experiment_help, &cli_sweep_attack_help, &cli_sweep_poison_help}},
+     {&experiment_help, &cli_sweep_attack_help, &cli_sweep_poison_help, &cli_sweep_steal_help}},
     {"attack",
      cli_attack,
      "--model FILE [--attack fgsm] [--limit 1000] [--target K|next] [--defence NAME[:k=v,...]]\n"

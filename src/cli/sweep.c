@@ -15,6 +15,8 @@ const cli_help_section cli_sweep_attack_help = {
     &advlab__sweep_attack_spec, 1};
 const cli_help_section cli_sweep_poison_help = {
     "poison-family settings (--family poison; --trigger by name)", &advlab__sweep_poison_spec, 1};
+const cli_help_section cli_sweep_steal_help = {
+    "steal-family settings (--family steal; --method by name)", &advlab__sweep_steal_spec, 1};
 
 /* The sweep's own flags, kept out of the experiment's settings. */
 static const char *const sweep_keys[] = {"vary", "seeds",      "measure", "csv",
@@ -109,18 +111,19 @@ static int put_axis(advlab_strbuf *b, const char *text)
     return 0;
 }
 
-/* --attack NAME, --defence NAME (the attack family's choices) and --trigger
- * NAME (the poison family's), which the CLI reads as options of their own,
- * as settings. */
+/* --attack NAME, --defence NAME (the attack family's choices), --trigger
+ * NAME (the poison family's) and --method NAME (the steal family's), which
+ * the CLI reads as options of their own, as settings. */
 static int add_choices(const cli_options *o, const char *family, cli_options *rest)
 {
     static const struct {
         const char *key, *flag, *family;
     } choices[] = {{"attack", "--attack", "attack"},
                    {"defence", "--defence", "attack"},
-                   {"trigger", "--trigger", "poison"}};
-    const char *values[] = {o->attack, o->defence, o->trigger};
-    for (int i = 0; i < 3; i++) {
+                   {"trigger", "--trigger", "poison"},
+                   {"method", "--method", "steal"}};
+    const char *values[] = {o->attack, o->defence, o->trigger, o->method};
+    for (int i = 0; i < 4; i++) {
         if (!values[i])
             continue;
         if (!family || strcmp(family, choices[i].family) != 0)

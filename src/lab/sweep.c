@@ -15,6 +15,7 @@ const advlab__cfg_spec *advlab__sweep_table(const advlab_sweep *s)
 {
     return s->family == SWEEP_ATTACK   ? &advlab__sweep_attack_spec
            : s->family == SWEEP_POISON ? &advlab__sweep_poison_spec
+           : s->family == SWEEP_STEAL  ? &advlab__sweep_steal_spec
                                        : &advlab__experiment_spec;
 }
 
@@ -154,6 +155,7 @@ static void drop_cell(advlab_sweep *s)
 {
     advlab__sweep_attack_drop(s);
     advlab__sweep_poison_drop(s);
+    advlab__sweep_steal_drop(s);
     advlab_experiment_free(s->experiment);
     s->experiment = NULL;
     s->cell = -1;
@@ -276,10 +278,12 @@ static advlab_status run_family_cell(advlab_sweep *s, const advlab_dataset *trai
     int finished;
     double part;
     const char *stage;
-    advlab_status st =
-        s->family == SWEEP_ATTACK
-            ? advlab__sweep_attack_run(s, train, test, cell, max_units, &finished, &part, &stage)
-            : advlab__sweep_poison_run(s, train, test, cell, max_units, &finished, &part, &stage);
+    advlab_status (*run)(advlab_sweep *, const advlab_dataset *, const advlab_dataset *, int, int,
+                         int *, double *, const char **) =
+        s->family == SWEEP_ATTACK   ? advlab__sweep_attack_run
+        : s->family == SWEEP_POISON ? advlab__sweep_poison_run
+                                    : advlab__sweep_steal_run;
+    advlab_status st = run(s, train, test, cell, max_units, &finished, &part, &stage);
     if (st) {
         char message[512];
         snprintf(message, sizeof message, "%s", advlab_last_error());

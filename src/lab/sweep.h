@@ -19,8 +19,9 @@
  * tutorial experiment (lab/experiment.c); attack trains the tutorial's
  * standard model and attacks it, optionally through a pre-processor
  * (sweep_attack.c); poison plants a backdoor in the training rows and
- * trains on them (sweep_poison.c). */
-typedef enum { SWEEP_EXPERIMENT, SWEEP_ATTACK, SWEEP_POISON } sweep_family;
+ * trains on them (sweep_poison.c); steal trains the standard model and
+ * extracts it (sweep_steal.c). */
+typedef enum { SWEEP_EXPERIMENT, SWEEP_ATTACK, SWEEP_POISON, SWEEP_STEAL } sweep_family;
 
 /* The attack family's settings (sweep_attack.c's table): the standard
  * model's training, the attack and its own parameters (applied where the
@@ -52,16 +53,30 @@ typedef struct {
 
 extern const advlab__cfg_spec advlab__sweep_poison_spec;
 
+/* The steal family's settings (sweep_steal.c's table): the victim's
+ * training, then the theft. */
+typedef struct {
+    uint64_t seed;
+    int train_limit, test_limit, epochs, batch;
+    float lr;
+    int method; /* advlab_extract_kind */
+    int budget, use_probability, thief_epochs;
+} sweep_steal_config;
+
+extern const advlab__cfg_spec advlab__sweep_steal_spec;
+
 /* A family's settings. */
 typedef union {
     advlab_experiment_config experiment;
     sweep_attack_config attack;
     sweep_poison_config poison;
+    sweep_steal_config steal;
 } sweep_settings;
 
 /* The attack family's cell in progress (sweep_attack.c). */
 typedef struct sweep_attack_cell sweep_attack_cell;
 typedef struct sweep_poison_cell sweep_poison_cell;
+typedef struct sweep_steal_cell sweep_steal_cell;
 
 /* One varied setting: its field and values, as the field holds them (a
  * float's value, or a whole number). */
@@ -93,6 +108,7 @@ struct advlab_sweep {
     advlab_experiment *experiment;
     sweep_attack_cell *attack_cell;
     sweep_poison_cell *poison_cell;
+    sweep_steal_cell *steal_cell;
     const advlab_dataset *train, *test;
     int task_of[ADVLAB_SWEEP_MAX_MEASURES]; /* the experiment's task of each measurement */
     int last_task;
@@ -147,6 +163,15 @@ advlab_status advlab__sweep_poison_run(advlab_sweep *s, const advlab_dataset *tr
                                        const advlab_dataset *test, int cell, int max_units,
                                        int *finished, double *part, const char **stage);
 void advlab__sweep_poison_drop(advlab_sweep *s);
+
+/* The steal family (sweep_steal.c), as the attack family's above; its last
+ * unit measures the theft. */
+extern const char *const advlab__sweep_steal_measures[];
+advlab_status advlab__sweep_steal_check(advlab_sweep *s);
+advlab_status advlab__sweep_steal_run(advlab_sweep *s, const advlab_dataset *train,
+                                      const advlab_dataset *test, int cell, int max_units,
+                                      int *finished, double *part, const char **stage);
+void advlab__sweep_steal_drop(advlab_sweep *s);
 
 /* The family called name's table, or NULL (the CLI reads its flags by it). */
 const advlab__cfg_spec *advlab__sweep_family_table(const char *name);

@@ -13,7 +13,7 @@
 #define FULL_TRAIN 60000
 #define FULL_TEST 10000
 
-static const char *const family_names[] = {"experiment", "attack", "poison"};
+static const char *const family_names[] = {"experiment", "attack", "poison", "steal"};
 #define N_FAMILIES (int)(sizeof family_names / sizeof *family_names)
 
 const advlab__cfg_spec *advlab__sweep_family_table(const char *name)
@@ -32,6 +32,7 @@ static const char *const *family_measures(const advlab_sweep *s)
 {
     return s->family == SWEEP_ATTACK   ? advlab__sweep_attack_measures
            : s->family == SWEEP_POISON ? advlab__sweep_poison_measures
+           : s->family == SWEEP_STEAL  ? advlab__sweep_steal_measures
                                        : NULL;
 }
 
@@ -431,6 +432,8 @@ static advlab_status check_cells(advlab_sweep *s)
         TRY(advlab__sweep_attack_check(s));
     else if (s->family == SWEEP_POISON)
         TRY(advlab__sweep_poison_check(s));
+    else if (s->family == SWEEP_STEAL)
+        TRY(advlab__sweep_steal_check(s));
     else
         TRY(check_experiment_cells(s));
     if (s->work > ADVLAB_SWEEP_MAX_WORK)
@@ -516,10 +519,10 @@ static advlab_status read_family(advlab_sweep *s, const advlab__json *v)
     if (name)
         return advlab__fail(ADVLAB_E_ARG,
                             "sweep spec: family \"%.40s\" is unknown (families: experiment, "
-                            "attack, poison)",
+                            "attack, poison, steal)",
                             name);
     return advlab__fail(ADVLAB_E_ARG,
-                        "sweep spec: family must be a name (experiment, attack, poison)");
+                        "sweep spec: family must be a name (experiment, attack, poison, steal)");
 }
 
 static advlab_status read_spec(advlab_sweep *s, const advlab__json *spec)
