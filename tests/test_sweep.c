@@ -426,7 +426,8 @@ static void test_attack_specs(void)
 {
     rejects("{\"family\":\"steel\",\"vary\":[{\"key\":\"eps\",\"values\":[0]}],"
             "\"measure\":[\"train\"]}",
-            "sweep spec: family \"steel\" is unknown (families: experiment, attack, poison)");
+            "sweep spec: family \"steel\" is unknown (families: experiment, attack, poison, "
+            "steal)");
     rejects("{\"family\":3,\"vary\":[{\"key\":\"eps\",\"values\":[0]}],\"measure\":[\"train\"]}",
             "sweep spec: family must be a name");
     rejects(ATTACK_SPEC("", "{\"key\":\"ratio\",\"values\":[0.1]}", "\"clean_accuracy\""),
@@ -651,6 +652,69 @@ done:
     advlab_dataset_free(ds);
 }
 
+/* ------------------------------------------------- the steal family */
+
+#define STEAL_SPEC(settings, values)                                                         \
+    "{\"family\":\"steal\",\"arch\":\"d10\",\"settings\":{" settings "},\"vary\":[{\"key\":" \
+    "\"budget\",\"values\":[" values "]}],\"seeds\":[5],\"measure\":[\"fidelity\","          \
+    "\"thief_accuracy\"]}"
+
+static void test_steal_family(void)
+{
+    rejects(STEAL_SPEC("", "0"), "vary budget: values[0]: steal sweep: budget 0 is out of range");
+    rejects(STEAL_SPEC("", "100,1e999"),
+            "vary budget: values[1]: steal sweep: budget inf is not an integer");
+    rejects(STEAL_SPEC("\"train_limit\":10000", "50001"),
+            "cell 0 ({\"budget\":50001}): budget 50001 is more than the 50000 thief images");
+    rejects(STEAL_SPEC("\"method\":\"copycats\"", "100"),
+            "settings: method: steal sweep: method \"copycats\" is not one of copycat, knockoff");
+    rejects(STEAL_SPEC("", "32"), "cell 0 ({\"budget\":32}): batch 64 is more than the budget");
+    advlab_dataset *ds = synthetic_dataset(96, 11);
+    CHECK(ds != NULL, "%s", advlab_last_error());
+    if (!ds)
+        return;
+    const char *spec = STEAL_SPEC("\"train_limit\":48,\"test_limit\":40,\"epochs\":2,"
+                                  "\"batch\":16,\"thief_epochs\":2",
+                                  "16,48");
+    advlab_sweep *straight = make(spec), *cut = make(spec), *over = NULL;
+    if (!straight || !cut)
+        goto done;
+    run_cells(straight, ds, 1000, -1);
+    /* One unit a call: cell 0 trains the victim for 6 batches, then steals. */
+    CHECK(run_cells(cut, ds, 1, 5) == 1, "the interrupted sweep finished early");
+    char *checkpoint = strdup(advlab_sweep_results_json(cut));
+    advlab_sweep_free(cut);
+    advlab_status st;
+    cut = restored(spec, checkpoint, &st);
+    free(checkpoint);
+    CHECK(st == ADVLAB_OK, "%s", advlab_last_error());
+    if (!cut)
+        goto done;
+    run_cells(cut, ds, 1, -1);
+    const char *a = advlab_sweep_csv(straight, 0);
+    char *want = strdup(a ? a : "");
+    const char *b = advlab_sweep_csv(cut, 0);
+    CHECK(b && strcmp(want, b) == 0, "straight:\n%s\nchunked:\n%s", want, b ? b : "(null)");
+    CHECK(strncmp(want, "cell,budget,seed,fidelity,thief_accuracy\n0,16,5,", 48) == 0, "CSV: %s",
+          want);
+    free(want);
+    for (int c = 0; c < 2; c++) {
+        double v[2] = {-1, -1};
+        advlab_sweep_cell_values(straight, c, v, NULL);
+        CHECK(v[0] > 0 && v[0] <= 1 && v[1] >= 0 && v[1] <= 1, "cell %d: fidelity %g, thief %g", c,
+              v[0], v[1]);
+    }
+    /* The spec's check counts 60000 training rows; the run counts the real ones. */
+    over = make(STEAL_SPEC("\"train_limit\":48,\"batch\":16", "49"));
+    CHECK_FAILS(over ? advlab_sweep_run(over, ds, ds, 0, 1, NULL) : ADVLAB_E_ARG, ADVLAB_E_ARG,
+                "sweep: cell 0: budget 49 is more than the 48 thief images");
+done:
+    advlab_sweep_free(straight);
+    advlab_sweep_free(cut);
+    advlab_sweep_free(over);
+    advlab_dataset_free(ds);
+}
+
 int main(void)
 {
     test_bad_specs();
@@ -663,5 +727,6 @@ int main(void)
     test_attack_choices();
     test_attack_runs();
     test_poison_family();
+    test_steal_family();
     return check_finish("test_sweep");
 }
