@@ -553,8 +553,8 @@ expect_error 1 'sweep checkpoint: unexpected end of JSON' -- "$advlab" sweep --f
 expect_error 2 '--from takes the whole sweep from' -- "$advlab" sweep --from "$work/sweep.json" --epochs 2 --data "$data"
 # The attack family: choices by name in the spec, the CSV and the JSON; --from reproduces it;
 # a family's errors name the family, the setting or the choice.
-expect_error 1 'sweep spec: family "steal" is unknown (families: experiment, attack, poison)' -- "$advlab" sweep \
-    --family steal --vary eps=0 --measure train --data "$data"
+expect_error 1 'sweep spec: family "steel" is unknown (families: experiment, attack, poison, steal)' -- "$advlab" sweep \
+    --family steel --vary eps=0 --measure train --data "$data"
 expect_error 2 'attack sweep: unknown key "ratio"' -- "$advlab" sweep --family attack --ratio 0.5 \
     --vary eps=0 --measure clean_accuracy --data "$data"
 expect_error 1 'vary: unknown setting "attack" (settings: train_limit' -- "$advlab" sweep --vary attack=fgsm \
@@ -605,6 +605,21 @@ assert r["spec"]["family"] == "poison" and r["spec"]["settings"]["trigger"] == "
 assert [c["settings"]["fraction"] for c in r["cells"]] == [0, 0.2], r["cells"]
 v = [c["values"] for c in r["cells"]]
 assert all(0 <= x["clean_accuracy"] <= 1 and 0 <= x["attack_success"] <= 1 for x in v), v
+PY
+# The steal family: the query budget varied, the method by name; a budget past the thief images
+# (the training rows after train_limit) is refused.
+expect_error 1 'budget 59001 is more than the 59000 thief images' -- "$advlab" sweep --family steal \
+    --method knockoff --vary budget=100,59001 --measure fidelity $small_sweep --data "$data"
+expect_ok "$advlab" sweep --family steal --method knockoff --vary budget=64,128 --thief-epochs 1 \
+    --measure thief_accuracy,fidelity $small_sweep --data "$data" --json
+checks=$((checks + 1))
+python3 - "$work/out" <<'PY' || fail "steal sweep --json: $(head -c 400 "$work/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["spec"]["family"] == "steal" and r["spec"]["settings"]["method"] == "knockoff", r["spec"]
+assert [c["settings"]["budget"] for c in r["cells"]] == [64, 128], r["cells"]
+v = [c["values"] for c in r["cells"]]
+assert all(0 <= x["thief_accuracy"] <= 1 and 0 < x["fidelity"] <= 1 for x in v), v
 PY
 
 # ---- the universal perturbation (issue 13): one v in the ball, its held-out count, a PNG;
