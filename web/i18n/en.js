@@ -594,8 +594,9 @@ export default {
   // The Sweeps panel (issue 18).
   'lab.sweep.title': 'Sweeps: one setting against another, over seeds',
   'lab.sweep.hint': 'Vary a setting of the tutorial\'s experiment, of an attack on its standard ' +
-    'model (the attack, its ε, step and iterations, the defence and its parameter), or of a ' +
-    'backdoor in the training data (the poisoned fraction, the trigger); a second one makes a grid. Each value is measured once per seed: one seed misleads. Values are a list ' +
+    'model (the attack, its ε, step and iterations, the defence and its parameter), of a ' +
+    'backdoor in the training data (the poisoned fraction, the trigger), or of a theft of the ' +
+    'standard model (the query budget, CopycatCNN or KnockoffNets); a second one makes a grid. Each value is measured once per seed: one seed misleads. Values are a list ' +
     '(0,0.1,0.2), a range start:stop:step, or names for a choice (fgsm,pgd or none,squeeze). ' +
     'The cells run on every core and are kept as they finish, so a pause or a reload loses only ' +
     'the cells under way; the numbers are those of advlab sweep on the command line.',
@@ -620,6 +621,13 @@ export default {
   'lab.sweep.family.experiment': 'the tutorial\'s experiment',
   'lab.sweep.family.attack': 'an attack on the standard model',
   'lab.sweep.family.poison': 'a backdoor in the training data',
+  'lab.sweep.family.steal': 'a theft of the standard model',
+  'lab.sweep.key.budget': 'the query budget',
+  'lab.sweep.key.method': 'the theft',
+  'lab.sweep.key.use_probability': 'learn the probabilities (0 or 1)',
+  'lab.sweep.key.thief_epochs': 'the thief\'s epochs',
+  'lab.sweep.m.thief_accuracy': 'the thief\'s accuracy',
+  'lab.sweep.m.fidelity': 'fidelity: the thief agrees with the victim',
   'lab.sweep.key.fraction': 'the poisoned fraction',
   'lab.sweep.key.trigger': 'the trigger',
   'lab.sweep.key.source': 'the source class',

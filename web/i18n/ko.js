@@ -585,7 +585,8 @@ export default {
   // 스윕 패널 (issue 18).
   'lab.sweep.title': '스윕: 설정 하나를 바꿔 가며, 여러 시드로',
   'lab.sweep.hint': '튜토리얼 실험의 설정, 또는 표준 모델에 대한 공격의 설정(공격 종류, ε, 간격, ' +
-    '반복 횟수, 방어와 그 매개변수), 또는 훈련 데이터 백도어의 설정(오염 비율, 트리거) 하나를 ' +
+    '반복 횟수, 방어와 그 매개변수), 훈련 데이터 백도어의 설정(오염 비율, 트리거), 또는 표준 ' +
+    '모델 탈취의 설정(질의 예산, CopycatCNN 또는 KnockoffNets) 하나를 ' +
     '바꿔 가며(둘을 고르면 격자) 값마다 시드별로 한 ' +
     '번씩 측정합니다. 시드 하나만으로는 오해하기 쉽습니다. 선택지는 이름으로 적습니다: ' +
     'fgsm,pgd 또는 none,squeeze. 값은 목록(0,0.1,0.2)이나 범위 ' +
@@ -612,6 +613,13 @@ export default {
   'lab.sweep.family.experiment': '튜토리얼 실험',
   'lab.sweep.family.attack': '표준 모델에 대한 공격',
   'lab.sweep.family.poison': '훈련 데이터의 백도어',
+  'lab.sweep.family.steal': '표준 모델 탈취',
+  'lab.sweep.key.budget': '질의 예산',
+  'lab.sweep.key.method': '탈취 방법',
+  'lab.sweep.key.use_probability': '확률을 그대로 학습 (0 또는 1)',
+  'lab.sweep.key.thief_epochs': '도둑 모델의 에포크',
+  'lab.sweep.m.thief_accuracy': '도둑 모델의 정확도',
+  'lab.sweep.m.fidelity': '충실도: 도둑 모델이 피해 모델과 일치하는 비율',
   'lab.sweep.key.fraction': '오염 비율',
   'lab.sweep.key.trigger': '트리거',
   'lab.sweep.key.source': '원본 클래스',

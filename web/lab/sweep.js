@@ -1,5 +1,6 @@
-// The Sweeps panel (issue 18): one setting of the tutorial's experiment, or of an attack on its
-// standard model (the sweep's attack family: the attack, its parameters, the defence), varied
+// The Sweeps panel (issue 18): one setting of the tutorial's experiment, of an attack on its
+// standard model (the sweep's attack family: the attack, its parameters, the defence), of a
+// backdoor (the poison family) or of a theft of the standard model (the steal family), varied
 // (two for a grid) over seeds, with the measurements chosen; the cells run across the pool of
 // workers (web/engine/sweeps.js), and a live chart and a table fill as points finish. The spec is
 // checked by the C, whose message the panel shows as it is; the results, CSV and JSON are the C's,
@@ -17,9 +18,11 @@ const SETTINGS = {
   experiment: ['train_limit', 'test_limit', 'epochs', 'adv_epochs'],
   attack: ['train_limit', 'test_limit', 'epochs', 'attack', 'eps', 'max_iter', 'defence'],
   poison: ['train_limit', 'test_limit', 'epochs', 'trigger', 'fraction'],
+  steal: ['train_limit', 'test_limit', 'epochs', 'method', 'budget'],
 };
 // Each family's measurement boxes.
-const MEASURE_BOX = { experiment: 'measure', attack: 'measure_attack', poison: 'measure_poison' };
+const MEASURE_BOX = { experiment: 'measure', attack: 'measure_attack', poison: 'measure_poison',
+  steal: 'measure_steal' };
 
 // What the panel shows: the plan ({spec, cells, command}) and the results so far, or null.
 let shownPlan = null;
@@ -98,8 +101,8 @@ function fillForm({ family = 'experiment', vary, seeds, measure, settings }) {
 // A setting's name in the page's language; the attack family's eps is the attack's.
 const settingName = (key) => text(shownPlan?.spec.family === 'attack' && key === 'eps'
   ? 'lab.sweep.key.attack_eps' : `lab.sweep.key.${key}`);
-// The attack and poison families measure shares of the test images, not only accuracy.
-const ofAttack = (spec) => spec.family === 'attack' || spec.family === 'poison';
+// The attack, poison and steal families measure shares of the test images, not only accuracy.
+const ofAttack = (spec) => ['attack', 'poison', 'steal'].includes(spec.family);
 const measureName = (m) => text(`lab.sweep.m.${m}`);
 
 function setStatus(key, values = {}, isError = false) {
