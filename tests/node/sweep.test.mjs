@@ -136,8 +136,8 @@ test('an attack-family sweep: lab.sweep equals advlab sweep --json bit for bit',
   }
   const cell = await lab.sweepCell(trainSet, testSet, ATTACK_SPEC, 3);
   assert.deepEqual(cell.values, ours.results.cells[3].values, 'a cell alone, as in the sweep');
-  assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, family: 'steal' }),
-    /sweep spec: family "steal" is unknown \(families: experiment, attack, poison\)/);
+  assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, family: 'steel' }),
+    /sweep spec: family "steel" is unknown \(families: experiment, attack, poison, steal\)/);
   assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, vary: [{ key: 'attack', values: ['fgsn'] }] }),
     /vary attack: values\[0\]: attack sweep: attack "fgsn" is not one of fgsm, bim/);
   assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, measure: ['fgsm_defended'] }),
@@ -161,6 +161,29 @@ test('a poison-family sweep: lab.sweep equals advlab sweep --json bit for bit', 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a steal-family sweep over the query budget: lab.sweep equals advlab sweep --json', async () => {
+  const spec = { family: 'steal', settings: { trainLimit: 600, testLimit: 100, epochs: 1,
+    batch: 32, method: 'knockoff', thiefEpochs: 1 }, vary: [{ key: 'budget', values: [64, 256] }],
+  measure: ['thief_accuracy', 'fidelity'] };
+  const ours = await lab.sweep(trainSet, testSet, spec);
+  assert.equal(ours.results.spec.settings.method, 'knockoff');
+  assert.match(ours.csv, /^cell,budget,seed,thief_accuracy,fidelity\n0,64,1234,/);
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
+  try {
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(ours.results.spec));
+    const out = execFileSync(native, ['sweep', '--from', file, '--data', mnistDir, '--json'],
+      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.equal(numbers(out.trim()), numbers(ours.json));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => lab.sweepPlan({ ...spec, vary: [{ key: 'budget', values: [0] }] }),
+    /vary budget: values\[0\]: steal sweep: budget 0 is out of range/);
+  assert.throws(() => lab.sweepPlan({ ...spec, vary: [{ key: 'budget', values: [59401] }] }),
+    /budget 59401 is more than the 59400 thief images/);
 });
 
 test('cells run one by one, in any order, and assembled equal lab.sweep', async () => {
