@@ -185,11 +185,20 @@ for (const engine of CHOSEN) {
             shown: [...document.querySelectorAll('main > *')]
               .filter((s) => getComputedStyle(s).display !== 'none').map((s) => s.id),
             form: getComputedStyle(document.querySelector('#sweep-form')).display,
-            command: getComputedStyle(document.querySelector('.sweep-command')).display }));
+            command: getComputedStyle(document.querySelector('.sweep-command')).display,
+            loader: getComputedStyle(document.querySelector('.run-load')).display }));
           await tab.evaluate(() => scrollTo(0, 0));
           await tab.screenshot(join(SHOTS, `${engine}-print.png`));
+          // The printed report in Korean: its title and table headers too.
+          await setControl(tab, '#lang', 'ko');
+          await tab.waitFor(() => document.documentElement.lang === 'ko');
+          const koreanReport = await textOf(tab, '#sweep');
+          await tab.screenshot(join(SHOTS, `${engine}-print-ko.png`));
+          await setControl(tab, '#lang', 'en');
           await tab.printMedia(false);
-          assert.deepEqual(print, { shown: ['sweep'], form: 'none', command: 'block' });
+          assert.deepEqual(print, { shown: ['sweep'], form: 'none', command: 'block', loader: 'none' });
+          assert.match(koreanReport, /적대적 비율/);
+          assert.doesNotMatch(koreanReport, /adversarial ratio/);
         }
         assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
       });
