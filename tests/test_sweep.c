@@ -554,10 +554,10 @@ static void test_attack_runs(void)
         double v[4];
         advlab_sweep_cell_values(straight, c, v, NULL);
         /* Clean accuracy does not depend on the attack; the ball holds. */
-        double clean0;
-        advlab_sweep_cell_values(straight, c & 1, &clean0, NULL);
-        CHECK(v[0] == clean0 && v[0] > 0.5, "cell %d: clean %g, as cell %d's %g", c, v[0], c & 1,
-              clean0);
+        double same_defence[4];
+        advlab_sweep_cell_values(straight, c & 1, same_defence, NULL);
+        CHECK(v[0] == same_defence[0] && v[0] > 0.5, "cell %d: clean %g, as cell %d's %g", c, v[0],
+              c & 1, same_defence[0]);
         CHECK(v[1] >= 0 && v[1] <= 1 && v[2] >= 0 && v[2] <= 1, "cell %d: rates %g %g", c, v[1],
               v[2]);
         CHECK(v[3] > 0 && v[3] <= 0.3 + 1e-6, "cell %d: mean linf %g", c, v[3]);
