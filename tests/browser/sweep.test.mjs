@@ -11,7 +11,7 @@
 // ADVLAB_ENGINES=chromium runs some engines only (all three by default).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -46,10 +46,16 @@ const ATTACK_MEASURE = ['clean_accuracy', 'robust_accuracy'];
 
 // `advlab sweep --json` and its --csv file.
 function nativeSweep(flags, measure = MEASURE) {
-  const csv = join(mkdtempSync(join(tmpdir(), 'advlab-sweep-')), 'cells.csv');
-  const json = JSON.parse(execFileSync(NATIVE, ['sweep', ...flags, '--measure', measure.join(','),
-    '--json', '--csv', csv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-  return { json, csv: readFileSync(csv, 'utf8') };
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
+  try {
+    const csv = join(dir, 'cells.csv');
+    const json = JSON.parse(execFileSync(NATIVE, ['sweep', ...flags, '--measure',
+      measure.join(','), '--json', '--csv', csv], { encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'] }));
+    return { json, csv: readFileSync(csv, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const lab = probedLab();
