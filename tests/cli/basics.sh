@@ -2,6 +2,7 @@
 # The CLI's usage, help and bad parameters; a short training run, eval and predict on its
 # weights and on images; provenance; Fashion-MNIST; gzip copies; malformed files.
 # usage: basics.sh path/to/advlab path/to/data/mnist
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 # ---- usage errors: exit 2
 expect_error 2 'unknown command "fly"' -- "$advlab" fly

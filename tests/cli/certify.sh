@@ -1,6 +1,7 @@
 #!/bin/sh
 # Certification (issue 17): verified accuracy, radii, their JSON, certified training and bad input.
 # usage: certify.sh path/to/advlab path/to/data/mnist
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 # ---- certify (issue 17): verified accuracy, radii, their JSON, and bad input
 expect_ok "$advlab" certify --help

@@ -2,6 +2,7 @@
 # Attacks, defences, detectors, the tutorial experiment, L-BFGS and JSMA, the black-box
 # attacks and the universal perturbation, end to end on real MNIST.
 # usage: evasion.sh path/to/advlab path/to/data/mnist
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 train_small_model
 # ---- attacks, defences, detectors and the experiment

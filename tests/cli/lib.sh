@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034 # the parts use what is set here
 # Sourced by each part of the CLI test (tests/cli/*.sh): the checks' helpers,
 # a temporary directory, and the shipped files the parts share. Each part runs
 # as its own ctest test, so the parts run one per core.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Poisoning (issue 15): bad input first, then poison, train, cleanse, the loop and STRIP.
 # usage: poison.sh path/to/advlab path/to/data/mnist
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 # ---- poisoning (issue 15): bad input first, then the loop on a subset
 # Grey PNGs made here: a 28x28 trigger (a 3x3 light square near the corner) and a 20x28 one.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sweeps (issue 18): bad specs, a range without drift, CSV, --from, --checkpoint and the families.
 # usage: sweep.sh path/to/advlab path/to/data/mnist
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 # ---- sweeps (issue 18): bad specs, a range without drift, CSV, --from and --checkpoint
 expect_error 1 'sweep spec: vary eps: the value list is empty' -- "$advlab" sweep --vary eps= --measure train --data "$data"

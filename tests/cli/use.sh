@@ -1,6 +1,7 @@
 #!/bin/sh
 # Extraction and inference (issue 16): bad settings, a theft, membership and inversion.
 # usage: use.sh path/to/advlab path/to/data/mnist
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 # ---- extraction and inference (issue 16)
 expect_error 1 'queries 0 is out of range' -- "$advlab" extract --victim "$standard" --queries 0 --data "$data"
