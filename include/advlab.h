@@ -59,6 +59,9 @@ advlab_status advlab_dataset_from_idx(const char *name, const uint8_t *images, s
 advlab_status advlab_dataset_load(const char *images_path, const char *labels_path,
                                   advlab_dataset **out);
 void advlab_dataset_free(advlab_dataset *ds);
+/* Rows [first, first+n) of ds as a dataset of their own (a copy): a subset
+ * to train on, or the rows a thief draws from. */
+advlab_status advlab_dataset_rows(const advlab_dataset *ds, int first, int n, advlab_dataset **out);
 
 int advlab_dataset_count(const advlab_dataset *ds);
 int advlab_dataset_height(const advlab_dataset *ds);

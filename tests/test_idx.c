@@ -136,6 +136,38 @@ static void test_round_trip(void)
     advlab_dataset_free(ds);
 }
 
+/* Rows [first, first+n) as a dataset of their own: a copy of exactly those rows; a range
+ * outside the dataset, or none, is refused and names the rows. */
+static void test_rows(void)
+{
+    fixture f;
+    make_fixture(&f);
+    advlab_dataset *ds = NULL, *rows = NULL;
+    if (advlab_dataset_from_idx("synthetic", f.img, f.img_len, f.lab, f.lab_len, &ds)) {
+        CHECK(0, "valid fixture rejected: %s", advlab_last_error());
+        return;
+    }
+    CHECK(advlab_dataset_rows(ds, 1, N - 1, &rows) == ADVLAB_OK, "%s", advlab_last_error());
+    if (rows) {
+        CHECK(advlab_dataset_count(rows) == N - 1 && advlab_dataset_height(rows) == H &&
+                  advlab_dataset_width(rows) == W,
+              "rows are %d of %dx%d", advlab_dataset_count(rows), advlab_dataset_height(rows),
+              advlab_dataset_width(rows));
+        CHECK(memcmp(advlab_dataset_pixels(rows), advlab_dataset_pixels(ds) + H * W,
+                     (size_t)(N - 1) * H * W) == 0,
+              "the rows' pixels are not rows 1.. of the dataset");
+        CHECK(memcmp(advlab_dataset_labels(rows), fixture_labels + 1, N - 1) == 0,
+              "the rows' labels are not rows 1.. of the dataset");
+        advlab_dataset_free(rows);
+    }
+    CHECK_FAILS(advlab_dataset_rows(ds, 1, N, &rows), ADVLAB_E_ARG, "rows 1..3 are not inside");
+    CHECK_FAILS(advlab_dataset_rows(ds, -1, 1, &rows), ADVLAB_E_ARG, "rows -1..-1");
+    CHECK_FAILS(advlab_dataset_rows(ds, 0, 0, &rows), ADVLAB_E_ARG, "rows 0..-1");
+    CHECK_FAILS(advlab_dataset_rows(ds, 0, 1, NULL), ADVLAB_E_ARG, "no place for the rows");
+    CHECK_FAILS(advlab_dataset_rows(NULL, 0, 1, &rows), ADVLAB_E_ARG, "no dataset");
+    advlab_dataset_free(ds);
+}
+
 static void test_parse(void)
 {
     fixture f;
@@ -655,6 +687,7 @@ static void test_failed_write_keeps_target(void)
 int main(int argc, char **argv)
 {
     test_round_trip();
+    test_rows();
     test_parse();
     test_reject_bad_magic();
     test_reject_gzip_bytes();

@@ -6,16 +6,15 @@
  * member over all n images would give it. So a member treats an image in
  * the suite exactly as it would alone, and the suite's robust accuracy is
  * the per-image minimum of its members' by construction, not by luck. */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attacks/attack.h"
 #include "attacks/methods.h"
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "base/rng.h"
@@ -118,13 +117,6 @@ typedef struct {
     float *xs, *xadv; /* (n, in) gathered images and their attacked versions */
     int32_t *ys, *pred;
 } work;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* The attack of a row at radius eps, seeded for member `m`. */
 static advlab_status make_attack(const work *w, const member_row *row, int m, float eps,
@@ -358,10 +350,10 @@ static advlab_status run_suite(work *w, advlab_evaluate_report *r)
             continue;
         advlab_evaluate_member *out = &r->member[r->members++];
         strncpy(out->name, row->name, sizeof out->name - 1);
-        double start = now();
+        double start = advlab__now_seconds();
         TRY(attack_active(w, row, m, w->cfg->eps, w->n, w->robust, &out->broke,
                           &out->gradient_calls));
-        out->seconds = now() - start;
+        out->seconds = advlab__now_seconds() - start;
         out->accuracy = (double)count(w->robust, w->n) / w->n;
         if (row->black_box && white_box_done && out->broke > 0)
             r->warnings |= ADVLAB_WARN_BLACK_BOX;

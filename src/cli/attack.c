@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "base/clock.h"
 #include "cli/cli.h"
 #include "cli/images.h"
 
@@ -193,7 +194,7 @@ static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg,
     int blackbox = cfg->kind == ADVLAB_ATTACK_SQUARE || cfg->kind == ADVLAB_ATTACK_HOPSKIPJUMP ||
                    cfg->kind == ADVLAB_ATTACK_BOUNDARY;
     advlab_attack *a = NULL;
-    double start = cli_now();
+    double start = advlab__now_seconds();
     advlab_status st = advlab_attack_create(net, cfg, &a);
     if (!st && through != ATTACK_BARE) {
         advlab_attack_set_preprocessor(a, pre);
@@ -203,7 +204,7 @@ static int attack_and_measure(advlab_net *net, const advlab_attack_config *cfg,
     if (!st)
         st = blackbox ? advlab_attack_run_queries(a, x, targets, n, x_adv, queries)
                       : advlab_attack_run(a, x, targets, n, x_adv);
-    row->seconds = cli_now() - start;
+    row->seconds = advlab__now_seconds() - start;
     if (!st)
         advlab_attack_counts_get(a, &row->cost.counts);
     if (!st && blackbox)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "certify/certify.h"
 #include "cli/cli.h"
 
@@ -62,13 +63,13 @@ int cli_certify(const cli_options *o)
         rc = cli_fail("certify: out of memory for %d certificates", n);
         goto done;
     }
-    double start = cli_now();
+    double start = advlab__now_seconds();
     advlab_certify_summary s;
     if (advlab_certify_dataset(c, test, n, &s, certs)) {
         rc = cli_fail_status();
         goto done;
     }
-    double seconds = cli_now() - start;
+    double seconds = advlab__now_seconds() - start;
     int smoothing = cfg.method == ADVLAB_CERTIFY_SMOOTHING, with_radius = smoothing || cfg.radius;
     const float *curve = smoothing ? l2_radii : linf_radii;
     int n_curve = smoothing ? (int)(sizeof l2_radii / sizeof l2_radii[0])

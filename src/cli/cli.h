@@ -57,7 +57,6 @@ int cli_parse_spec(const char *flag, const char *text, const advlab__cfg_spec *s
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_fail with advlab_last_error(). */
 int cli_fail_status(void);
-double cli_now(void);
 /* Prints s to stdout as a JSON string literal, quotes included: paths may hold
  * quotes and backslashes, and --json output must stay parseable. */
 void cli_print_json_string(const char *s);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "attacks/attack.h"
+#include "base/clock.h"
 #include "cli/cli.h"
 #include "lab/experiment.h"
 #include "train/adv_train.h"
@@ -168,7 +169,7 @@ int cli_defend(const cli_options *o)
                advlab_attack_name(adv.attack.kind), (double)adv.attack.eps, (double)adv.ratio,
                adv.n_static, train_cfg.epochs);
     fflush(stdout);
-    double start = cli_now();
+    double start = advlab__now_seconds();
     while (!advlab_trainer_finished(t)) {
         advlab_train_progress p;
         if (advlab_trainer_run(t, 100, &p)) {
@@ -179,7 +180,7 @@ int cli_defend(const cli_options *o)
             fprintf(stderr, "epoch %2d/%d  loss %.4f  train acc %6.2f%%  %6.0f img/s\n", p.epoch,
                     p.epochs, p.loss, 100.0 * p.accuracy, p.images_per_sec);
     }
-    double seconds = cli_now() - start, clean;
+    double seconds = advlab__now_seconds() - start, clean;
     if (advlab_net_evaluate(net, test, 0, &clean, NULL)) {
         rc = cli_fail_status();
         goto done;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "cli/cli.h"
 #include "defences/postprocess.h"
 #include "extract/extract.h"
@@ -86,7 +87,7 @@ int cli_extract(const cli_options *o)
         rc = cli_fail_status();
         goto done;
     }
-    double start = cli_now();
+    double start = advlab__now_seconds();
     while (!advlab_extraction_finished(e))
         if (advlab_extraction_run(e, 64, NULL, NULL)) {
             rc = cli_fail_status();
@@ -99,7 +100,7 @@ int cli_extract(const cli_options *o)
     }
     int images = o->limit > 0 && o->limit < advlab_dataset_count(test) ? o->limit
                                                                        : advlab_dataset_count(test);
-    print_report(o, &cfg, thief_name, &r, images, cli_now() - start);
+    print_report(o, &cfg, thief_name, &r, images, advlab__now_seconds() - start);
     rc = o->out ? cli_save_model(advlab_extraction_thief(e), o->out) : 0;
 done:
     advlab_extraction_free(e);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "cli/cli.h"
 #include "cli/images.h"
 #include "infer/infer.h"
@@ -41,7 +42,7 @@ int cli_infer(const cli_options *o)
         rc = cli_fail_status();
         goto done;
     }
-    double start = cli_now();
+    double start = advlab__now_seconds();
     advlab_membership_report r;
     while (!advlab_membership_finished(m))
         if (advlab_membership_run(m, 64, NULL, NULL)) {
@@ -49,7 +50,7 @@ int cli_infer(const cli_options *o)
             goto done;
         }
     advlab_membership_report_get(m, &r);
-    double seconds = cli_now() - start;
+    double seconds = advlab__now_seconds() - start;
     if (o->json) {
         printf("{\"command\":\"infer\",\"model\":");
         cli_print_json_string(o->model);

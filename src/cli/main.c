@@ -1,7 +1,6 @@
 /* The native `advlab` command: argument parsing, shared helpers and main.
  * Results go to stdout (a table, or JSON with --json); progress and errors
  * go to stderr. A usage error exits 2, a failed command 1. */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include "cli/cli.h"
 
 #include <ctype.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attacks/attack.h"
@@ -43,13 +41,6 @@ void cli_print_json_string(const char *s)
     advlab__sb_json_string(&b, s);
     fputs(b.failed ? "null" : b.data, stdout);
     advlab__sb_free(&b);
-}
-
-double cli_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int cli_load_split(const char *dir, const char *prefix, advlab_dataset **out)

@@ -262,27 +262,6 @@ static int write_split(const char *dir, const char *prefix, const advlab_dataset
     return rc ? cli_fail_status() : 0;
 }
 
-/* The first n rows of ds (all when n <= 0) as a dataset of their own. */
-static int first_rows(const advlab_dataset *ds, int n, advlab_dataset **out)
-{
-    int count = advlab_dataset_count(ds);
-    if (n <= 0 || n > count)
-        n = count;
-    uint8_t *images = NULL, *labels = NULL;
-    size_t il = 0, ll = 0;
-    int size = advlab_dataset_height(ds) * advlab_dataset_width(ds);
-    advlab_status st = advlab_dataset_to_idx(ds, &images, &il, &labels, &ll);
-    if (!st) {
-        for (int b = 0; b < 4; b++) /* the count in both headers */
-            images[4 + b] = labels[4 + b] = (uint8_t)((unsigned)n >> (24 - 8 * b));
-        st = advlab_dataset_from_idx("training rows", images, 16 + (size_t)n * size, labels,
-                                     8 + (size_t)n, out);
-    }
-    advlab_buffer_free(images);
-    advlab_buffer_free(labels);
-    return st ? cli_fail_status() : 0;
-}
-
 static void print_bar(const char *what, int done, int total, int tty)
 {
     if (tty)
@@ -619,9 +598,14 @@ int cli_poison_experiment(const cli_options *o)
     int n = 0, tty = isatty(2) && !o->json;
     advlab_poison_metrics clean_m, measured[2];
     rc = 1;
-    if (cli_load_split(o->data, "train", &full) || cli_load_split(o->data, "t10k", &test) ||
-        first_rows(full, o->limit, &train))
+    if (cli_load_split(o->data, "train", &full) || cli_load_split(o->data, "t10k", &test))
         goto done;
+    /* The first --limit rows: all when it is 0 or more than there are. */
+    int count = advlab_dataset_count(full);
+    if (advlab_dataset_rows(full, 0, o->limit > 0 && o->limit < count ? o->limit : count, &train)) {
+        cli_fail_status();
+        goto done;
+    }
     /* The unpoisoned model first: the reference, and the clean label's proxy. */
     if (train_net(o->arch, train, &tc, "clean model", tty, &clean_net))
         goto done;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "certify/certify.h"
 #include "cli/cli.h"
 #include "defences/postprocess.h"
@@ -70,7 +71,7 @@ int cli_train(const cli_options *o)
                dataset, cfg.epochs, cfg.batch, cfg.optimizer == ADVLAB_OPT_SGD ? "sgd" : "adam",
                (double)cfg.lr, (unsigned long long)cfg.seed);
     fflush(stdout);
-    double start = cli_now();
+    double start = advlab__now_seconds();
     while (!advlab_trainer_finished(t)) {
         advlab_train_progress p;
         if (advlab_trainer_run(t, 50, &p)) {
@@ -93,7 +94,7 @@ int cli_train(const cli_options *o)
                    p.loss, 100.0 * p.accuracy, p.images_per_sec);
         fflush(stdout);
     }
-    double seconds = cli_now() - start, accuracy;
+    double seconds = advlab__now_seconds() - start, accuracy;
     const char *rolled_back = advlab_net_meta(net, "rolled_back");
     if (rolled_back && !o->json)
         printf("catastrophic overfitting at %s\n", rolled_back);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "attacks/attack.h"
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
@@ -101,7 +102,7 @@ int cli_universal(const cli_options *o)
         rc = cli_fail("universal: out of memory");
         goto done;
     }
-    double t0 = cli_now();
+    double t0 = advlab__now_seconds();
     advlab_universal_report r;
     int held;
     double rate;
@@ -121,7 +122,7 @@ int cli_universal(const cli_options *o)
         printf("fitted on %d training images: fooling rate %.2f%% after %d passes, ||v|| %.4g\n",
                r.n, 100 * r.fooling_rate, r.passes, r.norm);
         printf("held out, %d test images: fools %d (%.2f%%)   [%.1f s]\n", n_test, held, 100 * rate,
-               cli_now() - t0);
+               advlab__now_seconds() - t0);
     }
     rc = 0;
 done:

@@ -2,7 +2,6 @@
  * passes, robustness, the detector) run in small units so a Worker can yield
  * between them. Each task leaves one measurement; experiment_json.c turns
  * them into the report. */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include "lab/experiment.h"
 
 #include <limits.h>
@@ -11,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/error.h"
 
@@ -395,13 +394,6 @@ advlab_net *advlab_experiment_net(advlab_experiment *e, int which)
 
 /* -------------------------------------------------------------- units */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Loads test images [b0, b0+m) into e->x and their labels into e->y. */
 static void gather_test(advlab_experiment *e, int b0, int m)
 {
@@ -653,7 +645,7 @@ advlab_status advlab_experiment_run(advlab_experiment *e, int max_units,
     if (max_units < 1)
         return advlab__fail(ADVLAB_E_ARG, "experiment: max_units %d must be at least 1", max_units);
     task *t = &e->tasks[e->current];
-    double start = now_seconds();
+    double start = advlab__now_seconds();
     advlab_status st = ADVLAB_OK;
     if (!t->started) {
         st = begin_task(e, t);
@@ -673,7 +665,7 @@ advlab_status advlab_experiment_run(advlab_experiment *e, int max_units,
         t->done++;
         used++;
     }
-    t->seconds += now_seconds() - start;
+    t->seconds += advlab__now_seconds() - start;
     if (st) {
         /* A half-done task cannot be resumed (a trainer that diverged, an
          * attack that failed): the experiment stops, the models stay. */

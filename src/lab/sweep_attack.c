@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attacks/attack.h"
+#include "base/clock.h"
 #include "base/error.h"
 #include "defences/preprocess.h"
 #include "lab/sweep.h"
@@ -193,13 +193,6 @@ struct sweep_attack_cell {
     double seconds;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void advlab__sweep_attack_drop(advlab_sweep *s)
 {
     sweep_attack_cell *a = s->attack_cell;
@@ -308,11 +301,11 @@ static advlab_status run_units(advlab_sweep *s, const advlab_dataset *test, int 
         *part = *part < 1.0 ? *part : 1.0;
         return ADVLAB_OK;
     }
-    double t0 = now_seconds();
+    double t0 = advlab__now_seconds();
     advlab_status st = a->attack ? ADVLAB_OK : begin_attack(a, test);
     for (int u = 0; !st && u < max_units && a->done < a->n; u++)
         st = attack_unit(a, test);
-    a->seconds += now_seconds() - t0;
+    a->seconds += advlab__now_seconds() - t0;
     TRY(st);
     *stage = attack_names[a->cfg.attack];
     *part = total > 0 ? (train_cost + a->done) / total : 1.0;

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "lab/sweep.h"
 #include "poison/poison.h"
@@ -101,13 +101,6 @@ struct sweep_poison_cell {
     double seconds;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void advlab__sweep_poison_drop(advlab_sweep *s)
 {
     sweep_poison_cell *p = s->poison_cell;
@@ -119,25 +112,6 @@ void advlab__sweep_poison_drop(advlab_sweep *s)
     advlab_dataset_free(p->poisoned);
     free(p);
     s->poison_cell = NULL;
-}
-
-/* The first n rows of ds, as a dataset of its own (poisoning draws its
- * rows among them, as `advlab experiment --threat poison --limit`). */
-static advlab_status first_rows(const advlab_dataset *ds, int n, advlab_dataset **out)
-{
-    uint8_t *images = NULL, *labels = NULL;
-    size_t il = 0, ll = 0;
-    size_t size = (size_t)advlab_dataset_height(ds) * advlab_dataset_width(ds);
-    advlab_status st = advlab_dataset_to_idx(ds, &images, &il, &labels, &ll);
-    if (!st) {
-        for (int b = 0; b < 4; b++) /* the count in both headers */
-            images[4 + b] = labels[4 + b] = (uint8_t)((unsigned)n >> (24 - 8 * b));
-        st = advlab_dataset_from_idx("training rows", images, 16 + (size_t)n * size, labels,
-                                     8 + (size_t)n, out);
-    }
-    advlab_buffer_free(images);
-    advlab_buffer_free(labels);
-    return st;
 }
 
 /* Poisons the rows and readies the training: the cell's first unit. */
@@ -152,7 +126,10 @@ static advlab_status start(advlab_sweep *s, const advlab_dataset *train, int cel
     TRY(poison_config(&p->cfg, &p->pc));
     int32_t *rows = NULL;
     int n_rows;
-    TRY(first_rows(train, limited(p->cfg.train_limit, advlab_dataset_count(train)), &p->rows));
+    /* Poisoning draws its rows among the first train_limit, as
+     * `advlab experiment --threat poison --limit`. */
+    TRY(advlab_dataset_rows(train, 0, limited(p->cfg.train_limit, advlab_dataset_count(train)),
+                            &p->rows));
     TRY(advlab_poison_dataset(p->rows, &p->pc, NULL, &p->poisoned, &rows, &n_rows));
     advlab_buffer_free(rows);
     advlab_train_config tc;
@@ -198,7 +175,7 @@ advlab_status advlab__sweep_poison_run(advlab_sweep *s, const advlab_dataset *tr
     *stage = "poison";
     if (s->poison_cell && (s->cell != cell || s->train != train || s->test != test))
         advlab__sweep_poison_drop(s);
-    double t0 = now_seconds();
+    double t0 = advlab__now_seconds();
     advlab_status st = ADVLAB_OK;
     if (!s->poison_cell) {
         st = start(s, train, cell);
@@ -208,7 +185,7 @@ advlab_status advlab__sweep_poison_run(advlab_sweep *s, const advlab_dataset *tr
         st = run_units(s, test, max_units, finished, part, stage);
     }
     if (s->poison_cell) {
-        s->poison_cell->seconds += now_seconds() - t0;
+        s->poison_cell->seconds += advlab__now_seconds() - t0;
         if (*finished)
             s->seconds[cell] = s->poison_cell->seconds;
     }

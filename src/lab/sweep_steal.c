@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "extract/extract.h"
 #include "lab/sweep.h"
@@ -128,13 +128,6 @@ struct sweep_steal_cell {
     double seconds;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void advlab__sweep_steal_drop(advlab_sweep *s)
 {
     sweep_steal_cell *t = s->steal_cell;
@@ -145,27 +138,6 @@ void advlab__sweep_steal_drop(advlab_sweep *s)
     advlab_experiment_free(t->training);
     free(t);
     s->steal_cell = NULL;
-}
-
-/* The rows of ds from first on, as a dataset of their own. */
-static advlab_status rows_after(const advlab_dataset *ds, int first, advlab_dataset **out)
-{
-    uint8_t *images = NULL, *labels = NULL;
-    size_t il = 0, ll = 0;
-    size_t size = (size_t)advlab_dataset_height(ds) * advlab_dataset_width(ds);
-    int n = advlab_dataset_count(ds) - first;
-    advlab_status st = advlab_dataset_to_idx(ds, &images, &il, &labels, &ll);
-    if (!st) {
-        memmove(images + 16, images + 16 + (size_t)first * size, (size_t)n * size);
-        memmove(labels + 8, labels + 8 + first, (size_t)n);
-        for (int b = 0; b < 4; b++) /* the count in both headers */
-            images[4 + b] = labels[4 + b] = (uint8_t)((unsigned)n >> (24 - 8 * b));
-        st = advlab_dataset_from_idx("thief images", images, 16 + (size_t)n * size, labels,
-                                     8 + (size_t)n, out);
-    }
-    advlab_buffer_free(images);
-    advlab_buffer_free(labels);
-    return st;
 }
 
 static advlab_status start(advlab_sweep *s, const advlab_dataset *train, const advlab_dataset *test,
@@ -180,7 +152,8 @@ static advlab_status start(advlab_sweep *s, const advlab_dataset *train, const a
     s->test = test;
     advlab__sweep_cell_settings(s, cell, &t->cfg);
     TRY(check_budget(&t->cfg, advlab_dataset_count(train)));
-    TRY(rows_after(train, t->cfg.train_limit, &t->thief_set));
+    TRY(advlab_dataset_rows(train, t->cfg.train_limit,
+                            advlab_dataset_count(train) - t->cfg.train_limit, &t->thief_set));
     advlab_experiment_config ecfg;
     training_config(&t->cfg, &ecfg);
     return advlab_experiment_create(train, test, s->arch, &ecfg, &t->training);
@@ -241,13 +214,13 @@ static advlab_status run_units(advlab_sweep *s, const advlab_dataset *test, int 
         *part = *part < 1.0 ? *part : 1.0;
         return ADVLAB_OK;
     }
-    double t0 = now_seconds(), theft = 0.0;
+    double t0 = advlab__now_seconds(), theft = 0.0;
     int measure = 0;
     advlab_status st = steal_units(t, max_units, &measure, &theft);
     advlab_extract_report r;
     if (!st && measure)
         st = advlab_extraction_measure(t->extraction, test, t->cfg.test_limit, &r);
-    t->seconds += now_seconds() - t0;
+    t->seconds += advlab__now_seconds() - t0;
     TRY(st);
     *stage = "steal";
     *part = total > 0 ? (train_cost + theft * steal_cost) / total : 1.0;

@@ -107,6 +107,30 @@ advlab_status advlab__idx_parse(const char *name, const uint8_t *bytes, size_t l
     return ADVLAB_OK;
 }
 
+/* A dataset of count images of height x width, copied from pixels and labels
+ * (their product fits in size_t: idx_parse checked it, and rows are fewer). */
+static advlab_status dataset_new(const char *name, int count, int height, int width,
+                                 const uint8_t *pixels, const uint8_t *labels, advlab_dataset **out)
+{
+    size_t npix = (size_t)count * (size_t)height * (size_t)width;
+    if (npix > SIZE_MAX - sizeof(advlab_dataset) - (size_t)count)
+        return advlab__fail(ADVLAB_E_NOMEM, "%s: %zu pixel bytes are too many to hold", name, npix);
+    size_t total = sizeof(advlab_dataset) + npix + (size_t)count;
+    advlab_dataset *ds = malloc(total);
+    if (ds == NULL)
+        return advlab__fail(ADVLAB_E_NOMEM, "%s: cannot allocate %zu bytes for the dataset", name,
+                            total);
+    ds->count = count;
+    ds->height = height;
+    ds->width = width;
+    ds->pixels = (uint8_t *)(ds + 1);
+    ds->labels = ds->pixels + npix;
+    memcpy(ds->pixels, pixels, npix);
+    memcpy(ds->labels, labels, (size_t)count);
+    *out = ds;
+    return ADVLAB_OK;
+}
+
 advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint8_t *images,
                                              size_t images_len, const char *labels_name,
                                              const uint8_t *labels, size_t labels_len,
@@ -134,25 +158,7 @@ advlab_status advlab__dataset_from_idx_named(const char *images_name, const uint
             return advlab__fail(ADVLAB_E_FORMAT, "%s: label %d is %d, expected 0..%d", labels_name,
                                 i, lab[i], CLASSES - 1);
 
-    /* idx_parse checked that this product fits in size_t. */
-    size_t npix = (size_t)count * (size_t)idims[1] * (size_t)idims[2];
-    if (npix > SIZE_MAX - sizeof(advlab_dataset) - (size_t)count)
-        return advlab__fail(ADVLAB_E_NOMEM, "%s: %zu pixel bytes are too many to hold", images_name,
-                            npix);
-    size_t total = sizeof(advlab_dataset) + npix + (size_t)count;
-    advlab_dataset *ds = malloc(total);
-    if (ds == NULL)
-        return advlab__fail(ADVLAB_E_NOMEM, "%s: cannot allocate %zu bytes for the dataset",
-                            images_name, total);
-    ds->count = count;
-    ds->height = idims[1];
-    ds->width = idims[2];
-    ds->pixels = (uint8_t *)(ds + 1);
-    ds->labels = ds->pixels + npix;
-    memcpy(ds->pixels, pix, npix);
-    memcpy(ds->labels, lab, (size_t)count);
-    *out = ds;
-    return ADVLAB_OK;
+    return dataset_new(images_name, count, idims[1], idims[2], pix, lab, out);
 }
 
 advlab_status advlab_dataset_from_idx(const char *name, const uint8_t *images, size_t images_len,
@@ -168,6 +174,19 @@ advlab_status advlab_dataset_from_idx(const char *name, const uint8_t *images, s
 }
 
 void advlab_dataset_free(advlab_dataset *ds) { free(ds); }
+
+advlab_status advlab_dataset_rows(const advlab_dataset *ds, int first, int n, advlab_dataset **out)
+{
+    if (ds == NULL || out == NULL)
+        return advlab__fail(ADVLAB_E_ARG, "dataset rows: no dataset or no place for the rows");
+    if (first < 0 || n < 1 || first > ds->count - n)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "dataset rows: rows %d..%d are not inside the dataset's %d rows", first,
+                            first + n - 1, ds->count);
+    size_t size = (size_t)ds->height * (size_t)ds->width;
+    return dataset_new("dataset rows", n, ds->height, ds->width, ds->pixels + (size_t)first * size,
+                       ds->labels + first, out);
+}
 
 int advlab_dataset_count(const advlab_dataset *ds) { return ds ? ds->count : 0; }
 int advlab_dataset_height(const advlab_dataset *ds) { return ds ? ds->height : 0; }

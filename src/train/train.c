@@ -2,14 +2,13 @@
  * rewrite it, forward/backward, step. It runs in chunks of batches so a Web
  * Worker can yield between them. Samples come from a dataset here, or from
  * any advlab_sample_source through advlab__trainer_create. */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "nn/net.h"
@@ -53,13 +52,6 @@ void advlab_train_config_default(advlab_train_config *cfg)
 advlab_status advlab_train_config_set(advlab_train_config *cfg, const char *key, double value)
 {
     return advlab__cfg_set(&advlab__train_spec, cfg, key, value);
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* What the weights file will say about how they were made. */
@@ -210,21 +202,21 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
         return advlab__fail(ADVLAB_E_ARG, "trainer: all %d epochs are done", t->cfg.epochs);
     if (max_batches < 1)
         return advlab__fail(ADVLAB_E_ARG, "max_batches %d must be at least 1", max_batches);
-    double start = now_seconds();
+    double start = advlab__now_seconds();
     for (int done = 0; done < max_batches && t->batch < t->batches_per_epoch; done++) {
         int first = t->batch * t->cfg.batch;
         int m = t->n - first < t->cfg.batch ? t->n - first : t->cfg.batch;
         t->src.gather(t->src.data, t->order + first, m, t->x, t->y);
         advlab_status st = t->hook.apply ? t->hook.apply(t->hook.self, t->x, t->y, m) : ADVLAB_OK;
         if (st) {
-            t->seconds += now_seconds() - start;
+            t->seconds += advlab__now_seconds() - start;
             return st;
         }
         int correct;
         double loss = t->hook.step ? t->hook.step(t->hook.self, t->net, t->x, t->y, m, &correct)
                                    : advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
         if (!isfinite(loss)) {
-            t->seconds += now_seconds() - start;
+            t->seconds += advlab__now_seconds() - start;
             return advlab__fail(
                 ADVLAB_E_NUMERIC,
                 "training diverged at epoch %d, batch %d: the loss is %s; the weights are "
@@ -237,7 +229,7 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
         t->seen += m;
         t->batch++;
     }
-    t->seconds += now_seconds() - start;
+    t->seconds += advlab__now_seconds() - start;
     int epoch_done = t->batch == t->batches_per_epoch, stop = 0;
     if (epoch_done) {
         t->epoch++;
