@@ -243,7 +243,8 @@ for (const engine of CHOSEN) {
       await tab.screenshot(join(SHOTS, `${engine}-line.png`));
     });
 
-    test('a sweep\'s JSON from the CLI loads back, shows its table and runs again', async () => {
+    test('a sweep\'s JSON from the CLI loads back, shows its table (and in Chromium runs again)',
+      async () => {
       const load = (t, name) => tab.evaluate(([body, file]) => {
         const input = document.querySelector('#sweep-file');
         const files = new DataTransfer();
@@ -264,10 +265,14 @@ for (const engine of CHOSEN) {
       assert.deepEqual(await tableValues(tab), native.grid.json.points.map((p) =>
         [p.settings.eps, p.settings.ratio, p.mean.clean_defended, p.std.clean_defended,
           p.mean.fgsm_defended, p.std.fgsm_defended]));
-      await click(tab, '#sweep-run');
-      await sweepState(tab, 'done');
-      const again = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);
-      assert.deepEqual(again.cells, native.grid.json.cells);
+      // Running it again is the grid test's computation, which each engine passed above: it
+      // runs again in Chromium only.
+      if (engine === 'chromium') {
+        await click(tab, '#sweep-run');
+        await sweepState(tab, 'done');
+        const again = JSON.parse((await exported(tab, button('sweep-points', 'json'))).text);
+        assert.deepEqual(again.cells, native.grid.json.cells);
+      }
       assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
 
