@@ -88,7 +88,9 @@ for (const engine of CHOSEN) {
       await setControl(tab, '#robust-n', 200);
       await click(tab, '#curves');
       await tab.waitFor(() => document.querySelectorAll('#chart-curve polyline')[3]
-        ?.getAttribute('points'), undefined, { timeout: 120000, what: 'the curves' });
+        ?.getAttribute('points'), undefined, { timeout: 120000, what: 'the curves',
+        show: () => `progress ${document.querySelector('#robust-progress').value}; ` +
+          `status "${document.querySelector('#status').textContent}"` });
       const lines = await tab.evaluate(() => [...document.querySelectorAll('#chart-curve polyline')]
         .map((l) => l.getAttribute('points').split(' ').map((p) => Number(p.split(',')[1]))));
       assert.equal(lines.length, 4);

@@ -26,7 +26,10 @@ export class EvalPool {
   #wasmBinary;
   #workers = [];
   #started = new WeakSet(); // workers that have had the engine's bytes
-  #pending = new Set(); // the rejects of jobs not yet answered
+  // Jobs not yet answered, by job number: {worker, resolve, reject, onTaskDone}. Each worker's
+  // answers are routed here by their job number, so jobs of two requests may share a worker (it
+  // runs them in turn) and each still gets its own answer.
+  #pending = new Map();
   #nextJob = 1;
 
   /**
@@ -36,8 +39,17 @@ export class EvalPool {
   constructor(size, wasmBinary) {
     this.#wasmBinary = wasmBinary;
     for (let i = 0; i < size; i++) {
-      this.#workers.push(new Worker(new URL('./pool_worker.js', import.meta.url),
-        { type: 'module', name: `advlab-pool-${i}` }));
+      const worker = new Worker(new URL('./pool_worker.js', import.meta.url),
+        { type: 'module', name: `advlab-pool-${i}` });
+      worker.onmessage = ({ data }) => this.#answer(data);
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        const error = new Error(`evaluation worker: ${event.message ?? 'failed to start'}`);
+        for (const [job, waiting] of this.#pending) {
+          if (waiting.worker === worker) this.#settle(job, waiting.reject, error);
+        }
+      };
+      this.#workers.push(worker);
     }
   }
 
@@ -124,7 +136,7 @@ export class EvalPool {
   terminate() {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
-    for (const reject of this.#pending) reject(new Error('stopped'));
+    for (const { reject } of this.#pending.values()) reject(new Error('stopped'));
     this.#pending.clear();
   }
 
@@ -139,23 +151,23 @@ export class EvalPool {
     const wasmBinary = this.#started.has(worker) ? undefined : this.#wasmBinary;
     this.#started.add(worker);
     return new Promise((resolve, reject) => {
-      const settle = (fn, value) => {
-        this.#pending.delete(reject);
-        fn(value);
-      };
-      this.#pending.add(reject);
-      worker.onmessage = ({ data }) => {
-        if (data.job !== job) return;
-        if (data.op === 'task') onTaskDone(data);
-        else if (data.ok) settle(resolve, data.result);
-        else settle(reject, new Error(data.error));
-      };
-      worker.onerror = (event) => {
-        event.preventDefault?.();
-        settle(reject, new Error(`evaluation worker: ${event.message ?? 'failed to start'}`));
-      };
+      this.#pending.set(job, { worker, resolve, reject, onTaskDone });
       worker.postMessage({ job, wasmBinary, ...message }, transfer);
     });
+  }
+
+  // A worker's message: a task done, or a job's answer.
+  #answer(data) {
+    const waiting = this.#pending.get(data.job);
+    if (!waiting) return;
+    if (data.op === 'task') waiting.onTaskDone(data);
+    else if (data.ok) this.#settle(data.job, waiting.resolve, data.result);
+    else this.#settle(data.job, waiting.reject, new Error(data.error));
+  }
+
+  #settle(job, fn, value) {
+    this.#pending.delete(job);
+    fn(value);
   }
 }
 
