@@ -2,7 +2,6 @@
 // answer, by IBP or CROWN (an L∞ ball) or randomized smoothing (an L2 radius), from advlab.js's
 // lab.certify and lab.verifiedAccuracy, which ask the C core's certifier.
 import { state } from './state.js';
-import { nextTurn } from './turns.js';
 
 // Randomized smoothing on the live input: Cohen et al.'s CERTIFY with fewer samples than a
 // report would take, so that it keeps up with the pen.
@@ -20,28 +19,8 @@ export function certificate(net, x, method, eps) {
   return method === 'smoothing' ? { ...out, sigma: LIVE_SMOOTHING.sigma } : out;
 }
 
-// Images per call into the engine when proving a curve. The worker yields between calls, so its
-// heartbeat goes on: a curve of 10,000 images is some 14 s of IBP (two models, seven eps), and
-// in one call the page would take the worker for dead.
-const STEP_IMAGES = 500;
-
-/**
- * Verified accuracy (IBP) at each eps on images x with their true labels: one value per eps,
- * the share of images whose label is proved, as lab.verifiedAccuracy counts it (each image's
- * bounds are its own, so the steps change no number).
- */
-export async function verifiedCurve(net, x, labels, eps) {
-  const n = labels.length;
-  const curve = [];
-  for (const e of eps) {
-    let verified = 0;
-    for (let i = 0; i < n; i += STEP_IMAGES) {
-      const certs = state.lab.certifyBatch(net, x.subarray(i * 784, (i + STEP_IMAGES) * 784),
-        { method: 'ibp', eps: e, radius: false, labels: labels.subarray(i, i + STEP_IMAGES) });
-      verified += certs.filter((c) => c.certified).length;
-      await nextTurn();
-    }
-    curve.push(verified / n);
-  }
-  return curve;
+/** Verified accuracy (IBP) at each eps on the first n images of `test`: one value per eps. */
+export function verifiedCurve(net, test, eps, n) {
+  return eps.map((e) => state.lab.verifiedAccuracy(net, test,
+    { method: 'ibp', eps: e, limit: n, radius: false }).verifiedAccuracy);
 }

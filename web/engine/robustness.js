@@ -74,10 +74,10 @@ export async function curves({ n, eps = state.lab.curveEps, workers }, id) {
   const { counts, n: count, pool: size } = await evaluateTasks(slotNets(), curveTasks(SLOTS, eps),
     n, workers, id, 'curves');
   const result = { eps, n: count, workers: size, verified: {} };
-  const { x, labels } = firstImages(await mnist('t10k', id), count);
+  const test = await mnist('t10k', id);
   for (const slot of SLOTS) {
     result[slot] = counts.splice(0, eps.length).map((c) => c / count);
-    result.verified[slot] = await verifiedCurve(state.slots[slot].net, x, labels, eps);
+    result.verified[slot] = verifiedCurve(state.slots[slot].net, test, eps, count);
   }
   return { result };
 }
