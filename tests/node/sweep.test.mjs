@@ -84,19 +84,23 @@ test('the results: every cell, the points over seeds, progress to the end', () =
   assert.ok(progress.some((p) => p.stageName === 'adv_train'));
 });
 
-test('lab.sweep equals the native advlab sweep --json bit for bit', () => {
-  assert.ok(existsSync(native), `native CLI not found at ${native}: build build/native or set ` +
-    'ADVLAB_NATIVE');
+// `advlab sweep --from SPEC --json` on the native CLI: its JSON text.
+function nativeSweep(spec) {
   const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
   try {
-    const spec = join(dir, 'spec.json');
-    writeFileSync(spec, JSON.stringify(lab.sweepPlan(SPEC).spec));
-    const out = execFileSync(native, ['sweep', '--from', spec, '--data', mnistDir, '--json'],
-      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    assert.equal(numbers(out.trim()), numbers(straight.json));
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(spec));
+    return execFileSync(native, ['sweep', '--from', file, '--data', mnistDir, '--json'],
+      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('lab.sweep equals the native advlab sweep --json bit for bit', () => {
+  assert.ok(existsSync(native), `native CLI not found at ${native}: build build/native or set ` +
+    'ADVLAB_NATIVE');
+  assert.equal(numbers(nativeSweep(lab.sweepPlan(SPEC).spec)), numbers(straight.json));
 });
 
 // The attack family: each cell trains the standard model and attacks it; choices go by name.
@@ -124,16 +128,7 @@ test('an attack-family sweep: lab.sweep equals advlab sweep --json bit for bit',
   assert.match(ours.csv, /\n3,pgd,squeeze,1234,/);
   const [plain] = ours.results.cells;
   assert.ok(plain.values.robust_accuracy < plain.values.clean_accuracy, 'FGSM hurts');
-  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
-  try {
-    const spec = join(dir, 'spec.json');
-    writeFileSync(spec, JSON.stringify(plan.spec));
-    const out = execFileSync(native, ['sweep', '--from', spec, '--data', mnistDir, '--json'],
-      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    assert.equal(numbers(out.trim()), numbers(ours.json));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.equal(numbers(nativeSweep(plan.spec)), numbers(ours.json));
   const cell = await lab.sweepCell(trainSet, testSet, ATTACK_SPEC, 3);
   assert.deepEqual(cell.values, ours.results.cells[3].values, 'a cell alone, as in the sweep');
   assert.throws(() => lab.sweepPlan({ ...ATTACK_SPEC, family: 'steel' }),
@@ -151,16 +146,7 @@ test('a poison-family sweep: lab.sweep equals advlab sweep --json bit for bit', 
   const ours = await lab.sweep(trainSet, testSet, spec);
   assert.equal(ours.results.spec.settings.trigger, 'pixel');
   assert.match(ours.csv, /^cell,fraction,seed,clean_accuracy,attack_success\n0,0,1,/);
-  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
-  try {
-    const file = join(dir, 'spec.json');
-    writeFileSync(file, JSON.stringify(ours.results.spec));
-    const out = execFileSync(native, ['sweep', '--from', file, '--data', mnistDir, '--json'],
-      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    assert.equal(numbers(out.trim()), numbers(ours.json));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.equal(numbers(nativeSweep(ours.results.spec)), numbers(ours.json));
 });
 
 test('a steal-family sweep over the query budget: lab.sweep equals advlab sweep --json', async () => {
@@ -170,16 +156,7 @@ test('a steal-family sweep over the query budget: lab.sweep equals advlab sweep 
   const ours = await lab.sweep(trainSet, testSet, spec);
   assert.equal(ours.results.spec.settings.method, 'knockoff');
   assert.match(ours.csv, /^cell,budget,seed,thief_accuracy,fidelity\n0,64,1234,/);
-  const dir = mkdtempSync(join(tmpdir(), 'advlab-sweep-'));
-  try {
-    const file = join(dir, 'spec.json');
-    writeFileSync(file, JSON.stringify(ours.results.spec));
-    const out = execFileSync(native, ['sweep', '--from', file, '--data', mnistDir, '--json'],
-      { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    assert.equal(numbers(out.trim()), numbers(ours.json));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.equal(numbers(nativeSweep(ours.results.spec)), numbers(ours.json));
   assert.throws(() => lab.sweepPlan({ ...spec, vary: [{ key: 'budget', values: [0] }] }),
     /vary budget: values\[0\]: steal sweep: budget 0 is out of range/);
   assert.throws(() => lab.sweepPlan({ ...spec, vary: [{ key: 'budget', values: [59401] }] }),
