@@ -1,7 +1,8 @@
-// The evaluation pool (web/engine/pool.js): the lab's worker splits robustness curves and the
-// tutorial's measurements across several workers, and the counts come out exactly as one
-// worker's. A pool whose workers cannot start falls back to the lab's worker with the same
-// counts; the next request tries a pool again, and two failures in a row give it up.
+// The evaluation pool (web/engine/pool.js): the lab's worker splits robustness curves (FGSM's
+// and IBP's verified accuracy) and the tutorial's measurements across several workers, and the
+// counts come out exactly as one worker's. A pool whose workers cannot start falls back to the
+// lab's worker with the same counts; the next request tries a pool again, and two failures in a
+// row give it up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -47,11 +48,18 @@ test('curves over a pool of 2 or 3 workers equal one worker\'s', async () => {
   assert.ok(alone.standard[0] > 0.9, `standard clean accuracy ${alone.standard[0]}`);
   assert.ok(alone.standard[2] < alone.defended[2],
     `FGSM 0.2: standard ${alone.standard[2]} should be below defended ${alone.defended[2]}`);
+  // What IBP proves is never more than FGSM leaves standing, and falls as eps grows.
+  for (const slot of ['standard', 'defended']) {
+    const verified = alone.verified[slot];
+    verified.forEach((v, i) => assert.ok(v <= alone[slot][i], `${slot} verified ${v} at ${i}`));
+    assert.ok(verified[0] > 0.9 && verified[3] < verified[0], `${slot} verified ${verified}`);
+  }
   for (const workers of [2, 3]) {
     const pooled = await run('curves', { n: N, eps: EPS, workers });
     assert.equal(pooled.workers, workers);
     assert.deepEqual(pooled.standard, alone.standard, `${workers} workers, standard`);
     assert.deepEqual(pooled.defended, alone.defended, `${workers} workers, defended`);
+    assert.deepEqual(pooled.verified, alone.verified, `${workers} workers, verified (IBP)`);
   }
 });
 

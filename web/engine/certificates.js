@@ -1,6 +1,6 @@
 // Certificates (issue 17): a proof that no perturbation of the input within eps moves the
 // answer, by IBP or CROWN (an L∞ ball) or randomized smoothing (an L2 radius), from advlab.js's
-// lab.certify and lab.verifiedAccuracy, which ask the C core's certifier.
+// lab.certify, which asks the C core's certifier.
 import { state } from './state.js';
 
 // Randomized smoothing on the live input: Cohen et al.'s CERTIFY with fewer samples than a
@@ -17,10 +17,4 @@ export function certificate(net, x, method, eps) {
   const c = state.lab.certify(net, x, { method, ...settings });
   const out = { method, eps, certified: c.certified, radius: c.radius, label: c.label };
   return method === 'smoothing' ? { ...out, sigma: LIVE_SMOOTHING.sigma } : out;
-}
-
-/** Verified accuracy (IBP) at each eps on the first n images of `test`: one value per eps. */
-export function verifiedCurve(net, test, eps, n) {
-  return eps.map((e) => state.lab.verifiedAccuracy(net, test,
-    { method: 'ibp', eps: e, limit: n, radius: false }).verifiedAccuracy);
 }

@@ -1,7 +1,6 @@
-// Robustness over many test images: accuracy against FGSM at each eps (curves) and the
-// tutorial's measurements, as evaluation tasks (evaluate.js) run across the pool (pool.js) when
-// there are several cores, else here between yields.
-import { verifiedCurve } from './certificates.js';
+// Robustness over many test images: accuracy against FGSM at each eps and what IBP proves there
+// (curves), and the tutorial's measurements, as evaluation tasks (evaluate.js) run across the
+// pool (pool.js) when there are several cores, else here between yields.
 import { firstImages, mnist } from './data.js';
 import { runTasks } from './evaluate.js';
 import { slotNets } from './models.js';
@@ -19,6 +18,11 @@ const MAX_POOL_FAILURES = 2;
 /** FGSM at each eps against each model itself: the tasks of an accuracy curve, model by model. */
 export function curveTasks(models, eps) {
   return models.flatMap((model) => eps.map((e) => ({ model, attack: 'fgsm', eps: e })));
+}
+
+/** What IBP proves at each eps for each model: the tasks of a verified-accuracy curve. */
+function verifiedTasks(models, eps) {
+  return models.flatMap((model) => eps.map((e) => ({ model, certify: 'ibp', eps: e })));
 }
 
 /**
@@ -71,14 +75,13 @@ async function inPool(nets, tasks, x, labels, workers, onTask) {
  * workers, standard: [...], defended: [...], verified: {standard: [...], defended: [...]}}.
  */
 export async function curves({ n, eps = state.lab.curveEps, workers }, id) {
-  const { counts, n: count, pool: size } = await evaluateTasks(slotNets(), curveTasks(SLOTS, eps),
-    n, workers, id, 'curves');
+  const tasks = [...curveTasks(SLOTS, eps), ...verifiedTasks(SLOTS, eps)];
+  const { counts, n: count, pool: size } = await evaluateTasks(slotNets(), tasks, n, workers, id,
+    'curves');
+  const share = () => counts.splice(0, eps.length).map((c) => c / count);
   const result = { eps, n: count, workers: size, verified: {} };
-  const test = await mnist('t10k', id);
-  for (const slot of SLOTS) {
-    result[slot] = counts.splice(0, eps.length).map((c) => c / count);
-    result.verified[slot] = verifiedCurve(state.slots[slot].net, test, eps, count);
-  }
+  for (const slot of SLOTS) result[slot] = share();
+  for (const slot of SLOTS) result.verified[slot] = share();
   return { result };
 }
 
