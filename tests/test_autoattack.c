@@ -273,21 +273,23 @@ static void test_suite_minimum(const fixture *f)
 /* The page's pool splits a set into parts: part j starts at `first`, and
  * the later parts skip the checks. Each member's broken images and
  * gradient calls add up to the whole run's, and so do the robust ones,
- * with Square in the suite too. */
+ * with Square in the suite too. The standard model at eps 0.07: each
+ * member but FAB-T breaks some images (Square one), and few are left for
+ * Square's 5000 queries, whose cost on the PGD model set the test's time. */
 static void test_parts_add_up(const fixture *f)
 {
     advlab_evaluate_config c = quick();
     c.suite = ADVLAB_SUITE_AUTOATTACK;
-    c.eps = 0.1f;
+    c.eps = 0.07f;
     advlab_evaluate_report whole, part[2];
     const int cut = 15;
-    CHECK(advlab_evaluate(f->pgd, NULL, &c, f->x, f->y, N_IMAGES, &whole) == ADVLAB_OK, "%s",
+    CHECK(advlab_evaluate(f->standard, NULL, &c, f->x, f->y, N_IMAGES, &whole) == ADVLAB_OK, "%s",
           advlab_last_error());
-    CHECK(advlab_evaluate(f->pgd, NULL, &c, f->x, f->y, cut, &part[0]) == ADVLAB_OK, "%s",
+    CHECK(advlab_evaluate(f->standard, NULL, &c, f->x, f->y, cut, &part[0]) == ADVLAB_OK, "%s",
           advlab_last_error());
     c.first = cut, c.checks = 0;
-    CHECK(advlab_evaluate(f->pgd, NULL, &c, f->x + (size_t)cut * PIXELS, f->y + cut, N_IMAGES - cut,
-                          &part[1]) == ADVLAB_OK,
+    CHECK(advlab_evaluate(f->standard, NULL, &c, f->x + (size_t)cut * PIXELS, f->y + cut,
+                          N_IMAGES - cut, &part[1]) == ADVLAB_OK,
           "%s", advlab_last_error());
     CHECK(whole.members == 4 && part[1].members == 4, "%d members", whole.members);
     for (int m = 0; m < whole.members; m++) {
@@ -302,7 +304,10 @@ static void test_parts_add_up(const fixture *f)
         lround(part[0].robust_accuracy * cut) + lround(part[1].robust_accuracy * (N_IMAGES - cut));
     CHECK(robust == lround(whole.robust_accuracy * N_IMAGES), "robust %ld of %d, whole %.3f",
           robust, N_IMAGES, whole.robust_accuracy);
-    CHECK(part[1].checked == 0 && part[1].warnings == 0, "a later part ran the checks");
+    /* A black-box member's win is the part's own finding; the checks' warnings are not. */
+    unsigned from_checks = ADVLAB_WARN_ZERO_GRADIENTS | ADVLAB_WARN_RANDOM | ADVLAB_WARN_LARGE_EPS;
+    CHECK(part[1].checked == 0 && (part[1].warnings & from_checks) == 0,
+          "a later part ran the checks: warnings %#x", part[1].warnings);
     CHECK(strcmp(whole.member[3].name, "square") == 0 && whole.member[3].gradient_calls == 0,
           "the fourth member is %s with %lld gradient calls", whole.member[3].name,
           whole.member[3].gradient_calls);
