@@ -16,7 +16,7 @@
 #define P 784
 /* The MNIST run: the first TRAIN_ROWS training images, TRAIN_EPOCHS epochs. */
 #ifndef TRAIN_ROWS
-#define TRAIN_ROWS 30000
+#define TRAIN_ROWS 12000
 #endif
 #ifndef TRAIN_EPOCHS
 #define TRAIN_EPOCHS 5
