@@ -156,6 +156,8 @@ typedef struct {
     int batch;     /* <= the net's max_batch */
     uint64_t seed; /* shuffling */
     int limit;     /* train on the first `limit` samples; all when <= 0 */
+    int shards;    /* a power of two: each batch's gradient is summed over this many
+                      shards (data-parallel training, below); 1 */
 } advlab_train_config;
 
 /* The tutorial's settings: Adam lr 0.01, 20 epochs, batch 64, seed 1. */
@@ -221,6 +223,44 @@ typedef void (*advlab_epoch_callback)(const advlab_train_progress *p, void *user
 advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
                            const advlab_train_config *cfg, advlab_epoch_callback on_epoch,
                            void *user);
+
+/* ---------------------------------------------- data-parallel training
+ * (issue 20). A trainer whose config has shards S > 1 cuts each batch into
+ * S contiguous shards (row k*m/S up to (k+1)*m/S) and sums their gradients
+ * over a fixed binary tree: a leaf is a shard's mean gradient times its
+ * share of the batch, a node the sum of its two children. Replicas (trainers
+ * made the same way, on nets with the same weights) may each make some of
+ * the shards: the sum is the same bits however the shards are shared out,
+ * and the same as advlab_trainer_run's, which makes them all itself. Each
+ * batch: every replica makes its parts (advlab_trainer_shard_gradient),
+ * one sums all the parts (advlab_trainer_reduce), and every replica steps
+ * with the sum (advlab_trainer_apply_gradient), so they stay equal. */
+
+typedef struct {
+    int level, index; /* the tree's node: shards [index << level, (index + 1) << level) */
+    int rows, correct;
+    double loss; /* the rows' summed loss */
+    float *grad; /* the net's parameter count: the node's share of the batch gradient */
+} advlab_gradient_part;
+
+int advlab_trainer_shards(const advlab_trainer *t);
+/* The parts (the tree's largest nodes) that shards [first, first + count)
+ * make: at most 2 log2(shards). */
+int advlab_gradient_part_count(int first, int count);
+/* Makes shards [first, first + count) of the current batch, as parts
+ * (advlab_gradient_part_count of them), each grad pointing to the
+ * caller's buffer of the net's parameter count. Changes no weights. */
+advlab_status advlab_trainer_shard_gradient(advlab_trainer *t, int first, int count,
+                                            advlab_gradient_part *parts);
+/* Sums n parts that cover every shard once into total (its grad: the
+ * caller's buffer), the tree's root. */
+advlab_status advlab_trainer_reduce(advlab_trainer *t, const advlab_gradient_part *parts, int n,
+                                    advlab_gradient_part *total);
+/* Ends the current batch with the summed gradient: the optimizer's step,
+ * then what advlab_trainer_run does after a batch, and progress (may be
+ * NULL) as advlab_trainer_run gives it after this batch. */
+advlab_status advlab_trainer_apply_gradient(advlab_trainer *t, const advlab_gradient_part *total,
+                                            advlab_train_progress *progress);
 
 /* ------------------------------------------------------------- weights */
 

@@ -15,6 +15,13 @@ void advlab__rng_seed(advlab_rng *rng, uint64_t seed, uint64_t stream)
     rng->inc = splitmix64(&s) | 1u; /* PCG needs an odd increment */
 }
 
+void advlab__rng_fork(advlab_rng *out, const advlab_rng *base, uint64_t k)
+{
+    /* base's whole state and k through splitmix, so forks of nearby k or of
+     * consecutive base states are unrelated. */
+    advlab__rng_seed(out, base->state ^ (base->inc * 0x9e3779b97f4a7c15ull), k + 1);
+}
+
 uint32_t advlab__rng_u32(advlab_rng *rng)
 {
     uint64_t old = rng->state;

@@ -17,6 +17,9 @@ uint32_t advlab__rng_u32(advlab_rng *rng);
 float advlab__rng_uniform(advlab_rng *rng);
 /* Uniform integer in [0, n), without modulo bias. */
 uint32_t advlab__rng_below(advlab_rng *rng, uint32_t n);
+/* *out = stream k of base's fork: its own sequence, the same for the same
+ * base and k, whoever draws it (a shard's noise in sharded training). */
+void advlab__rng_fork(advlab_rng *out, const advlab_rng *base, uint64_t k);
 /* Fisher-Yates shuffle of idx[0..n). */
 void advlab__rng_shuffle(advlab_rng *rng, int32_t *idx, int n);
 

@@ -334,7 +334,6 @@ static double ibp_step(void *self, advlab_net *net, const float *x, const int32_
     float t = ramp_position(s);
     float eps = t * s->cfg.eps, kappa = 1.0f - t * (1.0f - s->cfg.kappa);
     float beta = s->cfg.certify == ADVLAB_CERTIFY_TRAIN_CROWN_IBP ? 1.0f - t : 0.0f;
-    s->steps++;
     double natural = advlab__net_train_step_grad(net, x, y, m, correct);
     if (kappa >= 1.0f)
         return natural;
@@ -352,6 +351,9 @@ static double ibp_step(void *self, advlab_net *net, const float *x, const int32_
 }
 
 /* ---------------------------------------------------------------- hook */
+
+/* The hook's end of a batch: the schedule's clock. */
+static void next_step(void *self) { ((cert_train *)self)->steps++; }
 
 static void describe(const void *self, char *text, size_t len)
 {
@@ -481,9 +483,18 @@ advlab_status advlab_certify_trainer_create(advlab_net *net, const advlab_datase
     s->batches_per_epoch = t->batches_per_epoch;
     advlab__rng_seed(&s->rng, train->seed, 4);
     int noise = cfg->certify == ADVLAB_CERTIFY_TRAIN_NOISE;
-    advlab_batch_hook hook = {
-        s,         noise ? add_noise : no_rewrite, describe, state_words, state_save, state_restore,
-        cert_free, noise ? NULL : ibp_step,        NULL};
+    advlab_batch_hook hook = {.self = s,
+                              .apply = noise ? add_noise : no_rewrite,
+                              .describe = describe,
+                              .state_words = state_words,
+                              .state_save = state_save,
+                              .state_restore = state_restore,
+                              .free = cert_free,
+                              .step = noise ? NULL : ibp_step,
+                              .end_batch = next_step,
+                              .rngs = {&s->rng},
+                              .n_rngs = 1,
+                              .shardable = 1};
     advlab__trainer_set_hook(t, &hook);
     advlab__trainer_record(t);
     *out = t;

@@ -205,7 +205,6 @@ static advlab_status adv_replace(void *self, float *x, const int32_t *y, int m)
 {
     adv_state *s = self;
     advlab_attack *attack = s->attacks[s->source];
-    s->source = (s->source + 1) % s->n_sources;
     int k = adversarial_count(s->cfg.ratio, m);
     if (k == 0)
         return ADVLAB_OK;
@@ -219,6 +218,13 @@ static advlab_status adv_replace(void *self, float *x, const int32_t *y, int m)
     for (int i = 0; i < k; i++)
         memcpy(x + (size_t)s->rows[i] * s->in_size, s->adv + (size_t)i * s->in_size, row);
     return ADVLAB_OK;
+}
+
+/* The hook's end of a batch: the next batch's source, in turn. */
+static void adv_next_source(void *self)
+{
+    adv_state *s = self;
+    s->source = (s->source + 1) % s->n_sources;
 }
 
 /* The attack's own parameters, those that shape its examples. */
@@ -358,9 +364,19 @@ static advlab_status hooked_trainer_create(advlab_net *net, const advlab_dataset
         advlab_trainer_free(t);
         return st;
     }
-    advlab_batch_hook hook = {
-        s,        adv_replace, adv_describe, adv_state_words, adv_state_save, adv_state_restore,
-        adv_free, NULL,        NULL};
+    advlab_batch_hook hook = {.self = s,
+                              .apply = adv_replace,
+                              .describe = adv_describe,
+                              .state_words = adv_state_words,
+                              .state_save = adv_state_save,
+                              .state_restore = adv_state_restore,
+                              .free = adv_free,
+                              .end_batch = adv_next_source,
+                              .rngs = {&s->rng},
+                              .n_rngs = 1 + s->n_sources,
+                              .shardable = 1};
+    for (int i = 0; i < s->n_sources; i++)
+        hook.rngs[1 + i] = &s->attacks[i]->rng;
     advlab__trainer_set_hook(t, &hook);
     advlab__trainer_record(t);
     *out = t;

@@ -3,10 +3,11 @@
  *   apply  every row x becomes clip01(x + delta), delta = clip(d + 1.25 eps
  *          sign(grad CE at x + d), -eps, eps) from d uniform in [-eps, eps]
  *          (the gradient taken at x + d unclipped, as ART);
- *   step   the ordinary step on those rows at ART's cyclic learning rate
- *          (advlab__fbf_lr at t = (batches done + 1) / batches per epoch,
- *          peaking at the train config's lr), gradients clipped to L2 norm
- *          `clip` as ART's clip_grad_norm_;
+ *   finish the ordinary step's gradient on those rows, at ART's cyclic
+ *          learning rate (advlab__fbf_lr at t = (batches done + 1) /
+ *          batches per epoch, peaking at the train config's lr), clipped to
+ *          L2 norm `clip` as ART's clip_grad_norm_ (of the whole batch's
+ *          gradient, when the batch is sharded);
  *   end_epoch  Wong et al.'s guard against catastrophic overfitting (their
  *          code's early stop, not ART's): PGD (check_iter steps of 2.5 eps /
  *          check_iter, a random start) on the dataset's last `check` images;
@@ -81,18 +82,17 @@ static void clip_gradients(advlab_net *net, float clip)
         net->grads[i] *= (float)coef;
 }
 
-static double fbf_step(void *self, advlab_net *net, const float *x, const int32_t *y, int m,
-                       int *correct)
+/* On the batch's gradient: the cycle's lr for this batch, and the clip. */
+static void fbf_finish_gradient(void *self, advlab_net *net)
 {
     fbf_state *s = self;
     s->opt->lr =
         advlab__fbf_lr(s->lr_max, s->epochs, (double)(s->steps + 1) / s->batches_per_epoch);
-    s->steps++;
-    double loss = advlab__net_train_step_grad(net, x, y, m, correct);
     if (s->cfg.clip > 0.0f)
         clip_gradients(net, s->cfg.clip);
-    return loss;
 }
+
+static void fbf_end_batch(void *self) { ((fbf_state *)self)->steps++; }
 
 static advlab_status fbf_end_epoch(void *self, int epoch, int *stop)
 {
@@ -250,7 +250,11 @@ advlab_status advlab__fbf_hook(advlab_trainer *t, const advlab_dataset *ds,
                                 .state_save = fbf_state_save,
                                 .state_restore = fbf_state_restore,
                                 .free = fbf_free,
-                                .step = fbf_step,
-                                .end_epoch = fbf_end_epoch};
+                                .end_epoch = fbf_end_epoch,
+                                .finish_gradient = fbf_finish_gradient,
+                                .end_batch = fbf_end_batch,
+                                .rngs = {&s->rng},
+                                .n_rngs = 1,
+                                .shardable = 1};
     return ADVLAB_OK;
 }

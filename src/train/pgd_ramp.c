@@ -25,7 +25,6 @@ static advlab_status ramp_apply(void *self, float *x, const int32_t *y, int m)
 {
     ramp_state *s = self;
     float eps = advlab__ramp_eps(&s->cfg, (double)s->steps / s->batches_per_epoch);
-    s->steps++;
     if (eps <= 0.0f)
         return ADVLAB_OK;
     s->attack->cfg.eps = eps;
@@ -34,6 +33,8 @@ static advlab_status ramp_apply(void *self, float *x, const int32_t *y, int m)
     memcpy(x, s->adv, sizeof(float) * (size_t)m * s->in_size);
     return ADVLAB_OK;
 }
+
+static void ramp_end_batch(void *self) { ((ramp_state *)self)->steps++; }
 
 static void ramp_describe(const void *self, char *text, size_t len)
 {
@@ -102,6 +103,10 @@ advlab_status advlab__pgd_ramp_hook(advlab_trainer *t, const advlab_robust_train
                                 .state_words = ramp_state_words,
                                 .state_save = ramp_state_save,
                                 .state_restore = ramp_state_restore,
-                                .free = ramp_free};
+                                .free = ramp_free,
+                                .end_batch = ramp_end_batch,
+                                .rngs = {&s->attack->rng},
+                                .n_rngs = 1,
+                                .shardable = 1};
     return ADVLAB_OK;
 }

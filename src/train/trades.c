@@ -199,6 +199,9 @@ advlab_status advlab__trades_hook(advlab_trainer *t, const advlab_robust_train_c
                                 .state_save = trades_state_save,
                                 .state_restore = trades_state_restore,
                                 .free = trades_free,
-                                .step = trades_step};
+                                .step = trades_step,
+                                .rngs = {&s->rng},
+                                .n_rngs = 1,
+                                .shardable = 1};
     return ADVLAB_OK;
 }

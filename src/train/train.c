@@ -7,10 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/error.h"
+#include "kernels/kernels.h"
 #include "nn/net.h"
 #include "train/trainer.h"
 
@@ -37,6 +39,9 @@ static const advlab__cfg_field train_fields[] = {
     {"seed", ADVLAB__CFG_SEED, FIELD(seed), 1, 0, 0, 0, 0, NULL, "shuffling"},
     {"limit", ADVLAB__CFG_INT, FIELD(limit), 0, 0, INT_MAX, 0, 0, NULL,
      "train on the first N samples; 0: all"},
+    {"shards", ADVLAB__CFG_INT, FIELD(shards), 1, 1, ADVLAB__MAX_SHARDS, 0, 0, NULL,
+     "a power of two: each batch's gradient summed over this many shards, which workers or "
+     "threads may share out"},
 };
 
 const advlab__cfg_spec advlab__train_spec =
@@ -70,6 +75,8 @@ void advlab__trainer_record(advlab_trainer *t)
                  "sgd lr=%g momentum=%g batch=%d seed=%llu samples=%d epochs=%d/%d", (double)c->lr,
                  (double)c->momentum, c->batch, (unsigned long long)c->seed, t->n, t->epoch,
                  c->epochs);
+    if (c->shards > 1) /* the sum's tree is part of the recipe: other shards, other bits */
+        snprintf(text + strlen(text), sizeof text - strlen(text), " shards=%d", c->shards);
     advlab_net_set_meta(t->net, "training", text);
     char defence[512] = "none";
     if (t->hook.apply)
@@ -121,6 +128,9 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
                             "train config: batch %d is out of range 1..%d (the net's max_batch)",
                             cfg->batch, net->max_batch);
     TRY(advlab__cfg_check(&advlab__train_spec, cfg));
+    if (cfg->shards & (cfg->shards - 1))
+        return advlab__fail(ADVLAB_E_ARG, "train config: shards %d is not a power of two",
+                            cfg->shards);
     int n = src->count;
     if (cfg->limit > 0 && cfg->limit < n)
         n = cfg->limit;
@@ -139,6 +149,15 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
     if (!t->order || !t->x || !t->y) {
         advlab_trainer_free(t);
         return advlab__fail(ADVLAB_E_NOMEM, "trainer buffers for %d samples", n);
+    }
+    for (int s = cfg->shards; s > 1; s >>= 1)
+        t->levels++;
+    if (t->levels) {
+        t->tree = malloc(sizeof(float) * (t->levels + 1) * net->n_params);
+        if (!t->tree) {
+            advlab_trainer_free(t);
+            return advlab__fail(ADVLAB_E_NOMEM, "trainer: %d shards' sums", cfg->shards);
+        }
     }
     t->net = net, t->src = *src, t->cfg = *cfg, t->n = n;
     t->batches_per_epoch =
@@ -161,6 +180,7 @@ void advlab_trainer_free(advlab_trainer *t)
     free(t->order);
     free(t->x);
     free(t->y);
+    free(t->tree);
     free(t);
 }
 
@@ -195,41 +215,42 @@ static void report(const advlab_trainer *t, int epoch_done, advlab_train_progres
     };
 }
 
-advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
-                                 advlab_train_progress *progress)
+/* Rows in the current batch (the last of an epoch may be short). */
+static int batch_rows(const advlab_trainer *t)
 {
-    if (advlab_trainer_finished(t))
-        return advlab__fail(ADVLAB_E_ARG, "trainer: all %d epochs are done", t->cfg.epochs);
-    if (max_batches < 1)
-        return advlab__fail(ADVLAB_E_ARG, "max_batches %d must be at least 1", max_batches);
-    double start = advlab__now_seconds();
-    for (int done = 0; done < max_batches && t->batch < t->batches_per_epoch; done++) {
-        int first = t->batch * t->cfg.batch;
-        int m = t->n - first < t->cfg.batch ? t->n - first : t->cfg.batch;
-        t->src.gather(t->src.data, t->order + first, m, t->x, t->y);
-        advlab_status st = t->hook.apply ? t->hook.apply(t->hook.self, t->x, t->y, m) : ADVLAB_OK;
-        if (st) {
-            t->seconds += advlab__now_seconds() - start;
-            return st;
-        }
-        int correct;
-        double loss = t->hook.step ? t->hook.step(t->hook.self, t->net, t->x, t->y, m, &correct)
-                                   : advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
-        if (!isfinite(loss)) {
-            t->seconds += advlab__now_seconds() - start;
-            return advlab__fail(
-                ADVLAB_E_NUMERIC,
-                "training diverged at epoch %d, batch %d: the loss is %s; the weights are "
-                "kept as they were before this batch (try a lower lr)",
-                t->epoch + 1, t->batch + 1, isnan(loss) ? "NaN" : "infinite");
-        }
-        advlab__optim_step(&t->opt, t->net->params, t->net->grads);
-        t->loss_sum += loss * m;
-        t->correct += correct;
-        t->seen += m;
-        t->batch++;
-    }
-    t->seconds += advlab__now_seconds() - start;
+    int first = t->batch * t->cfg.batch;
+    return t->n - first < t->cfg.batch ? t->n - first : t->cfg.batch;
+}
+
+/* Ends a batch whose summed gradient is in the net's grads and whose rows
+ * lost loss_sum in all: the hook's finish, the optimizer's step unless the
+ * loss diverged, the counts, the hook's end of batch. */
+static advlab_status end_batch(advlab_trainer *t, double loss_sum, int correct, int m)
+{
+    if (t->hook.finish_gradient)
+        t->hook.finish_gradient(t->hook.self, t->net);
+    double loss = loss_sum / m;
+    if (!isfinite(loss))
+        return advlab__fail(ADVLAB_E_NUMERIC,
+                            "training diverged at epoch %d, batch %d: the loss is %s; the weights "
+                            "are kept as they were before this batch (try a lower lr)",
+                            t->epoch + 1, t->batch + 1, isnan(loss) ? "NaN" : "infinite");
+    advlab__optim_step(&t->opt, t->net->params, t->net->grads);
+    t->loss_sum += loss_sum;
+    t->correct += correct;
+    t->seen += m;
+    t->batch++;
+    if (t->hook.end_batch)
+        t->hook.end_batch(t->hook.self);
+    if (t->levels) /* the streams the next batch's shards fork from */
+        for (int i = 0; i < t->hook.n_rngs; i++)
+            advlab__rng_u32(t->hook.rngs[i]);
+    return ADVLAB_OK;
+}
+
+/* The end of a chunk of batches: the epoch's, when it is done, and the progress. */
+static advlab_status end_chunk(advlab_trainer *t, advlab_train_progress *progress)
+{
     int epoch_done = t->batch == t->batches_per_epoch, stop = 0;
     if (epoch_done) {
         t->epoch++;
@@ -249,6 +270,173 @@ advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
     return ADVLAB_OK;
 }
 
+/* One batch on one trainer, unsharded: the hook's rewrite and step on all m rows. */
+static advlab_status whole_batch(advlab_trainer *t)
+{
+    int first = t->batch * t->cfg.batch, m = batch_rows(t);
+    t->src.gather(t->src.data, t->order + first, m, t->x, t->y);
+    TRY(t->hook.apply ? t->hook.apply(t->hook.self, t->x, t->y, m) : ADVLAB_OK);
+    int correct;
+    double loss = t->hook.step ? t->hook.step(t->hook.self, t->net, t->x, t->y, m, &correct)
+                               : advlab__net_train_step_grad(t->net, t->x, t->y, m, &correct);
+    return end_batch(t, loss * m, correct, m);
+}
+
+/* ------------------------------------------------------------- shards */
+
+/* Shard k's leaf into part: the shard's mean gradient times its share of
+ * the batch, with the hook's streams forked to the shard's own. */
+static advlab_status shard_leaf(advlab_trainer *t, int k, advlab_gradient_part *part)
+{
+    int S = t->cfg.shards, m = batch_rows(t);
+    int lo = (int)((int64_t)k * m / S), hi = (int)((int64_t)(k + 1) * m / S), rows = hi - lo;
+    size_t P = t->net->n_params;
+    part->rows = rows, part->correct = 0, part->loss = 0.0;
+    if (rows == 0) { /* a short batch with fewer rows than shards */
+        memset(part->grad, 0, sizeof(float) * P);
+        return ADVLAB_OK;
+    }
+    float *x = t->x + (size_t)lo * t->net->in_size;
+    int32_t *y = t->y + lo;
+    t->src.gather(t->src.data, t->order + t->batch * t->cfg.batch + lo, rows, x, y);
+    int streams = t->levels ? t->hook.n_rngs : 0; /* one shard is the whole batch: no fork */
+    for (int i = 0; i < streams; i++) {
+        t->rng_base[i] = *t->hook.rngs[i];
+        advlab__rng_fork(t->hook.rngs[i], &t->rng_base[i], (uint64_t)k);
+    }
+    advlab_status st = t->hook.apply ? t->hook.apply(t->hook.self, x, y, rows) : ADVLAB_OK;
+    double loss = 0.0;
+    if (!st)
+        loss = t->hook.step ? t->hook.step(t->hook.self, t->net, x, y, rows, &part->correct)
+                            : advlab__net_train_step_grad(t->net, x, y, rows, &part->correct);
+    for (int i = 0; i < streams; i++)
+        *t->hook.rngs[i] = t->rng_base[i];
+    TRY(st);
+    part->loss = loss * rows;
+    float share = (float)rows / (float)m;
+    for (size_t i = 0; i < P; i++)
+        part->grad[i] = t->net->grads[i] * share;
+    return ADVLAB_OK;
+}
+
+/* The tree's scratch for the right child of a node at `level`. */
+static float *right_child(const advlab_trainer *t, int level)
+{
+    return t->tree + (size_t)level * t->net->n_params;
+}
+
+/* left += right, the one way two nodes are summed. */
+static void add_node(advlab_gradient_part *left, const advlab_gradient_part *right, size_t P)
+{
+    k_add(left->grad, right->grad, P);
+    left->loss += right->loss;
+    left->rows += right->rows;
+    left->correct += right->correct;
+}
+
+/* Node (level, index) made from its shards into part. */
+static advlab_status make_node(advlab_trainer *t, int level, int index, advlab_gradient_part *part)
+{
+    part->level = level, part->index = index;
+    if (level == 0)
+        return shard_leaf(t, index, part);
+    TRY(make_node(t, level - 1, 2 * index, part));
+    advlab_gradient_part right = {.grad = right_child(t, level)};
+    TRY(make_node(t, level - 1, 2 * index + 1, &right));
+    add_node(part, &right, t->net->n_params);
+    part->level = level, part->index = index;
+    return ADVLAB_OK;
+}
+
+/* A hook that keeps state across a batch's rows cannot be cut into shards. */
+static advlab_status check_shardable(const advlab_trainer *t)
+{
+    if (!t->levels || !t->hook.apply || t->hook.shardable)
+        return ADVLAB_OK;
+    char what[512];
+    t->hook.describe(t->hook.self, what, sizeof what);
+    return advlab__fail(ADVLAB_E_ARG, "train config: shards %d: this trainer (%s) runs unsharded",
+                        t->cfg.shards, what);
+}
+
+/* One batch on one trainer, sharded: every shard here, summed over the tree. */
+static advlab_status sharded_batch(advlab_trainer *t)
+{
+    /* The leaves use the net's grads as they go: the root is summed in the tree's slot 0. */
+    advlab_gradient_part root = {.grad = t->tree};
+    TRY(make_node(t, t->levels, 0, &root));
+    memcpy(t->net->grads, root.grad, sizeof(float) * t->net->n_params);
+    return end_batch(t, root.loss, root.correct, root.rows);
+}
+
+advlab_status advlab_trainer_run(advlab_trainer *t, int max_batches,
+                                 advlab_train_progress *progress)
+{
+    if (advlab_trainer_finished(t))
+        return advlab__fail(ADVLAB_E_ARG, "trainer: all %d epochs are done", t->cfg.epochs);
+    if (max_batches < 1)
+        return advlab__fail(ADVLAB_E_ARG, "max_batches %d must be at least 1", max_batches);
+    TRY(check_shardable(t));
+    double start = advlab__now_seconds();
+    for (int done = 0; done < max_batches && t->batch < t->batches_per_epoch; done++) {
+        advlab_status st = t->levels ? sharded_batch(t) : whole_batch(t);
+        if (st) {
+            t->seconds += advlab__now_seconds() - start;
+            return st;
+        }
+    }
+    t->seconds += advlab__now_seconds() - start;
+    return end_chunk(t, progress);
+}
+
+/* ------------------------------------------- shards across replicas */
+
+int advlab_trainer_shards(const advlab_trainer *t) { return t ? t->cfg.shards : 0; }
+
+/* The largest aligned node that starts at `first` and ends by `end`: its level. */
+static int node_level(int first, int end)
+{
+    int level = 0;
+    while (first % (2 << level) == 0 && first + (2 << level) <= end)
+        level++;
+    return level;
+}
+
+int advlab_gradient_part_count(int first, int count)
+{
+    int parts = 0;
+    for (int k = first; count > 0 && first >= 0 && k < first + count; parts++)
+        k += 1 << node_level(k, first + count);
+    return parts;
+}
+
+advlab_status advlab_trainer_shard_gradient(advlab_trainer *t, int first, int count,
+                                            advlab_gradient_part *parts)
+{
+    if (!t || !parts)
+        return advlab__fail(ADVLAB_E_ARG, "shard gradient: the trainer and parts are required");
+    if (advlab_trainer_finished(t))
+        return advlab__fail(ADVLAB_E_ARG, "shard gradient: all %d epochs are done", t->cfg.epochs);
+    int S = t->cfg.shards;
+    if (first < 0 || count < 1 || first > S - count)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "shard gradient: shards %d..%d are not within this trainer's 0..%d",
+                            first, first + count - 1, S - 1);
+    TRY(check_shardable(t));
+    double start = advlab__now_seconds();
+    advlab_status st = ADVLAB_OK;
+    for (int k = first, i = 0; !st && k < first + count; i++) {
+        int level = node_level(k, first + count);
+        if (!parts[i].grad) {
+            st = advlab__fail(ADVLAB_E_ARG, "shard gradient: part %d has no gradient buffer", i);
+            break;
+        }
+        st = make_node(t, level, k >> level, &parts[i]);
+        k += 1 << level;
+    }
+    t->seconds += advlab__now_seconds() - start;
+    return st;
+}
 advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
                            const advlab_train_config *cfg, advlab_epoch_callback on_epoch,
                            void *user)
@@ -263,4 +451,72 @@ advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
     }
     advlab_trainer_free(t);
     return st;
+}
+
+/* Sums node (level, index) of the tree from the parts into total; each
+ * node of the tree is in at most one part (checked by the caller). */
+static void sum_node(advlab_trainer *t, const advlab_gradient_part *parts, int n, int level,
+                     int index, advlab_gradient_part *total)
+{
+    for (int i = 0; i < n; i++)
+        if (parts[i].level == level && parts[i].index == index) {
+            float *grad = total->grad;
+            *total = parts[i];
+            total->grad = grad;
+            memcpy(grad, parts[i].grad, sizeof(float) * t->net->n_params);
+            return;
+        }
+    sum_node(t, parts, n, level - 1, 2 * index, total);
+    advlab_gradient_part right = {.grad = right_child(t, level)};
+    sum_node(t, parts, n, level - 1, 2 * index + 1, &right);
+    add_node(total, &right, t->net->n_params);
+    total->level = level, total->index = index;
+}
+
+advlab_status advlab_trainer_reduce(advlab_trainer *t, const advlab_gradient_part *parts, int n,
+                                    advlab_gradient_part *total)
+{
+    if (!t || !parts || !total || !total->grad || n < 1)
+        return advlab__fail(ADVLAB_E_ARG, "reduce: the trainer, parts and a total are required");
+    int S = t->cfg.shards;
+    uint64_t covered = 0; /* a bit per shard: at most ADVLAB__MAX_SHARDS = 64 */
+    for (int i = 0; i < n; i++) {
+        int level = parts[i].level, index = parts[i].index;
+        if (level < 0 || level > t->levels || index < 0 || index >= S >> level || !parts[i].grad)
+            return advlab__fail(ADVLAB_E_ARG,
+                                "reduce: part %d (level %d, index %d) is not a node of the tree "
+                                "of %d shards",
+                                i, level, index, S);
+        int width = 1 << level;
+        uint64_t mask = (width == 64 ? ~0ull : (1ull << width) - 1) << (index << level);
+        if (covered & mask)
+            return advlab__fail(ADVLAB_E_ARG, "reduce: part %d covers a shard twice", i);
+        covered |= mask;
+    }
+    if (covered != (S == 64 ? ~0ull : (1ull << S) - 1))
+        return advlab__fail(ADVLAB_E_ARG, "reduce: the parts miss shards of the %d", S);
+    sum_node(t, parts, n, t->levels, 0, total);
+    return ADVLAB_OK;
+}
+
+advlab_status advlab_trainer_apply_gradient(advlab_trainer *t, const advlab_gradient_part *total,
+                                            advlab_train_progress *progress)
+{
+    if (!t || !total || !total->grad)
+        return advlab__fail(ADVLAB_E_ARG, "apply gradient: the trainer and a total are required");
+    if (advlab_trainer_finished(t))
+        return advlab__fail(ADVLAB_E_ARG, "apply gradient: all %d epochs are done", t->cfg.epochs);
+    int m = batch_rows(t);
+    if (total->level != t->levels || total->index != 0 || total->rows != m)
+        return advlab__fail(ADVLAB_E_ARG,
+                            "apply gradient: the total (level %d, %d rows) is not this batch's "
+                            "sum (level %d, %d rows)",
+                            total->level, total->rows, t->levels, m);
+    double start = advlab__now_seconds();
+    memcpy(t->net->grads, total->grad, sizeof(float) * t->net->n_params);
+    advlab_status st = end_batch(t, total->loss, total->correct, m);
+    t->seconds += advlab__now_seconds() - start;
+    if (st)
+        return st;
+    return t->batch == t->batches_per_epoch || progress ? end_chunk(t, progress) : ADVLAB_OK;
 }

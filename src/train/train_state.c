@@ -4,7 +4,7 @@
  * Layout (host byte order; both targets are little-endian):
  *   header  magic "advlabTS", version, the settings that define the run
  *           (arch, defence, optimizer and its hyper-parameters, seed,
- *           samples, batch, epochs) and the count of the batch hook's words
+ *           samples, batch, epochs, shards) and the count of the batch hook's words
  *   place   epoch, batch, the RNG as it was before this epoch's shuffle,
  *           the epoch's loss sum, correct and seen counts, Adam's beta^t
  *   words   the batch hook's state (adversarial training: its source and RNGs)
@@ -20,7 +20,7 @@
 #include "train/trainer.h"
 
 #define MAGIC "advlabTS"
-#define VERSION 1u
+#define VERSION 2u /* 2: shards */
 #define DEFENCE_MAX 512
 
 typedef struct {
@@ -29,7 +29,7 @@ typedef struct {
     char arch[ADVLAB_ARCH_MAX];
     char defence[DEFENCE_MAX];
     uint64_t n_params, seed;
-    int32_t samples, batch, epochs, hook_words;
+    int32_t samples, batch, epochs, hook_words, shards;
     float lr, momentum, beta1, beta2, epsilon;
 } state_header;
 
@@ -62,6 +62,7 @@ static void make_header(const advlab_trainer *t, state_header *h)
     h->seed = t->cfg.seed;
     h->samples = t->n, h->batch = t->cfg.batch, h->epochs = t->cfg.epochs;
     h->hook_words = hook_words(t);
+    h->shards = t->cfg.shards;
     h->lr = t->cfg.lr, h->momentum = t->cfg.momentum;
     h->beta1 = t->cfg.beta1, h->beta2 = t->cfg.beta2, h->epsilon = t->cfg.epsilon;
 }
@@ -135,6 +136,7 @@ static advlab_status check_settings(const state_header *saved, const state_heade
     SAME_INT(batch)
     SAME_INT(epochs)
     SAME_INT(hook_words)
+    SAME_INT(shards)
     SAME_FLOAT(lr)
     SAME_FLOAT(momentum)
     SAME_FLOAT(beta1)

@@ -24,6 +24,13 @@ typedef struct {
     const void *data;
 } advlab_sample_source;
 
+/* The most shards a batch may be cut into (a bit each in a 64-bit mask). */
+#define ADVLAB__MAX_SHARDS 64
+
+/* The most random streams a batch hook draws from (adversarial training:
+ * the row choice and an attack per source). */
+#define ADVLAB_HOOK_RNGS (2 + ADVLAB_MAX_STATIC_NETS)
+
 /* Work on each gathered batch before the training step, and the part of it
  * that a checkpoint keeps. self is the hook's own state. */
 typedef struct {
@@ -49,6 +56,24 @@ typedef struct {
      * done); setting *stop ends the run there (fast AT's roll-back after
      * catastrophic overfitting). */
     advlab_status (*end_epoch)(void *self, int epoch, int *stop);
+    /* Sharded training (issue 20) runs apply and step once per shard, each
+     * shard perhaps on another replica of the trainer, so what a batch
+     * shares lives outside them. finish_gradient (not NULL: fast AT's lr
+     * and clip) runs on the batch's summed gradient in net's grads before
+     * the optimizer's step; end_batch (not NULL: a schedule's clock, the
+     * ensemble's turn) once the batch is done. Both run on every replica. */
+    void (*finish_gradient)(void *self, advlab_net *net);
+    void (*end_batch)(void *self);
+    /* The random streams apply and step draw from. For shard k of a
+     * sharded batch each is forked to its own stream (advlab__rng_fork),
+     * so a row's noise does not depend on which replica makes it; after
+     * the batch each moves on by one draw. */
+    advlab_rng *rngs[ADVLAB_HOOK_RNGS];
+    int n_rngs;
+    /* 1 when apply and step treat each row on its own (but for the
+     * batch mean) and keep all per-batch state to end_batch, so that the
+     * hook may run sharded. */
+    int shardable;
 } advlab_batch_hook;
 
 /* advlab_trainer_create's work on any source (net, src and cfg not NULL):
@@ -90,6 +115,10 @@ struct advlab_trainer {
     double loss_sum; /* over this epoch's samples so far */
     long correct, seen;
     double seconds; /* spent inside advlab_trainer_run this epoch */
+    /* Sharded training: cfg.shards > 1 (a power of two). */
+    int levels;  /* log2 of cfg.shards */
+    float *tree; /* (levels + 1, n_params): a part's sum, then a right child per level */
+    advlab_rng rng_base[ADVLAB_HOOK_RNGS]; /* the hook's streams between shards */
 };
 
 /* Shuffles the next epoch's order, remembering the RNG state it started from. */
