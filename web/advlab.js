@@ -132,6 +132,7 @@ const EXPORTS = [
   'layout', 'config_new', 'config_default', 'config_set', 'config_set_text', 'config_set_seed', 'config_json',
   'trainer_create', 'trainer_free', 'trainer_run', 'trainer_progress',
   'trainer_finished', 'trainer_state_size', 'trainer_state_save', 'trainer_state_restore',
+  'trainer_shards', 'gradient_part_count', 'trainer_shard_gradient', 'trainer_step',
   'attack_create', 'attack_free', 'attack_set_preprocessor', 'attack_set_grad_mode', 'attack_run',
   'attack_run_queries', 'attack_counts', // the black-box attacks' queries, every attack's counts
   'preprocessor_create', 'preprocessor_free', 'preprocessor_apply', 'postprocess',
@@ -519,9 +520,21 @@ class Core {
       const at = ptr + offset;
       out[camelCase(name)] = type === 'f64' ? view.getFloat64(at, true)
         : type === 'i32' ? view.getInt32(at, true)
-          : this.string(view.getUint32(at, true));
+          : type === 'ptr' ? view.getUint32(at, true)
+            : this.string(view.getUint32(at, true));
     }
     return out;
+  }
+
+  /** Writes the numbers of obj (camelCase keys) into the C struct `layout` at ptr. */
+  write(layout, ptr, obj) {
+    const view = new DataView(this.memory);
+    for (const [name, [offset, type]] of Object.entries(this.#layout[layout].fields)) {
+      const value = obj[camelCase(name)];
+      if (type === 'f64') view.setFloat64(ptr + offset, value, true);
+      else if (type === 'i32') view.setInt32(ptr + offset, value, true);
+      else if (type === 'ptr') view.setUint32(ptr + offset, value, true);
+    }
   }
 
   /** The byte size of a layout's struct, for out-params. */
@@ -2234,6 +2247,8 @@ export class Net extends Owned {
  * @property {number} [batch] <= the net's maxBatch
  * @property {number|bigint} [seed] shuffling seed (u64)
  * @property {number} [limit] train on the first `limit` samples; all when <= 0
+ * @property {number} [shards] a power of two up to 64: each batch's gradient is summed over this
+ *   many shards in a fixed tree, so replicas can share them out (Trainer#shardGradient)
  */
 
 /**
@@ -2273,13 +2288,25 @@ async function runTrainer(t, { onEpoch, onProgress, chunk = 50, signal } = {}) {
  * @property {number} imagesPerSec
  */
 
+/**
+ * @typedef {object} GradientPart a node of a batch's gradient tree (Trainer#shardGradient)
+ * @property {number} level the node covers shards [index << level, (index + 1) << level)
+ * @property {number} index
+ * @property {number} rows the batch rows in those shards
+ * @property {number} correct of them, those the net classified right
+ * @property {number} loss their summed loss
+ * @property {Float32Array} grad the node's share of the batch's gradient
+ */
+
 /** Training of a net on a dataset, run in chunks of batches. */
 export class Trainer extends Owned {
   #core;
+  #params; // the net's parameter count: each gradient part's length
   /** @private ptr from trainer_create or adv_trainer_create; borrowed: net, dataset, ... */
   constructor(core, ptr, borrowed) {
     super(ptr, 'Trainer', borrowed);
     this.#core = core;
+    this.#params = borrowed[0].paramCount;
   }
 
   /**
@@ -2324,6 +2351,85 @@ export class Trainer extends Owned {
   restoreState(bytes) {
     const core = this.#core;
     core.withBytes(bytes, (p, len) => core.check(core.c.trainer_state_restore(this.ptr, p, len)));
+  }
+
+  /** @returns {number} the shards each batch is cut into (TrainConfig shards). */
+  get shards() { return this.#core.c.trainer_shards(this.ptr); }
+
+  /**
+   * Data-parallel training: the gradient of shards [first, first + count) of the current batch,
+   * as the nodes of the fixed tree that they fill. Changes no weights. Replicas (trainers made
+   * the same way, on nets with the same weights) each make a share of the shards, and every one
+   * steps with all the parts.
+   * @param {number} first
+   * @param {number} count
+   * @returns {GradientPart[]} each with its gradient (a copy)
+   */
+  shardGradient(first, count) {
+    const core = this.#core;
+    const n = core.c.gradient_part_count(intArg(first, 'shardGradient: first'),
+      intArg(count, 'shardGradient: count'));
+    return this.#withParts(Math.max(n, 1), (parts) => {
+      core.check(core.c.trainer_shard_gradient(this.ptr, first, count, parts));
+      return Array.from({ length: n }, (_, i) => {
+        const { grad, ...part } = core.read('gradient_part', parts + i * core.sizeOf('gradient_part'));
+        return { ...part, grad: new Float32Array(core.memory, grad, this.#params).slice() };
+      });
+    });
+  }
+
+  /**
+   * Sums parts that cover every shard of the current batch once, whichever replicas made them,
+   * and steps with the sum: the same bits as run(1) on one trainer. Parts that miss or repeat a
+   * shard, or whose gradients are the wrong size or hold NaN, throw, and nothing changes.
+   * @param {GradientPart[]} parts
+   * @returns {Progress}
+   */
+  step(parts) {
+    const core = this.#core;
+    if (!Array.isArray(parts) || parts.length === 0) {
+      throw new Error('step: expected an array of gradient parts');
+    }
+    return this.#withParts(parts.length + 1, (ptr, grads) => {
+      const size = core.sizeOf('gradient_part');
+      parts.forEach((part, i) => {
+        if (!(part?.grad instanceof Float32Array) || part.grad.length !== this.#params) {
+          throw new Error(`step: part ${i}'s gradient is not a Float32Array of the net's ` +
+            `${this.#params} parameters`);
+        }
+        new Float32Array(core.memory, grads + i * this.#params * 4, this.#params).set(part.grad);
+        core.write('gradient_part', ptr + i * size, {
+          level: intArg(part.level, `step: part ${i}'s level`),
+          index: intArg(part.index, `step: part ${i}'s index`),
+          rows: intArg(part.rows, `step: part ${i}'s rows`),
+          correct: intArg(part.correct, `step: part ${i}'s correct`),
+          loss: Number(part.loss),
+          grad: grads + i * this.#params * 4,
+        });
+      });
+      const total = ptr + parts.length * size;
+      core.write('gradient_part', total, { grad: grads + parts.length * this.#params * 4 });
+      core.check(core.c.trainer_step(this.ptr, ptr, parts.length, total));
+      const p = core.read('train_progress', core.c.trainer_progress(this.ptr));
+      return { ...p, epochDone: p.epochDone !== 0 };
+    });
+  }
+
+  // Runs fn(parts, grads) with n zeroed gradient parts and their n gradient buffers in wasm memory.
+  #withParts(n, fn) {
+    const core = this.#core;
+    const size = core.sizeOf('gradient_part'), bytes = n * (size + this.#params * 4);
+    const ptr = core.alloc(bytes, 'gradient parts');
+    try {
+      new Uint8Array(core.memory, ptr, bytes).fill(0);
+      const grads = ptr + n * size;
+      for (let i = 0; i < n; i++) {
+        core.write('gradient_part', ptr + i * size, { grad: grads + i * this.#params * 4 });
+      }
+      return fn(ptr, grads);
+    } finally {
+      core.c.free(ptr);
+    }
   }
 
   /** Frees the trainer (its optimizer state). Idempotent. */

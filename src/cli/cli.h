@@ -12,6 +12,7 @@
 
 #define CLI_MAX_SETTINGS 256
 #define CLI_MAX_STATIC 4
+#define CLI_MAX_THREADS 64 /* train's --threads: at most the shards */
 
 typedef struct {
     const char *command, *arch, *out, *model, *data, *inputs_out, *probs_out;
@@ -23,6 +24,7 @@ typedef struct {
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     int limit, json, help, retrain;
+    int threads; /* train's replicas, a thread each (native/parallel_train.h); 1 */
     /* argv joined with spaces, shell-quoted where needed (at most 1023
      * bytes, longer ends in "..."): the weights' "command" metadata. */
     const char *command_line;

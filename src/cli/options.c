@@ -125,11 +125,24 @@ static const char *join_command_line(int argc, char **argv)
     return text;
 }
 
+/* A whole number in 1..max into *out, or a message naming the flag. */
+static int parse_count(const char *flag, const char *val, long max, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(val, &end, 10);
+    if (errno || end == val || *end || n < 1 || n > max)
+        return cli_fail("%s: \"%s\" is not an integer in 1..%ld", flag, val, max);
+    *out = (int)n;
+    return 0;
+}
+
 int cli_parse_args(int argc, char **argv, cli_options *o)
 {
     *o = (cli_options){.command = argv[1],
                        .arch = "tutorial",
                        .data = "data/mnist",
+                       .threads = 1,
                        .command_line = join_command_line(argc, argv)};
     for (int i = 2; i < argc; i++) {
         const char *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -158,12 +171,11 @@ int cli_parse_args(int argc, char **argv, cli_options *o)
                 return cli_fail("--static: at most %d models", CLI_MAX_STATIC);
             o->statics[o->n_static++] = val;
         } else if (strcmp(flag, "--limit") == 0) {
-            char *end;
-            errno = 0;
-            long n = strtol(val, &end, 10);
-            if (errno || end == val || *end || n < 1 || n > 1L << 30)
-                return cli_fail("--limit: \"%s\" is not an integer in 1..%ld", val, 1L << 30);
-            o->limit = (int)n;
+            if (parse_count(flag, val, 1L << 30, &o->limit))
+                return 1;
+        } else if (strcmp(flag, "--threads") == 0) {
+            if (parse_count(flag, val, CLI_MAX_THREADS, &o->threads))
+                return 1;
         } else if (add_setting(o, flag, val)) {
             return 1;
         }

@@ -8,6 +8,7 @@
 #include "certify/certify.h"
 #include "cli/cli.h"
 #include "defences/postprocess.h"
+#include "native/parallel_train.h"
 #include "train/robust_train.h"
 #include "train/trainer.h"
 
@@ -19,11 +20,53 @@ static void print_bar(const advlab_train_progress *p)
             100.0 * p->accuracy, p->images_per_sec);
 }
 
+/* The trainer the options ask for, on net. */
+typedef struct {
+    const cli_options *o;
+    const advlab_dataset *train;
+    const advlab_train_config *cfg;
+    const advlab_robust_train_config *robust;
+    const advlab_certify_train_config *certify;
+} trainer_recipe;
+
+static advlab_status make_trainer(const trainer_recipe *r, advlab_net *net, advlab_trainer **t)
+{
+    if (r->o->trainer)
+        return advlab_robust_trainer_create(net, r->train, r->cfg, r->robust, t);
+    if (r->certify->certify == ADVLAB_CERTIFY_TRAIN_NONE)
+        return advlab_trainer_create(net, r->train, r->cfg, t);
+    return advlab_certify_trainer_create(net, r->train, r->cfg, r->certify, t);
+}
+
+/* --threads N: first and N - 1 more replicas of it, each on a net made as
+ * net was (the same weights), in a pool that owns the trainers (all freed
+ * here on failure); the extra nets go into nets[] for the caller to free
+ * after the pool. */
+static advlab_status make_pool(const trainer_recipe *r, advlab_net *net, advlab_trainer *first,
+                               advlab_net **nets, advlab_parallel_trainer **pool)
+{
+    int n = r->o->threads;
+    advlab_trainer *replicas[CLI_MAX_THREADS] = {first};
+    for (int i = 1; i < n; i++) {
+        advlab_status st =
+            advlab_net_create(advlab_net_arch(net), r->cfg->batch, r->cfg->seed, &nets[i - 1]);
+        if (!st)
+            st = make_trainer(r, nets[i - 1], &replicas[i]);
+        if (st) {
+            for (int j = 0; j < i; j++)
+                advlab_trainer_free(replicas[j]);
+            return st;
+        }
+    }
+    return advlab_parallel_trainer_create(replicas, n, pool);
+}
+
 int cli_train(const cli_options *o)
 {
     advlab_dataset *train = NULL, *test = NULL;
-    advlab_net *net = NULL;
+    advlab_net *net = NULL, *replica_nets[CLI_MAX_THREADS] = {NULL};
     advlab_trainer *t = NULL;
+    advlab_parallel_trainer *pool = NULL;
     uint8_t *bytes = NULL;
     size_t len = 0;
     int rc = 1, tty = isatty(2) && !o->json;
@@ -50,15 +93,20 @@ int cli_train(const cli_options *o)
     cli_dataset_name(o->data, dataset, sizeof dataset);
     if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
         goto done;
+    const trainer_recipe recipe = {o, train, &cfg, &robust, &certify};
     if (advlab_net_create(o->arch, cfg.batch, cfg.seed, &net) ||
         advlab_net_set_meta(net, "dataset", dataset) ||
-        advlab_net_set_meta(net, "command", o->command_line) ||
-        (o->trainer ? advlab_robust_trainer_create(net, train, &cfg, &robust, &t)
-         : certify.certify == ADVLAB_CERTIFY_TRAIN_NONE
-             ? advlab_trainer_create(net, train, &cfg, &t)
-             : advlab_certify_trainer_create(net, train, &cfg, &certify, &t))) {
+        advlab_net_set_meta(net, "command", o->command_line) || make_trainer(&recipe, net, &t)) {
         rc = cli_fail_status();
         goto done;
+    }
+    if (o->threads > 1) {
+        advlab_status st = make_pool(&recipe, net, t, replica_nets, &pool);
+        t = NULL; /* the pool's now, or freed */
+        if (st) {
+            rc = cli_fail("--threads %d: %s", o->threads, advlab_last_error());
+            goto done;
+        }
     }
     if (o->json)
         printf("{\"command\":\"train\",\"arch\":\"%s\",\"seed\":%llu,\"epochs\":[",
@@ -72,9 +120,9 @@ int cli_train(const cli_options *o)
                (double)cfg.lr, (unsigned long long)cfg.seed);
     fflush(stdout);
     double start = advlab__now_seconds();
-    while (!advlab_trainer_finished(t)) {
+    while (pool ? !advlab_parallel_trainer_finished(pool) : !advlab_trainer_finished(t)) {
         advlab_train_progress p;
-        if (advlab_trainer_run(t, 50, &p)) {
+        if (pool ? advlab_parallel_trainer_run(pool, 50, &p) : advlab_trainer_run(t, 50, &p)) {
             if (tty)
                 fputc('\n', stderr);
             rc = cli_fail_status();
@@ -121,6 +169,9 @@ int cli_train(const cli_options *o)
 done:
     advlab_buffer_free(bytes);
     advlab_trainer_free(t);
+    advlab_parallel_trainer_free(pool);
+    for (int i = 0; i < CLI_MAX_THREADS; i++)
+        advlab_net_free(replica_nets[i]);
     advlab_net_free(net);
     advlab_dataset_free(train);
     advlab_dataset_free(test);

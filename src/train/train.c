@@ -437,6 +437,7 @@ advlab_status advlab_trainer_shard_gradient(advlab_trainer *t, int first, int co
     t->seconds += advlab__now_seconds() - start;
     return st;
 }
+
 advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
                            const advlab_train_config *cfg, advlab_epoch_callback on_epoch,
                            void *user)

@@ -58,7 +58,7 @@ static uint64_t seed_from_halves(uint32_t lo, uint32_t hi) { return (uint64_t)hi
 typedef struct {
     const char *name;
     size_t offset;
-    const char *type; /* "i32", "f64" or "str" (a pointer to a NUL-terminated string) */
+    const char *type; /* "i32", "f64", "ptr" or "str" (a pointer to a NUL-terminated string) */
 } layout_field;
 
 #define F(type, field, kind)                \
@@ -144,6 +144,13 @@ static const layout_field sweep_progress[] = {
     F(advlab_sweep_progress, fraction, "f64"),
 };
 
+/* Data-parallel training's (issue 20); grad is a pointer. */
+static const layout_field gradient_part[] = {
+    F(advlab_gradient_part, level, "i32"), F(advlab_gradient_part, index, "i32"),
+    F(advlab_gradient_part, rows, "i32"),  F(advlab_gradient_part, correct, "i32"),
+    F(advlab_gradient_part, loss, "f64"),  F(advlab_gradient_part, grad, "ptr"),
+};
+
 /* The universal perturbation's (wasm_universal.c, issue 13). */
 static const layout_field universal_report[] = {
     F(advlab_universal_report, n, "i32"),
@@ -181,6 +188,8 @@ static const struct {
      (int)(sizeof membership_report / sizeof membership_report[0])},
     {"sweep_progress", sizeof(advlab_sweep_progress), sweep_progress,
      (int)(sizeof sweep_progress / sizeof sweep_progress[0])},
+    {"gradient_part", sizeof(advlab_gradient_part), gradient_part,
+     (int)(sizeof gradient_part / sizeof gradient_part[0])},
     {"universal_report", sizeof(advlab_universal_report), universal_report,
      (int)(sizeof universal_report / sizeof universal_report[0])},
 };
@@ -512,6 +521,31 @@ EXPORT advlab_status advlab_wasm_trainer_state_restore(wasm_trainer *t, const ui
                                                        size_t len)
 {
     return advlab_trainer_state_restore(t->trainer, bytes, len);
+}
+
+/* Data-parallel training (issue 20): the parts are advlab_gradient_part
+ * arrays (layout "gradient_part") in wasm memory, their grad buffers the
+ * caller's; the step updates the progress that advlab_wasm_trainer_progress
+ * gives, as a run does. */
+EXPORT int advlab_wasm_trainer_shards(const wasm_trainer *t)
+{
+    return advlab_trainer_shards(t->trainer);
+}
+EXPORT int advlab_wasm_gradient_part_count(int first, int count)
+{
+    return advlab_gradient_part_count(first, count);
+}
+EXPORT advlab_status advlab_wasm_trainer_shard_gradient(wasm_trainer *t, int first, int count,
+                                                        advlab_gradient_part *parts)
+{
+    return advlab_trainer_shard_gradient(t->trainer, first, count, parts);
+}
+/* Sums n parts into total, then steps with it. */
+EXPORT advlab_status advlab_wasm_trainer_step(wasm_trainer *t, const advlab_gradient_part *parts,
+                                              int n, advlab_gradient_part *total)
+{
+    advlab_status st = advlab_trainer_reduce(t->trainer, parts, n, total);
+    return st ? st : advlab_trainer_apply_gradient(t->trainer, total, &t->progress);
 }
 
 /* ------------------------------------------------------------ configs

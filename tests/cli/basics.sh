@@ -56,6 +56,19 @@ expect_error 2 'unknown option --beta (see advlab train --help)' -- "$advlab" tr
 expect_ok "$advlab" train --trainer trades --max-iter 2 --limit 128 --epochs 1 --seed 3 --data "$data" --out "$work/trades.safetensors" --json
 checks=$((checks + 1))
 grep -q '"test_accuracy":0\.[0-9]' "$work/out" || fail "train --trainer trades --json lacks test_accuracy: $(cat "$work/out")"
+# Data-parallel training: --threads shares --shards out and keeps the bits.
+expect_error 2 '--threads: "0" is not an integer in 1..64' -- "$advlab" train --threads 0 --out x
+expect_error 1 'train config: shards 3 is not a power of two' -- "$advlab" train --shards 3 --data "$data" --out x
+expect_error 1 '--threads 2: 2 threads need at least as many shards, and the trainer has 1' -- "$advlab" train --threads 2 --data "$data" --out x
+# the tensors of a safetensors file: what follows its header (whose metadata holds the command)
+tensors() { tail -c +$(($(od -An -tu8 -N8 "$1") + 9)) "$1"; }
+for threads in 1 2; do
+    expect_ok "$advlab" train --trainer fbf --eps 0.1 --shards 4 --threads $threads --limit 256 --epochs 1 \
+        --data "$data" --out "$work/threads$threads.safetensors"
+done
+checks=$((checks + 1))
+tensors "$work/threads1.safetensors" >"$work/t1" && tensors "$work/threads2.safetensors" >"$work/t2" &&
+    [ -s "$work/t1" ] && cmp -s "$work/t1" "$work/t2" || fail "train --threads 2 trained other weights than --threads 1"
 expect_ok "$advlab" predict --model "$work/m.safetensors" --data "$data" --limit 7 \
     --inputs-out "$work/x.bin" --probs-out "$work/p.bin"
 checks=$((checks + 1))
