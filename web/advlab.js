@@ -1929,6 +1929,28 @@ export class Dataset extends Owned {
       return core.f32(p, size).slice();
     }, 'Dataset.mean');
   }
+  /**
+   * The dataset as the two IDX files Lab#loadDataset reads, for example to give a worker the
+   * same set.
+   * @returns {{images: Uint8Array, labels: Uint8Array}} copies
+   */
+  toIdx() {
+    const core = this.#core;
+    return core.withScratch([4, 4, 4, 4], (pi, pni, pl, pnl) => {
+      core.check(core.c.dataset_to_idx(this.ptr, pi, pni, pl, pnl));
+      const u32 = new Uint32Array(core.memory);
+      const take = (p, pn) => {
+        const ptr = u32[p >> 2];
+        try {
+          return new Uint8Array(core.memory, ptr, u32[pn >> 2]).slice();
+        } finally {
+          core.c.buffer_free(ptr);
+        }
+      };
+      return { images: take(pi, pni), labels: take(pl, pnl) };
+    }, 'Dataset.toIdx');
+  }
+
   /** Frees the dataset and any trainer or experiment using it. Idempotent. */
   free() {
     if (this.freed) return;

@@ -9,7 +9,8 @@
 // - an exported model imports back with the same answers;
 // - the course notes' widgets render;
 // - the evaluation pool's counts equal one worker's;
-// - a worker trains weights bit-identical to the native CLI's;
+// - a worker trains weights bit-identical to the native CLI's, and so do the page's runs over a
+//   pool of 1, 2 and 3 workers (data-parallel training over 8 shards);
 // - no console error and no CSP violation, and screenshots to look at (desktop, Korean, phone).
 // Then, with WebAssembly switched off in Chromium and in Firefox, the page and the widgets say so.
 //
@@ -33,6 +34,10 @@ const native = resolve(repoRoot, process.env.ADVLAB_NATIVE ?? 'build/native/advl
 const SHOTS = join(OUT, 'engines');
 const START_DIGIT = 7; // the digit the page opens on (web/engine/start.js)
 const TRAIN = { seed: 11, config: { epochs: 1, batch: 64, lr: 0.01, limit: 512 } };
+// A page run on a pool of replicas: 20 batches of the tutorial net, over the page's 8 shards.
+const POOLED = { epochs: 1, batch: 64, lr: 0.01, limit: 1280, seed: 11, attack: 'fgsm', eps: 0.1,
+  ratio: 0.5 };
+const RUN_SHARDS = 8; // web/engine/train_pool.js
 const WIDGETS_READY_MS = 60000;
 
 const lab = probedLab();
@@ -60,10 +65,22 @@ before(async () => {
     reference.paramsDigest = createHash('sha256')
       .update(new Uint8Array(net.params().slice().buffer)).digest('hex');
     net.free();
+
+    const pooled = join(dir, 'pooled.safetensors');
+    execFileSync(native, ['train', ...['seed', 'epochs', 'batch', 'lr', 'limit']
+      .flatMap((key) => [`--${key}`, String(POOLED[key])]), '--shards', String(RUN_SHARDS),
+    '--threads', '2', '--out', pooled], { cwd: repoRoot, stdio: 'ignore' });
+    reference.pooledDigest = createHash('sha256').update(tensorBytes(readFileSync(pooled)))
+      .digest('hex');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The tensors of a safetensors file: what follows its header, whose metadata differs by run.
+function tensorBytes(bytes) {
+  return bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)));
+}
 
 // ------------------------------------------------------------ in-page helpers
 
@@ -237,6 +254,32 @@ for (const engine of CHOSEN) {
       assert.deepEqual([counts.pooled.standard, counts.pooled.defended],
         [counts.alone.standard, counts.alone.defended]);
       assert.ok(counts.alone.standard[0] > 0.9, `clean accuracy ${counts.alone.standard[0]}`);
+    });
+
+    test('the page\'s runs over 1, 2 and 3 workers train the native CLI\'s weights', async () => {
+      await tab.goto(`${lab.url}/tests/browser/lab_worker.html`);
+      await tab.waitFor(() => window.ready === true, undefined, { what: 'the lab worker' });
+      const runs = await tab.evaluate(async (settings) => {
+        await window.call('init');
+        const out = [];
+        for (const workers of [1, 2, 3]) {
+          const cores = new Set();
+          await window.call('train', { which: 'standard', settings: { ...settings, workers } },
+            { onProgress: (p) => { if (p.kind === 'train') cores.add(p.workers); } });
+          const { bytes } = await window.call('exportModel', { slot: 'standard' });
+          const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+          const digest = new Uint8Array(await crypto.subtle.digest('SHA-256',
+            bytes.subarray(8 + header)));
+          out.push({ workers, cores: [...cores],
+            digest: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') });
+        }
+        return out;
+      }, POOLED);
+      for (const { workers, cores, digest } of runs) {
+        assert.deepEqual(cores, [workers], `${workers} workers asked, the run reported ${cores}`);
+        assert.equal(digest, reference.pooledDigest, `${workers} workers: weights differ from native`);
+      }
+      assert.deepEqual(await probeRecord(tab), { errors: [], violations: [] });
     });
 
     test('a worker trains weights bit-identical to the native CLI\'s', async () => {

@@ -6,7 +6,10 @@ import { adopt, modelList } from './models.js';
 import { MAX_BATCH, SLOTS, state } from './state.js';
 import { poisonedTrain } from './poisoning.js';
 import { checkpointSummary, dropCheckpoint, loadCheckpoint, saveCheckpoint } from './store.js';
-import { batchPlan, evalSubset, trainLoop, trainerFor } from './training.js';
+import { defaultPoolSize } from './pool.js';
+import { ParallelTrainer, RUN_SHARDS } from './train_pool.js';
+import { trainerFor } from './trainers.js';
+import { batchPlan, evalSubset, trainLoop } from './training.js';
 
 
 // The training run: {paused, cancelled, wake, parked, stoppedAt}; parked holds the pause requests
@@ -46,15 +49,26 @@ function trainingNet(slot, settings) {
     maxBatch);
 }
 
-// The net and trainer for one slot of a run: new, or from the checkpoint `from` (same slot).
-function startSlot(slot, settings, train, from) {
+// The net and trainer for one slot of a run: new, or from the checkpoint `from` (same slot). A
+// run with shards trains on every core (or on settings.workers), through replicas of the trainer
+// in a pool of workers.
+async function startSlot(slot, settings, train, from) {
   const net = trainingNet(slot, settings);
+  let trainer;
   try {
     if (from) net.loadWeights(from.weights, 'checkpoint');
-    const trainer = trainerFor(net, slot, train, settings);
+    trainer = trainerFor(net, slot, train, settings);
     if (from) trainer.restoreState(from.state);
+    const workers = Math.min(settings.workers ?? defaultPoolSize(), trainer.shards);
+    if (workers > 1) {
+      // Without the pool (workers refused to start) the run goes on in this worker alone: the
+      // same bits, only slower.
+      trainer = await ParallelTrainer.create(trainer, { net, train, slot, settings, workers })
+        .catch(() => trainer);
+    }
     return { net, trainer };
   } catch (error) {
+    trainer?.free();
     net.free();
     throw error;
   }
@@ -65,7 +79,7 @@ function startSlot(slot, settings, train, from) {
 // checkpoint to go on from, if any.
 async function trainSlot(id, run, slot, train, subset, plan, from) {
   const { settings } = run;
-  const { net, trainer } = startSlot(slot, settings, train, from);
+  const { net, trainer } = await startSlot(slot, settings, train, from);
   const { epoch = 0, batch = 0, batchesPerEpoch = plan.perEpoch, epochs = settings.epochs } =
     from ?? {};
   let place = { epoch, batch, batchesPerEpoch, epochs };
@@ -150,7 +164,8 @@ export async function interruptedRun() {
 async function trainRun({ which, settings, resume }, id) {
   const from = resume ? await loadCheckpoint() : null;
   if (resume && !from) throw new Error('there is no interrupted training run to resume');
-  const run = from ? { which: from.which, settings: from.settings } : { which, settings };
+  const run = from ? { which: from.which, settings: from.settings }
+    : { which, settings: { ...settings, shards: RUN_SHARDS } };
   // A poisoned run (the Poison panel's) trains on the backdoored copy its settings make again.
   const { poison } = run.settings;
   const [train] = await Promise.all([

@@ -1,5 +1,5 @@
 // Training in the worker: the one training loop, which the lab page's runs (runs.js) and the
-// widgets' short runs (widgets.js) both go through, and what it trains with.
+// widgets' short runs (widgets.js) both go through, and what it measures on the way.
 import { firstImages, mnist } from './data.js';
 import { state } from './state.js';
 import { nextTurn } from './turns.js';
@@ -29,40 +29,6 @@ export function evaluate(net, subset, eps) {
   }
 }
 
-/**
- * A trainer on net: clean for the standard slot; for the defended one ART's AdversarialTrainer
- * (FGSM, or PGD with 7 steps), training for certification (Gowal et al.'s IBP training at eps,
- * or Gaussian noise of std eps for randomized smoothing), or a robust trainer (fast AT, TRADES,
- * or PGD with 7 steps and eps ramped up over the first half of the run).
- */
-export function trainerFor(net, slot, train, settings) {
-  const config = { epochs: settings.epochs, batch: settings.batch, lr: settings.lr,
-    seed: settings.seed, limit: settings.limit };
-  if (slot === 'standard') return net.trainer(train, config);
-  if (settings.attack === 'ibp') {
-    return net.certifiedTrainer(train, config, { certify: 'ibp', eps: settings.eps });
-  }
-  if (settings.attack === 'noise') {
-    return net.certifiedTrainer(train, config, { certify: 'noise', sigma: settings.eps });
-  }
-  const pgd7 = { eps: settings.eps, epsStep: (2.5 * settings.eps) / 7, maxIter: 7 };
-  if (settings.attack === 'fbf') {
-    return net.robustTrainer(train, config, { trainer: 'fbf', eps: settings.eps });
-  }
-  if (settings.attack === 'trades') {
-    return net.robustTrainer(train, config, { trainer: 'trades', ...pgd7 });
-  }
-  if (settings.attack === 'pgd-ramp') {
-    return net.robustTrainer(train, config,
-      { trainer: 'pgd-ramp', ramp: settings.epochs / 2, ...pgd7 });
-  }
-  const attack = settings.attack === 'pgd'
-    ? { name: 'pgd', eps: settings.eps, eps_step: (2.5 * settings.eps) / 7, max_iter: 7,
-      num_random_init: 1 }
-    : { name: 'fgsm', eps: settings.eps };
-  return net.adversarialTrainer(train, config, { ratio: settings.ratio, attack });
-}
-
 /** Batches per epoch and per model for these settings on the training set. */
 export function batchPlan(train, { limit, batch, epochs }) {
   const count = limit > 0 ? Math.min(limit, train.count) : train.count;
@@ -74,9 +40,10 @@ export function batchPlan(train, { limit, batch, epochs }) {
  * The one training loop, for the page's runs and the widgets': runs trainer to its end in chunks
  * of about CHUNK_MS, yielding between them, and reports to request `id` at most every
  * `progressMs` (after every chunk with 0) as {kind: 'train', slot, ...the trainer's progress,
- * test, fraction, eta}. `test` ({clean, adv} on `subset`, FGSM at `eps`) is measured at each
- * epoch's end and every EVAL_MS when a subset is given. `plan` counts batches over the whole
- * request: {done, total, busyMs, epochBatch} (batches into the epoch at the start).
+ * test, fraction, eta, workers (the cores training)}. `test` ({clean, adv} on `subset`, FGSM at
+ * `eps`) is measured at each epoch's end and every EVAL_MS when a subset is given. `plan` counts
+ * batches over the whole request: {done, total, busyMs, epochBatch} (batches into the epoch at
+ * the start).
  * `hooks.beforeChunk()` may wait (a pause) and answers false to stop (a cancel);
  * `hooks.afterChunk(p)` sees each chunk's progress first (checkpoints). Returns whether the
  * trainer finished.
@@ -90,7 +57,7 @@ export async function trainLoop(trainer, { id, slot, net, subset = null, eps, pl
   while (!trainer.finished) {
     if (!(await beforeChunk())) return false;
     const start = performance.now();
-    const p = trainer.run(batches);
+    const p = await trainer.run(batches); // a Trainer's, or a ParallelTrainer's (train_pool.js)
     const ms = performance.now() - start;
     plan.done += p.batchInEpoch - plan.epochBatch;
     plan.epochBatch = p.epochDone ? 0 : p.batchInEpoch;
@@ -104,6 +71,7 @@ export async function trainLoop(trainer, { id, slot, net, subset = null, eps, pl
     if (evalDue || now - lastPost >= progressMs || trainer.finished) {
       lastPost = now;
       postMessage({ id, op: 'progress', kind: 'train', slot, ...p, test,
+        workers: trainer.workers ?? 1,
         fraction: plan.done / plan.total,
         eta: ((plan.total - plan.done) * plan.busyMs) / Math.max(plan.done, 1) / 1000 });
     }

@@ -9,7 +9,8 @@ import { netFrom, pretrained, weightBytes } from './models.js';
 import { curveTasks, evaluateTasks } from './robustness.js';
 import { MAX_BATCH, state } from './state.js';
 import { theft } from './stealing.js';
-import { batchPlan, evalSubset, evaluate, trainLoop, trainerFor } from './training.js';
+import { batchPlan, evalSubset, evaluate, trainLoop } from './training.js';
+import { trainerFor } from './trainers.js';
 
 const nets = new Map(); // model id -> Promise of {net, info}
 let trained = 0;

@@ -224,7 +224,7 @@ export default {
   'lab.cancel': 'Cancel',
   'lab.training': 'Training',
   'lab.trainProgress': '{model} model: epoch {epoch}/{epochs}, batch {batch}/{batches}, loss ' +
-    '{loss}, train accuracy {accuracy}, {speed} images/s',
+    '{loss}, train accuracy {accuracy}, {speed} images/s; cores training: {workers}',
   'lab.noStorage': 'This browser lets the lab keep nothing (no IndexedDB, as in some private ' +
     'windows): models trained or imported here, and a training run to resume, are lost on reload. ' +
     'Export a model to keep it.',

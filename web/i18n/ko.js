@@ -225,7 +225,7 @@ export default {
   'lab.cancel': '취소',
   'lab.training': '훈련',
   'lab.trainProgress': '{model} 모델: 에포크 {epoch}/{epochs}, 배치 {batch}/{batches}, 손실 ' +
-    '{loss}, 훈련 정확도 {accuracy}, 초당 이미지 {speed}장',
+    '{loss}, 훈련 정확도 {accuracy}, 초당 이미지 {speed}장, 훈련 중인 코어 {workers}개',
   'lab.noStorage': '이 브라우저에서는 실험실이 아무것도 저장할 수 없습니다(IndexedDB 없음, 일부 ' +
     '사생활 보호 창처럼). 여기서 훈련하거나 가져온 모델과 이어서 할 훈련은 새로 고치면 ' +
     '사라집니다. 모델을 남기려면 내보내세요.',

@@ -49,7 +49,8 @@ export const training = {
     showSeconds($('#eta'), p.eta);
     say($('#train-status'), 'lab.trainProgress', { model: slotName(p.slot), epoch: p.epoch,
       epochs: p.epochs, batch: p.batchInEpoch, batches: p.batchesPerEpoch,
-      loss: number(p.loss, 4), accuracy: percent(p.accuracy), speed: number(p.imagesPerSec) });
+      loss: number(p.loss, 4), accuracy: percent(p.accuracy), speed: number(p.imagesPerSec),
+      workers: p.workers });
     charts.loss([s.loss.standard, s.loss.defended], xMax);
     charts.accuracy([s.clean, s.adv], xMax);
     charts.speed([s.speed], xMax);

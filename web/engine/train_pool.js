@@ -1,0 +1,175 @@
+// Data-parallel training across Web Workers (issue 20), with no SharedArrayBuffer and so no
+// COOP/COEP. The lab's worker holds replica 0, the trainer the run sees; each pool worker
+// (replica_worker.js) holds a replica made the same way from replica 0's weights and state. Each
+// batch, every replica makes its fixed share of the batch's shards (Trainer#shardGradient),
+// replica 0 gathers the parts and steps with them (Trainer#step), and every other replica steps
+// with the same parts when it is next asked for its shards. The core sums the shards over a fixed
+// tree, so the weights are the bits one worker trains with the same shards, whatever the pool's
+// size. One message each way per replica and batch carries the parts: each replica's gradient,
+// the net's parameter count in floats.
+//
+// A replica that fails (its worker raised an error or its engine trapped) is started again from
+// replica 0, which is then between batches, and asked again; the run fails only after
+// MAX_RESTARTS such failures.
+import { wasmBytes } from './state.js';
+
+/** The shards of the page's runs: a power of two, so that 1, 2 and 4 workers share them evenly. */
+export const RUN_SHARDS = 8;
+const MAX_RESTARTS = 2;
+
+// A pool worker and its one request at a time.
+class Replica {
+  #worker = null;
+  #waiting = null; // {resolve, reject} of the request under way
+  #engineSent = false;
+
+  constructor(index) {
+    this.index = index;
+    this.#spawn();
+  }
+
+  #spawn() {
+    this.#worker = new Worker(new URL('./replica_worker.js', import.meta.url),
+      { type: 'module', name: `advlab-replica-${this.index}` });
+    this.#engineSent = false;
+    this.#worker.onmessage = ({ data }) => {
+      const waiting = this.#waiting;
+      this.#waiting = null;
+      if (data.ok) waiting?.resolve(data.parts);
+      else waiting?.reject(new Error(data.error));
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault?.();
+      const waiting = this.#waiting;
+      this.#waiting = null;
+      waiting?.reject(new Error(event.message ?? 'the worker failed to start'));
+    };
+  }
+
+  /** Sends one request; resolves with its answer's parts. */
+  async call(message) {
+    const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
+    this.#engineSent = true;
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+      this.#worker.postMessage({ ...message, wasmBinary });
+    });
+  }
+
+  /** A new worker in place of this one, which may be dead or half-way through a request. */
+  replace() {
+    this.terminate();
+    this.#spawn();
+  }
+
+  terminate() {
+    this.#worker.terminate();
+    this.#waiting?.reject(new Error('stopped'));
+    this.#waiting = null;
+  }
+}
+
+/**
+ * Replica 0 of a data-parallel run and its pool: run, finished, saveState and free as a
+ * Trainer's, so the one training loop (training.js) and the checkpoints take either.
+ */
+export class ParallelTrainer {
+  #trainer;
+  #net;
+  #setup; // what every replica starts from, but replica 0's weights and state
+  #replicas;
+  #last = []; // the parts of the last batch, by the replica that made them
+  #restarts = 0;
+
+  /**
+   * Starts `workers - 1` replicas of trainer (made by trainerFor(net, slot, train, settings),
+   * where settings.shards is a multiple of the workers) and answers the pool.
+   */
+  static async create(trainer, { net, train, slot, settings, workers }) {
+    const pool = new ParallelTrainer(trainer, net, train, slot, settings, workers);
+    try {
+      await Promise.all(pool.#replicas.map((r) => pool.#start(r)));
+    } catch (error) {
+      pool.#stop();
+      throw new Error(`training workers: ${error.message}`);
+    }
+    return pool;
+  }
+
+  constructor(trainer, net, train, slot, settings, workers) {
+    this.#trainer = trainer;
+    this.#net = net;
+    this.#setup = { ...train.toIdx(), maxBatch: net.maxBatch, slot, settings };
+    this.#replicas = Array.from({ length: workers - 1 }, (_, i) => new Replica(i + 1));
+  }
+
+  get finished() { return this.#trainer.finished; }
+  get workers() { return this.#replicas.length + 1; }
+
+  /**
+   * Trainer#run's contract: at most maxBatches batches, stopping early at an epoch's end. Its
+   * imagesPerSec is the wall-clock rate over these batches, messages included.
+   */
+  async run(maxBatches) {
+    const start = performance.now();
+    let rows = 0;
+    let p;
+    for (let b = 0; b < maxBatches; b++) {
+      this.#last = await this.#gather();
+      p = this.#trainer.step(this.#last.flat());
+      rows += this.#last.flat().reduce((sum, part) => sum + part.rows, 0);
+      if (p.epochDone || this.#trainer.finished) break;
+    }
+    return { ...p, imagesPerSec: rows / Math.max((performance.now() - start) / 1000, 1e-6) };
+  }
+
+  saveState() { return this.#trainer.saveState(); }
+
+  /** Stops the pool's workers and frees replica 0's trainer. */
+  free() {
+    this.#stop();
+    this.#trainer.free();
+  }
+
+  #stop() {
+    for (const replica of this.#replicas) replica.terminate();
+    this.#replicas = [];
+  }
+
+  // Shards [first, first + count) of `maker` of the workers.
+  #share(maker) {
+    const n = this.workers;
+    const S = this.#trainer.shards;
+    const first = Math.floor((maker * S) / n);
+    return { first, count: Math.floor(((maker + 1) * S) / n) - first };
+  }
+
+  // Every replica's parts of this batch, replica 0's first.
+  async #gather() {
+    const asked = this.#replicas.map((replica) => this.#ask(replica));
+    const { first, count } = this.#share(0);
+    const own = this.#trainer.shardGradient(first, count);
+    return [own, ...(await Promise.all(asked))];
+  }
+
+  // A replica's parts of this batch, sent with the parts of the last batch that it lacks.
+  async #ask(replica) {
+    const others = this.#last.filter((_, maker) => maker !== replica.index).flat();
+    try {
+      return await replica.call({ op: 'batch', others, ...this.#share(replica.index) });
+    } catch (error) {
+      if (++this.#restarts > MAX_RESTARTS) {
+        throw new Error(`training worker ${replica.index} failed: ${error.message}`);
+      }
+      replica.replace();
+      await this.#start(replica);
+      return replica.call({ op: 'batch', others: [], ...this.#share(replica.index) });
+    }
+  }
+
+  // Starts a replica from replica 0's weights and state as they are now.
+  #start(replica) {
+    return replica.call({ op: 'start', ...this.#setup, weights: this.#net.saveWeights(),
+      trainerState: this.#trainer.saveState() });
+  }
+}
