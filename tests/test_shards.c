@@ -6,7 +6,8 @@
  * IBP and noise), across epochs whose last batch is short. One shard is
  * the ordinary trainer bit for bit. A sharded checkpoint resumes exactly,
  * and only into a trainer with the same shards. Bad shards, parts that do
- * not tile the batch are refused by name. */
+ * not tile the batch, and NaN gradients are refused by name. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,16 @@ static void test_bad_input(const advlab_dataset *ds)
     parts[2].grad = buffers + 2 * P;
     CHECK(advlab_trainer_shard_gradient(r.t[0], 0, 1, parts + 2) == ADVLAB_OK, "%s",
           advlab_last_error());
+    /* A NaN from another replica is refused before it reaches a sum or a weight. */
+    float kept = parts[1].grad[7];
+    parts[1].grad[7] = NAN;
+    CHECK_FAILS(advlab_trainer_reduce(r.t[0], parts, 3, &total), ADVLAB_E_NUMERIC,
+                "reduce: part 1: gradient entry 7 is NaN");
+    parts[1].grad[7] = kept;
+    CHECK(advlab_trainer_reduce(r.t[0], parts, 3, &total) == ADVLAB_OK, "%s", advlab_last_error());
+    total.grad[3] = INFINITY;
+    CHECK_FAILS(advlab_trainer_apply_gradient(r.t[0], &total, NULL), ADVLAB_E_NUMERIC,
+                "apply gradient: the total: gradient entry 3 is infinite");
     CHECK(advlab_trainer_reduce(r.t[0], parts, 3, &total) == ADVLAB_OK, "%s", advlab_last_error());
     advlab_gradient_part half = total;
     half.level = 1;

@@ -509,6 +509,15 @@ export class Dataset extends Owned {
      * @returns {Float32Array}
      */
     mean(): Float32Array;
+    /**
+     * The dataset as the two IDX files Lab#loadDataset reads, for example to give a worker the
+     * same set.
+     * @returns {{images: Uint8Array, labels: Uint8Array}} copies
+     */
+    toIdx(): {
+        images: Uint8Array;
+        labels: Uint8Array;
+    };
     /** Frees the dataset and any trainer or experiment using it. Idempotent. */
     free(): void;
     #private;
@@ -687,6 +696,15 @@ export class Net extends Owned {
  * @property {number} accuracy training accuracy over the epoch so far
  * @property {number} imagesPerSec
  */
+/**
+ * @typedef {object} GradientPart a node of a batch's gradient tree (Trainer#shardGradient)
+ * @property {number} level the node covers shards [index << level, (index + 1) << level)
+ * @property {number} index
+ * @property {number} rows the batch rows in those shards
+ * @property {number} correct of them, those the net classified right
+ * @property {number} loss their summed loss
+ * @property {Float32Array} grad the node's share of the batch's gradient
+ */
 /** Training of a net on a dataset, run in chunks of batches. */
 export class Trainer extends Owned {
     /** @private ptr from trainer_create or adv_trainer_create; borrowed: net, dataset, ... */
@@ -713,6 +731,26 @@ export class Trainer extends Owned {
      * @param {Uint8Array|ArrayBuffer} bytes
      */
     restoreState(bytes: Uint8Array | ArrayBuffer): void;
+    /** @returns {number} the shards each batch is cut into (TrainConfig shards). */
+    get shards(): number;
+    /**
+     * Data-parallel training: the gradient of shards [first, first + count) of the current batch,
+     * as the nodes of the fixed tree that they fill. Changes no weights. Replicas (trainers made
+     * the same way, on nets with the same weights) each make a share of the shards, and every one
+     * steps with all the parts.
+     * @param {number} first
+     * @param {number} count
+     * @returns {GradientPart[]} each with its gradient (a copy)
+     */
+    shardGradient(first: number, count: number): GradientPart[];
+    /**
+     * Sums parts that cover every shard of the current batch once, whichever replicas made them,
+     * and steps with the sum: the same bits as run(1) on one trainer. Parts that miss or repeat a
+     * shard, or whose gradients are the wrong size or hold NaN, throw, and nothing changes.
+     * @param {GradientPart[]} parts
+     * @returns {Progress}
+     */
+    step(parts: GradientPart[]): Progress;
     /** Frees the trainer (its optimizer state). Idempotent. */
     free(): void;
     #private;
@@ -1091,6 +1129,11 @@ export type TrainConfig = {
      * train on the first `limit` samples; all when <= 0
      */
     limit?: number;
+    /**
+     * a power of two up to 64: each batch's gradient is summed over this
+     * many shards in a fixed tree, so replicas can share them out (Trainer#shardGradient)
+     */
+    shards?: number;
 };
 export type TrainHooks = {
     /**
@@ -1298,6 +1341,32 @@ export type Progress = {
      */
     accuracy: number;
     imagesPerSec: number;
+};
+/**
+ * a node of a batch's gradient tree (Trainer#shardGradient)
+ */
+export type GradientPart = {
+    /**
+     * the node covers shards [index << level, (index + 1) << level)
+     */
+    level: number;
+    index: number;
+    /**
+     * the batch rows in those shards
+     */
+    rows: number;
+    /**
+     * of them, those the net classified right
+     */
+    correct: number;
+    /**
+     * their summed loss
+     */
+    loss: number;
+    /**
+     * the node's share of the batch's gradient
+     */
+    grad: Float32Array;
 };
 /**
  * A poisoning (keys of advlab_poison_config, camelCase or snake_case).

@@ -474,6 +474,17 @@ static void sum_node(advlab_trainer *t, const advlab_gradient_part *parts, int n
     total->level = level, total->index = index;
 }
 
+/* Gradients that come from outside (another replica's message) are checked
+ * before any sum or step: one NaN would spread to every weight. */
+static advlab_status check_gradient(const advlab_trainer *t, const float *grad, const char *who)
+{
+    for (size_t i = 0; i < t->net->n_params; i++)
+        if (!isfinite(grad[i]))
+            return advlab__fail(ADVLAB_E_NUMERIC, "%s: gradient entry %zu is %s", who, i,
+                                isnan(grad[i]) ? "NaN" : "infinite");
+    return ADVLAB_OK;
+}
+
 advlab_status advlab_trainer_reduce(advlab_trainer *t, const advlab_gradient_part *parts, int n,
                                     advlab_gradient_part *total)
 {
@@ -496,6 +507,11 @@ advlab_status advlab_trainer_reduce(advlab_trainer *t, const advlab_gradient_par
     }
     if (covered != (S == 64 ? ~0ull : (1ull << S) - 1))
         return advlab__fail(ADVLAB_E_ARG, "reduce: the parts miss shards of the %d", S);
+    for (int i = 0; i < n; i++) {
+        char who[32];
+        snprintf(who, sizeof who, "reduce: part %d", i);
+        TRY(check_gradient(t, parts[i].grad, who));
+    }
     sum_node(t, parts, n, t->levels, 0, total);
     return ADVLAB_OK;
 }
@@ -513,6 +529,7 @@ advlab_status advlab_trainer_apply_gradient(advlab_trainer *t, const advlab_grad
                             "apply gradient: the total (level %d, %d rows) is not this batch's "
                             "sum (level %d, %d rows)",
                             total->level, total->rows, t->levels, m);
+    TRY(check_gradient(t, total->grad, "apply gradient: the total"));
     double start = advlab__now_seconds();
     memcpy(t->net->grads, total->grad, sizeof(float) * t->net->n_params);
     advlab_status st = end_batch(t, total->loss, total->correct, m);
