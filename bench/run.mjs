@@ -204,6 +204,13 @@ async function poolStage() {
   return nodeStage('pool.mjs', []);
 }
 
+// Training on every core (issue 20): the page's runs on 1, 2 and 4 workers in Chromium, the CLI
+// on 1 and 2 threads, and PyTorch's.
+async function trainPoolStage() {
+  note('training on 1, 2 and 4 workers in Chromium, on 1 and 2 native threads, and in PyTorch ...');
+  return nodeStage('train_pool.mjs', opts.peers ? [] : ['--no-peers']);
+}
+
 function installedVersion(pkg) {
   const p = join(benchDir, 'node_modules', pkg, 'package.json');
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : null;
@@ -544,6 +551,7 @@ function render(doc) {
   } else if (pool) {
     out.push(`  the pool's curves: ${pool.status}${pool.error ? `: ${pool.error}` : ''}`);
   }
+  out.push(...renderTrainPool(doc));
   const evaluation = s.autoattack;
   out.push('');
   out.push(`AutoAttack (${evaluation.suite}: APGD-CE, APGD-T, FAB-T, Square 5000) at eps ${evaluation.eps} on the first ` +
@@ -564,6 +572,34 @@ function render(doc) {
       int(r.fgsm)]),
     ['engine', 'train img/s', 'infer img/s', 'FGSM img/s']));
   return out.join('\n');
+}
+
+// Issue 20's table: training images/s by arch and trainer on each engine and pool size, the
+// scaling and the fraction of the Chromium worker's SIMD128 peak per core.
+function renderTrainPool(doc) {
+  const stage = doc.train_pool;
+  if (!stage) return [];
+  if (stage.status !== 'ok') return ['', `training on every core: ${stage.status}: ${stage.error}`];
+  const peak = doc.advlab.chromium?.peak?.gflops;
+  const rate = (r) => (r?.status === 'ok' ? int(r.images_per_sec) : r ? r.status.toUpperCase() : '-');
+  const ofPeak = (row, r) => (peak && r?.status === 'ok' && r.images_per_sec
+    ? pct((r.images_per_sec * row.flops_per_image) / (r.workers * peak * 1e9)) : '-');
+  const workers = Math.max(...stage.rows.map((row) => row.chromium.length));
+  const sizes = Array.from({ length: workers }, (_, i) => [1, 2, 4][i]);
+  const out = ['', `training on every core (issue 20; ${stage.shards} shards, eps ${stage.eps}, ` +
+    `${stage.cores} cores), images/s; Chromium: the page's runs, no COOP/COEP, the same bits on ` +
+    'every pool size; % of the Chromium worker\'s peak per core in use:'];
+  out.push(table(stage.rows.map((row) => [row.arch, row.trainer,
+    ...sizes.map((_, i) => rate(row.chromium[i])), ofPeak(row, row.chromium[0]),
+    ofPeak(row, row.chromium[1]), pct(row.chromium_scaling),
+    row.chromium[1]?.wait_ms_per_batch?.toFixed(1) ?? '-',
+    rate(row.native[0]), rate(row.native[1]), rate(row.torch[0]), rate(row.torch[1]),
+    times(row.chromium[1]?.images_per_sec && row.torch[1]?.images_per_sec
+      ? row.chromium[1].images_per_sec / row.torch[1].images_per_sec : null)]),
+  ['arch', 'trainer', ...sizes.map((n) => `Chromium ${n}w`), '%peak 1w', '%peak 2w',
+    'scaling 2w', 'wait ms/batch', 'native 1t', 'native 2t', 'PyTorch 1t', 'PyTorch 2t',
+    'Chromium 2w / PyTorch 2t']));
+  return out;
 }
 
 // ---------------------------------------------------------------- main
@@ -590,6 +626,19 @@ function smokeFailures(doc) {
   if (doc.pool?.autoattack && doc.pool.autoattack.status !== 'ok') {
     problems.push(`pool: AutoAttack: ${doc.pool.autoattack.status}: ${doc.pool.autoattack.error}`);
   }
+  if (doc.train_pool && doc.train_pool.status !== 'ok') {
+    problems.push(`train_pool: ${doc.train_pool.status}: ${doc.train_pool.error}`);
+  }
+  for (const row of doc.train_pool?.rows ?? []) {
+    for (const r of [...row.chromium, ...row.native]) {
+      if (r.status !== 'ok') problems.push(`train_pool: ${row.arch} ${row.trainer}: ${r.error}`);
+    }
+    row.chromium.forEach((r, i) => {
+      if (r.status === 'ok' && r.workers !== i + 1) {
+        problems.push(`train_pool: ${row.arch} ${row.trainer}: ${i + 1} workers asked, ${r.workers} trained`);
+      }
+    });
+  }
   if (doc.summary.autoattack.same_report === false) problems.push('AutoAttack\'s reports differ between engines');
   return problems;
 }
@@ -614,7 +663,10 @@ async function main() {
   doc.advlab.wasm_scalar = await wasmScalarStage();
   if (opts.chromium) {
     doc.advlab.chromium = await chromiumStage();
-    if (doc.advlab.chromium.status === 'ok') doc.pool = await poolStage();
+    if (doc.advlab.chromium.status === 'ok') {
+      doc.pool = await poolStage();
+      doc.train_pool = await trainPoolStage();
+    }
   }
   if (opts.peers) {
     for (const peer of PEERS) doc.peers[peer.key] = await peerStage(peer);

@@ -39,14 +39,18 @@ function placeAfter({ epoch, epochs, batchInEpoch, batchesPerEpoch, epochDone })
     : { epoch: epoch - 1, batch: batchInEpoch, batchesPerEpoch, epochs };
 }
 
+// The net a slot's run starts from. settings.arch (the tutorial's by default) may be any arch
+// spec the engine takes.
 function trainingNet(slot, settings) {
   const maxBatch = Math.max(MAX_BATCH, settings.batch);
-  if (slot === 'standard') {
-    return state.lab.createNet({ arch: 'tutorial', maxBatch, seed: settings.seed });
+  const arch = settings.arch ?? 'tutorial';
+  // As in the tutorial (and `advlab experiment`), the defended model starts from the standard one;
+  // a run of another arch starts afresh.
+  if (slot === 'defended' && arch === 'tutorial') {
+    return state.lab.netFromWeights(state.slots.standard.net.saveWeights(), 'standard model',
+      maxBatch);
   }
-  // As in the tutorial (and `advlab experiment`), the defended model starts from the standard one.
-  return state.lab.netFromWeights(state.slots.standard.net.saveWeights(), 'standard model',
-    maxBatch);
+  return state.lab.createNet({ arch, maxBatch, seed: settings.seed });
 }
 
 // The net and trainer for one slot of a run: new, or from the checkpoint `from` (same slot). A

@@ -80,6 +80,7 @@ export class ParallelTrainer {
   #replicas;
   #last = []; // the parts of the last batch, by the replica that made them
   #restarts = 0;
+  #waitMs = 0; // this run's waits for the other replicas
 
   /**
    * Starts `workers - 1` replicas of trainer (made by trainerFor(net, slot, train, settings),
@@ -108,19 +109,25 @@ export class ParallelTrainer {
 
   /**
    * Trainer#run's contract: at most maxBatches batches, stopping early at an epoch's end. Its
-   * imagesPerSec is the wall-clock rate over these batches, messages included.
+   * imagesPerSec is the wall-clock rate over these batches, messages included, and waitMs the
+   * mean time per batch that replica 0, its own shards made, waited for the others' parts (the
+   * exchange, and any replica slower than it).
    */
   async run(maxBatches) {
     const start = performance.now();
     let rows = 0;
+    let batches = 0;
+    this.#waitMs = 0;
     let p;
-    for (let b = 0; b < maxBatches; b++) {
+    while (batches < maxBatches) {
       this.#last = await this.#gather();
       p = this.#trainer.step(this.#last.flat());
       rows += this.#last.flat().reduce((sum, part) => sum + part.rows, 0);
+      batches++;
       if (p.epochDone || this.#trainer.finished) break;
     }
-    return { ...p, imagesPerSec: rows / Math.max((performance.now() - start) / 1000, 1e-6) };
+    return { ...p, imagesPerSec: rows / Math.max((performance.now() - start) / 1000, 1e-6),
+      waitMs: this.#waitMs / batches };
   }
 
   saveState() { return this.#trainer.saveState(); }
@@ -149,7 +156,10 @@ export class ParallelTrainer {
     const asked = this.#replicas.map((replica) => this.#ask(replica));
     const { first, count } = this.#share(0);
     const own = this.#trainer.shardGradient(first, count);
-    return [own, ...(await Promise.all(asked))];
+    const made = performance.now();
+    const theirs = await Promise.all(asked);
+    this.#waitMs += performance.now() - made;
+    return [own, ...theirs];
   }
 
   // A replica's parts of this batch, sent with the parts of the last batch that it lacks.

@@ -1,0 +1,159 @@
+// Training on every core (issue 20), run by run.mjs in its own Node process:
+//   node train_pool.mjs [--quick|--smoke] [--no-peers]
+// For the tutorial arch and Madry's (c32k5-p2-c64k5-p2-d1024-d10), clean and with the robust
+// trainers (fast AT, PGD-7 training with its eps ramp, TRADES with 7 KL steps), it times:
+// - the page's training runs in headless Chromium (the lab's worker alone, through
+//   tests/browser/lab_worker.html, as the engines test drives it) on 1, 2 and 4 workers: each run
+//   is one epoch over `limit` images, cut into the page's 8 shards; its rate is the images trained
+//   between the first and the last progress report over the wall time between them, so the pool's
+//   start is left out. The page also reports how long replica 0 waited per batch for the others'
+//   parts (the exchange);
+// - the native CLI on 1 and 2 threads (`advlab train --shards 8 --threads N --json`, its
+//   train_seconds);
+// - PyTorch on 1 and 2 threads (torch_train_speed.py; clean, fbf and pgd7 only: TRADES is not
+//   timed there), unless --no-peers.
+// --smoke trains the tutorial arch only, clean and with fast AT, on 256 images: it checks that the
+// stage runs, and its numbers mean nothing.
+// The scaling efficiency is the 2-worker rate over twice the 1-worker rate. The fraction of the
+// SIMD128 peak per core is the rate times the trainer's FLOPs per image (figures.mjs's FLOP model:
+// training plus the attack's steps) over the workers times the peak that run.mjs measured.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+import { flopModel } from './figures.mjs';
+import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
+import { serveStatic } from '../tools/serve.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PYTHON = process.env.ADVLAB_PYTHON ?? '/usr/bin/python3';
+const NATIVE = join(repoRoot, 'build', 'native', 'advlab');
+const ARCHS = { tutorial: 'c4k5-p2-c10k5-p2-d100-d10', madry: 'c32k5-p2-c64k5-p2-d1024-d10' };
+const EPS = 0.3;
+// Images per run, by arch and trainer, in full mode (quick: a quarter, smoke: 256 and 64).
+const LIMITS = {
+  tutorial: { clean: 60000, fbf: 20000, 'pgd-ramp': 8000, trades: 6400 },
+  madry: { clean: 2560, fbf: 1280, 'pgd-ramp': 512, trades: 512 },
+};
+const WORKERS = { full: [1, 2, 4], quick: [1, 2], smoke: [1, 2] };
+const SMOKE = { archs: ['tutorial'], trainers: ['clean', 'fbf'] };
+// Attack steps per image beside training: fast AT one, PGD-7 seven, TRADES seven plus the
+// clean pass whose probabilities the KL term compares with.
+const STEPS = { clean: 0, fbf: 1, 'pgd-ramp': 7, trades: 7 };
+const TORCH_TRAINER = { clean: 'clean', fbf: 'fbf', 'pgd-ramp': 'pgd7' };
+
+function limitFor(arch, trainer, mode) {
+  const full = LIMITS[arch][trainer];
+  if (mode === 'smoke') return 256;
+  return mode === 'quick' ? Math.max(256, full / 4) : full;
+}
+
+function flopsPerImage(arch, trainer) {
+  const f = flopModel(ARCHS[arch]);
+  const extra = trainer === 'trades' ? f.forward_flops_per_image : 0;
+  return f.train_flops_per_image + STEPS[trainer] * f.fgsm_flops_per_image + extra;
+}
+
+// One page run: the rate between its first and last progress reports, and the mean wait.
+async function pageRun(page, arch, trainer, limit, workers) {
+  return page.evaluate(async ([a, t, l, w, eps]) => {
+    const reports = [];
+    const settings = { epochs: 1, batch: 64, lr: 0.001, seed: 1, limit: l, arch: a, eps,
+      attack: t, ratio: 1, workers: w };
+    await window.call('train', { which: t === 'clean' ? 'standard' : 'defended', settings },
+      { onProgress: (p) => { if (p.kind === 'train') reports.push({ at: performance.now(), ...p }); } });
+    const [first, last] = [reports[0], reports.at(-1)];
+    const waits = reports.map((r) => r.waitMs).filter((v) => v !== undefined);
+    return { workers: last.workers, reports: reports.length,
+      images_per_sec: reports.length < 2 ? null
+        : ((last.fraction - first.fraction) * l) / ((last.at - first.at) / 1000),
+      wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
+  }, [arch, trainer, limit, workers, EPS]);
+}
+
+function nativeRun(arch, trainer, limit, threads) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'advlab-train-pool-'));
+  try {
+    const robust = trainer === 'clean' ? [] : ['--trainer', trainer, '--eps', String(EPS),
+      ...(trainer === 'fbf' ? [] : ['--max-iter', '7', '--eps-step', String(2.5 * EPS / 7)]),
+      ...(trainer === 'pgd-ramp' ? ['--ramp', '1'] : [])];
+    const out = JSON.parse(execFileSync(NATIVE, ['train', '--arch', arch, '--epochs', '1',
+      '--limit', String(limit), '--lr', '0.001', '--shards', '8', '--threads', String(threads),
+      ...robust, '--json', '--out', join(dir, 'm.safetensors')], { cwd: repoRoot, encoding: 'utf8' }));
+    return { threads, images_per_sec: limit / out.train_seconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function torchRun(arch, trainer, batches, threads) {
+  const out = JSON.parse(execFileSync(PYTHON, [join(repoRoot, 'bench', 'torch_train_speed.py'),
+    '--arch', arch, '--trainer', TORCH_TRAINER[trainer], '--threads', String(threads),
+    '--batches', String(batches)], { cwd: join(repoRoot, 'bench'), encoding: 'utf8' }));
+  return { threads, images_per_sec: out.images_per_sec };
+}
+
+// Each figure in its own try, so one that fails is reported and the rest still run.
+async function attempt(fn) {
+  try {
+    return { status: 'ok', ...(await fn()) };
+  } catch (e) {
+    return { status: 'failed', error: errorText(e) };
+  }
+}
+
+async function main() {
+  const { mode } = stageOptions();
+  const peers = !process.argv.includes('--no-peers');
+  const archs = mode === 'smoke' ? SMOKE.archs : Object.keys(ARCHS);
+  const trainers = mode === 'smoke' ? SMOKE.trainers : Object.keys(STEPS);
+  const { chromium } = await import('playwright-core');
+  const server = await serveStatic(repoRoot);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const rows = [];
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/tests/browser/lab_worker.html`);
+    await page.waitForFunction(() => window.ready === true);
+    await page.evaluate(() => window.call('init'));
+    // The tutorial's runs first: a madry run in the standard slot would leave the defended
+    // tutorial runs nothing to start from.
+    for (const arch of archs) {
+      for (const trainer of trainers) {
+        const limit = limitFor(arch, trainer, mode);
+        const row = { arch, trainer, limit, flops_per_image: flopsPerImage(arch, trainer) };
+        row.chromium = [];
+        for (const workers of WORKERS[mode]) {
+          row.chromium.push(await attempt(() => pageRun(page, arch, trainer, limit, workers)));
+        }
+        row.native = [];
+        for (const threads of [1, 2]) {
+          row.native.push(await attempt(() => nativeRun(arch, trainer, limit, threads)));
+        }
+        row.torch = [];
+        if (peers && TORCH_TRAINER[trainer] && existsSync(PYTHON)) {
+          const batches = Math.max(2, Math.round(limit / 64 / (mode === 'full' ? 2 : 4)));
+          for (const threads of [1, 2]) {
+            row.torch.push(await attempt(() => torchRun(arch, trainer, batches, threads)));
+          }
+        }
+        const [one, two] = row.chromium;
+        row.chromium_scaling = one?.status === 'ok' && two?.status === 'ok'
+          ? two.images_per_sec / (2 * one.images_per_sec) : null;
+        rows.push(row);
+      }
+    }
+    emit({ status: 'ok', cores: os.availableParallelism(), shards: 8, eps: EPS, rows });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().catch((e) => {
+  emit({ status: 'failed', error: errorText(e) });
+  process.exitCode = 1;
+});
