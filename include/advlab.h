@@ -746,6 +746,18 @@ advlab_status advlab_robust_trainer_create(advlab_net *net, const advlab_dataset
                                            const advlab_robust_train_config *cfg,
                                            advlab_trainer **out);
 
+/* Training presets (issue 20), by name: an arch, a robust trainer and the
+ * settings of both, chosen for a goal. "robust" is PGD-7 training at eps
+ * 0.3 on a 16- and 32-channel net, sized for about 15 minutes on two cores
+ * in a browser tab. Sets *arch (a static spec), train and robust; an unknown
+ * name fails, listing the known ones. */
+advlab_status advlab_train_preset(const char *name, const char **arch, advlab_train_config *train,
+                                  advlab_robust_train_config *robust);
+/* The preset as JSON, {name, about, arch, trainer, train: {key: value},
+ * robust: {key: value}}, the values exact; *json freed with
+ * advlab_buffer_free. */
+advlab_status advlab_train_preset_json(const char *name, char **json);
+
 /* ------------------------------------------------------------- metrics */
 
 typedef struct {

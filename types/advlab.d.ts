@@ -45,6 +45,22 @@ export class Lab {
      */
     trainDefaults: Readonly<Required<TrainConfig>>;
     /**
+     * A training preset (issue 20) by name: an arch, a robust trainer and the settings of both
+     * configs, as Net#robustTrainer takes them (the keys are the C fields'); `advlab train --preset
+     * NAME` trains the same run. An unknown name throws, listing the known ones.
+     * @param {string} name 'robust'
+     * @returns {{name: string, about: string, arch: string, trainer: string,
+     *   train: TrainConfig, robust: object}}
+     */
+    trainPreset(name: string): {
+        name: string;
+        about: string;
+        arch: string;
+        trainer: string;
+        train: TrainConfig;
+        robust: object;
+    };
+    /**
      * Builds a dataset from the bytes of an IDX image file and an IDX label file (uncompressed).
      * @param {Uint8Array|ArrayBuffer} imagesBytes
      * @param {Uint8Array|ArrayBuffer} labelsBytes

@@ -171,7 +171,7 @@ const EXPORTS = [
   'sweep_plan_json', 'sweep_results_json', 'sweep_csv', 'sweep_run', 'sweep_next_cell',
   'sweep_cell_done', 'sweep_cell_values', 'sweep_set_cell', 'sweep_restore',
   // The robust trainers (wasm_robust.c, issue 20).
-  'robust_trainer_create',
+  'robust_trainer_create', 'train_preset_json',
 ];
 
 // What each config type is called in messages (advlab_wasm_config_new's types).
@@ -540,8 +540,6 @@ class Core {
   /** The byte size of a layout's struct, for out-params. */
   sizeOf(layout) { return this.#layout[layout].size; }
 
-
-
   #u32() { return new Uint32Array(this.memory); }
 }
 
@@ -564,6 +562,24 @@ export class Lab {
      * @type {Readonly<Required<TrainConfig>>}
      */
     this.trainDefaults = core.trainDefaults;
+  }
+
+  /**
+   * A training preset (issue 20) by name: an arch, a robust trainer and the settings of both
+   * configs, as Net#robustTrainer takes them (the keys are the C fields'); `advlab train --preset
+   * NAME` trains the same run. An unknown name throws, listing the known ones.
+   * @param {string} name 'robust'
+   * @returns {{name: string, about: string, arch: string, trainer: string,
+   *   train: TrainConfig, robust: object}}
+   */
+  trainPreset(name) {
+    const core = this.#core;
+    const ptr = core.withString(name, (n) => core.out((o) => core.c.train_preset_json(n, o)));
+    try {
+      return JSON.parse(core.string(ptr));
+    } finally {
+      core.c.buffer_free(ptr);
+    }
   }
 
   /**

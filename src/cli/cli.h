@@ -21,6 +21,7 @@ typedef struct {
     const char *method;                           /* certify's, extract's and infer's --method */
     const char *victim, *thief;                   /* extract's (cli/extract.c) */
     const char *trainer;                          /* train's robust trainer (cli/train.c) */
+    const char *preset;                           /* train's preset (advlab_train_preset) */
     const char *statics[CLI_MAX_STATIC];
     int n_static;
     int limit, json, help, retrain;
@@ -43,6 +44,9 @@ typedef struct {
     const advlab__cfg_spec *spec;
     void *cfg;
 } cli_config;
+
+/* o->arch's default, "tutorial": an arch given on the command line is another pointer. */
+extern const char cli_default_arch[];
 
 /* argv into o; a malformed command line is reported and returns non-zero. */
 int cli_parse_args(int argc, char **argv, cli_options *o);

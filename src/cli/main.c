@@ -168,14 +168,15 @@ static const command commands[] = {
      cli_train,
      "--out FILE [--arch tutorial] [--limit N] [training settings] [--certify "
      "ibp|noise|crown-ibp ...]\n"
-     "[--trainer fbf|trades|pgd-ramp ...] [--shards S [--threads N]]\n"
+     "[--trainer fbf|trades|pgd-ramp ...] [--preset robust] [--shards S [--threads N]]\n"
      "trains on MNIST, then prints the clean test accuracy; --certify ibp trains for IBP\n"
      "certificates (Gowal et al.), crown-ibp with CROWN-IBP's beta schedule (Zhang et al.),\n"
      "noise for randomized smoothing; --trainer trains robustly: fbf is fast AT (Wong et al.,\n"
      "its cyclic lr peaks at --lr), trades TRADES (Zhang et al.), pgd-ramp Madry's PGD\n"
      "training with eps ramped up over --ramp epochs; --shards sums each batch's gradient\n"
      "over S shards in a fixed tree, which --threads shares among N threads (up to S) with\n"
-     "the same weights as one",
+     "the same weights as one; --preset robust is the page's \"Train a robust model\" (PGD-7\n"
+     "at eps 0.3 on c16k5-p2-c32k5-p2-d100-d10, 10 epochs, 8 shards; flags given override it)",
      {&train_help, &certify_train_help, &robust_train_help}},
     {"eval", cli_eval, "--model FILE [--limit N]\ntest accuracy and confusion matrix", {NULL}},
     {"predict",

@@ -38,6 +38,7 @@ static const char **string_flag(cli_options *o, const char *flag)
         {"--victim", &o->victim},
         {"--thief", &o->thief},
         {"--trainer", &o->trainer},
+        {"--preset", &o->preset},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (strcmp(flag, flags[i].flag) == 0)
@@ -137,10 +138,12 @@ static int parse_count(const char *flag, const char *val, long max, int *out)
     return 0;
 }
 
+const char cli_default_arch[] = "tutorial";
+
 int cli_parse_args(int argc, char **argv, cli_options *o)
 {
     *o = (cli_options){.command = argv[1],
-                       .arch = "tutorial",
+                       .arch = cli_default_arch,
                        .data = "data/mnist",
                        .threads = 1,
                        .command_line = join_command_line(argc, argv)};

@@ -25,13 +25,13 @@ typedef struct {
     const cli_options *o;
     const advlab_dataset *train;
     const advlab_train_config *cfg;
-    const advlab_robust_train_config *robust;
+    const advlab_robust_train_config *robust; /* NULL: not a robust trainer */
     const advlab_certify_train_config *certify;
 } trainer_recipe;
 
 static advlab_status make_trainer(const trainer_recipe *r, advlab_net *net, advlab_trainer **t)
 {
-    if (r->o->trainer)
+    if (r->robust)
         return advlab_robust_trainer_create(net, r->train, r->cfg, r->robust, t);
     if (r->certify->certify == ADVLAB_CERTIFY_TRAIN_NONE)
         return advlab_trainer_create(net, r->train, r->cfg, t);
@@ -72,18 +72,30 @@ int cli_train(const cli_options *o)
     int rc = 1, tty = isatty(2) && !o->json;
     advlab_train_config cfg;
     advlab_train_config_default(&cfg);
-    cfg.limit = o->limit;
     advlab_certify_train_config certify;
     advlab_certify_train_config_default(&certify);
-    /* --trainer takes the robust trainer's settings in place of certified
-     * training's (both have an --eps and a --ramp) */
+    /* --trainer (or a --preset, which names one) takes the robust trainer's
+     * settings in place of certified training's (both have an --eps and a
+     * --ramp); the settings given override the preset's. */
     advlab_robust_train_config robust;
+    const char *arch = o->arch;
+    int robust_run = o->trainer || o->preset;
+    if (o->preset && (o->trainer || o->arch != cli_default_arch)) {
+        cli_fail("--preset %s sets the arch and the trainer; drop --%s", o->preset,
+                 o->trainer ? "trainer" : "arch");
+        return 2;
+    }
+    if (o->preset && advlab_train_preset(o->preset, &arch, &cfg, &robust)) {
+        cli_fail("--preset: %s", advlab_last_error());
+        return 2;
+    }
     if (o->trainer && advlab_robust_train_config_default(o->trainer, &robust)) {
         cli_fail("--trainer: %s (see advlab train --help)", advlab_last_error());
         return 2;
     }
+    cfg.limit = o->limit;
     const cli_config configs[] = {{&advlab__train_spec, &cfg},
-                                  o->trainer ? (cli_config){&advlab__robust_train_spec, &robust}
+                                  robust_run ? (cli_config){&advlab__robust_train_spec, &robust}
                                              : (cli_config){&advlab__certify_train_spec, &certify}};
     if (cli_apply_settings(o, configs, 2))
         return 2;
@@ -93,8 +105,8 @@ int cli_train(const cli_options *o)
     cli_dataset_name(o->data, dataset, sizeof dataset);
     if (cli_load_split(o->data, "train", &train) || cli_load_split(o->data, "t10k", &test))
         goto done;
-    const trainer_recipe recipe = {o, train, &cfg, &robust, &certify};
-    if (advlab_net_create(o->arch, cfg.batch, cfg.seed, &net) ||
+    const trainer_recipe recipe = {o, train, &cfg, robust_run ? &robust : NULL, &certify};
+    if (advlab_net_create(arch, cfg.batch, cfg.seed, &net) ||
         advlab_net_set_meta(net, "dataset", dataset) ||
         advlab_net_set_meta(net, "command", o->command_line) || make_trainer(&recipe, net, &t)) {
         rc = cli_fail_status();

@@ -56,6 +56,16 @@ expect_error 2 'unknown option --beta (see advlab train --help)' -- "$advlab" tr
 expect_ok "$advlab" train --trainer trades --max-iter 2 --limit 128 --epochs 1 --seed 3 --data "$data" --out "$work/trades.safetensors" --json
 checks=$((checks + 1))
 grep -q '"test_accuracy":0\.[0-9]' "$work/out" || fail "train --trainer trades --json lacks test_accuracy: $(cat "$work/out")"
+# The robust preset: the page's "Train a robust model", overridable, refused with --arch or --trainer.
+expect_error 2 '--preset: training preset "nope" is unknown; known: robust' -- "$advlab" train --preset nope --out x
+expect_error 2 '--preset robust sets the arch and the trainer; drop --arch' -- "$advlab" train --preset robust --arch madry --out x
+expect_error 2 '--preset robust sets the arch and the trainer; drop --trainer' -- "$advlab" train --preset robust --trainer fbf --out x
+expect_ok "$advlab" train --preset robust --limit 128 --epochs 1 --ramp 1 --data "$data" --out "$work/preset.safetensors"
+checks=$((checks + 1))
+strings "$work/preset.safetensors" | grep -q '"arch":"c16k5-p2-c32k5-p2-d100-d10"' &&
+    strings "$work/preset.safetensors" | grep -q 'pgd-ramp eps=0.3 eps_start=0 ramp=1 eps_step=0.107 max_iter=7' &&
+    strings "$work/preset.safetensors" | grep -q 'seed=1234 samples=128 epochs=1/1 shards=8' ||
+    fail "train --preset robust did not train the preset's arch and settings: $(strings "$work/preset.safetensors" | head -c 600)"
 # Data-parallel training: --threads shares --shards out and keeps the bits.
 expect_error 2 '--threads: "0" is not an integer in 1..64' -- "$advlab" train --threads 0 --out x
 expect_error 1 'train config: shards 3 is not a power of two' -- "$advlab" train --shards 3 --data "$data" --out x

@@ -1,6 +1,7 @@
 // The robust trainers through advlab.js (issue 20): native and wasm train bit-identical weights
 // with fast AT, TRADES and PGD with an eps ramp; a wasm run paused into a checkpoint and resumed
-// on a fresh net ends where the straight run does; bad settings throw the C message.
+// on a fresh net ends where the straight run does; bad settings throw the C message; the robust
+// preset trains the CLI's bits.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -102,5 +103,35 @@ test('bad robust settings throw the C message', async () => {
   } finally {
     net.free();
     train.free();
+  }
+});
+
+test('the robust preset trains in wasm the bits `advlab train --preset robust` trains', async () => {
+  const lab = await createLab();
+  const train = loadMnist(lab, 'train');
+  const dir = mkdtempSync(join(tmpdir(), 'advlab-preset-'));
+  const preset = lab.trainPreset('robust');
+  assert.equal(preset.trainer, 'pgd-ramp');
+  assert.equal(preset.train.shards, 8);
+  assert.throws(() => lab.trainPreset('madry'), { message: /preset "madry" is unknown; known: robust/ });
+  // Short: 256 images, one epoch, the ramp over that epoch (flags override the preset's).
+  const short = { limit: 256, epochs: 1 };
+  const net = lab.createNet({ arch: preset.arch, maxBatch: preset.train.batch,
+    seed: preset.train.seed });
+  try {
+    const out = join(dir, 'preset.safetensors');
+    runNative(['train', '--preset', 'robust', '--limit', '256', '--epochs', '1', '--ramp', '1',
+      '--out', out]);
+    await net.trainRobust(train, { ...preset.train, ...short },
+      { trainer: preset.trainer, ...preset.robust, ramp: 1 });
+    const nativeNet = lab.netFromWeights(readFileSync(out), 'preset.safetensors', 64);
+    const diff = bitDiff(net.params(), nativeNet.params());
+    assert.equal(nativeNet.arch, preset.arch);
+    nativeNet.free();
+    assert.equal(diff.count, 0, `${diff.count} parameters differ, the first at ${diff.first}`);
+  } finally {
+    net.free();
+    train.free();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
