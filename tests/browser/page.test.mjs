@@ -256,6 +256,24 @@ test('cancel stops a training run at once and keeps the models on show', async (
   assert.equal(await page.$eval('#standard .model-select', (s) => s.value), shown);
 });
 
+test('"Train a robust model" fills the form with the preset and trains on every core', async () => {
+  const shown = await page.$eval('#defended .model-select', (s) => s.value);
+  await press('#train-robust');
+  await page.waitForFunction(() => /cores training: 2/.test(
+    document.querySelector('#train-status').textContent), undefined,
+  { timeout: 60000, polling: POLL_MS });
+  const form = await page.$eval('#train-form', (f) => Object.fromEntries(new FormData(f)));
+  assert.deepEqual([form.which, form.attack, form.eps, form.epochs, form.lr],
+    ['defended', 'pgd-ramp', '0.3', '10', '0.001']);
+  assert.ok(await page.$eval('#train-robust', (b) => b.disabled), 'the button stays live mid-run');
+  await (await page.$('.train-panel')).screenshot({ path: join(OUT, 'robust-preset.png') });
+  await press('#cancel');
+  await page.waitForFunction(() => !document.querySelector('#train-robust').disabled, undefined,
+    { timeout: 10000, polling: POLL_MS });
+  assert.match(await page.textContent('#train-status'), /Cancelled/);
+  assert.equal(await page.$eval('#defended .model-select', (s) => s.value), shown);
+});
+
 test('an exported model re-imports with the same predictions', async () => {
   await select('#standard .model-select', 'standard');
   assert.equal(await page.$eval('#standard .model-select', (s) => s.value), 'standard');

@@ -8,7 +8,7 @@ import { poisonedTrain } from './poisoning.js';
 import { checkpointSummary, dropCheckpoint, loadCheckpoint, saveCheckpoint } from './store.js';
 import { defaultPoolSize } from './pool.js';
 import { ParallelTrainer, RUN_SHARDS } from './train_pool.js';
-import { trainerFor } from './trainers.js';
+import { presetSettings, trainerFor } from './trainers.js';
 import { batchPlan, evalSubset, trainLoop } from './training.js';
 
 
@@ -115,8 +115,12 @@ async function trainSlot(id, run, slot, train, subset, plan, from) {
 }
 
 // A model trained here: its English label and what the page names it by (see modelList).
-function trainedName(slot, { epochs, attack, eps, ratio, poison }) {
+function trainedName(slot, { epochs, attack, eps, ratio, poison, preset, about }) {
   const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (preset) {
+    return { label: `${preset} preset, trained here ${time} (${about})`,
+      about: { kind: 'trained', slot, epochs, attack, eps, ratio, preset } };
+  }
   if (poison) {
     return { label: `poisoned (backdoor), trained here ${time} (${epochs} epochs)`,
       about: { kind: 'poisoned', slot, epochs, poison } };
@@ -169,7 +173,7 @@ async function trainRun({ which, settings, resume }, id) {
   const from = resume ? await loadCheckpoint() : null;
   if (resume && !from) throw new Error('there is no interrupted training run to resume');
   const run = from ? { which: from.which, settings: from.settings }
-    : { which, settings: { ...settings, shards: RUN_SHARDS } };
+    : { which, settings: { shards: RUN_SHARDS, ...settings } };
   // A poisoned run (the Poison panel's) trains on the backdoored copy its settings make again.
   const { poison } = run.settings;
   const [train] = await Promise.all([
@@ -215,6 +219,11 @@ export async function train({ which, settings, resume, paused = false }, id) {
     unpark();
     job = null;
   }
+}
+
+/** A training preset's run settings (the "Train a robust model" button): {settings}. */
+export async function trainPreset({ name }) {
+  return { result: { settings: presetSettings(state.lab.trainPreset(name)) } };
 }
 
 export async function discardCheckpoint() {

@@ -19,6 +19,10 @@ export function trainerFor(net, slot, train, settings) {
   if (settings.attack === 'noise') {
     return net.certifiedTrainer(train, config, { certify: 'noise', sigma: settings.eps });
   }
+  // A preset's run (settings.robust, from presetSettings) gives its robust trainer every setting.
+  if (settings.robust) {
+    return net.robustTrainer(train, config, { trainer: settings.attack, ...settings.robust });
+  }
   const pgd7 = { eps: settings.eps, epsStep: (2.5 * settings.eps) / 7, maxIter: 7 };
   if (settings.attack === 'fbf') {
     return net.robustTrainer(train, config, { trainer: 'fbf', eps: settings.eps });
@@ -35,4 +39,15 @@ export function trainerFor(net, slot, train, settings) {
       num_random_init: 1 }
     : { name: 'fgsm', eps: settings.eps };
   return net.adversarialTrainer(train, config, { ratio: settings.ratio, attack });
+}
+
+/**
+ * A training preset (Lab#trainPreset) as a page run's settings: the form's fields, and the arch,
+ * the robust trainer's settings and the shards the form has no field for.
+ */
+export function presetSettings(preset) {
+  const { train, robust } = preset;
+  return { preset: preset.name, about: preset.about, arch: preset.arch, attack: preset.trainer,
+    epochs: train.epochs, batch: train.batch, lr: train.lr, seed: train.seed, shards: train.shards,
+    limit: 0, eps: robust.eps, ratio: 1, robust };
 }

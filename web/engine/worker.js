@@ -15,7 +15,7 @@ import { digit } from './data.js';
 import { exportModel, importModel, setModel } from './models.js';
 import { cleanse, poison } from './poisoning.js';
 import { curves, measure } from './robustness.js';
-import { cancel, discardCheckpoint, pause, resume, train } from './runs.js';
+import { cancel, discardCheckpoint, pause, resume, train, trainPreset } from './runs.js';
 import { init } from './start.js';
 import { infer, invert, steal } from './stealing.js';
 import { sweep, sweepDiscard, sweepPause, sweepPlan, sweepSaved } from './sweeps.js';
@@ -28,7 +28,7 @@ import { widgetAnalyze, widgetCurve, widgetSteal, widgetTrain } from './widgets.
 const ops = {
   // the lab page
   init, digit, analyze, setModel, exportModel, importModel,
-  train, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
+  train, trainPreset, pause, resume, cancel, discardCheckpoint, curves, measure, poison, cleanse,
   steal, infer, invert, audit, universal, sweepPlan, sweep, sweepPause, sweepSaved, sweepDiscard,
   // the widgets
   widgetDigit: digit, widgetAnalyze, widgetCurve, widgetTrain, widgetSteal,

@@ -200,6 +200,8 @@ export default {
     '방어, {time}에 여기서 훈련 ({attack} eps {eps}, 비율 {ratio}, {epochs} 에포크)',
   'lab.modelName.trainedCertified':
     '방어, {time}에 여기서 훈련 ({attack} {eps}, {epochs} 에포크)',
+  'lab.modelName.trainedPreset':
+    '견고, {time}에 여기서 훈련 (PGD-7 eps {eps}, {epochs} 에포크, 채널 16·32)',
   'lab.modelName.imported': '{name} (가져옴)',
   'lab.provenance.defence': '방어: {value}',
   'lab.provenance.training': '훈련: {value}',
@@ -220,6 +222,10 @@ export default {
   'lab.train.limit': '이미지 수',
   'lab.train.limitTitle': '0이면 60000장을 모두 씁니다',
   'lab.train': '훈련',
+  'lab.trainRobust': '견고한 모델 훈련',
+  'lab.trainRobustHint': '견고한 모델 훈련: 방어 모델을 Madry의 PGD 훈련(7단계, ε 0.3, 10 에포크 중 ' +
+    '처음 2 에포크 동안 ε을 키움)으로, 더 넓은 신경망(채널 16개와 32개)에서 모든 코어를 써서 ' +
+    '훈련합니다. 2코어 노트북에서 약 15분이 걸리고, 끝나면 AutoAttack이 검사합니다.',
   'lab.pause': '일시 정지',
   'lab.resume': '이어 하기',
   'lab.cancel': '취소',

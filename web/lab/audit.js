@@ -78,6 +78,15 @@ async function runAudit() {
 
 $('#audit-run').addEventListener('click', runAudit);
 
+/** AutoAttack on a slot's model at eps, with the form's other settings (after a preset's run). */
+export function auditModel(slot, eps) {
+  const { elements } = $('#audit-form');
+  elements.slot.value = slot;
+  elements.suite.value = 'autoattack';
+  elements.eps.value = String(eps);
+  return runAudit();
+}
+
 /** Runs the check of a loaded run's settings again: its model, pre-processor, suite, eps and n. */
 export async function rerunAudit(settings) {
   const form = $('#audit-form');

@@ -20,6 +20,9 @@ const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',
 // web/engine/models.js).
 function modelName({ id, label, source, about, created }) {
   if (source === 'pretrained' && PRETRAINED_NAMES[id]) return text(PRETRAINED_NAMES[id]);
+  if (about?.kind === 'trained' && about.preset) {
+    return text('lab.modelName.trainedPreset', { ...about, time: clock(created) });
+  }
   if (about?.kind === 'trained') {
     // IBP and noise training have no ratio, and noise's eps is its sigma.
     const certified = about.slot === 'defended' && CERTIFIED_TRAINING[about.attack];

@@ -3,6 +3,7 @@
 // this draws its reports at most once per frame.
 import { clock, message, number, percent, say, show } from '../ui/lang.js';
 import { live } from './analysis.js';
+import { auditModel } from './audit.js';
 import { charts } from './charts.js';
 import { call } from './engine.js';
 import { modelIdentity, showModels, useModels } from './models.js';
@@ -88,6 +89,7 @@ export function trainSettings() {
 
 export function setTrainingButtons(running, paused = false) {
   $('#train').disabled = running;
+  $('#train-robust').disabled = running;
   $('#pause').disabled = !running || paused;
   $('#resume').disabled = !running || !paused;
   $('#cancel').disabled = !running;
@@ -107,7 +109,8 @@ function onTrainProgress(p) {
  * Runs a training request ({which, settings}, or {resume: true} with the checkpoint's summary) to
  * its end. A worker crash is left to the recovery (recover.js), which resumes the run from its
  * checkpoint. {resume: true, paused: true} goes on from the checkpoint paused, as a run paused at
- * a crash was. `at` is the checkpoint's place, for a resumed run.
+ * a crash was. `at` is the checkpoint's place, for a resumed run. Answers the worker's result, or
+ * nothing when the run failed or the worker crashed.
  */
 export async function runTraining(request, { order, epochs, at }) {
   // What the run's charts export: its settings and the model it starts from (the defended
@@ -134,6 +137,7 @@ export async function runTraining(request, { order, epochs, at }) {
     say($('#train-status'), result.cancelled ? 'lab.cancelled' : 'lab.trained');
     training.running = false;
     live.request();
+    return result;
   } catch (error) {
     if (error.crashed) return;
     training.running = false;
@@ -162,7 +166,10 @@ export async function rerunTraining({ which, settings, models }) {
     'ratio', 'seed', 'limit'].map((key) => [elements[key], `settings.${key}`, settings[key]])]);
   await useModels(wanted);
   const request = trainSettings();
-  if (settings.poison) request.settings.poison = settings.poison;
+  // What the form has no field for: the poisoning, and a preset's arch, trainer settings, shards.
+  for (const key of ['poison', 'arch', 'robust', 'shards', 'preset', 'about']) {
+    if (settings[key] !== undefined) request.settings[key] = settings[key];
+  }
   await runTraining(request, { order: which === 'both' ? SLOTS : [which],
     epochs: request.settings.epochs });
 }
@@ -172,6 +179,25 @@ $('#train').addEventListener('click', () => {
   if (!request) return;
   const order = request.which === 'both' ? SLOTS : [request.which];
   runTraining(request, { order, epochs: request.settings.epochs });
+});
+
+// "Train a robust model": the robust preset's settings in the form (the arch, the trainer's steps
+// and the shards have no field there), a run of the defended model, then AutoAttack on it.
+$('#train-robust').addEventListener('click', async () => {
+  if (training.running) return;
+  try {
+    const { settings } = await call('trainPreset', { name: 'robust' });
+    const { elements } = $('#train-form');
+    elements.which.value = 'defended';
+    for (const key of ['epochs', 'batch', 'lr', 'attack', 'eps', 'ratio', 'seed', 'limit']) {
+      elements[key].value = String(settings[key]);
+    }
+    const result = await runTraining({ which: 'defended', settings },
+      { order: ['defended'], epochs: settings.epochs });
+    if (result && !result.cancelled) await auditModel('defended', settings.eps);
+  } catch (error) {
+    if (!error.crashed) say($('#train-status'), 'lab.failed', failed(error));
+  }
 });
 
 // ------------------------------------------------------------ checkpoints
