@@ -175,13 +175,13 @@ test('the shipped IBP model: its provenance and its verified accuracy', async ()
   try {
     assert.equal(net.arch, 'c4k5-p2-c10k5-p2-d100-d10');
     assert.match(net.meta('command'), new RegExp('advlab train --arch tutorial --certify ibp ' +
-      '--eps 0\\.15 --kappa 0\\.75 --warmup 1 --ramp 10 --epochs 30 --lr 0\\.001 --seed 1234 '));
-    assert.equal(net.meta('defence'), 'ibp eps=0.15 warmup=1 ramp=10 kappa=0.75');
+      '--eps 0\\.11 --kappa 0\\.7 --warmup 1 --ramp 10 --epochs 30 --lr 0\\.001 --seed 1234 '));
+    assert.equal(net.meta('defence'), 'ibp eps=0.11 warmup=1 ramp=10 kappa=0.7');
     assert.match(net.meta('training'), /^adam lr=0\.001 .*seed=1234 samples=60000 epochs=30\/30$/);
     // data/weights/README.md's figures, which the native CLI measured
     const v = lab.verifiedAccuracy(net, testSet, { eps: 0.1, radius: false });
-    assert.equal(Math.round(v.cleanAccuracy * 10000), 9659);
-    assert.equal(Math.round(v.verifiedAccuracy * 10000), 9204);
+    assert.equal(Math.round(v.cleanAccuracy * 10000), 9726);
+    assert.equal(Math.round(v.verifiedAccuracy * 10000), 9137);
   } finally {
     net.free();
     testSet.free();

@@ -193,7 +193,7 @@ export default {
   'lab.modelName.fgsm': 'FGSM-trained (eps 0.2, ratio 0.5)',
   'lab.modelName.pgd': 'PGD-trained (Madry, eps 0.3)',
   'lab.modelName.poisoned': 'poisoned (backdoor: ART\'s pattern, 10%, next class)',
-  'lab.modelName.ibp': 'IBP-certified (Gowal et al., eps 0.15)',
+  'lab.modelName.ibp': 'IBP-certified (Gowal et al., eps 0.11)',
   'lab.modelName.trainedStandard': 'standard, trained here {time} ({epochs} epochs)',
   'lab.modelName.trainedDefended':
     'defended, trained here {time} ({attack} eps {eps} ratio {ratio}, {epochs} epochs)',

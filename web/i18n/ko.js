@@ -194,7 +194,7 @@ export default {
   'lab.modelName.fgsm': 'FGSM 적대적 훈련 (eps 0.2, 비율 0.5)',
   'lab.modelName.pgd': 'PGD 적대적 훈련 (Madry, eps 0.3)',
   'lab.modelName.poisoned': '오염됨 (백도어: ART의 패턴, 10%, 다음 클래스)',
-  'lab.modelName.ibp': 'IBP 인증 훈련 (Gowal 외, eps 0.15)',
+  'lab.modelName.ibp': 'IBP 인증 훈련 (Gowal 외, eps 0.11)',
   'lab.modelName.trainedStandard': '표준, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.trainedDefended':
     '방어, {time}에 여기서 훈련 ({attack} eps {eps}, 비율 {ratio}, {epochs} 에포크)',
