@@ -43,10 +43,10 @@ const PROVENANCE = {
     dataset: 'poisoned-mnist',
   },
   ibp: {
-    command: new RegExp('advlab train --arch tutorial --certify ibp --eps 0\\.15 --kappa 0\\.75 ' +
+    command: new RegExp('advlab train --arch tutorial --certify ibp --eps 0\\.11 --kappa 0\\.7 ' +
       '--warmup 1 --ramp 10 --epochs 30 --lr 0\\.001 --seed 1234 --data data/mnist '),
     training: /^adam lr=0\.001 .*batch=64 seed=1234 samples=60000 epochs=30\/30$/,
-    defence: /^ibp eps=0\.15 warmup=1 ramp=10 kappa=0\.75$/,
+    defence: /^ibp eps=0\.11 warmup=1 ramp=10 kappa=0\.7$/,
   },
 };
 
