@@ -6,7 +6,7 @@
 // second visit on) first trains. Optional: the page works without it. Its scope is
 // this folder: the lab page, the embed page (embed.html) and the examples; a page that embeds
 // <advlab-demo> from elsewhere decides for itself whether to register it.
-const CACHE = 'advlab-v6';
+const CACHE = 'advlab-v7';
 const SHELL = [
   './index.html', './icon.svg', './advlab.js',
   './lab/boot.js', './lab/style.css', './lab/app.js', './lab/state.js', './lab/engine.js',
@@ -19,7 +19,8 @@ const SHELL = [
   './lab/exports.js', './lab/reproduce.js', './lab/rerun_check.js', './ui/budgets.js', './ui/export.js', './widget/steal.js',
   './engine/worker.js', './engine/state.js', './engine/fetch.js', './engine/turns.js',
   './engine/data.js', './engine/store.js', './engine/models.js', './engine/analyze.js',
-  './engine/training.js', './engine/runs.js', './engine/evaluate.js', './engine/robustness.js',
+  './engine/training.js', './engine/trainers.js', './engine/train_pool.js',
+  './engine/replica_worker.js', './engine/runs.js', './engine/evaluate.js', './engine/robustness.js',
   './engine/pool.js', './engine/pool_worker.js', './engine/start.js', './engine/widgets.js',
   './ui/chart.js', './ui/lang.js', './ui/live.js', './ui/needs.js', './ui/pad.js',
   './ui/render.js', './ui/rpc.js',
