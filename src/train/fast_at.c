@@ -231,6 +231,10 @@ advlab_status advlab__fbf_hook(advlab_trainer *t, const advlab_dataset *ds,
     s->best = s->check_adv + check;
     s->check_y = (int32_t *)(s->best + t->net->n_params);
     s->check_idx = s->check_y + cfg->check;
+    /* Unused until the first check, but in every checkpoint: defined bytes,
+     * so a state saved in epoch 1 restores (no NaN) and is the same bits in
+     * every replica of a data-parallel run. */
+    memcpy(s->best, t->net->params, sizeof(float) * t->net->n_params);
     if (cfg->check > 0) {
         int count = advlab_dataset_count(ds);
         for (int i = 0; i < cfg->check; i++)

@@ -1,17 +1,17 @@
 // One replica of a data-parallel training run (train_pool.js): its own engine instance, the run's
 // training set, and a net and trainer made as replica 0's (trainers.js) with replica 0's weights
-// and trainer state. Each batch it first steps with the parts the other replicas made of the last
-// batch, joined to its own, then makes its shards of the next.
+// and trainer state. Each batch it first steps with every replica's parts of the last batch, then
+// makes its shards of the next. The parts cross both ways as transferred buffers, not copies.
 //
 // Protocol: {op: 'start', wasmBinary?, images, labels, weights, maxBatch, trainerState, slot,
 // settings} answers {ok: true} (a start again replaces the replica, as after a restore);
-// {op: 'batch', others, first, count} answers {ok: true, parts} (`others` empty before the first
+// {op: 'batch', parts, first, count} answers {ok: true, parts} (`parts` empty before the first
 // batch); every failure answers {ok: false, error}.
 import { createLab } from '../advlab.js';
 import { trainerFor } from './trainers.js';
 
 let labReady;
-let replica = null; // {train, net, trainer, own}: own, the parts it made of the last batch
+let replica = null; // {train, net, trainer}
 
 function drop() {
   replica?.trainer?.free();
@@ -27,17 +27,16 @@ async function start({ wasmBinary, images, labels, weights, maxBatch, trainerSta
   drop();
   const train = lab.loadDataset(images, labels, 'the run\'s training set');
   const net = lab.netFromWeights(weights, 'replica 0\'s weights', maxBatch);
-  replica = { train, net, trainer: null, own: [] };
+  replica = { train, net, trainer: null };
   replica.trainer = trainerFor(net, slot, train, settings);
   replica.trainer.restoreState(trainerState);
 }
 
-function batch({ others, first, count }) {
+function batch({ parts, first, count }) {
   if (!replica) throw new Error('training replica: not started');
   const { trainer } = replica;
-  if (others.length) trainer.step([...replica.own, ...others]);
-  replica.own = trainer.finished ? [] : trainer.shardGradient(first, count);
-  return replica.own;
+  if (parts.length) trainer.step(parts);
+  return trainer.finished ? [] : trainer.shardGradient(first, count);
 }
 
 onmessage = async ({ data }) => {
@@ -46,7 +45,8 @@ onmessage = async ({ data }) => {
       await start(data);
       postMessage({ ok: true });
     } else {
-      postMessage({ ok: true, parts: batch(data) });
+      const parts = batch(data);
+      postMessage({ ok: true, parts }, parts.map((part) => part.grad.buffer));
     }
   } catch (error) {
     drop();

@@ -56,7 +56,7 @@ function trainingNet(slot, settings) {
 // The net and trainer for one slot of a run: new, or from the checkpoint `from` (same slot). A
 // run with shards trains on every core (or on settings.workers), through replicas of the trainer
 // in a pool of workers.
-async function startSlot(slot, settings, train, from) {
+async function startSlot(id, slot, settings, train, from) {
   const net = trainingNet(slot, settings);
   let trainer;
   try {
@@ -66,9 +66,12 @@ async function startSlot(slot, settings, train, from) {
     const workers = Math.min(settings.workers ?? defaultPoolSize(), trainer.shards);
     if (workers > 1) {
       // Without the pool (workers refused to start) the run goes on in this worker alone: the
-      // same bits, only slower.
+      // same bits, only slower; the page says why.
       trainer = await ParallelTrainer.create(trainer, { net, train, slot, settings, workers })
-        .catch(() => trainer);
+        .catch((error) => {
+          postMessage({ id, op: 'progress', kind: 'pool', error: error.message });
+          return trainer;
+        });
     }
     return { net, trainer };
   } catch (error) {
@@ -83,7 +86,7 @@ async function startSlot(slot, settings, train, from) {
 // checkpoint to go on from, if any.
 async function trainSlot(id, run, slot, train, subset, plan, from) {
   const { settings } = run;
-  const { net, trainer } = await startSlot(slot, settings, train, from);
+  const { net, trainer } = await startSlot(id, slot, settings, train, from);
   const { epoch = 0, batch = 0, batchesPerEpoch = plan.perEpoch, epochs = settings.epochs } =
     from ?? {};
   let place = { epoch, batch, batchesPerEpoch, epochs };

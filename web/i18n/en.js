@@ -194,6 +194,7 @@ export default {
   'lab.modelName.pgd': 'PGD-trained (Madry, eps 0.3)',
   'lab.modelName.poisoned': 'poisoned (backdoor: ART\'s pattern, 10%, next class)',
   'lab.modelName.ibp': 'IBP-certified (Gowal et al., eps 0.11)',
+  'lab.modelName.robust': 'robust preset (PGD-7 at eps 0.3, 16 and 32 channels)',
   'lab.modelName.trainedStandard': 'standard, trained here {time} ({epochs} epochs)',
   'lab.modelName.trainedDefended':
     'defended, trained here {time} ({attack} eps {eps} ratio {ratio}, {epochs} epochs)',
@@ -242,6 +243,8 @@ export default {
   'lab.cancelled': 'Cancelled; the models on show are kept.',
   'lab.trained': 'Done: the new models are on show and saved in this browser.',
   'lab.paused': 'Paused, with a checkpoint: {where}.',
+  'lab.poolFailed': 'Training on this worker alone, the same model only slower: the other ' +
+    'cores\' workers did not start ({error}).',
   'lab.checkpointFailed': 'Could not save a training checkpoint ({error}); training goes on ' +
     'without it.',
   'lab.interrupted': 'A training run was interrupted: {run}.',

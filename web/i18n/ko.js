@@ -195,6 +195,7 @@ export default {
   'lab.modelName.pgd': 'PGD 적대적 훈련 (Madry, eps 0.3)',
   'lab.modelName.poisoned': '오염됨 (백도어: ART의 패턴, 10%, 다음 클래스)',
   'lab.modelName.ibp': 'IBP 인증 훈련 (Gowal 외, eps 0.11)',
+  'lab.modelName.robust': '견고 프리셋 (PGD-7, eps 0.3, 채널 16·32)',
   'lab.modelName.trainedStandard': '표준, {time}에 여기서 훈련 ({epochs} 에포크)',
   'lab.modelName.trainedDefended':
     '방어, {time}에 여기서 훈련 ({attack} eps {eps}, 비율 {ratio}, {epochs} 에포크)',
@@ -243,6 +244,8 @@ export default {
   'lab.cancelled': '취소했습니다. 지금 보이는 모델은 그대로입니다.',
   'lab.trained': '완료: 새 모델을 보여 주며 이 브라우저에 저장했습니다.',
   'lab.paused': '일시 정지하고 체크포인트를 저장했습니다: {where}.',
+  'lab.poolFailed': '이 작업자 하나로만 훈련합니다. 결과 모델은 같고 느릴 뿐입니다. 다른 코어의 ' +
+    '작업자가 시작하지 못했습니다({error}).',
   'lab.checkpointFailed': '훈련 체크포인트를 저장하지 못했습니다({error}). 체크포인트 없이 ' +
     '훈련을 계속합니다.',
   'lab.interrupted': '중단된 훈련이 있습니다: {run}.',

@@ -10,7 +10,8 @@ import { failed } from './status.js';
 
 // The pretrained models' names, by manifest id; a model the page does not know keeps its label.
 const PRETRAINED_NAMES = { standard: 'lab.modelName.standard', fgsm: 'lab.modelName.fgsm',
-  pgd: 'lab.modelName.pgd', poisoned: 'lab.modelName.poisoned', ibp: 'lab.modelName.ibp' };
+  pgd: 'lab.modelName.pgd', poisoned: 'lab.modelName.poisoned', ibp: 'lab.modelName.ibp',
+  robust: 'lab.modelName.robust' };
 // Training for certification, as a defended model's name says it (engine/training.js).
 const CERTIFIED_TRAINING = { ibp: 'IBP eps', noise: 'noise σ' };
 const TRAINED_NAMES = { standard: 'lab.modelName.trainedStandard',

@@ -100,6 +100,8 @@ function onTrainProgress(p) {
     $('#mnist-progress').value = p.total ? p.loaded / p.total : 0;
   } else if (p.kind === 'checkpoint') {
     setNotice('lab.checkpointFailed', { error: p.error });
+  } else if (p.kind === 'pool') {
+    setNotice('lab.poolFailed', { error: p.error });
   } else {
     training.add(p);
   }
