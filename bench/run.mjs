@@ -599,6 +599,12 @@ function renderTrainPool(doc) {
   ['arch', 'trainer', ...sizes.map((n) => `Chromium ${n}w`), '%peak 1w', '%peak 2w',
     'scaling 2w', 'wait ms/batch', 'native 1t', 'native 2t', 'PyTorch 1t', 'PyTorch 2t',
     'Chromium 2w / PyTorch 2t']));
+  const preset = stage.preset;
+  out.push(preset?.status === 'ok'
+    ? `  the robust preset in the page (${preset.workers} workers): ${int(preset.images_per_sec)} ` +
+      `images/s over ${int(preset.images)} images, so its 10 epochs take about ` +
+      `${preset.estimated_minutes.toFixed(1)} minutes`
+    : `  the robust preset: ${preset?.status ?? 'not run'}${preset?.error ? `: ${preset.error}` : ''}`);
   return out;
 }
 
@@ -628,6 +634,9 @@ function smokeFailures(doc) {
   }
   if (doc.train_pool && doc.train_pool.status !== 'ok') {
     problems.push(`train_pool: ${doc.train_pool.status}: ${doc.train_pool.error}`);
+  }
+  if (doc.train_pool?.preset && doc.train_pool.preset.status !== 'ok') {
+    problems.push(`train_pool: the robust preset: ${doc.train_pool.preset.error}`);
   }
   for (const row of doc.train_pool?.rows ?? []) {
     for (const r of [...row.chromium, ...row.native]) {

@@ -12,6 +12,9 @@
 //   train_seconds);
 // - PyTorch on 1 and 2 threads (torch_train_speed.py; clean, fbf and pgd7 only: TRADES is not
 //   timed there), unless --no-peers.
+// Then the page's "Train a robust model" preset (web/engine/runs.js's trainPreset) on every core
+// for part of one epoch: its rate, and the whole preset's wall time at that rate (its 10 epochs of
+// 60,000 images).
 // --smoke trains the tutorial arch only, clean and with fast AT, on 256 images: it checks that the
 // stage runs, and its numbers mean nothing.
 // The scaling efficiency is the 2-worker rate over twice the 1-worker rate. The fraction of the
@@ -40,6 +43,9 @@ const LIMITS = {
 };
 const WORKERS = { full: [1, 2, 4], quick: [1, 2], smoke: [1, 2] };
 const SMOKE = { archs: ['tutorial'], trainers: ['clean', 'fbf'] };
+// The robust preset's run: images timed here, and all it trains (10 epochs of 60,000).
+const PRESET_IMAGES = { full: 6400, quick: 1280, smoke: 256 };
+const PRESET_TOTAL_IMAGES = 10 * 60000;
 // Attack steps per image beside training: fast AT one, PGD-7 seven, TRADES seven plus the
 // clean pass whose probabilities the KL term compares with.
 const STEPS = { clean: 0, fbf: 1, 'pgd-ramp': 7, trades: 7 };
@@ -57,12 +63,16 @@ function flopsPerImage(arch, trainer) {
   return f.train_flops_per_image + STEPS[trainer] * f.fgsm_flops_per_image + extra;
 }
 
-// One page run: the rate between its first and last progress reports, and the mean wait.
-async function pageRun(page, arch, trainer, limit, workers) {
-  return page.evaluate(async ([a, t, l, w, eps]) => {
+// One page run: the rate between its first and last progress reports, and the mean wait. A
+// preset's run (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
+async function pageRun(page, arch, trainer, limit, workers, preset = null) {
+  return page.evaluate(async ([a, t, l, w, eps, p]) => {
     const reports = [];
-    const settings = { epochs: 1, batch: 64, lr: 0.001, seed: 1, limit: l, arch: a, eps,
-      attack: t, ratio: 1, workers: w };
+    const settings = p
+      ? { ...(await window.call('trainPreset', { name: p })).settings, epochs: 1, limit: l }
+      : { epochs: 1, batch: 64, lr: 0.001, seed: 1, limit: l, arch: a, eps, attack: t, ratio: 1 };
+    settings.workers = w;
+    if (p) settings.robust = { ...settings.robust, ramp: 1 };
     await window.call('train', { which: t === 'clean' ? 'standard' : 'defended', settings },
       { onProgress: (p) => { if (p.kind === 'train') reports.push({ at: performance.now(), ...p }); } });
     const [first, last] = [reports[0], reports.at(-1)];
@@ -71,7 +81,7 @@ async function pageRun(page, arch, trainer, limit, workers) {
       images_per_sec: reports.length < 2 ? null
         : ((last.fraction - first.fraction) * l) / ((last.at - first.at) / 1000),
       wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
-  }, [arch, trainer, limit, workers, EPS]);
+  }, [arch, trainer, limit, workers, EPS, preset]);
 }
 
 function nativeRun(arch, trainer, limit, threads) {
@@ -146,7 +156,14 @@ async function main() {
         rows.push(row);
       }
     }
-    emit({ status: 'ok', cores: os.availableParallelism(), shards: 8, eps: EPS, rows });
+    const presetRun = await attempt(async () => {
+      const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode],
+        Math.min(os.availableParallelism(), 4), 'robust');
+      return { ...run, preset: 'robust', images: PRESET_IMAGES[mode],
+        estimated_minutes: PRESET_TOTAL_IMAGES / run.images_per_sec / 60 };
+    });
+    emit({ status: 'ok', cores: os.availableParallelism(), shards: 8, eps: EPS, rows,
+      preset: presetRun });
   } finally {
     await browser.close();
     await server.close();

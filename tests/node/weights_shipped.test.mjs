@@ -48,6 +48,12 @@ const PROVENANCE = {
     training: /^adam lr=0\.001 .*batch=64 seed=1234 samples=60000 epochs=30\/30$/,
     defence: /^ibp eps=0\.11 warmup=1 ramp=10 kappa=0\.7$/,
   },
+  robust: {
+    arch: 'c16k5-p2-c32k5-p2-d100-d10',
+    command: /advlab train --preset robust --threads 2 --data data\/mnist /,
+    training: /^adam lr=0\.001 .*batch=64 seed=1234 samples=60000 epochs=10\/10 shards=8$/,
+    defence: /^pgd-ramp eps=0\.3 eps_start=0 ramp=2 eps_step=0\.107 max_iter=7$/,
+  },
 };
 
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
@@ -85,9 +91,9 @@ function fgsmAccuracy(net, n) {
   return correct / n;
 }
 
-test('the manifest lists standard, fgsm, pgd, poisoned and ibp, with labels and figures', () => {
+test('the manifest lists every shipped model, with labels and figures', () => {
   assert.deepEqual(manifest.models.map((m) => m.id),
-    ['standard', 'fgsm', 'pgd', 'poisoned', 'ibp']);
+    ['standard', 'fgsm', 'pgd', 'poisoned', 'ibp', 'robust']);
   assert.equal(manifest.test_images, testSet.count);
   assert.equal(manifest.fgsm_eps, 0.2);
   for (const m of manifest.models) {
@@ -103,7 +109,7 @@ for (const id of Object.keys(PROVENANCE)) {
     test('records its arch, dataset and the command, seed and defence that made it', () => {
       const net = nets[id];
       const want = PROVENANCE[id];
-      assert.equal(net.arch, TUTORIAL_ARCH);
+      assert.equal(net.arch, want.arch ?? TUTORIAL_ARCH);
       assert.equal(net.meta('dataset'), want.dataset ?? 'mnist');
       const command = net.meta('command');
       assert.match(command, want.command);
