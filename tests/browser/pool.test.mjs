@@ -2,7 +2,7 @@
 // and IBP's verified accuracy) and the tutorial's measurements across several workers, and the
 // counts come out exactly as one worker's. A pool whose workers cannot start falls back to the
 // lab's worker with the same counts; the next request tries a pool again, and two failures in a
-// row give it up.
+// row give it up. A training run whose replicas cannot start trains alone, with the same bits.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -16,6 +16,7 @@ const N = 601; // not a multiple of the pool sizes, so the slices differ in leng
 let server;
 let proxy;
 let refusePoolWorker = false; // the proxy answers 503 for pool_worker.js while true
+let refuseReplicaWorker = false; // and for the training pool's replica_worker.js
 let chromium;
 let page;
 const consoleErrors = [];
@@ -23,7 +24,8 @@ const consoleErrors = [];
 before(async () => {
   server = await serveStatic(repoRoot);
   proxy = await serveProxy(server.url,
-    { refuse: (url) => refusePoolWorker && url.endsWith('/pool_worker.js') });
+    { refuse: (url) => (refusePoolWorker && url.endsWith('/pool_worker.js')) ||
+      (refuseReplicaWorker && url.endsWith('/replica_worker.js')) });
   chromium = await launchChromium();
   page = collectErrors(await chromium.context.newPage(), consoleErrors);
   await page.goto(`${proxy.url}/tests/browser/lab_worker.html`);
@@ -96,4 +98,33 @@ test('a failed pool falls back to one worker, tries again next time, and gives u
     assert.equal((await curves(2)).workers, 1);
     refusePoolWorker = false;
     assert.equal((await curves(2)).workers, 1, 'two failures in a row did not give the pool up');
+  });
+
+test('a training run whose replicas cannot start trains alone: the same bits, and it says so',
+  async () => {
+    const settings = { epochs: 1, batch: 64, lr: 0.01, seed: 3, limit: 640, attack: 'fgsm',
+      eps: 0.1, ratio: 0.5, workers: 2 };
+    const train = () => page.evaluate(async (s) => {
+      const workers = new Set();
+      const notices = [];
+      await window.call('train', { which: 'standard', settings: s }, { onProgress: (p) => {
+        if (p.kind === 'train') workers.add(p.workers);
+        if (p.kind === 'pool') notices.push(p.error);
+      } });
+      const { bytes } = await window.call('exportModel', { slot: 'standard' });
+      const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256',
+        bytes.subarray(8 + header)));
+      return { workers: [...workers], notices, digest: Array.from(digest).join(',') };
+    }, settings);
+    const pooled = await train();
+    refuseReplicaWorker = true;
+    const alone = await train();
+    refuseReplicaWorker = false;
+    assert.deepEqual(pooled.workers, [2]);
+    assert.deepEqual(pooled.notices, []);
+    assert.deepEqual(alone.workers, [1], 'a pool that could not start was reported as used');
+    assert.equal(alone.notices.length, 1);
+    assert.match(alone.notices[0], /^training workers: /);
+    assert.equal(alone.digest, pooled.digest, 'alone, the run trained other weights');
   });

@@ -10,20 +10,27 @@
 // transferred, and with one other replica all the parts go to it transferred too, so no side
 // copies them (with more, each but the last gets a copy).
 //
-// A replica that fails (its worker raised an error or its engine trapped) is started again from
-// replica 0, which is then between batches, and asked again; the run fails only after
-// MAX_RESTARTS such failures.
+// A replica that fails (its worker raised an error, its engine trapped, or it did not answer in
+// time) is started again from replica 0, which is then between batches, and asked again. After
+// MAX_RESTARTS such failures a failing replica is dropped and replica 0 makes its shards itself:
+// the same bits, on fewer cores, and the run never waits on a worker that went quiet.
 import { wasmBytes } from './state.js';
 
 /** The shards of the page's runs: a power of two, so that 1, 2 and 4 workers share them evenly. */
 export const RUN_SHARDS = 8;
 const MAX_RESTARTS = 2;
+// How long a replica may take: to start (its engine, the training set), and for a batch, at least
+// BATCH_TIMEOUT_MS and BATCH_TIMEOUT_FACTOR times the last batch's wall time.
+const START_TIMEOUT_MS = 120000;
+const BATCH_TIMEOUT_MS = 15000;
+const BATCH_TIMEOUT_FACTOR = 50;
 
 // A pool worker and its one request at a time.
 class Replica {
   #worker = null;
   #waiting = null; // {resolve, reject} of the request under way
   #engineSent = false;
+  #failure = null; // the worker's error, when it raised one with no request under way
 
   constructor(index) {
     this.index = index;
@@ -34,6 +41,7 @@ class Replica {
     this.#worker = new Worker(new URL('./replica_worker.js', import.meta.url),
       { type: 'module', name: `advlab-replica-${this.index}` });
     this.#engineSent = false;
+    this.#failure = null;
     this.#worker.onmessage = ({ data }) => {
       const waiting = this.#waiting;
       this.#waiting = null;
@@ -42,18 +50,32 @@ class Replica {
     };
     this.#worker.onerror = (event) => {
       event.preventDefault?.();
+      const error = new Error(event.message || 'the worker failed to start');
       const waiting = this.#waiting;
       this.#waiting = null;
-      waiting?.reject(new Error(event.message ?? 'the worker failed to start'));
+      if (waiting) waiting.reject(error);
+      else this.#failure = error;
     };
   }
 
-  /** Sends one request (`transfer`: buffers it hands over); resolves with its answer's parts. */
-  async call(message, transfer = []) {
+  /**
+   * Sends one request (`transfer`: buffers it hands over); resolves with its answer's parts, or
+   * rejects when none comes within timeoutMs.
+   */
+  async call(message, timeoutMs, transfer = []) {
+    if (this.#failure) throw this.#failure;
     const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
     this.#engineSent = true;
     return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
+      const timer = setTimeout(() => {
+        this.#waiting = null;
+        reject(new Error(`no answer in ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      const settle = (fn) => (value) => {
+        clearTimeout(timer);
+        fn(value);
+      };
+      this.#waiting = { resolve: settle(resolve), reject: settle(reject) };
       this.#worker.postMessage({ ...message, wasmBinary }, transfer);
     });
   }
@@ -83,6 +105,7 @@ export class ParallelTrainer {
   #last = []; // the parts of the last batch, by the replica that made them
   #restarts = 0;
   #waitMs = 0; // this run's waits for the other replicas
+  #batchMs = 0; // the last batch's wall time
 
   /**
    * Starts `workers - 1` replicas of trainer (made by trainerFor(net, slot, train, settings),
@@ -122,10 +145,12 @@ export class ParallelTrainer {
     this.#waitMs = 0;
     let p;
     while (batches < maxBatches) {
+      const batchStart = performance.now();
       this.#last = await this.#gather();
       p = this.#trainer.step(this.#last.flat());
       rows += this.#last.flat().reduce((sum, part) => sum + part.rows, 0);
       batches++;
+      this.#batchMs = performance.now() - batchStart;
       if (p.epochDone || this.#trainer.finished) break;
     }
     return { ...p, imagesPerSec: rows / Math.max((performance.now() - start) / 1000, 1e-6),
@@ -154,36 +179,53 @@ export class ParallelTrainer {
   }
 
   // Every replica's parts of this batch, replica 0's first. The last batch's parts go to every
-  // replica, copied to all but the last, to which they are transferred.
+  // replica, copied to all but the last, to which they are transferred. Replicas dropped on the
+  // way leave the pool before the next batch.
   async #gather() {
     const last = this.#last.flat();
+    const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
+    const dropped = new Set();
     const asked = this.#replicas.map((replica, i) => this.#ask(replica, last,
-      i === this.#replicas.length - 1 ? last.map((part) => part.grad.buffer) : []));
+      i === this.#replicas.length - 1 ? last.map((part) => part.grad.buffer) : [], timeoutMs,
+      dropped));
     const { first, count } = this.#share(0);
     const own = this.#trainer.shardGradient(first, count);
     const made = performance.now();
     const theirs = await Promise.all(asked);
     this.#waitMs += performance.now() - made;
+    if (dropped.size) {
+      this.#replicas = this.#replicas.filter((r) => !dropped.has(r));
+      this.#replicas.forEach((r, i) => { r.index = i + 1; });
+    }
     return [own, ...theirs];
   }
 
-  // A replica's parts of this batch, sent with the last batch's parts to step with first.
-  async #ask(replica, parts, transfer) {
+  // A replica's parts of this batch, sent with the last batch's parts to step with first. A
+  // replica that fails is started again from replica 0 while restarts remain; else it is dropped
+  // (terminated, and added to `dropped`) and replica 0 makes its shards.
+  async #ask(replica, parts, transfer, timeoutMs, dropped) {
+    const share = this.#share(replica.index);
     try {
-      return await replica.call({ op: 'batch', parts, ...this.#share(replica.index) }, transfer);
-    } catch (error) {
-      if (++this.#restarts > MAX_RESTARTS) {
-        throw new Error(`training worker ${replica.index} failed: ${error.message}`);
+      return await replica.call({ op: 'batch', parts, ...share }, timeoutMs, transfer);
+    } catch {
+      if (this.#restarts++ < MAX_RESTARTS) {
+        try {
+          replica.replace();
+          await this.#start(replica);
+          return await replica.call({ op: 'batch', parts: [], ...share }, timeoutMs);
+        } catch {
+          // dropped below
+        }
       }
-      replica.replace();
-      await this.#start(replica);
-      return replica.call({ op: 'batch', parts: [], ...this.#share(replica.index) });
+      replica.terminate();
+      dropped.add(replica);
+      return this.#trainer.shardGradient(share.first, share.count);
     }
   }
 
   // Starts a replica from replica 0's weights and state as they are now.
   #start(replica) {
     return replica.call({ op: 'start', ...this.#setup, weights: this.#net.saveWeights(),
-      trainerState: this.#trainer.saveState() });
+      trainerState: this.#trainer.saveState() }, START_TIMEOUT_MS);
   }
 }
