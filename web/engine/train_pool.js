@@ -147,8 +147,9 @@ export class ParallelTrainer {
     while (batches < maxBatches) {
       const batchStart = performance.now();
       this.#last = await this.#gather();
-      p = this.#trainer.step(this.#last.flat());
-      rows += this.#last.flat().reduce((sum, part) => sum + part.rows, 0);
+      const parts = this.#last.flat();
+      p = this.#trainer.step(parts);
+      rows += parts.reduce((sum, part) => sum + part.rows, 0);
       batches++;
       this.#batchMs = performance.now() - batchStart;
       if (p.epochDone || this.#trainer.finished) break;
