@@ -9,7 +9,8 @@
  * Stages: train (batches of 64, Adam lr 0.01), infer, fgsm and pgd (calls on
  * 256 test images, labels = predictions, the bench's settings), each after
  * 20 warm-up training batches. The second argument is the repeat count (0:
- * the set-up alone, to subtract), the third the MNIST directory (data/mnist).
+ * the set-up alone, to subtract), the third the MNIST directory (data/mnist),
+ * the fourth the arch (tutorial; madry for the wide kernels).
  * Never a test: it checks nothing. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,6 @@
 
 #include "advlab.h"
 
-#define ARCH "tutorial"
 #define BATCH 256
 
 static int fail(const char *what)
@@ -76,11 +76,11 @@ static int run_stage(const char *stage, int reps, advlab_net *net, const advlab_
     return 0;
 }
 
-static int run(const char *stage, int reps, const advlab_dataset *train_set,
+static int run(const char *stage, int reps, const char *arch, const advlab_dataset *train_set,
                const advlab_dataset *test)
 {
     advlab_net *net;
-    if (advlab_net_create(ARCH, BATCH, 1, &net))
+    if (advlab_net_create(arch, BATCH, 1, &net))
         return fail("net_create");
     static float x[BATCH * 784], out[BATCH * 784];
     int32_t idx[BATCH], y[BATCH];
@@ -98,11 +98,12 @@ static int run(const char *stage, int reps, const advlab_dataset *train_set,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: advlab_profile train|infer|fgsm|pgd [repeats] [mnist dir]\n");
+        fprintf(stderr, "usage: advlab_profile train|infer|fgsm|pgd [repeats] [mnist dir] [arch]\n");
         return 2;
     }
     int reps = argc > 2 ? atoi(argv[2]) : 20;
     const char *dir = argc > 3 ? argv[3] : "data/mnist";
+    const char *arch = argc > 4 ? argv[4] : "tutorial";
     char img[512], lbl[512];
     advlab_dataset *train_set, *test;
     snprintf(img, sizeof img, "%s/train-images-idx3-ubyte", dir);
@@ -115,7 +116,7 @@ int main(int argc, char **argv)
         advlab_dataset_free(train_set);
         return fail("test set");
     }
-    int st = run(argv[1], reps, train_set, test);
+    int st = run(argv[1], reps, arch, train_set, test);
     advlab_dataset_free(train_set);
     advlab_dataset_free(test);
     return st;

@@ -3,7 +3,9 @@
  * conv_strided.c, which runs these tiles over a padded copy). For the tutorial's small layers (1 or
  * 4 input channels, 5x5 kernels) an im2col matrix is as large as the work done on it, so these
  * kernels read the images in place with unaligned loads and keep a register tile of output vectors,
- * sized for 16 vector registers: at most 8 accumulators plus the loads that feed them. */
+ * sized for 16 vector registers: at most 8 accumulators plus the loads that feed them. Wide layers
+ * (16 or more input channels) take their input gradient with vectors along the channels instead
+ * (bwd_wide_tile), which skips the zero columns the row tiles must compute. */
 #include "kernels/kernels.h"
 
 #include <string.h>
@@ -34,20 +36,22 @@ static inline v4f finish_vec(v4f sum, float bias, int relu)
 
 /* ------------------------------------------------------------ forward */
 
-/* Output channels o0..o0+OB, row oy, columns ox..ox+4V of one image. */
-TILE void fwd_tile(int OB, int V, float *y, const float *x, const float *w, const float *bias,
-                   const k_conv_shape *s, int o0, int oy, int ox, int relu)
+/* Output channels o0..o0+OB, row oy, columns ox..ox+4V of one image. KC is
+ * the kernel size when the caller knows it at compile time (5, the tutorial's
+ * and Madry's), so that the kx loop unrolls; 0 reads it from s. */
+TILE void fwd_tile(int OB, int V, int KC, float *y, const float *x, const float *w,
+                   const float *bias, const k_conv_shape *s, int o0, int oy, int ox, int relu)
 {
-    int KK = s->k * s->k, OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+    int K = KC ? KC : s->k, KK = K * K, OH = s->h - K + 1, OW = s->w - K + 1;
     v4f acc[MAX_ROWS][MAX_VECS];
     for (int o = 0; o < OB; o++)
         for (int v = 0; v < V; v++)
             acc[o][v] = v4_zero();
     for (int c = 0; c < s->c; c++)
-        for (int ky = 0; ky < s->k; ky++) {
+        for (int ky = 0; ky < K; ky++) {
             const float *xr = x + ((size_t)c * s->h + oy + ky) * s->w + ox;
-            const float *wr = w + ((size_t)o0 * s->c + c) * KK + ky * s->k;
-            for (int kx = 0; kx < s->k; kx++) {
+            const float *wr = w + ((size_t)o0 * s->c + c) * KK + ky * K;
+            for (int kx = 0; kx < K; kx++) {
                 v4f xv[MAX_VECS];
                 for (int v = 0; v < V; v++)
                     xv[v] = v4_load(xr + kx + 4 * v);
@@ -79,18 +83,33 @@ static float fwd_scalar(const float *x, const float *w, const k_conv_shape *s, i
 
 /* Channels o0..o0+OB of one output row: 8 columns at a time, then 4, then
  * one by one. */
-TILE void fwd_row(int OB, float *y, const float *x, const float *w, const float *bias,
+TILE void fwd_row(int OB, int KC, float *y, const float *x, const float *w, const float *bias,
                   const k_conv_shape *s, int o0, int oy, int relu)
 {
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1, ox = 0;
     for (; ox + 8 <= OW; ox += 8)
-        fwd_tile(OB, 2, y, x, w, bias, s, o0, oy, ox, relu);
+        fwd_tile(OB, 2, KC, y, x, w, bias, s, o0, oy, ox, relu);
     for (; ox + 4 <= OW; ox += 4)
-        fwd_tile(OB, 1, y, x, w, bias, s, o0, oy, ox, relu);
+        fwd_tile(OB, 1, KC, y, x, w, bias, s, o0, oy, ox, relu);
     for (; ox < OW; ox++)
         for (int o = o0; o < o0 + OB; o++)
             y[((size_t)o * OH + oy) * OW + ox] =
                 finish_scalar(fwd_scalar(x, w, s, o, oy, ox), bias[o], relu);
+}
+
+/* One image's every output row, four channels at a time. */
+TILE void fwd_image(int KC, float *yb, const float *xb, const float *w, const float *bias,
+                    const k_conv_shape *s, int relu)
+{
+    for (int oy = 0; oy < s->h - s->k + 1; oy++) {
+        int o = 0;
+        for (; o + 4 <= s->oc; o += 4)
+            fwd_row(4, KC, yb, xb, w, bias, s, o, oy, relu);
+        for (; o + 2 <= s->oc; o += 2)
+            fwd_row(2, KC, yb, xb, w, bias, s, o, oy, relu);
+        for (; o < s->oc; o++)
+            fwd_row(1, KC, yb, xb, w, bias, s, o, oy, relu);
+    }
 }
 
 size_t k_conv_fwd_work(const k_conv_shape *s)
@@ -108,17 +127,10 @@ void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
     for (int b = 0; b < n; b++) {
-        const float *xb = x + b * isz;
-        float *yb = y + b * osz;
-        for (int oy = 0; oy < OH; oy++) {
-            int o = 0;
-            for (; o + 4 <= s->oc; o += 4)
-                fwd_row(4, yb, xb, w, bias, s, o, oy, relu);
-            for (; o + 2 <= s->oc; o += 2)
-                fwd_row(2, yb, xb, w, bias, s, o, oy, relu);
-            for (; o < s->oc; o++)
-                fwd_row(1, yb, xb, w, bias, s, o, oy, relu);
-        }
+        if (s->k == 5)
+            fwd_image(5, y + b * osz, x + b * isz, w, bias, s, relu);
+        else
+            fwd_image(0, y + b * osz, x + b * isz, w, bias, s, relu);
     }
 }
 
@@ -200,11 +212,117 @@ static void pad_copy(float *pad, const float *dy, const k_conv_shape *s)
                    sizeof(float) * (size_t)OW);
 }
 
+/* --------------------------------------- input gradient, wide layers */
+
+/* With 16 or more input channels (a multiple of 4) the vectors run along
+ * the channels: a tile is 4*CB input channels at P neighbouring columns
+ * xx..xx+P-1 of row yy, fed per (o, ky, kx) by CB weight vectors from wt,
+ * the weights repacked as (OC, K, K, C), and one dy splat per column. Each
+ * tile visits only the kx some of its columns need (the union of their
+ * ranges), so the zero columns of the padded dy that the row tiles sum are
+ * skipped, except the few a column shares with its neighbour. The sum for
+ * each dx is the same as the row tiles' term for term in the same (o, ky,
+ * kx) order, less some zero terms: a sum that starts at +0 is never -0, and
+ * adding a zero to it changes no bit, so both paths agree exactly. */
+static int conv_is_wide(const k_conv_shape *s) { return s->c >= 16 && s->c % 4 == 0; }
+
+#define WIDE_VECS 4 /* channel vectors per tile */
+#define WIDE_COLS 2 /* columns per tile: 8 accumulators, 4 weight loads and a splat */
+
+TILE void bwd_wide_tile(int CB, int P, float *dx, const float *pad, const float *wt,
+                        const k_conv_shape *s, int c0, int yy, int xx)
+{
+    int K = s->k, C = s->c, OH = s->h - K + 1, OW = s->w - K + 1, PW = s->w + K - 1;
+    int ky_lo = yy - OH + 1 > 0 ? yy - OH + 1 : 0, ky_hi = yy < K - 1 ? yy : K - 1;
+    int kx_lo = xx - OW + 1 > 0 ? xx - OW + 1 : 0, kx_hi = xx + P - 1 < K - 1 ? xx + P - 1 : K - 1;
+    v4f acc[WIDE_COLS][WIDE_VECS];
+    for (int p = 0; p < P; p++)
+        for (int v = 0; v < CB; v++)
+            acc[p][v] = v4_zero();
+    for (int o = 0; o < s->oc; o++)
+        for (int ky = ky_lo; ky <= ky_hi; ky++) {
+            /* pr[x - kx] is dy[o][yy-ky][x-kx], or 0 past either end of the row. */
+            const float *pr = pad + ((size_t)o * OH + yy - ky) * PW + K - 1;
+            const float *wr = wt + (size_t)(o * K + ky) * K * C + c0;
+            for (int kx = kx_lo; kx <= kx_hi; kx++) {
+                v4f wv[WIDE_VECS];
+                for (int v = 0; v < CB; v++)
+                    wv[v] = v4_load(wr + (size_t)kx * C + 4 * v);
+                for (int p = 0; p < P; p++) {
+                    v4f d = v4_splat(pr[xx + p - kx]);
+                    for (int v = 0; v < CB; v++)
+                        acc[p][v] = v4_madd(acc[p][v], wv[v], d);
+                }
+            }
+        }
+    size_t plane = (size_t)s->h * s->w;
+    for (int p = 0; p < P; p++)
+        for (int v = 0; v < CB; v++) {
+            float lanes[4];
+            v4_store(lanes, acc[p][v]);
+            float *out = dx + (size_t)(c0 + 4 * v) * plane + (size_t)yy * s->w + xx + p;
+            for (int l = 0; l < 4; l++)
+                out[l * plane] = lanes[l];
+        }
+}
+
+/* Channels c0..c0+4CB of one input row: two columns at a time, then the last. */
+TILE void bwd_wide_row(int CB, float *dx, const float *pad, const float *wt, const k_conv_shape *s,
+                       int c0, int yy)
+{
+    int xx = 0;
+    for (; xx + WIDE_COLS <= s->w; xx += WIDE_COLS)
+        bwd_wide_tile(CB, WIDE_COLS, dx, pad, wt, s, c0, yy, xx);
+    if (xx < s->w)
+        bwd_wide_tile(CB, 1, dx, pad, wt, s, c0, yy, xx);
+}
+
+/* w (OC, C, K, K) repacked as wt (OC, K, K, C), channels innermost. */
+static void repack_channels_last(float *wt, const float *w, const k_conv_shape *s)
+{
+    int C = s->c, KK = s->k * s->k;
+    for (int o = 0; o < s->oc; o++)
+        for (int c = 0; c < C; c++)
+            for (int kk = 0; kk < KK; kk++)
+                wt[((size_t)o * KK + kk) * C + c] = w[((size_t)o * C + c) * KK + kk];
+}
+
+static void bwd_input_wide(float *dxb, const float *pad, const float *wt, const k_conv_shape *s)
+{
+    for (int yy = 0; yy < s->h; yy++) {
+        int c = 0;
+        for (; c + 4 * WIDE_VECS <= s->c; c += 4 * WIDE_VECS)
+            bwd_wide_row(WIDE_VECS, dxb, pad, wt, s, c, yy);
+        for (; c + 8 <= s->c; c += 8)
+            bwd_wide_row(2, dxb, pad, wt, s, c, yy);
+        for (; c < s->c; c += 4)
+            bwd_wide_row(1, dxb, pad, wt, s, c, yy);
+    }
+}
+
+static void bwd_input_rows(float *dxb, const float *pad, const float *w, const k_conv_shape *s)
+{
+    for (int yy = 0; yy < s->h; yy++) {
+        int c = 0;
+        for (; c + 2 <= s->c; c += 2)
+            bwd_row(2, dxb, pad, w, s, c, yy);
+        for (; c < s->c; c++)
+            bwd_row(1, dxb, pad, w, s, c, yy);
+    }
+}
+
+/* The padded dy, then (wide layers) the repacked weights. */
+static size_t padded_dy_size(const k_conv_shape *s)
+{
+    return (size_t)s->oc * (s->h - s->k + 1) * (s->w + s->k - 1);
+}
+
 size_t k_conv_bwd_input_work(const k_conv_shape *s)
 {
     if (!k_conv_is_plain(s))
         return k__conv_strided_bwd_input_work(s);
-    return (size_t)s->oc * (s->h - s->k + 1) * (s->w + s->k - 1);
+    size_t repacked = conv_is_wide(s) ? (size_t)s->oc * s->c * s->k * s->k : 0;
+    return padded_dy_size(s) + repacked;
 }
 
 void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
@@ -214,19 +332,18 @@ void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k
         k__conv_strided_bwd_input(dx, dy, w, n, s, work);
         return;
     }
-    int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
+    int OH = s->h - s->k + 1, OW = s->w - s->k + 1, wide = conv_is_wide(s);
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
-    memset(work, 0, sizeof(float) * k_conv_bwd_input_work(s));
+    float *pad = work, *wt = work + padded_dy_size(s);
+    memset(pad, 0, sizeof(float) * padded_dy_size(s));
+    if (wide)
+        repack_channels_last(wt, w, s);
     for (int b = 0; b < n; b++) {
-        pad_copy(work, dy + b * osz, s);
-        float *dxb = dx + b * isz;
-        for (int yy = 0; yy < s->h; yy++) {
-            int c = 0;
-            for (; c + 2 <= s->c; c += 2)
-                bwd_row(2, dxb, work, w, s, c, yy);
-            for (; c < s->c; c++)
-                bwd_row(1, dxb, work, w, s, c, yy);
-        }
+        pad_copy(pad, dy + b * osz, s);
+        if (wide)
+            bwd_input_wide(dx + b * isz, pad, wt, s);
+        else
+            bwd_input_rows(dx + b * isz, pad, w, s);
     }
 }
 

@@ -1,8 +1,9 @@
 // WASM and native train to bit-identical weights.
 //
 // The native CLI (ADVLAB_NATIVE, default build/native/advlab) trains the
-// tutorial net on the first 2048 MNIST images; the wasm module does the same
-// through advlab.js. Loading the native file into a wasm net must give exactly
+// tutorial net on the first 2048 MNIST images, and the robust preset's wider
+// arch (whose 16-channel layer takes the wide kernels' input gradient) on the
+// first 512; the wasm module does the same through advlab.js. Loading the native file into a wasm net must give exactly
 // the parameters wasm trained, bit for bit. Attacks too: `advlab attack --out`
 // writes its adversarial images as float32 IDX, which must equal the wasm
 // attack's output bit for bit.
@@ -21,7 +22,7 @@ import {
 const native = resolve(repoRoot, process.env.ADVLAB_NATIVE ?? 'build/native/advlab');
 const SEED = 7;
 
-test('wasm training matches native training bit for bit', async () => {
+async function checkTrainingParity(arch, limit) {
   assert.ok(existsSync(native),
     `native CLI not found at ${native}: build it with ` +
     "'cmake -B build/native -S . && cmake --build build/native' or set ADVLAB_NATIVE");
@@ -30,18 +31,18 @@ test('wasm training matches native training bit for bit', async () => {
   try {
     const out = join(dir, 'native.safetensors');
     execFileSync(native, [
-      'train', '--arch', 'tutorial', '--epochs', '1', '--batch', '64', '--lr', '0.01',
-      '--seed', String(SEED), '--limit', '2048', '--data', mnistDir, '--out', out,
+      'train', '--arch', arch, '--epochs', '1', '--batch', '64', '--lr', '0.01',
+      '--seed', String(SEED), '--limit', String(limit), '--data', mnistDir, '--out', out,
     ], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
     const nativeBytes = readFileSync(out);
 
     const lab = await createLab();
     const train = loadMnist(lab, 'train');
-    const wasmNet = lab.createNet({ arch: 'tutorial', maxBatch: 64, seed: SEED });
-    const nativeNet = lab.createNet({ arch: 'tutorial', maxBatch: 64, seed: SEED });
+    const wasmNet = lab.createNet({ arch, maxBatch: 64, seed: SEED });
+    const nativeNet = lab.createNet({ arch, maxBatch: 64, seed: SEED });
     try {
       const untrained = wasmNet.params().slice();
-      await wasmNet.train(train, { epochs: 1, batch: 64, lr: 0.01, seed: SEED, limit: 2048 });
+      await wasmNet.train(train, { epochs: 1, batch: 64, lr: 0.01, seed: SEED, limit });
       nativeNet.loadWeights(nativeBytes, 'native.safetensors');
 
       const wasmTensors = wasmNet.tensors();
@@ -64,11 +65,11 @@ test('wasm training matches native training bit for bit', async () => {
         }
       }
       assert.equal(differing, 0,
-        `${differing} of ${wasmNet.paramCount} parameters differ; first: ${first}`);
+        `${arch}: ${differing} of ${wasmNet.paramCount} parameters differ; first: ${first}`);
 
       // Guard against passing trivially: training moved the weights.
       const moved = wasmNet.params().some((v, i) => v !== untrained[i]);
-      assert.ok(moved, 'training left the parameters unchanged');
+      assert.ok(moved, `${arch}: training left the parameters unchanged`);
     } finally {
       wasmNet.free();
       nativeNet.free();
@@ -77,7 +78,12 @@ test('wasm training matches native training bit for bit', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
+
+test('wasm training matches native training bit for bit', () => checkTrainingParity('tutorial', 2048));
+
+test('wasm training matches native bit for bit on a wide arch (the robust preset\'s)',
+  () => checkTrainingParity('c16k5-p2-c32k5-p2-d100-d10', 512));
 
 /** The images of a float32 IDX file (magic 0x00000D03, big-endian) as a Float32Array. */
 function readFloatIdx(bytes) {
