@@ -1,5 +1,7 @@
-/* `advlab evaluate`: AutoAttack's suites on the first test images, with
- * the per-member table, the robust accuracy and the warnings. */
+/* `advlab evaluate`: AutoAttack's suites on the test images from --first
+ * (0), with the per-member table, the robust accuracy and the warnings.
+ * --first lets a long evaluation be cut into parts run apart (as the
+ * page's pool does): each part attacks its images as the whole would. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +16,9 @@ const cli_help_section cli_evaluate_help = {"evaluation settings", &advlab__eval
 static void print_table(const advlab_evaluate_report *r, const char *model, const char *defence)
 {
     static const char *const suites[] = {"quick", "autoattack", "full"};
-    printf("%s suite at eps %g (norm %s) on %d test images, model %s%s%s\n\n", suites[r->cfg.suite],
-           (double)r->cfg.eps, r->cfg.norm == 2.0f ? "2" : "inf", r->n, model,
-           defence ? ", defence " : "", defence ? defence : "");
+    printf("%s suite at eps %g (norm %s) on %d test images (from #%d), model %s%s%s\n\n",
+           suites[r->cfg.suite], (double)r->cfg.eps, r->cfg.norm == 2.0f ? "2" : "inf", r->n,
+           r->cfg.first, model, defence ? ", defence " : "", defence ? defence : "");
     printf("%-16s %9s %7s %15s %9s\n", "", "accuracy", "broke", "gradient calls", "seconds");
     printf("%-16s %8.2f%%\n", "clean", 100 * r->clean_accuracy);
     for (int m = 0; m < r->members; m++) {
@@ -56,7 +58,7 @@ int cli_evaluate(const cli_options *o)
     int rc = cli_apply_settings(o, configs, 1);
     if (rc)
         return rc;
-    advlab_dataset *test = NULL;
+    advlab_dataset *all = NULL, *test = NULL;
     advlab_net *net = NULL;
     advlab_preprocessor *pre = NULL;
     float *x = NULL;
@@ -64,8 +66,23 @@ int cli_evaluate(const cli_options *o)
     char *json = NULL;
     int n = o->limit > 0 ? o->limit : DEFAULT_IMAGES;
     rc = 1;
-    if (cli_load_model(o->model, 256, &net) || cli_load_split(o->data, "t10k", &test) ||
-        cli_test_images(test, &n, advlab_net_input_size(net), &x, &y))
+    if (advlab__cfg_check(&advlab__evaluate_spec, &cfg)) /* --first's range, before its use */
+        return cli_fail_status();
+    if (cli_load_model(o->model, 256, &net) || cli_load_split(o->data, "t10k", &all))
+        goto done;
+    int count = advlab_dataset_count(all);
+    if (cfg.first >= count) {
+        rc = cli_fail("evaluate: --first %d is past the last of the %d test images", cfg.first,
+                      count);
+        goto done;
+    }
+    if (n > count - cfg.first)
+        n = count - cfg.first;
+    if (advlab_dataset_rows(all, cfg.first, n, &test)) {
+        rc = cli_fail_status();
+        goto done;
+    }
+    if (cli_test_images(test, &n, advlab_net_input_size(net), &x, &y))
         goto done;
     if (o->defence) {
         int made = cli_make_defence(o->defence, test, &pre);
@@ -100,5 +117,6 @@ done:
     advlab_preprocessor_free(pre);
     advlab_net_free(net);
     advlab_dataset_free(test);
+    advlab_dataset_free(all);
     return rc;
 }

@@ -146,4 +146,29 @@ for bad in "1 --eps 0:eps 0 must be finite and > 0" "2 --eps nan:eps \"nan\" is 
         --data "$data" --fit 5 --limit 5 ${setting#* }
 done
 
+# ---- evaluate: bad settings, and a long evaluation cut into parts with --first
+expect_error 2 'suite "bogus" is not one of' -- "$advlab" evaluate --model "$pgd" --suite bogus --data "$data"
+expect_error 1 'eps -1 must be finite' -- "$advlab" evaluate --model "$pgd" --eps -1 --data "$data"
+expect_error 1 'first -1 must be >= 0' -- "$advlab" evaluate --model "$pgd" --first -1 --data "$data"
+expect_error 1 '--first 10000 is past the last of the 10000' -- "$advlab" evaluate --model "$pgd" \
+    --first 10000 --data "$data"
+# robust_accuracy * n of a JSON report in $work/out
+robust_count() { sed -n 's/.*"n":\([0-9]*\),.*"robust_accuracy":\([0-9.e-]*\),.*/\1 \2/p' "$work/out" |
+    awk '{ printf "%d", $1 * $2 + 0.5 }'; }
+quick="--model $pgd --suite quick --eps 0.3 --checks 0 --data $data --json"
+# shellcheck disable=SC2086 # $quick is the flags
+expect_ok "$advlab" evaluate $quick --limit 24
+whole=$(robust_count)
+# shellcheck disable=SC2086
+expect_ok "$advlab" evaluate $quick --limit 10
+head=$(robust_count)
+# shellcheck disable=SC2086
+expect_ok "$advlab" evaluate $quick --first 10 --limit 14
+tail=$(robust_count)
+checks=$((checks + 1))
+grep -q '"first":10,' "$work/out" || fail "evaluate --first 10 --json lacks first 10: $(cat "$work/out")"
+checks=$((checks + 1))
+[ -n "$whole" ] && [ "$whole" -gt 0 ] && [ "$whole" -lt 24 ] && [ "$((head + tail))" -eq "$whole" ] ||
+    fail "evaluate: images 0-9 ($head robust) and 10-23 ($tail) do not add up to 0-23 ($whole)"
+
 finish
