@@ -1,9 +1,10 @@
 // Shared pieces of the benchmark: paths, MNIST, timing, the FLOP model, and
 // the way a stage hands its result to run.mjs.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mnistDir, readMnist as readMnistFiles } from '../data/mnist.mjs';
-import { median, quantile } from './figures.mjs';
+import { EVALUATE, median, quantile } from './figures.mjs';
 
 export const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = join(benchDir, '..');
@@ -133,4 +134,30 @@ export function stageOptions(argv = process.argv.slice(2)) {
 
 export function errorText(e) {
   return String(e?.message ?? e).split('\n')[0];
+}
+
+// ------------------------------------------------------- the page's audit
+
+/**
+ * The page's "Is this defence real?" (web/engine/audit.js's audit op) in a page that opened the
+ * lab's worker (tests/browser/lab_worker.html, after its init): the shipped model of `file` put in
+ * the defended slot, EVALUATE's suite and eps on the first n test images, in parts across the
+ * page's pool. Its wall time is the page's (window.call's), the report the one the page shows.
+ */
+export async function pageAudit(page, file, n) {
+  try {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'data', 'weights', 'manifest.json'), 'utf8'));
+    const model = manifest.models.find((m) => m.file === file);
+    if (!model) throw new Error(`data/weights/manifest.json lists no model of file ${file}`);
+    await page.evaluate((id) => window.call('setModel', { slot: 'defended', id }), model.id);
+    const run = await page.evaluate(async (args) => {
+      const start = performance.now();
+      const result = await window.call('audit', args);
+      return { ...result, wall: (performance.now() - start) / 1000 };
+    }, { slot: 'defended', pre: 'none', suite: EVALUATE.suite, eps: EVALUATE.eps, n });
+    return { status: 'ok', model: file, images: run.report.n, workers: run.workers,
+      seconds: run.wall, worker_seconds: run.seconds, report: run.report };
+  } catch (e) {
+    return { status: 'failed', error: errorText(e) };
+  }
 }

@@ -8,11 +8,9 @@
 // Then it times AutoAttack as the page's "Is this defence real?" runs it (web/engine/audit.js's
 // audit op): the shipped PGD-trained model in a slot, the standard suite on the first test images
 // in parts across the page's pool (web/engine/pool.js's evaluateParts), one worker per core.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 
-import { emit, errorText, EVALUATE, MODES, repoRoot, ROBUST, stageOptions } from './lib.mjs';
+import { emit, errorText, MODES, pageAudit, repoRoot, ROBUST, stageOptions } from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,7 +41,8 @@ async function main() {
       await curves(workers); // warm-up: MNIST's test set once, the pool's workers and engines
       runs.push(await curves(workers));
     }
-    const autoattack = await audit(page, MODES[mode].evaluateImages);
+    // The page's first "Is this defence real?", whose pool of workers starts with it.
+    const autoattack = await pageAudit(page, ROBUST.file, MODES[mode].evaluateImages);
     const [alone, pooled] = runs;
     const same = ['standard', 'defended'].every((s) =>
       alone[s].every((v, i) => v === pooled[s][i]));
@@ -60,28 +59,6 @@ async function main() {
   } finally {
     await browser.close();
     await server.close();
-  }
-}
-
-// The audit op on ROBUST's model (put in the page's defended slot) with EVALUATE's suite and eps
-// on the first n test images. It runs once, after the curves: the page's first "Is this defence
-// real?", whose pool of workers starts with it. Its wall time is the page's (window.call's), the
-// report the one the page shows.
-async function audit(page, n) {
-  try {
-    const manifest = JSON.parse(readFileSync(join(repoRoot, 'data', 'weights', 'manifest.json'), 'utf8'));
-    const model = manifest.models.find((m) => m.file === ROBUST.file);
-    if (!model) throw new Error(`data/weights/manifest.json lists no model of file ${ROBUST.file}`);
-    await page.evaluate((id) => window.call('setModel', { slot: 'defended', id }), model.id);
-    const run = await page.evaluate(async (args) => {
-      const start = performance.now();
-      const result = await window.call('audit', args);
-      return { ...result, wall: (performance.now() - start) / 1000 };
-    }, { slot: 'defended', pre: 'none', suite: EVALUATE.suite, eps: EVALUATE.eps, n });
-    return { status: 'ok', model: ROBUST.file, images: run.report.n, workers: run.workers,
-      seconds: run.wall, worker_seconds: run.seconds, report: run.report };
-  } catch (e) {
-    return { status: 'failed', error: errorText(e) };
   }
 }
 

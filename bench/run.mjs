@@ -605,6 +605,14 @@ function renderTrainPool(doc) {
       `images/s over ${int(preset.images)} images, so its 10 epochs take about ` +
       `${preset.estimated_minutes.toFixed(1)} minutes`
     : `  the robust preset: ${preset?.status ?? 'not run'}${preset?.error ? `: ${preset.error}` : ''}`);
+  const audit = stage.preset_autoattack;
+  out.push(audit?.status === 'ok'
+    ? `  its model (${audit.model}, which make-weights.sh trains with the preset) under AutoAttack ` +
+      `at eps ${audit.report.settings.eps.toFixed(1)} in the page, first ${int(audit.images)} test ` +
+      `images: ${pct(audit.report.robust_accuracy)} robust, ${pct(audit.report.clean_accuracy)} ` +
+      `clean (${audit.seconds.toFixed(1)} s on ${audit.workers} workers)`
+    : `  the preset's model under AutoAttack: ${audit?.status ?? 'not run'}` +
+      `${audit?.error ? `: ${audit.error}` : ''}`);
   return out;
 }
 
@@ -637,6 +645,10 @@ function smokeFailures(doc) {
   }
   if (doc.train_pool?.preset && doc.train_pool.preset.status !== 'ok') {
     problems.push(`train_pool: the robust preset: ${doc.train_pool.preset.error}`);
+  }
+  const presetAudit = doc.train_pool?.preset_autoattack;
+  if (presetAudit && presetAudit.status !== 'ok') {
+    problems.push(`train_pool: the preset's model under AutoAttack: ${presetAudit.error}`);
   }
   for (const row of doc.train_pool?.rows ?? []) {
     for (const r of [...row.chromium, ...row.native]) {

@@ -14,7 +14,7 @@
 //   timed there), unless --no-peers.
 // Then the page's "Train a robust model" preset (web/engine/runs.js's trainPreset) on every core
 // for part of one epoch: its rate, and the whole preset's wall time at that rate (its 10 epochs of
-// 60,000 images).
+// 60,000 images); and the preset's shipped model under AutoAttack in the page (its audit op).
 // --smoke trains the tutorial arch only, clean and with fast AT, on 256 images: it checks that the
 // stage runs, and its numbers mean nothing.
 // Fast AT runs without its per-epoch check (PGD-10 on 512 held-out images, ours and not ART's):
@@ -30,7 +30,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 
 import { flopModel } from './figures.mjs';
-import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
+import { emit, errorText, pageAudit, repoRoot, stageOptions } from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -50,6 +50,10 @@ const SMOKE = { archs: ['tutorial'], trainers: ['clean', 'fbf'] };
 // The robust preset's run: images timed here, and all it trains (10 epochs of 60,000).
 const PRESET_IMAGES = { full: 6400, quick: 1280, smoke: 256 };
 const PRESET_TOTAL_IMAGES = 10 * 60000;
+// The preset's model (robust.safetensors, which make-weights.sh trains with the preset, the same
+// bits as the page's run) under AutoAttack in the page, on this many first test images.
+const PRESET_MODEL = 'robust.safetensors';
+const PRESET_AUDIT_IMAGES = { full: 200, quick: 50, smoke: 4 };
 // Attack steps per image beside training: fast AT one, PGD-7 seven, TRADES seven plus the
 // clean pass whose probabilities the KL term compares with.
 const STEPS = { clean: 0, fbf: 1, 'pgd-ramp': 7, trades: 7 };
@@ -167,8 +171,9 @@ async function main() {
       return { ...run, preset: 'robust', images: PRESET_IMAGES[mode],
         estimated_minutes: PRESET_TOTAL_IMAGES / run.images_per_sec / 60 };
     });
+    const presetAutoattack = await pageAudit(page, PRESET_MODEL, PRESET_AUDIT_IMAGES[mode]);
     emit({ status: 'ok', cores: os.availableParallelism(), shards: 8, eps: EPS, rows,
-      preset: presetRun });
+      preset: presetRun, preset_autoattack: presetAutoattack });
   } finally {
     await browser.close();
     await server.close();
