@@ -177,6 +177,11 @@ int cli_parse_args(int argc, char **argv, cli_options *o)
             if (parse_count(flag, val, 1L << 30, &o->limit))
                 return 1;
         } else if (strcmp(flag, "--threads") == 0) {
+            /* Accepted and ignored, it would promise a speed-up that never comes. */
+            if (strcmp(o->command, "train") != 0)
+                return cli_fail("--threads: only advlab train shares its work among threads; %s "
+                                "runs on one (see advlab %s --help)",
+                                o->command, o->command);
             if (parse_count(flag, val, CLI_MAX_THREADS, &o->threads))
                 return 1;
         } else if (add_setting(o, flag, val)) {

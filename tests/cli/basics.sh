@@ -68,6 +68,8 @@ strings "$work/preset.safetensors" | grep -q '"arch":"c16k5-p2-c32k5-p2-d100-d10
     fail "train --preset robust did not train the preset's arch and settings: $(strings "$work/preset.safetensors" | head -c 600)"
 # Data-parallel training: --threads shares --shards out and keeps the bits.
 expect_error 2 '--threads: "0" is not an integer in 1..64' -- "$advlab" train --threads 0 --out x
+expect_error 2 '--threads: only advlab train shares its work among threads; evaluate runs on one' -- \
+    "$advlab" evaluate --model "$standard" --threads 2 --data "$data"
 expect_error 1 'train config: shards 3 is not a power of two' -- "$advlab" train --shards 3 --data "$data" --out x
 expect_error 1 '--threads 2: 2 threads need at least as many shards, and the trainer has 1' -- "$advlab" train --threads 2 --data "$data" --out x
 # the tensors of a safetensors file: what follows its header (whose metadata holds the command)
