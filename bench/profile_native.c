@@ -98,7 +98,8 @@ static int run(const char *stage, int reps, const char *arch, const advlab_datas
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: advlab_profile train|infer|fgsm|pgd [repeats] [mnist dir] [arch]\n");
+        fprintf(stderr,
+                "usage: advlab_profile train|infer|fgsm|pgd [repeats] [mnist dir] [arch]\n");
         return 2;
     }
     int reps = argc > 2 ? atoi(argv[2]) : 20;

@@ -214,14 +214,12 @@ static void test_conv(void)
      * Madry's second layer at a third of its width, every channel block
      * (28 = 16 + 8 + 4) with an odd row, rows narrower than the kernel's
      * reach, 1x1 kernels, and a padded one. */
-    k_conv_shape shapes[] = {{1, 28, 28, 4, 5, 1, 0},  {4, 12, 12, 10, 5, 1, 0},
-                             {3, 9, 22, 7, 3, 1, 0},   {2, 7, 5, 3, 1, 1, 0},
-                             {5, 11, 19, 1, 4, 1, 0},  {1, 6, 6, 2, 6, 1, 0},
-                             {1, 28, 28, 16, 4, 2, 0}, {3, 9, 11, 5, 3, 1, 1},
-                             {2, 10, 13, 3, 4, 3, 2},  {2, 5, 7, 4, 3, 2, 1},
-                             {32, 12, 12, 21, 5, 1, 0}, {28, 7, 9, 3, 3, 1, 0},
-                             {16, 6, 5, 5, 5, 1, 0},   {20, 5, 7, 3, 1, 1, 0},
-                             {16, 6, 7, 2, 4, 1, 1}};
+    k_conv_shape shapes[] = {
+        {1, 28, 28, 4, 5, 1, 0},  {4, 12, 12, 10, 5, 1, 0},  {3, 9, 22, 7, 3, 1, 0},
+        {2, 7, 5, 3, 1, 1, 0},    {5, 11, 19, 1, 4, 1, 0},   {1, 6, 6, 2, 6, 1, 0},
+        {1, 28, 28, 16, 4, 2, 0}, {3, 9, 11, 5, 3, 1, 1},    {2, 10, 13, 3, 4, 3, 2},
+        {2, 5, 7, 4, 3, 2, 1},    {32, 12, 12, 21, 5, 1, 0}, {28, 7, 9, 3, 3, 1, 0},
+        {16, 6, 5, 5, 5, 1, 0},   {20, 5, 7, 3, 1, 1, 0},    {16, 6, 7, 2, 4, 1, 1}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const k_conv_shape *s = &shapes[i];
         int n = 3, off = 1, OH = k_conv_out_h(s), OW = k_conv_out_w(s);
@@ -330,12 +328,9 @@ static void test_conv_definition(void)
     /* plain; stride 2 with a row and column of input no output reads;
      * padded; both; a stride larger than the kernel; wide layers, padded
      * and strided */
-    k_conv_shape shapes[] = {{3, 10, 13, 5, 3, 1, 0},
-                             {1, 28, 28, 16, 4, 2, 0},
-                             {4, 9, 11, 6, 3, 1, 1},
-                             {2, 10, 13, 3, 4, 3, 2},
-                             {3, 12, 9, 2, 2, 3, 0},
-                             {16, 9, 11, 6, 3, 1, 1},
+    k_conv_shape shapes[] = {{3, 10, 13, 5, 3, 1, 0}, {1, 28, 28, 16, 4, 2, 0},
+                             {4, 9, 11, 6, 3, 1, 1},  {2, 10, 13, 3, 4, 3, 2},
+                             {3, 12, 9, 2, 2, 3, 0},  {16, 9, 11, 6, 3, 1, 1},
                              {20, 10, 9, 3, 4, 2, 1}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         check_conv_definition(&shapes[i]);
