@@ -3,8 +3,9 @@
 // The native CLI (ADVLAB_NATIVE, default build/native/advlab) trains the
 // tutorial net on the first 2048 MNIST images, and the robust preset's wider
 // arch (whose 16-channel layer takes the wide kernels' input gradient) on the
-// first 512; the wasm module does the same through advlab.js. Loading the native file into a wasm net must give exactly
-// the parameters wasm trained, bit for bit. Attacks too: `advlab attack --out`
+// first 512; the wasm module does the same through advlab.js. Loading the
+// native file into a wasm net must give exactly the parameters wasm trained,
+// bit for bit. Attacks too: `advlab attack --out`
 // writes its adversarial images as float32 IDX, which must equal the wasm
 // attack's output bit for bit.
 import assert from 'node:assert/strict';
