@@ -36,13 +36,11 @@ static inline v4f finish_vec(v4f sum, float bias, int relu)
 
 /* ------------------------------------------------------------ forward */
 
-/* Output channels o0..o0+OB, row oy, columns ox..ox+4V of one image. KC is
- * the kernel size when the caller knows it at compile time (5, the tutorial's
- * and Madry's), so that the kx loop unrolls; 0 reads it from s. */
-TILE void fwd_tile(int OB, int V, int KC, float *y, const float *x, const float *w,
-                   const float *bias, const k_conv_shape *s, int o0, int oy, int ox, int relu)
+/* Output channels o0..o0+OB, row oy, columns ox..ox+4V of one image. */
+TILE void fwd_tile(int OB, int V, float *y, const float *x, const float *w, const float *bias,
+                   const k_conv_shape *s, int o0, int oy, int ox, int relu)
 {
-    int K = KC ? KC : s->k, KK = K * K, OH = s->h - K + 1, OW = s->w - K + 1;
+    int K = s->k, KK = K * K, OH = s->h - K + 1, OW = s->w - K + 1;
     v4f acc[MAX_ROWS][MAX_VECS];
     for (int o = 0; o < OB; o++)
         for (int v = 0; v < V; v++)
@@ -83,33 +81,18 @@ static float fwd_scalar(const float *x, const float *w, const k_conv_shape *s, i
 
 /* Channels o0..o0+OB of one output row: 8 columns at a time, then 4, then
  * one by one. */
-TILE void fwd_row(int OB, int KC, float *y, const float *x, const float *w, const float *bias,
+TILE void fwd_row(int OB, float *y, const float *x, const float *w, const float *bias,
                   const k_conv_shape *s, int o0, int oy, int relu)
 {
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1, ox = 0;
     for (; ox + 8 <= OW; ox += 8)
-        fwd_tile(OB, 2, KC, y, x, w, bias, s, o0, oy, ox, relu);
+        fwd_tile(OB, 2, y, x, w, bias, s, o0, oy, ox, relu);
     for (; ox + 4 <= OW; ox += 4)
-        fwd_tile(OB, 1, KC, y, x, w, bias, s, o0, oy, ox, relu);
+        fwd_tile(OB, 1, y, x, w, bias, s, o0, oy, ox, relu);
     for (; ox < OW; ox++)
         for (int o = o0; o < o0 + OB; o++)
             y[((size_t)o * OH + oy) * OW + ox] =
                 finish_scalar(fwd_scalar(x, w, s, o, oy, ox), bias[o], relu);
-}
-
-/* One image's every output row, four channels at a time. */
-TILE void fwd_image(int KC, float *yb, const float *xb, const float *w, const float *bias,
-                    const k_conv_shape *s, int relu)
-{
-    for (int oy = 0; oy < s->h - s->k + 1; oy++) {
-        int o = 0;
-        for (; o + 4 <= s->oc; o += 4)
-            fwd_row(4, KC, yb, xb, w, bias, s, o, oy, relu);
-        for (; o + 2 <= s->oc; o += 2)
-            fwd_row(2, KC, yb, xb, w, bias, s, o, oy, relu);
-        for (; o < s->oc; o++)
-            fwd_row(1, KC, yb, xb, w, bias, s, o, oy, relu);
-    }
 }
 
 size_t k_conv_fwd_work(const k_conv_shape *s)
@@ -127,10 +110,17 @@ void k_conv_fwd(float *y, const float *x, const float *w, const float *bias, int
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
     for (int b = 0; b < n; b++) {
-        if (s->k == 5)
-            fwd_image(5, y + b * osz, x + b * isz, w, bias, s, relu);
-        else
-            fwd_image(0, y + b * osz, x + b * isz, w, bias, s, relu);
+        const float *xb = x + b * isz;
+        float *yb = y + b * osz;
+        for (int oy = 0; oy < OH; oy++) {
+            int o = 0;
+            for (; o + 4 <= s->oc; o += 4)
+                fwd_row(4, yb, xb, w, bias, s, o, oy, relu);
+            for (; o + 2 <= s->oc; o += 2)
+                fwd_row(2, yb, xb, w, bias, s, o, oy, relu);
+            for (; o < s->oc; o++)
+                fwd_row(1, yb, xb, w, bias, s, o, oy, relu);
+        }
     }
 }
 
