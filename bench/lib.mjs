@@ -141,21 +141,25 @@ export function errorText(e) {
 /**
  * The page's "Is this defence real?" (web/engine/audit.js's audit op) in a page that opened the
  * lab's worker (tests/browser/lab_worker.html, after its init): the shipped model of `file` put in
- * the defended slot, EVALUATE's suite and eps on the first n test images, in parts across the
- * page's pool. Its wall time is the page's (window.call's), the report the one the page shows.
+ * the defended slot (or, with file null, the model the slot holds), EVALUATE's suite and eps on the
+ * first n test images, in parts across the page's pool. Its wall time is the page's
+ * (window.call's), the report the one the page shows.
  */
 export async function pageAudit(page, file, n) {
   try {
-    const manifest = JSON.parse(readFileSync(join(repoRoot, 'data', 'weights', 'manifest.json'), 'utf8'));
-    const model = manifest.models.find((m) => m.file === file);
-    if (!model) throw new Error(`data/weights/manifest.json lists no model of file ${file}`);
-    await page.evaluate((id) => window.call('setModel', { slot: 'defended', id }), model.id);
+    if (file) {
+      const manifest = JSON.parse(readFileSync(join(repoRoot, 'data', 'weights', 'manifest.json'),
+        'utf8'));
+      const model = manifest.models.find((m) => m.file === file);
+      if (!model) throw new Error(`data/weights/manifest.json lists no model of file ${file}`);
+      await page.evaluate((id) => window.call('setModel', { slot: 'defended', id }), model.id);
+    }
     const run = await page.evaluate(async (args) => {
       const start = performance.now();
       const result = await window.call('audit', args);
       return { ...result, wall: (performance.now() - start) / 1000 };
     }, { slot: 'defended', pre: 'none', suite: EVALUATE.suite, eps: EVALUATE.eps, n });
-    return { status: 'ok', model: file, images: run.report.n, workers: run.workers,
+    return { status: 'ok', model: file ?? 'the defended slot\'s', images: run.report.n, workers: run.workers,
       seconds: run.wall, worker_seconds: run.seconds, report: run.report };
   } catch (e) {
     return { status: 'failed', error: errorText(e) };

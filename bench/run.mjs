@@ -10,7 +10,7 @@
 // bench/out/results.json. See bench/README.md.
 //
 //   node bench/run.mjs [--quick|--smoke] [--json] [--no-peers] [--no-chromium] [--native PATH]
-//                      [--out FILE]
+//                      [--out FILE] [--preset-full]
 //   ADVLAB_PYTHON=PATH picks the python3 that has torch (default /usr/bin/python3).
 //
 // Each engine runs in its own child process, one after the other, so none
@@ -76,11 +76,11 @@ const PEERS = [
 const PYTHON = process.env.ADVLAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 const USAGE = 'usage: node bench/run.mjs [--quick|--smoke] [--json] [--no-peers] [--no-chromium] ' +
-  '[--native PATH] [--out FILE]';
+  '[--native PATH] [--out FILE] [--preset-full]';
 
 function parseArgs(argv) {
   const o = {
-    mode: 'full', json: false, peers: true, chromium: true,
+    mode: 'full', json: false, peers: true, chromium: true, presetFull: false,
     native: join(repoRoot, 'build', 'native', 'advlab_bench'),
     out: join(benchDir, 'out', 'results.json'),
   };
@@ -91,6 +91,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--no-chromium') o.chromium = false;
+    else if (a === '--preset-full') o.presetFull = true;
     else if (a === '--native' && i + 1 < argv.length) o.native = argv[++i];
     else if (a === '--out' && i + 1 < argv.length) o.out = argv[++i];
     else {
@@ -208,7 +209,8 @@ async function poolStage() {
 // on 1 and 2 threads, and PyTorch's.
 async function trainPoolStage() {
   note('training on 1, 2 and 4 workers in Chromium, on 1 and 2 native threads, and in PyTorch ...');
-  return nodeStage('train_pool.mjs', opts.peers ? [] : ['--no-peers']);
+  return nodeStage('train_pool.mjs', [...(opts.peers ? [] : ['--no-peers']),
+    ...(opts.presetFull ? ['--preset-full'] : [])]);
 }
 
 function installedVersion(pkg) {
@@ -600,14 +602,24 @@ function renderTrainPool(doc) {
     'scaling 2w', 'wait ms/batch', 'native 1t', 'native 2t', 'PyTorch 1t', 'PyTorch 2t',
     'Chromium 2w / PyTorch 2t']));
   const preset = stage.preset;
-  out.push(preset?.status === 'ok'
-    ? `  the robust preset in the page (${preset.workers} workers): ${int(preset.images_per_sec)} ` +
-      `images/s over ${int(preset.images)} images, so its 10 epochs take about ` +
-      `${preset.estimated_minutes.toFixed(1)} minutes`
-    : `  the robust preset: ${preset?.status ?? 'not run'}${preset?.error ? `: ${preset.error}` : ''}`);
+  const whole = preset?.status === 'ok' && preset.whole;
+  if (whole) {
+    out.push(`  the whole robust preset in the page (${preset.workers} workers): ` +
+      `${preset.minutes.toFixed(1)} minutes, ${int(preset.images_per_sec)} images/s over ` +
+      `${int(preset.images)} images; its weights are ${preset.same_bits_as_shipped ? '' : 'NOT '}` +
+      'the bits of the shipped robust.safetensors');
+  } else {
+    out.push(preset?.status === 'ok'
+      ? `  the robust preset in the page (${preset.workers} workers): ${int(preset.images_per_sec)} ` +
+        `images/s over ${int(preset.images)} images, so its 10 epochs take about ` +
+        `${preset.estimated_minutes.toFixed(1)} minutes`
+      : `  the robust preset: ${preset?.status ?? 'not run'}${preset?.error ? `: ${preset.error}` : ''}`);
+  }
   const audit = stage.preset_autoattack;
+  const trained = whole ? 'the model it trained' :
+    `its model (${audit?.model}, which make-weights.sh trains with the preset)`;
   out.push(audit?.status === 'ok'
-    ? `  its model (${audit.model}, which make-weights.sh trains with the preset) under AutoAttack ` +
+    ? `  ${trained} under AutoAttack ` +
       `at eps ${audit.report.settings.eps.toFixed(1)} in the page, first ${int(audit.images)} test ` +
       `images: ${pct(audit.report.robust_accuracy)} robust, ${pct(audit.report.clean_accuracy)} ` +
       `clean (${audit.seconds.toFixed(1)} s on ${audit.workers} workers)`

@@ -1,5 +1,5 @@
 // Training on every core (issue 20), run by run.mjs in its own Node process:
-//   node train_pool.mjs [--quick|--smoke] [--no-peers]
+//   node train_pool.mjs [--quick|--smoke] [--no-peers] [--preset-full]
 // For the tutorial arch and Madry's (c32k5-p2-c64k5-p2-d1024-d10), clean and with the robust
 // trainers (fast AT, PGD-7 training with its eps ramp, TRADES with 7 KL steps), it times:
 // - the page's training runs in headless Chromium (the lab's worker alone, through
@@ -15,6 +15,9 @@
 // Then the page's "Train a robust model" preset (web/engine/runs.js's trainPreset) on every core
 // for part of one epoch: its rate, and the whole preset's wall time at that rate (its 10 epochs of
 // 60,000 images); and the preset's shipped model under AutoAttack in the page (its audit op).
+// With --preset-full the whole preset runs instead, as the page's button runs it (about ten
+// minutes of every core): its wall time, whether its weights are the bits of the shipped
+// robust.safetensors, and AutoAttack on the model it trained.
 // --smoke trains the tutorial arch only, clean and with fast AT, on 256 images: it checks that the
 // stage runs, and its numbers mean nothing.
 // Fast AT runs without its per-epoch check (PGD-10 on 512 held-out images, ours and not ART's):
@@ -25,7 +28,8 @@
 // SIMD128 peak per core is the rate times the trainer's FLOPs per image (figures.mjs's FLOP model:
 // training plus the attack's steps) over the workers times the peak that run.mjs measured.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
@@ -93,6 +97,32 @@ async function pageRun(page, arch, trainer, limit, workers, preset = null) {
   }, [arch, trainer, limit, workers, EPS, preset]);
 }
 
+// The whole preset as the page's button runs it: the wall time from the train op's call to its
+// answer, and the SHA-256 of the weights' tensors (what follows the safetensors header, whose
+// metadata differs by run), here and in the shipped model that make-weights.sh trains natively.
+async function wholePresetRun(page, workers) {
+  const run = await page.evaluate(async (w) => {
+    const { settings } = await window.call('trainPreset', { name: 'robust' });
+    let last = null;
+    const start = performance.now();
+    await window.call('train', { which: 'defended', settings: { ...settings, workers: w } },
+      { onProgress: (p) => { if (p.kind === 'train') last = p; } });
+    const seconds = (performance.now() - start) / 1000;
+    const { bytes } = await window.call('exportModel', { slot: 'defended' });
+    const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const digest = await crypto.subtle.digest('SHA-256', bytes.subarray(8 + header));
+    return { seconds, workers: last.workers, images: settings.epochs * (settings.limit || 60000),
+      tensors_sha256: Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0'))
+        .join('') };
+  }, workers);
+  const shipped = readFileSync(join(repoRoot, 'data', 'weights', PRESET_MODEL));
+  const shippedDigest = createHash('sha256')
+    .update(shipped.subarray(8 + Number(shipped.readBigUInt64LE(0)))).digest('hex');
+  return { ...run, preset: 'robust', whole: true, minutes: run.seconds / 60,
+    images_per_sec: run.images / run.seconds,
+    same_bits_as_shipped: run.tensors_sha256 === shippedDigest };
+}
+
 function nativeRun(arch, trainer, limit, threads) {
   const dir = mkdtempSync(join(os.tmpdir(), 'advlab-train-pool-'));
   try {
@@ -127,6 +157,7 @@ async function attempt(fn) {
 async function main() {
   const { mode } = stageOptions();
   const peers = !process.argv.includes('--no-peers');
+  const presetFull = process.argv.includes('--preset-full');
   const archs = mode === 'smoke' ? SMOKE.archs : Object.keys(ARCHS);
   const trainers = mode === 'smoke' ? SMOKE.trainers : Object.keys(STEPS);
   const { chromium } = await import('playwright-core');
@@ -165,13 +196,16 @@ async function main() {
         rows.push(row);
       }
     }
+    const presetWorkers = Math.min(os.availableParallelism(), 4);
     const presetRun = await attempt(async () => {
-      const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode],
-        Math.min(os.availableParallelism(), 4), 'robust');
+      if (presetFull) return wholePresetRun(page, presetWorkers);
+      const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode], presetWorkers, 'robust');
       return { ...run, preset: 'robust', images: PRESET_IMAGES[mode],
         estimated_minutes: PRESET_TOTAL_IMAGES / run.images_per_sec / 60 };
     });
-    const presetAutoattack = await pageAudit(page, PRESET_MODEL, PRESET_AUDIT_IMAGES[mode]);
+    // After the whole preset, the model it trained (in the defended slot); else the shipped one.
+    const presetAutoattack = await pageAudit(page,
+      presetFull && presetRun.status === 'ok' ? null : PRESET_MODEL, PRESET_AUDIT_IMAGES[mode]);
     emit({ status: 'ok', cores: os.availableParallelism(), shards: 8, eps: EPS, rows,
       preset: presetRun, preset_autoattack: presetAutoattack });
   } finally {

@@ -172,12 +172,13 @@ function cIncludes(path) {
 }
 
 // Static imports and re-exports, import('...'), and new URL('....js', import.meta.url). A URL
-// handed to new Worker(...), new SharedWorker(...) or serviceWorker.register(...), directly or
+// handed to new Worker(...), new SharedWorker(...), new ChildWorker(...) (web/engine/children.js:
+// a worker the page starts for the engine's) or serviceWorker.register(...), directly or
 // through a constant, starts another context that is reached by messages: a boundary, not an edge.
 function webReferences(path) {
   const text = stripComments(readFileSync(path, 'utf8'), true);
   const from = repoPath(path);
-  const start = String.raw`(?:new\s+(?:Shared)?Worker|serviceWorker\s*\??\.\s*register)\s*\(\s*`;
+  const start = String.raw`(?:new\s+(?:Shared|Child)?Worker|serviceWorker\s*\??\.\s*register)\s*\(\s*`;
   const starts = new RegExp(`${start}$`);
   const startNames = new Set([...text.matchAll(new RegExp(`${start}([\\w$]+)`, 'g'))]
     .map((m) => m[1]));

@@ -82,7 +82,8 @@ const sweepState = (tab, state, timeout = 300000) => tab.waitFor((s) =>
   document.querySelector('#sweep-pause').disabled, state,
 { timeout, what: `the sweep to be ${state}`,
   show: () => [document.querySelector('#sweep-status').textContent,
-    document.querySelector('#sweep-progress').value] });
+    document.querySelector('#sweep-progress').value,
+    document.querySelector('#notice-text').textContent] });
 
 // What an export button saves: its file name and text (the page's download link, caught).
 const exported = (tab, selector) => tab.evaluate(async (s) => {

@@ -3,10 +3,11 @@
 // AutoAttack's evaluation (lab.evaluate) on parts of the images, each part on the next free worker;
 // and a sweep's cells (lab.sweepCell), each cell on the next free worker.
 //
-// No SharedArrayBuffer is needed, so no COOP/COEP: each worker has its own engine instance, gets
-// the models as safetensors bytes and its slice of the images as a copy, and answers with counts
-// of correct predictions, which add up exactly to the counts one worker would get (or with a
-// part's report, whose counts add up to the whole's: advlab_evaluate's `first`).
+// The page starts the workers (children.js). No SharedArrayBuffer is needed, so no COOP/COEP:
+// each worker has its own engine instance, gets the models as safetensors bytes and its slice of
+// the images as a copy, and answers with counts of correct predictions, which add up exactly to
+// the counts one worker would get (or with a part's report, whose counts add up to the whole's:
+// advlab_evaluate's `first`).
 //
 // Protocol: the pool posts {job, wasmBinary?, models, x, labels, tasks} or {job, wasmBinary?,
 // evaluate: {model, pre, settings}, x, labels}, {job, wasmBinary?, sweep: {spec, cell}} or a
@@ -14,6 +15,8 @@
 // answers {job, op: 'task', index, seconds} after each task (a sweep's cell: {job, op: 'task',
 // progress}), then {job, ok: true, result} (the counts, the report, the cell's {cell, values,
 // seconds}, or lab.universal's result) or {job, ok: false, error}.
+
+import { ChildWorker } from './children.js';
 
 const MAX_WORKERS = 4;
 
@@ -39,8 +42,8 @@ export class EvalPool {
   constructor(size, wasmBinary) {
     this.#wasmBinary = wasmBinary;
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./pool_worker.js', import.meta.url),
-        { type: 'module', name: `advlab-pool-${i}` });
+      const worker = new ChildWorker(new URL('./pool_worker.js', import.meta.url),
+        `advlab-pool-${i}`);
       worker.onmessage = ({ data }) => this.#answer(data);
       worker.onerror = (event) => {
         event.preventDefault?.();

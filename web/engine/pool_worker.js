@@ -5,6 +5,7 @@
 // perturbation (lab.universal).
 
 import { createLab } from '../advlab.js';
+import { onRequest, reply } from './child_port.js';
 import { runTasks } from './evaluate.js';
 import { MNIST, fetchGzip } from './fetch.js';
 
@@ -29,7 +30,7 @@ async function sweepCell(lab, job, { spec, cell }) {
   }
   const { train, test } = await sweepData;
   return lab.sweepCell(train, test, spec, cell, {
-    onProgress: (progress) => postMessage({ job, op: 'task', progress }) });
+    onProgress: (progress) => reply({ job, op: 'task', progress }) });
 }
 
 // AutoAttack's report on this part, for one model behind its pre-processor (or none).
@@ -54,7 +55,7 @@ function universalFit(lab, { model, settings }, x, heldOut) {
   }
 }
 
-onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, heldOut, tasks, evaluate,
+onRequest(async ({ data: { job, wasmBinary, models = {}, x, labels, heldOut, tasks, evaluate,
   universal, sweep } }) => {
   const nets = {};
   try {
@@ -62,27 +63,27 @@ onmessage = async ({ data: { job, wasmBinary, models = {}, x, labels, heldOut, t
     const lab = await labReady;
     if (universal) {
       const result = universalFit(lab, universal, x, heldOut);
-      postMessage({ job, ok: true, result }, [result.perturbation.buffer]);
+      reply({ job, ok: true, result }, [result.perturbation.buffer]);
       return;
     }
     if (sweep) {
-      postMessage({ job, ok: true, result: await sweepCell(lab, job, sweep) });
+      reply({ job, ok: true, result: await sweepCell(lab, job, sweep) });
       return;
     }
     if (evaluate) {
-      postMessage({ job, ok: true, result: evaluatePart(lab, evaluate, x, labels) });
+      reply({ job, ok: true, result: evaluatePart(lab, evaluate, x, labels) });
       return;
     }
     for (const [name, bytes] of Object.entries(models)) {
       nets[name] = lab.netFromWeights(bytes, `${name} model`, 64);
     }
     const counts = await runTasks(lab, nets, x, labels, tasks, {
-      onTask: (index, seconds) => postMessage({ job, op: 'task', index, seconds }),
+      onTask: (index, seconds) => reply({ job, op: 'task', index, seconds }),
     });
-    postMessage({ job, ok: true, result: counts });
+    reply({ job, ok: true, result: counts });
   } catch (error) {
-    postMessage({ job, ok: false, error: error.message });
+    reply({ job, ok: false, error: error.message });
   } finally {
     for (const net of Object.values(nets)) net.free();
   }
-};
+});

@@ -8,6 +8,7 @@
 // {op: 'batch', parts, first, count} answers {ok: true, parts} (`parts` empty before the first
 // batch); every failure answers {ok: false, error}.
 import { createLab } from '../advlab.js';
+import { onRequest, reply } from './child_port.js';
 import { trainerFor } from './trainers.js';
 
 let labReady;
@@ -39,17 +40,17 @@ function batch({ parts, first, count }) {
   return trainer.finished ? [] : trainer.shardGradient(first, count);
 }
 
-onmessage = async ({ data }) => {
+onRequest(async ({ data }) => {
   try {
     if (data.op === 'start') {
       await start(data);
-      postMessage({ ok: true });
+      reply({ ok: true });
     } else {
       const parts = batch(data);
-      postMessage({ ok: true, parts }, parts.map((part) => part.grad.buffer));
+      reply({ ok: true, parts }, parts.map((part) => part.grad.buffer));
     }
   } catch (error) {
     drop();
-    postMessage({ ok: false, error: error.message });
+    reply({ ok: false, error: error.message });
   }
-};
+});

@@ -10,8 +10,8 @@ import { nextTurn } from './turns.js';
 
 let pool = null; // the evaluation pool, made on first use and kept
 // Pool failures in a row. A failure falls back to this worker and the next request tries a new
-// pool; after MAX_POOL_FAILURES in a row (no nested workers here: an opaque origin, an old
-// browser) the pool is given up until a reload.
+// pool; after MAX_POOL_FAILURES in a row (the page cannot start its workers: a sandboxed
+// iframe's opaque origin) the pool is given up until a reload.
 let poolFailures = 0;
 const MAX_POOL_FAILURES = 2;
 

@@ -14,6 +14,7 @@
 // time) is started again from replica 0, which is then between batches, and asked again. After
 // MAX_RESTARTS such failures a failing replica is dropped and replica 0 makes its shards itself:
 // the same bits, on fewer cores, and the run never waits on a worker that went quiet.
+import { ChildWorker } from './children.js';
 import { wasmBytes } from './state.js';
 
 /** The shards of the page's runs: a power of two, so that 1, 2 and 4 workers share them evenly. */
@@ -38,8 +39,8 @@ class Replica {
   }
 
   #spawn() {
-    this.#worker = new Worker(new URL('./replica_worker.js', import.meta.url),
-      { type: 'module', name: `advlab-replica-${this.index}` });
+    this.#worker = new ChildWorker(new URL('./replica_worker.js', import.meta.url),
+      `advlab-replica-${this.index}`);
     this.#engineSent = false;
     this.#failure = null;
     this.#worker.onmessage = ({ data }) => {

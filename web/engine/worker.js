@@ -6,6 +6,9 @@
 // download, training, curves). Result buffers are transferred. Long work runs in chunks and
 // yields between them (turns.js), so pause, cancel and live attacks are answered meanwhile.
 //
+// Its pools' workers are started by the page (children.js): {op: 'spawn' | 'unspawn'} out,
+// {op: 'spawned' | 'spawnError'} back.
+//
 // Liveness: the worker posts {op: 'heartbeat'} every second (turns.js), so a client can tell a
 // busy worker from a dead one, and {op: 'fatal'} before closing when the engine has aborted (a
 // WebAssembly trap leaves the module unusable).
@@ -20,6 +23,7 @@ import { init } from './start.js';
 import { infer, invert, steal } from './stealing.js';
 import { sweep, sweepDiscard, sweepPause, sweepPlan, sweepSaved } from './sweeps.js';
 import { universal } from './universal.js';
+import { childAnswer } from './children.js';
 import { BEAT_MS, beat } from './turns.js';
 import { engineReady } from './state.js';
 import { widgetAnalyze, widgetCurve, widgetSteal, widgetTrain } from './widgets.js';
@@ -36,7 +40,9 @@ const ops = {
 
 setInterval(beat, BEAT_MS);
 
-onmessage = async ({ data: { id, op, args = {} } }) => {
+onmessage = async ({ data }) => {
+  if (childAnswer(data)) return;
+  const { id, op, args = {} } = data;
   try {
     if (!Object.hasOwn(ops, op)) throw new Error(`worker: unknown op "${op}"`);
     await engineReady;

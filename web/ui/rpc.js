@@ -9,23 +9,29 @@
 // is true, and onCrash(reason, cause) is called once: reason in English words, cause as data
 // for a page that words it in its own language ({kind: 'aborted', error}, {kind: 'failed',
 // error} or {kind: 'silent', seconds}). The page then hands a new worker to call.replace(worker).
+//
+// It also starts the workers the worker asks for (its pools: children.js), and stops them with it.
 
 // The worker beats every second; a busy worker still beats between its chunks of work, so
 // TIMEOUT_MS of silence is a dead worker even on a loaded machine.
 const TIMEOUT_MS = 8000;
 const WATCH_MS = 500;
 
+import { childrenOf } from './children.js';
+
 export function connect(firstWorker, { onCrash } = {}) {
   const pending = new Map();
   let nextId = 1;
   let worker;
   let lastHeard = 0;
+  const children = childrenOf(() => worker);
 
   function crashed(reason, cause) {
     worker.onmessage = null;
     worker.onerror = null;
     worker.terminate();
     worker = null;
+    children.stopAll();
     const error = Object.assign(new Error(`the engine's worker stopped: ${reason}`),
       { crashed: true });
     for (const call of pending.values()) call.reject(error);
@@ -38,7 +44,7 @@ export function connect(firstWorker, { onCrash } = {}) {
     lastHeard = performance.now();
     w.onmessage = ({ data }) => {
       lastHeard = performance.now();
-      if (data.op === 'heartbeat') return;
+      if (data.op === 'heartbeat' || children.handle(data)) return;
       if (data.op === 'fatal') {
         crashed(`its engine aborted (${data.error})`, { kind: 'aborted', error: data.error });
         return;
