@@ -6,7 +6,7 @@
 // second visit on) first trains. Optional: the page works without it. Its scope is
 // this folder: the lab page, the embed page (embed.html) and the examples; a page that embeds
 // <advlab-demo> from elsewhere decides for itself whether to register it.
-const CACHE = 'advlab-v7';
+const CACHE = 'advlab-v8';
 const SHELL = [
   './index.html', './icon.svg', './advlab.js',
   './lab/boot.js', './lab/style.css', './lab/app.js', './lab/state.js', './lab/engine.js',
@@ -22,8 +22,9 @@ const SHELL = [
   './engine/training.js', './engine/trainers.js', './engine/train_pool.js',
   './engine/replica_worker.js', './engine/runs.js', './engine/evaluate.js', './engine/robustness.js',
   './engine/pool.js', './engine/pool_worker.js', './engine/start.js', './engine/widgets.js',
+  './engine/children.js', './engine/child_port.js',
   './ui/chart.js', './ui/lang.js', './ui/live.js', './ui/needs.js', './ui/pad.js',
-  './ui/render.js', './ui/rpc.js',
+  './ui/render.js', './ui/rpc.js', './ui/children.js',
   './embed.html', './advlab-demo.js', './widget/element.js', './widget/engine.js',
   './widget/settings.js', './widget/template.js', './widget/page.js', './widget/offline.js',
   './widget/widget.css', './widget/page.css', './widget/icon.svg',
