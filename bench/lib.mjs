@@ -159,8 +159,8 @@ export async function pageAudit(page, file, n) {
       const result = await window.call('audit', args);
       return { ...result, wall: (performance.now() - start) / 1000 };
     }, { slot: 'defended', pre: 'none', suite: EVALUATE.suite, eps: EVALUATE.eps, n });
-    return { status: 'ok', model: file ?? 'the defended slot\'s', images: run.report.n, workers: run.workers,
-      seconds: run.wall, worker_seconds: run.seconds, report: run.report };
+    return { status: 'ok', model: file ?? 'the defended slot\'s', images: run.report.n,
+      workers: run.workers, seconds: run.wall, worker_seconds: run.seconds, report: run.report };
   } catch (e) {
     return { status: 'failed', error: errorText(e) };
   }
