@@ -498,6 +498,58 @@ static void test_mathf(void)
           advlab__logf(1e-40f));
 }
 
+/* Adam in vectors rounds each entry as the scalar expression does (the
+ * bits of every trained model rest on it), and the tail past the last
+ * vector too. */
+static void test_adam(void)
+{
+    for (size_t n = 1; n <= 13; n += 3)
+        for (size_t off = 0; off < 4; off++) {
+            float *p = rand_buf(n, off), *m = rand_buf(n, off), *g = rand_buf(n, off);
+            float *v = rand_buf(n, off);
+            for (size_t i = 0; i < n + off; i++)
+                v[i] = fabsf(v[i]) * 1e-3f; /* second moments are not negative */
+            float tp[16], tm[16], tv[16];
+            for (size_t i = 0; i < n; i++) {
+                size_t j = off + i;
+                tm[i] = m[j] + (g[j] - m[j]) * 0.1f;
+                tv[i] = v[j] + (g[j] * g[j] - v[j]) * 0.001f;
+                tp[i] = p[j] - 0.01f * tm[i] / (sqrtf(tv[i]) + 1e-7f);
+            }
+            k_adam(p + off, m + off, v + off, g + off, n, 0.1f, 0.001f, 0.01f, 1e-7f);
+            size_t w = 0;
+            CHECK(same(m + off, tm, n, 0.0f, &w), "adam n=%zu off=%zu: m differs at %zu", n, off,
+                  w);
+            CHECK(same(v + off, tv, n, 0.0f, &w), "adam n=%zu off=%zu: v differs at %zu", n, off,
+                  w);
+            CHECK(same(p + off, tp, n, 0.0f, &w), "adam n=%zu off=%zu: p differs at %zu", n, off,
+                  w);
+            free(p), free(m), free(v), free(g);
+        }
+}
+
+/* The first non-finite entry is found wherever it is, in a vector or the
+ * tail, and a finite buffer (with -0 and the largest floats) has none. */
+static void test_first_nonfinite(void)
+{
+    float x[11];
+    for (size_t i = 0; i < 11; i++)
+        x[i] = i % 2 ? -FLT_MAX : (i % 3 ? -0.0f : FLT_MAX);
+    CHECK(k_first_nonfinite(x, 11) == 11, "a finite buffer: %zu", k_first_nonfinite(x, 11));
+    CHECK(k_first_nonfinite(x, 0) == 0, "an empty buffer: %zu", k_first_nonfinite(x, 0));
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    for (size_t at = 0; at < 11; at++)
+        for (int b = 0; b < 3; b++) {
+            float y[11];
+            memcpy(y, x, sizeof y);
+            y[at] = bad[b];
+            if (at + 2 < 11)
+                y[at + 2] = NAN; /* a later one does not hide the first */
+            CHECK(k_first_nonfinite(y, 11) == at, "%g at %zu found at %zu", bad[b], at,
+                  k_first_nonfinite(y, 11));
+        }
+}
+
 int main(void)
 {
     advlab__rng_seed(&rng, 42, 0);
@@ -508,5 +560,7 @@ int main(void)
     test_elementwise();
     test_softmax_xent();
     test_mathf();
+    test_adam();
+    test_first_nonfinite();
     return check_finish("test_kernels");
 }

@@ -1,5 +1,6 @@
 #include "kernels/kernels.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "base/mathf.h"
@@ -163,6 +164,44 @@ void k_add(float *dst, const float *src, size_t n)
         v4_store(dst + i, v4_add(v4_load(dst + i), v4_load(src + i)));
     for (; i < n; i++)
         dst[i] += src[i];
+}
+
+size_t k_first_nonfinite(const float *x, size_t n)
+{
+    /* x * 0 is 0 for a finite x and NaN otherwise, and NaN stays in a sum:
+     * one vector pass, then a scalar one only to find where. */
+    v4f acc = v4_zero(), zero = v4_zero();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        acc = v4_add(acc, v4_mul(v4_load(x + i), zero));
+    float tail = 0.0f;
+    for (size_t j = i; j < n; j++)
+        tail += x[j] * 0.0f;
+    if (v4_hsum(acc) + tail == 0.0f)
+        return n;
+    for (i = 0; i < n && x[i] - x[i] == 0.0f; i++)
+        ;
+    return i;
+}
+
+void k_adam(float *p, float *m, float *v, const float *g, size_t n, float one_b1, float one_b2,
+            float alpha, float eps)
+{
+    v4f b1 = v4_splat(one_b1), b2 = v4_splat(one_b2), a = v4_splat(alpha), e = v4_splat(eps);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f gi = v4_load(g + i), mi = v4_load(m + i), vi = v4_load(v + i);
+        mi = v4_add(mi, v4_mul(v4_sub(gi, mi), b1));
+        vi = v4_add(vi, v4_mul(v4_sub(v4_mul(gi, gi), vi), b2));
+        v4_store(m + i, mi);
+        v4_store(v + i, vi);
+        v4_store(p + i, v4_sub(v4_load(p + i), v4_div(v4_mul(a, mi), v4_add(v4_sqrt(vi), e))));
+    }
+    for (; i < n; i++) {
+        m[i] += (g[i] - m[i]) * one_b1;
+        v[i] += (g[i] * g[i] - v[i]) * one_b2;
+        p[i] -= alpha * m[i] / (sqrtf(v[i]) + eps);
+    }
 }
 
 /* ------------------------------------------------------------- pooling */

@@ -86,6 +86,13 @@ void k_sum_rows(float *db, const float *d, int R, int N);
 void k_sum_cols(float *db, const float *d, int R, int N);
 /* dst[i] += src[i]. */
 void k_add(float *dst, const float *src, size_t n);
+/* The index of x's first NaN or infinity; n when every entry is finite. */
+size_t k_first_nonfinite(const float *x, size_t n);
+/* One Adam step in Keras's form, each entry as the scalar expression
+ *   m += (g - m) one_b1;  v += (g^2 - v) one_b2;  p -= alpha m / (sqrt(v) + eps)
+ * rounds it, four entries to a vector (division and sqrt round exactly). */
+void k_adam(float *p, float *m, float *v, const float *g, size_t n, float one_b1, float one_b2,
+            float alpha, float eps);
 
 /* Interval arithmetic for certification (interval.c): images are boxes
  * [lo, hi], and an affine map splits its weights into W+ = max(W, 0) and

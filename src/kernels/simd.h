@@ -19,6 +19,9 @@ static inline v4f v4_sub(v4f a, v4f b) { return simde_wasm_f32x4_sub(a, b); }
 static inline v4f v4_mul(v4f a, v4f b) { return simde_wasm_f32x4_mul(a, b); }
 /* acc + a*b as two roundings, never fused. */
 static inline v4f v4_madd(v4f acc, v4f a, v4f b) { return v4_add(acc, v4_mul(a, b)); }
+static inline v4f v4_div(v4f a, v4f b) { return simde_wasm_f32x4_div(a, b); }
+/* Correctly rounded, as sqrtf is. */
+static inline v4f v4_sqrt(v4f a) { return simde_wasm_f32x4_sqrt(a); }
 /* pmax(a, b) = a < b ? b : a, the same rule in both builds. */
 static inline v4f v4_max(v4f a, v4f b) { return simde_wasm_f32x4_pmax(a, b); }
 /* pmin(a, b) = b < a ? b : a. */

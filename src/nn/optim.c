@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "kernels/kernels.h"
 
 /* cfg's ranges were checked by the trainer against its field table. */
 advlab_status advlab__optim_init(advlab_optim *opt, const advlab_train_config *cfg, size_t n)
@@ -59,11 +60,5 @@ void advlab__optim_step(advlab_optim *opt, float *params, const float *grads)
     opt->beta1_t *= opt->beta1;
     opt->beta2_t *= opt->beta2;
     float alpha = (float)(opt->lr * sqrt(1.0 - opt->beta2_t) / (1.0 - opt->beta1_t));
-    float one_b1 = 1.0f - opt->beta1, one_b2 = 1.0f - opt->beta2;
-    for (size_t i = 0; i < opt->n; i++) {
-        float g = grads[i];
-        m[i] += (g - m[i]) * one_b1;
-        v[i] += (g * g - v[i]) * one_b2;
-        params[i] -= alpha * m[i] / (sqrtf(v[i]) + opt->epsilon);
-    }
+    k_adam(params, m, v, grads, opt->n, 1.0f - opt->beta1, 1.0f - opt->beta2, alpha, opt->epsilon);
 }

@@ -478,10 +478,10 @@ static void sum_node(advlab_trainer *t, const advlab_gradient_part *parts, int n
  * before any sum or step: one NaN would spread to every weight. */
 static advlab_status check_gradient(const advlab_trainer *t, const float *grad, const char *who)
 {
-    for (size_t i = 0; i < t->net->n_params; i++)
-        if (!isfinite(grad[i]))
-            return advlab__fail(ADVLAB_E_NUMERIC, "%s: gradient entry %zu is %s", who, i,
-                                isnan(grad[i]) ? "NaN" : "infinite");
+    size_t i = k_first_nonfinite(grad, t->net->n_params);
+    if (i < t->net->n_params)
+        return advlab__fail(ADVLAB_E_NUMERIC, "%s: gradient entry %zu is %s", who, i,
+                            isnan(grad[i]) ? "NaN" : "infinite");
     return ADVLAB_OK;
 }
 
