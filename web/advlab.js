@@ -2454,12 +2454,13 @@ export class Trainer extends Owned {
   }
 
   // Runs fn(parts, grads) with n zeroed gradient parts and their n gradient buffers in wasm memory.
+  // The buffers are left as they come: the core writes every entry of each before reading it.
   #withParts(n, fn) {
     const core = this.#core;
     const size = core.sizeOf('gradient_part'), bytes = n * (size + this.#params * 4);
     const ptr = core.alloc(bytes, 'gradient parts');
     try {
-      new Uint8Array(core.memory, ptr, bytes).fill(0);
+      new Uint8Array(core.memory, ptr, n * size).fill(0);
       const grads = ptr + n * size;
       for (let i = 0; i < n; i++) {
         core.write('gradient_part', ptr + i * size, { grad: grads + i * this.#params * 4 });

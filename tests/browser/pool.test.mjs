@@ -2,7 +2,8 @@
 // and IBP's verified accuracy) and the tutorial's measurements across several workers, and the
 // counts come out exactly as one worker's. A pool whose workers cannot start falls back to the
 // lab's worker with the same counts; the next request tries a pool again, and two failures in a
-// row give it up. A training run whose replicas cannot start trains alone, with the same bits.
+// row give it up. A training run whose replicas cannot start trains alone, with the same bits,
+// and one whose replica fails mid-run starts it again and ends with the same bits.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -100,26 +101,35 @@ test('a failed pool falls back to one worker, tries again next time, and gives u
     assert.equal((await curves(2)).workers, 1, 'two failures in a row did not give the pool up');
   });
 
+// Trains the standard slot with settings (window.trainFraction following the run's progress):
+// the workers it reported, its pool notices, and the SHA-256 of its weights' tensors.
+function trainDigest(settings) {
+  return page.evaluate(async (s) => {
+    const workers = new Set();
+    const notices = [];
+    window.trainFraction = 0;
+    await window.call('train', { which: 'standard', settings: s }, { onProgress: (p) => {
+      if (p.kind === 'train') {
+        workers.add(p.workers);
+        window.trainFraction = p.fraction;
+      }
+      if (p.kind === 'pool') notices.push(p.error);
+    } });
+    const { bytes } = await window.call('exportModel', { slot: 'standard' });
+    const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256',
+      bytes.subarray(8 + header)));
+    return { workers: [...workers], notices, digest: Array.from(digest).join(',') };
+  }, settings);
+}
+
 test('a training run whose replicas cannot start trains alone: the same bits, and it says so',
   async () => {
     const settings = { epochs: 1, batch: 64, lr: 0.01, seed: 3, limit: 640, attack: 'fgsm',
       eps: 0.1, ratio: 0.5, workers: 2 };
-    const train = () => page.evaluate(async (s) => {
-      const workers = new Set();
-      const notices = [];
-      await window.call('train', { which: 'standard', settings: s }, { onProgress: (p) => {
-        if (p.kind === 'train') workers.add(p.workers);
-        if (p.kind === 'pool') notices.push(p.error);
-      } });
-      const { bytes } = await window.call('exportModel', { slot: 'standard' });
-      const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256',
-        bytes.subarray(8 + header)));
-      return { workers: [...workers], notices, digest: Array.from(digest).join(',') };
-    }, settings);
-    const pooled = await train();
+    const pooled = await trainDigest(settings);
     refuseReplicaWorker = true;
-    const alone = await train();
+    const alone = await trainDigest(settings);
     refuseReplicaWorker = false;
     assert.deepEqual(pooled.workers, [2]);
     assert.deepEqual(pooled.notices, []);
@@ -127,4 +137,35 @@ test('a training run whose replicas cannot start trains alone: the same bits, an
     assert.equal(alone.notices.length, 1);
     assert.match(alone.notices[0], /^training workers: /);
     assert.equal(alone.digest, pooled.digest, 'alone, the run trained other weights');
+  });
+
+// Its replica fails while it holds a request for its parts (replica 0 asks for the next batch's
+// before it steps), so this is the restart from replica 0 in the middle of a batch.
+test('a replica that fails mid-run is started again, and the run ends with the same bits',
+  async () => {
+    const settings = { epochs: 1, batch: 64, lr: 0.001, seed: 4, limit: 1920, eps: 0.3,
+      arch: 'c16k5-p2-c32k5-p2-d100-d10', workers: 2 };
+    const replicas = [];
+    const onWorker = (worker) => {
+      if (worker.url().endsWith('/replica_worker.js')) replicas.push(worker);
+    };
+    page.on('worker', onWorker);
+    try {
+      const unbroken = await trainDigest(settings);
+      const started = replicas.length;
+      const broken = trainDigest(settings);
+      await page.waitForFunction(() => window.trainFraction > 0.2, undefined, { polling: 20 });
+      assert.ok(await page.evaluate(() => window.trainFraction < 0.8),
+        'the run ended before its replica could be made to fail');
+      await replicas.at(-1).evaluate(() => {
+        setTimeout(() => { throw new Error('a replica failing on purpose'); });
+      });
+      const { workers, notices, digest } = await broken;
+      assert.equal(replicas.length, started + 2, 'the failed replica was not started again');
+      assert.deepEqual(workers, [2]);
+      assert.deepEqual(notices, []);
+      assert.equal(digest, unbroken.digest, 'the run with a restart trained other weights');
+    } finally {
+      page.off('worker', onWorker);
+    }
   });

@@ -1,7 +1,7 @@
 // One replica of a data-parallel training run (train_pool.js): its own engine instance, the run's
 // training set, and a net and trainer made as replica 0's (trainers.js) with replica 0's weights
 // and trainer state. Each batch it first steps with every replica's parts of the last batch, then
-// makes its shards of the next. The parts cross both ways as transferred buffers, not copies.
+// makes its shards of the next. Its parts go back transferred, not copied.
 //
 // Protocol: {op: 'start', wasmBinary?, images, labels, weights, maxBatch, trainerState, slot,
 // settings} answers {ok: true} (a start again replaces the replica, as after a restore);

@@ -2,13 +2,14 @@
 // COOP/COEP. The lab's worker holds replica 0, the trainer the run sees; each pool worker
 // (replica_worker.js) holds a replica made the same way from replica 0's weights and state. Each
 // batch, every replica makes its fixed share of the batch's shards (Trainer#shardGradient),
-// replica 0 gathers the parts and steps with them (Trainer#step), and every other replica steps
-// with the same parts when it is next asked for its shards. The core sums the shards over a fixed
-// tree, so the weights are the bits one worker trains with the same shards, whatever the pool's
-// size. One message each way per replica and batch carries the parts (each the net's parameter
-// count in floats: 73 KB for the tutorial net, 4.4 MB for Madry's); a replica's come back
-// transferred, and with one other replica all the parts go to it transferred too, so no side
-// copies them (with more, each but the last gets a copy).
+// replica 0 gathers the parts, sends them at once to every other replica with the request for its
+// shards of the next batch, and then steps with them (Trainer#step) while the others do the same:
+// the steps run side by side, not one after the other (a step of Madry's net takes about 10 ms).
+// The core sums the shards over a fixed tree, so the weights are the bits one worker trains with
+// the same shards, whatever the pool's size. One message each way per replica and batch carries
+// the parts (each the net's parameter count in floats: 73 KB for the tutorial net, 4.4 MB for
+// Madry's): a replica's come back transferred, and replica 0's go out copied, since it still
+// steps with them.
 //
 // A replica that fails (its worker raised an error, its engine trapped, or it did not answer in
 // time) is started again from replica 0, which is then between batches, and asked again. After
@@ -59,11 +60,8 @@ class Replica {
     };
   }
 
-  /**
-   * Sends one request (`transfer`: buffers it hands over); resolves with its answer's parts, or
-   * rejects when none comes within timeoutMs.
-   */
-  async call(message, timeoutMs, transfer = []) {
+  /** Sends one request; resolves with its answer's parts, or rejects when none comes in time. */
+  async call(message, timeoutMs) {
     if (this.#failure) throw this.#failure;
     const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
     this.#engineSent = true;
@@ -77,7 +75,7 @@ class Replica {
         fn(value);
       };
       this.#waiting = { resolve: settle(resolve), reject: settle(reject) };
-      this.#worker.postMessage({ ...message, wasmBinary }, transfer);
+      this.#worker.postMessage({ ...message, wasmBinary });
     });
   }
 
@@ -103,7 +101,8 @@ export class ParallelTrainer {
   #net;
   #setup; // what every replica starts from, but replica 0's weights and state
   #replicas;
-  #last = []; // the parts of the last batch, by the replica that made them
+  #asked = null; // the other replicas' parts of the next batch, asked for: {answers, dropped}
+  #stopped = false;
   #restarts = 0;
   #waitMs = 0; // this run's waits for the other replicas
   #batchMs = 0; // the last batch's wall time
@@ -147,8 +146,8 @@ export class ParallelTrainer {
     let p;
     while (batches < maxBatches) {
       const batchStart = performance.now();
-      this.#last = await this.#gather();
-      const parts = this.#last.flat();
+      const parts = (await this.#gather()).flat();
+      this.#asked = this.#askAll(parts);
       p = this.#trainer.step(parts);
       rows += parts.reduce((sum, part) => sum + part.rows, 0);
       batches++;
@@ -168,6 +167,7 @@ export class ParallelTrainer {
   }
 
   #stop() {
+    this.#stopped = true;
     for (const replica of this.#replicas) replica.terminate();
     this.#replicas = [];
   }
@@ -180,20 +180,16 @@ export class ParallelTrainer {
     return { first, count: Math.floor(((maker + 1) * S) / n) - first };
   }
 
-  // Every replica's parts of this batch, replica 0's first. The last batch's parts go to every
-  // replica, copied to all but the last, to which they are transferred. Replicas dropped on the
-  // way leave the pool before the next batch.
+  // Every replica's parts of this batch, replica 0's first: the others' as asked for at the last
+  // step (or now, at a run's first batch). Replicas dropped on the way leave the pool before the
+  // next batch.
   async #gather() {
-    const last = this.#last.flat();
-    const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
-    const dropped = new Set();
-    const asked = this.#replicas.map((replica, i) => this.#ask(replica, last,
-      i === this.#replicas.length - 1 ? last.map((part) => part.grad.buffer) : [], timeoutMs,
-      dropped));
+    const { answers, dropped } = this.#asked ?? this.#askAll([]);
+    this.#asked = null;
     const { first, count } = this.#share(0);
     const own = this.#trainer.shardGradient(first, count);
     const made = performance.now();
-    const theirs = await Promise.all(asked);
+    const theirs = await answers;
     this.#waitMs += performance.now() - made;
     if (dropped.size) {
       this.#replicas = this.#replicas.filter((r) => !dropped.has(r));
@@ -202,14 +198,26 @@ export class ParallelTrainer {
     return [own, ...theirs];
   }
 
-  // A replica's parts of this batch, sent with the last batch's parts to step with first. A
-  // replica that fails is started again from replica 0 while restarts remain; else it is dropped
-  // (terminated, and added to `dropped`) and replica 0 makes its shards.
-  async #ask(replica, parts, transfer, timeoutMs, dropped) {
+  // Asks every other replica for its parts of the next batch, sending the parts of this one
+  // (copied, as replica 0 steps with them too) to step with first.
+  #askAll(parts) {
+    const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
+    const dropped = new Set();
+    const answers = Promise.all(this.#replicas.map((replica) => this.#ask(replica, parts,
+      timeoutMs, dropped)));
+    return { answers, dropped };
+  }
+
+  // A replica's parts of the next batch, sent with this batch's parts to step with first. A
+  // replica that fails is started again from replica 0 (by then stepped with this batch, and
+  // waiting for the parts) while restarts remain; else it is dropped (terminated, and added to
+  // `dropped`) and replica 0 makes its shards. Once the pool is stopped, nothing is asked again.
+  async #ask(replica, parts, timeoutMs, dropped) {
     const share = this.#share(replica.index);
     try {
-      return await replica.call({ op: 'batch', parts, ...share }, timeoutMs, transfer);
+      return await replica.call({ op: 'batch', parts, ...share }, timeoutMs);
     } catch {
+      if (this.#stopped) return [];
       if (this.#restarts++ < MAX_RESTARTS) {
         try {
           replica.replace();

@@ -7,6 +7,10 @@ import { nextTurn } from './turns.js';
 const CHUNK_MS = 30;
 const PROGRESS_MS = 250;
 const EVAL_MS = 2500;
+// The test check's most share of the time: it runs on replica 0 alone while a pool's other workers
+// wait, and for Madry's net it takes about 0.8 s, a third of EVAL_MS. So it comes at most every
+// EVAL_MS and at least 1 / EVAL_SHARE times its own last duration apart.
+const EVAL_SHARE = 0.05;
 const EVAL_IMAGES = 500;
 
 /** The first EVAL_IMAGES test images, on which training reports its test accuracy. */
@@ -41,9 +45,9 @@ export function batchPlan(train, { limit, batch, epochs }) {
  * of about CHUNK_MS, yielding between them, and reports to request `id` at most every
  * `progressMs` (after every chunk with 0) as {kind: 'train', slot, ...the trainer's progress,
  * test, fraction, eta, workers (the cores training)}. `test` ({clean, adv} on `subset`, FGSM at
- * `eps`) is measured at each epoch's end and every EVAL_MS when a subset is given. `plan` counts
- * batches over the whole request: {done, total, busyMs, epochBatch} (batches into the epoch at
- * the start).
+ * `eps`) is measured, when a subset is given, at each epoch's end and every EVAL_MS or more
+ * (EVAL_SHARE). `plan` counts batches over the whole request: {done, total, busyMs, epochBatch}
+ * (batches into the epoch at the start).
  * `hooks.beforeChunk()` may wait (a pause) and answers false to stop (a cancel);
  * `hooks.afterChunk(p)` sees each chunk's progress first (checkpoints). Returns whether the
  * trainer finished.
@@ -54,6 +58,7 @@ export async function trainLoop(trainer, { id, slot, net, subset = null, eps, pl
   let batches = 1;
   let lastPost = 0;
   let lastEval = performance.now();
+  let evalMs = 0; // the last test check's duration
   while (!trainer.finished) {
     if (!(await beforeChunk())) return false;
     const start = performance.now();
@@ -65,9 +70,13 @@ export async function trainLoop(trainer, { id, slot, net, subset = null, eps, pl
     batches = Math.max(1, Math.min(64, Math.round((batches * CHUNK_MS) / Math.max(ms, 1))));
     await afterChunk(p);
     const now = performance.now();
-    const evalDue = subset && (p.epochDone || now - lastEval > EVAL_MS);
+    const evalDue = subset &&
+      (p.epochDone || now - lastEval > Math.max(EVAL_MS, evalMs / EVAL_SHARE));
     const test = evalDue ? evaluate(net, subset, eps) : undefined;
-    if (evalDue) lastEval = performance.now();
+    if (evalDue) {
+      lastEval = performance.now();
+      evalMs = lastEval - now;
+    }
     if (evalDue || now - lastPost >= progressMs || trainer.finished) {
       lastPost = now;
       postMessage({ id, op: 'progress', kind: 'train', slot, ...p, test,
