@@ -590,16 +590,17 @@ function renderTrainPool(doc) {
   const sizes = Array.from({ length: workers }, (_, i) => [1, 2, 4][i]);
   const out = ['', `training on every core (issue 20; ${stage.shards} shards, eps ${stage.eps}, ` +
     `${stage.cores} cores), images/s; Chromium: the page's runs, no COOP/COEP, the same bits on ` +
-    'every pool size; % of the Chromium worker\'s peak per core in use:'];
+    'every pool size, timed in the trainer; % of the Chromium worker\'s peak per core in use; ' +
+    'page 2w: the 2-worker run over its wall time, the page\'s test checks included:'];
   out.push(table(stage.rows.map((row) => [row.arch, row.trainer,
     ...sizes.map((_, i) => rate(row.chromium[i])), ofPeak(row, row.chromium[0]),
     ofPeak(row, row.chromium[1]), pct(row.chromium_scaling),
-    row.chromium[1]?.wait_ms_per_batch?.toFixed(1) ?? '-',
+    row.chromium[1]?.wait_ms_per_batch?.toFixed(1) ?? '-', int(row.chromium[1]?.page_images_per_sec),
     rate(row.native[0]), rate(row.native[1]), rate(row.torch[0]), rate(row.torch[1]),
     times(row.chromium[1]?.images_per_sec && row.torch[1]?.images_per_sec
       ? row.chromium[1].images_per_sec / row.torch[1].images_per_sec : null)]),
   ['arch', 'trainer', ...sizes.map((n) => `Chromium ${n}w`), '%peak 1w', '%peak 2w',
-    'scaling 2w', 'wait ms/batch', 'native 1t', 'native 2t', 'PyTorch 1t', 'PyTorch 2t',
+    'scaling 2w', 'wait ms/batch', 'page 2w', 'native 1t', 'native 2t', 'PyTorch 1t', 'PyTorch 2t',
     'Chromium 2w / PyTorch 2t']));
   const preset = stage.preset;
   const whole = preset?.status === 'ok' && preset.whole;
@@ -610,7 +611,7 @@ function renderTrainPool(doc) {
       'the bits of the shipped robust.safetensors');
   } else {
     out.push(preset?.status === 'ok'
-      ? `  the robust preset in the page (${preset.workers} workers): ${int(preset.images_per_sec)} ` +
+      ? `  the robust preset in the page (${preset.workers} workers): ${int(preset.page_images_per_sec)} ` +
         `images/s over ${int(preset.images)} images, so its 10 epochs take about ` +
         `${preset.estimated_minutes.toFixed(1)} minutes`
       : `  the robust preset: ${preset?.status ?? 'not run'}${preset?.error ? `: ${preset.error}` : ''}`);

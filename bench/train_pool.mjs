@@ -4,10 +4,14 @@
 // trainers (fast AT, PGD-7 training with its eps ramp, TRADES with 7 KL steps), it times:
 // - the page's training runs in headless Chromium (the lab's worker alone, through
 //   tests/browser/lab_worker.html, as the engines test drives it) on 1, 2 and 4 workers: each run
-//   is one epoch over `limit` images, cut into the page's 8 shards; its rate is the images trained
-//   between the first and the last progress report over the wall time between them, so the pool's
-//   start is left out. The page also reports how long replica 0 waited per batch for the others'
-//   parts (the exchange);
+//   is one epoch over `limit` images, cut into the page's 8 shards. Its training rate is the images
+//   trained between the first and the last progress report before the epoch's end over the time
+//   the worker spent in the trainer between them (the reports' busyMs: every batch, its messages
+//   and waits included), so the pool's start and the page's test checks are left out: 0.8 s each
+//   for Madry's net, which in these runs of seconds would be most of the difference between pool
+//   sizes, and in a real run come at most 5% of the time. The page's rate is the same images over
+//   the wall time, checks included. The page also reports how long replica 0 waited per batch for
+//   the others' parts (the exchange);
 // - the native CLI on 1 and 2 threads (`advlab train --shards 8 --threads N --json`, its
 //   train_seconds);
 // - PyTorch on 1 and 2 threads (torch_train_speed.py; clean, fbf and pgd7 only: TRADES is not
@@ -88,11 +92,12 @@ async function pageRun(page, arch, trainer, limit, workers, preset = null) {
     if (p) settings.robust = { ...settings.robust, ramp: 1 };
     await window.call('train', { which: t === 'clean' ? 'standard' : 'defended', settings },
       { onProgress: (p) => { if (p.kind === 'train') reports.push({ at: performance.now(), ...p }); } });
-    const [first, last] = [reports[0], reports.at(-1)];
+    const [first, last] = [reports[0], reports.findLast((r) => !r.epochDone)];
     const waits = reports.map((r) => r.waitMs).filter((v) => v !== undefined);
-    return { workers: last.workers, reports: reports.length,
-      images_per_sec: reports.length < 2 ? null
-        : ((last.fraction - first.fraction) * l) / ((last.at - first.at) / 1000),
+    const images = last && last !== first ? (last.fraction - first.fraction) * l : null;
+    return { workers: reports.at(-1).workers, reports: reports.length,
+      images_per_sec: images && images / ((last.busyMs - first.busyMs) / 1000),
+      page_images_per_sec: images && images / ((last.at - first.at) / 1000),
       wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
   }, [arch, trainer, limit, workers, EPS, preset]);
 }
@@ -201,7 +206,7 @@ async function main() {
       if (presetFull) return wholePresetRun(page, presetWorkers);
       const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode], presetWorkers, 'robust');
       return { ...run, preset: 'robust', images: PRESET_IMAGES[mode],
-        estimated_minutes: PRESET_TOTAL_IMAGES / run.images_per_sec / 60 };
+        estimated_minutes: PRESET_TOTAL_IMAGES / run.page_images_per_sec / 60 };
     });
     // After the whole preset, the model it trained (in the defended slot); else the shipped one.
     const presetAutoattack = await pageAudit(page,

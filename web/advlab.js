@@ -2421,9 +2421,11 @@ export class Trainer extends Owned {
    * and steps with the sum: the same bits as run(1) on one trainer. Parts that miss or repeat a
    * shard, or whose gradients are the wrong size or hold NaN, throw, and nothing changes.
    * @param {GradientPart[]} parts
+   * @param {() => void} [onCopied] called once the parts are copied into the engine, before the
+   *   step: their buffers may then be handed away (transferred to another replica that steps too)
    * @returns {Progress}
    */
-  step(parts) {
+  step(parts, onCopied) {
     const core = this.#core;
     if (!Array.isArray(parts) || parts.length === 0) {
       throw new Error('step: expected an array of gradient parts');
@@ -2447,6 +2449,7 @@ export class Trainer extends Owned {
       });
       const total = ptr + parts.length * size;
       core.write('gradient_part', total, { grad: grads + parts.length * this.#params * 4 });
+      onCopied?.();
       core.check(core.c.trainer_step(this.ptr, ptr, parts.length, total));
       const p = core.read('train_progress', core.c.trainer_progress(this.ptr));
       return { ...p, epochDone: p.epochDone !== 0 };

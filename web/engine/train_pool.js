@@ -2,14 +2,15 @@
 // COOP/COEP. The lab's worker holds replica 0, the trainer the run sees; each pool worker
 // (replica_worker.js) holds a replica made the same way from replica 0's weights and state. Each
 // batch, every replica makes its fixed share of the batch's shards (Trainer#shardGradient),
-// replica 0 gathers the parts, sends them at once to every other replica with the request for its
-// shards of the next batch, and then steps with them (Trainer#step) while the others do the same:
-// the steps run side by side, not one after the other (a step of Madry's net takes about 10 ms).
-// The core sums the shards over a fixed tree, so the weights are the bits one worker trains with
-// the same shards, whatever the pool's size. One message each way per replica and batch carries
-// the parts (each the net's parameter count in floats: 73 KB for the tutorial net, 4.4 MB for
-// Madry's): a replica's come back transferred, and replica 0's go out copied, since it still
-// steps with them.
+// replica 0 gathers the parts and steps with them (Trainer#step), sending them to every other
+// replica with the request for its shards of the next batch as soon as they are copied into its
+// engine, so that the replicas' steps run side by side, not one after the other. The core sums the
+// shards over a fixed tree, so the weights are the bits one worker trains with the same shards,
+// whatever the pool's size. One message each way per replica and batch carries the parts (each
+// the net's parameter count in floats: 73 KB for the tutorial net, 4.4 MB for Madry's): a
+// replica's come back transferred, and with one other replica all the parts go to it transferred
+// too, so no side copies them (with more, each but the last gets a copy; a copy of Madry's two
+// parts takes replica 0 about 8 ms).
 //
 // A replica that fails (its worker raised an error, its engine trapped, or it did not answer in
 // time) is started again from replica 0, which is then between batches, and asked again. After
@@ -60,8 +61,11 @@ class Replica {
     };
   }
 
-  /** Sends one request; resolves with its answer's parts, or rejects when none comes in time. */
-  async call(message, timeoutMs) {
+  /**
+   * Sends one request (`transfer`: buffers it hands over); resolves with its answer's parts, or
+   * rejects when none comes within timeoutMs.
+   */
+  async call(message, timeoutMs, transfer = []) {
     if (this.#failure) throw this.#failure;
     const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
     this.#engineSent = true;
@@ -75,7 +79,7 @@ class Replica {
         fn(value);
       };
       this.#waiting = { resolve: settle(resolve), reject: settle(reject) };
-      this.#worker.postMessage({ ...message, wasmBinary });
+      this.#worker.postMessage({ ...message, wasmBinary }, transfer);
     });
   }
 
@@ -147,8 +151,7 @@ export class ParallelTrainer {
     while (batches < maxBatches) {
       const batchStart = performance.now();
       const parts = (await this.#gather()).flat();
-      this.#asked = this.#askAll(parts);
-      p = this.#trainer.step(parts);
+      p = this.#trainer.step(parts, () => { this.#asked = this.#askAll(parts); });
       rows += parts.reduce((sum, part) => sum + part.rows, 0);
       batches++;
       this.#batchMs = performance.now() - batchStart;
@@ -198,13 +201,14 @@ export class ParallelTrainer {
     return [own, ...theirs];
   }
 
-  // Asks every other replica for its parts of the next batch, sending the parts of this one
-  // (copied, as replica 0 steps with them too) to step with first.
+  // Asks every other replica for its parts of the next batch, sending the parts of this one to
+  // step with first: transferred to the last replica, copied to the others.
   #askAll(parts) {
     const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
     const dropped = new Set();
-    const answers = Promise.all(this.#replicas.map((replica) => this.#ask(replica, parts,
-      timeoutMs, dropped)));
+    const last = this.#replicas.length - 1;
+    const answers = Promise.all(this.#replicas.map((replica, i) => this.#ask(replica, parts,
+      i === last ? parts.map((part) => part.grad.buffer) : [], timeoutMs, dropped)));
     return { answers, dropped };
   }
 
@@ -212,10 +216,10 @@ export class ParallelTrainer {
   // replica that fails is started again from replica 0 (by then stepped with this batch, and
   // waiting for the parts) while restarts remain; else it is dropped (terminated, and added to
   // `dropped`) and replica 0 makes its shards. Once the pool is stopped, nothing is asked again.
-  async #ask(replica, parts, timeoutMs, dropped) {
+  async #ask(replica, parts, transfer, timeoutMs, dropped) {
     const share = this.#share(replica.index);
     try {
-      return await replica.call({ op: 'batch', parts, ...share }, timeoutMs);
+      return await replica.call({ op: 'batch', parts, ...share }, timeoutMs, transfer);
     } catch {
       if (this.#stopped) return [];
       if (this.#restarts++ < MAX_RESTARTS) {

@@ -44,7 +44,8 @@ export function batchPlan(train, { limit, batch, epochs }) {
  * The one training loop, for the page's runs and the widgets': runs trainer to its end in chunks
  * of about CHUNK_MS, yielding between them, and reports to request `id` at most every
  * `progressMs` (after every chunk with 0) as {kind: 'train', slot, ...the trainer's progress,
- * test, fraction, eta, workers (the cores training)}. `test` ({clean, adv} on `subset`, FGSM at
+ * test, fraction, eta, workers (the cores training), busyMs (the request's time in the trainer,
+ * its checks left out)}. `test` ({clean, adv} on `subset`, FGSM at
  * `eps`) is measured, when a subset is given, at each epoch's end and every EVAL_MS or more
  * (EVAL_SHARE). `plan` counts batches over the whole request: {done, total, busyMs, epochBatch}
  * (batches into the epoch at the start).
@@ -82,7 +83,8 @@ export async function trainLoop(trainer, { id, slot, net, subset = null, eps, pl
       postMessage({ id, op: 'progress', kind: 'train', slot, ...p, test,
         workers: trainer.workers ?? 1,
         fraction: plan.done / plan.total,
-        eta: ((plan.total - plan.done) * plan.busyMs) / Math.max(plan.done, 1) / 1000 });
+        eta: ((plan.total - plan.done) * plan.busyMs) / Math.max(plan.done, 1) / 1000,
+        busyMs: plan.busyMs });
     }
     await nextTurn();
   }
