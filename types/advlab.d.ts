@@ -764,9 +764,11 @@ export class Trainer extends Owned {
      * and steps with the sum: the same bits as run(1) on one trainer. Parts that miss or repeat a
      * shard, or whose gradients are the wrong size or hold NaN, throw, and nothing changes.
      * @param {GradientPart[]} parts
+     * @param {() => void} [onCopied] called once the parts are copied into the engine, before the
+     *   step: their buffers may then be handed away (transferred to another replica that steps too)
      * @returns {Progress}
      */
-    step(parts: GradientPart[]): Progress;
+    step(parts: GradientPart[], onCopied?: () => void): Progress;
     /** Frees the trainer (its optimizer state). Idempotent. */
     free(): void;
     #private;
