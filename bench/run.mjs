@@ -592,7 +592,8 @@ function renderTrainPool(doc) {
     `${stage.cores} cores), images/s; Chromium: the page's runs, no COOP/COEP, the same bits on ` +
     'every pool size, timed in the trainer; % of the Chromium worker\'s peak per core in use; ' +
     'page 2w: the 2-worker run over its wall time, the page\'s test checks included:'];
-  out.push(table(stage.rows.map((row) => [row.arch, row.trainer,
+  out.push(table(stage.rows.map((row) => [row.arch,
+    row.batch > 64 ? `${row.trainer}, batch ${row.batch}` : row.trainer,
     ...sizes.map((_, i) => rate(row.chromium[i])), ofPeak(row, row.chromium[0]),
     ofPeak(row, row.chromium[1]), pct(row.chromium_scaling),
     row.chromium[1]?.wait_ms_per_batch?.toFixed(1) ?? '-', int(row.chromium[1]?.page_images_per_sec),

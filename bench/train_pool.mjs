@@ -1,7 +1,8 @@
 // Training on every core (issue 20), run by run.mjs in its own Node process:
 //   node train_pool.mjs [--quick|--smoke] [--no-peers] [--preset-full]
 // For the tutorial arch and Madry's (c32k5-p2-c64k5-p2-d1024-d10), clean and with the robust
-// trainers (fast AT, PGD-7 training with its eps ramp, TRADES with 7 KL steps), it times:
+// trainers (fast AT, PGD-7 training with its eps ramp, TRADES with 7 KL steps), at batch 64, and
+// the tutorial's clean training at batches of 256 and 1,024 too (not in --smoke), it times:
 // - the page's training runs in headless Chromium (the lab's worker alone, through
 //   tests/browser/lab_worker.html, as the engines test drives it) on 1, 2 and 4 workers: each run
 //   is one epoch over `limit` images, cut into the page's 8 shards. Its training rate is the images
@@ -54,6 +55,9 @@ const LIMITS = {
   madry: { clean: 2560, fbf: 1280, 'pgd-ramp': 512, trades: 512 },
 };
 const WORKERS = { full: [1, 2, 4], quick: [1, 2], smoke: [1, 2] };
+// Larger steps for the tutorial's clean training, whose batch of 64 costs about as much as the
+// exchange of its gradients: the same 8 shards, so 4 and 16 times the work per message.
+const LARGE_STEPS = [256, 1024];
 const SMOKE = { archs: ['tutorial'], trainers: ['clean', 'fbf'] };
 // The robust preset's run: images timed here, and all it trains (10 epochs of 60,000).
 const PRESET_IMAGES = { full: 6400, quick: 1280, smoke: 256 };
@@ -81,12 +85,12 @@ function flopsPerImage(arch, trainer) {
 
 // One page run: the rate between its first and last progress reports, and the mean wait. A
 // preset's run (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
-async function pageRun(page, arch, trainer, limit, workers, preset = null) {
-  return page.evaluate(async ([a, t, l, w, eps, p]) => {
+async function pageRun(page, arch, trainer, limit, workers, { preset = null, batch = 64 } = {}) {
+  return page.evaluate(async ([a, t, l, w, eps, p, b]) => {
     const reports = [];
     const settings = p
       ? { ...(await window.call('trainPreset', { name: p })).settings, epochs: 1, limit: l }
-      : { epochs: 1, batch: 64, lr: 0.001, seed: 1, limit: l, arch: a, eps, attack: t, ratio: 1,
+      : { epochs: 1, batch: b, lr: 0.001, seed: 1, limit: l, arch: a, eps, attack: t, ratio: 1,
         ...(t === 'fbf' ? { robust: { eps, check: 0 } } : {}) };
     settings.workers = w;
     if (p) settings.robust = { ...settings.robust, ramp: 1 };
@@ -99,7 +103,7 @@ async function pageRun(page, arch, trainer, limit, workers, preset = null) {
       images_per_sec: images && images / ((last.busyMs - first.busyMs) / 1000),
       page_images_per_sec: images && images / ((last.at - first.at) / 1000),
       wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
-  }, [arch, trainer, limit, workers, EPS, preset]);
+  }, [arch, trainer, limit, workers, EPS, preset, batch]);
 }
 
 // The whole preset as the page's button runs it: the wall time from the train op's call to its
@@ -128,14 +132,15 @@ async function wholePresetRun(page, workers) {
     same_bits_as_shipped: run.tensors_sha256 === shippedDigest };
 }
 
-function nativeRun(arch, trainer, limit, threads) {
+function nativeRun(arch, trainer, limit, threads, batch) {
   const dir = mkdtempSync(join(os.tmpdir(), 'advlab-train-pool-'));
   try {
     const robust = trainer === 'clean' ? [] : ['--trainer', trainer, '--eps', String(EPS),
       ...(trainer === 'fbf' ? ['--check', '0'] : ['--max-iter', '7', '--eps-step', String(2.5 * EPS / 7)]),
       ...(trainer === 'pgd-ramp' ? ['--ramp', '1'] : [])];
     const out = JSON.parse(execFileSync(NATIVE, ['train', '--arch', arch, '--epochs', '1',
-      '--limit', String(limit), '--lr', '0.001', '--shards', '8', '--threads', String(threads),
+      '--limit', String(limit), '--batch', String(batch), '--lr', '0.001', '--shards', '8',
+      '--threads', String(threads),
       ...robust, '--json', '--out', join(dir, 'm.safetensors')], { cwd: repoRoot, encoding: 'utf8' }));
     return { threads, images_per_sec: limit / out.train_seconds };
   } finally {
@@ -176,35 +181,40 @@ async function main() {
     await page.evaluate(() => window.call('init'));
     // The tutorial's runs first: a madry run in the standard slot would leave the defended
     // tutorial runs nothing to start from.
-    for (const arch of archs) {
-      for (const trainer of trainers) {
-        const limit = limitFor(arch, trainer, mode);
-        const row = { arch, trainer, limit, flops_per_image: flopsPerImage(arch, trainer) };
-        row.chromium = [];
-        for (const workers of WORKERS[mode]) {
-          row.chromium.push(await attempt(() => pageRun(page, arch, trainer, limit, workers)));
-        }
-        row.native = [];
-        for (const threads of [1, 2]) {
-          row.native.push(await attempt(() => nativeRun(arch, trainer, limit, threads)));
-        }
-        row.torch = [];
-        if (peers && TORCH_TRAINER[trainer] && existsSync(PYTHON)) {
-          const batches = Math.max(2, Math.round(limit / 64 / (mode === 'full' ? 2 : 4)));
-          for (const threads of [1, 2]) {
-            row.torch.push(await attempt(() => torchRun(arch, trainer, batches, threads)));
-          }
-        }
-        const [one, two] = row.chromium;
-        row.chromium_scaling = one?.status === 'ok' && two?.status === 'ok'
-          ? two.images_per_sec / (2 * one.images_per_sec) : null;
-        rows.push(row);
+    const specs = archs.flatMap((arch) => [
+      ...trainers.map((trainer) => ({ arch, trainer, batch: 64 })),
+      ...(arch === 'tutorial' && mode !== 'smoke'
+        ? LARGE_STEPS.map((batch) => ({ arch, trainer: 'clean', batch })) : []),
+    ]);
+    for (const { arch, trainer, batch } of specs) {
+      const limit = limitFor(arch, trainer, mode);
+      const row = { arch, trainer, batch, limit, flops_per_image: flopsPerImage(arch, trainer) };
+      row.chromium = [];
+      for (const workers of WORKERS[mode]) {
+        row.chromium.push(await attempt(() => pageRun(page, arch, trainer, limit, workers,
+          { batch })));
       }
+      row.native = [];
+      for (const threads of [1, 2]) {
+        row.native.push(await attempt(() => nativeRun(arch, trainer, limit, threads, batch)));
+      }
+      row.torch = [];
+      if (peers && batch === 64 && TORCH_TRAINER[trainer] && existsSync(PYTHON)) {
+        const batches = Math.max(2, Math.round(limit / 64 / (mode === 'full' ? 2 : 4)));
+        for (const threads of [1, 2]) {
+          row.torch.push(await attempt(() => torchRun(arch, trainer, batches, threads)));
+        }
+      }
+      const [one, two] = row.chromium;
+      row.chromium_scaling = one?.status === 'ok' && two?.status === 'ok'
+        ? two.images_per_sec / (2 * one.images_per_sec) : null;
+      rows.push(row);
     }
     const presetWorkers = Math.min(os.availableParallelism(), 4);
     const presetRun = await attempt(async () => {
       if (presetFull) return wholePresetRun(page, presetWorkers);
-      const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode], presetWorkers, 'robust');
+      const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode], presetWorkers,
+        { preset: 'robust' });
       return { ...run, preset: 'robust', images: PRESET_IMAGES[mode],
         estimated_minutes: PRESET_TOTAL_IMAGES / run.page_images_per_sec / 60 };
     });
