@@ -7,9 +7,9 @@ import { nextTurn } from './turns.js';
 const CHUNK_MS = 30;
 const PROGRESS_MS = 250;
 const EVAL_MS = 2500;
-// The test check's most share of the time: it runs on replica 0 alone while a pool's other workers
-// wait, and for Madry's net it takes about 0.8 s, a third of EVAL_MS. So it comes at most every
-// EVAL_MS and at least 1 / EVAL_SHARE times its own last duration apart.
+// The largest share of a run's time the test check may take: it runs on replica 0 alone while a
+// pool's other workers wait, and for Madry's net it takes about 0.8 s, a third of EVAL_MS. So it
+// comes at most every EVAL_MS, and at least 1 / EVAL_SHARE times its own last duration apart.
 const EVAL_SHARE = 0.05;
 const EVAL_IMAGES = 500;
 
@@ -45,10 +45,10 @@ export function batchPlan(train, { limit, batch, epochs }) {
  * of about CHUNK_MS, yielding between them, and reports to request `id` at most every
  * `progressMs` (after every chunk with 0) as {kind: 'train', slot, ...the trainer's progress,
  * test, fraction, eta, workers (the cores training), busyMs (the request's time in the trainer,
- * its checks left out)}. `test` ({clean, adv} on `subset`, FGSM at
- * `eps`) is measured, when a subset is given, at each epoch's end and every EVAL_MS or more
- * (EVAL_SHARE). `plan` counts batches over the whole request: {done, total, busyMs, epochBatch}
- * (batches into the epoch at the start).
+ * its checks left out)}. `test` ({clean, adv} on `subset`, FGSM at `eps`) is measured, when a
+ * subset is given, at each epoch's end and every EVAL_MS or more (EVAL_SHARE). `plan` counts
+ * batches over the whole request: {done, total, busyMs, epochBatch} (batches into the epoch at
+ * the start).
  * `hooks.beforeChunk()` may wait (a pause) and answers false to stop (a cancel);
  * `hooks.afterChunk(p)` sees each chunk's progress first (checkpoints). Returns whether the
  * trainer finished.
