@@ -222,7 +222,7 @@ static void test_conv(void)
         {16, 6, 5, 5, 5, 1, 0},   {20, 5, 7, 3, 1, 1, 0},    {16, 6, 7, 2, 4, 1, 1}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const k_conv_shape *s = &shapes[i];
-        int n = 3, off = 1, OH = k_conv_out_h(s), OW = k_conv_out_w(s);
+        int n = 9, off = 1, OH = k_conv_out_h(s), OW = k_conv_out_w(s); /* wgrad: 2 blocks */
         size_t nx = (size_t)n * s->c * s->h * s->w, ny = (size_t)n * s->oc * OH * OW;
         size_t nw = (size_t)s->oc * s->c * s->k * s->k;
         size_t work_n = k_conv_bwd_input_work(s) > k_conv_wgrad_work(s) ? k_conv_bwd_input_work(s)

@@ -45,16 +45,19 @@ TILE void fwd_tile(int OB, int V, float *y, const float *x, const float *w, cons
     for (int o = 0; o < OB; o++)
         for (int v = 0; v < V; v++)
             acc[o][v] = v4_zero();
-    for (int c = 0; c < s->c; c++)
-        for (int ky = 0; ky < K; ky++) {
-            const float *xr = x + ((size_t)c * s->h + oy + ky) * s->w + ox;
-            const float *wr = w + ((size_t)o0 * s->c + c) * KK + ky * K;
-            for (int kx = 0; kx < K; kx++) {
+    size_t wstride = (size_t)s->c * KK; /* from one output channel's weights to the next */
+    /* Stepped as pointers: emcc builds with LLVM's loop strength reduction off, and V8 would
+     * multiply for every load. */
+    const float *xr = x + (size_t)oy * s->w + ox, *wr = w + (size_t)o0 * wstride;
+    for (int c = 0; c < s->c; c++, xr += (size_t)(s->h - K) * s->w)
+        for (int ky = 0; ky < K; ky++, xr += s->w, wr += K) {
+            const float *xk = xr, *wk = wr;
+            for (int kx = 0; kx < K; kx++, xk++, wk++) {
                 v4f xv[MAX_VECS];
                 for (int v = 0; v < V; v++)
-                    xv[v] = v4_load(xr + kx + 4 * v);
+                    xv[v] = v4_load(xk + 4 * v);
                 for (int o = 0; o < OB; o++) {
-                    v4f wv = v4_splat(wr[(size_t)o * s->c * KK + kx]);
+                    v4f wv = v4_splat(wk[o * wstride]);
                     for (int v = 0; v < V; v++)
                         acc[o][v] = v4_madd(acc[o][v], wv, xv[v]);
                 }
@@ -140,21 +143,25 @@ TILE void bwd_tile(int CB, int V, float *dx, const float *pad, const float *w,
     for (int c = 0; c < CB; c++)
         for (int v = 0; v < V; v++)
             acc[c][v] = v4_zero();
-    for (int o = 0; o < s->oc; o++)
-        for (int ky = ky_lo; ky <= ky_hi; ky++) {
-            const float *pr = pad + ((size_t)o * OH + yy - ky) * PW + xx + K - 1;
-            const float *wr = w + ((size_t)o * s->c + c0) * KK + ky * K;
-            for (int kx = 0; kx < K; kx++) {
+    /* Stepped as pointers, as in fwd_tile. */
+    const float *po = pad + (size_t)(yy - ky_lo) * PW + xx + K - 1;
+    const float *wo = w + (size_t)c0 * KK + ky_lo * K;
+    for (int o = 0; o < s->oc; o++, po += (size_t)OH * PW, wo += (size_t)s->c * KK) {
+        const float *pr = po, *wr = wo;
+        for (int ky = ky_lo; ky <= ky_hi; ky++, pr -= PW, wr += K) {
+            const float *pk = pr, *wk = wr;
+            for (int kx = 0; kx < K; kx++, pk--, wk++) {
                 v4f dv[MAX_VECS];
                 for (int v = 0; v < V; v++)
-                    dv[v] = v4_load(pr - kx + 4 * v);
+                    dv[v] = v4_load(pk + 4 * v);
                 for (int c = 0; c < CB; c++) {
-                    v4f wv = v4_splat(wr[(size_t)c * KK + kx]);
+                    v4f wv = v4_splat(wk[c * KK]);
                     for (int v = 0; v < V; v++)
                         acc[c][v] = v4_madd(acc[c][v], wv, dv[v]);
                 }
             }
         }
+    }
     for (int c = 0; c < CB; c++)
         for (int v = 0; v < V; v++)
             v4_store(dx + ((size_t)(c0 + c) * s->h + yy) * s->w + xx + 4 * v, acc[c][v]);
@@ -232,14 +239,17 @@ TILE void bwd_wide_tile(int CB, int P, float *dx, const float *pad, const float 
     for (int o = 0; o < s->oc; o++)
         for (int ky = ky_lo; ky <= ky_hi; ky++) {
             /* pr[x - kx] is dy[o][yy-ky][x-kx], or 0 past either end of the row. */
-            const float *pr = pad + ((size_t)o * OH + yy - ky) * PW + K - 1;
-            const float *wr = wt + (size_t)(o * K + ky) * K * C + c0;
-            for (int kx = kx_lo; kx <= kx_hi; kx++) {
+            /* pk[p] is dy[o][yy-ky][xx+p-kx], or 0 past either end of the row; wk the weights of
+             * (o, ky, kx) from channel c0. Stepped as pointers: emcc builds with LLVM's loop
+             * strength reduction off, and V8 would multiply for every load. */
+            const float *pk = pad + ((size_t)o * OH + yy - ky) * PW + K - 1 + xx - kx_lo;
+            const float *wk = wt + ((size_t)(o * K + ky) * K + kx_lo) * C + c0;
+            for (int kx = kx_lo; kx <= kx_hi; kx++, pk--, wk += C) {
                 v4f wv[WIDE_VECS];
                 for (int v = 0; v < CB; v++)
-                    wv[v] = v4_load(wr + (size_t)kx * C + 4 * v);
+                    wv[v] = v4_load(wk + 4 * v);
                 for (int p = 0; p < P; p++) {
-                    v4f d = v4_splat(pr[xx + p - kx]);
+                    v4f d = v4_splat(pk[p]);
                     for (int v = 0; v < CB; v++)
                         acc[p][v] = v4_madd(acc[p][v], wv[v], d);
                 }
@@ -343,38 +353,61 @@ void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k
  * dy[b][o][oy][ox] x[b][c][oy+ky][ox+kx]. Columns ox < OW4 (the whole
  * vectors) go to four lane sums per weight, kept in `lanes` across the
  * batch; the columns past OW4 go to one scalar sum per weight, `tail`. At
- * the end dw += ((l0 + l1) + (l2 + l3)) + tail. */
+ * the end dw += ((l0 + l1) + (l2 + l3)) + tail. A tile keeps its lane sums in
+ * registers over a block of WGRAD_IMAGES images, not one: for a wide layer the
+ * lanes (800 KB for Madry's second) were loaded and stored for every image.
+ * The images stay in order, so each lane sums the same terms in the same order. */
 typedef struct {
-    const float *dy, *x; /* one image */
+    const float *dy, *x; /* the block's first image */
+    int images;          /* in the block */
+    size_t isz, osz;     /* floats per image of x and of dy */
     float *lanes;        /* (OC, C*K*K, 4), read with unaligned loads */
     float *tail;         /* (OC, C*K*K) */
 } wgrad_args;
 
+/* Images per block: the block's x and dy stay in cache while the tiles sweep them. */
+#define WGRAD_IMAGES 8
+
 #define WGRAD_ROWS 2 /* output channels per tile */
-#define WGRAD_COLS 5 /* kernel columns per tile: 10 accumulators, 2 dy and 1 x vector */
+/* Kernel columns per tile: 6 accumulators, 2 dy and 1 x vector. V8 keeps 15 vector registers, and
+ * loads a tile's whole row before its sums, so larger tiles spill accumulators to the stack (5
+ * columns did: 39% of the peak on Madry's second layer, 42% with 3). */
+#define WGRAD_COLS 3
+/* Rows of exactly two vectors (8 output columns: both archs' second layers) unroll, and take 2
+ * kernel columns a tile: their row's 4 dy and 4 x loads and 4 accumulators fit in registers. */
+#define WGRAD_COLS_2V 2
+_Static_assert(WGRAD_COLS <= 3 && WGRAD_COLS_2V <= WGRAD_COLS,
+               "wgrad_row's last tile takes 1 or 2 columns");
 
 /* Output channels o0..o0+OB against kernel columns kx0..kx0+KB of row ky
- * of input channel c, over one image's whole vectors. */
-TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c,
-                     int ky, int kx0)
+ * of input channel c, over the block's whole vectors: NV of them a row when
+ * NV is not 0 (a constant, so the row unrolls). */
+TILE void wgrad_tile(int OB, int KB, int NV, const wgrad_args *a, const k_conv_shape *s, int o0,
+                     int c, int ky, int kx0)
 {
-    int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
+    int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1;
+    int OW4 = NV ? 4 * NV : OW / 4 * 4;
     float *lanes = a->lanes + 4 * ((size_t)o0 * CKK + (c * K + ky) * K + kx0);
     v4f acc[WGRAD_ROWS][WGRAD_COLS];
     for (int o = 0; o < OB; o++)
         for (int k = 0; k < KB; k++)
             acc[o][k] = v4_load(lanes + 4 * ((size_t)o * CKK + k));
-    for (int oy = 0; oy < OH; oy++) {
-        const float *dr = a->dy + ((size_t)o0 * OH + oy) * OW;
-        const float *xr = a->x + ((size_t)c * s->h + oy + ky) * s->w + kx0;
-        for (int ox = 0; ox < OW4; ox += 4) {
-            v4f dv[WGRAD_ROWS];
-            for (int o = 0; o < OB; o++)
-                dv[o] = v4_load(dr + (size_t)o * OH * OW + ox);
-            for (int k = 0; k < KB; k++) {
-                v4f xv = v4_load(xr + ox + k);
+    /* Stepped as pointers, as in fwd_tile. */
+    size_t dstride = (size_t)OH * OW; /* from one output channel's plane to the next */
+    const float *db = a->dy + (size_t)o0 * dstride;
+    const float *xb = a->x + ((size_t)c * s->h + ky) * s->w + kx0;
+    for (int b = 0; b < a->images; b++, db += a->osz, xb += a->isz) {
+        const float *dr = db, *xr = xb;
+        for (int oy = 0; oy < OH; oy++, dr += OW, xr += s->w) {
+            for (int ox = 0; ox < OW4; ox += 4) {
+                v4f dv[WGRAD_ROWS];
                 for (int o = 0; o < OB; o++)
-                    acc[o][k] = v4_madd(acc[o][k], dv[o], xv);
+                    dv[o] = v4_load(dr + o * dstride + ox);
+                for (int k = 0; k < KB; k++) {
+                    v4f xv = v4_load(xr + ox + k);
+                    for (int o = 0; o < OB; o++)
+                        acc[o][k] = v4_madd(acc[o][k], dv[o], xv);
+                }
             }
         }
     }
@@ -383,22 +416,26 @@ TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s,
             v4_store(lanes + 4 * ((size_t)o * CKK + k), acc[o][k]);
 }
 
-/* All kernel columns of (c, ky) for channels o0..o0+OB: five at a time,
- * then the rest in one tile. */
-TILE void wgrad_row(int OB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky)
+/* All kernel columns of (c, ky) for channels o0..o0+OB: WGRAD_COLS (or
+ * WGRAD_COLS_2V) at a time, then the rest in one tile. */
+TILE void wgrad_row(int OB, int NV, const wgrad_args *a, const k_conv_shape *s, int o0, int c,
+                    int ky)
 {
     int kx = 0;
-    for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
-        wgrad_tile(OB, WGRAD_COLS, a, s, o0, c, ky, kx);
+    if (NV == 2) {
+        for (; kx + WGRAD_COLS_2V <= s->k; kx += WGRAD_COLS_2V)
+            wgrad_tile(OB, WGRAD_COLS_2V, NV, a, s, o0, c, ky, kx);
+    } else {
+        for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
+            wgrad_tile(OB, WGRAD_COLS, NV, a, s, o0, c, ky, kx);
+    }
     switch (s->k - kx) {
-    case 4: wgrad_tile(OB, 4, a, s, o0, c, ky, kx); break;
-    case 3: wgrad_tile(OB, 3, a, s, o0, c, ky, kx); break;
-    case 2: wgrad_tile(OB, 2, a, s, o0, c, ky, kx); break;
-    case 1: wgrad_tile(OB, 1, a, s, o0, c, ky, kx); break;
+    case 2: wgrad_tile(OB, 2, NV, a, s, o0, c, ky, kx); break;
+    case 1: wgrad_tile(OB, 1, NV, a, s, o0, c, ky, kx); break;
     }
 }
 
-/* The columns past the last whole vector, in (oy, ox) order. */
+/* The columns past the last whole vector, in (b, oy, ox) order. */
 static void wgrad_tail(const wgrad_args *a, const k_conv_shape *s)
 {
     int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1;
@@ -407,10 +444,13 @@ static void wgrad_tail(const wgrad_args *a, const k_conv_shape *s)
             for (int ky = 0; ky < K; ky++)
                 for (int kx = 0; kx < K; kx++) {
                     float *t = a->tail + (size_t)o * CKK + (c * K + ky) * K + kx;
-                    for (int oy = 0; oy < OH; oy++)
-                        for (int ox = OW / 4 * 4; ox < OW; ox++)
-                            *t += a->dy[((size_t)o * OH + oy) * OW + ox] *
-                                  a->x[((size_t)c * s->h + oy + ky) * s->w + ox + kx];
+                    for (int b = 0; b < a->images; b++) {
+                        const float *dy = a->dy + b * a->osz, *x = a->x + b * a->isz;
+                        for (int oy = 0; oy < OH; oy++)
+                            for (int ox = OW / 4 * 4; ox < OW; ox++)
+                                *t += dy[((size_t)o * OH + oy) * OW + ox] *
+                                      x[((size_t)c * s->h + oy + ky) * s->w + ox + kx];
+                    }
                 }
 }
 
@@ -431,17 +471,23 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t nw = (size_t)s->oc * s->c * s->k * s->k;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
-    wgrad_args a = {.lanes = work, .tail = work + 4 * nw};
+    wgrad_args a = {.isz = isz, .osz = osz, .lanes = work, .tail = work + 4 * nw};
     memset(work, 0, sizeof(float) * k_conv_wgrad_work(s));
-    for (int b = 0; b < n; b++) {
+    for (int b = 0; b < n; b += WGRAD_IMAGES) {
         a.dy = dy + b * osz, a.x = x + b * isz;
+        a.images = n - b < WGRAD_IMAGES ? n - b : WGRAD_IMAGES;
         for (int c = 0; c < s->c; c++)
             for (int ky = 0; ky < s->k; ky++) {
                 int o = 0;
-                for (; o + 2 <= s->oc; o += 2)
-                    wgrad_row(2, &a, s, o, c, ky);
+                if (OW / 4 == 2) { /* NV 2 */
+                    for (; o + 2 <= s->oc; o += 2)
+                        wgrad_row(2, 2, &a, s, o, c, ky);
+                } else {
+                    for (; o + 2 <= s->oc; o += 2)
+                        wgrad_row(2, 0, &a, s, o, c, ky);
+                }
                 if (o < s->oc)
-                    wgrad_row(1, &a, s, o, c, ky);
+                    wgrad_row(1, 0, &a, s, o, c, ky);
             }
         if (OW % 4)
             wgrad_tail(&a, s);

@@ -15,19 +15,23 @@ static inline float a_at(const float *A, int lda, int a_trans, int i, int k)
 }
 
 /* Rows i..i+3, columns j..j+7 of C: eight vector accumulators, each fed by
- * one A splat and one B vector per k. */
-static void gemm_nn_4x8(int K, const float *A, int lda, int a_trans, const float *B, int ldb,
-                        float *C, int ldc, int accumulate)
+ * one A splat and one B vector per k. A_TRANS is a constant in each copy, and
+ * A and B are stepped as pointers: emcc builds with LLVM's loop strength
+ * reduction off, and V8 would multiply for every load. */
+static inline __attribute__((always_inline)) void
+gemm_nn_4x8_tile(int A_TRANS, int K, const float *A, int lda, const float *B, int ldb, float *C,
+                 int ldc, int accumulate)
 {
+    size_t a_k_step = A_TRANS ? (size_t)lda : 1, a_r_step = A_TRANS ? 1 : (size_t)lda;
     v4f acc[4][2];
     for (int r = 0; r < 4; r++) {
         acc[r][0] = accumulate ? v4_load(C + (size_t)r * ldc) : v4_zero();
         acc[r][1] = accumulate ? v4_load(C + (size_t)r * ldc + 4) : v4_zero();
     }
-    for (int k = 0; k < K; k++) {
-        v4f b0 = v4_load(B + (size_t)k * ldb), b1 = v4_load(B + (size_t)k * ldb + 4);
+    for (int k = 0; k < K; k++, A += a_k_step, B += ldb) {
+        v4f b0 = v4_load(B), b1 = v4_load(B + 4);
         for (int r = 0; r < 4; r++) {
-            v4f a = v4_splat(a_at(A, lda, a_trans, r, k));
+            v4f a = v4_splat(A[r * a_r_step]);
             acc[r][0] = v4_madd(acc[r][0], a, b0);
             acc[r][1] = v4_madd(acc[r][1], a, b1);
         }
@@ -36,6 +40,15 @@ static void gemm_nn_4x8(int K, const float *A, int lda, int a_trans, const float
         v4_store(C + (size_t)r * ldc, acc[r][0]);
         v4_store(C + (size_t)r * ldc + 4, acc[r][1]);
     }
+}
+
+static void gemm_nn_4x8(int K, const float *A, int lda, int a_trans, const float *B, int ldb,
+                        float *C, int ldc, int accumulate)
+{
+    if (a_trans)
+        gemm_nn_4x8_tile(1, K, A, lda, B, ldb, C, ldc, accumulate);
+    else
+        gemm_nn_4x8_tile(0, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
 /* One row, four columns: the tail of both loops above. */
