@@ -236,14 +236,14 @@ TILE void bwd_wide_tile(int CB, int P, float *dx, const float *pad, const float 
     for (int p = 0; p < P; p++)
         for (int v = 0; v < CB; v++)
             acc[p][v] = v4_zero();
-    for (int o = 0; o < s->oc; o++)
-        for (int ky = ky_lo; ky <= ky_hi; ky++) {
-            /* pr[x - kx] is dy[o][yy-ky][x-kx], or 0 past either end of the row. */
-            /* pk[p] is dy[o][yy-ky][xx+p-kx], or 0 past either end of the row; wk the weights of
-             * (o, ky, kx) from channel c0. Stepped as pointers: emcc builds with LLVM's loop
-             * strength reduction off, and V8 would multiply for every load. */
-            const float *pk = pad + ((size_t)o * OH + yy - ky) * PW + K - 1 + xx - kx_lo;
-            const float *wk = wt + ((size_t)(o * K + ky) * K + kx_lo) * C + c0;
+    /* pk[p] is dy[o][yy-ky][xx+p-kx], or 0 past either end of the row; wk the weights of (o, ky,
+     * kx) from channel c0. Stepped as pointers, as in fwd_tile. */
+    const float *po = pad + (size_t)(yy - ky_lo) * PW + K - 1 + xx - kx_lo;
+    const float *wo = wt + ((size_t)ky_lo * K + kx_lo) * C + c0;
+    for (int o = 0; o < s->oc; o++, po += (size_t)OH * PW, wo += (size_t)K * K * C) {
+        const float *pr = po, *wr = wo;
+        for (int ky = ky_lo; ky <= ky_hi; ky++, pr -= PW, wr += (size_t)K * C) {
+            const float *pk = pr, *wk = wr;
             for (int kx = kx_lo; kx <= kx_hi; kx++, pk--, wk += C) {
                 v4f wv[WIDE_VECS];
                 for (int v = 0; v < CB; v++)
@@ -255,6 +255,7 @@ TILE void bwd_wide_tile(int CB, int P, float *dx, const float *pad, const float 
                 }
             }
         }
+    }
     size_t plane = (size_t)s->h * s->w;
     for (int p = 0; p < P; p++)
         for (int v = 0; v < CB; v++) {
