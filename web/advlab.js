@@ -221,6 +221,11 @@ function intArg(n, what) {
   return n;
 }
 
+// Bytes rounded up to whole cache lines (64 bytes), as the core lays out its float buffers.
+function alignLine(bytes) {
+  return Math.ceil(bytes / 64) * 64;
+}
+
 // epsStep -> eps_step; snake_case keys pass unchanged.
 function snakeCase(key) {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -2430,25 +2435,25 @@ export class Trainer extends Owned {
     if (!Array.isArray(parts) || parts.length === 0) {
       throw new Error('step: expected an array of gradient parts');
     }
-    return this.#withParts(parts.length + 1, (ptr, grads) => {
+    return this.#withParts(parts.length + 1, (ptr, grad) => {
       const size = core.sizeOf('gradient_part');
       parts.forEach((part, i) => {
         if (!(part?.grad instanceof Float32Array) || part.grad.length !== this.#params) {
           throw new Error(`step: part ${i}'s gradient is not a Float32Array of the net's ` +
             `${this.#params} parameters`);
         }
-        new Float32Array(core.memory, grads + i * this.#params * 4, this.#params).set(part.grad);
+        new Float32Array(core.memory, grad(i), this.#params).set(part.grad);
         core.write('gradient_part', ptr + i * size, {
           level: intArg(part.level, `step: part ${i}'s level`),
           index: intArg(part.index, `step: part ${i}'s index`),
           rows: intArg(part.rows, `step: part ${i}'s rows`),
           correct: intArg(part.correct, `step: part ${i}'s correct`),
           loss: Number(part.loss),
-          grad: grads + i * this.#params * 4,
+          grad: grad(i),
         });
       });
       const total = ptr + parts.length * size;
-      core.write('gradient_part', total, { grad: grads + parts.length * this.#params * 4 });
+      core.write('gradient_part', total, { grad: grad(parts.length) });
       onCopied?.();
       core.check(core.c.trainer_step(this.ptr, ptr, parts.length, total));
       const p = core.read('train_progress', core.c.trainer_progress(this.ptr));
@@ -2456,19 +2461,19 @@ export class Trainer extends Owned {
     });
   }
 
-  // Runs fn(parts, grads) with n zeroed gradient parts and their n gradient buffers in wasm memory.
-  // The buffers are left as they come: the core writes every entry of each before reading it.
+  // Runs fn(parts, grad) with n zeroed gradient parts in wasm memory, part i's gradient buffer at
+  // grad(i). The buffers are left as they come: the core writes every entry of each before reading
+  // it. Each starts on a cache line, as the core's own buffers do (src/base/aligned.h).
   #withParts(n, fn) {
     const core = this.#core;
-    const size = core.sizeOf('gradient_part'), bytes = n * (size + this.#params * 4);
-    const ptr = core.alloc(bytes, 'gradient parts');
+    const size = core.sizeOf('gradient_part');
+    const first = alignLine(n * size), stride = alignLine(this.#params * 4);
+    const ptr = core.alloc(first + n * stride, 'gradient parts');
     try {
       new Uint8Array(core.memory, ptr, n * size).fill(0);
-      const grads = ptr + n * size;
-      for (let i = 0; i < n; i++) {
-        core.write('gradient_part', ptr + i * size, { grad: grads + i * this.#params * 4 });
-      }
-      return fn(ptr, grads);
+      const grad = (i) => ptr + first + i * stride;
+      for (let i = 0; i < n; i++) core.write('gradient_part', ptr + i * size, { grad: grad(i) });
+      return fn(ptr, grad);
     } finally {
       core.c.free(ptr);
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/aligned.h"
 #include "base/error.h"
 #include "base/rng.h"
 #include "kernels/kernels.h"
@@ -52,19 +53,23 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
     size_t in_size = layer_in_size(&d.layers[0]), classes = (size_t)last->out_c,
            B = (size_t)max_batch;
     /* Counted in 64 bits: on wasm32 size_t is 32 bits, and a large arch at a
-     * large batch would wrap around into a small, wrong allocation. */
+     * large batch would wrap around into a small, wrong allocation. Each
+     * buffer starts on a cache line (base/aligned.h): a line more per buffer
+     * at most. */
+    uint64_t lines = 2 * (uint64_t)d.n_layers + 6;
     uint64_t floats = 2 * (uint64_t)n_params    /* params, grads */
                       + 2 * (uint64_t)B * n_act /* activations, deltas */
                       + (uint64_t)B * in_size   /* dx */
                       + workspace               /* work */
-                      + (uint64_t)B * classes;  /* probs */
+                      + (uint64_t)B * classes   /* probs */
+                      + lines * ADVLAB_LINE_FLOATS;
     if (floats > SIZE_MAX / sizeof(float))
         return advlab__fail(
             ADVLAB_E_NOMEM,
             "arch \"%s\" at batch %d needs %llu MB, more than this build can address", d.spec,
             max_batch, (unsigned long long)(floats * sizeof(float) >> 20));
     advlab_net *net = calloc(1, sizeof *net);
-    float *arena = net ? malloc(sizeof(float) * (size_t)floats) : NULL;
+    float *arena = net ? advlab__aligned_alloc(sizeof(float) * (size_t)floats) : NULL;
     if (!arena) {
         free(net);
         return advlab__fail(ADVLAB_E_NOMEM, "arch \"%s\": cannot allocate %llu MB for batch %d",
@@ -77,18 +82,18 @@ advlab_status advlab_net_create(const char *arch, int max_batch, uint64_t seed, 
     net->n_params = n_params;
     net->arena = arena;
     float *p = arena;
-    net->params = p, p += n_params;
-    net->grads = p, p += n_params;
+    net->params = p, p += advlab__line_floats(n_params);
+    net->grads = p, p += advlab__line_floats(n_params);
     size_t off = 0;
     for (int i = 0; i < d.n_layers; i++) {
         const layer_shape *l = &d.layers[i];
         net->w_off[i] = off, off += advlab__layer_weights(l);
         net->b_off[i] = off, off += layer_biases(l);
-        net->act[i] = p, p += B * layer_out_size(l);
-        net->delta[i] = p, p += B * layer_out_size(l);
+        net->act[i] = p, p += advlab__line_floats(B * layer_out_size(l));
+        net->delta[i] = p, p += advlab__line_floats(B * layer_out_size(l));
     }
-    net->dx = p, p += B * in_size;
-    net->work = p, p += workspace;
+    net->dx = p, p += advlab__line_floats(B * in_size);
+    net->work = p, p += advlab__line_floats(workspace);
     net->probs = p;
     memset(net->grads, 0, sizeof(float) * n_params);
     advlab_net_init(net, seed);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/aligned.h"
 #include "base/error.h"
 #include "kernels/kernels.h"
 
@@ -17,8 +18,8 @@ advlab_status advlab__optim_init(advlab_optim *opt, const advlab_train_config *c
                           cfg->beta2,
                           cfg->epsilon,
                           n,
-                          calloc(n, sizeof(float)),
-                          calloc(n, sizeof(float)),
+                          advlab__floats_zeroed(n),
+                          advlab__floats_zeroed(n),
                           1.0,
                           1.0};
     if (!opt->m || !opt->v) {

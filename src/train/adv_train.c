@@ -20,6 +20,7 @@
 #include "train/adv_train.h"
 
 #include "attacks/attack.h"
+#include "base/aligned.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "base/rng.h"
@@ -146,7 +147,8 @@ static advlab_status adv_create(advlab_net *net, const advlab_adv_config *adv, i
     s->n_sources = 1 + adv->n_static;
     s->in_size = advlab_net_input_size(net);
     size_t rows = (size_t)batch * s->in_size;
-    s->arena = malloc(2 * rows * sizeof(float) + 2 * (size_t)batch * sizeof(int32_t));
+    s->arena =
+        advlab__aligned_alloc(2 * rows * sizeof(float) + 2 * (size_t)batch * sizeof(int32_t));
     if (!s->arena) {
         free(s);
         return advlab__fail(ADVLAB_E_NOMEM, "adversarial training: scratch for a batch of %d",

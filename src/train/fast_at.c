@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "base/aligned.h"
 #include "base/error.h"
 #include "base/mathf.h"
 #include "nn/net.h"
@@ -216,9 +217,12 @@ advlab_status advlab__fbf_hook(advlab_trainer *t, const advlab_dataset *ds,
     s->epochs = t->cfg.epochs, s->batches_per_epoch = t->batches_per_epoch;
     s->in_size = t->net->in_size;
     advlab__rng_seed(&s->rng, t->cfg.seed, START_STREAM);
-    size_t rows = (size_t)t->cfg.batch * s->in_size, check = (size_t)cfg->check * s->in_size;
-    size_t floats = 3 * rows + 2 * check + t->net->n_params + 2 * (size_t)cfg->check;
-    s->arena = malloc(sizeof(float) * floats);
+    /* Each buffer on a cache line (base/aligned.h). */
+    size_t rows = advlab__line_floats((size_t)t->cfg.batch * s->in_size),
+           check = advlab__line_floats((size_t)cfg->check * s->in_size),
+           params = advlab__line_floats(t->net->n_params);
+    size_t floats = 3 * rows + 2 * check + params + 2 * (size_t)cfg->check;
+    s->arena = advlab__aligned_alloc(sizeof(float) * floats);
     if (!s->arena) {
         free(s);
         return advlab__fail(ADVLAB_E_NOMEM, "fast AT: scratch of %zu floats", floats);
@@ -229,7 +233,7 @@ advlab_status advlab__fbf_hook(advlab_trainer *t, const advlab_dataset *ds,
     s->check_x = s->grad + rows;
     s->check_adv = s->check_x + check;
     s->best = s->check_adv + check;
-    s->check_y = (int32_t *)(s->best + t->net->n_params);
+    s->check_y = (int32_t *)(s->best + params);
     s->check_idx = s->check_y + cfg->check;
     /* Unused until the first check, but in every checkpoint: defined bytes,
      * so a state saved in epoch 1 restores (no NaN) and is the same bits in

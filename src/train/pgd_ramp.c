@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "base/aligned.h"
 #include "base/error.h"
 #include "train/robust_train.h"
 
@@ -89,7 +90,7 @@ advlab_status advlab__pgd_ramp_hook(advlab_trainer *t, const advlab_robust_train
     s->cfg = *cfg;
     s->batches_per_epoch = t->batches_per_epoch;
     s->in_size = t->net->in_size;
-    s->adv = malloc(sizeof(float) * (size_t)t->cfg.batch * s->in_size);
+    s->adv = advlab__aligned_alloc(sizeof(float) * (size_t)t->cfg.batch * s->in_size);
     advlab_status st = s->adv ? advlab__robust_pgd(t->net, cfg->eps, cfg->eps_step, cfg->max_iter,
                                                    t->cfg.seed, &s->attack)
                               : advlab__fail(ADVLAB_E_NOMEM, "pgd-ramp: scratch for a batch");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "attacks/attack.h"
+#include "base/aligned.h"
 #include "base/error.h"
 #include "base/mathf.h"
 #include "kernels/kernels.h"
@@ -179,9 +180,11 @@ advlab_status advlab__trades_hook(advlab_trainer *t, const advlab_robust_train_c
     s->in_size = t->net->in_size;
     advlab__rng_seed(&s->rng, t->cfg.seed, NOISE_STREAM);
     int batch = t->cfg.batch;
-    size_t rows = (size_t)batch * s->in_size, logits = (size_t)batch * t->net->classes;
+    /* Each buffer on a cache line (base/aligned.h). */
+    size_t rows = advlab__line_floats((size_t)batch * s->in_size),
+           logits = advlab__line_floats((size_t)batch * t->net->classes);
     size_t floats = 2 * rows + 3 * logits + advlab__trades_work_floats(t->net, batch);
-    s->arena = malloc(sizeof(float) * floats);
+    s->arena = advlab__aligned_alloc(sizeof(float) * floats);
     if (!s->arena) {
         free(s);
         return advlab__fail(ADVLAB_E_NOMEM, "TRADES: scratch of %zu floats", floats);

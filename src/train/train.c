@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/aligned.h"
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/error.h"
@@ -144,7 +145,7 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
         return st;
     }
     t->order = malloc(sizeof(int32_t) * n);
-    t->x = malloc(sizeof(float) * cfg->batch * net->in_size);
+    t->x = advlab__aligned_alloc(sizeof(float) * cfg->batch * net->in_size);
     t->y = malloc(sizeof(int32_t) * cfg->batch);
     if (!t->order || !t->x || !t->y) {
         advlab_trainer_free(t);
@@ -153,7 +154,8 @@ advlab_status advlab__trainer_create(advlab_net *net, const advlab_sample_source
     for (int s = cfg->shards; s > 1; s >>= 1)
         t->levels++;
     if (t->levels) {
-        t->tree = malloc(sizeof(float) * (t->levels + 1) * net->n_params);
+        t->tree = advlab__aligned_alloc(sizeof(float) * (t->levels + 1) *
+                                        advlab__line_floats(net->n_params));
         if (!t->tree) {
             advlab_trainer_free(t);
             return advlab__fail(ADVLAB_E_NOMEM, "trainer: %d shards' sums", cfg->shards);
@@ -322,7 +324,7 @@ static advlab_status shard_leaf(advlab_trainer *t, int k, advlab_gradient_part *
 /* The tree's scratch for the right child of a node at `level`. */
 static float *right_child(const advlab_trainer *t, int level)
 {
-    return t->tree + (size_t)level * t->net->n_params;
+    return t->tree + (size_t)level * advlab__line_floats(t->net->n_params);
 }
 
 /* left += right, the one way two nodes are summed. */

@@ -30,6 +30,7 @@
 
 #include "advlab.h"
 #include "attacks/attack.h"
+#include "base/aligned.h"
 #include "base/config.h"
 #include "base/error.h"
 #include "base/strbuf.h"
@@ -220,9 +221,10 @@ EXPORT const char *advlab_wasm_layout(void)
 EXPORT const char *advlab_wasm_version(void) { return advlab_version(); }
 EXPORT const char *advlab_wasm_last_error(void) { return advlab_last_error(); }
 
-/* A caller-owned buffer, for input bytes and strings; NULL if n is 0 or the
+/* A caller-owned buffer, for input bytes, strings and the floats advlab.js
+ * hands the kernels (on a cache line: base/aligned.h); NULL if n is 0 or the
  * allocation fails. Freed with advlab_wasm_free. */
-EXPORT void *advlab_wasm_alloc(size_t n) { return n ? malloc(n) : NULL; }
+EXPORT void *advlab_wasm_alloc(size_t n) { return n ? advlab__aligned_alloc(n) : NULL; }
 EXPORT void advlab_wasm_free(void *p) { free(p); }
 /* Frees a buffer advlab allocated for the caller (saved weights). */
 EXPORT void advlab_wasm_buffer_free(void *p) { advlab_buffer_free(p); }
