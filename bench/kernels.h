@@ -1,0 +1,20 @@
+/* The kernel bench (bench/kernels.c): each training kernel of the tutorial's
+ * and Madry's layers alone, on one shard of images, against the SIMD128 peak
+ * of the same run. It is the profile under the training rates: a trainer can
+ * come no nearer the peak than its kernels do. Built natively into
+ * advlab_kernels (kernels_main.c) and into bench/gen/advlab_kernels.{mjs,wasm}
+ * for bench/kernels.mjs. Never a test: it checks nothing. */
+#ifndef ADVLAB_BENCH_KERNELS_H
+#define ADVLAB_BENCH_KERNELS_H
+
+#include <stddef.h>
+
+/* Measures every kernel on `images` images (1 to 256) in `rounds` rounds of
+ * about 0.1 s each, kernels and the peak in turns, and writes a JSON object
+ * to out: {"images", "rounds", "peak_gflops", "kernels": [{"arch", "layer",
+ * "pass", "flops", "gflops", "fraction_of_peak"}]}, each figure the best of
+ * its rounds (on a shared machine, slow rounds are other work's). Returns
+ * the length written, or -1 (bad argument, no memory, out too short). */
+int kernels_json(int images, int rounds, char *out, int cap);
+
+#endif
