@@ -372,22 +372,16 @@ typedef struct {
 #define WGRAD_ROWS 2 /* output channels per tile */
 /* Kernel columns per tile: 6 accumulators, 2 dy and 1 x vector. V8 keeps 15 vector registers, and
  * loads a tile's whole row before its sums, so larger tiles spill accumulators to the stack (5
- * columns did: 39% of the peak on Madry's second layer, 42% with 3). */
+ * columns did: 38% of the peak on Madry's second layer, 51% with 3; bench/kernels.mjs). */
 #define WGRAD_COLS 3
-/* Rows of exactly two vectors (8 output columns: both archs' second layers) unroll, and take 2
- * kernel columns a tile: their row's 4 dy and 4 x loads and 4 accumulators fit in registers. */
-#define WGRAD_COLS_2V 2
-_Static_assert(WGRAD_COLS <= 3 && WGRAD_COLS_2V <= WGRAD_COLS,
-               "wgrad_row's last tile takes 1 or 2 columns");
+_Static_assert(WGRAD_COLS == 3, "wgrad_row's last tile takes 1 or 2 columns");
 
 /* Output channels o0..o0+OB against kernel columns kx0..kx0+KB of row ky
- * of input channel c, over the block's whole vectors: NV of them a row when
- * NV is not 0 (a constant, so the row unrolls). */
-TILE void wgrad_tile(int OB, int KB, int NV, const wgrad_args *a, const k_conv_shape *s, int o0,
-                     int c, int ky, int kx0)
+ * of input channel c, over the block's whole vectors. */
+TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c,
+                     int ky, int kx0)
 {
-    int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1;
-    int OW4 = NV ? 4 * NV : OW / 4 * 4;
+    int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
     float *lanes = a->lanes + 4 * ((size_t)o0 * CKK + (c * K + ky) * K + kx0);
     v4f acc[WGRAD_ROWS][WGRAD_COLS];
     for (int o = 0; o < OB; o++)
@@ -417,22 +411,16 @@ TILE void wgrad_tile(int OB, int KB, int NV, const wgrad_args *a, const k_conv_s
             v4_store(lanes + 4 * ((size_t)o * CKK + k), acc[o][k]);
 }
 
-/* All kernel columns of (c, ky) for channels o0..o0+OB: WGRAD_COLS (or
- * WGRAD_COLS_2V) at a time, then the rest in one tile. */
-TILE void wgrad_row(int OB, int NV, const wgrad_args *a, const k_conv_shape *s, int o0, int c,
-                    int ky)
+/* All kernel columns of (c, ky) for channels o0..o0+OB: WGRAD_COLS at a
+ * time, then the rest in one tile. */
+TILE void wgrad_row(int OB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky)
 {
     int kx = 0;
-    if (NV == 2) {
-        for (; kx + WGRAD_COLS_2V <= s->k; kx += WGRAD_COLS_2V)
-            wgrad_tile(OB, WGRAD_COLS_2V, NV, a, s, o0, c, ky, kx);
-    } else {
-        for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
-            wgrad_tile(OB, WGRAD_COLS, NV, a, s, o0, c, ky, kx);
-    }
+    for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
+        wgrad_tile(OB, WGRAD_COLS, a, s, o0, c, ky, kx);
     switch (s->k - kx) {
-    case 2: wgrad_tile(OB, 2, NV, a, s, o0, c, ky, kx); break;
-    case 1: wgrad_tile(OB, 1, NV, a, s, o0, c, ky, kx); break;
+    case 2: wgrad_tile(OB, 2, a, s, o0, c, ky, kx); break;
+    case 1: wgrad_tile(OB, 1, a, s, o0, c, ky, kx); break;
     }
 }
 
@@ -480,15 +468,10 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
         for (int c = 0; c < s->c; c++)
             for (int ky = 0; ky < s->k; ky++) {
                 int o = 0;
-                if (OW / 4 == 2) { /* NV 2 */
-                    for (; o + 2 <= s->oc; o += 2)
-                        wgrad_row(2, 2, &a, s, o, c, ky);
-                } else {
-                    for (; o + 2 <= s->oc; o += 2)
-                        wgrad_row(2, 0, &a, s, o, c, ky);
-                }
+                for (; o + 2 <= s->oc; o += 2)
+                    wgrad_row(2, &a, s, o, c, ky);
                 if (o < s->oc)
-                    wgrad_row(1, 0, &a, s, o, c, ky);
+                    wgrad_row(1, &a, s, o, c, ky);
             }
         if (OW % 4)
             wgrad_tail(&a, s);
