@@ -2,7 +2,7 @@
 // alone, natively (build/native/advlab_kernels) and as WebAssembly in Node
 // (bench/gen/advlab_kernels.{mjs,wasm}), one after the other, each against the SIMD128 peak of
 // its own run. Prints a table, then the JSON of both. It is the profile under the training rates
-// of train_pool.mjs, not a stage of run.mjs, and never a test.
+// of train_pool.mjs, not a stage of run.mjs, and never a test: its figures fail nothing.
 //   node bench/kernels.mjs [--images N (8: one shard of a batch of 64)] [--rounds R (8)]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -77,3 +77,5 @@ const engines = { native: await attempt(() => native(images, rounds)),
   wasm: await attempt(() => wasm(images, rounds)) };
 console.log(table(engines));
 console.log(JSON.stringify({ date: new Date().toISOString(), images, rounds, engines }, null, 2));
+// .ci/test runs it once (--rounds 1) to check that both builds run; a failed engine fails that.
+if (Object.values(engines).some((e) => e.status !== 'ok')) process.exitCode = 1;

@@ -5,13 +5,17 @@
  * tolerance instead. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "advlab.h"
+#include "base/aligned.h"
 #include "base/mathf.h"
 #include "base/rng.h"
 #include "check.h"
 #include "kernels/kernels.h"
+#include "nn/net.h"
 
 static advlab_rng rng;
 
@@ -550,6 +554,49 @@ static void test_first_nonfinite(void)
         }
 }
 
+static int on_line(const void *p)
+{
+    return (uintptr_t)p % (ADVLAB_LINE_FLOATS * sizeof(float)) == 0;
+}
+
+/* The allocator the kernels' buffers come from, and the net's carving of its arena: every buffer
+ * on a cache line, at any size, and a clear NULL where the size cannot be had. */
+static void test_aligned(void)
+{
+    size_t sizes[] = {1, 3, 63, 64, 65, 4 * 1111946 + 8};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        unsigned char *p = advlab__aligned_alloc(sizes[i]);
+        CHECK(p && on_line(p), "aligned_alloc(%zu) is %p", sizes[i], (void *)p);
+        if (p)
+            memset(p, 1, sizes[i]); /* all of it is ours (ASan checks) */
+        free(p);
+    }
+    CHECK(advlab__aligned_alloc(SIZE_MAX) == NULL, "aligned_alloc(SIZE_MAX) is not NULL");
+    CHECK(advlab__floats_zeroed(SIZE_MAX / 2) == NULL, "floats_zeroed(SIZE_MAX / 2) is not NULL");
+    float *z = advlab__floats_zeroed(37);
+    int zeroed = z && on_line(z);
+    for (int i = 0; zeroed && i < 37; i++)
+        zeroed = z[i] == 0.0f;
+    CHECK(zeroed, "floats_zeroed(37) is not 37 zeros on a cache line");
+    free(z);
+    CHECK(advlab__line_floats(0) == 0 && advlab__line_floats(1) == 16 &&
+              advlab__line_floats(16) == 16 && advlab__line_floats(17) == 32,
+          "line_floats rounds wrongly");
+
+    /* Madry's net: 1,111,946 parameters, 8 bytes past a multiple of 16, and odd batches. */
+    advlab_net *net = NULL;
+    CHECK(advlab_net_create("c32k5-p2-c64k5-p2-d1024-d10", 3, 1, &net) == ADVLAB_OK, "net: %s",
+          advlab_last_error());
+    if (!net)
+        return;
+    int ok = on_line(net->params) && on_line(net->grads) && on_line(net->dx) &&
+             on_line(net->work) && on_line(net->probs);
+    for (int i = 0; i < net->arch.n_layers; i++)
+        ok = ok && on_line(net->act[i]) && on_line(net->delta[i]);
+    CHECK(ok, "a buffer of the net's arena is not on a cache line");
+    advlab_net_free(net);
+}
+
 int main(void)
 {
     advlab__rng_seed(&rng, 42, 0);
@@ -562,5 +609,6 @@ int main(void)
     test_mathf();
     test_adam();
     test_first_nonfinite();
+    test_aligned();
     return check_finish("test_kernels");
 }
