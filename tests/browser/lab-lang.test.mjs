@@ -185,7 +185,9 @@ test('a switch mid-training: the run goes on, and its progress and result are sa
 
 test("a killed worker's notice is Korean, its cause too", async () => {
   await open('?lang=ko');
-  await startShortRun();
+  // Still training when the worker is killed, and after the new one resumes it: a short run of
+  // 3,000 images can end first (about 0.1 s on 2 workers), and then no run is there to resume.
+  await startShortRun({ epochs: '3', limit: '60000' });
   await page.evaluate(() => window.labWorker.terminate());
   const took = [pattern(ko, 'lab.crashResumed'), pattern(ko, 'lab.crashRunLost')];
   await page.waitForFunction((sources) => sources.some((source) => new RegExp(source)
