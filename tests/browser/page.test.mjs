@@ -174,7 +174,8 @@ test('a drawn 7 is classified 7 by both models', async () => {
 test('training runs in the worker: progress, charts, a responsive page, pause and resume',
   async (t) => {
     await page.fill('[name=epochs]', '2');
-    await page.fill('[name=limit]', '12000');
+    // Long enough for every check below to land mid-run, on a fast machine too.
+    await page.fill('[name=limit]', '24000');
     await page.fill('[name=seed]', '7');
     await page.selectOption('[name=which]', 'both');
     await page.evaluate(() => {
