@@ -114,7 +114,7 @@ static double case_flops(const kernel_case *k, int n)
     return 2.0 * macs * n;
 }
 
-/* GFLOP/s of `flops` per call over calls of `run` for about ROUND_SECONDS. */
+/* GFLOP/s of the case over back-to-back calls for about ROUND_SECONDS, after one call to warm. */
 static double round_gflops(const kernel_case *k, operands *o, int n)
 {
     run_case(k, o, n); /* warm */
