@@ -3,7 +3,8 @@
 // counts come out exactly as one worker's. A pool whose workers cannot start falls back to the
 // lab's worker with the same counts; the next request tries a pool again, and two failures in a
 // row give it up. A training run whose replicas cannot start trains alone, with the same bits,
-// and one whose replica fails mid-run starts it again and ends with the same bits.
+// and one whose replica fails mid-run starts it again and ends with the same bits. A run's
+// replicas serve the next run, even when it was cancelled while they were making their parts.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -21,6 +22,7 @@ let refuseReplicaWorker = false; // and for the training pool's replica_worker.j
 let chromium;
 let page;
 const consoleErrors = [];
+const replicas = []; // every replica worker the page started, in order
 
 before(async () => {
   server = await serveStatic(repoRoot);
@@ -29,6 +31,9 @@ before(async () => {
       (refuseReplicaWorker && url.endsWith('/replica_worker.js')) });
   chromium = await launchChromium();
   page = collectErrors(await chromium.context.newPage(), consoleErrors);
+  page.on('worker', (worker) => {
+    if (worker.url().endsWith('/replica_worker.js')) replicas.push(worker);
+  });
   await page.goto(`${proxy.url}/tests/browser/lab_worker.html`);
   await page.waitForFunction(() => window.ready === true);
   await page.evaluate(() => window.call('init'));
@@ -123,14 +128,15 @@ function trainDigest(settings) {
   }, settings);
 }
 
+// Alone first: once a run has had a replica, the next runs take it again rather than start one.
 test('a training run whose replicas cannot start trains alone: the same bits, and it says so',
   async () => {
     const settings = { epochs: 1, batch: 64, lr: 0.01, seed: 3, limit: 640, attack: 'fgsm',
       eps: 0.1, ratio: 0.5, workers: 2 };
-    const pooled = await trainDigest(settings);
     refuseReplicaWorker = true;
     const alone = await trainDigest(settings);
     refuseReplicaWorker = false;
+    const pooled = await trainDigest(settings);
     assert.deepEqual(pooled.workers, [2]);
     assert.deepEqual(pooled.notices, []);
     assert.deepEqual(alone.workers, [1], 'a pool that could not start was reported as used');
@@ -139,36 +145,57 @@ test('a training run whose replicas cannot start trains alone: the same bits, an
     assert.equal(alone.digest, pooled.digest, 'alone, the run trained other weights');
   });
 
+const WIDER = { epochs: 1, batch: 64, lr: 0.001, seed: 4, limit: 6400, eps: 0.3,
+  arch: 'c16k5-p2-c32k5-p2-d100-d10', workers: 2 };
+
+// Starts a run of settings and waits for its first progress report, a few of its 100 batches in,
+// while it is still going; {run} is the run's trainDigest.
+async function startRun(settings) {
+  const run = trainDigest(settings);
+  await page.waitForFunction(() => window.trainFraction > 0, undefined, { polling: 10 });
+  assert.ok(await page.evaluate(() => window.trainFraction < 0.8),
+    'the run ended before the test could act');
+  return { run };
+}
+
 // Its replica fails while it holds a request for its parts (replica 0 asks for the next batch's
 // before it steps), so this is the restart from replica 0 in the middle of a batch.
 test('a replica that fails mid-run is started again, and the run ends with the same bits',
   async () => {
-    const settings = { epochs: 1, batch: 64, lr: 0.001, seed: 4, limit: 6400, eps: 0.3,
-      arch: 'c16k5-p2-c32k5-p2-d100-d10', workers: 2 };
-    const replicas = [];
-    const onWorker = (worker) => {
-      if (worker.url().endsWith('/replica_worker.js')) replicas.push(worker);
-    };
-    page.on('worker', onWorker);
     let broken;
     try {
-      const unbroken = await trainDigest(settings);
-      const started = replicas.length;
-      broken = trainDigest(settings);
-      // At its first progress report, a few of its 100 batches in.
-      await page.waitForFunction(() => window.trainFraction > 0, undefined, { polling: 10 });
-      assert.ok(await page.evaluate(() => window.trainFraction < 0.8),
-        'the run ended before its replica could be made to fail');
+      const unbroken = await trainDigest(WIDER);
+      const spawned = replicas.length;
+      assert.ok(spawned > 0, 'no replica worker was seen');
+      ({ run: broken } = await startRun(WIDER));
+      assert.equal(replicas.length, spawned, 'the run started a replica, not the last run\'s');
       await replicas.at(-1).evaluate(() => {
         setTimeout(() => { throw new Error('a replica failing on purpose'); });
       });
       const { workers, notices, digest } = await broken;
-      assert.equal(replicas.length, started + 2, 'the failed replica was not started again');
+      assert.equal(replicas.length, spawned + 1, 'the failed replica was not started again');
       assert.deepEqual(workers, [2]);
       assert.deepEqual(notices, []);
       assert.equal(digest, unbroken.digest, 'the run with a restart trained other weights');
     } finally {
-      page.off('worker', onWorker);
       await broken?.catch(() => {});
     }
+  });
+
+// When a run stops, its replica is still making the parts of a batch nobody will take (replica 0
+// asked for them before it stepped). Their answer reaches the replica's next run after that run
+// has asked it to start: were it taken for the start's answer, the start's own would be taken for
+// the first batch's parts, and the run would fail.
+test('a run cancelled while its replica makes parts leaves it to the next run: the same bits',
+  async () => {
+    const unbroken = await trainDigest(WIDER);
+    const spawned = replicas.length;
+    const { run: cancelled } = await startRun(WIDER);
+    assert.deepEqual(await page.evaluate(() => window.call('cancel')), { cancelled: true });
+    await cancelled;
+    const again = await trainDigest(WIDER);
+    assert.equal(replicas.length, spawned, 'a replica was started, not the last run\'s taken');
+    assert.deepEqual(again.workers, [2]);
+    assert.deepEqual(again.notices, []);
+    assert.equal(again.digest, unbroken.digest, 'the run after a cancelled one trained other weights');
   });

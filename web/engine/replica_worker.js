@@ -3,10 +3,11 @@
 // and trainer state. Each batch it first steps with every replica's parts of the last batch, then
 // makes its shards of the next. Its parts go back transferred, not copied.
 //
-// Protocol: {op: 'start', wasmBinary?, images, labels, weights, maxBatch, trainerState, slot,
-// settings} answers {ok: true} (a start again replaces the replica, as after a restore);
-// {op: 'batch', parts, first, count} answers {ok: true, parts} (`parts` empty before the first
-// batch); every failure answers {ok: false, error}.
+// Protocol: {op: 'start', seq, wasmBinary?, images, labels, weights, maxBatch, trainerState,
+// slot, settings} answers {seq, ok: true} (a start again replaces the replica: after a restore,
+// or for the next run); {op: 'batch', seq, parts, first, count} answers {seq, ok: true, parts}
+// (`parts` empty before the first batch); every failure answers {seq, ok: false, error}. Each
+// answer echoes its request's seq, so that the pool can tell a stale one.
 import { createLab } from '../advlab.js';
 import { onRequest, reply } from './child_port.js';
 import { trainerFor } from './trainers.js';
@@ -41,16 +42,17 @@ function batch({ parts, first, count }) {
 }
 
 onRequest(async ({ data }) => {
+  const { seq } = data;
   try {
     if (data.op === 'start') {
       await start(data);
-      reply({ ok: true });
+      reply({ seq, ok: true });
     } else {
       const parts = batch(data);
-      reply({ ok: true, parts }, parts.map((part) => part.grad.buffer));
+      reply({ seq, ok: true, parts }, parts.map((part) => part.grad.buffer));
     }
   } catch (error) {
     drop();
-    reply({ ok: false, error: error.message });
+    reply({ seq, ok: false, error: error.message });
   }
 });

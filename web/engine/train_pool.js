@@ -16,6 +16,14 @@
 // time) is started again from replica 0, which is then between batches, and asked again. After
 // MAX_RESTARTS such failures a failing replica is dropped and replica 0 makes its shards itself:
 // the same bits, on fewer cores, and the run never waits on a worker that went quiet.
+//
+// A run's replicas outlive it: when it ends they wait, idle, for the next run (at most IDLE_MS),
+// which starts them again from its own replica 0. A new worker compiles the engine and runs its
+// first batches in V8's baseline code while replica 0 (the lab's worker, long warm) runs optimised
+// code, so in a pool of new workers every run's first seconds went at the slowest one's pace.
+// Every request carries a number that its answer echoes, and an answer to a request no longer
+// waited for (the one under way when its run stopped) is dropped, so it is never taken for the
+// answer to the next run's start: the worker answers in order, the stale one first.
 import { ChildWorker } from './children.js';
 import { wasmBytes } from './state.js';
 
@@ -27,11 +35,15 @@ const MAX_RESTARTS = 2;
 const START_TIMEOUT_MS = 120000;
 const BATCH_TIMEOUT_MS = 15000;
 const BATCH_TIMEOUT_FACTOR = 50;
+// How long replicas wait for another run before their workers (and their engines' memory, the
+// training set's copy with it) are let go: a few minutes of a student's attacking between runs.
+const IDLE_MS = 5 * 60 * 1000;
 
 // A pool worker and its one request at a time.
 class Replica {
   #worker = null;
-  #waiting = null; // {resolve, reject} of the request under way
+  #waiting = null; // {seq, resolve, reject} of the request under way
+  #seq = 0; // the last request's number
   #engineSent = false;
   #failure = null; // the worker's error, when it raised one with no request under way
 
@@ -40,6 +52,9 @@ class Replica {
     this.#spawn();
   }
 
+  /** Whether its worker may take another run: it has raised no error since it was spawned. */
+  get healthy() { return this.#failure === null; }
+
   #spawn() {
     this.#worker = new ChildWorker(new URL('./replica_worker.js', import.meta.url),
       `advlab-replica-${this.index}`);
@@ -47,17 +62,16 @@ class Replica {
     this.#failure = null;
     this.#worker.onmessage = ({ data }) => {
       const waiting = this.#waiting;
+      if (data.seq !== waiting?.seq) return; // the answer to a request given up
       this.#waiting = null;
-      if (data.ok) waiting?.resolve(data.parts);
-      else waiting?.reject(new Error(data.error));
+      if (data.ok) waiting.resolve(data.parts);
+      else waiting.reject(new Error(data.error));
     };
     this.#worker.onerror = (event) => {
       event.preventDefault?.();
       const error = new Error(event.message || 'the worker failed to start');
-      const waiting = this.#waiting;
-      this.#waiting = null;
-      if (waiting) waiting.reject(error);
-      else this.#failure = error;
+      this.#failure = error;
+      this.#settle(error);
     };
   }
 
@@ -69,18 +83,24 @@ class Replica {
     if (this.#failure) throw this.#failure;
     const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
     this.#engineSent = true;
+    const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#waiting = null;
+        if (this.#waiting?.seq === seq) this.#waiting = null;
         reject(new Error(`no answer in ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
       const settle = (fn) => (value) => {
         clearTimeout(timer);
         fn(value);
       };
-      this.#waiting = { resolve: settle(resolve), reject: settle(reject) };
-      this.#worker.postMessage({ ...message, wasmBinary }, transfer);
+      this.#waiting = { seq, resolve: settle(resolve), reject: settle(reject) };
+      this.#worker.postMessage({ ...message, seq, wasmBinary }, transfer);
     });
+  }
+
+  /** Gives up the request under way, if any: it rejects now, and its answer will be dropped. */
+  abandon() {
+    this.#settle(new Error('stopped'));
   }
 
   /** A new worker in place of this one, which may be dead or half-way through a request. */
@@ -91,9 +111,41 @@ class Replica {
 
   terminate() {
     this.#worker.terminate();
-    this.#waiting?.reject(new Error('stopped'));
-    this.#waiting = null;
+    this.abandon();
   }
+
+  #settle(error) {
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    waiting?.reject(error);
+  }
+}
+
+// Replicas between runs, and the timer that lets them go.
+const idle = [];
+let idleTimer = null;
+
+// `count` replicas for a run, numbered 1 to count: idle ones first, then new ones.
+function leaseReplicas(count) {
+  clearTimeout(idleTimer);
+  const replicas = idle.splice(0, count);
+  while (replicas.length < count) replicas.push(new Replica(replicas.length + 1));
+  replicas.forEach((r, i) => { r.index = i + 1; });
+  return replicas;
+}
+
+// Replicas whose run has ended: the healthy wait for the next run, their requests under way given
+// up; the others are let go.
+function releaseReplicas(replicas) {
+  for (const replica of replicas) {
+    replica.abandon();
+    if (replica.healthy) idle.push(replica);
+    else replica.terminate();
+  }
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    for (const replica of idle.splice(0)) replica.terminate();
+  }, IDLE_MS);
 }
 
 /**
@@ -120,7 +172,7 @@ export class ParallelTrainer {
     try {
       await Promise.all(pool.#replicas.map((r) => pool.#start(r)));
     } catch (error) {
-      pool.#stop();
+      pool.#stop({ keep: false });
       throw new Error(`training workers: ${error.message}`);
     }
     return pool;
@@ -130,7 +182,7 @@ export class ParallelTrainer {
     this.#trainer = trainer;
     this.#net = net;
     this.#setup = { ...train.toIdx(), maxBatch: net.maxBatch, slot, settings };
-    this.#replicas = Array.from({ length: workers - 1 }, (_, i) => new Replica(i + 1));
+    this.#replicas = leaseReplicas(workers - 1);
   }
 
   get finished() { return this.#trainer.finished; }
@@ -163,15 +215,18 @@ export class ParallelTrainer {
 
   saveState() { return this.#trainer.saveState(); }
 
-  /** Stops the pool's workers and frees replica 0's trainer. */
+  /** Ends the run: its replicas wait for the next run, and replica 0's trainer is freed. */
   free() {
-    this.#stop();
+    this.#stop({ keep: true });
     this.#trainer.free();
   }
 
-  #stop() {
+  // keep: whether the replicas may serve another run (not when some failed to start: the next
+  // run then starts new workers).
+  #stop({ keep }) {
     this.#stopped = true;
-    for (const replica of this.#replicas) replica.terminate();
+    if (keep) releaseReplicas(this.#replicas);
+    else this.#replicas.forEach((replica) => replica.terminate());
     this.#replicas = [];
   }
 
