@@ -33,6 +33,8 @@ const SHELL = [
   './gen/advlab_core.mjs', './gen/advlab_core.wasm',
   '../data/weights/manifest.json', '../data/weights/standard.safetensors',
   '../data/weights/fgsm.safetensors', '../data/weights/pgd.safetensors',
+  '../data/weights/poisoned.safetensors', '../data/weights/ibp.safetensors',
+  '../data/weights/robust.safetensors',
   // The test set (1.7 MB): the opening digit, random digits, curves and the detector.
   '../data/mnist/t10k-images-idx3-ubyte.gz', '../data/mnist/t10k-labels-idx1-ubyte.gz',
 ];

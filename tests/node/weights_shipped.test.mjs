@@ -104,6 +104,16 @@ test('the manifest lists every shipped model, with labels and figures', () => {
   }
 });
 
+// The service worker (web/sw.js) stores them all when it installs, so that a page or an embed that
+// offers any of them works offline after the first visit, not only with the models it opened on.
+test('the service worker stores the manifest and every model it lists', () => {
+  const worker = readFileSync(join(repoRoot, 'web/sw.js'), 'utf8');
+  const stored = new Set([...worker.matchAll(/'\.\.\/data\/weights\/([^']+)'/g)].map((m) => m[1]));
+  for (const file of ['manifest.json', ...manifest.models.map((m) => m.file)]) {
+    assert.ok(stored.has(file), `web/sw.js does not store ${file}`);
+  }
+});
+
 for (const id of Object.keys(PROVENANCE)) {
   describe(`${id}.safetensors`, () => {
     test('records its arch, dataset and the command, seed and defence that made it', () => {

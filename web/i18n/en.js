@@ -225,7 +225,7 @@ export default {
   'lab.trainRobust': 'Train a robust model',
   'lab.trainRobustHint': 'Train a robust model: the defended model, with Madry\'s PGD training ' +
     '(7 steps, ε 0.3, ramped up over the first 2 of 10 epochs) of a wider net (16 and 32 ' +
-    'channels) on every core, about 15 minutes on a 2-core laptop; then AutoAttack checks it.',
+    'channels) on every core, about 10 minutes on a 2-core laptop; then AutoAttack checks it.',
   'lab.pause': 'Pause',
   'lab.resume': 'Resume',
   'lab.cancel': 'Cancel',

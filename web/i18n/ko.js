@@ -226,7 +226,7 @@ export default {
   'lab.trainRobust': '견고한 모델 훈련',
   'lab.trainRobustHint': '견고한 모델 훈련: 방어 모델을 Madry의 PGD 훈련(7단계, ε 0.3, 10 에포크 중 ' +
     '처음 2 에포크 동안 ε을 키움)으로, 더 넓은 신경망(채널 16개와 32개)에서 모든 코어를 써서 ' +
-    '훈련합니다. 2코어 노트북에서 약 15분이 걸리고, 끝나면 AutoAttack이 검사합니다.',
+    '훈련합니다. 2코어 노트북에서 약 10분이 걸리고, 끝나면 AutoAttack이 검사합니다.',
   'lab.pause': '일시 정지',
   'lab.resume': '이어 하기',
   'lab.cancel': '취소',
