@@ -597,11 +597,13 @@ function renderTrainPool(doc) {
     ...sizes.map((_, i) => rate(row.chromium[i])), ofPeak(row, row.chromium[0]),
     ofPeak(row, row.chromium[1]), pct(row.chromium_scaling),
     row.chromium[1]?.wait_ms_per_batch?.toFixed(1) ?? '-', int(row.chromium[1]?.page_images_per_sec),
-    rate(row.native[0]), rate(row.native[1]), rate(row.torch[0]), rate(row.torch[1]),
+    rate(row.node), rate(row.native[0]), rate(row.native[1]), rate(row.torch[0]),
+    rate(row.torch[1]),
     times(row.chromium[1]?.images_per_sec && row.torch[1]?.images_per_sec
       ? row.chromium[1].images_per_sec / row.torch[1].images_per_sec : null)]),
   ['arch', 'trainer', ...sizes.map((n) => `Chromium ${n}w`), '%peak 1w', '%peak 2w',
-    'scaling 2w', 'wait ms/batch', 'page 2w', 'native 1t', 'native 2t', 'PyTorch 1t', 'PyTorch 2t',
+    'scaling 2w', 'wait ms/batch', 'page 2w', 'Node 1t', 'native 1t', 'native 2t', 'PyTorch 1t',
+    'PyTorch 2t',
     'Chromium 2w / PyTorch 2t']));
   const preset = stage.preset;
   const whole = preset?.status === 'ok' && preset.whole;

@@ -13,6 +13,9 @@
 //   sizes, and in a real run come at most 5% of the time. The page's rate is the same images over
 //   the wall time, checks included. The page also reports how long replica 0 waited per batch for
 //   the others' parts (the exchange);
+// - the same trainer in Node, one thread: the engine through advlab.js, made by the page's
+//   trainerFor with the page's settings, over the same 8 shards, timed after its first tenth of
+//   batches (the engine's tier-up);
 // - the native CLI on 1 and 2 threads (`advlab train --shards 8 --threads N --json`, its
 //   train_seconds);
 // - PyTorch on 1 and 2 threads (torch_train_speed.py; clean, fbf and pgd7 only: TRADES is not
@@ -39,8 +42,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 
 import { flopModel } from './figures.mjs';
-import { emit, errorText, pageAudit, repoRoot, stageOptions } from './lib.mjs';
+import { emit, errorText, pageAudit, readMnist, repoRoot, stageOptions } from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
+import { createLab } from '../web/advlab.js';
+import { trainerFor } from '../web/engine/trainers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -138,6 +143,28 @@ async function wholePresetRun(page, workers) {
     same_bits_as_shipped: run.tensors_sha256 === shippedDigest };
 }
 
+// The page run's trainer in Node, on one thread: the images of its batches after the first tenth
+// over their time.
+function nodeRun(lab, train, arch, trainer, limit, batch) {
+  const settings = { epochs: 1, batch, lr: 0.001, seed: 1, limit, arch: ARCHS[arch], eps: EPS,
+    attack: trainer, ratio: 1, shards: 8, ...(trainer === 'fbf' ? { robust: { eps: EPS, check: 0 } } : {}) };
+  const net = lab.createNet({ arch: ARCHS[arch], maxBatch: batch, seed: 1 });
+  let t;
+  try {
+    t = trainerFor(net, trainer === 'clean' ? 'standard' : 'defended', train, settings);
+    const batches = Math.ceil(limit / batch);
+    const warm = Math.max(1, Math.floor(batches / 10));
+    t.run(warm);
+    const start = performance.now();
+    t.run(batches - warm);
+    return { threads: 1, images_per_sec: ((batches - warm) * batch) /
+      ((performance.now() - start) / 1000) };
+  } finally {
+    t?.free();
+    net.free();
+  }
+}
+
 function nativeRun(arch, trainer, limit, threads, batch) {
   const dir = mkdtempSync(join(os.tmpdir(), 'advlab-train-pool-'));
   try {
@@ -190,6 +217,9 @@ async function main() {
   const server = await serveStatic(repoRoot);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   const rows = [];
+  const lab = await createLab();
+  const mnistTrain = readMnist('train');
+  const train = lab.loadDataset(mnistTrain.images, mnistTrain.labels, mnistTrain.name);
   try {
     const page = await browser.newPage();
     await page.goto(`${server.url}/tests/browser/lab_worker.html`);
@@ -213,6 +243,7 @@ async function main() {
         }
       }
       row.chromium = runs.map(medianRun);
+      row.node = await attempt(() => nodeRun(lab, train, arch, trainer, limit, batch));
       row.native = [];
       for (const threads of [1, 2]) {
         row.native.push(await attempt(() => nativeRun(arch, trainer, limit, threads, batch)));
@@ -245,6 +276,7 @@ async function main() {
   } finally {
     await browser.close();
     await server.close();
+    train.free();
   }
 }
 
