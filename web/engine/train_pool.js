@@ -45,7 +45,7 @@ class Replica {
   #waiting = null; // {seq, resolve, reject} of the request under way
   #seq = 0; // the last request's number
   #engineSent = false;
-  #failure = null; // the worker's error, when it raised one with no request under way
+  #failure = null; // the worker's error, once it raised one: it takes no more requests
 
   constructor(index) {
     this.index = index;
@@ -121,13 +121,12 @@ class Replica {
   }
 }
 
-// Replicas between runs, and the timer that lets them go.
+// Replicas between runs, and the timer that lets go of those still idle then.
 const idle = [];
 let idleTimer = null;
 
 // `count` replicas for a run, numbered 1 to count: idle ones first, then new ones.
 function leaseReplicas(count) {
-  clearTimeout(idleTimer);
   const replicas = idle.splice(0, count);
   while (replicas.length < count) replicas.push(new Replica(replicas.length + 1));
   replicas.forEach((r, i) => { r.index = i + 1; });
