@@ -52,6 +52,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PYTHON = process.env.ADVLAB_PYTHON ?? '/usr/bin/python3';
 const NATIVE = join(repoRoot, 'build', 'native', 'advlab');
+// The page's runs' shards (web/engine/train_pool.js's RUN_SHARDS).
+const PAGE_SHARDS = 8;
 const ARCHS = { tutorial: 'c4k5-p2-c10k5-p2-d100-d10', madry: 'c32k5-p2-c64k5-p2-d1024-d10' };
 const EPS = 0.3;
 // Images per run, by arch and trainer, in full mode (quick: a quarter, smoke: 256 and 64).
@@ -95,12 +97,12 @@ function flopsPerImage(arch, trainer) {
 // One page run: the rate between its first and last progress reports, and the mean wait. A
 // preset's run (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
 async function pageRun(page, arch, trainer, limit, workers, { preset = null, batch = 64 } = {}) {
-  return page.evaluate(async ([a, t, l, w, eps, p, b]) => {
+  const rowSettings = preset ? null : runSettings(arch, trainer, limit, batch);
+  return page.evaluate(async ([s, t, l, w, p]) => {
     const reports = [];
     const settings = p
       ? { ...(await window.call('trainPreset', { name: p })).settings, epochs: 1, limit: l }
-      : { epochs: 1, batch: b, lr: 0.001, seed: 1, limit: l, arch: a, eps, attack: t, ratio: 1,
-        ...(t === 'fbf' ? { robust: { eps, check: 0 } } : {}) };
+      : { ...s };
     settings.workers = w;
     if (p) settings.robust = { ...settings.robust, ramp: 1 };
     await window.call('train', { which: t === 'clean' ? 'standard' : 'defended', settings },
@@ -114,7 +116,13 @@ async function pageRun(page, arch, trainer, limit, workers, { preset = null, bat
       images_per_sec: images && images / ((last.busyMs - first.busyMs) / 1000),
       page_images_per_sec: images && images / ((last.at - first.at) / 1000),
       wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
-  }, [arch, trainer, limit, workers, EPS, preset, batch]);
+  }, [rowSettings, trainer, limit, workers, preset]);
+}
+
+// A row's run, as the page's form gives it: one epoch of `limit` images (the page adds its shards).
+function runSettings(arch, trainer, limit, batch) {
+  return { epochs: 1, batch, lr: 0.001, seed: 1, limit, arch, eps: EPS, attack: trainer, ratio: 1,
+    ...(trainer === 'fbf' ? { robust: { eps: EPS, check: 0 } } : {}) };
 }
 
 // The whole preset as the page's button runs it: the wall time from the train op's call to its
@@ -146,9 +154,8 @@ async function wholePresetRun(page, workers) {
 // The page run's trainer in Node, on one thread: the images of its batches after the first tenth
 // over their time.
 function nodeRun(lab, train, arch, trainer, limit, batch) {
-  const settings = { epochs: 1, batch, lr: 0.001, seed: 1, limit, arch: ARCHS[arch], eps: EPS,
-    attack: trainer, ratio: 1, shards: 8, ...(trainer === 'fbf' ? { robust: { eps: EPS, check: 0 } } : {}) };
-  const net = lab.createNet({ arch: ARCHS[arch], maxBatch: batch, seed: 1 });
+  const settings = { ...runSettings(arch, trainer, limit, batch), shards: PAGE_SHARDS };
+  const net = lab.createNet({ arch, maxBatch: batch, seed: 1 });
   let t;
   try {
     t = trainerFor(net, trainer === 'clean' ? 'standard' : 'defended', train, settings);
@@ -271,7 +278,7 @@ async function main() {
     // After the whole preset, the model it trained (in the defended slot); else the shipped one.
     const presetAutoattack = await pageAudit(page,
       presetFull && presetRun.status === 'ok' ? null : PRESET_MODEL, PRESET_AUDIT_IMAGES[mode]);
-    emit({ status: 'ok', cores: os.availableParallelism(), shards: 8, eps: EPS, rows,
+    emit({ status: 'ok', cores: os.availableParallelism(), shards: PAGE_SHARDS, eps: EPS, rows,
       preset: presetRun, preset_autoattack: presetAutoattack });
   } finally {
     await browser.close();

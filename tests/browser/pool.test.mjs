@@ -168,7 +168,7 @@ test('a replica that fails mid-run is started again, and the run ends with the s
       const spawned = replicas.length;
       assert.ok(spawned > 0, 'no replica worker was seen');
       ({ run: broken } = await startRun(WIDER));
-      assert.equal(replicas.length, spawned, 'the run started a replica, not the last run\'s');
+      assert.equal(replicas.length, spawned, 'the run started a new replica, not the last run\'s');
       await replicas.at(-1).evaluate(() => {
         setTimeout(() => { throw new Error('a replica failing on purpose'); });
       });
@@ -194,7 +194,7 @@ test('a run cancelled while its replica makes parts leaves it to the next run: t
     assert.deepEqual(await page.evaluate(() => window.call('cancel')), { cancelled: true });
     await cancelled;
     const again = await trainDigest(WIDER);
-    assert.equal(replicas.length, spawned, 'a replica was started, not the last run\'s taken');
+    assert.equal(replicas.length, spawned, 'the run started a new replica, not the last run\'s');
     assert.deepEqual(again.workers, [2]);
     assert.deepEqual(again.notices, []);
     assert.equal(again.digest, unbroken.digest, 'the run after a cancelled one trained other weights');
