@@ -591,18 +591,22 @@ function renderTrainPool(doc) {
   const out = ['', `training on every core (issue 20; ${stage.shards} shards, eps ${stage.eps}, ` +
     `${stage.cores} cores), images/s; Chromium: the page's runs, no COOP/COEP, the same bits on ` +
     'every pool size, timed in the trainer; % of the Chromium worker\'s peak per core in use; ' +
+    'scaling 2w: the 2-worker rate over twice the 1-worker rate, the median of the turns\' ratios; ' +
+    'scaling pair: the same for two lone 1-worker runs at once in two pages, what the machine ' +
+    'gives two workers that never wait for each other; ' +
     'page 2w: the 2-worker run over its wall time, the page\'s test checks included:'];
   out.push(table(stage.rows.map((row) => [row.arch,
     row.batch > 64 ? `${row.trainer}, batch ${row.batch}` : row.trainer,
     ...sizes.map((_, i) => rate(row.chromium[i])), ofPeak(row, row.chromium[0]),
-    ofPeak(row, row.chromium[1]), pct(row.chromium_scaling),
+    ofPeak(row, row.chromium[1]), pct(row.chromium_scaling?.median),
+    pct(row.chromium_pair_scaling?.median),
     row.chromium[1]?.wait_ms_per_batch?.toFixed(1) ?? '-', int(row.chromium[1]?.page_images_per_sec),
     rate(row.node), rate(row.native[0]), rate(row.native[1]), rate(row.torch[0]),
     rate(row.torch[1]),
     times(row.chromium[1]?.images_per_sec && row.torch[1]?.images_per_sec
       ? row.chromium[1].images_per_sec / row.torch[1].images_per_sec : null)]),
   ['arch', 'trainer', ...sizes.map((n) => `Chromium ${n}w`), '%peak 1w', '%peak 2w',
-    'scaling 2w', 'wait ms/batch', 'page 2w', 'Node 1t', 'native 1t', 'native 2t', 'PyTorch 1t',
+    'scaling 2w', 'scaling pair', 'wait ms/batch', 'page 2w', 'Node 1t', 'native 1t', 'native 2t', 'PyTorch 1t',
     'PyTorch 2t',
     'Chromium 2w / PyTorch 2t']));
   const preset = stage.preset;
@@ -667,7 +671,7 @@ function smokeFailures(doc) {
     problems.push(`train_pool: the preset's model under AutoAttack: ${presetAudit.error}`);
   }
   for (const row of doc.train_pool?.rows ?? []) {
-    for (const r of [...row.chromium, ...row.native]) {
+    for (const r of [...row.chromium, row.chromium_pair, ...row.native]) {
       if (r.status !== 'ok') problems.push(`train_pool: ${row.arch} ${row.trainer}: ${r.error}`);
     }
     row.chromium.forEach((r, i) => {

@@ -12,7 +12,9 @@
 //   for Madry's net, which in these runs of seconds would be most of the difference between pool
 //   sizes, and in a real run come at most 5% of the time. The page's rate is the same images over
 //   the wall time, checks included. The page also reports how long replica 0 waited per batch for
-//   the others' parts (the exchange);
+//   the others' parts (the exchange). Then, in the same turn, the pair: two 1-worker runs at once
+//   in two pages, each timed over the time both trained, for what the machine itself gives two
+//   workers that never wait for each other;
 // - the same trainer in Node, one thread: the engine through advlab.js, made by the page's
 //   trainerFor with the page's settings, over the same 8 shards, timed after its first tenth of
 //   batches (the engine's tier-up);
@@ -32,7 +34,8 @@
 // the check costs the same however long the epoch, and in these one-epoch runs of a few thousand
 // images it took most of the time (61% of a madry-arch run of 1,280 images natively: 9.6 s with it,
 // 3.7 s without), while PyTorch's fast AT has none.
-// The scaling efficiency is the 2-worker rate over twice the 1-worker rate. The fraction of the
+// The scaling efficiency is the 2-worker rate over twice the 1-worker rate of the same turn (the
+// pair's: its two rates' sum over the same), the median of the turns'. The fraction of the
 // SIMD128 peak per core is the rate times the trainer's FLOPs per image (figures.mjs's FLOP model:
 // training plus the attack's steps) over the workers times the peak that run.mjs measured.
 import { execFileSync } from 'node:child_process';
@@ -56,16 +59,20 @@ const NATIVE = join(repoRoot, 'build', 'native', 'advlab');
 const PAGE_SHARDS = 8;
 const ARCHS = { tutorial: 'c4k5-p2-c10k5-p2-d100-d10', madry: 'c32k5-p2-c64k5-p2-d1024-d10' };
 const EPS = 0.3;
-// Images per run, by arch and trainer, in full mode (quick: a quarter, smoke: 256 and 64).
+// Images per run, by arch and trainer, in full mode (quick: a quarter, smoke: 256 and 64): about
+// 2 to 10 s of one worker, since a new replica's first batches run in V8's baseline code and the
+// pool's rate settles after a few seconds (Madry's PGD-7 rows over 512 images read 1.3x to 1.96x).
 const LIMITS = {
-  tutorial: { clean: 60000, fbf: 20000, 'pgd-ramp': 8000, trades: 6400 },
-  madry: { clean: 2560, fbf: 1280, 'pgd-ramp': 512, trades: 512 },
+  tutorial: { clean: 60000, fbf: 40000, 'pgd-ramp': 16000, trades: 12800 },
+  madry: { clean: 5120, fbf: 2560, 'pgd-ramp': 1024, trades: 1024 },
 };
 const WORKERS = { full: [1, 2, 4], quick: [1, 2], smoke: [1, 2] };
-// Page runs per pool size, taken in turns (1, 2, 4 workers, then again): this machine's speed
-// swings by up to 1.8x for seconds at a time (both workers of a run at once), so one run per size
-// may compare a slow spell with a fast one. Each size reports its median run.
-const REPEATS = { full: 3, quick: 1, smoke: 1 };
+// Turns per row: in each, a run on each pool size (1, 2, 4 workers) and then the pair (two lone
+// runs at once in two pages). This machine's speed swings by up to 1.8x for seconds at a time, so
+// the scaling is taken within each turn (the 2-worker rate over twice the 1-worker rate of the same
+// turn, minutes apart at most) and the row gives the median turn's; each pool size's rate is the
+// median of its turns'.
+const TURNS = { full: 5, quick: 1, smoke: 1 };
 // Larger steps for the tutorial's clean training, whose batch of 64 costs about as much as the
 // exchange of its gradients: the same 8 shards, so 4 and 16 times the work per message.
 const LARGE_STEPS = [256, 1024];
@@ -94,9 +101,11 @@ function flopsPerImage(arch, trainer) {
   return f.train_flops_per_image + STEPS[trainer] * f.fgsm_flops_per_image + extra;
 }
 
-// One page run: the rate between its first and last progress reports, and the mean wait. A
-// preset's run (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
-async function pageRun(page, arch, trainer, limit, workers, { preset = null, batch = 64 } = {}) {
+// One page run's progress reports, each {at (ms since 1970, so comparable across pages), done
+// (images trained), busyMs, waitMs, workers, end (the report at the epoch's end)}. A preset's run
+// (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
+async function pageReports(page, arch, trainer, limit, workers,
+  { preset = null, batch = 64 } = {}) {
   const rowSettings = preset ? null : runSettings(arch, trainer, limit, batch);
   return page.evaluate(async ([s, t, l, w, p]) => {
     const reports = [];
@@ -106,17 +115,46 @@ async function pageRun(page, arch, trainer, limit, workers, { preset = null, bat
     settings.workers = w;
     if (p) settings.robust = { ...settings.robust, ramp: 1 };
     await window.call('train', { which: t === 'clean' ? 'standard' : 'defended', settings },
-      { onProgress: (p) => { if (p.kind === 'train') reports.push({ at: performance.now(), ...p }); } });
-    const first = reports[0];
-    // Before the epoch's end check where the run reported then, for the wall rate.
-    const last = reports.findLast((r) => !r.epochDone && r !== first) ?? reports.at(-1);
-    const waits = reports.map((r) => r.waitMs).filter((v) => v !== undefined);
-    const images = last && last !== first ? (last.fraction - first.fraction) * l : null;
-    return { workers: reports.at(-1).workers, reports: reports.length,
-      images_per_sec: images && images / ((last.busyMs - first.busyMs) / 1000),
-      page_images_per_sec: images && images / ((last.at - first.at) / 1000),
-      wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
+      { onProgress: (r) => {
+        if (r.kind !== 'train') return;
+        reports.push({ at: performance.timeOrigin + performance.now(), done: r.fraction * l,
+          busyMs: r.busyMs, waitMs: r.waitMs, workers: r.workers, end: r.epochDone });
+      } });
+    return reports;
   }, [rowSettings, trainer, limit, workers, preset]);
+}
+
+// A run's rates from its reports: images between its first report and its last before the
+// epoch's end (only those within `window` {from, to}, when given), over the time the worker spent
+// in the trainer between them (images_per_sec) and over the wall time (page_images_per_sec);
+// null when fewer than two reports qualify. Also the mean wait per batch for the others' parts.
+function runRates(reports, window = null) {
+  const timed = reports.filter((r) => !window || (r.at >= window.from && r.at <= window.to));
+  const first = timed[0];
+  const last = timed.findLast((r) => !r.end && r !== first) ?? (window ? null : timed.at(-1));
+  const images = last && last !== first ? last.done - first.done : null;
+  const waits = reports.map((r) => r.waitMs).filter((v) => v !== undefined);
+  return { workers: reports.at(-1).workers, reports: reports.length,
+    images_per_sec: images && images / ((last.busyMs - first.busyMs) / 1000),
+    page_images_per_sec: images && images / ((last.at - first.at) / 1000),
+    wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
+}
+
+async function pageRun(page, arch, trainer, limit, workers, options) {
+  return runRates(await pageReports(page, arch, trainer, limit, workers, options));
+}
+
+// Two lone runs at once, one in each page (two lab workers that never wait for each other): what
+// this machine gives two workers on this row. Each run's rate is taken over the time both were
+// training, so neither's tail alone counts.
+async function pairRun(pages, arch, trainer, limit, batch) {
+  const runs = await Promise.all(pages.map((page) => pageReports(page, arch, trainer, limit, 1,
+    { batch })));
+  const window = { from: Math.max(...runs.map((r) => r[0].at)),
+    to: Math.min(...runs.map((r) => (r.findLast((x) => !x.end) ?? r.at(-1)).at)) };
+  const each = runs.map((r) => runRates(r, window).images_per_sec);
+  return { workers: 2, each,
+    images_per_sec: each.every((rate) => rate) ? each[0] + each[1] : null };
 }
 
 // A row's run, as the page's form gives it: one epoch of `limit` images (the page adds its shards).
@@ -195,14 +233,24 @@ function torchRun(arch, trainer, batches, threads) {
   return { threads, images_per_sec: out.images_per_sec };
 }
 
-// The run of median rate among a pool size's repeats (the lower of the two middle ones for an
-// even count), with every repeat's rate; the first failure when none ran.
+// The run of median rate among a pool size's turns (the lower of the two middle ones for an even
+// count), with every turn's rate; the first failure when none ran.
 function medianRun(runs) {
   const ok = runs.filter((r) => r.status === 'ok' && r.images_per_sec)
     .sort((a, b) => a.images_per_sec - b.images_per_sec);
   if (!ok.length) return runs.find((r) => r.status !== 'ok') ?? runs[0];
-  return { ...ok[(ok.length - 1) >> 1], repeats: runs.map((r) => r.images_per_sec ?? null),
+  return { ...ok[(ok.length - 1) >> 1], turns: runs.map((r) => r.images_per_sec ?? null),
     failed: runs.length - ok.length };
+}
+
+// The median over turns of a turn's rate in `runs` over twice its rate in `lone` (1 worker), with
+// every turn's; null when no turn has both.
+function medianRatio(runs, lone) {
+  const ratios = runs.map((r, turn) => (r.status === 'ok' && r.images_per_sec &&
+    lone[turn]?.status === 'ok' && lone[turn].images_per_sec
+    ? r.images_per_sec / (2 * lone[turn].images_per_sec) : null));
+  const known = ratios.filter((x) => x !== null).sort((a, b) => a - b);
+  return known.length ? { median: known[(known.length - 1) >> 1], turns: ratios } : null;
 }
 
 // Each figure in its own try, so one that fails is reported and the rest still run.
@@ -212,6 +260,15 @@ async function attempt(fn) {
   } catch (e) {
     return { status: 'failed', error: errorText(e) };
   }
+}
+
+// A page with the lab's worker alone, started.
+async function openLab(browser, server) {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/tests/browser/lab_worker.html`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.evaluate(() => window.call('init'));
+  return page;
 }
 
 async function main() {
@@ -228,10 +285,7 @@ async function main() {
   const mnistTrain = readMnist('train');
   const train = lab.loadDataset(mnistTrain.images, mnistTrain.labels, mnistTrain.name);
   try {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/tests/browser/lab_worker.html`);
-    await page.waitForFunction(() => window.ready === true);
-    await page.evaluate(() => window.call('init'));
+    const [page, twin] = [await openLab(browser, server), await openLab(browser, server)];
     // The tutorial's runs first: a madry run in the standard slot would leave the defended
     // tutorial runs nothing to start from.
     const specs = archs.flatMap((arch) => [
@@ -243,13 +297,18 @@ async function main() {
       const limit = limitFor(arch, trainer, mode);
       const row = { arch, trainer, batch, limit, flops_per_image: flopsPerImage(arch, trainer) };
       const runs = WORKERS[mode].map(() => []);
-      for (let r = 0; r < REPEATS[mode]; r++) {
+      const pairs = [];
+      for (let turn = 0; turn < TURNS[mode]; turn++) {
         for (const [i, workers] of WORKERS[mode].entries()) {
           runs[i].push(await attempt(() => pageRun(page, arch, trainer, limit, workers,
             { batch })));
         }
+        pairs.push(await attempt(() => pairRun([page, twin], arch, trainer, limit, batch)));
       }
       row.chromium = runs.map(medianRun);
+      row.chromium_pair = medianRun(pairs);
+      row.chromium_scaling = medianRatio(runs[1], runs[0]);
+      row.chromium_pair_scaling = medianRatio(pairs, runs[0]);
       row.node = await attempt(() => nodeRun(lab, train, arch, trainer, limit, batch));
       row.native = [];
       for (const threads of [1, 2]) {
@@ -262,9 +321,6 @@ async function main() {
           row.torch.push(await attempt(() => torchRun(arch, trainer, batches, threads)));
         }
       }
-      const [one, two] = row.chromium;
-      row.chromium_scaling = one?.status === 'ok' && two?.status === 'ok'
-        ? two.images_per_sec / (2 * one.images_per_sec) : null;
       rows.push(row);
     }
     const presetWorkers = Math.min(os.availableParallelism(), 4);
