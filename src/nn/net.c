@@ -212,9 +212,25 @@ static void forward(advlab_net *net, const float *x, int n)
 
 /* ----------------------------------------------------------- backward */
 
+/* Zeroes the parameter gradients that backward accumulates: all but the dense
+ * layers' weights, which it writes. Those are most of a wide net's
+ * parameters (Madry's dense layer: 1M of 1.1M), and each data-parallel shard
+ * takes a gradient of its own, so zeroing them cost a pass over 4 MB per
+ * 8-image shard, and accumulating another. The bits are the same: the GEMM
+ * starts its sums from +0 either way. */
+static void zero_accumulated_grads(advlab_net *net)
+{
+    for (int i = 0; i < net->arch.n_layers; i++) {
+        const layer_shape *l = &net->arch.layers[i];
+        size_t first = l->kind == LAYER_DENSE ? net->b_off[i] : net->w_off[i];
+        memset(net->grads + first, 0, sizeof(float) * (net->b_off[i] + layer_biases(l) - first));
+    }
+}
+
 /* Back-propagates delta[last] (dloss/dlogits, set by the caller) through the
- * net. want_params accumulates into grads; want_input writes dloss/dx to
- * net->dx. Layer 0's input gradient is skipped unless wanted, which is most
+ * net. want_params writes the dense layers' weight gradients and accumulates
+ * the rest into grads, zeroed first (zero_accumulated_grads); want_input
+ * writes dloss/dx to net->dx. Layer 0's input gradient is skipped unless wanted, which is most
  * of the saving when training. */
 static void backward(advlab_net *net, const float *x, int n, int want_params, int want_input)
 {
@@ -248,8 +264,8 @@ static void backward(advlab_net *net, const float *x, int n, int want_params, in
                                    l->in_c, l->in_h, l->in_w);
             break;
         case LAYER_DENSE:
-            if (want_params) { /* dW (out, in) += dy^T (out, n) . x (n, in) */
-                k_gemm_nn(l->out_c, (int)isz, n, dy, l->out_c, 1, in, (int)isz, dw, (int)isz, 1);
+            if (want_params) { /* dW (out, in) = dy^T (out, n) . x (n, in) */
+                k_gemm_nn(l->out_c, (int)isz, n, dy, l->out_c, 1, in, (int)isz, dw, (int)isz, 0);
                 k_sum_cols(db, dy, n, l->out_c);
             }
             if (din) /* dx (n, in) = dy (n, out) . W (out, in) */
@@ -300,7 +316,7 @@ double advlab__net_train_step_grad(advlab_net *net, const float *x, const int32_
     forward(net, x, n);
     double loss = k_softmax_xent(net->probs, dlogits_buffer(net), logits(net), y, n, net->classes,
                                  1.0f / (float)n, correct);
-    memset(net->grads, 0, sizeof(float) * net->n_params);
+    zero_accumulated_grads(net);
     backward(net, x, n, 1, 0);
     return loss / n;
 }
@@ -351,7 +367,7 @@ const float *advlab__net_logits(advlab_net *net, const float *x, int n)
 void advlab__net_backward_params(advlab_net *net, const float *x, int n, const float *dlogits)
 {
     memcpy(dlogits_buffer(net), dlogits, sizeof(float) * (size_t)n * net->classes);
-    memset(net->grads, 0, sizeof(float) * net->n_params);
+    zero_accumulated_grads(net);
     backward(net, x, n, 1, 0);
 }
 
