@@ -554,6 +554,29 @@ static void test_first_nonfinite(void)
         }
 }
 
+/* The sharded trainer adds a right shard as it scales it (k_add_scaled): the bits of scaling it
+ * into a buffer first and then adding that (k_add), in the vector body and the tail, at a share
+ * whose products round. */
+static void test_add_scaled(void)
+{
+    size_t ns[] = {1, 3, 4, 7, 64, 101};
+    for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+        size_t n = ns[ni];
+        float *dst = rand_buf(n, 0), *src = rand_buf(n, 0), *ref = malloc(sizeof(float) * n),
+              *scaled = malloc(sizeof(float) * n);
+        float share = 3.0f / 7.0f;
+        memcpy(ref, dst, sizeof(float) * n);
+        for (size_t i = 0; i < n; i++)
+            scaled[i] = src[i] * share;
+        k_add(ref, scaled, n);
+        k_add_scaled(dst, src, share, n);
+        size_t w = 0;
+        CHECK(same(dst, ref, n, 0.0f, &w), "add_scaled n=%zu differs at %zu: %.9g vs %.9g", n, w,
+              dst[w], ref[w]);
+        free(dst), free(src), free(ref), free(scaled);
+    }
+}
+
 static int on_line(const void *p)
 {
     return (uintptr_t)p % (ADVLAB_LINE_FLOATS * sizeof(float)) == 0;
@@ -609,6 +632,7 @@ int main(void)
     test_mathf();
     test_adam();
     test_first_nonfinite();
+    test_add_scaled();
     test_aligned();
     return check_finish("test_kernels");
 }

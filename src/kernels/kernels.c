@@ -179,6 +179,18 @@ void k_add(float *dst, const float *src, size_t n)
         dst[i] += src[i];
 }
 
+void k_add_scaled(float *dst, const float *src, float scale, size_t n)
+{
+    v4f s = v4_splat(scale);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        v4_store(dst + i, v4_madd(v4_load(dst + i), v4_load(src + i), s));
+    for (; i < n; i++) {
+        float scaled = src[i] * scale;
+        dst[i] += scaled;
+    }
+}
+
 size_t k_first_nonfinite(const float *x, size_t n)
 {
     /* x * 0 is 0 for a finite x and NaN otherwise, and NaN stays in a sum:

@@ -86,6 +86,9 @@ void k_sum_rows(float *db, const float *d, int R, int N);
 void k_sum_cols(float *db, const float *d, int R, int N);
 /* dst[i] += src[i]. */
 void k_add(float *dst, const float *src, size_t n);
+/* dst[i] += src[i] * scale, the product rounded first: the bits of scaling src
+ * into a buffer and then adding it. */
+void k_add_scaled(float *dst, const float *src, float scale, size_t n);
 /* The index of x's first NaN or infinity; n when every entry is finite. */
 size_t k_first_nonfinite(const float *x, size_t n);
 /* One Adam step in Keras's form, each entry as the scalar expression
