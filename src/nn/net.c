@@ -230,8 +230,8 @@ static void zero_accumulated_grads(advlab_net *net)
 /* Back-propagates delta[last] (dloss/dlogits, set by the caller) through the
  * net. want_params writes the dense layers' weight gradients and accumulates
  * the rest into grads, zeroed first (zero_accumulated_grads); want_input
- * writes dloss/dx to net->dx. Layer 0's input gradient is skipped unless wanted, which is most
- * of the saving when training. */
+ * writes dloss/dx to net->dx. Layer 0's input gradient is skipped unless
+ * wanted, which is most of the saving when training. */
 static void backward(advlab_net *net, const float *x, int n, int want_params, int want_input)
 {
     net->backward_images += (uint64_t)n;
