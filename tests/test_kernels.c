@@ -14,6 +14,7 @@
 #include "base/mathf.h"
 #include "base/rng.h"
 #include "check.h"
+#include "kernels/conv_sparse.h"
 #include "kernels/kernels.h"
 #include "nn/net.h"
 
@@ -205,6 +206,50 @@ static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n,
                 }
 }
 
+/* dy as a max-pool and a ReLU leave it: two neighbours in ten kept (none in a plane of fewer than
+ * 15), each image's at other places, and the rest +0 or -0 at random. Neighbours share dx elements
+ * and weights, so a sum taken in another order shows. Pattern 0 leaves dy
+ * dense; 1 thins every image; 2 all but the last, so that one batch takes both paths, and the
+ * weight gradient's two blocks of images each its own. */
+static void thin_dy(float *dy, int n, size_t osz, int pattern)
+{
+    int thinned = pattern == 0 ? 0 : pattern == 1 ? n : n - 1;
+    for (int b = 0; b < thinned; b++)
+        for (size_t i = 0; i < osz; i++)
+            if (osz < 15 || (i + 7 * (size_t)b) % 10 / 2 != 1)
+                dy[b * osz + i] = advlab__rng_u32(&rng) % 2 ? 0.0f : -0.0f;
+    for (int b = 0; b < n; b++)
+        CHECK(k__conv_dy_is_sparse(dy + b * osz, osz) == (b < thinned),
+              "thin_dy pattern %d: image %d should %s the sparse path", pattern, b,
+              b < thinned ? "take" : "not take");
+}
+
+/* The input and weight gradients against their twins, bit for bit, with dy of one pattern. */
+static void check_conv_backward(const k_conv_shape *s, int n, size_t work_n, int pattern)
+{
+    int off = 1;
+    size_t nx = (size_t)n * s->c * s->h * s->w,
+           osz = (size_t)s->oc * k_conv_out_h(s) * k_conv_out_w(s);
+    size_t ny = n * osz, nw = (size_t)s->oc * s->c * s->k * s->k, where = 0;
+    float *x = rand_buf(nx, off), *w = rand_buf(nw, off), *work = rand_buf(work_n, off);
+    float *dy = rand_buf(ny, off), *dx = rand_buf(nx, off), *tdx = rand_buf(nx, 0);
+    thin_dy(dy + off, n, osz, pattern);
+    k_conv_bwd_input(dx + off, dy + off, w + off, n, s, work + off);
+    twin_conv_bwd_input(tdx, dy + off, w + off, n, s);
+    CHECK(same(dx + off, tdx, nx, 0.0f, &where),
+          "conv_bwd_input %dx%dx%d oc %d k %d dy pattern %d differs at %zu: %g vs %g", s->c, s->h,
+          s->w, s->oc, s->k, pattern, where, dx[off + where], tdx[where]);
+    float *dw = rand_buf(nw, off), *tdw = malloc(sizeof(float) * nw);
+    memcpy(tdw, dw + off, sizeof(float) * nw); /* both accumulate into the same start */
+    k_conv_wgrad(dw + off, dy + off, x + off, n, s, work + off);
+    twin_conv_wgrad(tdw, dy + off, x + off, n, s);
+    CHECK(same(dw + off, tdw, nw, 0.0f, &where),
+          "conv_wgrad %dx%dx%d oc %d k %d dy pattern %d differs at %zu: %g vs %g", s->c, s->h, s->w,
+          s->oc, s->k, pattern, where, dw[off + where], tdw[where]);
+    free(x), free(w), free(work);
+    free(dy), free(dx), free(tdx), free(dw), free(tdw);
+}
+
 /* Every output of the three conv kernels must equal its twin's bit for bit,
  * on shapes that exercise each tile size and the scalar column tails. The
  * backward twins follow the plain kernels' structure, so strided and padded
@@ -246,22 +291,8 @@ static void test_conv(void)
         free(x), free(w), free(bias), free(y), free(t), free(work);
         if (!k_conv_is_plain(s))
             continue;
-        x = rand_buf(nx, off), w = rand_buf(nw, off), work = rand_buf(work_n, off);
-        float *dy = rand_buf(ny, off), *dx = rand_buf(nx, off), *tdx = rand_buf(nx, 0);
-        k_conv_bwd_input(dx + off, dy + off, w + off, n, s, work + off);
-        twin_conv_bwd_input(tdx, dy + off, w + off, n, s);
-        CHECK(same(dx + off, tdx, nx, 0.0f, &where),
-              "conv_bwd_input %dx%dx%d oc %d k %d differs at %zu: %g vs %g", s->c, s->h, s->w,
-              s->oc, s->k, where, dx[off + where], tdx[where]);
-        float *dw = rand_buf(nw, off), *tdw = malloc(sizeof(float) * nw);
-        memcpy(tdw, dw + off, sizeof(float) * nw); /* both accumulate into the same start */
-        k_conv_wgrad(dw + off, dy + off, x + off, n, s, work + off);
-        twin_conv_wgrad(tdw, dy + off, x + off, n, s);
-        CHECK(same(dw + off, tdw, nw, 0.0f, &where),
-              "conv_wgrad %dx%dx%d oc %d k %d differs at %zu: %g vs %g", s->c, s->h, s->w, s->oc,
-              s->k, where, dw[off + where], tdw[where]);
-        free(x), free(w), free(work);
-        free(dy), free(dx), free(tdx), free(dw), free(tdw);
+        for (int pattern = 0; pattern < 3; pattern++)
+            check_conv_backward(s, n, work_n, pattern);
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "kernels/conv_sparse.h"
 #include "kernels/conv_strided.h"
 #include "kernels/simd.h"
 
@@ -312,7 +313,8 @@ static void bwd_input_rows(float *dxb, const float *pad, const float *w, const k
     }
 }
 
-/* The padded dy, then (wide layers) the repacked weights. */
+/* The padded dy, the sparse path's list of a plane's non-zeros, then (channels filling vectors)
+ * the repacked weights and the sparse path's channels-last dx. */
 static size_t padded_dy_size(const k_conv_shape *s)
 {
     return (size_t)s->oc * (s->h - s->k + 1) * (s->w + s->k - 1);
@@ -322,8 +324,8 @@ size_t k_conv_bwd_input_work(const k_conv_shape *s)
 {
     if (!k_conv_is_plain(s))
         return k__conv_strided_bwd_input_work(s);
-    size_t repacked = conv_is_wide(s) ? (size_t)s->oc * s->c * s->k * s->k : 0;
-    return padded_dy_size(s) + repacked;
+    size_t repacked = s->c % 4 == 0 ? (size_t)s->oc * s->c * s->k * s->k + s->c * s->h * s->w : 0;
+    return padded_dy_size(s) + (size_t)(s->h - s->k + 1) * (s->w - s->k + 1) + repacked;
 }
 
 void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
@@ -335,11 +337,19 @@ void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k
     }
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1, wide = conv_is_wide(s);
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
-    float *pad = work, *wt = work + padded_dy_size(s);
+    float *pad = work, *wt = NULL, *dxt = NULL;
+    int32_t *nonzero = (int32_t *)(pad + padded_dy_size(s));
     memset(pad, 0, sizeof(float) * padded_dy_size(s));
-    if (wide)
+    if (s->c % 4 == 0) {
+        wt = pad + padded_dy_size(s) + (size_t)OH * OW;
+        dxt = wt + (size_t)s->oc * s->c * s->k * s->k;
         repack_channels_last(wt, w, s);
+    }
     for (int b = 0; b < n; b++) {
+        if (k__conv_dy_is_sparse(dy + b * osz, osz)) {
+            k__conv_bwd_input_sparse(dx + b * isz, dy + b * osz, w, wt, s, dxt, nonzero);
+            continue;
+        }
         pad_copy(pad, dy + b * osz, s);
         if (wide)
             bwd_input_wide(dx + b * isz, pad, wt, s);
@@ -447,7 +457,9 @@ size_t k_conv_wgrad_work(const k_conv_shape *s)
 {
     if (!k_conv_is_plain(s))
         return k__conv_strided_wgrad_work(s);
-    return (size_t)5 * s->oc * s->c * s->k * s->k; /* 4 lanes and a tail per weight */
+    size_t outputs = (size_t)(s->h - s->k + 1) * (s->w - s->k + 1);
+    /* 4 lanes and a tail per weight, then the sparse path's entries (conv_sparse.h) */
+    return (size_t)5 * s->oc * s->c * s->k * s->k + 2 * WGRAD_IMAGES * outputs;
 }
 
 void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s,
@@ -461,10 +473,17 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
     size_t nw = (size_t)s->oc * s->c * s->k * s->k;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
     wgrad_args a = {.isz = isz, .osz = osz, .lanes = work, .tail = work + 4 * nw};
-    memset(work, 0, sizeof(float) * k_conv_wgrad_work(s));
+    memset(work, 0, sizeof(float) * 5 * nw);
+    k__wgrad_sparse_args sparse = {.isz = isz, .osz = osz, .lanes = a.lanes, .tail = a.tail};
+    sparse.at = (int32_t *)(work + 5 * nw), sparse.val = work + 5 * nw + WGRAD_IMAGES * OH * OW;
     for (int b = 0; b < n; b += WGRAD_IMAGES) {
         a.dy = dy + b * osz, a.x = x + b * isz;
         a.images = n - b < WGRAD_IMAGES ? n - b : WGRAD_IMAGES;
+        if (k__conv_dy_is_sparse(a.dy, a.images * osz)) {
+            sparse.dy = a.dy, sparse.x = a.x, sparse.images = a.images;
+            k__conv_wgrad_sparse(&sparse, s);
+            continue;
+        }
         for (int c = 0; c < s->c; c++)
             for (int ky = 0; ky < s->k; ky++) {
                 int o = 0;

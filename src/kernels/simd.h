@@ -43,6 +43,11 @@ static inline v4f v4_andnot(v4f a, v4f b) { return simde_wasm_v128_andnot(a, b);
  * v4_even / v4_odd. */
 static inline v4f v4_zip_lo(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 0, 4, 1, 5); }
 static inline v4f v4_zip_hi(v4f a, v4f b) { return simde_wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); }
+/* Bit l set where lane l is neither +0 nor -0 (NaN is set). */
+static inline int v4_nonzero_bits(v4f v)
+{
+    return (int)simde_wasm_i32x4_bitmask(simde_wasm_f32x4_ne(v, v4_zero()));
+}
 /* (l0 + l1) + (l2 + l3): one fixed order for every horizontal sum. */
 static inline float v4_hsum(v4f v)
 {
