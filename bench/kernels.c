@@ -24,30 +24,40 @@ typedef struct {
     pass_kind pass;
     k_conv_shape conv; /* conv passes */
     int in, out;       /* dense passes: inputs and outputs per image */
+    int pooled;        /* conv gradients: dy as a max-pool and a ReLU leave it (thin_as_pooled) */
 } kernel_case;
 
-#define CONV(arch, layer, c, hw, oc)                            \
-    {arch, layer, CONV_FWD, {c, hw, hw, oc, 5, 1, 0}, 0, 0},    \
-    {                                                           \
-        arch, layer, CONV_WGRAD, {c, hw, hw, oc, 5, 1, 0}, 0, 0 \
+#define CONV(arch, layer, c, hw, oc)                               \
+    {arch, layer, CONV_FWD, {c, hw, hw, oc, 5, 1, 0}, 0, 0, 0},    \
+    {                                                              \
+        arch, layer, CONV_WGRAD, {c, hw, hw, oc, 5, 1, 0}, 0, 0, 0 \
     }
-#define CONV_BWD(arch, layer, c, hw, oc)                            \
-    {                                                               \
-        arch, layer, CONV_BWD_INPUT, {c, hw, hw, oc, 5, 1, 0}, 0, 0 \
+#define CONV_BWD(arch, layer, c, hw, oc)                               \
+    {                                                                  \
+        arch, layer, CONV_BWD_INPUT, {c, hw, hw, oc, 5, 1, 0}, 0, 0, 0 \
     }
-#define DENSE(arch, layer, in, out)                                                   \
-    {arch, layer, DENSE_FWD, {0}, in, out}, {arch, layer, DENSE_WGRAD, {0}, in, out}, \
-    {                                                                                 \
-        arch, layer, DENSE_BWD, {0}, in, out                                          \
+#define CONV_POOLED(arch, layer, c, hw, oc)                            \
+    {arch, layer, CONV_WGRAD, {c, hw, hw, oc, 5, 1, 0}, 0, 0, 1},      \
+    {                                                                  \
+        arch, layer, CONV_BWD_INPUT, {c, hw, hw, oc, 5, 1, 0}, 0, 0, 1 \
+    }
+#define DENSE(arch, layer, in, out)                                                         \
+    {arch, layer, DENSE_FWD, {0}, in, out, 0}, {arch, layer, DENSE_WGRAD, {0}, in, out, 0}, \
+    {                                                                                       \
+        arch, layer, DENSE_BWD, {0}, in, out, 0                                             \
     }
 
-/* ART's tutorial CNN and Madry's MNIST net, layer by layer (nn/arch.c's presets). */
+/* ART's tutorial CNN and Madry's MNIST net, layer by layer (nn/arch.c's presets), then their
+ * conv gradients as training meets them, dy behind a max-pool (conv_sparse.c): the input gradient
+ * of a first layer is made by the attacks of robust training. */
 static const kernel_case cases[] = {
-    CONV("tutorial", "conv1", 1, 28, 4),      CONV("tutorial", "conv2", 4, 12, 10),
-    CONV_BWD("tutorial", "conv2", 4, 12, 10), DENSE("tutorial", "dense1", 160, 100),
-    DENSE("tutorial", "dense2", 100, 10),     CONV("madry", "conv1", 1, 28, 32),
-    CONV("madry", "conv2", 32, 12, 64),       CONV_BWD("madry", "conv2", 32, 12, 64),
-    DENSE("madry", "dense1", 1024, 1024),     DENSE("madry", "dense2", 1024, 10),
+    CONV("tutorial", "conv1", 1, 28, 4),        CONV("tutorial", "conv2", 4, 12, 10),
+    CONV_BWD("tutorial", "conv2", 4, 12, 10),   DENSE("tutorial", "dense1", 160, 100),
+    DENSE("tutorial", "dense2", 100, 10),       CONV("madry", "conv1", 1, 28, 32),
+    CONV("madry", "conv2", 32, 12, 64),         CONV_BWD("madry", "conv2", 32, 12, 64),
+    DENSE("madry", "dense1", 1024, 1024),       DENSE("madry", "dense2", 1024, 10),
+    CONV_POOLED("tutorial", "conv1", 1, 28, 4), CONV_POOLED("tutorial", "conv2", 4, 12, 10),
+    CONV_POOLED("madry", "conv1", 1, 28, 32),   CONV_POOLED("madry", "conv2", 32, 12, 64),
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 
@@ -62,6 +72,21 @@ static float *filled(size_t n)
     for (size_t i = 0; p && i < n; i++)
         p[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
     return p;
+}
+
+/* One element of each 2x2 window of dy's planes (n * oc of them, even sides) kept in five, its
+ * place in the window varying: 10% non-zero, as the tutorial net's conv dy is in training. */
+static void thin_as_pooled(float *dy, size_t planes, int side)
+{
+    for (size_t p = 0; p < planes; p++)
+        for (int y = 0; y < side; y += 2)
+            for (int x = 0; x < side; x += 2) {
+                size_t window = (p * side + y) * side / 2 + x / 2, hash = window * 2654435761u;
+                for (int i = 0; i < 4; i++) {
+                    float *e = dy + (p * side + y + i / 2) * side + x + i % 2;
+                    *e = hash % 5 < 2 && (int)(hash / 5 % 4) == i ? *e : 0.0f;
+                }
+            }
 }
 
 static size_t max3(size_t a, size_t b, size_t c)
@@ -80,7 +105,11 @@ static int operands_make(operands *o, const kernel_case *k, int n)
         conv ? max3(k_conv_fwd_work(s), k_conv_bwd_input_work(s), k_conv_wgrad_work(s)) : 0;
     *o = (operands){filled(nx * n), filled(nw), filled(conv ? s->oc : k->out), filled(ny * n),
                     filled(work)};
-    return o->x && o->w && o->bias && o->y && o->work ? 0 : -1;
+    if (!o->x || !o->w || !o->bias || !o->y || !o->work)
+        return -1;
+    if (k->pooled)
+        thin_as_pooled(o->y, (size_t)n * s->oc, k_conv_out_h(s));
+    return 0;
 }
 
 static void operands_free(operands *o)
@@ -167,11 +196,19 @@ int kernels_json(int images, int rounds, char *out, int cap)
     for (int i = 0; i >= 0 && len >= 0 && len < cap && i < N_CASES; i++)
         len += snprintf(out + len, cap - len,
                         "%s{\"arch\": \"%s\", \"layer\": \"%s\", \"pass\": \"%s\", "
-                        "\"flops\": %.0f, \"gflops\": %.3f, \"fraction_of_peak\": %.4f}",
+                        "\"dy\": \"%s\", \"flops\": %.0f, \"gflops\": %.3f, "
+                        "\"fraction_of_peak\": %.4f}",
                         i ? ", " : "", cases[i].arch, cases[i].layer, pass_names[cases[i].pass],
-                        case_flops(&cases[i], images), best[i], best[i] / peak);
+                        cases[i].pooled ? "pooled" : "dense", case_flops(&cases[i], images),
+                        best[i], best[i] / peak);
     if (len >= 0 && len < cap)
-        len += snprintf(out + len, cap - len, "]}");
+        len += snprintf(out + len, cap - len, "], \"crossover\": ");
+    if (len >= 0 && len < cap) {
+        int more = ok ? crossover_json(images, rounds, out + len, cap - len) : -1;
+        len = more < 0 ? -1 : len + more;
+    }
+    if (len >= 0 && len < cap)
+        len += snprintf(out + len, cap - len, "}");
     for (int i = 0; i < N_CASES; i++)
         operands_free(&ops[i]);
     return len >= 0 && len < cap ? len : -1;

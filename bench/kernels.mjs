@@ -54,15 +54,25 @@ async function attempt(fn) {
 function table(engines) {
   const pct = (f) => (f == null ? '-' : `${(100 * f).toFixed(1)}%`);
   const names = Object.keys(engines);
-  const lines = [`${'kernel'.padEnd(38)}${names.map((n) => `${n} GFLOP/s  %peak`.padStart(24)).join('')}`];
+  const lines = [`${'kernel'.padEnd(50)}${names.map((n) => `${n} GFLOP/s  %peak`.padStart(24)).join('')}`];
   const rows = Object.values(engines).find((e) => e.status === 'ok')?.kernels ?? [];
   rows.forEach((k, i) => {
-    const label = `${k.arch} ${k.layer} ${k.pass}`;
-    lines.push(label.padEnd(38) + names.map((n) => {
+    const label = `${k.arch} ${k.layer} ${k.pass}${k.dy === 'pooled' ? ', pooled dy' : ''}`;
+    lines.push(label.padEnd(50) + names.map((n) => {
       const r = engines[n].kernels?.[i];
       return (r ? `${r.gflops.toFixed(2).padStart(9)} ${pct(r.fraction_of_peak).padStart(7)}` : '-').padStart(24);
     }).join(''));
   });
+  const crossover = Object.values(engines).find((e) => e.status === 'ok')?.crossover ?? [];
+  if (crossover.length) {
+    lines.push('', `the sparse path's time over the dense tiles' at dy's share of non-zeros ${crossover[0].nonzero.join(', ')}`);
+    crossover.forEach((c, i) => {
+      lines.push(`${c.arch} ${c.layer} ${c.pass}`.padEnd(50) + names.map((n) => {
+        const r = engines[n].crossover?.[i];
+        return (r ? r.sparse_over_dense.map((x) => x.toFixed(2)).join(' ') : '-').padStart(30);
+      }).join(''));
+    });
+  }
   for (const n of names) {
     const e = engines[n];
     lines.push(e.status === 'ok' ? `${n}: peak ${e.peak_gflops.toFixed(2)} GFLOP/s, ${e.images} images a call, best of ${e.rounds} rounds`

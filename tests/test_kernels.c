@@ -206,22 +206,24 @@ static void twin_conv_wgrad(float *dw, const float *dy, const float *x, int n,
                 }
 }
 
-/* dy as a max-pool and a ReLU leave it: two neighbours in ten kept (none in a plane of fewer than
- * 15), each image's at other places, and the rest +0 or -0 at random. Neighbours share dx elements
- * and weights, so a sum taken in another order shows. Pattern 0 leaves dy
- * dense; 1 thins every image; 2 all but the last, so that one batch takes both paths, and the
- * weight gradient's two blocks of images each its own. */
-static void thin_dy(float *dy, int n, size_t osz, int pattern)
+/* dy as a max-pool and a ReLU leave it: two neighbours in twenty kept (none in a plane of fewer
+ * than 80), each image's at other places, and the rest +0 or -0 at random. Neighbours share dx
+ * elements and weights, so a sum taken in another order shows. Pattern 0 leaves dy dense; 1 thins
+ * every image; 2 all but the last, so that one batch takes both paths, and the weight gradient's
+ * two blocks of images each its own. */
+static void thin_dy(float *dy, int n, const k_conv_shape *s, int pattern)
 {
+    size_t osz = (size_t)s->oc * k_conv_out_h(s) * k_conv_out_w(s);
     int thinned = pattern == 0 ? 0 : pattern == 1 ? n : n - 1;
     for (int b = 0; b < thinned; b++)
         for (size_t i = 0; i < osz; i++)
-            if (osz < 15 || (i + 7 * (size_t)b) % 10 / 2 != 1)
+            if (osz < 80 || (i + 7 * (size_t)b) % 20 / 2 != 1)
                 dy[b * osz + i] = advlab__rng_u32(&rng) % 2 ? 0.0f : -0.0f;
     for (int b = 0; b < n; b++)
-        CHECK(k__conv_dy_is_sparse(dy + b * osz, osz) == (b < thinned),
-              "thin_dy pattern %d: image %d should %s the sparse path", pattern, b,
-              b < thinned ? "take" : "not take");
+        for (int weights = 0; weights < 2; weights++)
+            CHECK(k__conv_dy_is_sparse(dy + b * osz, osz, s, weights) == (b < thinned),
+                  "thin_dy pattern %d: image %d should %s the sparse %s gradient", pattern, b,
+                  b < thinned ? "take" : "not take", weights ? "weight" : "input");
 }
 
 /* The input and weight gradients against their twins, bit for bit, with dy of one pattern. */
@@ -233,7 +235,7 @@ static void check_conv_backward(const k_conv_shape *s, int n, size_t work_n, int
     size_t ny = n * osz, nw = (size_t)s->oc * s->c * s->k * s->k, where = 0;
     float *x = rand_buf(nx, off), *w = rand_buf(nw, off), *work = rand_buf(work_n, off);
     float *dy = rand_buf(ny, off), *dx = rand_buf(nx, off), *tdx = rand_buf(nx, 0);
-    thin_dy(dy + off, n, osz, pattern);
+    thin_dy(dy + off, n, s, pattern);
     k_conv_bwd_input(dx + off, dy + off, w + off, n, s, work + off);
     twin_conv_bwd_input(tdx, dy + off, w + off, n, s);
     CHECK(same(dx + off, tdx, nx, 0.0f, &where),

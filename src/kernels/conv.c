@@ -5,7 +5,8 @@
  * kernels read the images in place with unaligned loads and keep a register tile of output vectors,
  * sized for 16 vector registers: at most 8 accumulators plus the loads that feed them. Wide layers
  * (16 or more input channels) take their input gradient with vectors along the channels instead
- * (bwd_wide_tile), which skips the zero columns the row tiles must compute. */
+ * (bwd_wide_tile), which skips the zero columns the row tiles must compute. Both gradients hand a
+ * dy that is mostly zeros, as a max-pool leaves it, to conv_sparse.c. */
 #include "kernels/kernels.h"
 
 #include <string.h>
@@ -346,7 +347,7 @@ void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k
         repack_channels_last(wt, w, s);
     }
     for (int b = 0; b < n; b++) {
-        if (k__conv_dy_is_sparse(dy + b * osz, osz)) {
+        if (k__conv_dy_is_sparse(dy + b * osz, osz, s, 0)) {
             k__conv_bwd_input_sparse(dx + b * isz, dy + b * osz, w, wt, s, dxt, nonzero);
             continue;
         }
@@ -479,7 +480,7 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
     for (int b = 0; b < n; b += WGRAD_IMAGES) {
         a.dy = dy + b * osz, a.x = x + b * isz;
         a.images = n - b < WGRAD_IMAGES ? n - b : WGRAD_IMAGES;
-        if (k__conv_dy_is_sparse(a.dy, a.images * osz)) {
+        if (k__conv_dy_is_sparse(a.dy, a.images * osz, s, 1)) {
             sparse.dy = a.dy, sparse.x = a.x, sparse.images = a.images;
             k__conv_wgrad_sparse(&sparse, s);
             continue;

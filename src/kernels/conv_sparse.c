@@ -15,22 +15,29 @@
 
 #define TILE static inline __attribute__((always_inline))
 
-/* Non-zeros, at most one in SPARSE_SHARE: below it the sparse paths beat the tiles on both
- * layers of both nets (bench/kernels.mjs). */
-#define SPARSE_SHARE 3
-
 /* Bits set in 4 bits, from a table packed in nibbles: natively a popcount is a library call
  * unless the target has the instruction. */
 static int bits_set(int bits4) { return (int)(0x4332322132212110ull >> (4 * bits4)) & 15; }
 
-int k__conv_dy_is_sparse(const float *v, size_t count)
+/* The sparse paths take dy with at most one non-zero in this many. Where the channels fill
+ * vectors both paths broke even with the tiles at 40 to 50% non-zeros. With the first layer's
+ * one channel, the weight gradient broke even near 25% and the input gradient (a kernel row at a
+ * time) near 15%. Natively and in V8 alike: `node bench/kernels.mjs`, its crossover table. */
+static int sparse_share(const k_conv_shape *s, int weight_gradient)
+{
+    if (s->c % 4 == 0)
+        return 3;
+    return weight_gradient ? 5 : 8;
+}
+
+int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s, int weight_gradient)
 {
     size_t nonzero = 0, i = 0;
     for (; i + 4 <= count; i += 4)
         nonzero += (size_t)bits_set(v4_nonzero_bits(v4_load(v + i)));
     for (; i < count; i++)
         nonzero += v[i] != 0.0f;
-    return nonzero * SPARSE_SHARE <= count;
+    return nonzero * (size_t)sparse_share(s, weight_gradient) <= count;
 }
 
 /* ----------------------------------------------------- input gradient */

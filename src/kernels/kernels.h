@@ -55,7 +55,8 @@ size_t k_conv_fwd_work(const k_conv_shape *s);
  * ky, kx) in order from 0, skipping the ky whose row y-ky is outside dy; a
  * column x-kx outside dy counts as 0 (the term is added). Strided or padded:
  * the same over dy spread onto the stride-1 grid of the padded input, then
- * cropped. work holds k_conv_bwd_input_work(s) floats. */
+ * cropped. Where dy is mostly zeros, only its non-zeros are visited, with the same bits
+ * (conv_sparse.c). work holds k_conv_bwd_input_work(s) floats. */
 void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k_conv_shape *s,
                       float *work);
 size_t k_conv_bwd_input_work(const k_conv_shape *s);
@@ -63,8 +64,9 @@ size_t k_conv_bwd_input_work(const k_conv_shape *s);
  * dy * x. Plain: columns up to the last multiple of 4 sum into four lanes
  * by column mod 4 (in image, row, column order), the rest into one tail
  * sum; dw += ((l0+l1) + (l2+l3)) + tail. Strided or padded: that, image by
- * image, over the spread dy and the padded x. work holds
- * k_conv_wgrad_work(s) floats. */
+ * image, over the spread dy and the padded x. Where dy is mostly zeros,
+ * only its non-zeros are visited, with the same bits (conv_sparse.c). work
+ * holds k_conv_wgrad_work(s) floats. */
 void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_conv_shape *s,
                   float *work);
 size_t k_conv_wgrad_work(const k_conv_shape *s);
