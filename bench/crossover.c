@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "base/aligned.h"
 #include "base/clock.h"
 #include "kernels.h"
 #include "kernels/conv_sparse.h"
@@ -35,14 +34,6 @@ typedef struct {
     int32_t *at, *list;
 } buffers;
 
-static float *filled(size_t n)
-{
-    float *p = advlab__aligned_alloc(sizeof(float) * (n ? n : 1));
-    for (size_t i = 0; p && i < n; i++)
-        p[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
-    return p;
-}
-
 static int buffers_make(buffers *b, const k_conv_shape *s, int n)
 {
     size_t outputs = (size_t)k_conv_out_h(s) * k_conv_out_w(s);
@@ -50,17 +41,17 @@ static int buffers_make(buffers *b, const k_conv_shape *s, int n)
     size_t nw = (size_t)s->oc * s->c * s->k * s->k;
     size_t work = k_conv_wgrad_work(s) > k_conv_bwd_input_work(s) ? k_conv_wgrad_work(s)
                                                                   : k_conv_bwd_input_work(s);
-    *b = (buffers){filled(nx),
-                   filled(nw),
-                   filled(ny),
-                   filled(ny),
-                   filled(nx),
-                   filled(nw),
-                   filled(work),
-                   filled(nw),
-                   filled((size_t)s->c * s->h * s->w),
-                   filled(5 * nw),
-                   filled(n * outputs),
+    *b = (buffers){kernels_filled(nx),
+                   kernels_filled(nw),
+                   kernels_filled(ny),
+                   kernels_filled(ny),
+                   kernels_filled(nx),
+                   kernels_filled(nw),
+                   kernels_filled(work),
+                   kernels_filled(nw),
+                   kernels_filled((size_t)s->c * s->h * s->w),
+                   kernels_filled(5 * nw),
+                   kernels_filled(n * outputs),
                    malloc(sizeof(int32_t) * n * outputs),
                    malloc(sizeof(int32_t) * outputs)};
     return b->x && b->w && b->dy && b->thin && b->dx && b->dw && b->work && b->wt && b->dxt &&

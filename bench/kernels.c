@@ -66,9 +66,9 @@ typedef struct {
     float *x, *w, *bias, *y, *work; /* y: the output, or the output's gradient */
 } operands;
 
-static float *filled(size_t n)
+float *kernels_filled(size_t n)
 {
-    float *p = advlab__aligned_alloc(sizeof(float) * n); /* as the net's buffers are */
+    float *p = advlab__aligned_alloc(sizeof(float) * (n ? n : 1)); /* as the net's buffers are */
     for (size_t i = 0; p && i < n; i++)
         p[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
     return p;
@@ -103,8 +103,9 @@ static int operands_make(operands *o, const kernel_case *k, int n)
     size_t nw = conv ? (size_t)s->oc * s->c * s->k * s->k : (size_t)k->in * k->out;
     size_t work =
         conv ? max3(k_conv_fwd_work(s), k_conv_bwd_input_work(s), k_conv_wgrad_work(s)) : 0;
-    *o = (operands){filled(nx * n), filled(nw), filled(conv ? s->oc : k->out), filled(ny * n),
-                    filled(work)};
+    *o = (operands){kernels_filled(nx * n), kernels_filled(nw),
+                    kernels_filled(conv ? s->oc : k->out), kernels_filled(ny * n),
+                    kernels_filled(work)};
     if (!o->x || !o->w || !o->bias || !o->y || !o->work)
         return -1;
     if (k->pooled)

@@ -21,6 +21,10 @@
  * the length written, or -1 (bad argument, no memory, out too short). */
 int kernels_json(int images, int rounds, char *out, int cap);
 
+/* n floats (at least one) on a cache line, as the net's buffers are, filled
+ * with fixed values in [-0.5, 0.5); NULL without memory. */
+float *kernels_filled(size_t n);
+
 /* Each conv gradient's sparse path (src/kernels/conv_sparse.c) against the
  * dense tiles, as dy thins (crossover.c): writes a JSON array to out, one
  * {"arch", "layer", "pass", "nonzero": [shares], "sparse_over_dense":
