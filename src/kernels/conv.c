@@ -347,7 +347,7 @@ void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k
         repack_channels_last(wt, w, s);
     }
     for (int b = 0; b < n; b++) {
-        if (k__conv_dy_is_sparse(dy + b * osz, osz, s, 0)) {
+        if (k__conv_dy_is_sparse(dy + b * osz, osz, s)) {
             k__conv_bwd_input_sparse(dx + b * isz, dy + b * osz, w, wt, s, dxt, nonzero);
             continue;
         }
@@ -480,7 +480,7 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
     for (int b = 0; b < n; b += WGRAD_IMAGES) {
         a.dy = dy + b * osz, a.x = x + b * isz;
         a.images = n - b < WGRAD_IMAGES ? n - b : WGRAD_IMAGES;
-        if (k__conv_dy_is_sparse(a.dy, a.images * osz, s, 1)) {
+        if (k__conv_dy_is_sparse(a.dy, a.images * osz, s)) {
             sparse.dy = a.dy, sparse.x = a.x, sparse.images = a.images;
             k__conv_wgrad_sparse(&sparse, s);
             continue;

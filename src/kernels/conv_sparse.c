@@ -20,24 +20,19 @@
 static int bits_set(int bits4) { return (int)(0x4332322132212110ull >> (4 * bits4)) & 15; }
 
 /* The sparse paths take dy with at most one non-zero in this many. Where the channels fill
- * vectors both paths broke even with the tiles at 40 to 50% non-zeros. With the first layer's
- * one channel, the weight gradient broke even near 25% and the input gradient (a kernel row at a
- * time) near 15%. Natively and in V8 alike: `node bench/kernels.mjs`, its crossover table. */
-static int sparse_share(const k_conv_shape *s, int weight_gradient)
-{
-    if (s->c % 4 == 0)
-        return 3;
-    return weight_gradient ? 5 : 8;
-}
+ * vectors both paths broke even with the tiles at 40 to 50% non-zeros; with the first layer's one
+ * channel, near 25% (the input gradient at 20 to 27%, a kernel row at a time). Natively and in V8
+ * alike: `node bench/kernels.mjs`, its crossover table. */
+static int sparse_share(const k_conv_shape *s) { return s->c % 4 == 0 ? 3 : 5; }
 
-int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s, int weight_gradient)
+int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s)
 {
     size_t nonzero = 0, i = 0;
     for (; i + 4 <= count; i += 4)
         nonzero += (size_t)bits_set(v4_nonzero_bits(v4_load(v + i)));
     for (; i < count; i++)
         nonzero += v[i] != 0.0f;
-    return nonzero * (size_t)sparse_share(s, weight_gradient) <= count;
+    return nonzero * (size_t)sparse_share(s) <= count;
 }
 
 /* ----------------------------------------------------- input gradient */
@@ -47,11 +42,10 @@ int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s, in
  * the order of these loops. */
 
 /* One d into dx (C, H, W) a row of kernel columns at a time: the layers whose channels do not
- * fill vectors (the first layer's one). */
-static void scatter_rows(float *dx, float d, int o, int oy, int ox, const float *w,
-                         const k_conv_shape *s)
+ * fill vectors (the first layer's one). K is s->k, a constant where inlined. */
+TILE void scatter_rows(int K, float *dx, float d, int o, int oy, int ox, const float *w,
+                       const k_conv_shape *s)
 {
-    int K = s->k;
     size_t plane = (size_t)s->h * s->w;
     v4f dv = v4_splat(d);
     /* Stepped as pointers, as in conv.c's tiles. */
@@ -105,8 +99,10 @@ void k__conv_bwd_input_sparse(float *dx, const float *dy, const float *w, const 
         }
         for (int j = 0; j < m; j++) {
             int oy = nonzero[j] / OW, ox = nonzero[j] % OW;
-            if (!wt)
-                scatter_rows(dx, d[nonzero[j]], o, oy, ox, w, s);
+            if (!wt && s->k == 5) /* the tutorial's and Madry's first layers */
+                scatter_rows(5, dx, d[nonzero[j]], o, oy, ox, w, s);
+            else if (!wt)
+                scatter_rows(s->k, dx, d[nonzero[j]], o, oy, ox, w, s);
             else if (CV == 1) /* the tutorial's second layer */
                 scatter_pixels(1, dxt, d[nonzero[j]], o, oy, ox, wt, s);
             else

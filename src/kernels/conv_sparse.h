@@ -8,9 +8,8 @@
 
 #include "kernels/kernels.h"
 
-/* Whether count floats of dy from v have few enough non-zeros for a sparse path of layer s to
- * pay: the weight gradient's if weight_gradient, else the input gradient's. */
-int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s, int weight_gradient);
+/* Whether count floats of dy from v have few enough non-zeros for layer s's sparse paths to pay. */
+int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s);
 
 /* One image: dx (C, H, W) from dy (OC, OH, OW), as k_conv_bwd_input. With C a multiple of 4, wt
  * holds w repacked as (OC, K, K, C) and dxt C * H * W floats of scratch; else wt is NULL. nonzero
