@@ -84,8 +84,7 @@ static void call(const buffers *b, const k_conv_shape *s, int n, int weights, in
     else if (!sparse)
         k_conv_bwd_input(b->dx, b->dy, b->w, n, s, b->work);
     else if (weights) {
-        k__wgrad_sparse_args a = {b->thin,           b->x,  n,     isz, osz, b->lanes,
-                                  b->lanes + 4 * nw, b->at, b->val};
+        k__wgrad_block a = {b->thin, b->x, n, isz, osz, b->lanes, b->lanes + 4 * nw, b->at, b->val};
         k__conv_wgrad_sparse(&a, s);
     } else
         for (int i = 0; i < n; i++)

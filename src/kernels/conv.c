@@ -368,14 +368,8 @@ void k_conv_bwd_input(float *dx, const float *dy, const float *w, int n, const k
  * the end dw += ((l0 + l1) + (l2 + l3)) + tail. A tile keeps its lane sums in
  * registers over a block of WGRAD_IMAGES images, not one: for a wide layer the
  * lanes (800 KB for Madry's second) were loaded and stored for every image.
- * The images stay in order, so each lane sums the same terms in the same order. */
-typedef struct {
-    const float *dy, *x; /* the block's first image */
-    int images;          /* in the block */
-    size_t isz, osz;     /* floats per image of x and of dy */
-    float *lanes;        /* (OC, C*K*K, 4), read with unaligned loads */
-    float *tail;         /* (OC, C*K*K) */
-} wgrad_args;
+ * The images stay in order, so each lane sums the same terms in the same order. A block is a
+ * k__wgrad_block (conv_sparse.h), which the sparse path sums into too. */
 
 /* Images per block: the block's x and dy stay in cache while the tiles sweep them. */
 #define WGRAD_IMAGES 8
@@ -389,7 +383,7 @@ _Static_assert(WGRAD_COLS == 3, "wgrad_row's last tile takes 1 or 2 columns");
 
 /* Output channels o0..o0+OB against kernel columns kx0..kx0+KB of row ky
  * of input channel c, over the block's whole vectors. */
-TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s, int o0, int c,
+TILE void wgrad_tile(int OB, int KB, const k__wgrad_block *a, const k_conv_shape *s, int o0, int c,
                      int ky, int kx0)
 {
     int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
@@ -424,7 +418,7 @@ TILE void wgrad_tile(int OB, int KB, const wgrad_args *a, const k_conv_shape *s,
 
 /* All kernel columns of (c, ky) for channels o0..o0+OB: WGRAD_COLS at a
  * time, then the rest in one tile. */
-TILE void wgrad_row(int OB, const wgrad_args *a, const k_conv_shape *s, int o0, int c, int ky)
+TILE void wgrad_row(int OB, const k__wgrad_block *a, const k_conv_shape *s, int o0, int c, int ky)
 {
     int kx = 0;
     for (; kx + WGRAD_COLS <= s->k; kx += WGRAD_COLS)
@@ -436,7 +430,7 @@ TILE void wgrad_row(int OB, const wgrad_args *a, const k_conv_shape *s, int o0, 
 }
 
 /* The columns past the last whole vector, in (b, oy, ox) order. */
-static void wgrad_tail(const wgrad_args *a, const k_conv_shape *s)
+static void wgrad_tail(const k__wgrad_block *a, const k_conv_shape *s)
 {
     int K = s->k, CKK = s->c * K * K, OH = s->h - K + 1, OW = s->w - K + 1;
     for (int o = 0; o < s->oc; o++)
@@ -473,16 +467,18 @@ void k_conv_wgrad(float *dw, const float *dy, const float *x, int n, const k_con
     int OH = s->h - s->k + 1, OW = s->w - s->k + 1;
     size_t nw = (size_t)s->oc * s->c * s->k * s->k;
     size_t isz = (size_t)s->c * s->h * s->w, osz = (size_t)s->oc * OH * OW;
-    wgrad_args a = {.isz = isz, .osz = osz, .lanes = work, .tail = work + 4 * nw};
+    k__wgrad_block a = {.isz = isz,
+                        .osz = osz,
+                        .lanes = work,
+                        .tail = work + 4 * nw,
+                        .at = (int32_t *)(work + 5 * nw),
+                        .val = work + 5 * nw + WGRAD_IMAGES * OH * OW};
     memset(work, 0, sizeof(float) * 5 * nw);
-    k__wgrad_sparse_args sparse = {.isz = isz, .osz = osz, .lanes = a.lanes, .tail = a.tail};
-    sparse.at = (int32_t *)(work + 5 * nw), sparse.val = work + 5 * nw + WGRAD_IMAGES * OH * OW;
     for (int b = 0; b < n; b += WGRAD_IMAGES) {
         a.dy = dy + b * osz, a.x = x + b * isz;
         a.images = n - b < WGRAD_IMAGES ? n - b : WGRAD_IMAGES;
         if (k__conv_dy_is_sparse(a.dy, a.images * osz, s)) {
-            sparse.dy = a.dy, sparse.x = a.x, sparse.images = a.images;
-            k__conv_wgrad_sparse(&sparse, s);
+            k__conv_wgrad_sparse(&a, s);
             continue;
         }
         for (int c = 0; c < s->c; c++)

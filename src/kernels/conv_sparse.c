@@ -194,7 +194,7 @@ static void sparse_accumulate(float *acc, size_t step, const float *x, const k_c
  * over (b, oy, ox) ascending. Each accumulator here takes its non-zeros in that order, gathered
  * into a list per lane first (a vector of four columns is one element of each lane's), so that
  * each weight's sum runs in registers over the whole list. */
-void k__conv_wgrad_sparse(const k__wgrad_sparse_args *a, const k_conv_shape *s)
+void k__conv_wgrad_sparse(const k__wgrad_block *a, const k_conv_shape *s)
 {
     int K = s->k, W = s->w, OH = s->h - K + 1, OW = s->w - K + 1, OW4 = OW / 4 * 4;
     size_t CKK = (size_t)s->c * K * K;

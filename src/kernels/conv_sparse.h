@@ -17,18 +17,20 @@ int k__conv_dy_is_sparse(const float *v, size_t count, const k_conv_shape *s);
 void k__conv_bwd_input_sparse(float *dx, const float *dy, const float *w, const float *wt,
                               const k_conv_shape *s, float *dxt, int32_t *nonzero);
 
-/* The weight gradient's sums over a block of images, into k_conv_wgrad's accumulators:
- * lanes (OC, C*K*K, 4), one per column mod 4 over the whole vectors, and tail (OC, C*K*K) for the
- * columns past them. at and val hold images * OH * OW entries each. */
+/* A block of images of k_conv_wgrad, which both its paths sum into the same accumulators: lanes
+ * (OC, C*K*K, 4), one per column mod 4 over the whole vectors, and tail (OC, C*K*K) for the
+ * columns past them. at and val, the sparse path's lists, hold images * OH * OW entries each. */
 typedef struct {
     const float *dy, *x; /* the block's first image */
-    int images;
-    size_t isz, osz; /* floats per image of x and of dy */
-    float *lanes, *tail;
+    int images;          /* in the block */
+    size_t isz, osz;     /* floats per image of x and of dy */
+    float *lanes;        /* read with unaligned loads */
+    float *tail;
     int32_t *at; /* where each non-zero's receptive field starts in x */
     float *val;  /* and its dy */
-} k__wgrad_sparse_args;
+} k__wgrad_block;
 
-void k__conv_wgrad_sparse(const k__wgrad_sparse_args *a, const k_conv_shape *s);
+/* The block's sums over dy's non-zeros only. */
+void k__conv_wgrad_sparse(const k__wgrad_block *a, const k_conv_shape *s);
 
 #endif
