@@ -756,20 +756,25 @@ export class Trainer extends Owned {
      * steps with all the parts.
      * @param {number} first
      * @param {number} count
+     * @param {object} [options]
+     * @param {boolean} [options.keep] also keep the parts in the engine, where the next step takes
+     *   them without being given them: a replica then sends its copies away (transferred) and
+     *   steps with only the others' parts, each of its own copied out once and never back in
      * @returns {GradientPart[]} each with its gradient (a copy)
      */
-    shardGradient(first: number, count: number): GradientPart[];
+    shardGradient(first: number, count: number, { keep }?: {
+        keep?: boolean;
+    }): GradientPart[];
     /**
      * Sums parts that cover every shard of the current batch once, whichever replicas made them,
-     * and steps with the sum: the same bits as run(1) on one trainer. Parts that miss or repeat a
-     * shard, or whose gradients are the wrong size or hold NaN, throw, and nothing changes.
+     * and steps with the sum: the same bits as run(1) on one trainer. The parts are those given and
+     * those kept by the last shardGradient with `keep`. Parts that miss or repeat a shard, or whose
+     * gradients are the wrong size or hold NaN, throw, and nothing changes (the kept parts stay).
      * @param {GradientPart[]} parts
-     * @param {() => void} [onCopied] called once the parts are copied into the engine, before the
-     *   step: their buffers may then be handed away (transferred to another replica that steps too)
      * @returns {Progress}
      */
-    step(parts: GradientPart[], onCopied?: () => void): Progress;
-    /** Frees the trainer (its optimizer state). Idempotent. */
+    step(parts: GradientPart[]): Progress;
+    /** Frees the trainer (its optimizer state, and any parts it kept). Idempotent. */
     free(): void;
     #private;
 }

@@ -2345,6 +2345,7 @@ async function runTrainer(t, { onEpoch, onProgress, chunk = 50, signal } = {}) {
 export class Trainer extends Owned {
   #core;
   #params; // the net's parameter count: each gradient part's length
+  #kept = null; // {ptr, parts}: the parts of shardGradient's `keep`, in the engine until a step
   /** @private ptr from trainer_create or adv_trainer_create; borrowed: net, dataset, ... */
   constructor(core, ptr, borrowed) {
     super(ptr, 'Trainer', borrowed);
@@ -2359,6 +2360,7 @@ export class Trainer extends Owned {
    */
   run(maxBatches = 50) {
     const c = this.#core.c;
+    this.#dropKept(); // of the batch it runs whole
     this.#core.check(c.trainer_run(this.ptr, intArg(maxBatches, 'run: maxBatches')));
     const p = this.#core.read('train_progress', c.trainer_progress(this.ptr));
     return { ...p, epochDone: p.epochDone !== 0 };
@@ -2394,6 +2396,7 @@ export class Trainer extends Owned {
   restoreState(bytes) {
     const core = this.#core;
     core.withBytes(bytes, (p, len) => core.check(core.c.trainer_state_restore(this.ptr, p, len)));
+    this.#dropKept(); // of another batch
   }
 
   /** @returns {number} the shards each batch is cut into (TrainConfig shards). */
@@ -2406,82 +2409,103 @@ export class Trainer extends Owned {
    * steps with all the parts.
    * @param {number} first
    * @param {number} count
+   * @param {object} [options]
+   * @param {boolean} [options.keep] also keep the parts in the engine, where the next step takes
+   *   them without being given them: a replica then sends its copies away (transferred) and
+   *   steps with only the others' parts, each of its own copied out once and never back in
    * @returns {GradientPart[]} each with its gradient (a copy)
    */
-  shardGradient(first, count) {
+  shardGradient(first, count, { keep = false } = {}) {
     const core = this.#core;
     const n = core.c.gradient_part_count(intArg(first, 'shardGradient: first'),
       intArg(count, 'shardGradient: count'));
-    return this.#withParts(Math.max(n, 1), (parts) => {
-      core.check(core.c.trainer_shard_gradient(this.ptr, first, count, parts));
-      return Array.from({ length: n }, (_, i) => {
-        const { grad, ...part } = core.read('gradient_part', parts + i * core.sizeOf('gradient_part'));
-        return { ...part, grad: new Float32Array(core.memory, grad, this.#params).slice() };
-      });
-    });
+    const block = this.#partBlock(Math.max(n, 1), Math.max(n, 1));
+    try {
+      core.check(core.c.trainer_shard_gradient(this.ptr, first, count, block.ptr));
+      const size = core.sizeOf('gradient_part');
+      const parts = Array.from({ length: n }, (_, i) => core.read('gradient_part', block.ptr + i * size));
+      const copies = parts.map(({ grad, ...part }) =>
+        ({ ...part, grad: new Float32Array(core.memory, grad, this.#params).slice() }));
+      if (keep) {
+        this.#dropKept();
+        this.#kept = { ptr: block.ptr, parts };
+      }
+      return copies;
+    } finally {
+      if (this.#kept?.ptr !== block.ptr) core.c.free(block.ptr);
+    }
   }
 
   /**
    * Sums parts that cover every shard of the current batch once, whichever replicas made them,
-   * and steps with the sum: the same bits as run(1) on one trainer. Parts that miss or repeat a
-   * shard, or whose gradients are the wrong size or hold NaN, throw, and nothing changes.
+   * and steps with the sum: the same bits as run(1) on one trainer. The parts are those given and
+   * those kept by the last shardGradient with `keep`. Parts that miss or repeat a shard, or whose
+   * gradients are the wrong size or hold NaN, throw, and nothing changes (the kept parts stay).
    * @param {GradientPart[]} parts
-   * @param {() => void} [onCopied] called once the parts are copied into the engine, before the
-   *   step: their buffers may then be handed away (transferred to another replica that steps too)
    * @returns {Progress}
    */
-  step(parts, onCopied) {
+  step(parts) {
     const core = this.#core;
-    if (!Array.isArray(parts) || parts.length === 0) {
+    const kept = this.#kept?.parts ?? [];
+    if (!Array.isArray(parts) || parts.length + kept.length === 0) {
       throw new Error('step: expected an array of gradient parts');
     }
-    return this.#withParts(parts.length + 1, (ptr, grad) => {
+    const n = parts.length + kept.length;
+    const block = this.#partBlock(n + 1, parts.length + 1);
+    try {
       const size = core.sizeOf('gradient_part');
       parts.forEach((part, i) => {
         if (!(part?.grad instanceof Float32Array) || part.grad.length !== this.#params) {
           throw new Error(`step: part ${i}'s gradient is not a Float32Array of the net's ` +
             `${this.#params} parameters`);
         }
-        new Float32Array(core.memory, grad(i), this.#params).set(part.grad);
-        core.write('gradient_part', ptr + i * size, {
+        new Float32Array(core.memory, block.grad(i), this.#params).set(part.grad);
+        core.write('gradient_part', block.ptr + i * size, {
           level: intArg(part.level, `step: part ${i}'s level`),
           index: intArg(part.index, `step: part ${i}'s index`),
           rows: intArg(part.rows, `step: part ${i}'s rows`),
           correct: intArg(part.correct, `step: part ${i}'s correct`),
           loss: Number(part.loss),
-          grad: grad(i),
+          grad: block.grad(i),
         });
       });
-      const total = ptr + parts.length * size;
-      core.write('gradient_part', total, { grad: grad(parts.length) });
-      onCopied?.();
-      core.check(core.c.trainer_step(this.ptr, ptr, parts.length, total));
+      kept.forEach((part, j) => core.write('gradient_part', block.ptr + (parts.length + j) * size,
+        part));
+      const total = block.ptr + n * size;
+      core.write('gradient_part', total, { grad: block.grad(parts.length) });
+      core.check(core.c.trainer_step(this.ptr, block.ptr, n, total));
+      this.#dropKept();
       const p = core.read('train_progress', core.c.trainer_progress(this.ptr));
       return { ...p, epochDone: p.epochDone !== 0 };
-    });
-  }
-
-  // Runs fn(parts, grad) with n zeroed gradient parts in wasm memory, part i's gradient buffer at
-  // grad(i). The buffers are left as they come: the core writes every entry of each before reading
-  // it. Each starts on a cache line, as the core's own buffers do (src/base/aligned.h).
-  #withParts(n, fn) {
-    const core = this.#core;
-    const size = core.sizeOf('gradient_part');
-    const first = alignLine(n * size), stride = alignLine(this.#params * 4);
-    const ptr = core.alloc(first + n * stride, 'gradient parts');
-    try {
-      new Uint8Array(core.memory, ptr, n * size).fill(0);
-      const grad = (i) => ptr + first + i * stride;
-      for (let i = 0; i < n; i++) core.write('gradient_part', ptr + i * size, { grad: grad(i) });
-      return fn(ptr, grad);
     } finally {
-      core.c.free(ptr);
+      core.c.free(block.ptr);
     }
   }
 
-  /** Frees the trainer (its optimizer state). Idempotent. */
+  // `structs` zeroed gradient parts in wasm memory at ptr, the first `buffers` of them each with
+  // its gradient buffer at grad(i); the caller frees ptr. The buffers are left as they come: the
+  // core writes every entry of each before reading it. Each starts on a cache line, as the core's
+  // own buffers do (src/base/aligned.h).
+  #partBlock(structs, buffers) {
+    const core = this.#core;
+    const size = core.sizeOf('gradient_part');
+    const first = alignLine(structs * size), stride = alignLine(this.#params * 4);
+    const ptr = core.alloc(first + buffers * stride, 'gradient parts');
+    new Uint8Array(core.memory, ptr, structs * size).fill(0);
+    const grad = (i) => ptr + first + i * stride;
+    for (let i = 0; i < buffers; i++) core.write('gradient_part', ptr + i * size, { grad: grad(i) });
+    return { ptr, grad };
+  }
+
+  #dropKept() {
+    if (this.#kept) this.#core.c.free(this.#kept.ptr);
+    this.#kept = null;
+  }
+
+  /** Frees the trainer (its optimizer state, and any parts it kept). Idempotent. */
   free() {
     if (this.freed) return;
+    this.#dropKept();
     this.#core.c.trainer_free(this.release());
   }
 }

@@ -1,7 +1,8 @@
 // Data-parallel training through advlab.js (issue 20): replicas in separate engine instances,
 // each making its share of a batch's 8 shards (Trainer#shardGradient) and all stepping with every
 // part (Trainer#step), train the bits of one trainer alone, for 1, 2 and 3 replicas, for clean
-// training and fast AT; and the native CLI's `--shards 8 --threads 2` trains the same. Parts that
+// training and fast AT, whether each steps with every part or keeps its own in its engine and is
+// given the others'; and the native CLI's `--shards 8 --threads 2` trains the same. Parts that
 // miss a shard, repeat one, have the wrong size or hold NaN throw and change nothing.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -28,16 +29,20 @@ async function replica(robust) {
 }
 
 // Trains to the end over n replicas, replica i making shards [i*8/n, (i+1)*8/n); returns
-// replica 0's weights, after checking that every replica holds the same.
-async function trainShared(n, robust) {
+// replica 0's weights, after checking that every replica holds the same. With `keep`, each
+// replica keeps its own parts in its engine and steps with the others' only, as the page's pool
+// does (engine/train_pool.js).
+async function trainShared(n, robust, { keep = false } = {}) {
   const replicas = await Promise.all(Array.from({ length: n }, () => replica(robust)));
   try {
     while (!replicas[0].trainer.finished) {
-      const parts = replicas.flatMap(({ trainer }, i) => {
+      const made = replicas.map(({ trainer }, i) => {
         const first = Math.floor((i * SHARDS) / n);
-        return trainer.shardGradient(first, Math.floor(((i + 1) * SHARDS) / n) - first);
+        return trainer.shardGradient(first, Math.floor(((i + 1) * SHARDS) / n) - first, { keep });
       });
-      for (const { trainer } of replicas) trainer.step(parts);
+      for (const [i, { trainer }] of replicas.entries()) {
+        trainer.step(made.flatMap((parts, j) => (keep && j === i ? [] : parts)));
+      }
     }
     for (const [i, { net }] of replicas.entries()) {
       assert.equal(bitDiff(net.params(), replicas[0].net.params()).count, 0, `replica ${i}`);
@@ -67,8 +72,11 @@ test('replicas in separate engines train the bits of one trainer, and of native 
         const what = robust ? 'fast AT' : 'clean';
         const alone = await trainAlone(robust);
         for (const n of [1, 2, 3]) {
-          const diff = bitDiff(await trainShared(n, robust), alone);
-          assert.equal(diff.count, 0, `${what}, ${n} replicas: ${diff.count} parameters differ`);
+          for (const keep of [false, true]) {
+            const diff = bitDiff(await trainShared(n, robust, { keep }), alone);
+            assert.equal(diff.count, 0, `${what}, ${n} replicas${keep ? ', own parts kept' : ''}: ` +
+              `${diff.count} parameters differ`);
+          }
         }
         const out = join(dir, 'native.safetensors');
         const flags = Object.entries({ ...TRAIN, ...(robust ?? {}) })
@@ -121,10 +129,20 @@ test('parts that do not tile the batch, or are malformed, throw and change nothi
     assert.throws(() => r.trainer.shardGradient(6, 4),
       { message: /shards 6\.\.9 are not within this trainer's 0\.\.7/ });
     assert.equal(bitDiff(r.net.params(), before).count, 0, 'a refused step changed the weights');
-    // The same parts, whole, step.
-    const p = r.trainer.step(halves.flat());
+    // Parts kept in the engine are summed with those given, and outlive a refused step.
+    const kept = r.trainer.shardGradient(0, 4, { keep: true });
+    assert.throws(() => r.trainer.step(kept), { message: /part 1 covers a shard twice/ });
+    assert.throws(() => r.trainer.step([{ ...halves[1][0], grad: nan }]),
+      { message: /reduce: part 0: gradient entry 5 is NaN/ });
+    assert.equal(bitDiff(r.net.params(), before).count, 0, 'a refused step changed the weights');
+    const p = r.trainer.step(halves[1]);
     assert.equal(p.batchInEpoch, 1);
     assert.ok(bitDiff(r.net.params(), before).count > 0, 'the step left the weights as they were');
+    // A step takes the kept parts once: the next batch's step needs its own again.
+    r.trainer.shardGradient(0, 4, { keep: true });
+    r.trainer.step(r.trainer.shardGradient(4, 4));
+    assert.throws(() => r.trainer.step(r.trainer.shardGradient(4, 4)),
+      { message: /the parts miss shards of the 8/ });
   } finally {
     r.free();
   }

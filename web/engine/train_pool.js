@@ -1,29 +1,33 @@
 // Data-parallel training across Web Workers (issue 20), with no SharedArrayBuffer and so no
 // COOP/COEP. The lab's worker holds replica 0, the trainer the run sees; each pool worker
 // (replica_worker.js) holds a replica made the same way from replica 0's weights and state. Each
-// batch, every replica makes its fixed share of the batch's shards (Trainer#shardGradient),
-// replica 0 gathers the parts and steps with them (Trainer#step), sending them to every other
-// replica with the request for its shards of the next batch as soon as they are copied into its
-// engine, so that the replicas' steps run side by side, not one after the other. The core sums the
-// shards over a fixed tree, so the weights are the bits one worker trains with the same shards,
-// whatever the pool's size. One message each way per replica and batch carries the parts (each
-// the net's parameter count in floats: 73 KB for the tutorial net, 4.4 MB for Madry's): a
-// replica's come back transferred, and with one other replica all the parts go to it transferred
-// too, so no side copies them (with more, each but the last gets a copy; a copy of Madry's two
-// parts takes replica 0 about 8 ms).
+// batch, every replica makes its fixed share of the batch's shards (Trainer#shardGradient) and
+// keeps them in its engine; every replica then steps with its own and the others' parts
+// (Trainer#step). The core sums the shards over a fixed tree, so the weights are the bits one
+// worker trains with the same shards, whatever the pool's size.
+//
+// The parts cross as messages, one each way per replica and batch (each part the net's parameter
+// count in floats: 73 KB for the tutorial net, 4.4 MB for Madry's), always transferred, never
+// cloned, where one other replica needs them. A replica's answer carries its parts of a batch;
+// replica 0 sends each replica, with the request for its shards of the next batch, every other
+// maker's parts of this one, as soon as it has them all: with two workers, the moment its own
+// are made, while the replica may still be making its own. So each replica steps as soon as its
+// own shards and one message are in, and neither waits for the other's step or copies its own
+// parts back in; each replica answers its requests in order, and may hold two at once.
 //
 // A replica that fails (its worker raised an error, its engine trapped, or it did not answer in
-// time) is started again from replica 0, which is then between batches, and asked again. After
-// MAX_RESTARTS such failures a failing replica is dropped and replica 0 makes its shards itself:
-// the same bits, on fewer cores, and the run never waits on a worker that went quiet.
+// time) has its shards of that batch made by replica 0, and after replica 0's step it is started
+// again from replica 0's weights and state and asked for the next batch's. After MAX_RESTARTS
+// such failures a failing replica is dropped and replica 0 makes its shards from then on: the
+// same bits, on fewer cores, and the run never waits on a worker that went quiet.
 //
 // A run's replicas outlive it: when it ends they wait, idle, for the next run (at most IDLE_MS),
 // which starts them again from its own replica 0. A new worker compiles the engine and runs its
 // first batches in V8's baseline code while replica 0 (the lab's worker, long warm) runs optimised
 // code, so in a pool of new workers every run's first seconds went at the slowest one's pace.
 // Every request carries a number that its answer echoes, and an answer to a request no longer
-// waited for (the one under way when its run stopped) is dropped, so it is never taken for the
-// answer to the next run's start: the worker answers in order, the stale one first.
+// waited for (one under way when its run stopped) is dropped, so it is never taken for the
+// answer to the next run's start: the worker answers in order, the stale ones first.
 import { ChildWorker } from './children.js';
 import { wasmBytes } from './state.js';
 
@@ -39,11 +43,12 @@ const BATCH_TIMEOUT_FACTOR = 50;
 // training set's copy with it) are let go: a few minutes of a student's attacking between runs.
 const IDLE_MS = 5 * 60 * 1000;
 
-// A pool worker and its one request at a time.
+// A pool worker and its requests under way, which it answers in order.
 class Replica {
   #worker = null;
-  #waiting = null; // {seq, resolve, reject} of the request under way
+  #waiting = new Map(); // seq -> {resolve, reject} of each request under way
   #seq = 0; // the last request's number
+  #posting = Promise.resolve(); // the last request's post: each is posted after the one before
   #engineSent = false;
   #failure = null; // the worker's error, once it raised one: it takes no more requests
 
@@ -61,9 +66,9 @@ class Replica {
     this.#engineSent = false;
     this.#failure = null;
     this.#worker.onmessage = ({ data }) => {
-      const waiting = this.#waiting;
-      if (data.seq !== waiting?.seq) return; // the answer to a request given up
-      this.#waiting = null;
+      const waiting = this.#waiting.get(data.seq);
+      if (!waiting) return; // the answer to a request given up
+      this.#waiting.delete(data.seq);
       if (data.ok) waiting.resolve(data.parts);
       else waiting.reject(new Error(data.error));
     };
@@ -76,29 +81,39 @@ class Replica {
   }
 
   /**
-   * Sends one request (`transfer`: buffers it hands over); resolves with its answer's parts, or
-   * rejects when none comes within timeoutMs.
+   * Sends one request (`transfer`: buffers it hands over), after every request made before it;
+   * resolves with its answer's parts, or rejects when none comes within timeoutMs. The worker
+   * handles its requests in order, so a run's start and its first batch may be asked at once.
    */
-  async call(message, timeoutMs, transfer = []) {
-    if (this.#failure) throw this.#failure;
-    const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
-    this.#engineSent = true;
+  call(message, timeoutMs, transfer = []) {
+    if (this.#failure) return Promise.reject(this.#failure);
     const seq = ++this.#seq;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        if (this.#waiting?.seq === seq) this.#waiting = null;
+        this.#waiting.delete(seq);
         reject(new Error(`no answer in ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
       const settle = (fn) => (value) => {
         clearTimeout(timer);
         fn(value);
       };
-      this.#waiting = { seq, resolve: settle(resolve), reject: settle(reject) };
-      this.#worker.postMessage({ ...message, seq, wasmBinary }, transfer);
+      this.#waiting.set(seq, { resolve: settle(resolve), reject: settle(reject) });
     });
+    this.#posting = this.#posting.then(async () => {
+      try {
+        const wasmBinary = this.#engineSent ? undefined : await wasmBytes;
+        if (!this.#waiting.has(seq)) return; // given up (or its worker replaced) while it waited
+        this.#worker.postMessage({ ...message, seq, wasmBinary }, transfer);
+        this.#engineSent = true;
+      } catch (error) {
+        this.#waiting.get(seq)?.reject(error);
+        this.#waiting.delete(seq);
+      }
+    });
+    return answer;
   }
 
-  /** Gives up the request under way, if any: it rejects now, and its answer will be dropped. */
+  /** Gives up the requests under way: they reject now, and their answers will be dropped. */
   abandon() {
     this.#settle(new Error('stopped'));
   }
@@ -115,9 +130,9 @@ class Replica {
   }
 
   #settle(error) {
-    const waiting = this.#waiting;
-    this.#waiting = null;
-    waiting?.reject(error);
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const { reject } of waiting) reject(error);
   }
 }
 
@@ -155,8 +170,10 @@ export class ParallelTrainer {
   #trainer;
   #net;
   #setup; // what every replica starts from, but replica 0's weights and state
-  #replicas;
-  #asked = null; // the other replicas' parts of the next batch, asked for: {answers, dropped}
+  #makers; // 1 .. workers - 1: {index, replica}; replica null once dropped (replica 0 makes
+  // its shards then)
+  #asked = null; // each maker's parts of the next batch, asked for (promises, in #makers' order)
+  #failed = new Set(); // makers whose parts of this batch replica 0 made: restarted after the step
   #stopped = false;
   #restarts = 0;
   #waitMs = 0; // this run's waits for the other replicas
@@ -181,11 +198,14 @@ export class ParallelTrainer {
     this.#trainer = trainer;
     this.#net = net;
     this.#setup = { ...train.toIdx(), maxBatch: net.maxBatch, slot, settings };
-    this.#replicas = leaseReplicas(workers - 1);
+    this.#makers = leaseReplicas(workers - 1).map((replica) => ({ index: replica.index, replica }));
   }
 
   get finished() { return this.#trainer.finished; }
+  /** The workers making shards: replica 0 and every replica not dropped. */
   get workers() { return this.#replicas.length + 1; }
+
+  get #replicas() { return this.#makers.flatMap(({ replica }) => (replica ? [replica] : [])); }
 
   /**
    * Trainer#run's contract: at most maxBatches batches, stopping early at an epoch's end. Its
@@ -201,9 +221,10 @@ export class ParallelTrainer {
     let p;
     while (batches < maxBatches) {
       const batchStart = performance.now();
-      const parts = (await this.#gather()).flat();
-      p = this.#trainer.step(parts, () => { this.#asked = this.#askAll(parts); });
-      rows += parts.reduce((sum, part) => sum + part.rows, 0);
+      const { own, theirs } = await this.#gather();
+      p = this.#trainer.step(theirs);
+      if (!this.#trainer.finished) this.#recover();
+      rows += [...own, ...theirs].reduce((sum, part) => sum + part.rows, 0);
       batches++;
       this.#batchMs = performance.now() - batchStart;
       if (p.epochDone || this.#trainer.finished) break;
@@ -226,69 +247,87 @@ export class ParallelTrainer {
     this.#stopped = true;
     if (keep) releaseReplicas(this.#replicas);
     else this.#replicas.forEach((replica) => replica.terminate());
-    this.#replicas = [];
+    this.#makers = [];
   }
 
-  // Shards [first, first + count) of `maker` of the workers.
-  #share(maker) {
-    const n = this.workers;
+  // Shards [first, first + count) of maker `index` (0: replica 0) of the pool as it started:
+  // a dropped maker's share stays its own, made by replica 0.
+  #share(index) {
+    const n = this.#makers.length + 1;
     const S = this.#trainer.shards;
-    const first = Math.floor((maker * S) / n);
-    return { first, count: Math.floor(((maker + 1) * S) / n) - first };
+    const first = Math.floor((index * S) / n);
+    return { first, count: Math.floor(((index + 1) * S) / n) - first };
   }
 
-  // Every replica's parts of this batch, replica 0's first: the others' as asked for at the last
-  // step (or now, at a run's first batch). Replicas dropped on the way leave the pool before the
-  // next batch.
+  // This batch's parts: replica 0's own, kept in its engine, and every other maker's (as asked
+  // for at the last batch, or now at a run's first), replica 0 making those of a maker that
+  // failed. Each replica is asked for its next batch's parts as soon as the parts it steps with
+  // are in.
   async #gather() {
-    const { answers, dropped } = this.#asked ?? this.#askAll([]);
-    this.#asked = null;
+    const answers = this.#asked ?? this.#askAll(null);
     const { first, count } = this.#share(0);
-    const own = this.#trainer.shardGradient(first, count);
+    const own = this.#trainer.shardGradient(first, count, { keep: true });
     const made = performance.now();
-    const theirs = await answers;
+    const parts = this.#makers.map((maker, i) => (maker.replica
+      ? answers[i].catch(() => this.#makeFor(maker)) : Promise.resolve(this.#makeFor(maker))));
+    this.#asked = this.#askAll({ own, parts });
+    const theirs = (await Promise.all(parts)).flat();
     this.#waitMs += performance.now() - made;
-    if (dropped.size) {
-      this.#replicas = this.#replicas.filter((r) => !dropped.has(r));
-      this.#replicas.forEach((r, i) => { r.index = i + 1; });
-    }
-    return [own, ...theirs];
+    return { own, theirs };
   }
 
-  // Asks every other replica for its parts of the next batch, sending the parts of this one to
-  // step with first: transferred to the last replica, copied to the others.
-  #askAll(parts) {
+  // Each maker's parts of the next batch, asked for (null for a dropped maker's, which replica 0
+  // makes). A replica's request carries the parts of this batch it steps with first (none at a
+  // run's first batch): every other maker's, replica 0's as a copy of its own (transferred) and
+  // the others' as clones, sent once they are all in. A replica that failed this batch is asked
+  // after the step instead (#recover).
+  #askAll(batch) {
     const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
-    const dropped = new Set();
-    const last = this.#replicas.length - 1;
-    const answers = Promise.all(this.#replicas.map((replica, i) => this.#ask(replica, parts,
-      i === last ? parts.map((part) => part.grad.buffer) : [], timeoutMs, dropped)));
-    return { answers, dropped };
+    const last = this.#makers.length - 1;
+    return this.#makers.map((maker, i) => {
+      if (!maker.replica) return null; // made by replica 0 at its turn
+      const own = !batch ? [] : i === last ? batch.own
+        : batch.own.map((part) => ({ ...part, grad: part.grad.slice() }));
+      const others = batch ? Promise.all(batch.parts.filter((_, j) => j !== i)) : [];
+      const answer = Promise.resolve(others).then((theirs) => {
+        if (this.#stopped || this.#failed.has(maker)) throw new Error('not asked');
+        return maker.replica.call({ op: 'batch', parts: [...own, ...theirs.flat()],
+          ...this.#share(maker.index) }, timeoutMs, own.map((part) => part.grad.buffer));
+      });
+      answer.catch(() => {}); // seen by the next #gather, unless #recover asks again first
+      return answer;
+    });
   }
 
-  // A replica's parts of the next batch, sent with this batch's parts to step with first. A
-  // replica that fails is started again from replica 0 (by then stepped with this batch, and
-  // waiting for the parts) while restarts remain; else it is dropped (terminated, and added to
-  // `dropped`) and replica 0 makes its shards. Once the pool is stopped, nothing is asked again.
-  async #ask(replica, parts, transfer, timeoutMs, dropped) {
-    const share = this.#share(replica.index);
-    try {
-      return await replica.call({ op: 'batch', parts, ...share }, timeoutMs, transfer);
-    } catch {
-      if (this.#stopped) return [];
+  // The parts of a maker whose replica failed to give them (or that has none), made by replica 0;
+  // the replica is started again after the step. Once the pool is stopped, none.
+  #makeFor(maker) {
+    if (this.#stopped) return [];
+    if (maker.replica) this.#failed.add(maker);
+    const { first, count } = this.#share(maker.index);
+    return this.#trainer.shardGradient(first, count);
+  }
+
+  // After a step, each maker whose replica failed this batch: its worker is started again from
+  // replica 0 (now between batches) and asked for the next batch's parts, while restarts remain;
+  // else it is dropped, and replica 0 makes its shards from then on.
+  #recover() {
+    for (const maker of this.#failed) {
+      const { replica } = maker;
+      const i = this.#makers.indexOf(maker);
       if (this.#restarts++ < MAX_RESTARTS) {
-        try {
-          replica.replace();
-          await this.#start(replica);
-          return await replica.call({ op: 'batch', parts: [], ...share }, timeoutMs);
-        } catch {
-          // dropped below
-        }
+        replica.replace();
+        const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
+        const asked = Promise.all([this.#start(replica), replica.call({ op: 'batch', parts: [],
+          ...this.#share(maker.index) }, timeoutMs)]);
+        this.#asked[i] = asked.then(([, parts]) => parts);
+        this.#asked[i].catch(() => {}); // seen by the next #gather
+      } else {
+        replica.terminate();
+        maker.replica = null;
       }
-      replica.terminate();
-      dropped.add(replica);
-      return this.#trainer.shardGradient(share.first, share.count);
     }
+    this.#failed.clear();
   }
 
   // Starts a replica from replica 0's weights and state as they are now.
