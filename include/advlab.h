@@ -233,8 +233,8 @@ advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
  * the shards: the sum is the same bits however the shards are shared out,
  * and the same as advlab_trainer_run's, which makes them all itself. Each
  * batch: every replica makes its parts (advlab_trainer_shard_gradient),
- * one sums all the parts (advlab_trainer_reduce), and every replica steps
- * with the sum (advlab_trainer_apply_gradient), so they stay equal. */
+ * and every replica sums all the parts and steps with the sum
+ * (advlab_trainer_step), so they stay equal. */
 
 typedef struct {
     int level, index; /* the tree's node: shards [index << level, (index + 1) << level) */
@@ -252,15 +252,14 @@ int advlab_gradient_part_count(int first, int count);
  * caller's buffer of the net's parameter count. Changes no weights. */
 advlab_status advlab_trainer_shard_gradient(advlab_trainer *t, int first, int count,
                                             advlab_gradient_part *parts);
-/* Sums n parts that cover every shard once into total (its grad: the
- * caller's buffer), the tree's root. */
-advlab_status advlab_trainer_reduce(advlab_trainer *t, const advlab_gradient_part *parts, int n,
-                                    advlab_gradient_part *total);
-/* Ends the current batch with the summed gradient: the optimizer's step,
- * then what advlab_trainer_run does after a batch, and progress (may be
- * NULL) as advlab_trainer_run gives it after this batch. */
-advlab_status advlab_trainer_apply_gradient(advlab_trainer *t, const advlab_gradient_part *total,
-                                            advlab_train_progress *progress);
+/* Sums n parts that cover every shard of the current batch once, whoever
+ * made them, into the net's gradient (advlab_net_grads) and steps with the
+ * sum: the optimizer's step, then what advlab_trainer_run does after a batch,
+ * and progress (may be NULL) as advlab_trainer_run gives it after this batch.
+ * Parts that are not nodes of the tree, miss or repeat a shard, or hold a NaN
+ * or an infinity fail, and leave the weights and the trainer as they were. */
+advlab_status advlab_trainer_step(advlab_trainer *t, const advlab_gradient_part *parts, int n,
+                                  advlab_train_progress *progress);
 
 /* ------------------------------------------------------------- weights */
 

@@ -588,7 +588,7 @@ static void test_first_nonfinite(void)
 
 /* The sharded trainer adds a right shard as it scales it (k_add_scaled): the bits of scaling it
  * into a buffer first and then adding that (k_add), in the vector body and the tail, at a share
- * whose products round. */
+ * whose products round. Its step sums two parts in one pass (k_sum): the bits of two. */
 static void test_add_scaled(void)
 {
     size_t ns[] = {1, 3, 4, 7, 64, 101};
@@ -605,6 +605,12 @@ static void test_add_scaled(void)
         size_t w = 0;
         CHECK(same(dst, ref, n, 0.0f, &w), "add_scaled n=%zu differs at %zu: %.9g vs %.9g", n, w,
               dst[w], ref[w]);
+        /* And two parts summed in one pass (k_sum), as copying one and adding the other. */
+        memcpy(ref, dst, sizeof(float) * n);
+        k_add(ref, src, n);
+        k_sum(scaled, dst, src, n);
+        CHECK(same(scaled, ref, n, 0.0f, &w), "sum n=%zu differs at %zu: %.9g vs %.9g", n, w,
+              scaled[w], ref[w]);
         free(dst), free(src), free(ref), free(scaled);
     }
 }

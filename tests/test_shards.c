@@ -7,6 +7,7 @@
  * the ordinary trainer bit for bit. A sharded checkpoint resumes exactly,
  * and only into a trainer with the same shards. Bad shards, parts that do
  * not tile the batch, and NaN gradients are refused by name. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,8 +89,8 @@ static void free_replicas(replicas *r)
 }
 
 /* One batch over the replicas: replica i makes shards [i*S/n, (i+1)*S/n),
- * replica 0 sums every part, each replica steps with the sum. */
-static int parallel_batch(replicas *r, float *buffers, float *total_grad)
+ * and each replica steps with every part. */
+static int parallel_batch(replicas *r, float *buffers)
 {
     int S = advlab_trainer_shards(r->t[0]);
     size_t P = advlab_net_param_count(r->net[0]);
@@ -106,14 +107,9 @@ static int parallel_batch(replicas *r, float *buffers, float *total_grad)
         }
         n_parts += made;
     }
-    advlab_gradient_part total = {.grad = total_grad};
-    if (advlab_trainer_reduce(r->t[0], parts, n_parts, &total)) {
-        CHECK(0, "reduce: %s", advlab_last_error());
-        return 0;
-    }
     for (int i = 0; i < r->n; i++)
-        if (advlab_trainer_apply_gradient(r->t[i], &total, NULL)) {
-            CHECK(0, "apply gradient: %s", advlab_last_error());
+        if (advlab_trainer_step(r->t[i], parts, n_parts, NULL)) {
+            CHECK(0, "step: %s", advlab_last_error());
             return 0;
         }
     return 1;
@@ -126,8 +122,8 @@ static float *train_parallel(kind k, const advlab_dataset *ds, int shards, int n
     float *weights = NULL;
     if (make_replicas(k, ds, shards, n, &r)) {
         size_t P = advlab_net_param_count(r.net[0]);
-        float *buffers = malloc(sizeof(float) * P * 65);
-        while (!advlab_trainer_finished(r.t[0]) && parallel_batch(&r, buffers, buffers + 64 * P))
+        float *buffers = malloc(sizeof(float) * P * 64);
+        while (!advlab_trainer_finished(r.t[0]) && parallel_batch(&r, buffers))
             ;
         for (int i = 1; i < n; i++)
             CHECK(memcmp(advlab_net_params(r.net[i]), advlab_net_params(r.net[0]),
@@ -251,8 +247,8 @@ static void test_bad_input(const advlab_dataset *ds)
     if (!make_replicas(CLEAN, ds, 4, 1, &r))
         return;
     size_t P = advlab_net_param_count(r.net[0]);
-    float *buffers = malloc(sizeof(float) * P * 4);
-    advlab_gradient_part parts[4], total = {.grad = buffers + 3 * P};
+    float *buffers = malloc(sizeof(float) * P * 3);
+    advlab_gradient_part parts[4];
     for (int i = 0; i < 3; i++)
         parts[i].grad = buffers + i * P;
     CHECK(advlab_gradient_part_count(1, 3) == 2 && advlab_gradient_part_count(0, 4) == 1 &&
@@ -266,34 +262,46 @@ static void test_bad_input(const advlab_dataset *ds)
     CHECK(parts[0].level == 0 && parts[0].index == 1 && parts[1].level == 1 && parts[1].index == 1,
           "shards 1..3 made (%d, %d) and (%d, %d), not (0, 1) and (1, 1)", parts[0].level,
           parts[0].index, parts[1].level, parts[1].index);
-    CHECK_FAILS(advlab_trainer_reduce(r.t[0], parts, 2, &total), ADVLAB_E_ARG,
-                "the parts miss shards of the 4");
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 2, NULL), ADVLAB_E_ARG,
+                "step: the parts miss shards of the 4");
     parts[2] = parts[0];
-    CHECK_FAILS(advlab_trainer_reduce(r.t[0], parts, 3, &total), ADVLAB_E_ARG,
-                "part 2 covers a shard twice");
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 3, NULL), ADVLAB_E_ARG,
+                "step: part 2 covers a shard twice");
     parts[2].level = 3;
-    CHECK_FAILS(advlab_trainer_reduce(r.t[0], parts, 3, &total), ADVLAB_E_ARG,
-                "part 2 (level 3, index 1) is not a node of the tree of 4 shards");
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 3, NULL), ADVLAB_E_ARG,
+                "step: part 2 (level 3, index 1) is not a node of the tree of 4 shards");
     parts[2].grad = buffers + 2 * P;
     CHECK(advlab_trainer_shard_gradient(r.t[0], 0, 1, parts + 2) == ADVLAB_OK, "%s",
           advlab_last_error());
-    /* A NaN from another replica is refused before it reaches a sum or a weight. */
+    parts[2].rows++;
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 3, NULL), ADVLAB_E_ARG,
+                "step: the parts hold 25 rows, and this batch 24");
+    parts[2].rows--;
+    /* A NaN or an infinity from another replica is refused before it reaches a
+     * weight, and named; so is a sum that overflows. */
+    size_t weights = advlab_net_param_count(r.net[0]);
+    float *before = malloc(sizeof(float) * weights);
+    memcpy(before, advlab_net_params(r.net[0]), sizeof(float) * weights);
     float kept = parts[1].grad[7];
     parts[1].grad[7] = NAN;
-    CHECK_FAILS(advlab_trainer_reduce(r.t[0], parts, 3, &total), ADVLAB_E_NUMERIC,
-                "reduce: part 1: gradient entry 7 is NaN");
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 3, NULL), ADVLAB_E_NUMERIC,
+                "step: part 1: gradient entry 7 is NaN");
     parts[1].grad[7] = kept;
-    CHECK(advlab_trainer_reduce(r.t[0], parts, 3, &total) == ADVLAB_OK, "%s", advlab_last_error());
-    total.grad[3] = INFINITY;
-    CHECK_FAILS(advlab_trainer_apply_gradient(r.t[0], &total, NULL), ADVLAB_E_NUMERIC,
-                "apply gradient: the total: gradient entry 3 is infinite");
-    CHECK(advlab_trainer_reduce(r.t[0], parts, 3, &total) == ADVLAB_OK, "%s", advlab_last_error());
-    advlab_gradient_part half = total;
-    half.level = 1;
-    CHECK_FAILS(advlab_trainer_apply_gradient(r.t[0], &half, NULL), ADVLAB_E_ARG,
-                "is not this batch's sum (level 2, 24 rows)");
-    CHECK(advlab_trainer_apply_gradient(r.t[0], &total, NULL) == ADVLAB_OK, "%s",
-          advlab_last_error());
+    kept = parts[2].grad[3];
+    parts[2].grad[3] = -INFINITY;
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 3, NULL), ADVLAB_E_NUMERIC,
+                "step: part 2: gradient entry 3 is infinite");
+    float kept_left = parts[0].grad[3];
+    parts[0].grad[3] = parts[2].grad[3] = FLT_MAX;
+    CHECK_FAILS(advlab_trainer_step(r.t[0], parts, 3, NULL), ADVLAB_E_NUMERIC,
+                "step: the parts' sum: gradient entry 3 is infinite");
+    parts[0].grad[3] = kept_left, parts[2].grad[3] = kept;
+    CHECK(memcmp(before, advlab_net_params(r.net[0]), sizeof(float) * weights) == 0,
+          "a refused step changed the weights");
+    CHECK(advlab_trainer_step(r.t[0], parts, 3, NULL) == ADVLAB_OK, "%s", advlab_last_error());
+    CHECK(memcmp(before, advlab_net_params(r.net[0]), sizeof(float) * weights) != 0,
+          "the step left the weights as they were");
+    free(before);
     free(buffers);
     free_replicas(&r);
 }

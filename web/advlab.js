@@ -2451,7 +2451,7 @@ export class Trainer extends Owned {
       throw new Error('step: expected an array of gradient parts');
     }
     const n = parts.length + kept.length;
-    const block = this.#partBlock(n + 1, parts.length + 1);
+    const block = this.#partBlock(n, parts.length);
     try {
       const size = core.sizeOf('gradient_part');
       parts.forEach((part, i) => {
@@ -2471,9 +2471,7 @@ export class Trainer extends Owned {
       });
       kept.forEach((part, j) => core.write('gradient_part', block.ptr + (parts.length + j) * size,
         part));
-      const total = block.ptr + n * size;
-      core.write('gradient_part', total, { grad: block.grad(parts.length) });
-      core.check(core.c.trainer_step(this.ptr, block.ptr, n, total));
+      core.check(core.c.trainer_step(this.ptr, block.ptr, n));
       this.#dropKept();
       const p = core.read('train_progress', core.c.trainer_progress(this.ptr));
       return { ...p, epochDone: p.epochDone !== 0 };

@@ -179,6 +179,15 @@ void k_add(float *dst, const float *src, size_t n)
         dst[i] += src[i];
 }
 
+void k_sum(float *dst, const float *a, const float *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        v4_store(dst + i, v4_add(v4_load(a + i), v4_load(b + i)));
+    for (; i < n; i++)
+        dst[i] = a[i] + b[i];
+}
+
 void k_add_scaled(float *dst, const float *src, float scale, size_t n)
 {
     v4f s = v4_splat(scale);

@@ -88,6 +88,8 @@ void k_sum_rows(float *db, const float *d, int R, int N);
 void k_sum_cols(float *db, const float *d, int R, int N);
 /* dst[i] += src[i]. */
 void k_add(float *dst, const float *src, size_t n);
+/* dst[i] = a[i] + b[i]: one pass where copying a and adding b would take two. */
+void k_sum(float *dst, const float *a, const float *b, size_t n);
 /* dst[i] += src[i] * scale, the product rounded first: the bits of scaling src
  * into a buffer and then adding it. */
 void k_add_scaled(float *dst, const float *src, float scale, size_t n);

@@ -1,8 +1,9 @@
 /* Data-parallel training over pthreads: a thread per replica past the
  * first (the caller's thread is replica 0's), in lockstep through one
- * barrier, four waits a batch: go, parts made, sum made, stepped. The
- * barrier is our own, not pthread_barrier_t, because a pool whose later
- * threads failed to start must still stop the ones that did. */
+ * barrier, three waits a batch: go, parts made, stepped. Each replica sums
+ * every part itself as it steps, side by side with the others. The barrier
+ * is our own, not pthread_barrier_t, because a pool whose later threads
+ * failed to start must still stop the ones that did. */
 #include "native/parallel_train.h"
 
 #include <pthread.h>
@@ -20,6 +21,7 @@ typedef struct {
     advlab_trainer *trainer;
     int first, count, n_parts;
     advlab_gradient_part parts[MAX_PARTS];
+    int made; /* its parts of this batch are made: every replica reads it to step */
     advlab_status status;
     char error[512]; /* advlab_last_error is per thread */
     pthread_t thread;
@@ -36,10 +38,8 @@ struct advlab_parallel_trainer {
     replica *replicas;
     int n, started; /* threads running: replicas 1 .. started */
     barrier barrier;
-    int stop, sum_ok;
-    float *buffers; /* every part's gradient, then the total's */
-    advlab_gradient_part total;
-    advlab_train_progress *progress; /* replica 0's, this batch */
+    int stop;
+    float *buffers; /* every part's gradient */
 };
 
 static void wait_all(advlab_parallel_trainer *p)
@@ -75,27 +75,23 @@ static advlab_status first_failure(const advlab_parallel_trainer *p)
 static void make_parts(replica *r)
 {
     keep_failure(r, advlab_trainer_shard_gradient(r->trainer, r->first, r->count, r->parts));
+    r->made = !r->status;
 }
 
+/* Steps with every replica's parts, unless one failed to make its own: then
+ * no replica steps, and they stay equal. */
 static void step(replica *r, advlab_train_progress *progress)
 {
-    if (r->pool->sum_ok)
-        keep_failure(r, advlab_trainer_apply_gradient(r->trainer, &r->pool->total, progress));
-}
-
-/* Replica 0's: every replica's parts, summed over the tree. */
-static void sum_parts(advlab_parallel_trainer *p)
-{
-    p->sum_ok = 0;
-    if (first_failure(p))
-        return;
+    advlab_parallel_trainer *p = r->pool;
+    for (int i = 0; i < p->n; i++)
+        if (!p->replicas[i].made)
+            return;
     advlab_gradient_part all[64];
     int n = 0;
     for (int i = 0; i < p->n; i++)
         for (int j = 0; j < p->replicas[i].n_parts; j++)
             all[n++] = p->replicas[i].parts[j];
-    keep_failure(&p->replicas[0], advlab_trainer_reduce(p->replicas[0].trainer, all, n, &p->total));
-    p->sum_ok = !p->replicas[0].status;
+    keep_failure(r, advlab_trainer_step(r->trainer, all, n, progress));
 }
 
 static void *replica_thread(void *arg)
@@ -108,7 +104,6 @@ static void *replica_thread(void *arg)
             return NULL;
         make_parts(r);
         wait_all(p); /* parts made */
-        wait_all(p); /* sum made */
         step(r, NULL);
         wait_all(p); /* stepped */
     }
@@ -121,8 +116,6 @@ static advlab_status parallel_batch(advlab_parallel_trainer *p, advlab_train_pro
         p->replicas[i].status = ADVLAB_OK;
     wait_all(p);
     make_parts(&p->replicas[0]);
-    wait_all(p);
-    sum_parts(p);
     wait_all(p);
     step(&p->replicas[0], progress);
     wait_all(p);
@@ -173,7 +166,7 @@ advlab_status advlab_parallel_trainer_create(advlab_trainer **replicas, int n,
     size_t P = advlab_net_param_count(replicas[0]->net);
     if (p) {
         p->replicas = calloc((size_t)n, sizeof *p->replicas);
-        p->buffers = malloc(sizeof(float) * P * (MAX_PARTS * (size_t)n + 1));
+        p->buffers = malloc(sizeof(float) * P * MAX_PARTS * (size_t)n);
     }
     if (!p || !p->replicas || !p->buffers) {
         if (p)
@@ -182,7 +175,6 @@ advlab_status advlab_parallel_trainer_create(advlab_trainer **replicas, int n,
         return advlab__fail(ADVLAB_E_NOMEM, "out of memory for %d training threads", n);
     }
     p->n = n;
-    p->total.grad = p->buffers + P * MAX_PARTS * (size_t)n;
     for (int i = 0; i < n; i++) {
         replica *r = &p->replicas[i];
         r->pool = p, r->trainer = replicas[i];

@@ -490,85 +490,109 @@ advlab_status advlab_train(advlab_net *net, const advlab_dataset *ds,
     return st;
 }
 
-/* Sums node (level, index) of the tree from the parts into total; each
- * node of the tree is in at most one part (checked by the caller). */
+/* The part that is node (level, index) of the tree, or NULL. */
+static const advlab_gradient_part *part_at(const advlab_gradient_part *parts, int n, int level,
+                                           int index)
+{
+    for (int i = 0; i < n; i++)
+        if (parts[i].level == level && parts[i].index == index)
+            return &parts[i];
+    return NULL;
+}
+
+/* Sums node (level, index) of the tree from the parts into total (its grad:
+ * where); each node of the tree is in at most one part (checked by the
+ * caller). A node whose children are both parts is summed in one pass
+ * (k_sum): with two workers, the whole of the step's sum. */
 static void sum_node(advlab_trainer *t, const advlab_gradient_part *parts, int n, int level,
                      int index, advlab_gradient_part *total)
 {
-    for (int i = 0; i < n; i++)
-        if (parts[i].level == level && parts[i].index == index) {
-            float *grad = total->grad;
-            *total = parts[i];
-            total->grad = grad;
-            memcpy(grad, parts[i].grad, sizeof(float) * t->net->n_params);
-            return;
-        }
-    sum_node(t, parts, n, level - 1, 2 * index, total);
-    advlab_gradient_part right = {.grad = right_child(t, level)};
-    sum_node(t, parts, n, level - 1, 2 * index + 1, &right);
-    add_node(total, &right, t->net->n_params);
+    size_t P = t->net->n_params;
+    float *grad = total->grad;
+    const advlab_gradient_part *whole = part_at(parts, n, level, index);
+    if (whole) {
+        *total = *whole;
+        total->grad = grad;
+        memcpy(grad, whole->grad, sizeof(float) * P);
+        return;
+    }
+    const advlab_gradient_part *left = part_at(parts, n, level - 1, 2 * index),
+                               *right = part_at(parts, n, level - 1, 2 * index + 1);
+    if (left && right) {
+        *total = *left;
+        total->grad = grad;
+        k_sum(grad, left->grad, right->grad, P);
+        add_counts(total, right);
+    } else {
+        sum_node(t, parts, n, level - 1, 2 * index, total);
+        advlab_gradient_part sum = {.grad = right_child(t, level)};
+        if (!right) /* a right child that is a part is added as it is, not copied first */
+            sum_node(t, parts, n, level - 1, 2 * index + 1, &sum);
+        add_node(total, right ? right : &sum, P);
+    }
     total->level = level, total->index = index;
 }
 
-/* Gradients that come from outside (another replica's message) are checked
- * before any sum or step: one NaN would spread to every weight. */
-static advlab_status check_gradient(const advlab_trainer *t, const float *grad, const char *who)
+/* Parts from outside (another replica's message) must each be a node of the
+ * tree, together cover every shard once, and hold this batch's rows. */
+static advlab_status check_parts(const advlab_trainer *t, const advlab_gradient_part *parts, int n)
 {
-    size_t i = k_first_nonfinite(grad, t->net->n_params);
-    if (i < t->net->n_params)
-        return advlab__fail(ADVLAB_E_NUMERIC, "%s: gradient entry %zu is %s", who, i,
-                            isnan(grad[i]) ? "NaN" : "infinite");
-    return ADVLAB_OK;
-}
-
-advlab_status advlab_trainer_reduce(advlab_trainer *t, const advlab_gradient_part *parts, int n,
-                                    advlab_gradient_part *total)
-{
-    if (!t || !parts || !total || !total->grad || n < 1)
-        return advlab__fail(ADVLAB_E_ARG, "reduce: the trainer, parts and a total are required");
-    int S = t->cfg.shards;
+    int S = t->cfg.shards, rows = 0;
     uint64_t covered = 0; /* a bit per shard: at most ADVLAB__MAX_SHARDS = 64 */
     for (int i = 0; i < n; i++) {
         int level = parts[i].level, index = parts[i].index;
         if (level < 0 || level > t->levels || index < 0 || index >= S >> level || !parts[i].grad)
             return advlab__fail(ADVLAB_E_ARG,
-                                "reduce: part %d (level %d, index %d) is not a node of the tree "
+                                "step: part %d (level %d, index %d) is not a node of the tree "
                                 "of %d shards",
                                 i, level, index, S);
         int width = 1 << level;
         uint64_t mask = (width == 64 ? ~0ull : (1ull << width) - 1) << (index << level);
         if (covered & mask)
-            return advlab__fail(ADVLAB_E_ARG, "reduce: part %d covers a shard twice", i);
+            return advlab__fail(ADVLAB_E_ARG, "step: part %d covers a shard twice", i);
         covered |= mask;
+        rows += parts[i].rows;
     }
     if (covered != (S == 64 ? ~0ull : (1ull << S) - 1))
-        return advlab__fail(ADVLAB_E_ARG, "reduce: the parts miss shards of the %d", S);
-    for (int i = 0; i < n; i++) {
-        char who[32];
-        snprintf(who, sizeof who, "reduce: part %d", i);
-        TRY(check_gradient(t, parts[i].grad, who));
-    }
-    sum_node(t, parts, n, t->levels, 0, total);
+        return advlab__fail(ADVLAB_E_ARG, "step: the parts miss shards of the %d", S);
+    if (rows != batch_rows(t))
+        return advlab__fail(ADVLAB_E_ARG, "step: the parts hold %d rows, and this batch %d", rows,
+                            batch_rows(t));
     return ADVLAB_OK;
 }
 
-advlab_status advlab_trainer_apply_gradient(advlab_trainer *t, const advlab_gradient_part *total,
-                                            advlab_train_progress *progress)
+/* A gradient from outside with a NaN or an infinity would spread to every
+ * weight. The sum holds one wherever a part does (or where finite parts
+ * overflowed), so it is checked once, and the parts only to say which. */
+static advlab_status check_sum(const advlab_trainer *t, const advlab_gradient_part *parts, int n)
 {
-    if (!t || !total || !total->grad)
-        return advlab__fail(ADVLAB_E_ARG, "apply gradient: the trainer and a total are required");
+    size_t P = t->net->n_params, at = k_first_nonfinite(t->net->grads, P);
+    if (at == P)
+        return ADVLAB_OK;
+    for (int i = 0; i < n; i++) {
+        size_t j = k_first_nonfinite(parts[i].grad, P);
+        if (j < P)
+            return advlab__fail(ADVLAB_E_NUMERIC, "step: part %d: gradient entry %zu is %s", i, j,
+                                isnan(parts[i].grad[j]) ? "NaN" : "infinite");
+    }
+    return advlab__fail(ADVLAB_E_NUMERIC, "step: the parts' sum: gradient entry %zu is infinite",
+                        at);
+}
+
+advlab_status advlab_trainer_step(advlab_trainer *t, const advlab_gradient_part *parts, int n,
+                                  advlab_train_progress *progress)
+{
+    if (!t || !parts || n < 1)
+        return advlab__fail(ADVLAB_E_ARG, "step: the trainer and parts are required");
     if (advlab_trainer_finished(t))
-        return advlab__fail(ADVLAB_E_ARG, "apply gradient: all %d epochs are done", t->cfg.epochs);
-    int m = batch_rows(t);
-    if (total->level != t->levels || total->index != 0 || total->rows != m)
-        return advlab__fail(ADVLAB_E_ARG,
-                            "apply gradient: the total (level %d, %d rows) is not this batch's "
-                            "sum (level %d, %d rows)",
-                            total->level, total->rows, t->levels, m);
-    TRY(check_gradient(t, total->grad, "apply gradient: the total"));
+        return advlab__fail(ADVLAB_E_ARG, "step: all %d epochs are done", t->cfg.epochs);
+    TRY(check_parts(t, parts, n));
     double start = advlab__now_seconds();
-    memcpy(t->net->grads, total->grad, sizeof(float) * t->net->n_params);
-    advlab_status st = end_batch(t, total->loss, total->correct, m);
+    advlab_gradient_part total = {.grad = t->net->grads};
+    sum_node(t, parts, n, t->levels, 0, &total);
+    advlab_status st = check_sum(t, parts, n);
+    if (!st)
+        st = end_batch(t, total.loss, total.correct, total.rows);
     t->seconds += advlab__now_seconds() - start;
     if (st)
         return st;

@@ -542,12 +542,10 @@ EXPORT advlab_status advlab_wasm_trainer_shard_gradient(wasm_trainer *t, int fir
 {
     return advlab_trainer_shard_gradient(t->trainer, first, count, parts);
 }
-/* Sums n parts into total, then steps with it. */
 EXPORT advlab_status advlab_wasm_trainer_step(wasm_trainer *t, const advlab_gradient_part *parts,
-                                              int n, advlab_gradient_part *total)
+                                              int n)
 {
-    advlab_status st = advlab_trainer_reduce(t->trainer, parts, n, total);
-    return st ? st : advlab_trainer_apply_gradient(t->trainer, total, &t->progress);
+    return advlab_trainer_step(t->trainer, parts, n, &t->progress);
 }
 
 /* ------------------------------------------------------------ configs

@@ -124,7 +124,7 @@ test('parts that do not tile the batch, or are malformed, throw and change nothi
     const nan = halves[1][0].grad.slice();
     nan[5] = NaN;
     assert.throws(() => r.trainer.step([halves[0][0], { ...halves[1][0], grad: nan }]),
-      { message: /reduce: part 1: gradient entry 5 is NaN/ });
+      { message: /step: part 1: gradient entry 5 is NaN/ });
     assert.throws(() => r.trainer.step([]), { message: /expected an array of gradient parts/ });
     assert.throws(() => r.trainer.shardGradient(6, 4),
       { message: /shards 6\.\.9 are not within this trainer's 0\.\.7/ });
@@ -133,7 +133,7 @@ test('parts that do not tile the batch, or are malformed, throw and change nothi
     const kept = r.trainer.shardGradient(0, 4, { keep: true });
     assert.throws(() => r.trainer.step(kept), { message: /part 1 covers a shard twice/ });
     assert.throws(() => r.trainer.step([{ ...halves[1][0], grad: nan }]),
-      { message: /reduce: part 0: gradient entry 5 is NaN/ });
+      { message: /step: part 0: gradient entry 5 is NaN/ });
     assert.equal(bitDiff(r.net.params(), before).count, 0, 'a refused step changed the weights');
     const p = r.trainer.step(halves[1]);
     assert.equal(p.batchInEpoch, 1);
