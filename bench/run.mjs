@@ -620,7 +620,9 @@ function renderTrainPool(doc) {
     out.push(preset?.status === 'ok'
       ? `  the robust preset in the page (${preset.workers} workers): ${int(preset.page_images_per_sec)} ` +
         `images/s over ${int(preset.images)} images, so its 10 epochs take about ` +
-        `${preset.estimated_minutes.toFixed(1)} minutes`
+        `${preset.estimated_minutes.toFixed(1)} minutes; in the trainer ` +
+        `${int(preset.images_per_sec)} images/s, ${int(preset.one_worker_images_per_sec)} on one ` +
+        `worker (scaling ${times(preset.scaling)})`
       : `  the robust preset: ${preset?.status ?? 'not run'}${preset?.error ? `: ${preset.error}` : ''}`);
   }
   const audit = stage.preset_autoattack;

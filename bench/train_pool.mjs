@@ -24,7 +24,8 @@
 //   timed there), unless --no-peers.
 // Then the page's "Train a robust model" preset (web/engine/runs.js's trainPreset) on every core
 // for part of one epoch: its rate, and the whole preset's wall time at that rate (its 10 epochs of
-// 60,000 images); and the preset's shipped model under AutoAttack in the page (its audit op).
+// 60,000 images), and its rate on one worker, for the pool's scaling on that run; and the
+// preset's shipped model under AutoAttack in the page (its audit op).
 // With --preset-full the whole preset runs instead, as the page's button runs it (about ten
 // minutes of every core): its wall time, whether its weights are the bits of the shipped
 // robust.safetensors, and AutoAttack on the model it trained.
@@ -334,8 +335,13 @@ async function main() {
       if (presetFull) return wholePresetRun(page, presetWorkers);
       const run = await pageRun(page, null, 'preset', PRESET_IMAGES[mode], presetWorkers,
         { preset: 'robust' });
+      // And on one worker, for the pool's scaling on the run a student's button starts.
+      const alone = await pageRun(page, null, 'preset', PRESET_IMAGES[mode], 1,
+        { preset: 'robust' });
       return { ...run, preset: 'robust', images: PRESET_IMAGES[mode],
-        estimated_minutes: PRESET_TOTAL_IMAGES / run.page_images_per_sec / 60 };
+        estimated_minutes: PRESET_TOTAL_IMAGES / run.page_images_per_sec / 60,
+        one_worker_images_per_sec: alone.images_per_sec,
+        scaling: run.images_per_sec / (run.workers * alone.images_per_sec) };
     });
     // After the whole preset, the model it trained (in the defended slot); else the shipped one.
     const presetAutoattack = await pageAudit(page,
