@@ -769,7 +769,8 @@ export class Trainer extends Owned {
      * Sums parts that cover every shard of the current batch once, whichever replicas made them,
      * and steps with the sum: the same bits as run(1) on one trainer. The parts are those given and
      * those kept by the last shardGradient with `keep`. Parts that miss or repeat a shard, or whose
-     * gradients are the wrong size or hold NaN, throw, and nothing changes (the kept parts stay).
+     * gradients are the wrong size or hold a NaN or an infinity, throw, and the weights and the
+     * trainer stay as they were (the kept parts too).
      * @param {GradientPart[]} parts
      * @returns {Progress}
      */

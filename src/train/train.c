@@ -500,10 +500,10 @@ static const advlab_gradient_part *part_at(const advlab_gradient_part *parts, in
     return NULL;
 }
 
-/* Sums node (level, index) of the tree from the parts into total (its grad:
- * where); each node of the tree is in at most one part (checked by the
- * caller). A node whose children are both parts is summed in one pass
- * (k_sum): with two workers, the whole of the step's sum. */
+/* Sums node (level, index) of the tree from the parts into total->grad, and
+ * its counts into total; each node of the tree is in at most one part
+ * (checked by the caller). A node whose children are both parts is summed in
+ * one pass (k_sum): with two workers, the whole of the step's sum. */
 static void sum_node(advlab_trainer *t, const advlab_gradient_part *parts, int n, int level,
                      int index, advlab_gradient_part *total)
 {
