@@ -760,10 +760,14 @@ export class Trainer extends Owned {
      * @param {boolean} [options.keep] also keep the parts in the engine, where the next step takes
      *   them without being given them: a replica then sends its copies away (transferred) and
      *   steps with only the others' parts, each of its own copied out once and never back in
+     * @param {Float32Array[]} [options.spares] buffers the copies may take (from the end) instead
+     *   of new ones, those of the net's parameter count: a replica that gets its buffers back
+     *   reuses them, and allocates nothing a batch (a new 4.4 MB buffer a part on Madry's net)
      * @returns {GradientPart[]} each with its gradient (a copy)
      */
-    shardGradient(first: number, count: number, { keep }?: {
+    shardGradient(first: number, count: number, { keep, spares }?: {
         keep?: boolean;
+        spares?: Float32Array[];
     }): GradientPart[];
     /**
      * Sums parts that cover every shard of the current batch once, whichever replicas made them,

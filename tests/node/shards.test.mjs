@@ -113,13 +113,25 @@ test('parts that do not tile the batch, or are malformed, throw and change nothi
     const halves = [r.trainer.shardGradient(0, 4), r.trainer.shardGradient(4, 4)];
     assert.deepEqual(halves.flat().map((p) => [p.level, p.index]), [[2, 0], [2, 1]]);
     assert.equal(halves.flat().reduce((sum, p) => sum + p.rows, 0), TRAIN.batch);
+    // Copies go into spares of the parameter count, taken from the end; other buffers are passed
+    // over, and a new one made.
+    const spare = new Float32Array(halves[1][0].grad.length);
+    const short = new Float32Array(3);
+    const spares = [short, spare];
+    const [again] = r.trainer.shardGradient(4, 4, { spares });
+    assert.equal(again.grad, spare, 'the spare was not reused');
+    assert.deepEqual(spares, [short]);
+    assert.equal(bitDiff(again.grad, halves[1][0].grad).count, 0, 'a copy in a spare differs');
+    const [fresh] = r.trainer.shardGradient(4, 4, { spares });
+    assert.ok(fresh.grad !== short && fresh.grad.length === spare.length && spares.length === 0,
+      'a spare of the wrong size was used');
     assert.throws(() => r.trainer.step(halves[0]), { message: /the parts miss shards of the 8/ });
     assert.throws(() => r.trainer.step([...halves[0], ...halves[0]]),
       { message: /part 1 covers a shard twice/ });
     assert.throws(() => r.trainer.step([halves[0][0], { ...halves[1][0], level: 9 }]),
       { message: /part 1 \(level 9, index 1\) is not a node of the tree of 8 shards/ });
-    const short = { ...halves[1][0], grad: new Float32Array(3) };
-    assert.throws(() => r.trainer.step([halves[0][0], short]),
+    const shortPart = { ...halves[1][0], grad: new Float32Array(3) };
+    assert.throws(() => r.trainer.step([halves[0][0], shortPart]),
       { message: /part 1's gradient is not a Float32Array of the net's \d+ parameters/ });
     const nan = halves[1][0].grad.slice();
     nan[5] = NaN;

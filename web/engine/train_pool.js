@@ -69,7 +69,7 @@ class Replica {
       const waiting = this.#waiting.get(data.seq);
       if (!waiting) return; // the answer to a request given up
       this.#waiting.delete(data.seq);
-      if (data.ok) waiting.resolve(data.parts);
+      if (data.ok) waiting.resolve(data);
       else waiting.reject(new Error(data.error));
     };
     this.#worker.onerror = (event) => {
@@ -82,7 +82,7 @@ class Replica {
 
   /**
    * Sends one request (`transfer`: buffers it hands over), after every request made before it;
-   * resolves with its answer's parts, or rejects when none comes within timeoutMs. The worker
+   * resolves with its answer, or rejects when none comes within timeoutMs. The worker
    * handles its requests in order, so a run's start and its first batch may be asked at once.
    */
   call(message, timeoutMs, transfer = []) {
@@ -174,6 +174,7 @@ export class ParallelTrainer {
   // its shards then)
   #asked = null; // each maker's parts of the next batch, asked for (promises, in #makers' order)
   #failed = new Set(); // makers whose parts of this batch replica 0 made: restarted after the step
+  #spares = []; // buffers come back from the replicas, for replica 0's next copies of its parts
   #stopped = false;
   #restarts = 0;
   #waitMs = 0; // this run's waits for the other replicas
@@ -198,7 +199,9 @@ export class ParallelTrainer {
     this.#trainer = trainer;
     this.#net = net;
     this.#setup = { ...train.toIdx(), maxBatch: net.maxBatch, slot, settings };
-    this.#makers = leaseReplicas(workers - 1).map((replica) => ({ index: replica.index, replica }));
+    // A maker's `free`: the buffers of its last parts, once stepped with, to send back.
+    this.#makers = leaseReplicas(workers - 1).map((replica) =>
+      ({ index: replica.index, replica, free: [] }));
   }
 
   get finished() { return this.#trainer.finished; }
@@ -222,9 +225,12 @@ export class ParallelTrainer {
     while (batches < maxBatches) {
       const batchStart = performance.now();
       const { own, theirs } = await this.#gather();
-      p = this.#trainer.step(theirs);
+      p = this.#trainer.step(theirs.flat());
+      this.#makers.forEach((maker, i) => {
+        if (maker.replica) maker.free.push(...theirs[i].map((part) => part.grad));
+      });
       if (!this.#trainer.finished) this.#recover();
-      rows += [...own, ...theirs].reduce((sum, part) => sum + part.rows, 0);
+      rows += [...own, ...theirs.flat()].reduce((sum, part) => sum + part.rows, 0);
       batches++;
       this.#batchMs = performance.now() - batchStart;
       if (p.epochDone || this.#trainer.finished) break;
@@ -260,20 +266,30 @@ export class ParallelTrainer {
   }
 
   // This batch's parts: replica 0's own, kept in its engine, and every other maker's (as asked
-  // for at the last batch, or now at a run's first), replica 0 making those of a maker that
-  // failed. Each replica is asked for its next batch's parts as soon as the parts it steps with
-  // are in.
+  // for at the last batch, or now at a run's first; by maker), replica 0 making those of a maker
+  // that failed. Each replica is asked for its next batch's parts as soon as the parts it steps
+  // with are in.
   async #gather() {
     const answers = this.#asked ?? this.#askAll(null);
     const { first, count } = this.#share(0);
-    const own = this.#trainer.shardGradient(first, count, { keep: true });
+    const own = this.#trainer.shardGradient(first, count, { keep: true, spares: this.#spares });
     const made = performance.now();
     const parts = this.#makers.map((maker, i) => (maker.replica
-      ? answers[i].catch(() => this.#makeFor(maker)) : Promise.resolve(this.#makeFor(maker))));
+      ? answers[i].then((answer) => this.#taken(answer, own.length))
+        .catch(() => this.#makeFor(maker))
+      : Promise.resolve(this.#makeFor(maker))));
     this.#asked = this.#askAll({ own, parts });
-    const theirs = (await Promise.all(parts)).flat();
+    const theirs = await Promise.all(parts);
     this.#waitMs += performance.now() - made;
     return { own, theirs };
+  }
+
+  // An answer's parts; the buffers it sent back join the spares, as many as replica 0 copies its
+  // parts into a batch (its own, and a copy for each replica but the last).
+  #taken({ parts, spares }, ownParts) {
+    this.#spares.push(...spares);
+    this.#spares.splice(0, this.#spares.length - ownParts * this.#makers.length);
+    return parts;
   }
 
   // Each maker's parts of the next batch, asked for (null for a dropped maker's, which replica 0
@@ -287,16 +303,26 @@ export class ParallelTrainer {
     return this.#makers.map((maker, i) => {
       if (!maker.replica) return null; // made by replica 0 at its turn
       const own = !batch ? [] : i === last ? batch.own
-        : batch.own.map((part) => ({ ...part, grad: part.grad.slice() }));
+        : batch.own.map((part) => ({ ...part, grad: this.#copy(part.grad) }));
       const others = batch ? Promise.all(batch.parts.filter((_, j) => j !== i)) : [];
       const answer = Promise.resolve(others).then((theirs) => {
         if (this.#stopped || this.#failed.has(maker)) throw new Error('not asked');
-        return maker.replica.call({ op: 'batch', parts: [...own, ...theirs.flat()],
-          ...this.#share(maker.index) }, timeoutMs, own.map((part) => part.grad.buffer));
+        const spares = maker.free.splice(0);
+        return maker.replica.call({ op: 'batch', parts: [...own, ...theirs.flat()], spares,
+          ...this.#share(maker.index) }, timeoutMs,
+        [...own.map((part) => part.grad), ...spares].map((grad) => grad.buffer));
       });
       answer.catch(() => {}); // seen by the next #gather, unless #recover asks again first
       return answer;
     });
+  }
+
+  // A copy of one of replica 0's parts' gradient, in a spare if one fits.
+  #copy(grad) {
+    const spare = this.#spares.pop();
+    if (spare?.length !== grad.length) return grad.slice();
+    spare.set(grad);
+    return spare;
   }
 
   // The parts of a maker whose replica failed to give them (or that has none), made by replica 0;
@@ -318,9 +344,10 @@ export class ParallelTrainer {
       if (this.#restarts++ < MAX_RESTARTS) {
         replica.replace();
         const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
+        maker.free = [];
         const asked = Promise.all([this.#start(replica), replica.call({ op: 'batch', parts: [],
-          ...this.#share(maker.index) }, timeoutMs)]);
-        this.#asked[i] = asked.then(([, parts]) => parts);
+          spares: [], ...this.#share(maker.index) }, timeoutMs)]);
+        this.#asked[i] = asked.then(([, answer]) => answer);
         this.#asked[i].catch(() => {}); // seen by the next #gather
       } else {
         replica.terminate();
