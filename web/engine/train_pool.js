@@ -341,10 +341,10 @@ export class ParallelTrainer {
     for (const maker of this.#failed) {
       const { replica } = maker;
       const i = this.#makers.indexOf(maker);
+      maker.free = []; // for the worker it had
       if (this.#restarts++ < MAX_RESTARTS) {
         replica.replace();
         const timeoutMs = Math.max(BATCH_TIMEOUT_MS, BATCH_TIMEOUT_FACTOR * this.#batchMs);
-        maker.free = [];
         const asked = Promise.all([this.#start(replica), replica.call({ op: 'batch', parts: [],
           spares: [], ...this.#share(maker.index) }, timeoutMs)]);
         this.#asked[i] = asked.then(([, answer]) => answer);
