@@ -9,15 +9,11 @@
 //      resident set (VmHWM) is read from /proc. The worker reports its wasm
 //      memory size (HEAP8.buffer.byteLength), which only grows.
 //   2. figures: every figure of figures.mjs, as wasm.mjs measures them in Node.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
-import { emit, errorText, repoRoot, stageOptions } from './lib.mjs';
+import { emit, errorText, launchChromium, repoRoot, stageOptions } from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-// As tests/browser/worker.test.mjs launches it.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SAMPLE_MS = 200;
 
 /**
@@ -100,10 +96,8 @@ async function inWorker(page, op, mode) {
 
 async function main() {
   const { mode } = stageOptions();
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  const { chromium } = await import('playwright-core');
   const server = await serveStatic(repoRoot);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   const errors = [];
   try {
     const page = await browser.newPage();

@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: paths, MNIST, timing, the FLOP model, and
 // the way a stage hands its result to run.mjs.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mnistDir, readMnist as readMnistFiles } from '../data/mnist.mjs';
@@ -14,6 +14,21 @@ export { mnistDir };
 export {
   ATTACKS, CERTIFY, EVALUATE, flopModel, median, MODES, quantile, ROBUST, TUTORIAL,
 } from './figures.mjs';
+
+// ------------------------------------------------------------- Chromium
+
+const CHROMIUM = '/usr/bin/chromium';
+// As tests/browser/chromium.mjs launches it, every background service off.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync'];
+
+/** Debian's headless Chromium through playwright-core, for the stages that run pages. */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
 
 // ---------------------------------------------------------------- MNIST
 

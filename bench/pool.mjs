@@ -10,20 +10,18 @@
 // in parts across the page's pool (web/engine/pool.js's evaluateParts), one worker per core.
 import os from 'node:os';
 
-import { emit, errorText, MODES, pageAudit, repoRoot, ROBUST, stageOptions } from './lib.mjs';
+import {
+  emit, errorText, launchChromium, MODES, pageAudit, repoRoot, ROBUST, stageOptions,
+} from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const IMAGES = { full: 10000, quick: 2000, smoke: 100 };
 
 async function main() {
   const { mode } = stageOptions();
   const n = IMAGES[mode];
-  const { chromium } = await import('playwright-core');
   const server = await serveStatic(repoRoot);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${server.url}/tests/browser/lab_worker.html`);

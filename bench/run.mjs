@@ -213,6 +213,13 @@ async function trainPoolStage() {
     ...(opts.presetFull ? ['--preset-full'] : [])]);
 }
 
+// What one exchange between the pool's workers costs on its own (messages, and Atomics where the
+// page is isolated).
+async function exchangeStage() {
+  note('timing messages between workers in Chromium, isolated and not ...');
+  return nodeStage('exchange.mjs', []);
+}
+
 function installedVersion(pkg) {
   const p = join(benchDir, 'node_modules', pkg, 'package.json');
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : null;
@@ -554,6 +561,7 @@ function render(doc) {
     out.push(`  the pool's curves: ${pool.status}${pool.error ? `: ${pool.error}` : ''}`);
   }
   out.push(...renderTrainPool(doc));
+  out.push(...renderExchange(doc));
   const evaluation = s.autoattack;
   out.push('');
   out.push(`AutoAttack (${evaluation.suite}: APGD-CE, APGD-T, FAB-T, Square 5000) at eps ${evaluation.eps} on the first ` +
@@ -638,6 +646,40 @@ function renderTrainPool(doc) {
   return out;
 }
 
+// The exchange stage's round trips, then the share of a 2-worker batch that the pool's one
+// message per batch (half a round trip of its arch's part, transferred) takes, and that Atomics
+// would take, by the training rows of the same run.
+function renderExchange(doc) {
+  const stage = doc.exchange;
+  if (!stage) return [];
+  if (stage.status !== 'ok') return ['', `the exchange: ${stage.status}: ${stage.error}`];
+  const us = (v) => (v == null ? '-' : v.toFixed(0));
+  const key = (r) => `${r.between}|${r.how}|${r.payload}`;
+  const isolated = new Map(stage.isolated.map((r) => [key(r), r.round_trip_us]));
+  const out = ['', 'the exchange: mean round trip in microseconds between two idle module workers ' +
+    '(or the page and one), over a port the page made, as the training pool sends its parts; ' +
+    'a part is the net\'s parameter count in floats:'];
+  const rows = [...stage.not_isolated, ...stage.isolated.filter((r) => r.how === 'atomics')];
+  out.push(table(rows.map((r) => [r.between, r.how, r.payload, int(r.floats * 4),
+    r.how === 'atomics' ? '-' : us(r.round_trip_us), us(isolated.get(key(r)))]),
+  ['between', 'how', 'payload', 'bytes', 'not isolated us', 'isolated us']));
+  const hop = (payload, how) => (stage.isolated.find((r) => r.between === 'workers' &&
+    r.how === how && r.payload === payload)?.round_trip_us ?? NaN) / 2;
+  const shares = (doc.train_pool?.rows ?? []).filter((row) => row.batch === 64)
+    .flatMap((row) => {
+      const rate = row.chromium[1]?.images_per_sec;
+      if (!rate) return [];
+      const batchUs = (64 / rate) * 1e6;
+      return [`${row.arch} ${row.trainer} ${(batchUs / 1000).toFixed(1)} ms: ` +
+        `${pct(hop(`${row.arch} part`, 'transfer') / batchUs)} / ${pct(hop('none', 'atomics') / batchUs)}`];
+    });
+  if (shares.length) {
+    out.push('  one message a batch, as a share of a 2-worker batch (messages / Atomics): ' +
+      `${shares.join('; ')}`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 
 // --smoke: every advlab stage that could run must have produced every figure.
@@ -661,6 +703,9 @@ function smokeFailures(doc) {
   if (doc.pool && doc.pool.status !== 'ok') problems.push(`pool: ${doc.pool.status}: ${doc.pool.error}`);
   if (doc.pool?.autoattack && doc.pool.autoattack.status !== 'ok') {
     problems.push(`pool: AutoAttack: ${doc.pool.autoattack.status}: ${doc.pool.autoattack.error}`);
+  }
+  if (doc.exchange && doc.exchange.status !== 'ok') {
+    problems.push(`exchange: ${doc.exchange.status}: ${doc.exchange.error}`);
   }
   if (doc.train_pool && doc.train_pool.status !== 'ok') {
     problems.push(`train_pool: ${doc.train_pool.status}: ${doc.train_pool.error}`);
@@ -709,6 +754,7 @@ async function main() {
     if (doc.advlab.chromium.status === 'ok') {
       doc.pool = await poolStage();
       doc.train_pool = await trainPoolStage();
+      doc.exchange = await exchangeStage();
     }
   }
   if (opts.peers) {

@@ -46,14 +46,13 @@ import os from 'node:os';
 import { join } from 'node:path';
 
 import { flopModel } from './figures.mjs';
-import { emit, errorText, pageAudit, readMnist, repoRoot, stageOptions } from './lib.mjs';
+import {
+  emit, errorText, launchChromium, pageAudit, readMnist, repoRoot, stageOptions,
+} from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 import { createLab } from '../web/advlab.js';
 import { trainerFor } from '../web/engine/trainers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PYTHON = process.env.ADVLAB_PYTHON ?? '/usr/bin/python3';
 const NATIVE = join(repoRoot, 'build', 'native', 'advlab');
 // The page's runs' shards (web/engine/train_pool.js's RUN_SHARDS).
@@ -284,9 +283,8 @@ async function main() {
   const presetFull = process.argv.includes('--preset-full');
   const archs = mode === 'smoke' ? SMOKE.archs : Object.keys(ARCHS);
   const trainers = mode === 'smoke' ? SMOKE.trainers : Object.keys(STEPS);
-  const { chromium } = await import('playwright-core');
   const server = await serveStatic(repoRoot);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   const rows = [];
   const lab = await createLab();
   const mnistTrain = readMnist('train');

@@ -57,7 +57,14 @@ function resolveFile(root, urlPath) {
   }
 }
 
-function handle(root, csp, req, res) {
+// What cross-origin isolation takes: a page served with these may share memory with its workers
+// (SharedArrayBuffer). The lab needs none of it; the bench's exchange stage compares both.
+const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+function handle(root, { csp, isolated }, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -78,6 +85,7 @@ function handle(root, csp, req, res) {
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
     ...(csp ? { 'content-security-policy': csp } : {}),
+    ...(isolated ? ISOLATION : {}),
   });
   if (req.method === 'HEAD') {
     res.end();
@@ -92,12 +100,13 @@ function handle(root, csp, req, res) {
  * @param {number} [port] 0 picks a free port
  * @param {object} [options]
  * @param {string} [options.csp] a Content-Security-Policy sent with every file (STRICT_CSP)
+ * @param {boolean} [options.isolated] also the headers that make a page cross-origin isolated
  * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>} url has no
  *   trailing slash; rejects when the port cannot be bound
  */
-export function serveStatic(root, port = 0, { csp } = {}) {
+export function serveStatic(root, port = 0, { csp, isolated = false } = {}) {
   const realRoot = realpathSync(resolve(root));
-  const server = createServer((req, res) => handle(realRoot, csp, req, res));
+  const server = createServer((req, res) => handle(realRoot, { csp, isolated }, req, res));
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, HOST, () => {
