@@ -107,8 +107,9 @@ function flopsPerImage(arch, trainer) {
 }
 
 // One page run's progress reports, each {at (ms since 1970, so comparable across pages), done
-// (images trained), busyMs, waitMs, workers, end (the report at the epoch's end)}. A preset's run
-// (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
+// (images trained), busyMs, workers, end (the report at the epoch's end), and on a pool ownMs,
+// waitMs and stepMs (replica 0's time per batch in its shards, waiting and stepping)}. A preset's
+// run (`preset` names it) takes the preset's settings, for `limit` images of one epoch.
 async function pageReports(page, arch, trainer, limit, workers,
   { preset = null, batch = 64 } = {}) {
   const rowSettings = preset ? null : runSettings(arch, trainer, limit, batch);
@@ -123,7 +124,8 @@ async function pageReports(page, arch, trainer, limit, workers,
       { onProgress: (r) => {
         if (r.kind !== 'train') return;
         reports.push({ at: performance.timeOrigin + performance.now(), done: r.fraction * l,
-          busyMs: r.busyMs, waitMs: r.waitMs, workers: r.workers, end: r.epochDone });
+          busyMs: r.busyMs, ownMs: r.ownMs, waitMs: r.waitMs, stepMs: r.stepMs,
+          workers: r.workers, end: r.epochDone });
       } });
     return reports;
   }, [rowSettings, trainer, limit, workers, preset]);
@@ -132,17 +134,22 @@ async function pageReports(page, arch, trainer, limit, workers,
 // A run's rates from its reports: images between its first report and its last before the
 // epoch's end (only those within `window` {from, to}, when given), over the time the worker spent
 // in the trainer between them (images_per_sec) and over the wall time (page_images_per_sec);
-// null when fewer than two reports qualify. Also the mean wait per batch for the others' parts.
+// null when fewer than two reports qualify. On a pool, also where replica 0's time per batch went
+// (the reports' means): its own shards, the wait for the others' parts, and the step.
 function runRates(reports, window = null) {
   const timed = reports.filter((r) => !window || (r.at >= window.from && r.at <= window.to));
   const first = timed[0];
   const last = timed.findLast((r) => !r.end && r !== first) ?? (window ? null : timed.at(-1));
   const images = last && last !== first ? last.done - first.done : null;
-  const waits = reports.map((r) => r.waitMs).filter((v) => v !== undefined);
+  const mean = (key) => {
+    const values = reports.map((r) => r[key]).filter((v) => v !== undefined);
+    return values.length ? values.reduce((s, v) => s + v, 0) / values.length : null;
+  };
   return { workers: reports.at(-1).workers, reports: reports.length,
     images_per_sec: images && images / ((last.busyMs - first.busyMs) / 1000),
     page_images_per_sec: images && images / ((last.at - first.at) / 1000),
-    wait_ms_per_batch: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null };
+    own_ms_per_batch: mean('ownMs'), wait_ms_per_batch: mean('waitMs'),
+    step_ms_per_batch: mean('stepMs') };
 }
 
 async function pageRun(page, arch, trainer, limit, workers, options) {

@@ -177,7 +177,7 @@ export class ParallelTrainer {
   #spares = []; // buffers come back from the replicas, for replica 0's next copies of its parts
   #stopped = false;
   #restarts = 0;
-  #waitMs = 0; // this run's waits for the other replicas
+  #times = { own: 0, wait: 0, step: 0 }; // this run's ms in replica 0's shards, waits and steps
   #batchMs = 0; // the last batch's wall time
 
   /**
@@ -212,20 +212,22 @@ export class ParallelTrainer {
 
   /**
    * Trainer#run's contract: at most maxBatches batches, stopping early at an epoch's end. Its
-   * imagesPerSec is the wall-clock rate over these batches, messages included, and waitMs the
-   * mean time per batch that replica 0, its own shards made, waited for the others' parts (the
-   * exchange, and any replica slower than it).
+   * imagesPerSec is the wall-clock rate over these batches, messages included. Also, as means per
+   * batch, where replica 0's time went: ownMs making its own shards, waitMs then waiting for the
+   * others' parts (the exchange, and any replica slower than it), stepMs summing and stepping.
    */
   async run(maxBatches) {
     const start = performance.now();
     let rows = 0;
     let batches = 0;
-    this.#waitMs = 0;
+    this.#times = { own: 0, wait: 0, step: 0 };
     let p;
     while (batches < maxBatches) {
       const batchStart = performance.now();
       const { own, theirs } = await this.#gather();
+      const stepStart = performance.now();
       p = this.#trainer.step(theirs.flat());
+      this.#times.step += performance.now() - stepStart;
       this.#makers.forEach((maker, i) => {
         if (maker.replica) maker.free.push(...theirs[i].map((part) => part.grad));
       });
@@ -235,8 +237,9 @@ export class ParallelTrainer {
       this.#batchMs = performance.now() - batchStart;
       if (p.epochDone || this.#trainer.finished) break;
     }
+    const { own, wait, step } = this.#times;
     return { ...p, imagesPerSec: rows / Math.max((performance.now() - start) / 1000, 1e-6),
-      waitMs: this.#waitMs / batches };
+      ownMs: own / batches, waitMs: wait / batches, stepMs: step / batches };
   }
 
   saveState() { return this.#trainer.saveState(); }
@@ -272,15 +275,17 @@ export class ParallelTrainer {
   async #gather() {
     const answers = this.#asked ?? this.#askAll(null);
     const { first, count } = this.#share(0);
+    const start = performance.now();
     const own = this.#trainer.shardGradient(first, count, { keep: true, spares: this.#spares });
     const made = performance.now();
+    this.#times.own += made - start;
     const parts = this.#makers.map((maker, i) => (maker.replica
       ? answers[i].then((answer) => this.#taken(answer, own.length))
         .catch(() => this.#makeFor(maker))
       : Promise.resolve(this.#makeFor(maker))));
     this.#asked = this.#askAll({ own, parts });
     const theirs = await Promise.all(parts);
-    this.#waitMs += performance.now() - made;
+    this.#times.wait += performance.now() - made;
     return { own, theirs };
   }
 
