@@ -655,8 +655,8 @@ function renderTrainPool(doc) {
 }
 
 // The exchange stage's round trips, then the share of a 2-worker batch that the pool's one
-// message per batch (half a round trip of its arch's part, transferred) takes, and that Atomics
-// would take, by the training rows of the same run.
+// message per batch (half a round trip of its arch's part, transferred, in a page like the lab's)
+// takes, and that Atomics would take (in an isolated page), by the training rows of the same run.
 function renderExchange(doc) {
   const stage = doc.exchange;
   if (!stage) return [];
@@ -671,7 +671,8 @@ function renderExchange(doc) {
   out.push(table(rows.map((r) => [r.between, r.how, r.payload, int(r.floats * 4),
     r.how === 'atomics' ? '-' : us(r.round_trip_us), us(isolated.get(key(r)))]),
   ['between', 'how', 'payload', 'bytes', 'not isolated us', 'isolated us']));
-  const hop = (payload, how) => (stage.isolated.find((r) => r.between === 'workers' &&
+  // Half a round trip between the workers: the lab's page (not isolated) for messages.
+  const hop = (rows, payload, how) => (rows.find((r) => r.between === 'workers' &&
     r.how === how && r.payload === payload)?.round_trip_us ?? NaN) / 2;
   const shares = (doc.train_pool?.rows ?? []).filter((row) => row.batch === 64)
     .flatMap((row) => {
@@ -679,7 +680,8 @@ function renderExchange(doc) {
       if (!rate) return [];
       const batchUs = (64 / rate) * 1e6;
       return [`${row.arch} ${row.trainer} ${(batchUs / 1000).toFixed(1)} ms: ` +
-        `${pct(hop(`${row.arch} part`, 'transfer') / batchUs)} / ${pct(hop('none', 'atomics') / batchUs)}`];
+        `${pct(hop(stage.not_isolated, `${row.arch} part`, 'transfer') / batchUs)} / ` +
+        `${pct(hop(stage.isolated, 'none', 'atomics') / batchUs)}`];
     });
   if (shares.length) {
     out.push('  one message a batch, as a share of a 2-worker batch (messages / Atomics): ' +

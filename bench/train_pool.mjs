@@ -135,14 +135,16 @@ async function pageReports(page, arch, trainer, limit, workers,
 // epoch's end (only those within `window` {from, to}, when given), over the time the worker spent
 // in the trainer between them (images_per_sec) and over the wall time (page_images_per_sec);
 // null when fewer than two reports qualify. On a pool, also where replica 0's time per batch went
-// (the reports' means): its own shards, the wait for the others' parts, and the step.
+// over the same batches (the means of the reports after the first up to the last, each about the
+// chunk of batches before it): its own shards, the wait for the others' parts, and the step.
 function runRates(reports, window = null) {
   const timed = reports.filter((r) => !window || (r.at >= window.from && r.at <= window.to));
   const first = timed[0];
   const last = timed.findLast((r) => !r.end && r !== first) ?? (window ? null : timed.at(-1));
   const images = last && last !== first ? last.done - first.done : null;
+  const within = last ? timed.slice(1, timed.indexOf(last) + 1) : [];
   const mean = (key) => {
-    const values = reports.map((r) => r[key]).filter((v) => v !== undefined);
+    const values = within.map((r) => r[key]).filter((v) => v !== undefined);
     return values.length ? values.reduce((s, v) => s + v, 0) / values.length : null;
   };
   return { workers: reports.at(-1).workers, reports: reports.length,
