@@ -107,15 +107,18 @@ test('a failed pool falls back to one worker, tries again next time, and gives u
   });
 
 // Trains the standard slot with settings (window.trainFraction following the run's progress):
-// the workers it reported, its pool notices, and the SHA-256 of its weights' tensors.
+// the workers it reported, each report's [ownMs, waitMs, stepMs] (where a pool's replica 0 spent
+// its batches), its pool notices, and the SHA-256 of its weights' tensors.
 function trainDigest(settings) {
   return page.evaluate(async (s) => {
     const workers = new Set();
+    const times = [];
     const notices = [];
     window.trainFraction = 0;
     await window.call('train', { which: 'standard', settings: s }, { onProgress: (p) => {
       if (p.kind === 'train') {
         workers.add(p.workers);
+        times.push([p.ownMs, p.waitMs, p.stepMs]);
         window.trainFraction = p.fraction;
       }
       if (p.kind === 'pool') notices.push(p.error);
@@ -124,7 +127,7 @@ function trainDigest(settings) {
     const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256',
       bytes.subarray(8 + header)));
-    return { workers: [...workers], notices, digest: Array.from(digest).join(',') };
+    return { workers: [...workers], times, notices, digest: Array.from(digest).join(',') };
   }, settings);
 }
 
@@ -143,6 +146,15 @@ test('a training run whose replicas cannot start trains alone: the same bits, an
     assert.equal(alone.notices.length, 1);
     assert.match(alone.notices[0], /^training workers: /);
     assert.equal(alone.digest, pooled.digest, 'alone, the run trained other weights');
+    // Where the pool's batches went: times in every report, and over the run replica 0's shards
+    // and steps took some (a step alone may read 0 on a timer coarsened to 0.1 ms).
+    for (const t of pooled.times) {
+      assert.ok(t.every((v) => Number.isFinite(v) && v >= 0), `a pool's report: ${t} ms a batch`);
+    }
+    const [own, , step] = [0, 1, 2].map((i) => pooled.times.reduce((sum, t) => sum + t[i], 0));
+    assert.ok(own > 0 && step > 0, `replica 0's shards (${own} ms) or steps (${step} ms) took none`);
+    assert.ok(alone.times.flat().every((v) => v === undefined),
+      'a run without a pool reported a pool\'s times');
   });
 
 const WIDER = { epochs: 1, batch: 64, lr: 0.001, seed: 4, limit: 6400, eps: 0.3,
