@@ -11,12 +11,12 @@
 // Atomics.notify and Atomics.wait on a SharedArrayBuffer, what an optional shared-memory path
 // would put in place of the messages. Set beside train_pool.mjs's batch times (run.mjs does), it
 // says how much of a batch the messages can cost, and so how much such a path could save.
-import { emit, errorText, launchChromium, median, repoRoot, stageOptions } from './lib.mjs';
+import {
+  emit, errorText, launchChromium, median, POOL_ARCHS, repoRoot, stageOptions,
+} from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 import { createLab } from '../web/advlab.js';
 
-// The nets whose parts are timed, as bench/train_pool.mjs names them.
-const ARCHS = { tutorial: 'c4k5-p2-c10k5-p2-d100-d10', madry: 'c32k5-p2-c64k5-p2-d1024-d10' };
 // Round trips per measurement (a tenth as many again untimed, first), and measurements per figure,
 // the median of whose means it gives: a worker that waits idle may take tens of microseconds to
 // wake on this machine, and some runs catch more such waits than others.
@@ -29,7 +29,7 @@ const LARGE_PART_FLOATS = 100000;
 async function paramCounts() {
   const lab = await createLab();
   const counts = {};
-  for (const [name, arch] of Object.entries(ARCHS)) {
+  for (const [name, arch] of Object.entries(POOL_ARCHS)) {
     const net = lab.createNet({ arch, maxBatch: 1, seed: 1 });
     counts[name] = net.paramCount;
     net.free();

@@ -15,6 +15,12 @@ export {
   ATTACKS, CERTIFY, EVALUATE, flopModel, median, MODES, quantile, ROBUST, TUTORIAL,
 } from './figures.mjs';
 
+/** The nets of the training-pool stages (train_pool.mjs, exchange.mjs), by the names run.mjs
+ * prints: the tutorial's and Madry et al.'s MNIST net. */
+export const POOL_ARCHS = {
+  tutorial: 'c4k5-p2-c10k5-p2-d100-d10', madry: 'c32k5-p2-c64k5-p2-d1024-d10',
+};
+
 // ------------------------------------------------------------- Chromium
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -47,7 +47,7 @@ import { join } from 'node:path';
 
 import { flopModel } from './figures.mjs';
 import {
-  emit, errorText, launchChromium, pageAudit, readMnist, repoRoot, stageOptions,
+  emit, errorText, launchChromium, pageAudit, POOL_ARCHS, readMnist, repoRoot, stageOptions,
 } from './lib.mjs';
 import { serveStatic } from '../tools/serve.mjs';
 import { createLab } from '../web/advlab.js';
@@ -57,7 +57,6 @@ const PYTHON = process.env.ADVLAB_PYTHON ?? '/usr/bin/python3';
 const NATIVE = join(repoRoot, 'build', 'native', 'advlab');
 // The page's runs' shards (web/engine/train_pool.js's RUN_SHARDS).
 const PAGE_SHARDS = 8;
-const ARCHS = { tutorial: 'c4k5-p2-c10k5-p2-d100-d10', madry: 'c32k5-p2-c64k5-p2-d1024-d10' };
 const EPS = 0.3;
 // Adam's learning rate by arch: the tutorial's is ART's tutorial's and the page's default; Madry's
 // net keeps the 0.001 these rows always had. Until 2026-12-06 16:30 the tutorial's rows ran at
@@ -101,7 +100,7 @@ function limitFor(arch, trainer, mode) {
 }
 
 function flopsPerImage(arch, trainer) {
-  const f = flopModel(ARCHS[arch]);
+  const f = flopModel(POOL_ARCHS[arch]);
   const extra = trainer === 'trades' ? f.forward_flops_per_image : 0;
   return f.train_flops_per_image + STEPS[trainer] * f.fgsm_flops_per_image + extra;
 }
@@ -290,7 +289,7 @@ async function main() {
   const { mode } = stageOptions();
   const peers = !process.argv.includes('--no-peers');
   const presetFull = process.argv.includes('--preset-full');
-  const archs = mode === 'smoke' ? SMOKE.archs : Object.keys(ARCHS);
+  const archs = mode === 'smoke' ? SMOKE.archs : Object.keys(POOL_ARCHS);
   const trainers = mode === 'smoke' ? SMOKE.trainers : Object.keys(STEPS);
   const server = await serveStatic(repoRoot);
   const browser = await launchChromium();
