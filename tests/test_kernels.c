@@ -586,6 +586,33 @@ static void test_first_nonfinite(void)
         }
 }
 
+/* Every byte becomes the float its scalar division gives, at every offset in
+ * a vector and in the tail, whatever the length. */
+static void test_bytes_to_unit(void)
+{
+    uint8_t bytes[256 + 19];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (uint8_t)(i * 37 + 11); /* every value, in no order */
+    float out[256 + 19];
+    size_t ns[] = {0, 1, 15, 16, 17, 33, 256 + 19};
+    for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+        size_t n = ns[ni];
+        for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
+            out[i] = -1.0f;
+        k_bytes_to_unit(out, bytes, n);
+        size_t bad = n;
+        for (size_t i = 0; i < n && bad == n; i++) {
+            volatile float want = (float)bytes[i] / 255.0f;
+            if (memcmp(&out[i], (const void *)&want, sizeof want))
+                bad = i;
+        }
+        CHECK(bad == n, "bytes_to_unit n=%zu: byte %u at %zu gave %.9g", n,
+              bad < n ? bytes[bad] : 0u, bad, bad < n ? out[bad] : 0.0f);
+        CHECK(n == sizeof out / sizeof out[0] || out[n] == -1.0f,
+              "bytes_to_unit n=%zu wrote past its end", n);
+    }
+}
+
 /* The sharded trainer adds a right shard as it scales it (k_add_scaled): the bits of scaling it
  * into a buffer first and then adding that (k_add), in the vector body and the tail, at a share
  * whose products round. Its step sums two parts in one pass (k_sum): the bits of two. */
@@ -670,6 +697,7 @@ int main(void)
     test_mathf();
     test_adam();
     test_first_nonfinite();
+    test_bytes_to_unit();
     test_add_scaled();
     test_aligned();
     return check_finish("test_kernels");

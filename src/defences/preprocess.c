@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "base/mathf.h"
 #include "base/rng.h"
+#include "kernels/kernels.h"
 
 #define MAX_SIDE 4096
 
@@ -352,8 +353,7 @@ static advlab_status jpeg_image(advlab_preprocessor *p, int image, const float *
         return advlab__fail(ADVLAB_E_FORMAT,
                             "pre-processor jpeg: image %d decodes as %dx%d, expected %dx%d", image,
                             h, w, p->height, p->width);
-    for (size_t i = 0; i < count; i++)
-        out[i] = (float)decoded[i] / 255.0f;
+    k_bytes_to_unit(out, decoded, count);
     return ADVLAB_OK;
 }
 

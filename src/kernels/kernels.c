@@ -200,6 +200,23 @@ void k_add_scaled(float *dst, const float *src, float scale, size_t n)
     }
 }
 
+void k_bytes_to_unit(float *dst, const uint8_t *src, size_t n)
+{
+    /* Widened by the vector: clang's own vectorising of the scalar loop moved
+     * each byte through a scalar register, 3.3 to 3.6% of the tutorial's
+     * training in V8's tick profile, against 1.7 to 2.0% this way. */
+    v4f scale = v4_splat(255.0f);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        v4f v[4];
+        v4_from_bytes(src + i, v);
+        for (int j = 0; j < 4; j++)
+            v4_store(dst + i + 4 * j, v4_div(v[j], scale));
+    }
+    for (; i < n; i++)
+        dst[i] = src[i] / 255.0f;
+}
+
 size_t k_first_nonfinite(const float *x, size_t n)
 {
     /* x * 0 is 0 for a finite x and NaN otherwise, and NaN stays in a sum:

@@ -11,6 +11,7 @@
 #define ADVLAB_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* C[M,N] (+)= A[M,K] B[K,N]. A is read as A[i*lda + k], or transposed as
  * A[k*lda + i] when a_trans. accumulate=0 overwrites C. Each C element is
@@ -93,6 +94,9 @@ void k_sum(float *dst, const float *a, const float *b, size_t n);
 /* dst[i] += src[i] * scale, the product rounded first: the bits of scaling src
  * into a buffer and then adding it. */
 void k_add_scaled(float *dst, const float *src, float scale, size_t n);
+/* dst[i] = src[i] / 255.0f, pixels' bytes as the net's inputs: one correctly
+ * rounded division each, so every build gives the same bits. */
+void k_bytes_to_unit(float *dst, const uint8_t *src, size_t n);
 /* The index of x's first NaN or infinity; n when every entry is finite. */
 size_t k_first_nonfinite(const float *x, size_t n);
 /* One Adam step in Keras's form, each entry as the scalar expression

@@ -48,6 +48,23 @@ static inline int v4_nonzero_bits(v4f v)
 {
     return (int)simde_wasm_i32x4_bitmask(simde_wasm_f32x4_ne(v, v4_zero()));
 }
+/* Sixteen bytes from p as four vectors of floats, exactly: out[0] has bytes
+ * 0-3, out[3] bytes 12-15. Each byte b goes into the low bits of 2^23's
+ * mantissa, giving 2^23 + b, and 2^23 is subtracted, both exact. A plain
+ * int-to-float conversion of the widened lanes would be the same bits, but
+ * LLVM 14 folds the widening into it and then converts lane by lane. */
+static inline void v4_from_bytes(const uint8_t *p, v4f out[4])
+{
+    const simde_v128_t two23 = simde_wasm_f32x4_splat(8388608.0f);
+    simde_v128_t b = simde_wasm_v128_load(p);
+    simde_v128_t lo = simde_wasm_u16x8_extend_low_u8x16(b),
+                 hi = simde_wasm_u16x8_extend_high_u8x16(b);
+    simde_v128_t lanes[4] = {
+        simde_wasm_u32x4_extend_low_u16x8(lo), simde_wasm_u32x4_extend_high_u16x8(lo),
+        simde_wasm_u32x4_extend_low_u16x8(hi), simde_wasm_u32x4_extend_high_u16x8(hi)};
+    for (int i = 0; i < 4; i++)
+        out[i] = simde_wasm_f32x4_sub(simde_wasm_v128_or(lanes[i], two23), two23);
+}
 /* (l0 + l1) + (l2 + l3): one fixed order for every horizontal sum. */
 static inline float v4_hsum(v4f v)
 {

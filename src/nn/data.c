@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "kernels/kernels.h"
 #include "nn/idx.h"
 
 #define IDX_UBYTE 0x08
@@ -199,12 +200,7 @@ void advlab_dataset_gather(const advlab_dataset *ds, const int32_t *idx, int n, 
 {
     size_t hw = (size_t)ds->height * (size_t)ds->width;
     for (int i = 0; i < n; i++) {
-        const uint8_t *src = ds->pixels + (size_t)idx[i] * hw;
-        float *dst = x + (size_t)i * hw;
-        /* Exactly p / 255.0f, one correctly rounded division, so native and
-         * wasm see bit-identical inputs. */
-        for (size_t j = 0; j < hw; j++)
-            dst[j] = src[j] / 255.0f;
+        k_bytes_to_unit(x + (size_t)i * hw, ds->pixels + (size_t)idx[i] * hw, hw);
         y[i] = ds->labels[idx[i]];
     }
 }

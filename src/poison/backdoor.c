@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "base/strbuf.h"
+#include "kernels/kernels.h"
 #include "poison/poison.h"
 
 static const char *const trigger_names[] = {"pattern", "pixel", "mask", NULL};
@@ -221,8 +222,7 @@ static advlab_status clean_label_pgd(const advlab_poison_config *cfg, advlab_net
         int n = m - at < chunk ? m - at : chunk;
         float *adv = x + (size_t)chunk * P;
         for (int i = 0; i < n; i++)
-            for (int j = 0; j < P; j++)
-                x[(size_t)i * P + j] = pixels[(size_t)rows[at + i] * P + j] / 255.0f;
+            k_bytes_to_unit(x + (size_t)i * P, pixels + (size_t)rows[at + i] * P, P);
         st = advlab_attack_run(attack, x, NULL, n, adv);
         for (int i = 0; st == ADVLAB_OK && i < n; i++)
             for (int j = 0; j < P; j++) {
