@@ -608,21 +608,23 @@ function renderTrainPool(doc) {
     'every pool size, timed in the trainer; % of the Chromium worker\'s peak per core in use; ' +
     'scaling 2w: the 2-worker rate over twice the 1-worker rate, the median of the turns\' ratios; ' +
     'scaling pair: the same for two lone 1-worker runs at once in two pages, what the machine ' +
-    'gives two workers that never wait for each other; 2w ms/batch: replica 0\'s time per batch ' +
+    'gives two workers that never wait for each other; scaling native: the CLI\'s 2 threads over ' +
+    'twice its 1, in the same turns, what synchronous training without messages gets; ' +
+    '2w ms/batch: replica 0\'s time per batch ' +
     'making its shards, waiting for the other\'s parts, and summing and stepping; ' +
     'page 2w: the 2-worker run over its wall time, the page\'s test checks included:'];
   out.push(table(stage.rows.map((row) => [row.arch,
     row.batch > 64 ? `${row.trainer}, batch ${row.batch}` : row.trainer,
     ...sizes.map((_, i) => rate(row.chromium[i])), ofPeak(row, row.chromium[0]),
     ofPeak(row, row.chromium[1]), pct(row.chromium_scaling?.median),
-    pct(row.chromium_pair_scaling?.median),
+    pct(row.chromium_pair_scaling?.median), pct(row.native_scaling?.median),
     batchParts(row.chromium[1]), int(row.chromium[1]?.page_images_per_sec),
     rate(row.node), rate(row.native[0]), rate(row.native[1]), rate(row.torch[0]),
     rate(row.torch[1]),
     times(row.chromium[1]?.images_per_sec && row.torch[1]?.images_per_sec
       ? row.chromium[1].images_per_sec / row.torch[1].images_per_sec : null)]),
   ['arch', 'trainer', ...sizes.map((n) => `Chromium ${n}w`), '%peak 1w', '%peak 2w',
-    'scaling 2w', 'scaling pair', '2w ms/batch: own+wait+step', 'page 2w', 'Node 1t', 'native 1t', 'native 2t', 'PyTorch 1t',
+    'scaling 2w', 'scaling pair', 'scaling native', '2w ms/batch: own+wait+step', 'page 2w', 'Node 1t', 'native 1t', 'native 2t', 'PyTorch 1t',
     'PyTorch 2t',
     'Chromium 2w / PyTorch 2t']));
   const preset = stage.preset;

@@ -19,7 +19,9 @@
 //   trainerFor with the page's settings, over the same 8 shards, timed after its first tenth of
 //   batches (the engine's tier-up);
 // - the native CLI on 1 and 2 threads (`advlab train --shards 8 --threads N --json`, its
-//   train_seconds);
+//   train_seconds), in the same turns: the same batches and the same bits, with a barrier of
+//   tens of microseconds and no messages, so its scaling is what synchronous data-parallel
+//   training gets from this machine's two cores at the time;
 // - PyTorch on 1 and 2 threads (torch_train_speed.py; clean, fbf and pgd7 only: TRADES is not
 //   timed there), unless --no-peers.
 // Then the page's "Train a robust model" preset (web/engine/runs.js's trainPreset) on every core
@@ -36,7 +38,8 @@
 // images it took most of the time (61% of a madry-arch run of 1,280 images natively: 9.6 s with it,
 // 3.7 s without), while PyTorch's fast AT has none.
 // The scaling efficiency is the 2-worker rate over twice the 1-worker rate of the same turn (the
-// pair's: its two rates' sum over the same), the median of the turns'. The fraction of the
+// pair's: its two rates' sum over the same; native: 2 threads over twice 1), the median of the
+// turns'. The fraction of the
 // SIMD128 peak per core is the rate times the trainer's FLOPs per image (figures.mjs's FLOP model:
 // training plus the attack's steps) over the workers times the peak that run.mjs measured.
 import { execFileSync } from 'node:child_process';
@@ -71,6 +74,7 @@ const LIMITS = {
   madry: { clean: 5120, fbf: 2560, 'pgd-ramp': 1024, trades: 1024 },
 };
 const WORKERS = { full: [1, 2, 4], quick: [1, 2], smoke: [1, 2] };
+const NATIVE_THREADS = [1, 2];
 // Turns per row: in each, a run on each pool size (1, 2, 4 workers) and then the pair (two lone
 // runs at once in two pages). This machine's speed swings by up to 1.8x for seconds at a time, so
 // the scaling is taken within each turn (the 2-worker rate over twice the 1-worker rate of the same
@@ -311,22 +315,24 @@ async function main() {
       const row = { arch, trainer, batch, limit, flops_per_image: flopsPerImage(arch, trainer) };
       const runs = WORKERS[mode].map(() => []);
       const pairs = [];
+      const native = NATIVE_THREADS.map(() => []);
       for (let turn = 0; turn < TURNS[mode]; turn++) {
         for (const [i, workers] of WORKERS[mode].entries()) {
           runs[i].push(await attempt(() => pageRun(page, arch, trainer, limit, workers,
             { batch })));
         }
         pairs.push(await attempt(() => pairRun([page, twin], arch, trainer, limit, batch)));
+        for (const [i, threads] of NATIVE_THREADS.entries()) {
+          native[i].push(await attempt(() => nativeRun(arch, trainer, limit, threads, batch)));
+        }
       }
       row.chromium = runs.map(medianRun);
       row.chromium_pair = medianRun(pairs);
       row.chromium_scaling = medianRatio(runs[1], runs[0]);
       row.chromium_pair_scaling = medianRatio(pairs, runs[0]);
       row.node = await attempt(() => nodeRun(lab, train, arch, trainer, limit, batch));
-      row.native = [];
-      for (const threads of [1, 2]) {
-        row.native.push(await attempt(() => nativeRun(arch, trainer, limit, threads, batch)));
-      }
+      row.native = native.map(medianRun);
+      row.native_scaling = medianRatio(native[1], native[0]);
       row.torch = [];
       if (peers && batch === 64 && TORCH_TRAINER[trainer] && existsSync(PYTHON)) {
         const batches = Math.max(2, Math.round(limit / 64 / (mode === 'full' ? 2 : 4)));
