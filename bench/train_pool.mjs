@@ -39,9 +39,9 @@
 // 3.7 s without), while PyTorch's fast AT has none.
 // The scaling efficiency is the 2-worker rate over twice the 1-worker rate of the same turn (the
 // pair's: its two rates' sum over the same; native: 2 threads over twice 1), the median of the
-// turns'. The fraction of the
-// SIMD128 peak per core is the rate times the trainer's FLOPs per image (figures.mjs's FLOP model:
-// training plus the attack's steps) over the workers times the peak that run.mjs measured.
+// turns'. The fraction of the SIMD128 peak per core is the rate times the trainer's FLOPs per image
+// (figures.mjs's FLOP model: training plus the attack's steps) over the workers times the peak
+// that run.mjs measured.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
